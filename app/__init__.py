@@ -1,0 +1,96 @@
+"""Application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.config import Config
+from app.extensions import Api, db, migrate
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    from app.common import i18n  # noqa: F401  (Chinese validation messages)
+
+    if isinstance(config, dict) or config is None:
+        config = Config(**(config or {}))
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.from_mapping(config.as_dict())
+    if app.config["APP_ENV"] == "production" and not (app.config["WECHAT_APPID"] and app.config["WECHAT_SECRET"]):
+        raise RuntimeError("WeChat dev mode is refused when APP_ENV=production: set WECHAT_APPID and WECHAT_SECRET")
+    app.json.ensure_ascii = False
+    _logging(app)
+
+    from app import models  # noqa: F401  (every table registered on the metadata)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    api = Api(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+
+    from app import errors
+    errors.register_error_handlers(app)
+    _register_blueprints(app, api)
+    _register_health(app)
+
+    from app import tasks
+    tasks.init_app(app)
+    from app import cli
+    cli.init_app(app)
+
+    @app.teardown_appcontext
+    def _cleanup(exc):  # noqa: ARG001
+        db.session.remove()
+
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _register_blueprints(app: Flask, api: Api) -> None:
+    from app.applications.routes import blp as applications_blp
+    from app.auth.routes import blp as auth_blp
+    from app.documents.routes import blp as documents_blp, serve_local_file
+    from app.ratings.routes import blp as ratings_blp
+
+    for blp in (auth_blp, applications_blp, documents_blp, ratings_blp):
+        api.register_blueprint(blp)
+    app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
+
+
+def _register_health(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        from app.storage_bridge import get_storage
+        checks = {}
+        try:
+            db.session.execute(sa.text("select 1"))
+            checks["database"] = "ok"
+        except Exception:  # noqa: BLE001
+            db.session.rollback()
+            checks["database"] = "unavailable"
+        try:
+            get_storage().ping()
+            checks["storage"] = "ok"
+        except Exception:  # noqa: BLE001
+            checks["storage"] = "unavailable"
+        ok = all(v == "ok" for v in checks.values())
+        body = {"status": "ok" if ok else "unavailable", "checks": checks}
+        if not ok:
+            body.update(code="not_ready", message="服务未就绪")
+        return body, 200 if ok else 503
+
+
+def _logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # wechatpy logs full request/response bodies at DEBUG (session_key!): keep it quiet
+    logging.getLogger("wechatpy").setLevel(logging.WARNING)

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.models import JSONType, TimestampMixin
+from app.common.timeutil import UTCDateTime, utcnow
+from app.extensions import db
+
+STATUSES = ("draft", "submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
+            "assigned", "in_progress", "closed", "rejected", "withdrawn")
+STATUS_LABELS = {
+    "draft": "草稿", "submitted": "已提交", "under_review": "审查中", "expedite_requested": "特事特办申请中",
+    "expedite_approved": "特事特办已批准", "approved": "已批准", "assigned": "已指派律师",
+    "in_progress": "办理中", "closed": "已结案", "rejected": "未予批准", "withdrawn": "已撤回",
+}
+FINAL_STATUSES = ("closed", "rejected", "withdrawn")
+CATEGORIES = ("婚姻家庭", "劳动争议", "农民工欠薪", "工伤", "交通事故", "债权债务", "个人财产", "房产物业",
+              "房价调控", "医疗纠纷", "消费维权", "刑事", "行政", "其他")
+HARDSHIP_CATEGORIES = ("低保", "特困供养", "农民工追索劳动报酬", "残疾人", "老年人", "军人军属", "其他")
+SERVICE_TYPES = {"representation": "代理", "document_drafting": "代书", "advice": "咨询"}
+SEXES = ("男", "女")
+
+
+class Application(TimestampMixin, db.Model):
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    created_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    status: Mapped[str] = mapped_column(sa.String(24), default="draft", index=True)
+
+    # applicant
+    applicant_name: Mapped[str | None] = mapped_column(sa.String(64))
+    sex: Mapped[str | None] = mapped_column(sa.String(2))
+    ethnicity: Mapped[str | None] = mapped_column(sa.String(32))
+    birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    id_number: Mapped[str | None] = mapped_column(sa.String(18))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    hukou_address: Mapped[str | None] = mapped_column(sa.String(255))
+    current_address: Mapped[str | None] = mapped_column(sa.String(255))
+    occupation: Mapped[str | None] = mapped_column(sa.String(64))
+    mobility_impaired: Mapped[bool] = mapped_column(default=False)
+
+    # case
+    category: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    opposing_party: Mapped[str | None] = mapped_column(sa.String(255))
+    court: Mapped[str | None] = mapped_column(sa.String(128))
+    case_number: Mapped[str | None] = mapped_column(sa.String(64))
+    legal_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    urgency_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    # economic status and service asked
+    hardship_category: Mapped[str | None] = mapped_column(sa.String(16))
+    hardship_statement: Mapped[str | None] = mapped_column(sa.Text)
+    service_type: Mapped[str | None] = mapped_column(sa.String(20))
+
+    # home visit
+    home_visit_requested: Mapped[bool] = mapped_column(default=False)
+    home_visit_address: Mapped[str | None] = mapped_column(sa.String(255))
+    home_visit_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    # handling
+    first_contact_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    assigned_lawyer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"), index=True)
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    expedite_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    backfill_kinds: Mapped[list | None] = mapped_column(JSONType)
+    backfill_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(sa.String(500))
+    # citizen-confirmed values from OCR prefill: {field: {"value", "document_id"}}
+    prefill_confirmed: Mapped[dict | None] = mapped_column(JSONType)
+
+    events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", lazy="raise",
+                          back_populates="application")
+    assigned_lawyer = relationship("StaffUser", foreign_keys=[assigned_lawyer_id], lazy="joined")
+
+    @property
+    def is_urgent(self) -> bool:
+        if self.deadline_at is None or self.status in FINAL_STATUSES:
+            return False
+        hours = current_app.config["URGENT_DEADLINE_HOURS"]
+        return self.deadline_at - utcnow() <= dt.timedelta(hours=hours)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+class ApplicationEvent(db.Model):
+    """Timeline: who did what, when, from which state to which."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[str | None] = mapped_column(sa.String(24))
+    to_status: Mapped[str | None] = mapped_column(sa.String(24))
+    actor_type: Mapped[str] = mapped_column(sa.String(12))  # citizen | staff | system
+    actor_id: Mapped[int | None] = mapped_column()
+    actor_name: Mapped[str | None] = mapped_column(sa.String(64))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    application = relationship("Application", back_populates="events")

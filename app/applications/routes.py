@@ -1,0 +1,67 @@
+from flask import g
+from flask_smorest import Blueprint
+
+from app.applications import schemas, service
+from app.auth.guards import citizen_required
+from app.common.idempotency import idempotent
+from app.common.pagination import paginate
+
+blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications",
+                description="法律援助申请（小程序）")
+
+
+@blp.route("")
+@citizen_required
+@blp.arguments(schemas.ApplicationListArgs, location="query")
+@blp.response(200, schemas.ApplicationPageOut)
+def list_applications(args):
+    """我的申请列表（身份证号脱敏）"""
+    stmt = service.list_for_citizen_stmt(g.citizen, args.get("status"))
+    return paginate(stmt, args["page"], args["page_size"])
+
+
+@blp.route("", methods=["POST"])
+@citizen_required
+@idempotent
+@blp.arguments(schemas.ApplicationInput)
+@blp.response(201, schemas.ApplicationOut)
+def create_application(data):
+    """新建申请草稿（支持 Idempotency-Key）"""
+    return service.create_draft(g.citizen, data)
+
+
+@blp.route("/<int:application_id>")
+@citizen_required
+@blp.response(200, schemas.ApplicationOut)
+def get_application(application_id):
+    """申请详情与办理进度"""
+    return service.get_for_citizen(g.citizen, application_id, with_events=True)
+
+
+@blp.route("/<int:application_id>", methods=["PATCH"])
+@citizen_required
+@blp.arguments(schemas.ApplicationInput)
+@blp.response(200, schemas.ApplicationOut)
+def update_application(data, application_id):
+    """修改草稿"""
+    app_ = service.get_for_citizen(g.citizen, application_id)
+    return service.update_draft(g.citizen, app_, data)
+
+
+@blp.route("/<int:application_id>/submit", methods=["POST"])
+@citizen_required
+@blp.response(200, schemas.ApplicationOut)
+def submit_application(application_id):
+    """提交申请"""
+    app_ = service.get_for_citizen(g.citizen, application_id)
+    return service.transition(g.citizen, app_, "submit")
+
+
+@blp.route("/<int:application_id>/withdraw", methods=["POST"])
+@citizen_required
+@blp.arguments(schemas.ReasonInput)
+@blp.response(200, schemas.ApplicationOut)
+def withdraw_application(data, application_id):
+    """撤回申请"""
+    app_ = service.get_for_citizen(g.citizen, application_id)
+    return service.transition(g.citizen, app_, "withdraw", note=data.get("reason"))

@@ -1,0 +1,105 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
+from app.common.pagination import PageArgs, page_schema
+from ocr import idnumber
+
+
+class ApplicationInput(ma.Schema):
+    """Every field optional: a draft fills in over time; submit checks completeness."""
+
+    applicant_name = fields.String(allow_none=True, validate=validate.Length(max=64), metadata={"description": "申请人姓名"})
+    sex = fields.String(allow_none=True, validate=validate.OneOf(["男", "女"]))
+    ethnicity = fields.String(allow_none=True, validate=validate.Length(max=32))
+    birth_date = fields.Date(allow_none=True)
+    id_number = fields.String(allow_none=True, validate=validate.Length(max=32))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=20))
+    hukou_address = fields.String(allow_none=True, validate=validate.Length(max=255))
+    current_address = fields.String(allow_none=True, validate=validate.Length(max=255))
+    occupation = fields.String(allow_none=True, validate=validate.Length(max=64))
+    mobility_impaired = fields.Boolean()
+    category = fields.String(allow_none=True, validate=validate.OneOf(CATEGORIES))
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    opposing_party = fields.String(allow_none=True, validate=validate.Length(max=255))
+    court = fields.String(allow_none=True, validate=validate.Length(max=128))
+    case_number = fields.String(allow_none=True, validate=validate.Length(max=64))
+    legal_deadline = fields.Date(allow_none=True, metadata={"description": "法定期限（如上诉期最后一日）"})
+    urgency_reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+    hardship_category = fields.String(allow_none=True, validate=validate.OneOf(HARDSHIP_CATEGORIES))
+    hardship_statement = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    service_type = fields.String(allow_none=True, validate=validate.OneOf(list(SERVICE_TYPES)))
+    home_visit_requested = fields.Boolean()
+    home_visit_address = fields.String(allow_none=True, validate=validate.Length(max=255))
+    home_visit_reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class EventOut(ma.Schema):
+    id = fields.Integer()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    actor_type = fields.String()
+    actor_name = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class LawyerOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String(attribute="display_name")
+    phone = fields.String(allow_none=True)
+
+
+class ApplicationSummaryOut(ma.Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    applicant_name = fields.String(allow_none=True)
+    id_number_masked = fields.Function(lambda a: idnumber.mask(a.id_number))
+    category = fields.String(allow_none=True)
+    service_type = fields.String(allow_none=True)
+    legal_deadline = fields.Date(allow_none=True)
+    is_urgent = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
+    citizen_id = fields.Integer(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    assigned_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    assigned_lawyer = fields.Nested(LawyerOut, allow_none=True)
+    backfill = fields.Method("get_backfill")
+    timeline = fields.Method("get_timeline")
+
+    def get_timeline(self, obj):
+        events = self.context_events(obj)
+        return EventOut(many=True).dump(events) if events is not None else None
+
+    @staticmethod
+    def context_events(obj):
+        from sqlalchemy.orm import attributes
+        state = attributes.instance_state(obj)
+        return obj.events if "events" not in state.unloaded else None
+
+    def get_backfill(self, obj):
+        if not obj.backfill_kinds:
+            return None
+        from app.documents.service import backfill_status
+        return backfill_status(obj)
+
+
+class ApplicationListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+ApplicationPageOut = page_schema(ApplicationSummaryOut, "ApplicationPage")
+
+
+class ReasonInput(ma.Schema):
+    reason = fields.String(validate=validate.Length(max=500), load_default=None)

@@ -1,0 +1,251 @@
+"""Legal-aid applications: drafting, validation, the state machine, the timeline.
+
+Every transition goes through `transition()`: it checks the state and the actor's role, writes a
+timeline event and queues the citizen's notification. Routes never set `status` themselves.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app import errors
+from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
+                                     STATUS_LABELS, Application, ApplicationEvent)
+from app.auth.models import Citizen, StaffUser
+from app.auth.service import text_is_safe
+from app.common.timeutil import LOCAL_TZ, end_of_local_day, local_today, utcnow
+from app.extensions import db
+from app.notifications import service as notifications
+from ocr import idnumber
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+EDITABLE_FIELDS = (
+    "applicant_name", "sex", "ethnicity", "birth_date", "id_number", "phone", "hukou_address",
+    "current_address", "occupation", "mobility_impaired", "category", "description", "opposing_party",
+    "court", "case_number", "legal_deadline", "urgency_reason", "hardship_category", "hardship_statement",
+    "service_type", "home_visit_requested", "home_visit_address", "home_visit_reason",
+)
+FREE_TEXT_FIELDS = ("description", "urgency_reason", "hardship_statement", "home_visit_reason", "opposing_party")
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]  # "citizen" means the owning citizen
+    label: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(("draft",), "submitted", ("citizen", "duty_lawyer"), "提交申请"),
+    "withdraw": Transition(("draft", "submitted", "under_review", "expedite_requested"), "withdrawn",
+                           ("citizen",), "撤回申请"),
+    "start_review": Transition(("submitted",), "under_review", ("duty_lawyer", "manager"), "开始审查"),
+    "approve": Transition(("under_review",), "approved", ("manager",), "批准援助"),
+    "reject": Transition(("submitted", "under_review", "expedite_requested"), "rejected", ("manager",), "不予批准"),
+    "request_expedite": Transition(("submitted", "under_review"), "expedite_requested", ("duty_lawyer",),
+                                   "申请特事特办"),
+    "approve_expedite": Transition(("expedite_requested",), "expedite_approved", ("manager",), "批准特事特办"),
+    "deny_expedite": Transition(("expedite_requested",), "under_review", ("manager",), "驳回特事特办"),
+    "assign": Transition(("approved", "expedite_approved"), "assigned", ("manager",), "指派律师"),
+    "start_work": Transition(("assigned",), "in_progress", ("aid_lawyer",), "开始办理"),
+    "close": Transition(("assigned", "in_progress"), "closed", ("aid_lawyer", "manager"), "结案"),
+}
+
+
+def actor_role(actor) -> str:
+    return "citizen" if isinstance(actor, Citizen) else actor.role
+
+
+def actor_name(actor) -> str:
+    return "申请人" if isinstance(actor, Citizen) else actor.display_name
+
+
+# --- reading -------------------------------------------------------------------
+
+def get_for_citizen(citizen: Citizen, application_id: int, *, with_events: bool = False) -> Application:
+    """Another citizen's application is indistinguishable from a missing one (404)."""
+    stmt = sa.select(Application).where(Application.id == application_id, Application.citizen_id == citizen.id)
+    if with_events:
+        stmt = stmt.options(selectinload(Application.events))
+    app_ = db.session.scalar(stmt)
+    if app_ is None:
+        raise errors.NotFound("未找到该申请")
+    return app_
+
+
+def list_for_citizen_stmt(citizen: Citizen, status: str | None = None) -> sa.Select:
+    stmt = sa.select(Application).where(Application.citizen_id == citizen.id)
+    if status:
+        stmt = stmt.where(Application.status == status)
+    return stmt.order_by(Application.created_at.desc(), Application.id.desc())
+
+
+# --- writing -------------------------------------------------------------------
+
+def create_draft(actor, data: dict, *, citizen: Citizen | None = None) -> Application:
+    citizen = citizen if citizen is not None else (actor if isinstance(actor, Citizen) else None)
+    _check_text(actor, data)
+    app_ = Application(status="draft", citizen_id=citizen.id if citizen else None,
+                       created_by_staff_id=None if isinstance(actor, Citizen) else actor.id)
+    if citizen is not None and citizen.phone and not data.get("phone"):
+        data = {**data, "phone": citizen.phone}
+    _apply(app_, data)
+    db.session.add(app_)
+    db.session.flush()
+    app_.reference = f"FY{local_today():%Y%m%d}{app_.id:06d}"
+    _event(app_, actor, "create", None, "draft", None)
+    db.session.commit()
+    return app_
+
+
+def update_draft(actor, app_: Application, data: dict) -> Application:
+    if app_.status != "draft":
+        raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，只有草稿可以修改")
+    _check_text(actor, data)
+    _apply(app_, data)
+    db.session.commit()
+    return app_
+
+
+def _check_text(actor, data: dict) -> None:
+    if isinstance(actor, Citizen):
+        text = "\n".join(str(data[f]) for f in FREE_TEXT_FIELDS if data.get(f))
+        text_is_safe(actor, text)
+
+
+def _apply(app_: Application, data: dict) -> None:
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise errors.ValidationFailed("包含不可修改的字段", details={"fields": {k: ["不可修改"] for k in unknown}})
+    field_errors = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        if key == "id_number" and value:
+            value = idnumber.normalize(value)
+            if not idnumber.is_valid(value):
+                field_errors[key] = ["身份证号码无效（请核对位数和末位校验码）"]
+                continue
+        if key == "phone" and value and not MOBILE_RE.match(value):
+            field_errors[key] = ["手机号格式不正确，应为 11 位大陆手机号"]
+            continue
+        if key == "category" and value and value not in CATEGORIES:
+            field_errors[key] = [f"案件类别无效，应为：{'、'.join(CATEGORIES)}"]
+            continue
+        if key == "hardship_category" and value and value not in HARDSHIP_CATEGORIES:
+            field_errors[key] = [f"经济困难类别无效，应为：{'、'.join(HARDSHIP_CATEGORIES)}"]
+            continue
+        if key == "service_type" and value and value not in SERVICE_TYPES:
+            field_errors[key] = ["申请事项无效，应为 representation（代理）、document_drafting（代书）或 advice（咨询）"]
+            continue
+        if key == "sex" and value and value not in ("男", "女"):
+            field_errors[key] = ["性别应为 男 或 女"]
+            continue
+        if key == "birth_date" and value and value > local_today():
+            field_errors[key] = ["出生日期不能晚于今天"]
+            continue
+        if key in ("mobility_impaired", "home_visit_requested"):
+            value = bool(value)
+        setattr(app_, key, value)
+    if field_errors:
+        raise errors.ValidationFailed(details={"fields": field_errors})
+    app_.deadline_at = end_of_local_day(app_.legal_deadline) if app_.legal_deadline else None
+
+
+def missing_for_submit(app_: Application) -> dict[str, str]:
+    """Required fields by service type. Returns {field: Chinese reason}."""
+    need = {
+        "applicant_name": "请填写申请人姓名",
+        "id_number": "请填写身份证号码",
+        "phone": "请填写联系电话",
+        "category": "请选择案件类别",
+        "description": "请简要说明案情",
+        "service_type": "请选择申请事项",
+    }
+    if app_.service_type in ("representation", "document_drafting"):
+        need["opposing_party"] = "请填写对方当事人"
+        need["hardship_category"] = "请选择经济困难类别"
+        need["current_address"] = "请填写现住址"
+    if app_.service_type == "representation":
+        need["sex"] = "请选择性别"
+        need["hukou_address"] = "请填写户籍地址"
+    if app_.hardship_category == "其他":
+        need["hardship_statement"] = "请说明经济困难情况"
+    if app_.home_visit_requested:
+        need["home_visit_address"] = "请填写上门服务地址"
+        need["home_visit_reason"] = "请说明需要上门服务的原因"
+    missing = {k: v for k, v in need.items() if not getattr(app_, k)}
+    if app_.description and len(app_.description.strip()) < 10 and "description" not in missing:
+        missing["description"] = "案情说明至少 10 个字"
+    if app_.id_number and app_.birth_date and idnumber.birth_date(app_.id_number) != app_.birth_date:
+        missing["birth_date"] = "出生日期与身份证号码不一致"
+    if app_.id_number and app_.sex and idnumber.sex(app_.id_number) != app_.sex:
+        missing["sex"] = "性别与身份证号码不一致"
+    if app_.legal_deadline and app_.legal_deadline < local_today():
+        missing["legal_deadline"] = "法定期限已过，请核对日期"
+    return missing
+
+
+def transition(actor, app_: Application, action: str, *, note: str | None = None, **changes) -> Application:
+    """Apply a named transition. Checks state and role, writes the timeline, notifies the citizen."""
+    spec = TRANSITIONS.get(action)
+    if spec is None:
+        raise errors.BadRequest("未知操作")
+    role = actor_role(actor)
+    if role not in spec.roles:
+        raise errors.Forbidden(f"当前角色无权「{spec.label}」")
+    if role == "citizen" and app_.citizen_id != actor.id:
+        raise errors.NotFound("未找到该申请")
+    if app_.status not in spec.sources:
+        raise errors.InvalidTransition(
+            f"申请当前状态为「{app_.status_label}」，不能{spec.label}",
+            details={"status": app_.status, "action": action, "allowed_from": list(spec.sources)})
+    if action == "submit":
+        missing = missing_for_submit(app_)
+        if missing:
+            raise errors.ValidationFailed("申请信息不完整，请补充后再提交", code="incomplete_application",
+                                          details={"fields": {k: [v] for k, v in missing.items()}})
+    now = utcnow()
+    from_status = app_.status
+    for key, value in changes.items():
+        setattr(app_, key, value)
+    app_.status = spec.target
+    if action == "submit":
+        app_.submitted_at = now
+        app_.first_contact_at = app_.first_contact_at or now
+    elif action == "assign":
+        app_.assigned_at = now
+    elif spec.target in FINAL_STATUSES:
+        app_.closed_at = now
+    _event(app_, actor, action, from_status, spec.target, note)
+    n = notifications.status_changed(app_, STATUS_LABELS[spec.target], note)
+    db.session.commit()
+    notifications.dispatch([n])
+    return app_
+
+
+def _event(app_: Application, actor, action: str, from_status, to_status, note) -> ApplicationEvent:
+    ev = ApplicationEvent(
+        application_id=app_.id, action=action, from_status=from_status, to_status=to_status,
+        actor_type="system" if actor is None else ("citizen" if isinstance(actor, Citizen) else "staff"),
+        actor_id=getattr(actor, "id", None), actor_name="系统" if actor is None else actor_name(actor),
+        note=note, created_at=utcnow())
+    db.session.add(ev)
+    return ev
+
+
+def record_event(app_: Application, actor, action: str, note: str | None = None) -> None:
+    """A timeline entry that is not a state change (document uploaded, progress note...)."""
+    _event(app_, actor, action, app_.status, app_.status, note)
+
+
+def deadline_hours_left(app_: Application) -> float | None:
+    if app_.deadline_at is None:
+        return None
+    return round((app_.deadline_at - utcnow()).total_seconds() / 3600, 1)

@@ -1,0 +1,66 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+
+class WeChatLoginInput(ma.Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=128),
+                         metadata={"description": "wx.login 返回的 code"})
+
+
+class TokenOut(ma.Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    expires_at = fields.DateTime()
+
+
+class CitizenOut(ma.Schema):
+    id = fields.Integer()
+    role = fields.Constant("citizen")
+    phone_masked = fields.Function(lambda c: mask_phone(c.phone))
+    phone_bound = fields.Function(lambda c: bool(c.phone))
+    has_unionid = fields.Function(lambda c: bool(c.unionid))
+    created_at = fields.DateTime()
+
+
+class LoginOut(TokenOut):
+    user = fields.Nested(CitizenOut)
+    is_new = fields.Boolean()
+
+
+class RefreshInput(ma.Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class PhoneInput(ma.Schema):
+    code = fields.String(validate=validate.Length(min=1, max=128), metadata={"description": "getPhoneNumber 返回的 code"})
+    encrypted_data = fields.String(validate=validate.Length(min=1, max=4096))
+    iv = fields.String(validate=validate.Length(min=1, max=64))
+
+    @ma.validates_schema
+    def one_of(self, data, **kwargs):
+        if not data.get("code") and not (data.get("encrypted_data") and data.get("iv")):
+            raise ma.ValidationError("请提供 code，或 encrypted_data 与 iv", "_schema")
+
+
+class StaffLoginInput(ma.Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+
+
+class StaffOut(ma.Schema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    full_name = fields.String()
+
+
+class StaffLoginOut(TokenOut):
+    user = fields.Nested(StaffOut)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "*" * len(phone)

@@ -1,0 +1,179 @@
+"""Authentication: WeChat login for citizens, passwords for staff, opaque bearer tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+
+from app import errors
+from app.auth.models import STAFF_ROLES, AuthToken, Citizen, StaffUser
+from app.common import crypto
+from app.common.timeutil import utcnow
+from app.extensions import db
+from app.wechat_bridge import call_wechat
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+# --- tokens -----------------------------------------------------------------
+
+def issue_tokens(subject_type: str, subject_id: int) -> dict:
+    now = utcnow()
+    family = secrets.token_hex(16)
+    access, refresh = crypto.new_token(), crypto.new_token()
+    access_exp = now + dt.timedelta(seconds=current_app.config["ACCESS_TOKEN_TTL"])
+    refresh_exp = now + dt.timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"])
+    db.session.add_all([
+        AuthToken(token_hash=crypto.token_hash(access), kind="access", family=family,
+                  subject_type=subject_type, subject_id=subject_id, expires_at=access_exp, created_at=now),
+        AuthToken(token_hash=crypto.token_hash(refresh), kind="refresh", family=family,
+                  subject_type=subject_type, subject_id=subject_id, expires_at=refresh_exp, created_at=now),
+    ])
+    return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
+            "expires_in": current_app.config["ACCESS_TOKEN_TTL"], "expires_at": access_exp}
+
+
+def resolve_access_token(token: str) -> AuthToken | None:
+    row = db.session.scalar(sa.select(AuthToken).where(AuthToken.token_hash == crypto.token_hash(token)))
+    if row is None or row.kind != "access" or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def refresh_tokens(refresh_token: str) -> dict:
+    row = db.session.scalar(sa.select(AuthToken).where(AuthToken.token_hash == crypto.token_hash(refresh_token)))
+    if row is None or row.kind != "refresh" or row.expires_at <= utcnow():
+        raise errors.Unauthorized("登录已过期，请重新登录", code="invalid_token")
+    if row.revoked_at is not None:
+        # A revoked refresh token presented again: possible theft, end the whole family
+        _revoke_family(row.family)
+        db.session.commit()
+        raise errors.Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    _revoke_family(row.family)
+    tokens = issue_tokens(row.subject_type, row.subject_id)
+    db.session.commit()
+    return tokens
+
+
+def revoke(token_row: AuthToken) -> None:
+    _revoke_family(token_row.family)
+    db.session.commit()
+
+
+def _revoke_family(family: str) -> None:
+    db.session.execute(sa.update(AuthToken).where(AuthToken.family == family, AuthToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
+# --- citizens -----------------------------------------------------------------
+
+def wechat_login(code: str) -> tuple[Citizen, dict, bool]:
+    """code2Session, find or create the citizen by openid, issue tokens. Returns (citizen, tokens, created)."""
+    info = call_wechat(lambda wx: wx.code_to_session(code))
+    openid = info["openid"]
+    citizen = db.session.scalar(sa.select(Citizen).where(Citizen.openid == openid))
+    created = citizen is None
+    if created:
+        citizen = Citizen(openid=openid)
+        db.session.add(citizen)
+    if info.get("unionid"):
+        citizen.unionid = info["unionid"]
+    citizen.session_key_enc = crypto.encrypt(info["session_key"])
+    citizen.last_login_at = utcnow()
+    db.session.flush()
+    tokens = issue_tokens("citizen", citizen.id)
+    db.session.commit()
+    log.info("citizen login id=%s new=%s", citizen.id, created)
+    return citizen, tokens, created
+
+
+def bind_phone(citizen: Citizen, *, code: str | None = None, encrypted_data: str | None = None,
+               iv: str | None = None) -> Citizen:
+    if code:
+        info = call_wechat(lambda wx: wx.get_phone_number(code))
+    elif encrypted_data and iv:
+        session_key = crypto.decrypt(citizen.session_key_enc) if citizen.session_key_enc else None
+        if not session_key:
+            raise errors.Unauthorized("登录状态已失效，请重新登录后再授权手机号", code="session_expired")
+        info = call_wechat(lambda wx: wx.decrypt_phone(session_key, encrypted_data, iv))
+    else:
+        raise errors.ValidationFailed("请提供 code，或 encrypted_data 与 iv")
+    phone = info.get("pure_phone_number") or info.get("phone_number")
+    if not phone:
+        raise errors.BadRequest("未能获取手机号", code="invalid_payload")
+    citizen.phone = phone
+    citizen.phone_country_code = str(info.get("country_code") or "86")
+    citizen.phone_bound_at = utcnow()
+    db.session.commit()
+    return citizen
+
+
+def text_is_safe(citizen: Citizen | None, text: str | None) -> None:
+    """WeChat content security (msgSecCheck v2) on citizen free text; risky → 422."""
+    if not text or not text.strip() or citizen is None:
+        return
+    ok = call_wechat(lambda w: w.msg_sec_check(citizen.openid, text[:2500]))
+    if not ok:
+        raise errors.ValidationFailed("内容含有不适宜发布的信息，请修改后重新提交", code="content_risky")
+
+
+# --- staff ------------------------------------------------------------------
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_staff(username: str, password: str, role: str, *, full_name: str = "", staff_no: str | None = None,
+                 **extra) -> StaffUser:
+    if role not in STAFF_ROLES:
+        raise errors.ValidationFailed(f"角色无效，应为：{'、'.join(STAFF_ROLES)}")
+    if len(password) < 10:
+        raise errors.ValidationFailed("密码至少 10 位")
+    if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == username)):
+        raise errors.Conflict("用户名已存在")
+    user = StaffUser(username=username, password_hash=hash_password(password), role=role,
+                     full_name=full_name, staff_no=staff_no, **extra)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate_staff(username: str, password: str) -> StaffUser:
+    """Password check with lockout after repeated failures. The same message for every failure."""
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
+    now = utcnow()
+    generic = errors.Unauthorized("用户名或密码错误", code="invalid_credentials")
+    if user is None:
+        _hasher.hash(password)  # similar timing for unknown users
+        raise generic
+    if user.locked_until and user.locked_until > now:
+        raise errors.TooManyRequests("登录失败次数过多，账号已临时锁定，请 15 分钟后再试", code="account_locked")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        db.session.commit()
+        raise generic
+    if not user.is_active:
+        raise errors.Forbidden("账号已停用", code="account_disabled")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.commit()
+    return user

@@ -1,0 +1,52 @@
+"""Command line: `flask users create`, `flask demo load`, `flask tasks sweep`."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app import errors
+
+users_cli = AppGroup("users", help="工作人员账号")
+demo_cli = AppGroup("demo", help="演示数据")
+tasks_cli = AppGroup("tasks", help="后台任务")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True,
+              type=click.Choice(["duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="at least 10 characters; prompted when omitted")
+@click.option("--full-name", default="", help="display name")
+@click.option("--staff-no", default=None, help="staff number (坐席工号)")
+def create_user(username, role, password, full_name, staff_no):
+    """Create a staff account."""
+    from app.auth.service import create_staff
+    try:
+        user = create_staff(username, password, role, full_name=full_name, staff_no=staff_no)
+    except errors.ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created {user.username} ({user.role}) id={user.id}")
+
+
+@demo_cli.command("load")
+@click.option("--force", is_flag=True, help="load even if demo users exist")
+def demo_load(force):
+    """Load demo data: one staff account per role, citizens, applications in every state, photos."""
+    from app.demo import load
+    load(echo=click.echo, force=force)
+
+
+@tasks_cli.command("sweep")
+def tasks_sweep():
+    """Re-queue due notifications and OCR work left pending (run from cron or Celery beat)."""
+    from app.documents.tasks import sweep_stale_ocr
+    from app.notifications.service import sweep_due
+    click.echo(f"notifications: {sweep_due()}, ocr: {sweep_stale_ocr()}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(tasks_cli)

@@ -1,0 +1,83 @@
+"""Settings from the environment (12-factor). One class; tests pass overrides to create_app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+class Config:
+    def __init__(self, **overrides):
+        self.APP_ENV = _env("APP_ENV", "development")
+        self.SECRET_KEY = _env("SECRET_KEY")
+        if not self.SECRET_KEY:
+            if self.APP_ENV == "production":
+                raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+            self.SECRET_KEY = "dev-only-insecure-secret-key"
+        self.INSTANCE_DIR = Path(_env("INSTANCE_DIR", str(BASE_DIR / "var")))
+
+        self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+            _env("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'app.sqlite3'}")
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.STORAGE_URL = _env("STORAGE_URL", f"file://{self.INSTANCE_DIR / 'storage'}")
+        self.REDIS_URL = _env("REDIS_URL")
+        # How background work runs: "celery" (needs REDIS_URL), "thread" (in-process), "sync" (inline; tests)
+        self.TASKS_MODE = _env("TASKS_MODE", "celery" if self.REDIS_URL else "thread")
+
+        self.WECHAT_APPID = _env("WECHAT_APPID")
+        self.WECHAT_SECRET = _env("WECHAT_SECRET")
+        self.WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "https://api.weixin.qq.com")
+        # Subscribe-message template ids per event (from the mini-program's console)
+        self.WECHAT_TEMPLATE_STATUS = _env("WECHAT_TEMPLATE_STATUS", "dev-template-status")
+        self.WECHAT_TEMPLATE_DOCUMENT = _env("WECHAT_TEMPLATE_DOCUMENT", "dev-template-document")
+
+        self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 2 * 3600)
+        self.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)
+        self.SIGNED_URL_TTL = _int("SIGNED_URL_TTL", 300)
+        self.MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+        self.MAX_IMAGE_PIXELS = _int("MAX_IMAGE_PIXELS", 40_000_000)
+        self.URGENT_DEADLINE_HOURS = _int("URGENT_DEADLINE_HOURS", 72)
+        self.NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 5)
+        self.NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 30)
+        self.TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+
+        # Werkzeug refuses bodies above this before we read them (413)
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 256 * 1024
+        self.JSON_AS_ASCII = False
+
+        # flask-smorest / OpenAPI
+        self.API_TITLE = "12348 法律援助平台 API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_REDOC_PATH = "/docs"
+        self.OPENAPI_REDOC_URL = "/api/static/redoc.standalone.js"
+
+        for key, value in overrides.items():
+            setattr(self, key, value)
+        if self.TASKS_MODE == "celery" and not self.REDIS_URL:
+            raise RuntimeError("TASKS_MODE=celery needs REDIS_URL")
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style postgres:// and plain postgresql:// both use psycopg 3
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

@@ -1,0 +1,150 @@
+"""Demo data for a first look: staff per role, citizens, applications in every state, photos."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import secrets
+
+import sqlalchemy as sa
+from PIL import Image, ImageDraw, ImageFont
+
+from app.applications import service as applications
+from app.auth.models import Citizen, StaffUser
+from app.auth.service import create_staff
+from app.common.timeutil import local_today, utcnow
+from app.documents import service as documents
+from app.extensions import db
+from ocr import idnumber
+
+STAFF = [
+    ("duty1", "duty_lawyer", "张值班", "D001", {}),
+    ("aid1", "aid_lawyer", "李援助", "A001", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区"}),
+    ("aid2", "aid_lawyer", "王援助", "A002", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区"}),
+    ("supervisor1", "supervisor", "赵监管", "S001", {}),
+    ("manager1", "manager", "陈主任", "M001", {}),
+    ("admin", "admin", "系统管理员", "X001", {}),
+]
+
+
+def _id(region: str, born: dt.date, seq: int, male: bool) -> str:
+    seq = seq * 2 + (1 if male else 0)
+    first17 = f"{region}{born:%Y%m%d}{seq:03d}"[:17]
+    return first17 + idnumber.check_digit(first17)
+
+
+CITIZENS = [
+    # (name, sex, region, born, phone, category, description, deadline_days, service)
+    ("刘建国", "男", "420102", dt.date(1978, 3, 12), "13871234567", "农民工欠薪",
+     "在工地务工八个月，包工头拖欠工资三万二千元，多次讨要未果。", 30, "representation"),
+    ("周秀英", "女", "420104", dt.date(1965, 9, 2), "13907141234", "医疗纠纷",
+     "手术后出现严重并发症，医院拒绝承担责任，身体不便，需要上门服务。", 5, "representation"),
+    ("吴小军", "男", "420106", dt.date(1990, 1, 20), "15927000001", "劳动争议",
+     "一审判决不服，明天是上诉期最后一天，需要紧急帮助写上诉状。", 1, "document_drafting"),
+    ("郑丽", "女", "411502", dt.date(1988, 7, 7), "18607150002", "婚姻家庭",
+     "离婚后对方不支付抚养费，想咨询如何申请强制执行。", None, "advice"),
+]
+
+# status -> actions from draft
+PATHS = {
+    "draft": [],
+    "submitted": ["submit"],
+    "under_review": ["submit", "start_review"],
+    "expedite_requested": ["submit", "request_expedite"],
+    "expedite_approved": ["submit", "request_expedite", "approve_expedite"],
+    "approved": ["submit", "start_review", "approve"],
+    "assigned": ["submit", "start_review", "approve", "assign"],
+    "in_progress": ["submit", "start_review", "approve", "assign", "start_work"],
+    "closed": ["submit", "start_review", "approve", "assign", "start_work", "close"],
+    "rejected": ["submit", "start_review", "reject"],
+    "withdrawn": ["submit", "withdraw"],
+}
+ROLE_FOR_ACTION = {"submit": "citizen", "withdraw": "citizen", "start_review": "duty_lawyer",
+                   "request_expedite": "duty_lawyer", "approve_expedite": "manager", "approve": "manager",
+                   "reject": "manager", "assign": "manager", "start_work": "aid_lawyer", "close": "aid_lawyer"}
+
+
+def _font(size: int):
+    for path in ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                 "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"):
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default()
+
+
+def demo_photo(title: str, lines: list[str]) -> bytes:
+    """A simple card-like photo; the OCR benchmark generator makes the realistic ones."""
+    img = Image.new("RGB", (856, 540), (236, 240, 232))
+    d = ImageDraw.Draw(img)
+    d.rectangle((12, 12, 843, 527), outline=(120, 140, 160), width=3)
+    d.text((40, 30), title, fill=(150, 60, 40), font=_font(34))
+    for i, line in enumerate(lines):
+        d.text((40, 100 + i * 56), line, fill=(20, 20, 20), font=_font(28))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def load(echo=print, force: bool = False) -> None:
+    if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == "manager1")) and not force:
+        echo("demo data already loaded (use --force to add more)")
+        return
+    staff = {}
+    echo("工作人员账号（演示用，请勿用于生产）：")
+    for username, role, name, no, extra in STAFF:
+        user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
+        password = f"Demo-{role}-{secrets.token_hex(3)}"
+        if user is None:
+            user = create_staff(username, password, role, full_name=name, staff_no=no, **extra)
+        else:
+            from app.auth.service import hash_password
+            user.password_hash = hash_password(password)
+            db.session.commit()
+        staff[role] = user
+        echo(f"  {role:12s} {username:12s} 密码 {password}")
+
+    citizens = []
+    for i, (name, sex, region, born, phone, cat, desc, days, service_type) in enumerate(CITIZENS):
+        openid = f"demo-citizen-{i + 1}"
+        c = db.session.scalar(sa.select(Citizen).where(Citizen.openid == openid))
+        if c is None:
+            c = Citizen(openid=openid, phone=phone, phone_country_code="86", phone_bound_at=utcnow())
+            db.session.add(c)
+            db.session.commit()
+        citizens.append((c, dict(
+            applicant_name=name, sex=sex, birth_date=born, id_number=_id(region, born, 10 + i, sex == "男"),
+            phone=phone, category=cat, description=desc, service_type=service_type, ethnicity="汉",
+            hukou_address="湖北省武汉市江岸区解放大道1000号", current_address="湖北省武汉市硚口区中山大道88号",
+            opposing_party="某建筑劳务有限公司" if cat in ("农民工欠薪", "劳动争议") else "对方当事人",
+            hardship_category="农民工追索劳动报酬" if cat == "农民工欠薪" else "低保",
+            legal_deadline=local_today() + dt.timedelta(days=days) if days else None,
+            home_visit_requested=i == 1, home_visit_address="湖北省武汉市硚口区中山大道88号" if i == 1 else None,
+            home_visit_reason="术后卧床，行动不便" if i == 1 else None, mobility_impaired=i == 1)))
+
+    count = 0
+    for n, (status, path) in enumerate(PATHS.items()):
+        citizen, data = citizens[n % len(citizens)]
+        app_ = applications.create_draft(citizen, dict(data))
+        for kind, title, lines in (
+            ("id_front", "居民身份证", [f"姓名 {data['applicant_name']}", f"性别 {data['sex']}  民族 汉",
+                                       f"公民身份号码 {data['id_number']}"]),
+            ("hukou_home", "居民户口簿", ["户别 家庭户", f"户主姓名 {data['applicant_name']}",
+                                         "住址 湖北省武汉市江岸区解放大道1000号"]),
+        ):
+            documents.upload(citizen, app_.id, kind, demo_photo(title, lines), f"{kind}.jpg")
+        for action in path:
+            role = ROLE_FOR_ACTION[action]
+            actor = citizen if role == "citizen" else staff[role]
+            extra = {}
+            if action == "assign":
+                extra["assigned_lawyer_id"] = staff["aid_lawyer"].id
+            if action == "approve_expedite":
+                extra["backfill_kinds"] = ["hukou_member", "hardship_proof"]
+                extra["backfill_due_at"] = utcnow() + dt.timedelta(days=3)
+            if action == "request_expedite":
+                extra["expedite_reason"] = "上诉期即将届满"
+            applications.transition(actor, app_, action, note="演示数据", **extra)
+        count += 1
+    echo(f"演示申请 {count} 件（覆盖全部状态），群众 {len(citizens)} 人。")
+    echo("小程序开发模式登录：POST /api/v1/auth/wechat/login {\"code\": \"dev:张三\"}")

@@ -1,0 +1,191 @@
+"""Documents: upload (sanitised image into private storage), supersede, signed views, verification."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+
+import storage
+from app import errors
+from app.applications import service as applications
+from app.applications.models import FINAL_STATUSES, Application
+from app.audit import record as audit
+from app.auth.models import Citizen
+from app.common.timeutil import utcnow
+from app.documents import imaging
+from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, Document
+from app.extensions import db
+from app.storage_bridge import get_storage
+from app.tasks import enqueue
+
+log = logging.getLogger(__name__)
+
+STAFF_DOCUMENT_ROLES = ("duty_lawyer", "manager", "aid_lawyer", "supervisor")
+LIVE = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed", "verified")
+
+
+def application_for_upload(actor, application_id: int) -> Application:
+    if isinstance(actor, Citizen):
+        return applications.get_for_citizen(actor, application_id)
+    app_ = db.session.get(Application, application_id)
+    if app_ is None or not can_staff_see(actor, app_):
+        raise errors.NotFound("未找到该申请")
+    if actor.role not in ("duty_lawyer", "manager"):
+        raise errors.Forbidden("当前角色无权上传材料")
+    return app_
+
+
+def can_staff_see(staff, app_: Application) -> bool:
+    if staff.role == "aid_lawyer":
+        return app_.assigned_lawyer_id == staff.id
+    return staff.role in ("duty_lawyer", "manager", "supervisor")
+
+
+def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | None) -> Document:
+    if kind not in KINDS:
+        raise errors.ValidationFailed("材料类型无效", details={"fields": {"kind": [f"应为：{'、'.join(KINDS)}"]}})
+    app_ = application_for_upload(actor, application_id)
+    if app_.status in FINAL_STATUSES:
+        raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再上传材料")
+    if len(raw) > current_app.config["MAX_UPLOAD_BYTES"]:
+        raise errors.ApiError("文件超过 10 MB，请压缩后重新上传", status=413, code="payload_too_large")
+    clean = imaging.sanitize(raw, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
+
+    st = get_storage()
+    key = storage.new_key(f"documents/{app_.id}")
+    try:
+        st.put(key, clean.data, clean.content_type)
+    except storage.StorageError:
+        log.exception("storage put failed")
+        raise errors.ServiceUnavailable("文件存储暂时不可用，请稍后重新上传", code="storage_unavailable") from None
+
+    try:
+        doc = Document(
+            application_id=app_.id, citizen_id=app_.citizen_id,
+            uploaded_by_type="citizen" if isinstance(actor, Citizen) else "staff", uploaded_by_id=actor.id,
+            kind=kind, status="ocr_pending" if _ocr_on(kind) else "uploaded", storage_key=key,
+            content_type=clean.content_type, byte_size=len(clean.data), width=clean.width, height=clean.height,
+            sha256=clean.sha256, original_filename=(filename or "")[:255] or None,
+            ocr_next_attempt_at=utcnow() if _ocr_on(kind) else None)
+        db.session.add(doc)
+        db.session.flush()
+        # A new upload of the same kind replaces the live one (hukou_member may have several pages: one each)
+        older = db.session.scalars(sa.select(Document).where(
+            Document.application_id == app_.id, Document.kind == kind, Document.id != doc.id,
+            Document.status.in_(LIVE + ("rejected",)))).all()
+        if kind not in ("hukou_member", "hardship_proof", "other", "judgment"):
+            for old in older:
+                old.status = "superseded"
+                old.superseded_by_id = doc.id
+        applications.record_event(app_, actor, "document_uploaded", KINDS[kind])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        try:
+            st.delete(key)  # no orphan object when the row could not be written
+        except storage.StorageError:
+            log.error("orphaned object %s could not be deleted", key)
+        raise
+    if doc.status == "ocr_pending":
+        enqueue("ocr_document", doc.id)
+    return doc
+
+
+def _ocr_on(kind: str) -> bool:
+    return kind in OCR_KINDS and current_app.config.get("OCR_ENABLED", True)
+
+
+def get_document(actor, document_id: int) -> Document:
+    doc = db.session.get(Document, document_id)
+    if doc is None:
+        raise errors.NotFound("未找到该材料")
+    if isinstance(actor, Citizen):
+        app_ = db.session.get(Application, doc.application_id)
+        if app_ is None or app_.citizen_id != actor.id:
+            raise errors.NotFound("未找到该材料")
+    else:
+        app_ = db.session.get(Application, doc.application_id)
+        if actor.role not in STAFF_DOCUMENT_ROLES or not can_staff_see(actor, app_):
+            raise errors.NotFound("未找到该材料")
+    return doc
+
+
+def list_for_application(actor, application_id: int, include_superseded: bool = False) -> list[Document]:
+    if isinstance(actor, Citizen):
+        applications.get_for_citizen(actor, application_id)
+    else:
+        app_ = db.session.get(Application, application_id)
+        if app_ is None or not can_staff_see(actor, app_):
+            raise errors.NotFound("未找到该申请")
+    stmt = sa.select(Document).where(Document.application_id == application_id)
+    if not include_superseded:
+        stmt = stmt.where(Document.status != "superseded")
+    return db.session.scalars(stmt.order_by(Document.id)).all()
+
+
+def signed_view(actor, document_id: int) -> dict:
+    """A short-lived URL to the photo. Every staff view is audited."""
+    doc = get_document(actor, document_id)
+    ttl = current_app.config["SIGNED_URL_TTL"]
+    try:
+        url = get_storage().signed_url(doc.storage_key, expires=ttl)
+    except storage.StorageError:
+        raise errors.ServiceUnavailable("文件存储暂时不可用", code="storage_unavailable") from None
+    if not isinstance(actor, Citizen):
+        audit("document_view", actor=actor, object_type="document", object_id=doc.id,
+              details={"application_id": doc.application_id, "kind": doc.kind})
+        db.session.commit()
+    return {"url": url, "expires_at": utcnow() + dt.timedelta(seconds=ttl), "content_type": doc.content_type}
+
+
+def verify(staff, doc: Document) -> Document:
+    if staff.role not in ("duty_lawyer", "manager"):
+        raise errors.Forbidden("当前角色无权审核材料")
+    if doc.status in ("verified", "superseded"):
+        raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能审核通过")
+    doc.status = "verified"
+    doc.verified_by_id = staff.id
+    doc.verified_at = utcnow()
+    doc.reject_reason = doc.reject_note = None
+    app_ = db.session.get(Application, doc.application_id)
+    applications.record_event(app_, staff, "document_verified", doc.kind_label)
+    audit("document_verify", actor=staff, object_type="document", object_id=doc.id)
+    db.session.commit()
+    return doc
+
+
+def reject(staff, doc: Document, reason: str, note: str | None = None) -> Document:
+    if staff.role not in ("duty_lawyer", "manager"):
+        raise errors.Forbidden("当前角色无权审核材料")
+    if reason not in REJECT_REASONS:
+        raise errors.ValidationFailed("退回原因无效", details={"fields": {"reason": [f"应为：{'、'.join(REJECT_REASONS)}"]}})
+    if doc.status in ("rejected", "superseded"):
+        raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能退回")
+    doc.status = "rejected"
+    doc.reject_reason = reason
+    doc.reject_note = note
+    doc.verified_by_id = staff.id
+    doc.verified_at = utcnow()
+    app_ = db.session.get(Application, doc.application_id)
+    applications.record_event(app_, staff, "document_rejected", f"{doc.kind_label}：{doc.reject_message}")
+    audit("document_reject", actor=staff, object_type="document", object_id=doc.id, details={"reason": reason})
+    from app.notifications import service as notifications
+    n = notifications.document_rejected(app_, doc)
+    db.session.commit()
+    notifications.dispatch([n])
+    return doc
+
+
+def backfill_status(app_: Application) -> dict:
+    """What an expedited case still has to hand in."""
+    required = list(app_.backfill_kinds or [])
+    have = set(db.session.scalars(sa.select(Document.kind).where(
+        Document.application_id == app_.id, Document.status.in_(LIVE))).all())
+    missing = [k for k in required if k not in have]
+    overdue = bool(missing and app_.backfill_due_at and app_.backfill_due_at < utcnow())
+    return {"required": [{"kind": k, "label": KINDS.get(k, k)} for k in required],
+            "missing": [{"kind": k, "label": KINDS.get(k, k)} for k in missing],
+            "due_at": app_.backfill_due_at.isoformat() if app_.backfill_due_at else None,
+            "complete": not missing, "overdue": overdue}

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.common.timeutil import UTCDateTime, utcnow
+from app.extensions import db
+
+SUBJECT_TYPES = ("application", "consultation")
+
+
+class Rating(db.Model):
+    """服务评价. One per subject per citizen; a follow-up during an open callback is a new round."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    subject_type: Mapped[str] = mapped_column(sa.String(16))
+    subject_id: Mapped[int] = mapped_column()
+    round: Mapped[int] = mapped_column(default=0)  # 0 = first rating, n = follow-up after callback
+    stars: Mapped[int] = mapped_column()
+    attitude: Mapped[int | None] = mapped_column()
+    professionalism: Mapped[int | None] = mapped_column()
+    timeliness: Mapped[int | None] = mapped_column()
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    lawyer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("citizen_id", "subject_type", "subject_id", "round", name="uq_ratings_subject_round"),
+        sa.Index("ix_ratings_subject", "subject_type", "subject_id"),
+        sa.CheckConstraint("stars between 1 and 5", name="stars"),
+    )
+
+
+class CallbackTask(db.Model):
+    """回访: opened by a bad rating (or an alert); attempts logged until satisfied or escalated."""
+
+    __tablename__ = "callback_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(20))  # bad_rating | repeat_caller | alert
+    status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)  # open|satisfied|escalated
+    citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    rating_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ratings.id"))
+    subject_type: Mapped[str | None] = mapped_column(sa.String(16))
+    subject_id: Mapped[int | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))

@@ -1,0 +1,28 @@
+from flask import g
+from flask_smorest import Blueprint
+
+from app.applications import service as applications
+from app.auth.guards import citizen_required
+from app.common.idempotency import idempotent
+from app.ratings import schemas, service
+
+blp = Blueprint("ratings", __name__, url_prefix="/api/v1", description="服务评价")
+
+
+@blp.route("/applications/<int:application_id>/rating", methods=["POST"])
+@citizen_required
+@idempotent
+@blp.arguments(schemas.RatingInput)
+@blp.response(201, schemas.RatingOut)
+def rate_application(data, application_id):
+    """评价本次法律援助服务（律师指派后；两星及以下将安排回访）"""
+    return service.rate_application(g.citizen, application_id, data)
+
+
+@blp.route("/applications/<int:application_id>/rating")
+@citizen_required
+@blp.response(200, schemas.RatingOut(many=True))
+def get_ratings(application_id):
+    """我对该申请的评价"""
+    applications.get_for_citizen(g.citizen, application_id)
+    return service.ratings_for(g.citizen, "application", application_id)

@@ -1,0 +1,69 @@
+"""Ratings and the callback tasks that bad ratings open."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app import errors
+from app.applications import service as applications
+from app.auth.service import text_is_safe
+from app.common.timeutil import utcnow
+from app.extensions import db
+from app.ratings.models import CallbackTask, Rating
+
+BAD_RATING_MAX = 2
+SATISFIED_MIN = 4
+CALLBACK_DUE = dt.timedelta(hours=24)
+RATEABLE_APPLICATION_STATUSES = ("assigned", "in_progress", "closed")
+
+
+def rate_application(citizen, application_id: int, data: dict) -> Rating:
+    app_ = applications.get_for_citizen(citizen, application_id)
+    if app_.status not in RATEABLE_APPLICATION_STATUSES:
+        raise errors.InvalidTransition("律师指派后才能评价本次服务")
+    return _rate(citizen, "application", app_.id, data, lawyer_id=app_.assigned_lawyer_id)
+
+
+def _rate(citizen, subject_type: str, subject_id: int, data: dict, *, lawyer_id=None) -> Rating:
+    text_is_safe(citizen, data.get("comment"))
+    existing = db.session.scalars(sa.select(Rating).where(
+        Rating.citizen_id == citizen.id, Rating.subject_type == subject_type, Rating.subject_id == subject_id)
+        .order_by(Rating.round.desc())).first()
+    open_task = _open_callback(citizen.id, subject_type, subject_id)
+    if existing is not None and open_task is None:
+        raise errors.Conflict("您已评价过本次服务", code="already_rated")
+    rating = Rating(citizen_id=citizen.id, subject_type=subject_type, subject_id=subject_id,
+                    round=0 if existing is None else existing.round + 1, lawyer_id=lawyer_id,
+                    stars=data["stars"], attitude=data.get("attitude"),
+                    professionalism=data.get("professionalism"), timeliness=data.get("timeliness"),
+                    comment=(data.get("comment") or "").strip() or None, created_at=utcnow())
+    db.session.add(rating)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise errors.Conflict("您已评价过本次服务", code="already_rated") from None
+    if open_task is not None and rating.stars >= SATISFIED_MIN:
+        open_task.status = "satisfied"
+        open_task.closed_at = utcnow()
+        open_task.note = "群众回访后重新评价满意"
+    elif open_task is None and rating.stars <= BAD_RATING_MAX:
+        db.session.add(CallbackTask(reason="bad_rating", citizen_id=citizen.id, rating_id=rating.id,
+                                    subject_type=subject_type, subject_id=subject_id,
+                                    due_at=utcnow() + CALLBACK_DUE, created_at=utcnow()))
+    db.session.commit()
+    return rating
+
+
+def _open_callback(citizen_id: int, subject_type: str, subject_id: int) -> CallbackTask | None:
+    return db.session.scalars(sa.select(CallbackTask).where(
+        CallbackTask.citizen_id == citizen_id, CallbackTask.subject_type == subject_type,
+        CallbackTask.subject_id == subject_id, CallbackTask.status == "open")).first()
+
+
+def ratings_for(citizen, subject_type: str, subject_id: int) -> list[Rating]:
+    return db.session.scalars(sa.select(Rating).where(
+        Rating.citizen_id == citizen.id, Rating.subject_type == subject_type, Rating.subject_id == subject_id)
+        .order_by(Rating.round)).all()

@@ -1,0 +1,94 @@
+"""Background work. Celery on Redis in production; in-process threads on the embedded default;
+inline ("sync") in tests. Task functions are plain functions registered by name and always run
+inside an app context. The database is the truth: tasks re-read their rows and are safe to repeat.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+_registry: dict[str, callable] = {}
+
+
+def task(name: str):
+    def decorator(fn):
+        _registry[name] = fn
+        fn.task_name = name
+        return fn
+    return decorator
+
+
+def enqueue(name: str, *args, countdown: float = 0) -> None:
+    """Schedule a registered task. Call after the commit that the task depends on."""
+    if name not in _registry:
+        raise KeyError(name)
+    app = current_app._get_current_object()
+    mode = app.config["TASKS_MODE"]
+    if mode == "sync":
+        _run(app, name, args)
+    elif mode == "thread":
+        executor = app.extensions["task_executor"]
+        if countdown:
+            t = threading.Timer(countdown, lambda: executor.submit(_run, app, name, args))
+            t.daemon = True
+            t.start()
+        else:
+            executor.submit(_run, app, name, args)
+    elif mode == "celery":
+        app.extensions["celery"].send_task(name, args=list(args), countdown=countdown or None)
+    else:
+        raise RuntimeError(f"unknown TASKS_MODE {mode}")
+
+
+def _run(app: Flask, name: str, args) -> None:
+    with app.app_context():
+        try:
+            _registry[name](*args)
+        except Exception:
+            log.exception("task %s failed", name)
+            from app.extensions import db
+            db.session.rollback()
+        finally:
+            from app.extensions import db
+            db.session.remove()
+
+
+def init_app(app: Flask) -> None:
+    # Import task modules so they register themselves
+    from app.notifications import service as _n  # noqa: F401
+    from app.documents import tasks as _d  # noqa: F401
+
+    app.extensions["task_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
+    if app.config["TASKS_MODE"] == "celery":
+        app.extensions["celery"] = make_celery(app)
+
+
+def make_celery(app: Flask):
+    from celery import Celery
+
+    celery = Celery("legalaid", broker=app.config["REDIS_URL"], backend=None)
+    celery.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        timezone="Asia/Shanghai",
+        beat_schedule={"sweep": {"task": "sweep", "schedule": 60.0}},
+    )
+    for name, fn in _registry.items():
+        def make(fn=fn, name=name):
+            @celery.task(name=name, ignore_result=True)
+            def _celery_task(*args):
+                with app.app_context():
+                    try:
+                        fn(*args)
+                    finally:
+                        from app.extensions import db
+                        db.session.remove()
+            return _celery_task
+        make()
+    return celery

@@ -1,0 +1,110 @@
+"""Shared fixtures. The database is built by running the Alembic migrations (never create_all),
+once per session, on SQLite by default or on DATABASE_URL (PostgreSQL in CI); every test then
+starts from empty tables."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.fakes.moto import moto_s3  # noqa: F401
+from tests.fakes.wechat_fixture import fake_wechat  # noqa: F401
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="legalaid-test-"))
+
+
+def _database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{_SESSION_DIR / 'test.sqlite3'}"
+
+
+def base_config(**overrides) -> dict:
+    cfg = dict(
+        APP_ENV="test",
+        SECRET_KEY="test-secret-key-not-for-production",
+        SQLALCHEMY_DATABASE_URI=_normalise(_database_url()),
+        STORAGE_URL=f"file://{_SESSION_DIR / 'storage'}",
+        INSTANCE_DIR=_SESSION_DIR,
+        TASKS_MODE="sync",
+        OCR_ENABLED=False,
+        WECHAT_APPID=None,
+        WECHAT_SECRET=None,
+        NOTIFY_RETRY_BASE_SECONDS=0,
+    )
+    cfg.update(overrides)
+    return cfg
+
+
+def _normalise(url: str) -> str:
+    from app.config import _normalise_db_url
+    return _normalise_db_url(url)
+
+
+@pytest.fixture(scope="session")
+def migrated_db():
+    """Run the migrations once (dropping whatever a previous run left in the test database)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app(base_config())
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    yield
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _truncate(db) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(sa.text(f'DELETE FROM "{t}"'))
+            conn.execute(sa.text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(conn) else None
+
+
+def _has_sqlite_sequence(conn) -> bool:
+    return conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
+
+
+@pytest.fixture
+def make_app(migrated_db, fake_wechat):
+    """Factory: make_app(**config_overrides). WeChat points at the fake server by default."""
+    from app import create_app
+    from app.extensions import db
+
+    apps = []
+
+    def factory(**overrides):
+        cfg = base_config(WECHAT_APPID=fake_wechat.appid, WECHAT_SECRET=fake_wechat.secret,
+                          WECHAT_API_BASE_URL=fake_wechat.url)
+        cfg.update(overrides)
+        app = create_app(cfg)
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        with apps[0].app_context():
+            db.session.remove()
+            _truncate(db)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
