@@ -63,7 +63,7 @@ class Config:
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_REDOC_PATH = "/docs"
-        self.OPENAPI_REDOC_URL = "/api/static/redoc.standalone.js"
+        self.OPENAPI_REDOC_URL = "/static/vendor/redoc/redoc.standalone.js"
 
         for key, value in overrides.items():
             setattr(self, key, value)

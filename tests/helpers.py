@@ -28,6 +28,7 @@ def login(client, fake, name: str | None = None, *, unionid=None) -> dict:
     body = r.get_json()
     body["headers"] = {"Authorization": f"Bearer {body['access_token']}"}
     body["session_key"] = _session_key(name)
+    body["openid"] = f"openid-{name}"
     return body
 
 

@@ -6,12 +6,11 @@ import functools
 from flask import g, request
 
 from app import errors
-from app.auth.models import Citizen, StaffUser
-from app.auth.service import resolve_access_token
-from app.extensions import db
+from app.auth.models import Citizen
+from app.auth.service import subject_for_access_token
 
 
-def _bearer() -> str | None:
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -19,33 +18,26 @@ def _bearer() -> str | None:
     return token.strip()
 
 
-def current_token():
-    token = _bearer()
+def _authenticate():
+    token = bearer_token()
     if not token:
         raise errors.Unauthorized("请先登录", code="unauthorized")
-    row = resolve_access_token(token)
-    if row is None:
+    subject = subject_for_access_token(token)
+    if subject is None:
         raise errors.Unauthorized("登录已过期，请重新登录", code="invalid_token")
-    g.auth_token = row
-    return row
-
-
-def _load_subject(row):
-    model = Citizen if row.subject_type == "citizen" else StaffUser
-    subject = db.session.get(model, row.subject_id)
-    if subject is None or (row.subject_type == "staff" and not subject.is_active):
-        raise errors.Unauthorized("账号不可用，请重新登录", code="invalid_token")
+    g.actor = subject
+    if isinstance(subject, Citizen):
+        g.citizen = subject
+    else:
+        g.staff = subject
     return subject
 
 
 def citizen_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        row = current_token()
-        if row.subject_type != "citizen":
+        if not isinstance(_authenticate(), Citizen):
             raise errors.Forbidden("该接口仅供小程序用户使用")
-        g.citizen = _load_subject(row)
-        g.actor = g.citizen
         return view(*args, **kwargs)
     return wrapper
 
@@ -54,14 +46,11 @@ def staff_required(*roles: str):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            row = current_token()
-            if row.subject_type != "staff":
+            user = _authenticate()
+            if isinstance(user, Citizen):
                 raise errors.Forbidden("该接口仅供工作人员使用")
-            user = _load_subject(row)
             if roles and user.role not in roles:
                 raise errors.Forbidden("当前角色无权进行此操作")
-            g.staff = user
-            g.actor = user
             return view(*args, **kwargs)
         return wrapper
     return decorator
@@ -70,12 +59,6 @@ def staff_required(*roles: str):
 def any_authenticated(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        row = current_token()
-        subject = _load_subject(row)
-        g.actor = subject
-        if row.subject_type == "citizen":
-            g.citizen = subject
-        else:
-            g.staff = subject
+        _authenticate()
         return view(*args, **kwargs)
     return wrapper

@@ -2,7 +2,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from app.auth import schemas, service
-from app.auth.guards import any_authenticated, citizen_required
+from app.auth.guards import any_authenticated, bearer_token, citizen_required
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与个人信息")
 
@@ -43,7 +43,7 @@ def refresh(data):
 @blp.response(204)
 def logout():
     """退出登录：访问令牌与刷新令牌一并失效"""
-    service.revoke(g.auth_token)
+    service.revoke(bearer_token())
 
 
 @blp.route("/me")
