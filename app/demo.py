@@ -87,9 +87,17 @@ def demo_photo(title: str, lines: list[str]) -> bytes:
 
 
 def load(echo=print, force: bool = False) -> None:
-    if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == "manager1")) and not force:
-        echo("demo data already loaded (use --force to add more)")
+    loaded = db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == "manager1")) is not None
+    staff = _staff_accounts(echo)
+    if loaded and not force:
+        echo("演示数据已存在（--force 可再添加一批）；以上为重置后的演示密码。")
         return
+    _citizens_and_applications(staff, echo)
+
+
+def _staff_accounts(echo) -> dict:
+    """Create (or reset the password of) one demo account per role and print them."""
+    from app.auth.service import hash_password
     staff = {}
     echo("工作人员账号（演示用，请勿用于生产）：")
     for username, role, name, no, extra in STAFF:
@@ -98,12 +106,15 @@ def load(echo=print, force: bool = False) -> None:
         if user is None:
             user = create_staff(username, password, role, full_name=name, staff_no=no, **extra)
         else:
-            from app.auth.service import hash_password
             user.password_hash = hash_password(password)
+            user.failed_logins, user.locked_until = 0, None
             db.session.commit()
         staff[role] = user
         echo(f"  {role:12s} {username:12s} 密码 {password}")
+    return staff
 
+
+def _citizens_and_applications(staff: dict, echo) -> None:
     citizens = []
     for i, (name, sex, region, born, phone, cat, desc, days, service_type) in enumerate(CITIZENS):
         openid = f"demo-citizen-{i + 1}"

@@ -4,9 +4,9 @@ from flask_smorest import Blueprint
 
 import storage
 from app import errors
-from app.auth.guards import any_authenticated
+from app.auth.guards import any_authenticated, citizen_required
 from app.common.idempotency import idempotent
-from app.documents import schemas, service
+from app.documents import prefill, schemas, service
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
@@ -71,3 +71,20 @@ def serve_local_file(key):
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'"
     return resp
+
+
+@blp.route("/applications/<int:application_id>/prefill")
+@citizen_required
+@blp.response(200)
+def get_prefill(application_id):
+    """照片识别的建议填写内容（含置信度、来源材料、材料间不一致之处；不会覆盖已填写或已确认的内容）"""
+    return prefill.prefill(g.citizen, application_id)
+
+
+@blp.route("/applications/<int:application_id>/prefill/confirm", methods=["POST"])
+@citizen_required
+@blp.arguments(schemas.PrefillConfirmInput)
+@blp.response(200)
+def confirm_prefill(data, application_id):
+    """确认采用识别结果：写入草稿并记录"""
+    return prefill.confirm(g.citizen, application_id, data["fields"])

@@ -55,3 +55,8 @@ class ListArgs(ma.Schema):
 class RejectInput(ma.Schema):
     reason = fields.String(required=True, validate=validate.OneOf(list(REJECT_REASONS)))
     note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class PrefillConfirmInput(ma.Schema):
+    fields = fields.List(fields.String(validate=validate.Length(max=32)), required=True,
+                         validate=validate.Length(min=1, max=20), metadata={"description": "采用识别结果的字段"})

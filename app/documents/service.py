@@ -90,6 +90,7 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
         raise
     if doc.status == "ocr_pending":
         enqueue("ocr_document", doc.id)
+        db.session.expire(doc)  # OCR may already have finished (inline mode): answer with the row as it is now
     return doc
 
 

@@ -1,0 +1,85 @@
+"""OCR prefill end to end through the API, with the real PP-OCR models on generated photos."""
+import io
+
+import pytest
+from PIL import Image
+
+from ocr.synth import make_sample
+from tests.helpers import login
+
+
+@pytest.fixture
+def ocr_client(make_app, fake_wechat):
+    app = make_app(OCR_ENABLED=True)
+    return app.test_client()
+
+
+def _upload(client, s, app_id, data, kind):
+    r = client.post("/api/v1/documents", headers=s["headers"],
+                    data={"file": (io.BytesIO(data), "p.jpg"), "kind": kind, "application_id": str(app_id)},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_prefill_suggests_without_overwriting_and_confirm_applies(ocr_client, fake_wechat):
+    client = ocr_client
+    s = login(client, fake_wechat)
+    sample = make_sample("id_front", "clean", seed=11)
+    truth = sample["truth"]
+    # the citizen already typed a (different) name: it must not be overwritten
+    a = client.post("/api/v1/applications", json={"applicant_name": "王五"}, headers=s["headers"]).get_json()
+    doc = _upload(client, s, a["id"], sample["image"], "id_front")
+    assert doc["status"] == "ocr_done"
+    assert doc["ocr"]["fields"]["id_number"]["value"] == truth["id_number"]
+    assert doc["warnings"] == []
+
+    p = client.get(f"/api/v1/applications/{a['id']}/prefill", headers=s["headers"]).get_json()
+    assert p["fields"]["applicant_name"]["state"] == "differs"
+    assert p["fields"]["applicant_name"]["current"] == "王五"
+    assert p["fields"]["applicant_name"]["suggestion"]["value"] == truth["name"]
+    idn = p["fields"]["id_number"]
+    assert idn["state"] == "suggested" and idn["suggestion"]["value"] == truth["id_number"]
+    assert idn["suggestion"]["document_id"] == doc["id"] and 0 < idn["suggestion"]["confidence"] <= 1
+    app_now = client.get(f"/api/v1/applications/{a['id']}", headers=s["headers"]).get_json()
+    assert app_now["applicant_name"] == "王五" and app_now["id_number"] is None  # nothing applied by itself
+
+    r = client.post(f"/api/v1/applications/{a['id']}/prefill/confirm",
+                    json={"fields": ["id_number", "birth_date", "sex"]}, headers=s["headers"])
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["fields"]["id_number"]["state"] == "confirmed"
+    app_now = client.get(f"/api/v1/applications/{a['id']}", headers=s["headers"]).get_json()
+    assert app_now["id_number"] == truth["id_number"] and app_now["birth_date"] == truth["birth_date"]
+    assert app_now["applicant_name"] == "王五"
+    r = client.post(f"/api/v1/applications/{a['id']}/prefill/confirm", json={"fields": ["religion"]},
+                    headers=s["headers"])
+    assert r.status_code == 422
+
+
+def test_sideways_photo_and_wrong_document_in_slot(ocr_client, fake_wechat):
+    client = ocr_client
+    s = login(client, fake_wechat)
+    a = client.post("/api/v1/applications", json={}, headers=s["headers"]).get_json()
+    sample = make_sample("id_front", "clean", seed=12)
+    img = Image.open(io.BytesIO(sample["image"])).rotate(90, expand=True)  # taken sideways, no EXIF hint
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    doc = _upload(client, s, a["id"], out.getvalue(), "id_front")
+    assert doc["ocr"]["fields"]["id_number"]["value"] == sample["truth"]["id_number"]
+
+    back = make_sample("id_back", "clean", seed=12)
+    wrong = _upload(client, s, a["id"], back["image"], "id_front")  # the back side in the front slot
+    assert "wrong_kind" in wrong["warnings"]
+    assert wrong["ocr"]["kind"] == "id_back"
+
+
+def test_prefill_other_citizen_404(ocr_client, fake_wechat):
+    client = ocr_client
+    owner = login(client, fake_wechat)
+    other = login(client, fake_wechat)
+    a = client.post("/api/v1/applications", json={}, headers=owner["headers"]).get_json()
+    assert client.get(f"/api/v1/applications/{a['id']}/prefill", headers=other["headers"]).status_code == 404
+    r = client.post(f"/api/v1/applications/{a['id']}/prefill/confirm", json={"fields": ["sex"]},
+                    headers=other["headers"])
+    assert r.status_code == 404
+    assert client.get(f"/api/v1/applications/{a['id']}/prefill").status_code == 401
