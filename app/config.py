@@ -29,7 +29,10 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             _env("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'app.sqlite3'}")
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Ping pooled connections before use on a networked database (survives restarts/failover);
+        # a local SQLite file needs no ping and every request would pay for it
+        self.SQLALCHEMY_ENGINE_OPTIONS = {} if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {
+            "pool_pre_ping": True}
         self.STORAGE_URL = _env("STORAGE_URL", f"file://{self.INSTANCE_DIR / 'storage'}")
         self.REDIS_URL = _env("REDIS_URL")
         # How background work runs: "celery" (needs REDIS_URL), "thread" (in-process), "sync" (inline; tests)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
 from app.applications import service as applications
+from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
 from app.common.timeutil import local_today, utcnow
@@ -73,6 +74,15 @@ def _font(size: int):
     return ImageFont.load_default()
 
 
+def _id_card_sample(i: int) -> dict | None:
+    """A realistic ID-card photo from the OCR benchmark generator (needs CJK fonts; else None)."""
+    try:
+        from ocr.synth import make_sample
+        return make_sample("id_front", "moderate", seed=1000 + i)
+    except Exception:  # noqa: BLE001 — no CJK font on this machine: fall back to the simple card
+        return None
+
+
 def demo_photo(title: str, lines: list[str]) -> bytes:
     """A simple card-like photo; the OCR benchmark generator makes the realistic ones."""
     img = Image.new("RGB", (856, 540), (236, 240, 232))
@@ -117,7 +127,8 @@ def _staff_accounts(echo) -> dict:
 def _citizens_and_applications(staff: dict, echo) -> None:
     citizens = []
     for i, (name, sex, region, born, phone, cat, desc, days, service_type) in enumerate(CITIZENS):
-        openid = f"demo-citizen-{i + 1}"
+        card = _id_card_sample(i)
+        openid = dev_openid(f"demo{i + 1}")  # dev mode: log in with code "dev:demo1" ...
         c = db.session.scalar(sa.select(Citizen).where(Citizen.openid == openid))
         if c is None:
             c = Citizen(openid=openid, phone=phone, phone_country_code="86", phone_bound_at=utcnow())
@@ -131,19 +142,22 @@ def _citizens_and_applications(staff: dict, echo) -> None:
             hardship_category="农民工追索劳动报酬" if cat == "农民工欠薪" else "低保",
             legal_deadline=local_today() + dt.timedelta(days=days) if days else None,
             home_visit_requested=i == 1, home_visit_address="湖北省武汉市硚口区中山大道88号" if i == 1 else None,
-            home_visit_reason="术后卧床，行动不便" if i == 1 else None, mobility_impaired=i == 1)))
+            home_visit_reason="术后卧床，行动不便" if i == 1 else None, mobility_impaired=i == 1), card))
+        if card is not None:  # the person on the generated ID card photo is the applicant
+            t = card["truth"]
+            citizens[-1][1].update(applicant_name=t["name"], sex=t["sex"], id_number=t["id_number"],
+                                   birth_date=dt.date.fromisoformat(t["birth_date"]), ethnicity=t["ethnicity"],
+                                   hukou_address=t["address"])
 
     count = 0
     for n, (status, path) in enumerate(PATHS.items()):
-        citizen, data = citizens[n % len(citizens)]
+        citizen, data, card = citizens[n % len(citizens)]
         app_ = applications.create_draft(citizen, dict(data))
-        for kind, title, lines in (
-            ("id_front", "居民身份证", [f"姓名 {data['applicant_name']}", f"性别 {data['sex']}  民族 汉",
-                                       f"公民身份号码 {data['id_number']}"]),
-            ("hukou_home", "居民户口簿", ["户别 家庭户", f"户主姓名 {data['applicant_name']}",
-                                         "住址 湖北省武汉市江岸区解放大道1000号"]),
-        ):
-            documents.upload(citizen, app_.id, kind, demo_photo(title, lines), f"{kind}.jpg")
+        id_photo = card["image"] if card else demo_photo("居民身份证", [
+            f"姓名 {data['applicant_name']}", f"性别 {data['sex']}  民族 汉", f"公民身份号码 {data['id_number']}"])
+        documents.upload(citizen, app_.id, "id_front", id_photo, "id_front.jpg")
+        documents.upload(citizen, app_.id, "hukou_home", demo_photo("居民户口簿", [
+            "户别 家庭户", f"户主姓名 {data['applicant_name']}", f"住址 {data['hukou_address']}"]), "hukou_home.jpg")
         for action in path:
             role = ROLE_FOR_ACTION[action]
             actor = citizen if role == "citizen" else staff[role]
@@ -158,4 +172,5 @@ def _citizens_and_applications(staff: dict, echo) -> None:
             applications.transition(actor, app_, action, note="演示数据", **extra)
         count += 1
     echo(f"演示申请 {count} 件（覆盖全部状态），群众 {len(citizens)} 人。")
-    echo("小程序开发模式登录：POST /api/v1/auth/wechat/login {\"code\": \"dev:张三\"}")
+    echo("小程序开发模式登录（演示群众）：POST /api/v1/auth/wechat/login {\"code\": \"dev:demo1\"} …… dev:demo4；"
+         "任意 dev:<名字> 登录为新用户")

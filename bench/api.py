@@ -1,9 +1,10 @@
 """Throughput of an authenticated GET /api/v1/applications/<id> against a bare Flask JSON endpoint.
 
-Both are served by the same gunicorn configuration, one after the other, in the same run, and
-loaded by the same client (processes with keep-alive connections). Prints both figures and the ratio.
+Both are served by the same gunicorn configuration in the same run and loaded by the same client
+(processes with keep-alive connections), in alternating rounds so that a noisy machine affects
+both alike; the median round of each is reported, with the ratio.
 
-    python bench/api.py [--seconds 8] [--clients 8] [--database-url URL]
+    python bench/api.py [--seconds 3] [--rounds 5] [--clients 4] [--database-url URL]
 """
 from __future__ import annotations
 
@@ -110,8 +111,9 @@ def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> t
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=8)
-    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=3, help="length of one round")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = ap.parse_args()
 
@@ -122,26 +124,35 @@ def main() -> None:
     app_id, token = seed(env)
     path = f"/api/v1/applications/{app_id}"
 
-    results = {}
-    for name, module, headers in (("bare Flask", "bench.bare_app:app", {}),
-                                  ("GET application", "wsgi:app", {"Authorization": f"Bearer {token}"})):
-        port = free_port()
-        proc = serve(module, env, port)
-        try:
+    targets = {"bare Flask": ("bench.bare_app:app", {}),
+               "GET application": ("wsgi:app", {"Authorization": f"Bearer {token}"})}
+    servers, rounds = {}, {name: [] for name in targets}
+    try:
+        for name, (module, headers) in targets.items():
+            port = free_port()
+            servers[name] = (serve(module, env, port), port)
             conn = http.client.HTTPConnection("127.0.0.1", port)
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
             body = json.loads(resp.read())
-            assert resp.status == 200 and body["id"] == app_id or name == "bare Flask", body
-            results[name] = load(port, path, headers, args.seconds, args.clients)
-        finally:
+            assert resp.status == 200 and body["id"] == app_id, body
+        for _ in range(args.rounds):
+            for name, (_module, headers) in targets.items():
+                rounds[name].append(load(servers[name][1], path, headers, args.seconds, args.clients))
+    finally:
+        for proc, _port in servers.values():
             proc.terminate()
             proc.wait(10)
 
-    bare, errs_b = results["bare Flask"]
-    ours, errs_o = results["GET application"]
+    def median(name):
+        runs = sorted(rounds[name])
+        return runs[len(runs) // 2][0], sum(r[1] for r in runs)
+
+    bare, errs_b = median("bare Flask")
+    ours, errs_o = median("GET application")
     db_kind = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
-    print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients x {args.seconds:g} s; database {db_kind}")
+    print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients; "
+          f"{args.rounds} alternating rounds of {args.seconds:g} s; database {db_kind}")
     print(f"bare Flask JSON endpoint      : {bare:8.0f} req/s  (errors {errs_b})")
     print(f"GET /api/v1/applications/<id> : {ours:8.0f} req/s  (errors {errs_o})")
     print(f"ratio (ours / bare)           : {ours / bare:8.2f}  (goal >= 0.5)")

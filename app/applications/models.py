@@ -25,6 +25,13 @@ SERVICE_TYPES = {"representation": "代理", "document_drafting": "代书", "adv
 SEXES = ("男", "女")
 
 
+def urgent(deadline_at: dt.datetime | None, status: str) -> bool:
+    """A legal deadline within URGENT_DEADLINE_HOURS (72 h) makes an open case urgent."""
+    if deadline_at is None or status in FINAL_STATUSES:
+        return False
+    return deadline_at - utcnow() <= dt.timedelta(hours=current_app.config["URGENT_DEADLINE_HOURS"])
+
+
 class Application(TimestampMixin, db.Model):
     __tablename__ = "applications"
 
@@ -86,10 +93,7 @@ class Application(TimestampMixin, db.Model):
 
     @property
     def is_urgent(self) -> bool:
-        if self.deadline_at is None or self.status in FINAL_STATUSES:
-            return False
-        hours = current_app.config["URGENT_DEADLINE_HOURS"]
-        return self.deadline_at - utcnow() <= dt.timedelta(hours=hours)
+        return urgent(self.deadline_at, self.status)
 
     @property
     def status_label(self) -> str:

@@ -1,7 +1,7 @@
-from flask import g
+from flask import g, jsonify
 from flask_smorest import Blueprint
 
-from app.applications import schemas, service
+from app.applications import read, schemas, service
 from app.auth.guards import citizen_required
 from app.common.idempotency import idempotent
 from app.common.pagination import paginate
@@ -35,7 +35,7 @@ def create_application(data):
 @blp.response(200, schemas.ApplicationOut)
 def get_application(application_id):
     """申请详情与办理进度"""
-    return service.get_for_citizen(g.citizen, application_id, with_events=True)
+    return jsonify(read.application_detail(g.citizen_id, application_id))
 
 
 @blp.route("/<int:application_id>", methods=["PATCH"])

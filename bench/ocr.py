@@ -1,0 +1,139 @@
+"""OCR benchmark on synthetic photos (ocr.synth): accuracy, kind detection, latency, memory.
+
+    python bench/ocr.py -n 10            # 10 images per kind per level
+    python bench/ocr.py -n 3 --no-baseline
+
+Prints per-field exact-match accuracy by kind and level, ID-number accuracy, kind
+detection accuracy, p50 latency of ocr.analyze per image, the p50 of a default
+`rapidocr.RapidOCR()` call on the same images in the same run and the ratio, and the peak
+RSS of the process with our engine loaded (measured before the baseline engine is loaded).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from ocr import synth  # noqa: E402
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _make(job):
+    return synth.make_sample(*job)
+
+
+def run(n: int, seed: int, levels, kinds, baseline: bool, verbose: bool, dump: str | None) -> dict:
+    import ocr
+    from ocr.api import analyze
+
+    # render in a child process so that rendering memory does not count in our peak RSS
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(k, lv, seed + i) for k in kinds for lv in levels for i in range(n)]
+    with ProcessPoolExecutor(max_workers=1) as ex:
+        samples = list(ex.map(_make, jobs))
+    base_rss = rss_mb()
+    ocr.warm_up()
+    loaded_rss = rss_mb()
+    stats: dict = {}
+    kind_ok = 0
+    lat = []
+    failures = []
+    for s in samples:
+        t = time.perf_counter()
+        r = analyze(s["image"])
+        lat.append(time.perf_counter() - t)
+        kind_ok += r["kind"] == s["kind"]
+        st = stats.setdefault((s["kind"], s["level"]), {"ok": 0, "n": 0, "id_ok": 0, "id_n": 0, "per": {}})
+        for key, want in s["truth"].items():
+            got = (r["fields"].get(key) or {}).get("value") or ""
+            ok = got == want
+            st["ok"] += ok
+            st["n"] += 1
+            pk = st["per"].setdefault(key, [0, 0])
+            pk[0] += ok
+            pk[1] += 1
+            if key == "id_number":
+                st["id_ok"] += ok
+                st["id_n"] += 1
+            if not ok:
+                failures.append({"kind": s["kind"], "level": s["level"], "seed": s["seed"], "field": key,
+                                 "want": want, "got": got})
+    peak_rss = rss_mb()
+    base_lat = []
+    if baseline:
+        from rapidocr import RapidOCR
+
+        eng = RapidOCR()
+        eng(samples[0]["image"])  # load models outside the timing
+        for s in samples:
+            t = time.perf_counter()
+            eng(s["image"])
+            base_lat.append(time.perf_counter() - t)
+
+    def pct(x):
+        return f"{100.0 * x:.1f}%"
+
+    print(f"images: {len(samples)} ({n} per kind per level, seed {seed})")
+    print("field exact match by kind and level:")
+    header = f"  {'kind':14s}" + "".join(f"{lv:>11s}" for lv in levels)
+    print(header)
+    for k in kinds:
+        row = f"  {k:14s}"
+        for lv in levels:
+            st = stats[(k, lv)]
+            row += f"{pct(st['ok'] / st['n']):>11s}"
+        print(row)
+    summary = {}
+    for lv in levels:
+        ok = sum(stats[(k, lv)]["ok"] for k in kinds)
+        tot = sum(stats[(k, lv)]["n"] for k in kinds)
+        idok = sum(stats[(k, lv)]["id_ok"] for k in kinds)
+        idn = sum(stats[(k, lv)]["id_n"] for k in kinds)
+        summary[lv] = {"fields": ok / tot, "id_number": (idok / idn) if idn else None}
+        print(f"  all fields {lv:9s} {pct(ok / tot)}   id_number {pct(idok / idn) if idn else '-'} ({idok}/{idn})")
+    print(f"kind detection: {pct(kind_ok / len(samples))} ({kind_ok}/{len(samples)})")
+    p50 = statistics.median(lat)
+    print(f"latency p50 ocr.analyze: {p50 * 1000:.0f} ms (p90 {sorted(lat)[int(0.9 * (len(lat) - 1))] * 1000:.0f} ms)")
+    if base_lat:
+        b50 = statistics.median(base_lat)
+        print(f"latency p50 default RapidOCR(): {b50 * 1000:.0f} ms   ratio {p50 / b50:.2f}x")
+    print(f"peak RSS with engine loaded: {peak_rss:.0f} MB (before load {base_rss:.0f} MB, after load {loaded_rss:.0f} MB)")
+    if verbose:
+        for (k, lv), st in sorted(stats.items()):
+            bad = {f: f"{a}/{b}" for f, (a, b) in st["per"].items() if a < b}
+            if bad:
+                print(f"  misses {k}/{lv}: {bad}")
+    if dump:
+        with open(dump, "w", encoding="utf-8") as fh:
+            for f in failures:
+                fh.write(json.dumps(f, ensure_ascii=False) + "\n")
+    return {"summary": summary, "kind_accuracy": kind_ok / len(samples), "p50": p50,
+            "baseline_p50": statistics.median(base_lat) if base_lat else None, "peak_rss_mb": peak_rss,
+            "stats": stats, "failures": failures}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=10, help="images per kind per level")
+    ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument("--levels", default=",".join(synth.LEVELS))
+    ap.add_argument("--kinds", default=",".join(synth.KINDS))
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--dump", help="write failures as JSON lines here")
+    a = ap.parse_args(argv)
+    run(a.n, a.seed, a.levels.split(","), a.kinds.split(","), not a.no_baseline, a.verbose, a.dump)
+
+
+if __name__ == "__main__":
+    main()
