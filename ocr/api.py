@@ -15,10 +15,10 @@ KINDS = ("hukou_home", "hukou_member", "id_front", "id_back", "other")
 
 MIN_SIDE = 480          # px after EXIF rotation
 MIN_TEXT_HEIGHT = 11     # median recognised line height, px
-BLUR_THRESHOLD = 60.0    # variance of Laplacian at 1000 px long side
+BLUR_THRESHOLD = 100.0   # variance of Laplacian, contrast-stretched, at 1000 px long side
 DARK_MEAN = 70
-BRIGHT_MEAN = 215
-SATURATED_FRACTION = 0.35
+BRIGHT_MEAN = 235
+SATURATED_FRACTION = 0.3
 
 
 def load_image(image):
@@ -30,7 +30,7 @@ def load_image(image):
             im = Image.open(io.BytesIO(bytes(image)))
             im.load()
         except Exception as e:  # PIL raises many kinds for bad data
-            raise ValueError(f"not a readable image: {e}") from None
+            raise ValueError(f"not a readable image: {type(e).__name__}: {str(e).split(' <')[0]}") from None
     elif isinstance(image, Image.Image):
         im = image
     else:
@@ -50,7 +50,9 @@ def quality(bgr: np.ndarray) -> tuple[list[str], dict]:
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     s = 1000 / max(h, w)
     g = cv2.resize(gray, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
-    lap = float(cv2.Laplacian(g, cv2.CV_64F).var())
+    lo, hi = np.percentile(g, (2, 98))
+    stretched = ((g.astype(np.float32) - lo) * (255.0 / max(hi - lo, 16.0))).clip(0, 255).astype(np.float32)
+    lap = float(cv2.Laplacian(stretched, cv2.CV_32F).var())
     mean = float(g.mean())
     sat = float((g >= 250).mean())
     if min(h, w) < MIN_SIDE:

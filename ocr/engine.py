@@ -123,8 +123,8 @@ def read_lines(bgr: np.ndarray, known_upright: bool = False) -> tuple[list[Line]
     if boxes and not known_upright:
         wide = tall = 0.0
         for b in boxes:
-            bw = np.linalg.norm(b[0] - b[1])
-            bh = np.linalg.norm(b[0] - b[3])
+            bw = float(b[:, 0].max() - b[:, 0].min())
+            bh = float(b[:, 1].max() - b[:, 1].min())
             if bw > 1.6 * bh:
                 wide += bw
             elif bh > 1.6 * bw:

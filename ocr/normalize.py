@@ -13,13 +13,23 @@ _FW = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "。": ".",
 _FW.update({0xFF10 + i: ord("0") + i for i in range(10)})
 
 
+# Traditional / variant forms the recogniser sometimes returns for simplified print.
+_T2S = str.maketrans(dict(zip(
+    "黃漢區縣號條東門陽長廣華興鎮莊橋灣龍鳳園國寶為陳劉張楊趙吳鄭維爾滿壯蘭遼寧廈漳慶雲貴陝師湧臺灣",
+    "黄汉区县号条东门阳长广华兴镇庄桥湾龙凤园国宝为陈刘张杨赵吴郑维尔满壮兰辽宁厦漳庆云贵陕师涌台湾")))
+
+
+def to_simplified(s: str) -> str:
+    return (s or "").translate(_T2S)
+
+
 def label_norm(s: str) -> str:
-    return re.sub(r"\s+", "", (s or "").translate(_FW))
+    return re.sub(r"\s+", "", to_simplified((s or "").translate(_FW)))
 
 
 def label_norm_map(s: str) -> tuple[str, list[int]]:
     """Normalised text and, per normalised char, its index in the raw string."""
-    raw = (s or "").translate(_FW)
+    raw = to_simplified((s or "").translate(_FW))
     out, idx = [], []
     for i, ch in enumerate(raw):
         if ch.isspace():

@@ -163,12 +163,22 @@ def _find_labels(t: str, variants: list[tuple[str, str]]) -> list[tuple[int, int
             if not exact and n < 4:
                 continue
             i = 0
-            while i + n <= len(t):
+            while i + n - (0 if exact or n < 4 else 1) <= len(t):
                 if any(taken[i:i + n]):
                     i += 1
                     continue
                 seg = t[i:i + n]
-                ok = seg == label if exact else sum(a != b for a, b in zip(seg, label)) <= (1 if n < 7 else 2)
+                ok = len(seg) == n and (seg == label if exact else sum(a != b for a, b in zip(seg, label)) <= (1 if n < 7 else 2))
+                if not ok and not exact and n >= 4:
+                    # first or last character lost (under a seal, cut by a cell line)
+                    seg = t[i:i + n - 1]
+                    if seg == label[1:] or seg == label[:-1]:
+                        if not any(taken[i:i + n - 1]):
+                            spans.append((i, i + n - 1, key))
+                            for j in range(i, i + n - 1):
+                                taken[j] = True
+                            i += n - 1
+                            continue
                 if ok:
                     spans.append((i, i + n, key))
                     for j in range(i, i + n):
@@ -196,12 +206,10 @@ def _is_red(img, quad) -> bool:
     if len(ink) < 10:
         return False
     b, g, r = ink[:, 0], ink[:, 1], ink[:, 2]
-    spread = ink.max(1) - ink.min(1)
-    neutral_dark = (spread < 45) & (ink.sum(1) < 330)
-    if neutral_dark.mean() > 0.12:
-        return False  # black print (possibly under a seal)
-    reddish = (r - np.maximum(g, b)) > 35
-    return bool(reddish.mean() > 0.5)
+    reddish = ((r - np.maximum(g, b)) > 35).mean()
+    # black print, even under a translucent seal, has pixels dark in every channel
+    dark = (ink.max(1) < 110).mean()
+    return bool(reddish > 0.25 and dark < 0.04)
 
 
 def build_atoms(lines, kind: str, img=None) -> tuple[list[Atom], float]:
@@ -247,7 +255,8 @@ def build_atoms(lines, kind: str, img=None) -> tuple[list[Atom], float]:
             fa, fb = ra / n, rb / n
             pq = np.array([q[0] + (q[1] - q[0]) * fa, q[0] + (q[1] - q[0]) * fb,
                            q[3] + (q[2] - q[3]) * fb, q[3] + (q[2] - q[3]) * fa], np.float32)
-            return Atom(seg, l.score, xa, xb, cy, h, pq, key=key, red=red)
+            return Atom(seg, l.score, xa, xb, cy, h, pq, key=key,
+                        red=red if (fa <= 0.01 and fb >= 0.99) else _is_red(img, pq))
 
         spans = [sp for sp in spans]
         pos = 0
@@ -298,7 +307,7 @@ def assign(atoms: list[Atom]) -> dict[str, list[Atom]]:
             last = max(vs, key=lambda a: a.cy)
             dy = v.cy - last.cy
             x_ok = v.x0 < max(a.x1 for a in vs) and v.x1 > min(a.x0 for a in vs) - v.h
-            if 0.3 * v.h < dy <= 1.9 * max(v.h, last.h) and x_ok:
+            if 0.3 * last.h < dy <= 1.9 * last.h and x_ok and 0.6 < v.h / last.h < 1.6:
                 left_start = abs(v.x0 - min(a.x0 for a in vs))
                 if best is None or (dy, left_start) < best[0]:
                     best = ((dy, left_start), key)
@@ -310,7 +319,7 @@ def assign(atoms: list[Atom]) -> dict[str, list[Atom]]:
     # pass 3: values printed far off their row
     for v in rest:
         c = left_labels(v, 1.7)
-        c = [x for x in c if x[0].key not in out or x[0].key in MULTILINE]
+        c = [x for x in c if (x[0].key not in out or x[0].key in MULTILINE) and 0.5 < v.h / x[0].h < 1.8]
         if c:
             lab = min(c, key=lambda x: (x[2] * 0.3 + 2.0 * x[1]))[0]
             v.owner = lab.key

@@ -150,7 +150,10 @@ def reconcile_place(text: str, expected_code: str | None = None) -> tuple[str, d
             if len(seg) != len(name):
                 continue
             mm = _mismatches(seg, name)
-            if mm > _allowed(name, is_exp):
+            allowed = _allowed(name, is_exp)
+            if level == "province" and not is_exp and len(name) <= 3:
+                allowed = 0  # '天水市' must not become the province '天津市'
+            if mm > allowed:
                 continue
             key = (mm - (0.5 if is_exp else 0), -len(name))
             if best_key is None or key < best_key:

@@ -2,6 +2,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from app.applications import service
 from app.applications.models import Application, ApplicationEvent
 from app.extensions import db
 from tests.helpers import full_application, login
