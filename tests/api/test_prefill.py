@@ -83,3 +83,52 @@ def test_prefill_other_citizen_404(ocr_client, fake_wechat):
                     headers=other["headers"])
     assert r.status_code == 404
     assert client.get(f"/api/v1/applications/{a['id']}/prefill").status_code == 401
+
+
+def test_ocr_failure_is_retried_then_marked_failed(make_app, fake_wechat, tmp_path):
+    """An object that cannot be read: three attempts with backoff recorded, then ocr_failed."""
+    import sqlalchemy as sa
+
+    from app.documents.models import Document
+    from app.documents.tasks import MAX_ATTEMPTS
+    from app.extensions import db
+    from app.tasks import enqueue
+    app = make_app(OCR_ENABLED=False, STORAGE_URL=f"file://{tmp_path}/objects")
+    client = app.test_client()
+    s = login(client, fake_wechat)
+    a = client.post("/api/v1/applications", json={}, headers=s["headers"]).get_json()
+    doc = _upload(client, s, a["id"], make_sample("id_front", "clean", seed=13)["image"], "id_front")
+    with app.app_context():
+        d = db.session.get(Document, doc["id"])
+        d.status = "ocr_pending"
+        (tmp_path / "objects" / d.storage_key).write_bytes(b"not an image any more")
+        db.session.commit()
+        enqueue("ocr_document", d.id)  # inline mode: retries run at once
+        db.session.expire_all()
+        d = db.session.get(Document, doc["id"])
+        assert d.status == "ocr_failed" and d.ocr_attempts == MAX_ATTEMPTS and d.ocr_error
+        assert db.session.scalar(sa.select(Document.ocr_next_attempt_at).where(Document.id == d.id)) is None
+
+
+def test_sweeper_picks_up_work_left_pending_by_a_crash(make_app, fake_wechat):
+    import datetime as dt
+
+    from app.common.timeutil import utcnow
+    from app.documents.models import Document
+    from app.documents.tasks import sweep_stale_ocr
+    from app.extensions import db
+    app = make_app(OCR_ENABLED=False)
+    client = app.test_client()
+    s = login(client, fake_wechat)
+    a = client.post("/api/v1/applications", json={}, headers=s["headers"]).get_json()
+    doc = _upload(client, s, a["id"], make_sample("id_back", "clean", seed=14)["image"], "id_back")
+    with app.app_context():
+        d = db.session.get(Document, doc["id"])  # as a worker that died mid-job leaves it
+        d.status, d.ocr_attempts = "ocr_pending", 1
+        d.ocr_next_attempt_at = utcnow() - dt.timedelta(minutes=1)
+        db.session.commit()
+        assert sweep_stale_ocr() == 1
+        db.session.expire_all()
+        d = db.session.get(Document, doc["id"])
+        assert d.status == "ocr_done" and d.ocr_result["kind"] == "id_back"
+        assert sweep_stale_ocr() == 0
