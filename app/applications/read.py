@@ -6,7 +6,6 @@ ORM entities or the citizen row.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 
 import sqlalchemy as sa
@@ -27,34 +26,36 @@ _COMPUTED = {"status_label", "id_number_masked", "is_urgent", "assigned_lawyer",
 _COLUMNS = [name for name in schemas.ApplicationOut().fields if name not in _COMPUTED]
 
 
+_EVENT_FIELDS = ("id", "action", "from_status", "to_status", "actor_type", "actor_name", "note", "created_at")
+
+
 @functools.cache
 def _detail_stmt():
+    """Application, lawyer and timeline in one round trip: one row per event (a timeline is short)."""
     return (sa.select(*[_T.c[name] for name in _COLUMNS], _T.c.deadline_at, _T.c.backfill_kinds,
                       _T.c.backfill_due_at, _T.c.assigned_lawyer_id, _S.c.full_name.label("lawyer_full_name"),
-                      _S.c.username.label("lawyer_username"), _S.c.phone.label("lawyer_phone"))
-            .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id))
-            .where(_T.c.id == sa.bindparam("id"), _T.c.citizen_id == sa.bindparam("cid")))
+                      _S.c.username.label("lawyer_username"), _S.c.phone.label("lawyer_phone"),
+                      *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
+            .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
+                         .outerjoin(_E, _E.c.application_id == _T.c.id))
+            .where(_T.c.id == sa.bindparam("id"), _T.c.citizen_id == sa.bindparam("cid"))
+            .order_by(_E.c.id))
 
 
-@functools.cache
-def _events_stmt():
-    return (sa.select(_E.c.id, _E.c.action, _E.c.from_status, _E.c.to_status, _E.c.actor_type, _E.c.actor_name,
-                      _E.c.note, _E.c.created_at)
-            .where(_E.c.application_id == sa.bindparam("id")).order_by(_E.c.id))
-
-
-def _json(value):
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
+_DATE_COLUMNS = [name for name in _COLUMNS if isinstance(_T.c[name].type, (sa.Date, sa.DateTime))
+                 or getattr(_T.c[name].type, "impl", None).__class__ is sa.DateTime]
 
 
 def application_detail(citizen_id: int, application_id: int) -> dict:
-    row = db.session.execute(_detail_stmt(), {"id": application_id, "cid": citizen_id}).first()
-    if row is None:
+    rows = db.session.connection().execute(_detail_stmt(), {"id": application_id, "cid": citizen_id}).all()
+    if not rows:
         raise errors.NotFound("未找到该申请")
-    events = db.session.execute(_events_stmt(), {"id": application_id}).mappings().all()
-    out = {name: _json(getattr(row, name)) for name in _COLUMNS}
+    row = rows[0]
+    values = row._asdict()
+    out = {name: values[name] for name in _COLUMNS}
+    for name in _DATE_COLUMNS:
+        if out[name] is not None:
+            out[name] = out[name].isoformat()
     out["status_label"] = STATUS_LABELS[row.status]
     out["id_number_masked"] = idnumber.mask(row.id_number)
     out["is_urgent"] = urgent(row.deadline_at, row.status)
@@ -65,5 +66,7 @@ def application_detail(citizen_id: int, application_id: int) -> dict:
         out["backfill"] = backfill_status(row)
     else:
         out["backfill"] = None
-    out["timeline"] = [{k: _json(v) for k, v in e.items()} for e in events]
+    out["timeline"] = [
+        {f: getattr(r, f"ev_{f}") for f in _EVENT_FIELDS} | {"created_at": r.ev_created_at.isoformat()}
+        for r in rows if r.ev_id is not None]
     return out

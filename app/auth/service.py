@@ -62,7 +62,7 @@ def _live_token_stmt():
 
 def subject_of_access_token(token: str) -> tuple[str, int] | None:
     """(subject_type, subject_id) of a live (not expired, not revoked) access token."""
-    row = db.session.execute(_live_token_stmt(), {"th": crypto.token_hash(token), "now": utcnow()}).first()
+    row = db.session.connection().execute(_live_token_stmt(), {"th": crypto.token_hash(token), "now": utcnow()}).first()
     return None if row is None else (row.subject_type, row.subject_id)
 
 
