@@ -5,19 +5,18 @@ timeline event and queues the citizen's notification. Routes never set `status` 
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app import errors
 from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
                                      STATUS_LABELS, Application, ApplicationEvent)
-from app.auth.models import Citizen, StaffUser
+from app.auth.models import Citizen
 from app.auth.service import text_is_safe
-from app.common.timeutil import LOCAL_TZ, end_of_local_day, local_today, utcnow
+from app.common.timeutil import end_of_local_day, local_today, utcnow
 from app.extensions import db
 from app.notifications import service as notifications
 from ocr import idnumber
@@ -71,9 +70,9 @@ def actor_name(actor) -> str:
 def get_for_citizen(citizen: Citizen, application_id: int, *, with_events: bool = False) -> Application:
     """Another citizen's application is indistinguishable from a missing one (404)."""
     stmt = sa.select(Application).where(Application.id == application_id, Application.citizen_id == citizen.id)
-    if with_events:
-        stmt = stmt.options(selectinload(Application.events))
-    app_ = db.session.scalar(stmt)
+    if with_events:  # one query (a timeline is short); selectinload would cost a second round trip
+        stmt = stmt.options(joinedload(Application.events))
+    app_ = db.session.scalars(stmt).unique().first()
     if app_ is None:
         raise errors.NotFound("未找到该申请")
     return app_
@@ -192,6 +191,12 @@ def missing_for_submit(app_: Application) -> dict[str, str]:
     return missing
 
 
+def missing_for_intake(app_: Application) -> dict[str, str]:
+    """What a duty lawyer must record to submit a caller's application taken on the phone."""
+    need = {"applicant_name": "请填写来电人姓名", "phone": "请填写联系电话", "description": "请简要记录来电反映的情况"}
+    return {k: v for k, v in need.items() if not getattr(app_, k)}
+
+
 def transition(actor, app_: Application, action: str, *, note: str | None = None, **changes) -> Application:
     """Apply a named transition. Checks state and role, writes the timeline, notifies the citizen."""
     spec = TRANSITIONS.get(action)
@@ -207,7 +212,9 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
             f"申请当前状态为「{app_.status_label}」，不能{spec.label}",
             details={"status": app_.status, "action": action, "allowed_from": list(spec.sources)})
     if action == "submit":
-        missing = missing_for_submit(app_)
+        # a duty lawyer's phone intake (no citizen account) needs only the caller's essentials
+        phone_intake = app_.citizen_id is None and role == "duty_lawyer"
+        missing = missing_for_intake(app_) if phone_intake else missing_for_submit(app_)
         if missing:
             raise errors.ValidationFailed("申请信息不完整，请补充后再提交", code="incomplete_application",
                                           details={"fields": {k: [v] for k, v in missing.items()}})
@@ -224,6 +231,9 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
     elif spec.target in FINAL_STATUSES:
         app_.closed_at = now
     _event(app_, actor, action, from_status, spec.target, note)
+    from app.audit import record as audit_record
+    audit_record(f"application_{action}", actor=actor, object_type="application", object_id=app_.id,
+                 details={"from": from_status, "to": spec.target})
     n = notifications.status_changed(app_, STATUS_LABELS[spec.target], note)
     db.session.commit()
     notifications.dispatch([n])

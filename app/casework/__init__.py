@@ -1,0 +1,1 @@
+"""Case handling by staff: work queues, SLA, lawyer roster and suggestions, home visits."""

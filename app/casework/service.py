@@ -1,0 +1,493 @@
+"""Staff case handling on top of the application state machine: per-object access, actions with
+their inputs checked, progress notes, the lawyer roster and ranked suggestions, home visits, and
+the work queues of each role (urgent first)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from app import errors
+from app.applications import service as applications
+from app.applications.models import FINAL_STATUSES, Application
+from app.audit import record as audit
+from app.auth.models import StaffUser
+from app.casework import sla
+from app.casework.models import HomeVisit
+from app.common.timeutil import utcnow
+from app.documents import service as documents
+from app.documents.models import KINDS, Document
+from app.extensions import db
+
+APPLICATION_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
+OPEN_CASE_STATUSES = ("assigned", "in_progress")
+TO_VERIFY = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed")
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+
+
+# --- access ------------------------------------------------------------------------
+
+def get_application(staff: StaffUser, application_id: int) -> Application:
+    """Per object: an aid lawyer sees only the cases assigned to them; others by role. 404 otherwise."""
+    app_ = db.session.get(Application, application_id)
+    if app_ is None or staff.role not in APPLICATION_ROLES or not documents.can_staff_see(staff, app_):
+        raise errors.NotFound("未找到该申请")
+    if app_.status == "draft" and app_.citizen_id is not None:
+        raise errors.NotFound("未找到该申请")  # a citizen's unsent draft is theirs alone
+    return app_
+
+
+def get_document(staff: StaffUser, document_id: int) -> Document:
+    doc = documents.get_document(staff, document_id)
+    get_application(staff, doc.application_id)
+    return doc
+
+
+def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = None,
+              urgent: bool | None = None) -> sa.Select:
+    if staff.role not in APPLICATION_ROLES:
+        raise errors.Forbidden("当前角色无权查看申请")
+    stmt = sa.select(Application).where(sa.or_(Application.status != "draft", Application.citizen_id.is_(None)))
+    if staff.role == "aid_lawyer":
+        stmt = stmt.where(Application.assigned_lawyer_id == staff.id)
+    if status:
+        stmt = stmt.where(Application.status == status)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(sa.or_(Application.reference.ilike(like), Application.applicant_name.ilike(like)))
+    if urgent:
+        from flask import current_app
+        limit = utcnow() + dt.timedelta(hours=current_app.config["URGENT_DEADLINE_HOURS"])
+        stmt = stmt.where(Application.deadline_at.is_not(None), Application.deadline_at <= limit,
+                          Application.status.not_in(FINAL_STATUSES))
+    return stmt.order_by(Application.created_at.desc(), Application.id.desc())
+
+
+# --- intake -----------------------------------------------------------------------------
+
+def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.datetime | None = None) -> Application:
+    """A duty lawyer opens an application for a caller on the phone and submits it at once."""
+    if staff.role != "duty_lawyer":
+        raise errors.Forbidden("只有值班律师可以为来电群众代为申请")
+    missing = {}
+    for key, label in (("applicant_name", "请填写来电人姓名"), ("phone", "请填写联系电话"),
+                       ("description", "请简要记录来电反映的情况")):
+        if not (data.get(key) or "").strip():
+            missing[key] = [label]
+    if missing:
+        raise errors.ValidationFailed("请补全来电人信息", details={"fields": missing})
+    if first_contact_at and first_contact_at > utcnow() + dt.timedelta(minutes=5):
+        raise errors.ValidationFailed("来电时间不能晚于当前时间", details={"fields": {"first_contact_at": ["来电时间不能晚于当前时间"]}})
+    data = {k: v for k, v in data.items() if v not in (None, "")}
+    data.setdefault("category", "其他")
+    data.setdefault("service_type", "advice")
+    app_ = applications.create_draft(staff, data, citizen=None)
+    app_.first_contact_at = first_contact_at or utcnow()
+    applications.transition(staff, app_, "submit", note="值班律师电话受理")
+    if app_.home_visit_requested and app_.home_visit_address:
+        _new_visit(app_, staff, app_.home_visit_address, app_.home_visit_reason)
+        db.session.commit()
+    return app_
+
+
+# --- actions ------------------------------------------------------------------------------
+
+def _text(value, field: str, message: str, required: bool = True) -> str | None:
+    value = (value or "").strip() or None
+    if required and not value:
+        raise errors.ValidationFailed(message, details={"fields": {field: [message]}})
+    if value and len(value) > 500:
+        raise errors.ValidationFailed("内容过长（最多 500 字）", details={"fields": {field: ["最多 500 字"]}})
+    return value
+
+
+def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
+    """Run one transition for staff with its inputs checked. The state machine checks state and role."""
+    data = data or {}
+    if action in ("submit", "withdraw") or action not in applications.TRANSITIONS:
+        raise errors.BadRequest("未知操作")
+    changes: dict = {}
+    note = _text(data.get("note"), "note", "", required=False)
+    if action == "reject":
+        note = _text(data.get("reason"), "reason", "请填写不予批准的理由（群众可见）")
+        changes["decision_reason"] = note
+    elif action == "approve":
+        changes["decision_reason"] = note
+    elif action == "request_expedite":
+        note = _text(data.get("reason"), "reason", "请说明申请特事特办的理由")
+        changes["expedite_reason"] = note
+    elif action == "deny_expedite":
+        note = _text(data.get("reason"), "reason", "请说明驳回特事特办的理由")
+    elif action == "approve_expedite":
+        kinds = [k for k in (data.get("backfill_kinds") or []) if k]
+        bad = [k for k in kinds if k not in KINDS]
+        if bad:
+            raise errors.ValidationFailed("补交材料类型无效", details={"fields": {"backfill_kinds": [f"无效：{'、'.join(bad)}"]}})
+        due = data.get("backfill_due_at")
+        if kinds and due is None:
+            raise errors.ValidationFailed("请填写补交材料的截止时间", details={"fields": {"backfill_due_at": ["必填"]}})
+        if due is not None:
+            if due.tzinfo is None:
+                raise errors.ValidationFailed("截止时间需带时区", details={"fields": {"backfill_due_at": ["需带时区"]}})
+            if due <= utcnow():
+                raise errors.ValidationFailed("补交截止时间应晚于当前时间", details={"fields": {"backfill_due_at": ["应晚于当前时间"]}})
+        changes.update(backfill_kinds=list(dict.fromkeys(kinds)) or None, backfill_due_at=due if kinds else None)
+        if kinds:
+            labels = "、".join(KINDS[k] for k in changes["backfill_kinds"])
+            note = note or f"请于截止时间前补交：{labels}"
+    elif action == "assign":
+        lawyer = _aid_lawyer(data.get("lawyer_id"))
+        changes["assigned_lawyer_id"] = lawyer.id
+        suggested = [s["lawyer"].id for s in suggest_lawyers(app_)[:1]]
+        how = "按系统推荐" if suggested and suggested[0] == lawyer.id else "负责人调整指派"
+        note = note or f"指派援助律师：{lawyer.display_name}（{how}）"
+    elif action == "close":
+        note = _text(data.get("outcome"), "outcome", "请填写办理结果")
+        changes["outcome"] = note
+    applications.transition(staff, app_, action, note=note, **changes)
+    if action == "assign":
+        # a staff-side audit of the choice (suggested vs overridden) beside the transition record
+        audit("lawyer_assigned", actor=staff, object_type="application", object_id=app_.id,
+              details={"lawyer_id": app_.assigned_lawyer_id, "suggested": suggested[:1]})
+        db.session.commit()
+    return app_
+
+
+def _aid_lawyer(lawyer_id) -> StaffUser:
+    try:
+        lawyer = db.session.get(StaffUser, int(lawyer_id)) if lawyer_id not in (None, "") else None
+    except (TypeError, ValueError):
+        lawyer = None
+    if lawyer is None or lawyer.role != "aid_lawyer" or not lawyer.is_active:
+        raise errors.ValidationFailed("请选择一位在册的援助律师", details={"fields": {"lawyer_id": ["无效的援助律师"]}})
+    return lawyer
+
+
+def add_note(staff: StaffUser, app_: Application, note: str) -> Application:
+    if staff.role not in ("aid_lawyer", "manager", "duty_lawyer"):
+        raise errors.Forbidden("当前角色无权记录办理进展")
+    if app_.status in FINAL_STATUSES and staff.role != "manager":
+        raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再记录进展")
+    note = _text(note, "note", "请填写进展内容")
+    applications.record_event(app_, staff, "progress_note", note)
+    audit("application_note", actor=staff, object_type="application", object_id=app_.id)
+    db.session.commit()
+    return app_
+
+
+def timeline(app_: Application) -> list:
+    from app.applications.models import ApplicationEvent
+    return db.session.scalars(sa.select(ApplicationEvent).where(ApplicationEvent.application_id == app_.id)
+                              .order_by(ApplicationEvent.id)).all()
+
+
+# --- roster and suggestions -------------------------------------------------------------------
+
+def open_case_counts() -> dict[int, int]:
+    rows = db.session.execute(sa.select(Application.assigned_lawyer_id, sa.func.count()).where(
+        Application.status.in_(OPEN_CASE_STATUSES), Application.assigned_lawyer_id.is_not(None))
+        .group_by(Application.assigned_lawyer_id)).all()
+    return {lid: n for lid, n in rows}
+
+
+def specialties(lawyer: StaffUser) -> list[str]:
+    return [s.strip() for s in (lawyer.specialties or "").replace("，", ",").split(",") if s.strip()]
+
+
+def roster() -> list[dict]:
+    counts = open_case_counts()
+    lawyers = db.session.scalars(sa.select(StaffUser).where(StaffUser.role == "aid_lawyer")
+                                 .order_by(StaffUser.full_name, StaffUser.username)).all()
+    return [{"lawyer": l, "id": l.id, "name": l.display_name, "specialties": specialties(l), "region": l.region,
+             "available": bool(l.available and l.is_active), "is_active": l.is_active,
+             "open_cases": counts.get(l.id, 0)} for l in lawyers]
+
+
+def suggest_lawyers(app_: Application) -> list[dict]:
+    """Rank active aid lawyers: specialty match, then load, then region; unavailable ones last."""
+    places = " ".join(filter(None, (app_.current_address, app_.hukou_address, app_.home_visit_address)))
+    out = []
+    for row in roster():
+        if not row["is_active"]:
+            continue
+        score, reasons = 0, []
+        if app_.category and app_.category in row["specialties"]:
+            score += 50
+            reasons.append(f"擅长{app_.category}")
+        if row["region"] and row["region"] in places:
+            score += 20
+            reasons.append(f"同在{row['region']}")
+        score -= 8 * row["open_cases"]
+        reasons.append(f"在办 {row['open_cases']} 件")
+        if not row["available"]:
+            score -= 1000
+            reasons.append("暂不可接案")
+        out.append({**row, "score": score, "reasons": reasons})
+    out.sort(key=lambda r: (-r["score"], r["open_cases"], r["id"]))
+    return out
+
+
+def set_availability(staff: StaffUser, lawyer_id: int, available: bool) -> StaffUser:
+    if staff.role not in ("manager", "admin"):
+        raise errors.Forbidden("当前角色无权调整律师名册")
+    lawyer = db.session.get(StaffUser, lawyer_id)
+    if lawyer is None or lawyer.role != "aid_lawyer":
+        raise errors.NotFound("未找到该援助律师")
+    lawyer.available = bool(available)
+    audit("roster_update", actor=staff, object_type="staff_user", object_id=lawyer.id,
+          details={"available": lawyer.available})
+    db.session.commit()
+    return lawyer
+
+
+# --- home visits --------------------------------------------------------------------------------
+
+def active_visit(app_: Application) -> HomeVisit | None:
+    return db.session.scalars(sa.select(HomeVisit).where(
+        HomeVisit.application_id == app_.id, HomeVisit.status.in_(("requested", "scheduled")))
+        .order_by(HomeVisit.id.desc())).first()
+
+
+def visits_for(app_: Application) -> list[HomeVisit]:
+    return db.session.scalars(sa.select(HomeVisit).where(HomeVisit.application_id == app_.id)
+                              .order_by(HomeVisit.id)).all()
+
+
+def _new_visit(app_: Application, actor, address: str, reason: str | None) -> HomeVisit:
+    from app.auth.models import Citizen
+    visit = HomeVisit(application_id=app_.id, status="requested", address=address, reason=reason,
+                      requested_by_type="citizen" if isinstance(actor, Citizen) else "staff",
+                      requested_by_id=getattr(actor, "id", None))
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def request_home_visit(staff: StaffUser, app_: Application, address: str, reason: str | None) -> HomeVisit:
+    if staff.role not in ("duty_lawyer", "manager"):
+        raise errors.Forbidden("当前角色无权申请上门服务")
+    if app_.status in FINAL_STATUSES:
+        raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再申请上门服务")
+    if active_visit(app_) is not None:
+        raise errors.Conflict("该申请已有待办的上门服务")
+    address = _text(address, "address", "请填写上门地址")
+    reason = _text(reason, "reason", "", required=False)
+    visit = _new_visit(app_, staff, address, reason)
+    app_.home_visit_requested = True
+    app_.home_visit_address = app_.home_visit_address or address
+    app_.home_visit_reason = app_.home_visit_reason or reason
+    applications.record_event(app_, staff, "home_visit_requested", f"上门地址：{address}")
+    audit("home_visit_request", actor=staff, object_type="home_visit", object_id=visit.id,
+          details={"application_id": app_.id})
+    db.session.commit()
+    return visit
+
+
+def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt.datetime | None,
+                        note: str | None = None) -> HomeVisit:
+    if staff.role not in ("duty_lawyer", "manager"):
+        raise errors.Forbidden("当前角色无权安排上门服务")
+    if app_.status in FINAL_STATUSES:
+        raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再安排上门服务")
+    try:
+        lawyer = db.session.get(StaffUser, int(lawyer_id)) if lawyer_id not in (None, "") else None
+    except (TypeError, ValueError):
+        lawyer = None
+    if lawyer is None or lawyer.role not in ("aid_lawyer", "duty_lawyer") or not lawyer.is_active:
+        raise errors.ValidationFailed("请选择上门律师", details={"fields": {"lawyer_id": ["无效的律师"]}})
+    if when is None or when.tzinfo is None:
+        raise errors.ValidationFailed("请填写上门时间", details={"fields": {"scheduled_at": ["必填"]}})
+    visit = active_visit(app_)
+    if visit is None:
+        if not (app_.home_visit_requested and app_.home_visit_address):
+            raise errors.InvalidTransition("该申请没有待安排的上门服务，请先申请上门服务")
+        visit = _new_visit(app_, None, app_.home_visit_address, app_.home_visit_reason)
+        visit.requested_by_type = "citizen" if app_.citizen_id else "staff"
+        visit.requested_by_id = app_.citizen_id
+    visit.status = "scheduled"
+    visit.lawyer_id = lawyer.id
+    visit.scheduled_at = when
+    visit.scheduled_by_id = staff.id
+    from app.common.timeutil import LOCAL_TZ
+    applications.record_event(app_, staff, "home_visit_scheduled",
+                              f"{when.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 由{lawyer.display_name}上门"
+                              + (f"；{note}" if note else ""))
+    audit("home_visit_schedule", actor=staff, object_type="home_visit", object_id=visit.id,
+          details={"application_id": app_.id, "lawyer_id": lawyer.id})
+    db.session.commit()
+    return visit
+
+
+def get_visit(staff: StaffUser, visit_id: int) -> HomeVisit:
+    visit = db.session.get(HomeVisit, visit_id)
+    if visit is None or staff.role not in APPLICATION_ROLES:
+        raise errors.NotFound("未找到该上门服务")
+    if staff.role == "aid_lawyer" and visit.lawyer_id != staff.id:
+        app_ = db.session.get(Application, visit.application_id)
+        if app_ is None or app_.assigned_lawyer_id != staff.id:
+            raise errors.NotFound("未找到该上门服务")
+    return visit
+
+
+def complete_home_visit(staff: StaffUser, visit: HomeVisit, result_note: str) -> HomeVisit:
+    if staff.role not in ("aid_lawyer", "duty_lawyer", "manager"):
+        raise errors.Forbidden("当前角色无权记录上门服务")
+    if staff.role != "manager" and visit.lawyer_id != staff.id:
+        raise errors.Forbidden("只有上门律师或负责人可以记录上门结果")
+    if visit.status != "scheduled":
+        raise errors.InvalidTransition("上门服务尚未安排或已结束")
+    visit.result_note = _text(result_note, "result_note", "请填写上门服务情况")
+    visit.status = "done"
+    visit.done_at = utcnow()
+    app_ = db.session.get(Application, visit.application_id)
+    applications.record_event(app_, staff, "home_visit_done", visit.result_note)
+    audit("home_visit_done", actor=staff, object_type="home_visit", object_id=visit.id,
+          details={"application_id": app_.id})
+    db.session.commit()
+    return visit
+
+
+def list_visits_stmt(staff: StaffUser, *, active_only: bool = True) -> sa.Select:
+    if staff.role not in APPLICATION_ROLES:
+        raise errors.Forbidden("当前角色无权查看上门服务")
+    stmt = sa.select(HomeVisit)
+    if active_only:
+        stmt = stmt.where(HomeVisit.status.in_(("requested", "scheduled")))
+    if staff.role == "aid_lawyer":
+        stmt = stmt.where(HomeVisit.lawyer_id == staff.id)
+    return stmt.order_by(HomeVisit.scheduled_at.is_(None).desc(), HomeVisit.scheduled_at, HomeVisit.id)
+
+
+# --- work queues ---------------------------------------------------------------------------------
+
+QUEUES = {
+    # key: (title, roles)
+    "documents": ("待审核材料", ("duty_lawyer", "manager")),
+    "review": ("待审查的申请", ("duty_lawyer", "manager")),
+    "expedite": ("特事特办申请", ("manager",)),
+    "assign": ("待指派律师", ("manager",)),
+    "backfill": ("补交材料（到期与逾期）", ("duty_lawyer", "manager")),
+    "home_visits": ("上门服务", ("duty_lawyer", "manager", "aid_lawyer")),
+    "callbacks": ("回访任务", ("manager",)),
+    "my_cases": ("我的案件", ("aid_lawyer",)),
+}
+
+
+def _app_item(app_: Application, now, **extra) -> dict:
+    st = sla.state(app_, now)
+    return {"type": "application", "id": app_.id, "application_id": app_.id, "application": app_,
+            "reference": app_.reference, "title": app_.applicant_name or "（未填姓名）",
+            "subtitle": f"{app_.category or '未分类'} · {app_.status_label}", "status": app_.status,
+            "urgent": app_.is_urgent, "deadline_at": app_.deadline_at,
+            "deadline_hours_left": applications.deadline_hours_left(app_),
+            "sla": st, "due_at": st["due_at"], "overdue": st["state"] == "breached", **extra}
+
+
+def _sort_key(item):
+    due = item.get("due_at") or FAR_FUTURE
+    deadline = item.get("deadline_at") or FAR_FUTURE
+    return (not item["urgent"], min(due, deadline), item["id"])
+
+
+def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
+    now = now or utcnow()
+    out = {}
+    for key, (title, roles) in QUEUES.items():
+        if staff.role in roles:
+            items = sorted(globals()[f"_queue_{key}"](staff, now), key=_sort_key)
+            out[key] = {"key": key, "title": title, "items": items}
+    return out
+
+
+def _queue_documents(staff, now):
+    rows = db.session.execute(sa.select(Document, Application).join(Application, Application.id == Document.application_id)
+                              .where(Document.status.in_(TO_VERIFY), Application.status.not_in(FINAL_STATUSES + ("draft",)))
+                              .order_by(Document.id)).all()
+    return [_app_item(a, now, type="document", id=d.id, document=d,
+                      subtitle=f"{d.kind_label} · {d.status_label}" + ("（有质量提示）" if d.warnings else ""))
+            for d, a in rows]
+
+
+def _apps(*statuses, **where):
+    stmt = sa.select(Application).where(Application.status.in_(statuses))
+    for k, v in where.items():
+        stmt = stmt.where(getattr(Application, k) == v)
+    return db.session.scalars(stmt).all()
+
+
+def _queue_review(staff, now):
+    return [_app_item(a, now) for a in _apps("submitted", "under_review")]
+
+
+def _queue_expedite(staff, now):
+    return [_app_item(a, now, subtitle=f"{a.category or '未分类'} · 理由：{a.expedite_reason or '—'}")
+            for a in _apps("expedite_requested")]
+
+
+def _queue_assign(staff, now):
+    return [_app_item(a, now) for a in _apps("approved", "expedite_approved")]
+
+
+def _queue_backfill(staff, now):
+    items = []
+    apps = db.session.scalars(sa.select(Application).where(
+        Application.backfill_kinds.is_not(None), Application.status.not_in(FINAL_STATUSES))).all()
+    for a in apps:
+        bf = documents.backfill_status(a)
+        if bf["complete"]:
+            continue
+        item = _app_item(a, now, type="backfill", backfill=bf,
+                         subtitle="尚缺：" + "、".join(m["label"] for m in bf["missing"]))
+        item["due_at"] = a.backfill_due_at
+        item["overdue"] = bf["overdue"]
+        items.append(item)
+    return items
+
+
+def _queue_home_visits(staff, now):
+    items = []
+    visits = db.session.scalars(list_visits_stmt(staff)).all()
+    seen = set()
+    for v in visits:
+        a = db.session.get(Application, v.application_id)
+        seen.add(a.id)
+        when = v.scheduled_at.astimezone(_tz()).strftime("%m-%d %H:%M") if v.scheduled_at else "待安排时间"
+        who = v.lawyer.display_name if v.lawyer else "待定律师"
+        items.append(_app_item(a, now, type="home_visit", id=v.id, visit=v,
+                               subtitle=f"{v.status_label} · {when} · {who} · {v.address}", due_at=v.scheduled_at))
+    if staff.role in ("duty_lawyer", "manager"):
+        # asked for by the citizen in the application and not yet turned into a visit
+        for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
+                       "assigned", "in_progress", home_visit_requested=True):
+            if a.id in seen or visits_for(a):
+                continue
+            items.append(_app_item(a, now, type="home_visit_request", id=a.id,
+                                   subtitle=f"群众申请上门 · {a.home_visit_address or '地址未填'}", due_at=None))
+    return items
+
+
+def _queue_callbacks(staff, now):
+    from app.ratings.models import CallbackTask, Rating
+    items = []
+    tasks = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
+                               .order_by(CallbackTask.due_at)).all()
+    for t in tasks:
+        rating = db.session.get(Rating, t.rating_id) if t.rating_id else None
+        app_ = db.session.get(Application, t.subject_id) if t.subject_type == "application" else None
+        label = {"bad_rating": "差评回访", "repeat_caller": "重复来电回访", "alert": "预警回访"}.get(t.reason, "回访")
+        items.append({"type": "callback", "id": t.id, "callback": t, "application_id": app_.id if app_ else None,
+                      "application": app_, "reference": app_.reference if app_ else None,
+                      "title": label + (f"（{rating.stars} 星）" if rating else ""),
+                      "subtitle": (rating.comment if rating and rating.comment else (t.note or "")),
+                      "status": t.status, "urgent": False, "deadline_at": None, "deadline_hours_left": None,
+                      "sla": None, "due_at": t.due_at, "overdue": t.due_at < now})
+    return items
+
+
+def _queue_my_cases(staff, now):
+    return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
+
+
+def _tz():
+    from app.common.timeutil import LOCAL_TZ
+    return LOCAL_TZ

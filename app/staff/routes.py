@@ -1,0 +1,274 @@
+"""Staff JSON API: the same actions as the console, for bearer tokens (POST /api/v1/auth/staff/login).
+Each route declares its roles; objects are checked per object (an aid lawyer sees only assigned cases;
+what a role cannot see answers 404)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import g
+from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
+
+from app.alerts import service as alerts
+from app.applications.models import Application
+from app.auth.guards import staff_required
+from app.casework import service as casework, sla
+from app.common.idempotency import idempotent
+from app.common.pagination import paginate
+from app.console.audit_query import audit_stmt
+from app.documents import service as documents
+from app.documents.schemas import DocumentDetailOut
+from app.extensions import db
+from app.staff import schemas as s
+
+blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff",
+                description="工作人员接口：工作队列、申请审查、特事特办、指派律师、上门服务、预警、审计")
+
+CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
+BEARER = [{"bearer": []}]
+
+
+def _detail(application_id: int) -> Application:
+    casework.get_application(g.staff, application_id)  # per-object check
+    return db.session.scalar(sa.select(Application).where(Application.id == application_id)
+                             .options(selectinload(Application.events)).execution_options(populate_existing=True))
+
+
+# --- queues -------------------------------------------------------------------------------
+
+@blp.route("/queue")
+@blp.doc(security=BEARER)
+@staff_required(*CASE_ROLES)
+@blp.response(200, s.QueueOut(many=True))
+def queue():
+    """当前角色的工作队列（紧急在前，含时限倒计时）"""
+    return list(casework.queues_for(g.staff).values())
+
+
+# --- applications --------------------------------------------------------------------------
+
+@blp.route("/applications")
+@blp.doc(security=BEARER)
+@staff_required(*CASE_ROLES)
+@blp.arguments(s.StaffApplicationListArgs, location="query")
+@blp.response(200, s.StaffApplicationPageOut)
+def list_applications(args):
+    """申请列表（援助律师仅见指派给自己的案件）"""
+    stmt = casework.list_stmt(g.staff, status=args.get("status"), q=args.get("q"), urgent=args.get("urgent"))
+    return paginate(stmt, args["page"], args["page_size"])
+
+
+@blp.route("/applications", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("duty_lawyer")
+@idempotent
+@blp.arguments(s.IntakeInput)
+@blp.response(201, s.StaffApplicationOut)
+def create_application(data):
+    """值班律师电话受理：为来电群众代为申请并提交（支持 Idempotency-Key）"""
+    contact = data.pop("first_contact_at", None)
+    app_ = casework.open_for_caller(g.staff, data, first_contact_at=contact)
+    return _detail(app_.id)
+
+
+@blp.route("/applications/<int:application_id>")
+@blp.doc(security=BEARER)
+@staff_required(*CASE_ROLES)
+@blp.response(200, s.StaffApplicationOut)
+def get_application(application_id):
+    """申请详情（含时间线、补交材料、上门服务、时限）"""
+    return _detail(application_id)
+
+
+def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to_data=None):
+    def view(data, application_id):
+        app_ = casework.get_application(g.staff, application_id)
+        casework.act(g.staff, app_, action, to_data(data) if to_data else data)
+        return _detail(app_.id)
+    view.__name__ = f"action_{action}"
+    view.__doc__ = summary
+    view = blp.response(200, s.StaffApplicationOut)(view)
+    view = blp.arguments(schema)(view)
+    view = staff_required(*roles)(view)
+    view = blp.doc(security=BEARER)(view)
+    blp.route(f"/applications/<int:application_id>/{path}", methods=["POST"], endpoint=f"action_{action}")(view)
+
+
+_action_route("start-review", "start_review", ("duty_lawyer", "manager"), s.StaffNoteInput, "开始审查")
+_action_route("approve", "approve", ("manager",), s.StaffNoteInput, "批准法律援助")
+_action_route("reject", "reject", ("manager",), s.DecisionReasonInput, "不予批准（理由群众可见）")
+_action_route("request-expedite", "request_expedite", ("duty_lawyer",), s.DecisionReasonInput, "申请特事特办（值班律师）")
+_action_route("approve-expedite", "approve_expedite", ("manager",), s.ApproveExpediteInput,
+              "批准特事特办：列出需补交的材料与截止时间，随后可立即指派")
+_action_route("deny-expedite", "deny_expedite", ("manager",), s.DecisionReasonInput, "驳回特事特办（回到审查中）")
+_action_route("assign", "assign", ("manager",), s.AssignInput, "指派援助律师（可采纳推荐或调整）")
+_action_route("start-work", "start_work", ("aid_lawyer",), s.StaffNoteInput, "开始办理（受指派的援助律师）")
+_action_route("close", "close", ("aid_lawyer", "manager"), s.CloseCaseInput, "结案并填写办理结果")
+
+
+@blp.route("/applications/<int:application_id>/notes", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("aid_lawyer", "manager", "duty_lawyer")
+@blp.arguments(s.RequiredStaffNoteInput)
+@blp.response(200, s.StaffApplicationOut)
+def add_note(data, application_id):
+    """记录办理进展（写入时间线）"""
+    app_ = casework.get_application(g.staff, application_id)
+    casework.add_note(g.staff, app_, data["note"])
+    return _detail(app_.id)
+
+
+@blp.route("/applications/<int:application_id>/lawyer-suggestions")
+@blp.doc(security=BEARER)
+@staff_required("manager")
+@blp.response(200, s.SuggestionOut(many=True))
+def lawyer_suggestions(application_id):
+    """推荐律师（擅长领域、在办案件数、区域），第一位为推荐人选"""
+    app_ = casework.get_application(g.staff, application_id)
+    return casework.suggest_lawyers(app_)
+
+
+@blp.route("/applications/<int:application_id>/home-visit", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("duty_lawyer", "manager")
+@blp.arguments(s.HomeVisitRequestInput)
+@blp.response(201, s.HomeVisitOut)
+def request_home_visit(data, application_id):
+    """申请上门服务"""
+    app_ = casework.get_application(g.staff, application_id)
+    return casework.request_home_visit(g.staff, app_, data["address"], data.get("reason"))
+
+
+@blp.route("/applications/<int:application_id>/home-visit/schedule", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("duty_lawyer", "manager")
+@blp.arguments(s.HomeVisitScheduleInput)
+@blp.response(200, s.HomeVisitOut)
+def schedule_home_visit(data, application_id):
+    """安排上门服务：律师与时间"""
+    app_ = casework.get_application(g.staff, application_id)
+    return casework.schedule_home_visit(g.staff, app_, data["lawyer_id"], data["scheduled_at"], data.get("note"))
+
+
+@blp.route("/home-visits")
+@blp.doc(security=BEARER)
+@staff_required("duty_lawyer", "manager", "aid_lawyer")
+@blp.arguments(s.HomeVisitArgs, location="query")
+@blp.response(200, s.HomeVisitOut(many=True))
+def list_home_visits(args):
+    """上门服务列表（援助律师仅见自己的）"""
+    return db.session.scalars(casework.list_visits_stmt(g.staff, active_only=not args["all"]).limit(500)).all()
+
+
+@blp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("duty_lawyer", "manager", "aid_lawyer")
+@blp.arguments(s.HomeVisitCompleteInput)
+@blp.response(200, s.HomeVisitOut)
+def complete_home_visit(data, visit_id):
+    """记录上门服务完成情况（上门律师或负责人）"""
+    visit = casework.get_visit(g.staff, visit_id)
+    return casework.complete_home_visit(g.staff, visit, data["result_note"])
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+@blp.route("/documents/<int:document_id>/verify", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("duty_lawyer", "manager")
+@blp.response(200, DocumentDetailOut)
+def verify_document(document_id):
+    """材料审核通过"""
+    doc = casework.get_document(g.staff, document_id)
+    return documents.verify(g.staff, doc)
+
+
+@blp.route("/documents/<int:document_id>/reject", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("duty_lawyer", "manager")
+@blp.arguments(s.DocumentRejectInput)
+@blp.response(200, DocumentDetailOut)
+def reject_document(data, document_id):
+    """退回材料（原因群众可见，并通知其重新拍摄）"""
+    doc = casework.get_document(g.staff, document_id)
+    return documents.reject(g.staff, doc, data["reason"], data.get("note"))
+
+
+# --- roster, alerts, callbacks, SLA, audit --------------------------------------------------------
+
+@blp.route("/lawyers")
+@blp.doc(security=BEARER)
+@staff_required("manager")
+@blp.response(200, s.RosterOut(many=True))
+def lawyers():
+    """援助律师名册（擅长领域、区域、在办案件、接案状态）"""
+    return casework.roster()
+
+
+@blp.route("/lawyers/<int:lawyer_id>", methods=["PATCH"])
+@blp.doc(security=BEARER)
+@staff_required("manager")
+@blp.arguments(s.AvailabilityInput)
+@blp.response(200, s.RosterOut)
+def update_lawyer(data, lawyer_id):
+    """调整律师接案状态"""
+    casework.set_availability(g.staff, lawyer_id, data["available"])
+    return next(r for r in casework.roster() if r["id"] == lawyer_id)
+
+
+@blp.route("/alerts")
+@blp.doc(security=BEARER)
+@staff_required("manager")
+@blp.arguments(s.AlertArgs, location="query")
+@blp.response(200, s.AlertOut(many=True))
+def list_alerts(args):
+    """预警列表（默认未解除的）"""
+    return db.session.scalars(alerts.list_stmt(args["status"] or None, args.get("kind")).limit(500)).all()
+
+
+@blp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("manager")
+@blp.response(200, s.AlertOut)
+def acknowledge_alert(alert_id):
+    """确认预警"""
+    return alerts.acknowledge(g.staff, alerts.get(alert_id))
+
+
+@blp.route("/alerts/<int:alert_id>/resolve", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required("manager")
+@blp.response(200, s.AlertOut)
+def resolve_alert(alert_id):
+    """解除预警"""
+    return alerts.resolve(g.staff, alerts.get(alert_id))
+
+
+@blp.route("/callbacks")
+@blp.doc(security=BEARER)
+@staff_required("manager")
+@blp.response(200, s.CallbackOut(many=True))
+def callbacks():
+    """待回访任务（差评等触发）"""
+    from app.ratings.models import CallbackTask
+    return db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
+                              .order_by(CallbackTask.due_at).limit(500)).all()
+
+
+@blp.route("/sla")
+@blp.doc(security=BEARER)
+@staff_required("manager", "supervisor", "duty_lawyer")
+@blp.arguments(s.SlaArgs, location="query")
+@blp.response(200, s.SlaSummaryOut)
+def sla_summary(args):
+    """紧急及特事特办案件的指派时限达标率"""
+    return sla.summary(days=args["days"])
+
+
+@blp.route("/audit")
+@blp.doc(security=BEARER)
+@staff_required("admin")
+@blp.arguments(s.AuditArgs, location="query")
+@blp.response(200, s.AuditPageOut)
+def audit_log(args):
+    """审计日志（登录、查看材料、状态变更、导出），可筛选"""
+    return paginate(audit_stmt(args), args["page"], args["page_size"])

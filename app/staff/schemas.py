@@ -1,0 +1,263 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUSES
+from app.applications.schemas import ApplicationOut, ApplicationSummaryOut
+from app.common.pagination import PageArgs, page_schema
+from app.common.timeutil import UTC
+from app.documents.models import KINDS, REJECT_REASONS
+
+
+def _sla(obj):
+    from app.casework import sla
+    return SlaOut().dump(sla.state(obj))
+
+
+class SlaOut(ma.Schema):
+    state = fields.String(metadata={"description": "none | running | near | breached | met | missed"})
+    target_minutes = fields.Integer(allow_none=True)
+    started_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    elapsed_minutes = fields.Integer(allow_none=True)
+    remaining_minutes = fields.Integer(allow_none=True)
+
+
+class HomeVisitOut(ma.Schema):
+    id = fields.Integer()
+    application_id = fields.Integer()
+    status = fields.String()
+    status_label = fields.String()
+    address = fields.String()
+    reason = fields.String(allow_none=True)
+    requested_by_type = fields.String()
+    lawyer_id = fields.Integer(allow_none=True)
+    lawyer_name = fields.Function(lambda v: v.lawyer.display_name if v.lawyer else None)
+    scheduled_at = fields.DateTime(allow_none=True)
+    done_at = fields.DateTime(allow_none=True)
+    result_note = fields.String(allow_none=True)
+
+
+class StaffApplicationSummaryOut(ApplicationSummaryOut):
+    submitted_at = fields.DateTime(allow_none=True)
+    first_contact_at = fields.DateTime(allow_none=True)
+    assigned_at = fields.DateTime(allow_none=True)
+    assigned_lawyer_id = fields.Integer(allow_none=True)
+    deadline_at = fields.DateTime(allow_none=True)
+    sla = fields.Function(_sla)
+
+
+class StaffApplicationOut(ApplicationOut):
+    first_contact_at = fields.DateTime(allow_none=True)
+    deadline_at = fields.DateTime(allow_none=True)
+    expedite_reason = fields.String(allow_none=True)
+    backfill_kinds = fields.List(fields.String(), allow_none=True)
+    backfill_due_at = fields.DateTime(allow_none=True)
+    created_by_staff_id = fields.Integer(allow_none=True)
+    sla = fields.Function(_sla)
+    home_visits = fields.Method("get_home_visits")
+
+    def get_home_visits(self, obj):
+        from app.casework.service import visits_for
+        return HomeVisitOut(many=True).dump(visits_for(obj))
+
+
+StaffApplicationPageOut = page_schema(StaffApplicationSummaryOut, "StaffApplicationPage")
+
+
+class StaffApplicationListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    q = fields.String(validate=validate.Length(max=64), metadata={"description": "编号或姓名"})
+    urgent = fields.Boolean(load_default=False)
+
+
+class IntakeInput(ma.Schema):
+    """A caller's application taken on the phone (duty lawyer)."""
+
+    applicant_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    service_type = fields.String(validate=validate.OneOf(list(SERVICE_TYPES)))
+    id_number = fields.String(validate=validate.Length(max=32))
+    current_address = fields.String(validate=validate.Length(max=255))
+    legal_deadline = fields.Date()
+    urgency_reason = fields.String(validate=validate.Length(max=500))
+    home_visit_requested = fields.Boolean()
+    home_visit_address = fields.String(validate=validate.Length(max=255))
+    home_visit_reason = fields.String(validate=validate.Length(max=500))
+    first_contact_at = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "来电时间（SLA 计时起点）"})
+
+
+class StaffNoteInput(ma.Schema):
+    note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class RequiredStaffNoteInput(ma.Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DecisionReasonInput(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ApproveExpediteInput(ma.Schema):
+    backfill_kinds = fields.List(fields.String(validate=validate.OneOf(list(KINDS))), load_default=list,
+                                 metadata={"description": "需补交的材料类型"})
+    backfill_due_at = fields.AwareDateTime(default_timezone=UTC, load_default=None)
+    note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class AssignInput(ma.Schema):
+    lawyer_id = fields.Integer(required=True)
+    note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class CloseCaseInput(ma.Schema):
+    outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class SuggestionOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    specialties = fields.List(fields.String())
+    region = fields.String(allow_none=True)
+    available = fields.Boolean()
+    open_cases = fields.Integer()
+    score = fields.Integer()
+    reasons = fields.List(fields.String())
+
+
+class RosterOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    specialties = fields.List(fields.String())
+    region = fields.String(allow_none=True)
+    available = fields.Boolean()
+    is_active = fields.Boolean()
+    open_cases = fields.Integer()
+
+
+class AvailabilityInput(ma.Schema):
+    available = fields.Boolean(required=True)
+
+
+class HomeVisitRequestInput(ma.Schema):
+    address = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    reason = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class HomeVisitScheduleInput(ma.Schema):
+    lawyer_id = fields.Integer(required=True)
+    scheduled_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class HomeVisitCompleteInput(ma.Schema):
+    result_note = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class HomeVisitArgs(ma.Schema):
+    all = fields.Boolean(load_default=False, metadata={"description": "含已完成与已取消"})
+
+
+class DocumentRejectInput(ma.Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(list(REJECT_REASONS)))
+    note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class QueueItemOut(ma.Schema):
+    type = fields.String(metadata={"description": "application | document | backfill | home_visit | home_visit_request | callback"})
+    id = fields.Integer()
+    application_id = fields.Integer(allow_none=True)
+    reference = fields.String(allow_none=True)
+    title = fields.String()
+    subtitle = fields.String()
+    status = fields.String(allow_none=True)
+    urgent = fields.Boolean()
+    deadline_at = fields.DateTime(allow_none=True)
+    deadline_hours_left = fields.Float(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    sla = fields.Method("get_sla")
+
+    def get_sla(self, obj):
+        return SlaOut().dump(obj["sla"]) if obj.get("sla") else None
+
+
+class QueueOut(ma.Schema):
+    key = fields.String()
+    title = fields.String()
+    items = fields.List(fields.Nested(QueueItemOut))
+
+
+class AlertOut(ma.Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
+    severity = fields.String()
+    application_id = fields.Integer(allow_none=True)
+    citizen_id = fields.Integer(allow_none=True)
+    message = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class AlertArgs(ma.Schema):
+    status = fields.String(load_default="active", validate=validate.OneOf(["active", "open", "acknowledged", "resolved", ""]))
+    kind = fields.String(load_default=None)
+
+
+class CallbackOut(ma.Schema):
+    id = fields.Integer()
+    reason = fields.String()
+    status = fields.String()
+    citizen_id = fields.Integer(allow_none=True)
+    rating_id = fields.Integer(allow_none=True)
+    subject_type = fields.String(allow_none=True)
+    subject_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    due_at = fields.DateTime()
+    created_at = fields.DateTime()
+
+
+class SlaSummaryOut(ma.Schema):
+    days = fields.Integer()
+    target_minutes = fields.Integer()
+    total = fields.Integer()
+    within = fields.Integer()
+    share = fields.Float(allow_none=True, metadata={"description": "指派达标率（0–1）"})
+    waiting = fields.Integer()
+    breached_waiting = fields.Integer()
+    median_minutes = fields.Integer(allow_none=True)
+
+
+class SlaArgs(ma.Schema):
+    days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
+
+
+class AuditOut(ma.Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_type = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    action = fields.String()
+    object_type = fields.String(allow_none=True)
+    object_id = fields.String(allow_none=True)
+    ip = fields.String(allow_none=True)
+    details = fields.Raw(allow_none=True)
+
+
+class AuditArgs(PageArgs):
+    actor = fields.String(validate=validate.Length(max=64))
+    action = fields.String(validate=validate.Length(max=40))
+    object_type = fields.String(validate=validate.Length(max=40))
+    object_id = fields.String(validate=validate.Length(max=40))
+    ip = fields.String(validate=validate.Length(max=45))
+    since = fields.String(metadata={"description": "YYYY-MM-DD（本地日期）"})
+    until = fields.String(metadata={"description": "YYYY-MM-DD（本地日期，含当日）"})
+
+
+AuditPageOut = page_schema(AuditOut, "AuditPage")

@@ -1,0 +1,1 @@
+from tests.console.conftest import _fast_commits  # noqa: F401

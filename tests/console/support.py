@@ -1,0 +1,147 @@
+"""Helpers for console and staff-API tests: staff accounts per role, logins, cases in any state."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import sqlalchemy as sa
+
+PASSWORD = "correct-horse-battery"
+STAFF = {
+    # username: (role, full name, extra)
+    "duty1": ("duty_lawyer", "张值班", {}),
+    "aid1": ("aid_lawyer", "李援助", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区"}),
+    "aid2": ("aid_lawyer", "王援助", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区"}),
+    "supervisor1": ("supervisor", "赵监管", {}),
+    "manager1": ("manager", "陈主任", {}),
+    "admin1": ("admin", "系统管理员", {}),
+}
+ROLE_USER = {"duty_lawyer": "duty1", "aid_lawyer": "aid1", "supervisor": "supervisor1", "manager": "manager1",
+             "admin": "admin1"}
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def fast_argon2(monkeypatch):
+    """Cheap argon2 parameters for tests (still argon2, still verified)."""
+    from argon2 import PasswordHasher
+
+    from app.auth import service
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def staff(app, fast_argon2):
+    """One account per role (and a second aid lawyer). Returns {username: id}."""
+    from app.auth.service import create_staff
+    ids = {}
+    with app.app_context():
+        for i, (username, (role, name, extra)) in enumerate(STAFF.items()):
+            ids[username] = create_staff(username, PASSWORD, role, full_name=name, staff_no=f"S{i:03d}", **extra).id
+    return ids
+
+
+def csrf_from(html: str) -> str:
+    m = CSRF_RE.search(html)
+    assert m, "no csrf token in page"
+    return m.group(1)
+
+
+def console_login(client, username: str, password: str = PASSWORD) -> str:
+    """Log in through the console form; returns the session's CSRF token."""
+    client.delete_cookie("console_session", path="/console")
+    page = client.get("/console/login")
+    token = csrf_from(page.get_data(as_text=True))
+    r = client.post("/console/login", data={"username": username, "password": password, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    home = client.get("/console/")
+    assert home.status_code == 200
+    return csrf_from(home.get_data(as_text=True))
+
+
+def api_login(client, username: str, password: str = PASSWORD) -> dict:
+    r = client.post("/api/v1/auth/staff/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.get_json()
+    return {"Authorization": f"Bearer {r.get_json()['access_token']}"}
+
+
+def user(app, username):
+    from app.auth.models import StaffUser
+    from app.extensions import db
+    return db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
+
+
+PATH = {
+    "submitted": [],
+    "under_review": [("duty1", "start_review", {})],
+    "expedite_requested": [("duty1", "request_expedite", {"reason": "明天上诉期届满"})],
+    "expedite_approved": [("duty1", "request_expedite", {"reason": "明天上诉期届满"}),
+                          ("manager1", "approve_expedite", {"backfill_kinds": ["hukou_home"], "backfill_due_at": None})],
+    "approved": [("duty1", "start_review", {}), ("manager1", "approve", {})],
+    "assigned": [("duty1", "start_review", {}), ("manager1", "approve", {}), ("manager1", "assign", {"lawyer": "aid1"})],
+    "in_progress": [("duty1", "start_review", {}), ("manager1", "approve", {}),
+                    ("manager1", "assign", {"lawyer": "aid1"}), ("aid1", "start_work", {})],
+    "closed": [("duty1", "start_review", {}), ("manager1", "approve", {}), ("manager1", "assign", {"lawyer": "aid1"}),
+               ("aid1", "close", {"outcome": "已调解结案"})],
+}
+
+
+def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, by_phone: bool = False,
+              **fields) -> int:
+    """An application in `status`, built through the services (timeline, audit and all). Returns its id.
+    `by_phone`: opened by the duty lawyer for a caller (no citizen account, so no WeChat messages)."""
+    from app.applications import service as applications
+    from app.auth.models import Citizen
+    from app.casework import service as casework
+    from app.common.timeutil import utcnow
+    from app.extensions import db
+    from tests.helpers import full_application
+
+    with app.app_context():
+        data = full_application()
+        data["birth_date"] = dt.date.fromisoformat(data["birth_date"])
+        data.update(fields)
+        if by_phone:
+            duty = user(app, "duty1")
+            app_ = applications.create_draft(duty, data, citizen=None)
+            if status != "draft":
+                applications.transition(duty, app_, "submit")
+        else:
+            citizen = db.session.get(Citizen, citizen_id) if citizen_id else None
+            if citizen is None:
+                citizen = Citizen(openid=f"openid-case-{utcnow().timestamp()}-{id(data)}")
+                db.session.add(citizen)
+                db.session.commit()
+            app_ = applications.create_draft(citizen, data)
+            if status != "draft":
+                applications.transition(citizen, app_, "submit")
+        for username, action, args in PATH.get(status, []):
+            args = dict(args)
+            if "lawyer" in args:
+                args["lawyer_id"] = user(app, args.pop("lawyer")).id
+            if action == "approve_expedite" and args.get("backfill_kinds"):
+                args["backfill_due_at"] = utcnow() + dt.timedelta(days=2)
+            casework.act(user(app, username), app_, action, args)
+        assert app_.status == status
+        return app_.id
+
+
+def citizen_case(client, fake_wechat, *, kinds=("id_front",), **fields) -> tuple[dict, int, list[int]]:
+    """A citizen applies through the mini-program API: draft, photos, submit. Returns (session, id, doc ids)."""
+    import io
+
+    from tests.helpers import full_application, jpeg_bytes, login
+    s = login(client, fake_wechat)
+    r = client.post("/api/v1/applications", json=full_application(**fields), headers=s["headers"])
+    assert r.status_code == 201, r.get_json()
+    app_id = r.get_json()["id"]
+    docs = []
+    for kind in kinds:
+        r = client.post("/api/v1/documents", headers=s["headers"], content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(jpeg_bytes()), "p.jpg"), "kind": kind, "application_id": str(app_id)})
+        assert r.status_code == 201, r.get_json()
+        docs.append(r.get_json()["id"])
+    r = client.post(f"/api/v1/applications/{app_id}/submit", headers=s["headers"])
+    assert r.status_code == 200, r.get_json()
+    return s, app_id, docs
