@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from app.config import Config
 from app.extensions import Api, db, migrate
@@ -19,6 +20,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     if app.config["APP_ENV"] == "production" and not (app.config["WECHAT_APPID"] and app.config["WECHAT_SECRET"]):
         raise RuntimeError("WeChat dev mode is refused when APP_ENV=production: set WECHAT_APPID and WECHAT_SECRET")
     app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.session_interface = _NoCookieSessionForApi()
     _logging(app)
 
     from app import models  # noqa: F401  (every table registered on the metadata)
@@ -44,6 +47,15 @@ def create_app(config: Config | dict | None = None) -> Flask:
     return app
 
 
+class _NoCookieSessionForApi(SecureCookieSessionInterface):
+    """The JSON API is cookie-less (bearer tokens): skip the cookie session on its paths."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def _migrations_dir() -> str:
     from pathlib import Path
     return str(Path(__file__).resolve().parent.parent / "migrations")
@@ -57,7 +69,23 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp):
         api.register_blueprint(blp)
+    _register_hotline_blueprints(app, api)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
+    from app.console import init_app as init_console  # staff console pages, staff API, alerts CLI
+    init_console(app, api)
+
+
+def _register_hotline_blueprints(app: Flask, api: Api) -> None:
+    """Issue 5: consultations, callbacks, supervision, analytics."""
+    from app.analytics.routes import blp as analytics_blp
+    from app.consultations.routes import blp as consultations_blp
+    from app.ratings.callbacks import blp as callbacks_blp
+    from app.supervision.routes import blp as supervision_blp
+
+    for blp in (consultations_blp, callbacks_blp, supervision_blp, analytics_blp):
+        api.register_blueprint(blp)
+    from app.analytics.console import bp as hotline_console_bp  # console pages (dashboard, calls, CDR upload)
+    app.register_blueprint(hotline_console_bp)
 
 
 def _register_health(app: Flask) -> None:

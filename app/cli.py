@@ -50,3 +50,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tasks_cli)
+    from app.consultations.cli import init_app as init_hotline_cli  # calls, analytics, demo calls
+    init_hotline_cli(app)

@@ -6,3 +6,10 @@ from app.common.idempotency import IdempotencyRecord  # noqa: F401
 from app.documents.models import Document  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
 from app.ratings.models import CallbackTask, Rating  # noqa: F401
+from app.alerts.models import Alert  # noqa: F401
+from app.casework.models import HomeVisit  # noqa: F401
+from app.console.models import ConsoleSession  # noqa: F401
+from app.consultations.models import CallImport, Consultation, RepeatCallerEpisode  # noqa: F401,E402
+from app.analytics.models import ROLLUPS  # noqa: F401,E402
+from app.ratings.callbacks import CallbackAttempt  # noqa: F401,E402
+from app.supervision.models import Review, SampleBatch  # noqa: F401,E402

@@ -26,3 +26,21 @@ def get_ratings(application_id):
     """我对该申请的评价"""
     applications.get_for_citizen(g.citizen, application_id)
     return service.ratings_for(g.citizen, "application", application_id)
+
+
+@blp.route("/consultations/<int:consultation_id>/rating", methods=["POST"])
+@citizen_required
+@idempotent
+@blp.arguments(schemas.RatingInput)
+@blp.response(201, schemas.RatingOut)
+def rate_consultation(data, consultation_id):
+    """评价一次热线咨询（须为本人的来电；两星及以下将安排回访）"""
+    return service.rate_consultation(g.citizen, consultation_id, data)
+
+
+@blp.route("/consultations/<int:consultation_id>/rating")
+@citizen_required
+@blp.response(200, schemas.RatingOut(many=True))
+def get_consultation_ratings(consultation_id):
+    """我对该次咨询的评价"""
+    return service.ratings_for(g.citizen, "consultation", consultation_id)

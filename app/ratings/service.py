@@ -67,3 +67,14 @@ def ratings_for(citizen, subject_type: str, subject_id: int) -> list[Rating]:
     return db.session.scalars(sa.select(Rating).where(
         Rating.citizen_id == citizen.id, Rating.subject_type == subject_type, Rating.subject_id == subject_id)
         .order_by(Rating.round)).all()
+
+
+def rate_consultation(citizen, consultation_id: int, data: dict) -> Rating:
+    """A citizen rates a hotline call linked to them (another citizen's call is a 404)."""
+    from app.consultations.models import Consultation
+    call = db.session.get(Consultation, consultation_id)
+    if call is None or call.citizen_id != citizen.id:
+        raise errors.NotFound("未找到该次咨询")
+    if call.answered_at is None:
+        raise errors.InvalidTransition("未接通的来电无法评价")
+    return _rate(citizen, "consultation", call.id, data, lawyer_id=call.duty_lawyer_id)

@@ -1,0 +1,267 @@
+"""Import of the telephony system's call-detail export (CDR, CSV).
+
+Tolerates what real exports look like: UTF-8 with or without BOM or GBK/GB18030 (Excel on Chinese
+Windows); Chinese or English headers in any order, unknown columns ignored; local times
+(Asia/Shanghai) as YYYY-MM-DD HH:MM:SS or YYYY/MM/DD HH:MM[:SS]; callers with +86 or a leading 0.
+A bad row is reported with its line number and a Chinese reason; the others are imported.
+The call id is the idempotency key: importing the same file twice adds nothing.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+
+import sqlalchemy as sa
+
+from app.analytics import rollups
+from app.audit import record as audit
+from app.auth.models import Citizen, StaffUser
+from app.common.timeutil import LOCAL_TZ, UTC, utcnow
+from app.consultations import phones
+from app.consultations.models import CallImport, Consultation
+from app.consultations.service import build_row, default_area_code
+from app.consultations.warnings import check_repeat_callers
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+COLUMNS = {
+    "call_id": ("呼叫id", "呼叫编号", "call_id", "callid", "call_uuid"),
+    "caller": ("主叫号码", "主叫", "来电号码", "caller", "caller_number", "calling_number", "ani"),
+    "ring_at": ("振铃时间", "ring_at", "ring_time", "ring_start"),
+    "answered_at": ("应答时间", "接听时间", "answered_at", "answer_time", "answered"),
+    "ended_at": ("结束时间", "挂机时间", "ended_at", "end_time", "ended"),
+    "agent": ("坐席工号", "工号", "agent", "agent_id", "agent_no"),
+    "recording": ("录音文件", "录音", "recording", "recording_file"),
+}
+LABELS = {"call_id": "呼叫ID", "caller": "主叫号码", "ring_at": "振铃时间", "answered_at": "应答时间",
+          "ended_at": "结束时间", "agent": "坐席工号", "recording": "录音文件"}
+REQUIRED = ("call_id", "caller", "ring_at")
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
+MAX_ERRORS_KEPT = 1000
+CHUNK = 500
+
+
+class FileRejected(ValueError):
+    """The whole file cannot be read (encoding, header)."""
+
+
+def _norm(h: str) -> str:
+    return (h or "").strip().lstrip("\ufeff").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+_ALIAS = {_norm(a): key for key, aliases in COLUMNS.items() for a in aliases}
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        raise FileRejected("无法识别文件编码（支持 UTF-8、GBK/GB18030）") from None
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    s = (value or "").strip()
+    if not s:
+        return None
+    for fmt in TIME_FORMATS:
+        try:
+            return dt.datetime.strptime(s, fmt).replace(tzinfo=LOCAL_TZ).astimezone(UTC)
+        except ValueError:
+            continue
+    raise ValueError(s)
+
+
+def read_rows(raw: bytes) -> tuple[str, dict[str, int], list[tuple[int, list[str]]]]:
+    """(encoding, {column: index}, [(line number, fields)])."""
+    text, encoding = decode(raw)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileRejected("文件为空") from None
+    except csv.Error as exc:
+        raise FileRejected(f"无法解析表头：{exc}") from None
+    mapping: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = _ALIAS.get(_norm(name))
+        if key and key not in mapping:
+            mapping[key] = i
+    missing = [LABELS[k] for k in REQUIRED if k not in mapping]
+    if missing:
+        raise FileRejected("缺少必需的列：" + "、".join(missing))
+    rows = []
+    try:
+        for fields in reader:
+            if not any((f or "").strip() for f in fields):
+                continue  # blank line
+            rows.append((reader.line_num, fields))
+    except csv.Error as exc:
+        raise FileRejected(f"第 {reader.line_num} 行无法解析：{exc}") from None
+    return encoding, mapping, rows
+
+
+def _field(fields, mapping, key) -> str:
+    i = mapping.get(key)
+    return (fields[i] if i is not None and i < len(fields) else "").strip()
+
+
+def _parse_row(fields, mapping, agents: dict[str, int | None], area: str) -> dict:
+    """One CSV record -> validated values, or ValueError with the Chinese reason."""
+    call_id = _field(fields, mapping, "call_id")
+    if not call_id:
+        raise ValueError("呼叫ID为空")
+    if len(call_id) > 64:
+        raise ValueError("呼叫ID过长（最多64个字符）")
+    try:
+        caller = phones.normalise(_field(fields, mapping, "caller"), area)
+    except phones.InvalidNumber as exc:
+        raise ValueError(f"主叫号码无效：{exc}") from None
+    times = {}
+    for key in ("ring_at", "answered_at", "ended_at"):
+        try:
+            times[key] = parse_time(_field(fields, mapping, key))
+        except ValueError as exc:
+            raise ValueError(f"{LABELS[key]}格式无效：{exc}（应为 YYYY-MM-DD HH:MM:SS 或 YYYY/MM/DD HH:MM）") from None
+    ring, answered, ended = times["ring_at"], times["answered_at"], times["ended_at"]
+    if ring is None:
+        raise ValueError("振铃时间为空")
+    if answered is not None and answered < ring:
+        raise ValueError("应答时间早于振铃时间")
+    if ended is not None and ended < (answered or ring):
+        raise ValueError("结束时间早于应答或振铃时间")
+    if ring > utcnow() + dt.timedelta(hours=1):
+        raise ValueError("振铃时间晚于当前时间")
+    agent = _field(fields, mapping, "agent")
+    lawyer_id = None
+    if agent:
+        if agent not in agents:
+            raise ValueError(f"坐席工号不存在：{agent}")
+        lawyer_id = agents[agent]
+        if lawyer_id is None:
+            raise ValueError(f"坐席工号 {agent} 不是值班律师")
+    recording = _field(fields, mapping, "recording") or None
+    if recording:
+        from storage.base import validate_key
+        try:
+            validate_key(recording)
+        except ValueError:
+            raise ValueError("录音文件名无效") from None
+    return dict(call_id=call_id, caller=caller, ring_at=ring, answered_at=answered, ended_at=ended,
+                agent_no=agent or None, duty_lawyer_id=lawyer_id, recording_key=recording)
+
+
+def _agents() -> dict[str, int | None]:
+    rows = db.session.execute(sa.select(StaffUser.staff_no, StaffUser.id, StaffUser.role)
+                              .where(StaffUser.staff_no.isnot(None))).all()
+    return {r.staff_no: (r.id if r.role == "duty_lawyer" else None) for r in rows}
+
+
+def _insert():
+    name = db.session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def create_import(filename: str | None, raw: bytes, actor=None, storage_key: str | None = None) -> CallImport:
+    imp = CallImport(filename=(filename or "")[:255] or None, storage_key=storage_key,
+                     sha256=hashlib.sha256(raw).hexdigest(), status="pending",
+                     created_by_id=getattr(actor, "id", None), created_at=utcnow(), errors=[])
+    db.session.add(imp)
+    db.session.flush()
+    audit("calls.import", actor=actor, object_type="call_import", object_id=imp.id,
+          details={"filename": imp.filename, "sha256": imp.sha256, "bytes": len(raw)})
+    db.session.commit()
+    return imp
+
+
+def run_import(imp: CallImport, raw: bytes, chunk: int = CHUNK) -> CallImport:
+    """Import every good row of `raw` into consultations; progress and errors on `imp` (committed per chunk)."""
+    imp.status = "running"
+    db.session.commit()
+    try:
+        encoding, mapping, rows = read_rows(raw)
+    except FileRejected as exc:
+        imp.status, imp.message, imp.finished_at = "failed", str(exc), utcnow()
+        db.session.commit()
+        return imp
+    imp.encoding, imp.total_rows = encoding, len(rows)
+    db.session.commit()
+    agents, area = _agents(), default_area_code()
+    seen: set[str] = set()
+    errors_: list[dict] = list(imp.errors or [])
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        good = []
+        for line, fields in part:
+            try:
+                v = _parse_row(fields, mapping, agents, area)
+            except ValueError as exc:
+                imp.error_count += 1
+                if len(errors_) < MAX_ERRORS_KEPT:
+                    errors_.append({"line": line, "reason": str(exc)})
+                continue
+            if v["call_id"] in seen:
+                imp.duplicates += 1
+                continue
+            seen.add(v["call_id"])
+            good.append(v)
+        inserted = _insert_chunk(imp, good) if good else 0
+        imp.inserted += inserted
+        imp.duplicates += len(good) - inserted
+        imp.processed_rows += len(part)
+        imp.errors = list(errors_)
+        db.session.commit()
+    imp.status, imp.finished_at = "done", utcnow()
+    imp.message = f"共 {imp.total_rows} 行：导入 {imp.inserted}，重复 {imp.duplicates}，错误 {imp.error_count}"
+    db.session.commit()
+    return imp
+
+
+def _insert_chunk(imp: CallImport, good: list[dict]) -> int:
+    existing = set(db.session.scalars(sa.select(Consultation.call_id).where(
+        Consultation.call_id.in_([v["call_id"] for v in good]))).all())
+    todo = [v for v in good if v["call_id"] not in existing]
+    if not todo:
+        return 0
+    mobiles = sorted({v["caller"].number for v in todo if v["caller"].kind == "mobile"})
+    citizens: dict[str, list[int]] = {}
+    if mobiles:
+        for phone, cid in db.session.execute(sa.select(Citizen.phone, Citizen.id).where(Citizen.phone.in_(mobiles))):
+            citizens.setdefault(phone, []).append(cid)
+    now = utcnow()
+    values = []
+    for v in todo:
+        caller = v.pop("caller")
+        matches = citizens.get(caller.number, [])
+        values.append(build_row(caller, v.pop("ring_at"), v.pop("answered_at"), v.pop("ended_at"),
+                                source="import", import_id=imp.id, citizen_id=matches[0] if len(matches) == 1 else None,
+                                topic_suggested=False, created_by_id=imp.created_by_id, created_at=now, updated_at=now,
+                                **v))
+    table = Consultation.__table__
+    stmt = _insert()(table).values(values).on_conflict_do_nothing(index_elements=["call_id"]).returning(table.c.id)
+    ids = list(db.session.scalars(stmt).all())
+    if not ids:
+        return 0
+    calls = db.session.scalars(sa.select(Consultation).where(Consultation.id.in_(ids))).all()
+    rollups.apply(calls)
+    check_repeat_callers(calls)
+    return len(ids)
+
+
+def import_file(raw: bytes, filename: str | None = None, actor=None, chunk: int = CHUNK) -> CallImport:
+    imp = create_import(filename, raw, actor)
+    return run_import(imp, raw, chunk=chunk)

@@ -1,0 +1,121 @@
+import secrets
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+
+from app import errors
+from app.auth.guards import staff_required
+from app.common.idempotency import idempotent
+from app.common.pagination import paginate
+from app.common.timeutil import utcnow
+from app.consultations import cdr, schemas, service, topics
+from app.consultations import tasks as _tasks  # noqa: F401  (registers the import task)
+from app.consultations.models import CallImport
+from app.extensions import db
+from app.tasks import enqueue
+
+blp = Blueprint("consultations", __name__, url_prefix="/api/v1/consultations", description="热线咨询（来电）")
+
+LOGGERS = ("duty_lawyer", "manager")
+READERS = ("duty_lawyer", "manager", "supervisor")
+IMPORTERS = ("manager", "admin")
+
+
+@blp.route("", methods=["POST"])
+@staff_required(*LOGGERS)
+@idempotent
+@blp.arguments(schemas.ConsultationInput)
+@blp.response(201, schemas.ConsultationOut)
+def create_consultation(data):
+    """登记一次来电（值班律师；未填类别时按摘要自动建议）"""
+    return service.record_call(g.staff, data)
+
+
+@blp.route("")
+@staff_required(*READERS)
+@blp.arguments(schemas.ConsultationListArgs, location="query")
+@blp.response(200, schemas.ConsultationPageOut)
+def list_consultations(args):
+    """来电列表（值班律师仅见本人接听的来电）"""
+    return paginate(service.list_stmt(g.staff, args), args["page"], args["page_size"])
+
+
+@blp.route("/<int:consultation_id>")
+@staff_required(*READERS)
+@blp.response(200, schemas.ConsultationOut)
+def get_consultation(consultation_id):
+    """来电详情"""
+    return service.get_for_staff(g.staff, consultation_id)
+
+
+@blp.route("/<int:consultation_id>", methods=["PATCH"])
+@staff_required(*LOGGERS)
+@blp.arguments(schemas.ConsultationUpdate)
+@blp.response(200, schemas.ConsultationOut)
+def update_consultation(data, consultation_id):
+    """补充类别、摘要、处理结果、关联群众或申请"""
+    return service.update_call(g.staff, consultation_id, data)
+
+
+@blp.route("/<int:consultation_id>/caller-number")
+@staff_required(*LOGGERS)
+def reveal_number(consultation_id):
+    """查看完整来电号码（用于回访，记入审计日志）"""
+    return service.reveal_number(g.staff, consultation_id)
+
+
+@blp.route("/topics")
+@staff_required(*READERS)
+def list_topics():
+    """咨询类别"""
+    return {"topics": list(topics.TOPICS)}
+
+
+@blp.route("/suggest-topic", methods=["POST"])
+@staff_required(*LOGGERS)
+@blp.arguments(schemas.SuggestInput)
+def suggest_topic(data):
+    """按通话摘要建议咨询类别"""
+    return topics.suggest(data["summary"])
+
+
+@blp.route("/imports", methods=["POST"])
+@staff_required(*IMPORTERS)
+@blp.arguments(schemas.ImportFiles, location="files")
+@blp.response(202, schemas.ImportOut)
+def upload_cdr(files):
+    """上传话务系统导出的通话记录（CSV），后台导入；可轮询进度"""
+    f = request.files["file"]
+    limit = current_app.config.get("MAX_CDR_BYTES", 50 * 1024 * 1024)
+    raw = f.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise errors.ApiError("文件过大", code="payload_too_large", status=413)
+    if not raw:
+        raise errors.ValidationFailed("文件为空")
+    from app.storage_bridge import get_storage
+    key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
+    get_storage().put(key, raw, "text/csv")
+    imp = cdr.create_import(f.filename, raw, g.staff, storage_key=key)
+    enqueue("calls.import", imp.id)
+    db.session.expire_all()
+    return db.session.get(CallImport, imp.id)
+
+
+@blp.route("/imports")
+@staff_required(*IMPORTERS)
+@blp.response(200, schemas.ImportSummaryOut(many=True))
+def list_imports():
+    """最近的导入记录"""
+    import sqlalchemy as sa
+    return db.session.scalars(sa.select(CallImport).order_by(CallImport.id.desc()).limit(50)).all()
+
+
+@blp.route("/imports/<int:import_id>")
+@staff_required(*IMPORTERS)
+@blp.response(200, schemas.ImportOut)
+def get_import(import_id):
+    """导入进度与错误行"""
+    imp = db.session.get(CallImport, import_id)
+    if imp is None:
+        raise errors.NotFound("未找到该导入记录")
+    return imp

@@ -1,0 +1,116 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.common.pagination import PageArgs, page_schema
+from app.common.timeutil import LOCAL_TZ
+from app.consultations.models import OUTCOME_LABELS, OUTCOMES
+from app.consultations.topics import TOPICS
+
+
+def _when(**kw):
+    # times without an offset are local (Asia/Shanghai)
+    return fields.AwareDateTime(default_timezone=LOCAL_TZ, **kw)
+
+
+class ConsultationInput(ma.Schema):
+    caller = fields.String(required=True, validate=validate.Length(min=3, max=32), metadata={"description": "来电号码"})
+    ring_at = _when(required=True, metadata={"description": "振铃时间"})
+    answered_at = _when(allow_none=True, metadata={"description": "应答时间（未接为空）"})
+    ended_at = _when(allow_none=True, metadata={"description": "结束时间"})
+    duration_seconds = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=24 * 3600))
+    duty_lawyer_id = fields.Integer(allow_none=True)
+    topic = fields.String(allow_none=True, validate=validate.OneOf(TOPICS))
+    summary = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
+    recording_key = fields.String(allow_none=True, validate=validate.Length(max=512))
+    citizen_id = fields.Integer(allow_none=True)
+    application_id = fields.Integer(allow_none=True)
+    call_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+
+    @ma.validates("recording_key")
+    def _key(self, value, **kwargs):
+        if value:
+            from storage.base import validate_key
+            try:
+                validate_key(value)
+            except ValueError:
+                raise ma.ValidationError("录音文件名无效") from None
+
+
+class ConsultationUpdate(ma.Schema):
+    topic = fields.String(allow_none=True, validate=validate.OneOf(TOPICS))
+    summary = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
+    recording_key = fields.String(allow_none=True, validate=validate.Length(max=512))
+    citizen_id = fields.Integer(allow_none=True)
+    application_id = fields.Integer(allow_none=True)
+
+
+class ConsultationOut(ma.Schema):
+    id = fields.Integer()
+    call_id = fields.String()
+    source = fields.String()
+    caller_masked = fields.String()
+    caller_kind = fields.String()
+    region = fields.String()
+    ring_at = fields.DateTime()
+    answered_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    wait_seconds = fields.Integer(allow_none=True)
+    duration_seconds = fields.Integer()
+    duty_lawyer_id = fields.Integer(allow_none=True)
+    duty_lawyer_name = fields.Function(lambda c: c.duty_lawyer.display_name if c.duty_lawyer else None)
+    agent_no = fields.String(allow_none=True)
+    topic = fields.String(allow_none=True)
+    topic_suggested = fields.Boolean()
+    summary = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    outcome_label = fields.Function(lambda c: OUTCOME_LABELS.get(c.outcome) if c.outcome else None)
+    has_recording = fields.Function(lambda c: bool(c.recording_key))
+    citizen_id = fields.Integer(allow_none=True)
+    application_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+ConsultationPageOut = page_schema(ConsultationOut, "ConsultationPage")
+
+
+class ConsultationListArgs(PageArgs):
+    date_from = fields.Date()
+    date_to = fields.Date()
+    topic = fields.String(validate=validate.OneOf(TOPICS))
+    region = fields.String(validate=validate.Length(max=32))
+    duty_lawyer_id = fields.Integer()
+    citizen_id = fields.Integer()
+    caller = fields.String(validate=validate.Length(max=32))
+
+
+class SuggestInput(ma.Schema):
+    summary = fields.String(required=True, validate=validate.Length(max=4000))
+
+
+class ImportFiles(ma.Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportOut(ma.Schema):
+    id = fields.Integer()
+    filename = fields.String(allow_none=True)
+    status = fields.String()
+    encoding = fields.String(allow_none=True)
+    total_rows = fields.Integer()
+    processed_rows = fields.Integer()
+    progress = fields.Function(lambda i: 1.0 if i.status in ("done", "failed") else
+                               (round(i.processed_rows / i.total_rows, 4) if i.total_rows else 0.0))
+    inserted = fields.Integer()
+    duplicates = fields.Integer()
+    error_count = fields.Integer()
+    errors = fields.List(fields.Dict())
+    message = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class ImportSummaryOut(ImportOut):
+    class Meta:
+        exclude = ("errors",)

@@ -1,0 +1,119 @@
+"""Early warning (预警) for repeat callers, run when calls are recorded (console or CDR import).
+Alerts go to the console's alerts inbox (app.alerts), which also holds the SLA-breach, backfill-overdue
+and deadline-close alerts raised by app.alerts.service.scan()."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.common.timeutil import utcnow
+from app.consultations.models import Consultation, RepeatCallerEpisode
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _cfg(name: str, default):
+    return current_app.config.get(name, default)
+
+
+def repeat_threshold() -> int:
+    return int(_cfg("REPEAT_CALLER_THRESHOLD", 3))
+
+
+def repeat_window() -> dt.timedelta:
+    return dt.timedelta(days=float(_cfg("REPEAT_CALLER_WINDOW_DAYS", 7)))
+
+
+# --------------------------------------------------------------------------- alerts inbox
+def raise_alert(kind: str, *, dedupe_key: str, message: str, severity: str = "warning",
+                citizen_id: int | None = None, application_id: int | None = None, details: dict | None = None):
+    """Raise an alert in the console's inbox (app.alerts; deduplicated by key), in our transaction."""
+    from app.alerts.service import raise_alert as _raise
+    return _raise(kind, message=message, severity=severity, citizen_id=citizen_id, application_id=application_id,
+                  dedupe_key=dedupe_key, details=details, commit=False)
+
+
+# --------------------------------------------------------------------------- repeat callers
+def check_repeat_callers(calls: list[Consultation]) -> list[RepeatCallerEpisode]:
+    """Run after new calls are flushed. A number (or citizen) reaching the threshold within the window
+    opens one episode with a callback task and an alert; later calls in the episode only extend it.
+    Old calls (imports of past months) record the episode without a callback or alert."""
+    calls = sorted((c for c in calls if c.ring_at is not None), key=lambda c: (c.ring_at, c.id))
+    if not calls:
+        return []
+    window, threshold = repeat_window(), repeat_threshold()
+    hashes = sorted({c.caller_hash for c in calls})
+    citizens = sorted({c.citizen_id for c in calls if c.citizen_id})
+    lo, hi = calls[0].ring_at - window, calls[-1].ring_at
+
+    history: list[tuple] = []
+    for i in range(0, max(len(hashes), len(citizens)), 500):
+        hs, cs = hashes[i:i + 500], citizens[i:i + 500]
+        who = sa.or_(Consultation.caller_hash.in_(hs), Consultation.citizen_id.in_(cs) if cs else sa.false())
+        history += db.session.execute(sa.select(
+            Consultation.id, Consultation.caller_hash, Consultation.citizen_id, Consultation.ring_at)
+            .where(who, Consultation.ring_at >= lo, Consultation.ring_at <= hi)).all()
+    history = list({h.id: h for h in history}.values())
+    by_hash: dict[str, list] = {}
+    by_citizen: dict[int, list] = {}
+    for h in history:
+        by_hash.setdefault(h.caller_hash, []).append(h)
+        if h.citizen_id:
+            by_citizen.setdefault(h.citizen_id, []).append(h)
+
+    episodes = []
+    for i in range(0, max(len(hashes), len(citizens)), 500):
+        hs, cs = hashes[i:i + 500], citizens[i:i + 500]
+        who = sa.or_(RepeatCallerEpisode.caller_hash.in_(hs),
+                     RepeatCallerEpisode.citizen_id.in_(cs) if cs else sa.false())
+        episodes += db.session.scalars(sa.select(RepeatCallerEpisode).where(
+            who, RepeatCallerEpisode.last_call_at >= lo)).all()
+
+    created = []
+    now = utcnow()
+    for c in calls:
+        ep = next((e for e in episodes if (e.caller_hash == c.caller_hash or (c.citizen_id and e.citizen_id == c.citizen_id))
+                   and e.first_call_at <= c.ring_at and e.last_call_at >= c.ring_at - window), None)
+        if ep is not None:
+            if c.ring_at > ep.last_call_at:
+                ep.last_call_at = c.ring_at
+                ep.call_count += 1
+            continue
+        same = {h.id: h for h in by_hash.get(c.caller_hash, [])}
+        if c.citizen_id:
+            same.update({h.id: h for h in by_citizen.get(c.citizen_id, [])})
+        recent = [h for h in same.values() if c.ring_at - window <= h.ring_at <= c.ring_at]
+        if len(recent) < threshold:
+            continue
+        ep = RepeatCallerEpisode(caller_hash=c.caller_hash, caller_masked=c.caller_masked, citizen_id=c.citizen_id,
+                                 consultation_id=c.id, region=c.region, topic=c.topic,
+                                 first_call_at=min(h.ring_at for h in recent), last_call_at=c.ring_at,
+                                 call_count=len(recent), triggered_at=now, created_at=now)
+        db.session.add(ep)
+        db.session.flush()
+        episodes.append(ep)
+        created.append(ep)
+        if c.ring_at >= now - window:
+            _open_repeat_callback(ep, c, window)
+    return created
+
+
+def _open_repeat_callback(ep: RepeatCallerEpisode, call: Consultation, window: dt.timedelta) -> None:
+    from app.ratings.models import CallbackTask
+    days = round(window.total_seconds() / 86400)
+    note = f"{ep.caller_masked} 在{days}天内来电{ep.call_count}次（重复来电预警）"
+    due = utcnow() + dt.timedelta(hours=float(_cfg("REPEAT_CALLBACK_DUE_HOURS", 4)))
+    task = CallbackTask(reason="repeat_caller", status="open", citizen_id=ep.citizen_id, subject_type="consultation",
+                        subject_id=call.id, note=note, due_at=due, created_at=utcnow())
+    db.session.add(task)
+    db.session.flush()
+    ep.callback_task_id = task.id
+    alert = raise_alert("repeat_caller", dedupe_key=f"repeat_caller:{ep.id}", message=note, severity="critical",
+                        citizen_id=ep.citizen_id,
+                        details={"episode_id": ep.id, "callback_task_id": task.id, "consultation_id": call.id,
+                                 "calls": ep.call_count, "region": ep.region, "topic": ep.topic})
+    ep.alert_id = alert.id

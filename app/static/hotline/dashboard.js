@@ -1,0 +1,95 @@
+// Hotline dashboard: one JSON endpoint per chart (same queries as /api/v1/analytics/...), drawn with
+// the vendored ECharts. Each container gets data-rendered="1" once its chart is drawn.
+(function () {
+  var root = document.getElementById("dashboard");
+  if (!root || !window.echarts) return;
+  var qs = window.location.search;
+  var charts = [];
+  function url(name) { return root.getAttribute("data-base").replace("CHART", name) + qs; }
+  function get(name) {
+    return fetch(url(name), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  }
+  function el(name) { return root.querySelector('[data-chart="' + name + '"]'); }
+  function draw(name, option) {
+    var box = el(name);
+    var chart = echarts.init(box, null, {renderer: "canvas"});
+    chart.setOption(Object.assign({animation: false, tooltip: {trigger: "axis"}, grid: {left: 60, right: 30, top: 40, bottom: 40}}, option));
+    charts.push(chart);
+    box.setAttribute("data-rendered", "1");
+  }
+  function pct(v) { return v == null ? "—" : (v * 100).toFixed(1) + "%"; }
+
+  get("overview").then(function (d) {
+    var set = function (k, v) { var e = document.querySelector('[data-kpi="' + k + '"]'); if (e) e.textContent = v; };
+    set("calls", d.calls.toLocaleString("zh-CN")); set("answer_rate", pct(d.answer_rate));
+    set("share_within_target", pct(d.share_within_target));
+    set("avg_answer_seconds", d.avg_answer_seconds == null ? "—" : d.avg_answer_seconds);
+    set("avg_duration_minutes", d.avg_duration_seconds == null ? "—" : (d.avg_duration_seconds / 60).toFixed(1));
+  });
+  get("regions").then(function (d) {
+    var top = d.regions.slice(0, 15).reverse();
+    draw("regions", {tooltip: {trigger: "axis", axisPointer: {type: "shadow"}}, grid: {left: 130, right: 30, top: 20, bottom: 30},
+      xAxis: {type: "value"}, yAxis: {type: "category", data: top.map(function (r) { return r.region; })},
+      series: [{type: "bar", name: "来电量", data: top.map(function (r) { return r.calls; })}]});
+  });
+  get("heatmap").then(function (d) {
+    var data = [], max = 0;
+    d.matrix.forEach(function (row, day) { row.forEach(function (v, h) { data.push([h, day, v]); if (v > max) max = v; }); });
+    draw("heatmap", {tooltip: {position: "top"}, grid: {left: 50, right: 20, top: 10, bottom: 70},
+      xAxis: {type: "category", data: d.hours.map(function (h) { return h + "时"; }), splitArea: {show: true}},
+      yAxis: {type: "category", data: d.weekdays, splitArea: {show: true}},
+      visualMap: {min: 0, max: max || 1, calculable: true, orient: "horizontal", left: "center", bottom: 0},
+      series: [{type: "heatmap", name: "来电量", data: data}]});
+  });
+  get("durations").then(function (d) {
+    var days = d.series.map(function (s) { return s.day; });
+    draw("durations", {legend: {top: 0}, xAxis: {type: "category", data: days},
+      yAxis: [{type: "value", name: "秒"}, {type: "value", name: "3秒接通", min: 0, max: 1}],
+      series: [
+        {type: "line", name: "平均通话（秒）", data: d.series.map(function (s) { return s.avg_duration_seconds; })},
+        {type: "line", name: "平均应答（秒）", data: d.series.map(function (s) { return s.avg_answer_seconds; })},
+        {type: "line", name: "3秒内接通占比", yAxisIndex: 1, data: d.series.map(function (s) { return s.share_within_target; })}]});
+  });
+  get("topics").then(function (d) {
+    draw("topics", {tooltip: {trigger: "item"}, legend: {type: "scroll", orient: "vertical", right: 0, top: 10},
+      series: [{type: "pie", name: "咨询类别", radius: ["35%", "70%"], center: ["40%", "50%"],
+        data: d.share.map(function (s) { return {name: s.topic, value: s.calls}; })}]});
+    draw("topics-weekly", {legend: {type: "scroll", top: 0}, xAxis: {type: "category", data: d.weekly.weeks},
+      yAxis: {type: "value"}, series: d.weekly.series.map(function (s) {
+        return {type: "line", name: s.topic, stack: "total", areaStyle: {}, data: s.calls}; })});
+  });
+  get("rising-topics").then(function (d) {
+    var items = d.topics.slice(0, 10);
+    draw("rising-topics", {legend: {top: 0}, tooltip: {trigger: "axis", axisPointer: {type: "shadow"}},
+      xAxis: {type: "category", data: items.map(function (i) { return i.topic + (i.rising ? "↑" : ""); }), axisLabel: {interval: 0, rotate: 30}},
+      yAxis: {type: "value"}, series: [
+        {type: "bar", name: "上周", data: items.map(function (i) { return i.last_week; })},
+        {type: "bar", name: "本周", data: items.map(function (i) { return i.this_week; })}]});
+  });
+  get("satisfaction").then(function (d) {
+    draw("satisfaction", {title: {text: "平均 " + (d.avg_stars == null ? "—" : d.avg_stars) + " 星，满意 " + pct(d.share_satisfied) +
+        "，待回访 " + d.callbacks.open + "（逾期 " + d.callbacks.overdue + "）", textStyle: {fontSize: 13}},
+      xAxis: {type: "category", data: d.distribution.map(function (x) { return x.stars + "星"; })}, yAxis: {type: "value"},
+      series: [{type: "bar", name: "评价数", data: d.distribution.map(function (x) { return x.count; })}]});
+  });
+  get("sla").then(function (d) {
+    draw("sla", {tooltip: {show: false}, series: [{type: "gauge", min: 0, max: 100, detail: {formatter: "{value}%"},
+      title: {offsetCenter: [0, "75%"]},
+      data: [{name: "时限内指派 " + d.within_target + "/" + d.cases + "（中位 " + (d.median_minutes == null ? "—" : d.median_minutes) + " 分钟）",
+              value: d.compliance == null ? 0 : +(d.compliance * 100).toFixed(1)}]}]});
+  });
+  get("repeat-callers").then(function (d) {
+    draw("repeat-callers", {title: {text: "预警 " + d.episodes + " 次，涉及 " + d.callers + " 个号码", textStyle: {fontSize: 13}},
+      xAxis: {type: "category", data: d.weekly.map(function (w) { return w.week; })}, yAxis: {type: "value", minInterval: 1},
+      series: [{type: "bar", name: "重复来电预警", data: d.weekly.map(function (w) { return w.episodes; })}]});
+  });
+  get("workload").then(function (d) {
+    var l = d.lawyers.slice(0, 40).reverse();
+    draw("workload", {legend: {top: 0}, tooltip: {trigger: "axis", axisPointer: {type: "shadow"}}, grid: {left: 110, right: 30, top: 30, bottom: 30},
+      xAxis: {type: "value"}, yAxis: {type: "category", data: l.map(function (x) { return x.lawyer_name; })},
+      series: [{type: "bar", name: "接通量", data: l.map(function (x) { return x.answered; })},
+               {type: "bar", name: "通话分钟", data: l.map(function (x) { return x.talk_minutes; })}]});
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
