@@ -46,14 +46,12 @@ bp.after_request(console_views._headers)
 bp.errorhandler(errors.ApiError)(console_views._api_error)
 
 
-@bp.context_processor
-def _context():
-    ctx = console_views._context()
-    me = ctx.get("me")
-    if me is not None:
-        ctx["nav"] = list(ctx["nav"]) + [(ep, label) for ep, label, roles in NAV if me.role in roles
-                                         and ep not in {e for e, _ in ctx["nav"]}]
-    return ctx
+bp.context_processor(console_views._context)
+
+
+@bp.record_once
+def _add_to_console_nav(state):
+    state.app.extensions.setdefault("console_nav", []).extend(NAV)
 
 
 def _args(schema_cls) -> dict:

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, flash, g, make_response, redirect, render_template, request,
+from flask import (Blueprint, current_app, Response, flash, g, make_response, redirect, render_template, request,
                    url_for)
 
 from app import errors
@@ -118,6 +118,7 @@ def _nav(user):
              ("console.home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer")),
              ("console.lawyers", "律师名册", ("manager",)), ("console.alerts_page", "预警", ("manager",)),
              ("console.staff_page", "账号管理", ("admin",)), ("console.audit_page", "审计日志", ("admin",))]
+    items += current_app.extensions.get("console_nav", [])  # pages other packages add under /console
     return [(ep, label) for ep, label, roles in items if user.role in roles]
 
 
