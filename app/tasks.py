@@ -13,6 +13,9 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 _registry: dict[str, callable] = {}
 
+# Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default
+PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0))
+
 
 def task(name: str):
     def decorator(fn):
@@ -65,6 +68,27 @@ def init_app(app: Flask) -> None:
     app.extensions["task_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
     if app.config["TASKS_MODE"] == "celery":
         app.extensions["celery"] = make_celery(app)
+    elif app.config["TASKS_MODE"] == "thread" and app.config.get("PERIODIC_TASKS", True):
+        # Started with the first request, so CLI commands (migrations, imports) never run it
+        started = threading.Event()
+
+        @app.before_request
+        def _start_periodic():
+            if not started.is_set():
+                started.set()
+                threading.Thread(target=_periodic_loop, args=(app,), name="periodic", daemon=True).start()
+
+
+def _periodic_loop(app: Flask) -> None:
+    import time
+    due = {name: 0.0 for name, _ in PERIODIC}
+    while True:
+        now = time.monotonic()
+        for name, every in PERIODIC:
+            if name in _registry and now >= due[name]:
+                due[name] = now + every
+                app.extensions["task_executor"].submit(_run, app, name, ())
+        time.sleep(5)
 
 
 def make_celery(app: Flask):
@@ -77,7 +101,7 @@ def make_celery(app: Flask):
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         timezone="Asia/Shanghai",
-        beat_schedule={"sweep": {"task": "sweep", "schedule": 60.0}},
+        beat_schedule={name: {"task": name, "schedule": every} for name, every in PERIODIC if name in _registry},
     )
     for name, fn in _registry.items():
         def make(fn=fn, name=name):

@@ -119,3 +119,33 @@ def test_notifications_through_celery_on_redis(make_app, fake_wechat):
     assert len(fake_wechat.sent) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(Notification.status)) == "sent"
+
+
+def test_embedded_default_runs_the_periodic_sweep(make_app, fake_wechat):
+    """Thread mode (no Redis): the first request starts the periodic loop, whose sweep delivers
+    a message that a crash left pending."""
+    import datetime as dt
+    import time
+
+    from app.common.timeutil import utcnow
+    app = make_app(TASKS_MODE="thread")
+    with app.app_context():  # no request yet: the loop is not running
+        citizen = Citizen(openid="openid-left-pending")
+        db.session.add(citizen)
+        db.session.flush()
+        db.session.add(Notification(citizen_id=citizen.id, template_id="tpl", data={"thing1": {"value": "x"}},
+                                    next_attempt_at=utcnow() - dt.timedelta(minutes=5)))
+        db.session.commit()
+    assert not fake_wechat.sent
+    app.test_client().get("/healthz")
+    deadline = time.time() + 15
+    while time.time() < deadline and not fake_wechat.sent:
+        time.sleep(0.1)
+    assert len(fake_wechat.sent) == 1
+    with app.app_context():
+        for _ in range(50):
+            db.session.expire_all()
+            if db.session.scalar(sa.select(Notification.status)) == "sent":
+                break
+            time.sleep(0.1)
+        assert db.session.scalar(sa.select(Notification.status)) == "sent"
