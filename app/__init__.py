@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from pathlib import Path
+
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
@@ -17,6 +19,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         config = Config(**(config or {}))
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.from_mapping(config.as_dict())
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)  # the SQLite file and local storage live here
     if app.config["APP_ENV"] == "production" and not (app.config["WECHAT_APPID"] and app.config["WECHAT_SECRET"]):
         raise RuntimeError("WeChat dev mode is refused when APP_ENV=production: set WECHAT_APPID and WECHAT_SECRET")
     app.json.ensure_ascii = False
