@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.fakes.browser import browser, live_server  # noqa: F401
 from tests.fakes.moto import moto_s3  # noqa: F401
 from tests.fakes.wechat_fixture import fake_wechat  # noqa: F401
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.analytics.models import HOURS, NO_TOPIC, ROLLUPS
+from app.analytics.models import HOURS, ROLLUPS
 from app.common.timeutil import LOCAL_TZ, UTC, local_today
 from app.extensions import db
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 
 import sqlalchemy as sa
 from flask import Response, g, request

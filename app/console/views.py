@@ -12,7 +12,7 @@ from flask import (Blueprint, current_app, Response, flash, g, make_response, re
 
 from app import errors
 from app.alerts import service as alerts
-from app.alerts.models import KIND_LABELS as ALERT_KIND_LABELS, Alert
+from app.alerts.models import KIND_LABELS as ALERT_KIND_LABELS
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
 from app.applications.service import TRANSITIONS
 from app.audit import AuditLog, record as audit

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 import ocr
 from app import errors
 from app.applications import service as applications
-from app.applications.models import Application
 from app.common.timeutil import utcnow
 from app.documents.models import OCR_KINDS, Document
 from app.extensions import db

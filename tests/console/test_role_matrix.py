@@ -11,7 +11,6 @@ import hashlib
 import io
 from typing import Callable
 
-import sqlalchemy as sa
 
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db

@@ -1,10 +1,5 @@
 """The dashboard in a real Chromium: log in through the console and see every chart drawn.
 A missing Chromium fails this test (it is not skipped)."""
-import threading
-
-import pytest
-from werkzeug.serving import make_server
-
 from tests.hotline.conftest import log_call, recent
 
 PASSWORD = "correct-horse-battery"
@@ -12,16 +7,7 @@ CHARTS = ("regions", "heatmap", "durations", "topics", "topics-weekly", "rising-
           "repeat-callers", "workload")
 
 
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def test_dashboard_charts_drawn_in_chromium(app, client, staff, live_server, monkeypatch):
+def test_dashboard_charts_drawn_in_chromium(app, client, staff, live_server, browser, monkeypatch):
     from argon2 import PasswordHasher
 
     from app.auth import service
@@ -31,34 +17,28 @@ def test_dashboard_charts_drawn_in_chromium(app, client, staff, live_server, mon
     for i, (caller, topic) in enumerate((("13907141234", "婚姻家庭"), ("075512345678", "劳动争议"), ("13907141234", "工伤"))):
         log_call(client, staff["duty_lawyer"]["headers"], caller=caller, ring=recent(i + 0.5), topic=topic)
 
-    from playwright.sync_api import expect, sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            problems = []
-            page.on("console", lambda m: problems.append(m.text)
-                    if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-            page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-                    if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(f"{live_server}/console/dashboard")
-            page.fill("input[name=username]", "browser-manager")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/console/dashboard**")
-            expect(page.locator('[data-rendered="1"]')).to_have_count(len(CHARTS), timeout=15000)
-            for name in CHARTS:
-                box = page.locator(f'[data-chart="{name}"] canvas').first
-                assert box.count() == 1, name
-                w, h = box.evaluate("c => [c.width, c.height]")
-                assert w > 100 and h > 100, name
-            # the heatmap really holds data, not just axes: ECharts instance has the 168 cells
-            cells = page.evaluate("echarts.getInstanceByDom(document.querySelector('[data-chart=heatmap]'))"
-                                  ".getOption().series[0].data.length")
-            assert cells == 7 * 24
-            expect(page.locator('[data-kpi="calls"]')).to_have_text("3")
-            assert not problems, problems
-        finally:
-            browser.close()
+    from playwright.sync_api import expect
+    page = browser.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{live_server}/console/dashboard")
+    page.fill("input[name=username]", "browser-manager")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/dashboard**")
+    expect(page.locator('[data-rendered="1"]')).to_have_count(len(CHARTS), timeout=15000)
+    for name in CHARTS:
+        box = page.locator(f'[data-chart="{name}"] canvas').first
+        assert box.count() == 1, name
+        w, h = box.evaluate("c => [c.width, c.height]")
+        assert w > 100 and h > 100, name
+    # the heatmap really holds data, not just axes: ECharts instance has the 168 cells
+    cells = page.evaluate("echarts.getInstanceByDom(document.querySelector('[data-chart=heatmap]'))"
+                          ".getOption().series[0].data.length")
+    assert cells == 7 * 24
+    expect(page.locator('[data-kpi="calls"]')).to_have_text("3")
+    assert not problems, problems
