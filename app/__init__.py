@@ -43,10 +43,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from app import cli
     cli.init_app(app)
 
-    @app.teardown_appcontext
-    def _cleanup(exc):  # noqa: ARG001
-        db.session.remove()
-
     return app
 
 
