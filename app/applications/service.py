@@ -255,6 +255,21 @@ def record_event(app_: Application, actor, action: str, note: str | None = None)
     _event(app_, actor, action, app_.status, app_.status, note)
 
 
+def link_phone_intakes(citizen: Citizen) -> list[Application]:
+    """Applications a duty lawyer opened for a caller on the phone belong to the citizen whose
+    WeChat-verified phone number is the caller's: link them, so the citizen can follow the case and
+    hand in the documents. Called when a phone number is bound (caller commits)."""
+    from app.documents.models import Document
+    found = db.session.scalars(sa.select(Application).where(
+        Application.citizen_id.is_(None), Application.created_by_staff_id.is_not(None),
+        Application.phone == citizen.phone, Application.status.not_in(FINAL_STATUSES))).all()
+    for app_ in found:
+        app_.citizen_id = citizen.id
+        db.session.execute(sa.update(Document).where(Document.application_id == app_.id).values(citizen_id=citizen.id))
+        _event(app_, None, "linked_to_citizen", app_.status, app_.status, "申请人已通过微信验证手机号，可在小程序中查看进度、补交材料")
+    return found
+
+
 def deadline_hours_left(app_: Application) -> float | None:
     if app_.deadline_at is None:
         return None

@@ -133,6 +133,8 @@ def bind_phone(citizen: Citizen, *, code: str | None = None, encrypted_data: str
     citizen.phone = phone
     citizen.phone_country_code = str(info.get("country_code") or "86")
     citizen.phone_bound_at = utcnow()
+    from app.applications.service import link_phone_intakes  # (applications import this module)
+    link_phone_intakes(citizen)
     db.session.commit()
     return citizen
 

@@ -244,3 +244,32 @@ def test_fast_detail_matches_the_schema(client, fake_wechat, app):
             assert application_detail(citizen.id, a["id"]) == ApplicationOut().dump(orm), action
         assert application_detail(citizen.id, a["id"])["assigned_lawyer"]["name"] == "李律师"
         assert db.session.get(StaffUser, aid.id) is not None
+
+
+def test_phone_intake_is_linked_when_the_caller_binds_that_phone(client, fake_wechat, app):
+    """A duty lawyer opens an application for a caller; once the caller binds the same phone in the
+    mini-program, the case is theirs to follow and to add documents to. Others' numbers link nothing."""
+    import io
+
+    from app.auth.service import create_staff
+    from tests.helpers import jpeg_bytes
+    with app.app_context():
+        duty = create_staff("duty-link", "password-123", "duty_lawyer")
+        intake = service.create_draft(duty, {"applicant_name": "来电人", "phone": "13900001111",
+                                             "description": "电话反映被拖欠工资三个月"})
+        service.transition(duty, intake, "submit")
+        other = service.create_draft(duty, {"applicant_name": "别人", "phone": "13900002222", "description": "另一个来电人"})
+        intake_id, other_id = intake.id, other.id
+    s = login(client, fake_wechat)
+    assert client.get("/api/v1/applications", headers=s["headers"]).get_json()["total"] == 0
+    fake_wechat.add_phone_code("ph", "13900001111")
+    assert client.post("/api/v1/me/phone", json={"code": "ph"}, headers=s["headers"]).status_code == 200
+    items = client.get("/api/v1/applications", headers=s["headers"]).get_json()["items"]
+    assert [i["id"] for i in items] == [intake_id]
+    detail = client.get(f"/api/v1/applications/{intake_id}", headers=s["headers"]).get_json()
+    assert detail["timeline"][-1]["action"] == "linked_to_citizen"
+    r = client.post("/api/v1/documents", headers=s["headers"], content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(jpeg_bytes()), "id.jpg"), "kind": "id_front",
+                          "application_id": str(intake_id)})
+    assert r.status_code == 201
+    assert client.get(f"/api/v1/applications/{other_id}", headers=s["headers"]).status_code == 404
