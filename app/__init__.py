@@ -121,3 +121,5 @@ def _logging(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # wechatpy logs full request/response bodies at DEBUG (session_key!): keep it quiet
     logging.getLogger("wechatpy").setLevel(logging.WARNING)
+    # urllib3 logs request URLs at DEBUG, and WeChat takes the app secret in the query string
+    logging.getLogger("urllib3").setLevel(logging.INFO)
