@@ -3,6 +3,7 @@ from flask_smorest import Blueprint
 
 from app.auth import schemas, service
 from app.auth.guards import any_authenticated, bearer_token, citizen_required
+from app.common.idempotency import idempotent
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与个人信息")
 
@@ -56,6 +57,7 @@ def me():
 
 @blp.route("/me/phone", methods=["POST"])
 @citizen_required
+@idempotent
 @blp.arguments(schemas.PhoneInput)
 @blp.response(200, schemas.CitizenOut)
 def bind_phone(data):

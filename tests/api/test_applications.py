@@ -273,3 +273,20 @@ def test_phone_intake_is_linked_when_the_caller_binds_that_phone(client, fake_we
                           "application_id": str(intake_id)})
     assert r.status_code == 201
     assert client.get(f"/api/v1/applications/{other_id}", headers=s["headers"]).status_code == 404
+
+
+def test_retried_submit_with_idempotency_key_returns_the_first_answer(client, fake_wechat, app):
+    s = login(client, fake_wechat)
+    a = _draft(client, s)
+    h = {**s["headers"], "Idempotency-Key": "submit-1"}
+    r1 = client.post(f"/api/v1/applications/{a['id']}/submit", headers=h)
+    r2 = client.post(f"/api/v1/applications/{a['id']}/submit", headers=h)
+    assert r1.status_code == r2.status_code == 200
+    assert r2.headers.get("Idempotent-Replayed") == "true" and r2.get_json()["status"] == "submitted"
+    with app.app_context():
+        events = db.session.scalars(sa.select(ApplicationEvent.action).where(
+            ApplicationEvent.application_id == a["id"])).all()
+        assert events.count("submit") == 1
+    assert len(fake_wechat.sent) == 1  # one notification, not two
+    # without a key the second submit is the illegal transition it is
+    assert client.post(f"/api/v1/applications/{a['id']}/submit", headers=s["headers"]).status_code == 409

@@ -178,3 +178,15 @@ def test_staff_token_cannot_use_citizen_routes(client, app):
     tok = client.post("/api/v1/auth/staff/login", json={"username": "duty", "password": "correct-horse-2"}).get_json()
     r = client.get("/api/v1/applications", headers={"Authorization": f"Bearer {tok['access_token']}"})
     assert r.status_code == 403
+
+
+def test_phone_binding_retry_with_idempotency_key(client, fake_wechat):
+    """WeChat phone codes are single-use: a network retry replays the first answer instead of failing."""
+    s = login(client, fake_wechat)
+    fake_wechat.add_phone_code("once", "13912340000")
+    h = {**s["headers"], "Idempotency-Key": "phone-1"}
+    r1 = client.post("/api/v1/me/phone", json={"code": "once"}, headers=h)
+    r2 = client.post("/api/v1/me/phone", json={"code": "once"}, headers=h)
+    assert r1.status_code == r2.status_code == 200 and r2.headers.get("Idempotent-Replayed") == "true"
+    assert len(fake_wechat.requests_to("/wxa/business/getuserphonenumber")) == 1
+    assert client.post("/api/v1/me/phone", json={"code": "once"}, headers=s["headers"]).status_code == 401
