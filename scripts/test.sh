@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite (SQLite, local storage; PostgreSQL when DATABASE_URL is set).
-# Installs Debian's chromium and CJK fonts for the browser tests when they are missing.
+# Installs Debian's chromium (browser tests) and the CJK fonts (screenshots, and the OCR photo
+# generator, whose output depends on which fonts exist) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements-dev.txt
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+NEEDED="/usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+  /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+  /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc /usr/share/fonts/truetype/arphic/uming.ttc
+  /usr/share/fonts/truetype/arphic/ukai.ttc"
+missing=0; for f in $NEEDED; do [ -e "$f" ] || missing=1; done
+if [ "$missing" = 1 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei \
+    fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai >/dev/null
 fi
 set +e
 .venv/bin/python -m pytest "$@"
