@@ -94,6 +94,11 @@ def detect_kind(lines) -> tuple[str, float]:
     for kind, keys in _KIND_KEYS.items():
         hit = sum(1 for k in keys if k in text or (len(k) >= 4 and _fuzzy_in(k, text)))
         scores[kind] = hit / len(keys)
+    # the printed titles name the page outright ("登记卡" vs "登记簿" differ in one character: exact only)
+    if "登记卡" in text:
+        scores["hukou_member"] += 0.15
+    if "登记簿" in text or "户口簿" in text:
+        scores["hukou_home"] += 0.15
     # id_front labels are a subset of the member card's; the card has many more lines
     if scores["hukou_member"] >= 0.25:
         scores["id_front"] *= 0.5
@@ -209,7 +214,104 @@ def _is_red(img, quad) -> bool:
     reddish = ((r - np.maximum(g, b)) > 35).mean()
     # black print, even under a translucent seal, has pixels dark in every channel
     dark = (ink.max(1) < 110).mean()
-    return bool(reddish > 0.25 and dark < 0.04)
+    # a box of seal text that also caught a cell line or a stroke of the print beside it
+    return bool((reddish > 0.25 and dark < 0.04) or (reddish > 0.6 and dark < 0.13))
+
+
+@dataclass
+class _LineInfo:
+    q: np.ndarray
+    X0: float
+    X1: float
+    cy: float
+    h: float
+    raw: str
+    t: str
+    idx: list
+    score: float
+    spans: list
+
+
+def _join_allowed(n: int) -> int:
+    return 0 if n < 5 else 1 if n < 8 else 2
+
+
+def _x_range(li: _LineInfo, a: int, b: int) -> tuple[float, float]:
+    n = max(1, len(li.raw))
+    ra = li.idx[a] if a < len(li.idx) else n
+    rb = (li.idx[b - 1] + 1) if 0 < b <= len(li.idx) else n
+    return li.X0 + (li.X1 - li.X0) * ra / n, li.X0 + (li.X1 - li.X0) * rb / n
+
+
+def _split_labels(infos: list[_LineInfo], variants, exact_keys) -> list[tuple[int, int, int, int, str]]:
+    """Labels the detector cut into two boxes, read together as one label variant:
+    - printed over two lines inside their cell ("户主或与" above "户主关系", "何时由何地迁来"
+      above "本市（县）", "公民身份" above "证件编号"): the end of one line and the start of the
+      line just below, in the same column;
+    - printed with wide gaps ("职　　业", "姓　　名"): the end of one box and the start of the
+      next box in the same row.
+    Returns [(first line, chars at its end, second line, chars at its start, key)], longest labels first."""
+    cands = []
+    long_vars = [(lab, key) for lab, key in variants if len(lab) >= 4 and not key.startswith("_")]
+    short_vars = [(lab, key) for lab, key in variants if len(lab) in (2, 3) and not key.startswith("_")
+                  and key not in exact_keys]
+    for iu, U in enumerate(infos):
+        for idn, D in enumerate(infos):
+            if iu == idn:
+                continue
+            hh = max(U.h, D.h)
+            dy = D.cy - U.cy
+            if not (0.6 < U.h / D.h < 1.6):
+                continue
+            if abs(dy) < 0.45 * hh and -0.3 * hh < D.X0 - U.X1 < 3.5 * hh:
+                # same row, D to the right of U: exact short labels only
+                for lab, key in short_vars + long_vars:
+                    n = len(lab)
+                    for k in range(1, n):
+                        if U.t.endswith(lab[:k]) and D.t.startswith(lab[k:]):
+                            a_u = len(U.t) - k
+                            if any(b > a_u for a, b, _k in U.spans) or any(a < n - k for a, b, _k in D.spans):
+                                continue
+                            cands.append((n, 0.0, iu, k, idn, n - k, key))
+                continue
+            if not (0.45 * min(U.h, D.h) < dy < 2.0 * hh):
+                continue
+            if D.X1 < U.X0 or D.X0 > U.X1:
+                continue
+            for lab, key in long_vars:
+                n = len(lab)
+                for k in range(1, n):
+                    if k > len(U.t) or n - k > len(D.t):
+                        continue
+                    up, dn = U.t[len(U.t) - k:], D.t[:n - k]
+                    # both pieces must read at least partly right
+                    if not any(a == b for a, b in zip(up, lab[:k])) or not any(a == b for a, b in zip(dn, lab[k:])):
+                        continue
+                    if up[-1] != lab[k - 1] and dn[0] != lab[k]:
+                        continue
+                    miss = sum(a != b for a, b in zip(up + dn, lab))
+                    # two boxes that hold nothing but the two halves may have one more misread character
+                    whole = k == len(U.t) and n - k == len(D.t) and not U.spans and not D.spans
+                    if miss > _join_allowed(n) + (1 if whole else 0):
+                        continue
+                    # a label already read whole on one line wins over the join
+                    a_u, b_d = len(U.t) - k, n - k
+                    if any(b - a >= n for a, b, _k in U.spans if b > a_u) or any(b - a >= n for a, b, _k in D.spans if a < b_d):
+                        continue
+                    ux0, ux1 = _x_range(U, a_u, len(U.t))
+                    dx0, dx1 = _x_range(D, 0, b_d)
+                    if min(ux1, dx1) - max(ux0, dx0) <= 0:
+                        continue
+                    cands.append((n - 2 * miss, -dy, iu, k, idn, n - k, key))
+    cands.sort(key=lambda c: c[:2], reverse=True)
+    out, used_u, used_d = [], set(), set()
+    for n, _dy, iu, k, idn, j, key in cands:
+        if iu in used_u or idn in used_d:
+            continue
+        used_u.add(iu)
+        used_d.add(idn)
+        out.append((iu, k, idn, j, key))
+    return out
 
 
 def build_atoms(lines, kind: str, img=None) -> tuple[list[Atom], float]:
@@ -228,15 +330,14 @@ def build_atoms(lines, kind: str, img=None) -> tuple[list[Atom], float]:
             if lab in t0:
                 exact_keys.add(key)
     short = [(lab, key) for lab, key in variants if len(lab) in (2, 3) and key not in exact_keys and not key.startswith("_")]
+    infos: list[_LineInfo] = []
     for l in lines:
         q = l.quad
         rq = np.stack([q[:, 0] * ca - q[:, 1] * sa, q[:, 0] * sa + q[:, 1] * ca], 1)
         X0, X1 = float(rq[:, 0].min()), float(rq[:, 0].max())
         cy = float(rq[:, 1].mean())
         h = float(max(4.0, (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2))
-        raw = l.text
-        t, idx = N.label_norm_map(raw)
-        red = _is_red(img, q)
+        t, idx = N.label_norm_map(l.text)
         spans = _find_labels(t, variants)
         if not spans and len(t) == 2 or (not spans and len(t) == 3):
             # a lone cell label with one misread character (精贯 -> 籍贯)
@@ -244,6 +345,18 @@ def build_atoms(lines, kind: str, img=None) -> tuple[list[Atom], float]:
                 if len(lab) == len(t) and sum(a != b for a, b in zip(lab, t)) == 1:
                     spans = [(0, len(t), key)]
                     break
+        infos.append(_LineInfo(q, X0, X1, cy, h, l.text, t, idx, l.score, spans))
+    # labels cut into two boxes: replace what each box read there by one joined label
+    joins: dict[int, int] = {}  # line index -> join id
+    for jid, (iu, k, idn, j, key) in enumerate(_split_labels(infos, variants, exact_keys)):
+        U, D = infos[iu], infos[idn]
+        a_u = len(U.t) - k
+        U.spans = sorted([sp for sp in U.spans if sp[1] <= a_u] + [(a_u, len(U.t), key, jid, 0)])
+        D.spans = sorted([sp for sp in D.spans if sp[0] >= j] + [(0, j, key, jid, 1)])
+    joined: dict[int, list[Atom]] = {}
+    for li in infos:
+        q, X0, X1, cy, h, raw, t, idx = li.q, li.X0, li.X1, li.cy, li.h, li.raw, li.t, li.idx
+        red = _is_red(img, q)
         n = max(1, len(raw))
 
         def piece(a, b, key=None):
@@ -255,18 +368,31 @@ def build_atoms(lines, kind: str, img=None) -> tuple[list[Atom], float]:
             fa, fb = ra / n, rb / n
             pq = np.array([q[0] + (q[1] - q[0]) * fa, q[0] + (q[1] - q[0]) * fb,
                            q[3] + (q[2] - q[3]) * fb, q[3] + (q[2] - q[3]) * fa], np.float32)
-            return Atom(seg, l.score, xa, xb, cy, h, pq, key=key,
+            return Atom(seg, li.score, xa, xb, cy, h, pq, key=key,
                         red=red if (fa <= 0.01 and fb >= 0.99) else _is_red(img, pq))
 
-        spans = [sp for sp in spans]
         pos = 0
-        for a, b, key in spans:
+        for sp in li.spans:
+            a, b, key = sp[:3]
             if a > pos and t[pos:a].strip(":：.，, "):
                 atoms.append(piece(pos, a))
-            atoms.append(piece(a, b, key))
+            at = piece(a, b, key)
+            if len(sp) > 3:
+                joined.setdefault(sp[3], []).append((sp[4], at))
+            else:
+                atoms.append(at)
             pos = b
         if pos < len(t) and t[pos:].strip(":：.，, "):
             atoms.append(piece(pos, len(t)))
+    for parts in joined.values():
+        parts = [a for _o, a in sorted(parts, key=lambda p: p[0])]
+        qs = np.concatenate([a.quad for a in parts])
+        x0, y0 = qs.min(0)
+        x1, y1 = qs.max(0)
+        atoms.append(Atom("".join(a.text for a in parts), min(a.score for a in parts),
+                          min(a.x0 for a in parts), max(a.x1 for a in parts),
+                          float(np.mean([a.cy for a in parts])), float(np.mean([a.h for a in parts])),
+                          np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32), key=parts[0].key))
     return atoms, ang
 
 
@@ -276,13 +402,23 @@ def assign(atoms: list[Atom]) -> dict[str, list[Atom]]:
               and re.search(r"[0-9A-Za-z\u3400-\u9fff]", a.text)]
     out: dict[str, list[Atom]] = {}
 
+    def blocked(lab, v):
+        # another label printed between this label and the value, level with the value
+        # (a wrapped value that rises above its own label's row must not reach the label before it)
+        for o in labels:
+            if o is lab or o.key == lab.key:
+                continue
+            if o.x0 >= lab.x1 - 0.2 * o.h and o.x1 <= v.x0 + 0.6 * o.h and abs(o.cy - v.cy) < (o.h + v.h) / 2:
+                return True
+        return False
+
     def left_labels(v, tol):
         res = []
         for lab in labels:
             hh = max(lab.h, v.h)
             dy = abs(lab.cy - v.cy)
             gap = v.x0 - lab.x1
-            if dy <= tol * hh and gap > -0.6 * hh:
+            if dy <= tol * hh and gap > -0.6 * hh and not blocked(lab, v):
                 res.append((lab, dy / hh, gap / hh))
         return res
 
