@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Resize policy (measured with bench/ocr.py): the longest side for detection. Text on a
-# phone photo of an A5 page or an ID card stays >= ~18 px high at this size, which the
-# recogniser (48 px input) reads as well as at full size, and detection cost grows with area.
-DET_LONG_SIDE = int(os.environ.get("OCR_DET_LONG_SIDE", "1280"))
+# Resize policy (measured with bench/ocr.py and the second generator in tests/ocr, see the
+# README): the longest side given to text detection. 960, 1120, 1280 and 1600 read the same
+# fields within one field in a few hundred; time and memory grow with the area. Recognition
+# always reads its crops from the full-resolution image, so only finding the boxes is scaled.
+DET_LONG_SIDE = int(os.environ.get("OCR_DET_LONG_SIDE", "960"))
 THREADS = int(os.environ.get("OCR_THREADS", "0"))  # 0: onnxruntime default
 
 _engine = None
