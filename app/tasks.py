@@ -48,15 +48,14 @@ def enqueue(name: str, *args, countdown: float = 0) -> None:
 
 
 def _run(app: Flask, name: str, args) -> None:
+    from app.extensions import db
     with app.app_context():
         try:
             _registry[name](*args)
         except Exception:
             log.exception("task %s failed", name)
-            from app.extensions import db
             db.session.rollback()
         finally:
-            from app.extensions import db
             db.session.remove()
 
 

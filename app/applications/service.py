@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from app import errors
 from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
@@ -67,12 +66,10 @@ def actor_name(actor) -> str:
 
 # --- reading -------------------------------------------------------------------
 
-def get_for_citizen(citizen: Citizen, application_id: int, *, with_events: bool = False) -> Application:
+def get_for_citizen(citizen: Citizen, application_id: int) -> Application:
     """Another citizen's application is indistinguishable from a missing one (404)."""
-    stmt = sa.select(Application).where(Application.id == application_id, Application.citizen_id == citizen.id)
-    if with_events:  # one query (a timeline is short); selectinload would cost a second round trip
-        stmt = stmt.options(joinedload(Application.events))
-    app_ = db.session.scalars(stmt).unique().first()
+    app_ = db.session.scalar(sa.select(Application).where(Application.id == application_id,
+                                                          Application.citizen_id == citizen.id))
     if app_ is None:
         raise errors.NotFound("未找到该申请")
     return app_

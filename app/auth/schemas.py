@@ -1,6 +1,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.consultations.phones import mask
+
 
 class WeChatLoginInput(ma.Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=128),
@@ -18,7 +20,7 @@ class TokenOut(ma.Schema):
 class CitizenOut(ma.Schema):
     id = fields.Integer()
     role = fields.Constant("citizen")
-    phone_masked = fields.Function(lambda c: mask_phone(c.phone))
+    phone_masked = fields.Function(lambda c: mask(c.phone) if c.phone else None)
     phone_bound = fields.Function(lambda c: bool(c.phone))
     has_unionid = fields.Function(lambda c: bool(c.unionid))
     created_at = fields.DateTime()
@@ -58,9 +60,3 @@ class StaffOut(ma.Schema):
 
 class StaffLoginOut(TokenOut):
     user = fields.Nested(StaffOut)
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "*" * len(phone)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import re
 import secrets
 
 import sqlalchemy as sa
@@ -24,7 +23,6 @@ _hasher = PasswordHasher()
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 # --- tokens -----------------------------------------------------------------
@@ -43,13 +41,6 @@ def issue_tokens(subject_type: str, subject_id: int) -> dict:
     ])
     return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
             "expires_in": current_app.config["ACCESS_TOKEN_TTL"], "expires_at": access_exp}
-
-
-def resolve_access_token(token: str) -> AuthToken | None:
-    row = db.session.scalar(sa.select(AuthToken).where(AuthToken.token_hash == crypto.token_hash(token)))
-    if row is None or row.kind != "access" or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    return row
 
 
 @functools.cache
