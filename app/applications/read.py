@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app import errors
 from app.applications import schemas
+from app.applications.service import backfill_status
 from app.applications.models import STATUS_LABELS, Application, ApplicationEvent, urgent
 from app.auth.models import StaffUser
 from app.extensions import db
@@ -62,7 +63,6 @@ def application_detail(citizen_id: int, application_id: int) -> dict:
     out["assigned_lawyer"] = None if row.assigned_lawyer_id is None else {
         "id": row.assigned_lawyer_id, "name": row.lawyer_full_name or row.lawyer_username, "phone": row.lawyer_phone}
     if row.backfill_kinds:
-        from app.documents.service import backfill_status
         out["backfill"] = backfill_status(row)
     else:
         out["backfill"] = None
