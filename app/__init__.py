@@ -64,9 +64,10 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.applications.routes import blp as applications_blp
     from app.auth.routes import blp as auth_blp
     from app.documents.routes import blp as documents_blp, serve_local_file
+    from app.notifications.routes import blp as client_config_blp
     from app.ratings.routes import blp as ratings_blp
 
-    for blp in (auth_blp, applications_blp, documents_blp, ratings_blp):
+    for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, client_config_blp):
         api.register_blueprint(blp)
     _register_hotline_blueprints(app, api)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
