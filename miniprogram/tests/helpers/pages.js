@@ -1,14 +1,15 @@
-/** Render a page (built with Component()) with miniprogram-simulate, with app.json's global components. */
+/** Render a page (built with Component()) with miniprogram-simulate, with its own usingComponents. */
 const path = require('path')
 const simulate = require('miniprogram-simulate')
 
 const ROOT = path.resolve(__dirname, '../..')
-const appJson = require(path.join(ROOT, 'app.json'))
 
 function renderPage(name, options = {}) {
+  // simulate runs each component's js with require() and then drops it from require.cache, but
+  // Jest keeps its own registry: reset it, or a component shared by two pages registers only once
+  jest.resetModules()
   const id = simulate.load(path.join(ROOT, 'pages', name, name), {
     rootPath: ROOT,
-    usingComponents: Object.assign({}, appJson.usingComponents),
     compiler: options.compiler || 'simulate',
   })
   const comp = simulate.render(id)
@@ -18,6 +19,7 @@ function renderPage(name, options = {}) {
 }
 
 function renderComponent(rel, props) {
+  jest.resetModules()
   const id = simulate.load(path.join(ROOT, rel), { rootPath: ROOT, compiler: 'simulate' })
   const comp = simulate.render(id, props)
   comp.attach(document.createElement('parent-wrapper'))

@@ -1,0 +1,145 @@
+const { renderPage, flush, text } = require('../helpers/pages')
+const { ok, err } = require('../helpers/fake-wx')
+const { login, application } = require('../helpers/fixtures')
+
+const input = (page, field, value) => page.instance.onInput({ currentTarget: { dataset: { field } }, detail: { value } })
+
+function setup(routes = {}) {
+  login(wx)
+  wx.on('GET', '/api/v1/client-config', ok({ subscribe_templates: { status: 'tmpl-status', document: 'tmpl-doc' } }))
+  Object.keys(routes).forEach((k) => {
+    const [method, path] = k.split(' ')
+    wx.on(method, path, routes[k])
+  })
+}
+
+test('pickers fill category, service and hardship with the API values; the legal deadline shows its urgency', async () => {
+  setup()
+  const page = renderPage('apply')
+  await page.instance.onLoad({})
+  page.instance.onPick({ currentTarget: { dataset: { field: 'category', options: 'categories' } }, detail: { value: 2 } })
+  page.instance.onService({ detail: { value: 0 } })
+  page.instance.onPick({ currentTarget: { dataset: { field: 'hardship_category', options: 'hardships' } }, detail: { value: 0 } })
+  const inTwoDays = new Date(Date.now() + 2 * 86400000 + 8 * 3600000).toISOString().slice(0, 10)
+  page.instance.onDeadline({ detail: { value: inTwoDays } })
+  await flush()
+  const f = page.instance.data.form
+  expect([f.category, f.service_type, f.hardship_category, f.legal_deadline]).toEqual(['农民工欠薪', 'representation', '低保', inTwoDays])
+  expect(text(page)).toContain('将作为紧急案件优先处理')
+  expect(text(page)).toContain('紧急情况说明') // the urgency field appears with a deadline
+})
+
+test('saving creates the draft once with an Idempotency-Key, then PATCHes it', async () => {
+  let created = 0
+  setup({
+    'POST /api/v1/applications': (req) => { created += 1; return ok(application({ applicant_name: req.data.applicant_name }), 201) },
+    'PATCH /api/v1/applications/12': (req) => ok(application(req.data)),
+  })
+  const page = renderPage('apply')
+  await page.instance.onLoad({})
+  input(page, 'applicant_name', ' 张三 ')
+  input(page, 'description', '')
+  await page.instance.saveDraft()
+  input(page, 'phone', '13800138000')
+  await page.instance.saveDraft()
+  const [post, patch] = wx.requests.filter((r) => r.method !== 'GET')
+  expect(created).toBe(1)
+  expect(post.header['Idempotency-Key']).toMatch(/^mp-/)
+  expect(post.data.applicant_name).toBe('张三')
+  expect(post.data.description).toBeNull()
+  expect(patch.method).toBe('PATCH')
+  expect(patch.url).toMatch(/\/api\/v1\/applications\/12$/)
+  expect(patch.data.phone).toBe('13800138000')
+})
+
+test('a create lost to the network is retried with the same key by the next tap', async () => {
+  let n = 0
+  setup({ 'POST /api/v1/applications': () => (++n <= 3 ? { fail: 'request:fail timeout' } : ok(application(), 201)) })
+  const page = renderPage('apply')
+  require('../../config').RETRY_DELAY_MS = 1 // the page's own module instance (after renderPage's reset)
+  await page.instance.onLoad({})
+  await page.instance.saveDraft() // three attempts, all lost
+  await flush()
+  expect(text(page)).toContain('网络连接失败，请检查网络后重试')
+  await page.instance.saveDraft() // the citizen taps again
+  const keys = wx.requests.filter((r) => r.method === 'POST').map((r) => r.header['Idempotency-Key'])
+  expect(keys).toHaveLength(4)
+  expect(new Set(keys).size).toBe(1)
+  expect(page.instance.data.id).toBe(12)
+})
+
+test('submit needs the integrity commitment; nothing is sent without it', async () => {
+  setup()
+  const page = renderPage('apply')
+  await page.instance.onLoad({ id: undefined })
+  await page.instance.submit()
+  await flush()
+  expect(text(page)).toContain('提交前请作出个人诚信承诺')
+  expect(wx.requests.filter((r) => r.method !== 'GET')).toHaveLength(0)
+  expect(wx.called('requestSubscribeMessage')).toHaveLength(0)
+})
+
+test("submit: subscribe consent first, then save and submit; the server's field errors show at the fields and the input stays", async () => {
+  setup({
+    'GET /api/v1/applications/12': ok(application()),
+    'PATCH /api/v1/applications/12': (req) => ok(application(req.data)),
+    'POST /api/v1/applications/12/submit': err(422, 'incomplete_application', '申请信息不完整，请补充后再提交',
+      { fields: { id_number: ['请填写身份证号码'], description: ['案情说明至少 10 个字'] } }),
+  })
+  const page = renderPage('apply')
+  await page.instance.onLoad({ id: '12' })
+  input(page, 'description', '拖欠工资')
+  page.instance.onCommit({ detail: { value: ['yes'] } })
+  await page.instance.submit()
+  await flush()
+  const consent = wx.called('requestSubscribeMessage')
+  expect(consent).toHaveLength(1)
+  expect(consent[0].args.tmplIds).toEqual(['tmpl-status', 'tmpl-doc'])
+  const order = wx.calls.filter((c) => c.name === 'requestSubscribeMessage' || (c.name === 'request' && c.args.method !== 'GET'))
+    .map((c) => c.name === 'request' ? c.args.method : 'consent')
+  expect(order).toEqual(['consent', 'PATCH', 'POST'])
+  const t = text(page)
+  expect(t).toContain('申请信息不完整，请补充后再提交')
+  expect(t).toContain('请填写身份证号码')
+  expect(t).toContain('案情说明至少 10 个字')
+  expect(page.instance.data.form.description).toBe('拖欠工资') // what was typed is kept
+  expect(wx.called('redirectTo')).toHaveLength(0)
+  input(page, 'id_number', '1')
+  expect(page.instance.data.fieldErrors.id_number).toBeUndefined() // correcting a field clears its message
+})
+
+test('submit success goes to the status page; the submit key is sent', async () => {
+  setup({
+    'GET /api/v1/applications/12': ok(application()),
+    'PATCH /api/v1/applications/12': (req) => ok(application(req.data)),
+    'POST /api/v1/applications/12/submit': ok(application({ status: 'submitted', status_label: '已提交' })),
+  })
+  const page = renderPage('apply')
+  await page.instance.onLoad({ id: '12' })
+  page.instance.onCommit({ detail: { value: ['yes'] } })
+  await page.instance.submit()
+  const submit = wx.requests.find((r) => r.url.endsWith('/submit'))
+  expect(submit.header['Idempotency-Key']).toBeTruthy()
+  expect(wx.called('redirectTo')[0].args.url).toBe('/pages/status/status?id=12')
+})
+
+test('a submitted application opens on the status page, not the form', async () => {
+  setup({ 'GET /api/v1/applications/12': ok(application({ status: 'submitted' })) })
+  const page = renderPage('apply')
+  await page.instance.onLoad({ id: '12' })
+  expect(wx.called('redirectTo')[0].args.url).toBe('/pages/status/status?id=12')
+})
+
+test('a commitment named by the server is sent with its version', async () => {
+  setup({
+    'GET /api/v1/client-config': ok({ subscribe_templates: {}, integrity_commitment: { version: '2026-01', text: '本人承诺……' } }),
+    'POST /api/v1/applications': (req) => ok(application(), 201),
+  })
+  const page = renderPage('apply')
+  await page.instance.onLoad({})
+  page.instance.onCommit({ detail: { value: ['yes'] } })
+  await page.instance.saveDraft()
+  expect(text(page)).toContain('本人承诺……')
+  const post = wx.requests.find((r) => r.method === 'POST')
+  expect(post.data.integrity_commitment).toEqual({ version: '2026-01', accepted: true })
+})
