@@ -3,10 +3,15 @@ const { api } = require('../../utils/api')
 
 Component({
   behaviors: [require('../../behaviors/page')],
-  data: { id: null, stars: 0, attitude: 0, professionalism: 0, timeliness: 0, comment: '', done: null },
+  data: { id: null, stars: 0, attitude: 0, professionalism: 0, timeliness: 0, comment: '', done: null, previous: null },
   methods: {
-    onLoad(query) {
+    async onLoad(query) {
       this.setData({ id: Number(query.id) })
+      // an earlier rating is shown; rating again is allowed while its callback is open (the server decides)
+      try {
+        const mine = await api().ratings(this.data.id)
+        if (mine && mine.length) this.setData({ previous: mine[mine.length - 1] })
+      } catch (e) { /* not fatal: the form still works */ }
     },
     onStars(e) {
       const field = e.currentTarget.dataset.field
