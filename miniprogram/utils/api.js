@@ -314,7 +314,8 @@ function createClient(options = {}) {
     clientConfig: () => request('GET', '/api/v1/client-config', { auth: false }),
     // eligibility (no login)
     eligibility: (body) => request('POST', '/api/v1/eligibility', { data: body, auth: false, retry: true }),
-    eligibilityOptions: () => request('GET', '/api/v1/eligibility/options', { auth: false }),
+    eligibilityRules: () => request('GET', '/api/v1/eligibility/rules', { auth: false }),
+    saveScreen: (applicationId, body) => request('PUT', `/api/v1/applications/${applicationId}/eligibility`, { data: body }),
     // applications
     listApplications: (params) => request('GET', `/api/v1/applications?${qs(Object.assign({ page: 1, page_size: 20 }, params))}`),
     getApplication: (id) => request('GET', `/api/v1/applications/${id}`),
@@ -336,6 +337,7 @@ function createClient(options = {}) {
     ratings: (applicationId) => request('GET', `/api/v1/applications/${applicationId}/rating`),
     object: (applicationId, body, idempotencyKey) => request('POST', `/api/v1/applications/${applicationId}/objections`,
                                                              { data: body, idempotencyKey }),
+    objections: (applicationId) => request('GET', `/api/v1/applications/${applicationId}/objections`),
     openLetter,
   }
 }

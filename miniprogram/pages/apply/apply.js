@@ -2,6 +2,8 @@ const labels = require('../../utils/labels')
 const format = require('../../utils/format')
 const ids = require('../../utils/ids')
 const subscribe = require('../../utils/subscribe')
+const rules = require('../../utils/rules')
+const screen = require('../../utils/screen')
 const { api } = require('../../utils/api')
 
 const TEXT_FIELDS = ['applicant_name', 'sex', 'ethnicity', 'birth_date', 'id_number', 'phone', 'hukou_address',
@@ -9,10 +11,6 @@ const TEXT_FIELDS = ['applicant_name', 'sex', 'ethnicity', 'birth_date', 'id_num
   'legal_deadline', 'urgency_reason', 'hardship_category', 'hardship_statement', 'service_type',
   'home_visit_address', 'home_visit_reason']
 const BOOL_FIELDS = ['mobility_impaired', 'home_visit_requested']
-const FALLBACK_COMMITMENT = {
-  version: '2026-01',
-  text: '本人郑重承诺：所填写的家庭人口、收入及财产状况真实、完整，所提交的材料真实有效。如有隐瞒或者虚假，本人愿意承担由此产生的法律责任；法律援助机构可以依法终止法律援助，并要求本人支付已实际支出的法律援助费用。',
-}
 
 function emptyForm() {
   const f = {}
@@ -37,21 +35,23 @@ Component({
     serviceIndex: -1,
     today: format.today(),
     deadlineHint: '',
-    commitment: FALLBACK_COMMITMENT,
+    scr: screen.state(rules.FALLBACK),
+    commitment: rules.FALLBACK.integrity_commitment,
     committed: false,
-    serverCommitment: false,
     screen: null,
   },
   methods: {
     async onLoad(query) {
       query = query || {}
-      const cfg = await subscribe.loadConfig()
-      // the server names the commitment text and version it keeps with the application (Art. 41)
-      if (cfg && cfg.integrity_commitment) this.setData({ commitment: cfg.integrity_commitment, serverCommitment: true })
+      const [r] = await Promise.all([rules.load(), subscribe.loadConfig()])
+      this.rules = r
+      this.setData({ commitment: r.integrity_commitment || rules.FALLBACK.integrity_commitment })
       const last = query.from === 'eligibility' ? wx.getStorageSync('eligibility.last') : null
       if (last && last.result) {
-        const r = labels.ELIGIBILITY_RESULTS[last.result.result]
-        this.setData({ screen: { label: r ? r.label : last.result.result, input: last.input } })
+        const label = labels.ELIGIBILITY_RESULTS[last.result.result]
+        this.setData({ screen: { label: label ? label.label : last.result.result }, scr: screen.state(r, last.input) })
+      } else {
+        this.setData({ scr: screen.state(r) })
       }
       if (query.id) await this.load(Number(query.id))
     },
@@ -65,7 +65,9 @@ Component({
       const form = emptyForm()
       TEXT_FIELDS.forEach((k) => { form[k] = app[k] == null ? '' : String(app[k]) })
       BOOL_FIELDS.forEach((k) => { form[k] = !!app[k] })
-      this.setData({ id, reference: app.reference || '', form, committed: !!app.integrity_commitment })
+      const saved = wx.getStorageSync(`screen.${id}`) || null
+      this.setData({ id, reference: app.reference || '', form })
+      if (saved) this.setData({ scr: screen.state(this.rules || rules.FALLBACK, saved.input), committed: !!saved.committed })
       this.syncPickers()
     },
     syncPickers() {
@@ -118,6 +120,33 @@ Component({
       this.setField('urgency_reason', '')
       this.syncPickers()
     },
+    onMatter(e) {
+      this.clearField('matter')
+      this.setData({ 'scr.matterIndex': Number(e.detail.value) })
+    },
+    onSituations(e) {
+      this.setData({ 'scr.situations': screen.toggle(this.data.scr.situations, e.detail.value) })
+      this.updateAskIncome()
+    },
+    onGroups(e) {
+      this.setData({ 'scr.groups': screen.toggle(this.data.scr.groups, e.detail.value) })
+      this.updateAskIncome()
+    },
+    updateAskIncome() {
+      const d = this.data.scr
+      this.setData({ 'scr.askIncome': !(d.situations.some((x) => x.checked) || d.groups.some((x) => x.checked)) })
+    },
+    onScreenInput(e) {
+      const field = e.currentTarget.dataset.field
+      this.clearField(field)
+      this.setData({ [`scr.${field}`]: e.detail.value })
+    },
+    clearField(field) {
+      if (!this.data.fieldErrors[field]) return
+      const fieldErrors = Object.assign({}, this.data.fieldErrors)
+      delete fieldErrors[field]
+      this.setData({ fieldErrors })
+    },
     onCommit(e) {
       const fieldErrors = Object.assign({}, this.data.fieldErrors)
       delete fieldErrors.integrity_commitment
@@ -132,22 +161,36 @@ Component({
         body[k] = v === '' ? null : v
       })
       BOOL_FIELDS.forEach((k) => { body[k] = !!f[k] })
-      if (this.data.serverCommitment && this.data.committed) {
-        body.integrity_commitment = { version: this.data.commitment.version, accepted: true }
-      }
       return body
     },
-    /** Create the draft (once: the Idempotency-Key survives a network failure) or update it. */
+    /**
+     * Create the draft (once: the Idempotency-Key survives a network failure) or update it; then
+     * keep the eligibility answers and the integrity commitment with it (PUT …/eligibility).
+     */
     async save() {
       const body = this.payload()
+      let app
       if (!this.data.id) {
         const op = 'create-application'
-        const app = await api().createApplication(body, ids.keyFor(op))
+        app = await api().createApplication(body, ids.keyFor(op))
         ids.release(op)
         this.setData({ id: app.id, reference: app.reference || '' })
-        return app
+      } else {
+        app = await api().updateApplication(this.data.id, body)
       }
-      return api().updateApplication(this.data.id, body)
+      const answers = screen.body(this.data.scr)
+      if (answers.matter) {
+        const local = screen.validate(answers)
+        if (Object.keys(local).length) {
+          const e = new Error('请按提示修改后再保存')
+          e.fields = local
+          throw e
+        }
+        if (this.data.committed) answers.integrity_commitment = { version: this.data.commitment.version, accepted: true }
+        await api().saveScreen(app.id, answers)
+        wx.setStorageSync(`screen.${app.id}`, { input: screen.body(this.data.scr), committed: this.data.committed })
+      }
+      return app
     },
     async saveDraft() {
       this.clearErrors()
@@ -163,8 +206,11 @@ Component({
     },
     async submit() {
       this.clearErrors()
-      if (!this.data.committed) {
-        this.setData({ error: '请阅读并勾选个人诚信承诺', fieldErrors: { integrity_commitment: '提交前请作出个人诚信承诺' } })
+      const missing = {}
+      if (this.data.scr.matterIndex === -1) missing.matter = '请选择申请法律援助的事项'
+      if (this.data.scr.askIncome && !this.data.committed) missing.integrity_commitment = '因经济困难申请的，提交前请作出个人诚信承诺'
+      if (Object.keys(missing).length) {
+        this.setData({ error: '请按提示补充后再提交', fieldErrors: missing })
         return null
       }
       // consent first, straight from the tap (WeChat refuses it after an await)

@@ -1,33 +1,29 @@
 const config = require('../../config')
 const labels = require('../../utils/labels')
+const rules = require('../../utils/rules')
+const screen = require('../../utils/screen')
 const { api } = require('../../utils/api')
 
 const LAST_KEY = 'eligibility.last'
 
 Component({
   behaviors: [require('../../behaviors/page')],
-  data: {
-    matters: labels.MATTERS,
-    matterIndex: -1,
-    situations: labels.SITUATIONS.map((s) => Object.assign({ checked: false }, s)),
-    groups: labels.GROUPS.map((g) => Object.assign({ checked: false }, g)),
-    household_size: '',
-    monthly_income: '',
-    askIncome: true,
-    result: null,
-  },
+  data: Object.assign(screen.state(rules.FALLBACK), { result: null }),
   methods: {
+    async onLoad() {
+      // the server's lists (a province may add matters); the bundled ones until they arrive
+      const r = await rules.load()
+      if (r.fromServer) this.setData(screen.state(r, screen.body(this.data)))
+    },
     onMatter(e) {
       this.setData({ matterIndex: Number(e.detail.value), result: null })
     },
     onSituations(e) {
-      const chosen = e.detail.value || []
-      this.setData({ situations: this.data.situations.map((s) => Object.assign({}, s, { checked: chosen.indexOf(s.key) >= 0 })) })
+      this.setData({ situations: screen.toggle(this.data.situations, e.detail.value) })
       this.updateAskIncome()
     },
     onGroups(e) {
-      const chosen = e.detail.value || []
-      this.setData({ groups: this.data.groups.map((g) => Object.assign({}, g, { checked: chosen.indexOf(g.key) >= 0 })) })
+      this.setData({ groups: screen.toggle(this.data.groups, e.detail.value) })
       this.updateAskIncome()
     },
     updateAskIncome() {
@@ -38,29 +34,9 @@ Component({
     onInput(e) {
       this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
-    body() {
-      const d = this.data
-      const body = {
-        matter: d.matterIndex >= 0 ? d.matters[d.matterIndex].key : null,
-        situations: d.situations.filter((s) => s.checked).map((s) => s.key),
-        groups: d.groups.filter((g) => g.checked).map((g) => g.key),
-      }
-      if (d.askIncome && d.household_size !== '') body.household_size = Number(d.household_size)
-      if (d.askIncome && d.monthly_income !== '') body.monthly_income = Number(d.monthly_income)
-      return body
-    },
-    validate(body) {
-      const errors = {}
-      if (!body.matter) errors.matter = '请选择事项'
-      if (body.household_size !== undefined && !(Number.isInteger(body.household_size) && body.household_size >= 1)) {
-        errors.household_size = '请填写 1 以上的整数'
-      }
-      if (body.monthly_income !== undefined && !(body.monthly_income >= 0)) errors.monthly_income = '请填写不小于 0 的金额'
-      return errors
-    },
     async check() {
-      const body = this.body()
-      const errors = this.validate(body)
+      const body = screen.body(this.data)
+      const errors = screen.validate(body)
       if (Object.keys(errors).length) {
         this.setData({ fieldErrors: errors, error: '请按提示补充后再查看结果' })
         return null

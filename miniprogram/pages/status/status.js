@@ -10,7 +10,7 @@ const OPEN = ['draft', 'submitted', 'under_review', 'expedite_requested', 'exped
 
 Component({
   behaviors: [require('../../behaviors/page')],
-  data: { id: null, app: null, timeline: [], deadlines: [], letters: [], backfill: null, can: {}, legalDeadline: '', objectionDue: '' },
+  data: { id: null, app: null, timeline: [], deadlines: [], letters: [], objections: [], backfill: null, can: {}, legalDeadline: '', objectionDue: '' },
   methods: {
     async onLoad(query) {
       this.setData({ id: Number(query.id) })
@@ -23,6 +23,11 @@ Component({
     async refresh() {
       const app = await this.run(() => api().getApplication(this.data.id))
       if (!app) return null
+      if (OBJECTABLE.indexOf(app.status) >= 0) {
+        try {
+          app.objections = await api().objections(this.data.id)
+        } catch (e) { app.objections = [] }
+      }
       this.setData(this.view(app))
       return app
     },
@@ -52,6 +57,10 @@ Component({
         })),
         backfill: bf ? { missing: bf.missing || [], overdue: !!bf.overdue, due: format.dateTime(bf.due_at) } : null,
         objectionDue: format.date(dl.objection_due),
+        objections: (app.objections || []).map((o) => ({
+          id: o.id, status: o.status, statusLabel: o.status_label || '', against: o.against_label || '',
+          received: format.dateTime(o.received_at), decideBy: format.date(o.decide_by), note: o.decision_note || '',
+        })),
         can: {
           edit: app.status === 'draft',
           upload: OPEN.indexOf(app.status) >= 0 && app.status !== 'draft',

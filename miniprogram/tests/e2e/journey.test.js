@@ -112,6 +112,9 @@ test('a citizen applies, uploads, confirms the prefill, submits, follows the cas
   // 3. application form: a draft from what the citizen types
   const form = page('apply')
   await form.instance.onLoad({ from: 'eligibility' })
+  const scr = form.instance.data.scr // the screen's answers come along, to be kept with the draft
+  expect(scr.matters[scr.matterIndex].key).toBe('labour_relation_or_pay')
+  expect(scr.groups.filter((g) => g.checked).map((g) => g.key)).toEqual(['migrant_worker_pay_or_injury'])
   const type = (field, value) => form.instance.onInput({ currentTarget: { dataset: { field } }, detail: { value } })
   type('phone', '13871234567')
   type('description', '在工地务工八个月，包工头拖欠工资三万二千元，多次讨要未果。')
@@ -123,6 +126,7 @@ test('a citizen applies, uploads, confirms the prefill, submits, follows the cas
   const draft = await form.instance.toPhotos()
   expect(form.instance.data.error).toBe('')
   expect(draft.status).toBe('draft')
+  expect(wx.called('request').some((c) => c.args.method === 'PUT' && /\/eligibility$/.test(c.args.url))).toBe(true)
   const id = draft.id
 
   // 4. two photos; the first upload's answer is lost to the network: the retry carries the same key

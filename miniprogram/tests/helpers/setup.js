@@ -7,4 +7,5 @@ beforeEach(() => {
   global.wx = createFakeWx()
   require('../../utils/ids')._pending.clear()
   require('../../utils/subscribe')._reset()
+  require('../../utils/rules')._reset()
 })

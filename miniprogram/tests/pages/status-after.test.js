@@ -68,10 +68,25 @@ describe('status', () => {
 
     global.wx = createFakeWx()
     login(wx)
+    wx.on('GET', '/api/v1/applications/12/objections', ok([]))
     wx.on('GET', '/api/v1/applications/12', ok(application({ status: 'rejected', deadlines: { objection_due: future(-1) } })))
     const late = renderPage('status')
     await late.instance.onLoad({ id: '12' })
     expect(late.instance.data.can.object).toBe(false)
+  })
+
+  test('an open objection is shown with its decide-by date, and no second one is offered', async () => {
+    login(wx)
+    wx.on('GET', '/api/v1/applications/12', ok(application({ status: 'rejected', status_label: '不予法律援助',
+      deadlines: { objection_due: future(20) } })))
+    wx.on('GET', '/api/v1/applications/12/objections', ok([{ id: 3, status: 'open', status_label: '待审查',
+      against_label: '不予法律援助决定', received_at: '2026-12-01T02:00:00+00:00', decide_by: '2026-12-08' }]))
+    const page = renderPage('status')
+    await page.instance.onLoad({ id: '12' })
+    await flush()
+    expect(text(page)).toContain('对不予法律援助决定的异议：待审查')
+    expect(text(page)).toContain('2026年12月8日 前作出决定')
+    expect(page.instance.data.can.object).toBe(false)
   })
 
   test('withdraw asks first, then posts with a key and refreshes', async () => {
