@@ -20,6 +20,14 @@ module.exports = Behavior({
   pageLifetimes: {
     show() {
       if (this.data.large !== prefs.isLarge()) this.setData({ large: prefs.isLarge() })
+      // back from the login page: load again what failed for want of a login
+      if (this._reloadOnShow && typeof this.onLoad === 'function') {
+        this._reloadOnShow = false
+        const pages = typeof getCurrentPages === 'function' ? getCurrentPages() : []
+        const me = pages.length ? pages[pages.length - 1] : null
+        this.clearErrors()
+        this.onLoad((me && me.options) || {})
+      }
     },
   },
   methods: {
@@ -27,7 +35,10 @@ module.exports = Behavior({
     showError(err) {
       const message = (err && err.message) || '操作失败，请稍后再试'
       this.setData({ error: message, fieldErrors: (err && err.fields) || {} })
-      if (err && err.code === 'login_required') return
+      if (err && err.code === 'login_required') {
+        this._reloadOnShow = true
+        return
+      }
       if (typeof wx !== 'undefined' && wx.showToast) wx.showToast({ title: message.slice(0, 20), icon: 'none' })
     },
     clearErrors() {

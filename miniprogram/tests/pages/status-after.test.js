@@ -104,6 +104,22 @@ describe('status', () => {
     expect(text(page)).toContain('已撤回')
   })
 
+  test('not logged in: sent to login, and the page loads once the citizen is back', async () => {
+    let gets = 0
+    wx.on('GET', '/api/v1/applications/12', () => { gets += 1; return ok(application({ status: 'submitted', status_label: '已提交' })) })
+    global.getCurrentPages = () => [{ route: 'pages/status/status', options: { id: '12' } }]
+    const page = renderPage('status')
+    await page.instance.onLoad({ id: '12' })
+    expect(wx.called('navigateTo')[0].args.url).toBe('/pages/login/login')
+    expect(gets).toBe(0)
+    login(wx) // the login page stored the tokens
+    page.triggerPageLifeTime('show')
+    await flush()
+    expect(gets).toBe(1)
+    expect(text(page)).toContain('已提交')
+    global.getCurrentPages = () => [{ route: 'pages/index/index' }]
+  })
+
   test("another citizen's application: the server's 404 message, nothing else", async () => {
     login(wx)
     wx.on('GET', '/api/v1/applications/99', err(404, 'not_found', '未找到该申请'))
