@@ -68,12 +68,13 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.callbacks.routes import blp as callbacks_blp
     from app.consultations.routes import blp as consultations_blp
     from app.documents.routes import blp as documents_blp, serve_local_file
+    from app.notifications.routes import blp as client_config_blp
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
     from app.supervision.routes import blp as supervision_blp
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
-                supervision_blp, analytics_blp, staff_blp):
+                supervision_blp, analytics_blp, staff_blp, client_config_blp):
         api.register_blueprint(blp)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 

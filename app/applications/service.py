@@ -98,13 +98,6 @@ def get_for_citizen(citizen: Citizen, application_id: int) -> Application:
     return app_
 
 
-def list_for_citizen_stmt(citizen: Citizen, status: str | None = None) -> sa.Select:
-    stmt = sa.select(Application).where(Application.citizen_id == citizen.id)
-    if status:
-        stmt = stmt.where(Application.status == status)
-    return stmt.order_by(Application.created_at.desc(), Application.id.desc())
-
-
 # --- writing -------------------------------------------------------------------
 
 def create_draft(actor, data: dict, *, citizen: Citizen | None = None) -> Application:
