@@ -34,7 +34,7 @@ def audit_page():
 @console_required("admin")
 def audit_export():
     rows = db.session.scalars(audit_stmt(request.args).limit(100_000)).all()
-    audit("export", actor=me(), object_type="audit_log",
+    audit("audit.export", actor=me(), object_type="audit_log",
           details={"rows": len(rows), "filters": {k: v for k, v in request.args.items()}})
     db.session.commit()
     out = io.StringIO()

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app.alerts import service as alerts
+from app.applications.actions import ACTIONS, STAFF_TRANSITIONS
 from app.applications.models import Application
 from app.auth.guards import staff_required
 from app.applications import sla
@@ -94,22 +95,15 @@ def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to
     blp.route(f"/applications/<int:application_id>/{path}", methods=["POST"], endpoint=f"action_{action}")(view)
 
 
-_action_route("start-review", "start_review", ("duty_lawyer", "manager"), s.StaffNoteInput, "开始审查")
-_action_route("approve", "approve", ("manager",), s.StaffNoteInput, "批准法律援助")
-_action_route("reject", "reject", ("manager",), s.DecisionReasonInput, "不予批准（理由群众可见）")
-_action_route("request-expedite", "request_expedite", ("duty_lawyer",), s.DecisionReasonInput, "申请特事特办（值班律师）")
-_action_route("approve-expedite", "approve_expedite", ("manager",), s.ApproveExpediteInput,
-              "批准特事特办：列出需补交的材料与截止时间，随后可立即指派")
-_action_route("deny-expedite", "deny_expedite", ("manager",), s.DecisionReasonInput, "驳回特事特办（回到审查中）")
-_action_route("assign", "assign", ("manager",), s.AssignInput, "指派援助律师（可采纳推荐或调整）")
-_action_route("start-work", "start_work", ("aid_lawyer",), s.StaffNoteInput, "开始办理（受指派的援助律师）")
-_action_route("close", "close", ("aid_lawyer", "manager"), s.CloseCaseInput, "结案并填写办理结果")
+for _name in STAFF_TRANSITIONS:  # one route per declared action, with its roles and input
+    _a = ACTIONS[_name]
+    _action_route(_a.api_path, _name, _a.roles, _a.input, _a.label)
 
 
 @blp.route("/applications/<int:application_id>/notes", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("aid_lawyer", "manager", "duty_lawyer")
-@blp.arguments(s.RequiredStaffNoteInput)
+@staff_required(*ACTIONS["progress_note"].roles)
+@blp.arguments(ACTIONS["progress_note"].input)
 @blp.response(200, s.StaffApplicationOut)
 def add_note(data, application_id):
     """记录办理进展（写入时间线）"""
