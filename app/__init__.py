@@ -72,6 +72,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
     from app.console import init_app as init_console  # staff console pages, staff API, alerts CLI
     init_console(app, api)
+    from app.procedure import init_app as init_procedure  # the Legal Aid Law's procedure (issue 10)
+    init_procedure(app, api)
 
 
 def _register_hotline_blueprints(app: Flask, api: Api) -> None:

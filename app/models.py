@@ -13,3 +13,4 @@ from app.consultations.models import CallImport, Consultation, RepeatCallerEpiso
 from app.analytics.models import ROLLUPS  # noqa: F401,E402
 from app.ratings.callbacks import CallbackAttempt  # noqa: F401,E402
 from app.supervision.models import Review, SampleBatch  # noqa: F401,E402
+from app.procedure.models import Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401,E402
