@@ -8,12 +8,3 @@ stores the PDFs; `service` runs the procedure on top of the application state ma
 `routes`/`console` are the API and the console pages. Imports go one way: this package imports
 applications, documents, notifications, alerts and audit; none of them imports it (they offer
 hooks: the transition signal and the alert scanners)."""
-
-
-def init_app(app, api) -> None:
-    from app.procedure import routes
-    from app.procedure.console import bp as console_bp
-
-    for blp in (routes.public, routes.citizen, routes.staff):
-        api.register_blueprint(blp)
-    app.register_blueprint(console_bp)

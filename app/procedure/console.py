@@ -7,57 +7,40 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from app import errors
 from app.applications.models import Application
 from app.applications.service import TRANSITIONS
 from app.audit import record as audit
 from app.common.timeutil import local_today
-from app.console import auth
-from app.console import views as console_views
-from app.console.auth import console_required
+from app.console import add_nav, bp, console_required
 from app.documents import service as documents
 from app.extensions import db
 from app.procedure import eligibility, law, letters, service
 from app.procedure.models import LETTER_KINDS, Letter, Objection
 
-bp = Blueprint("procedure_console", __name__, url_prefix="/console", template_folder="templates")
 DESK_ROLES = ("duty_lawyer", "manager", "supervisor", "aid_lawyer")
 DESK_WRITERS = ("duty_lawyer", "manager")
-NAV = [("procedure_console.review_queue", "审查台", ("duty_lawyer", "manager", "supervisor")),
-       ("procedure_console.objections", "异议审查", ("bureau_reviewer", "manager"))]
+add_nav(15, "console.review_queue", "审查台", ("duty_lawyer", "manager", "supervisor"))
+add_nav(16, "console.objections", "异议审查", ("bureau_reviewer", "manager"))
 
 
-@bp.before_request
-def _csrf():
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        auth.check_csrf()
-
-
-bp.after_request(console_views._headers)
-bp.errorhandler(errors.ApiError)(console_views._api_error)
-bp.context_processor(console_views._context)
-
-
-@bp.record_once
-def _setup(state):
-    state.app.extensions.setdefault("console_nav", []).extend(NAV)
-
-    @state.app.context_processor
-    def _admin_warnings():
+@bp.context_processor
+def _procedure_context():
+    def admin_warnings():
         # the calendar's Mon–Fri fallback, shown to the admin on every console page
-        def admin_warnings():
-            me = g.get("console_staff")
-            return service.calendar_warnings() if me is not None and me.role == "admin" else []
-        def procedure_links(a):
-            # the case page's statutory deadlines and the way to the review desk and the letters tab
-            from markupsafe import Markup
-            return Markup(render_template("procedure/_case_links.html", a=a, deadlines=service.deadlines(a),
-                                          due_state=service.due_state, n_letters=len(letters.list_for(a.id))))
+        me = g.get("console_staff")
+        return service.calendar_warnings() if me is not None and me.role == "admin" else []
 
-        return {"admin_warnings": admin_warnings, "procedure_law": law, "procedure_links": procedure_links,
-                "expedite_applicable": service.expedite_grounds_applicable}
+    def procedure_links(a):
+        # the case page's statutory deadlines and the way to the review desk and the letters tab
+        from markupsafe import Markup
+        return Markup(render_template("procedure/_case_links.html", a=a, deadlines=service.deadlines(a),
+                                      due_state=service.due_state, n_letters=len(letters.list_for(a.id))))
+
+    return {"admin_warnings": admin_warnings, "procedure_law": law, "procedure_links": procedure_links,
+            "expedite_applicable": service.expedite_grounds_applicable}
 
 
 def _me():
@@ -108,7 +91,7 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
 
 @bp.route("/review/<int:application_id>")
 @console_required(*DESK_ROLES)
-def desk(application_id):
+def review_desk(application_id):
     return _desk(service.staff_application(_me(), application_id))
 
 
@@ -131,7 +114,7 @@ def _retry(app_, exc: errors.ApiError, which: str):
 
 @bp.route("/review/<int:application_id>/decide/<action>", methods=["POST"])
 @console_required(*DESK_WRITERS)
-def decide(application_id, action):
+def review_decide(application_id, action):
     app_ = service.staff_application(_me(), application_id)
     if action not in service.DESK_ACTIONS:
         abort(404)
@@ -142,12 +125,12 @@ def decide(application_id, action):
             raise
         return _retry(app_, exc, action)
     flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
-    return redirect(url_for("procedure_console.desk", application_id=app_.id))
+    return redirect(url_for("console.review_desk", application_id=app_.id))
 
 
 @bp.route("/review/<int:application_id>/notice", methods=["POST"])
 @console_required(*DESK_WRITERS)
-def notice(application_id):
+def review_notice(application_id):
     app_ = service.staff_application(_me(), application_id)
     f = _form()
     try:
@@ -161,12 +144,12 @@ def notice(application_id):
             raise
         return _retry(app_, exc, "notice")
     flash("已发出补充材料通知书（一次性告知），审查期限暂停计算", "ok")
-    return redirect(url_for("procedure_console.desk", application_id=app_.id))
+    return redirect(url_for("console.review_desk", application_id=app_.id))
 
 
 @bp.route("/review/<int:application_id>/receive", methods=["POST"])
 @console_required(*DESK_WRITERS)
-def receive(application_id):
+def review_receive(application_id):
     app_ = service.staff_application(_me(), application_id)
     try:
         service.receive_items(_me(), app_, request.form.getlist("items"))
@@ -175,12 +158,12 @@ def receive(application_id):
             raise
         return _retry(app_, exc, "receive")
     flash("已登记收到的材料", "ok")
-    return redirect(url_for("procedure_console.desk", application_id=app_.id))
+    return redirect(url_for("console.review_desk", application_id=app_.id))
 
 
 @bp.route("/review/<int:application_id>/override", methods=["POST"])
 @console_required(*DESK_WRITERS)
-def override(application_id):
+def review_override(application_id):
     app_ = service.staff_application(_me(), application_id)
     try:
         service.override_screen(_me(), app_, request.form.get("result") or "", request.form.get("reason"))
@@ -189,12 +172,12 @@ def override(application_id):
             raise
         return _retry(app_, exc, "override")
     flash("已调整资格审查结果（已记入审计日志）", "ok")
-    return redirect(url_for("procedure_console.desk", application_id=app_.id))
+    return redirect(url_for("console.review_desk", application_id=app_.id))
 
 
 @bp.route("/review/<int:application_id>/grant-after-expedite", methods=["POST"])
 @console_required("manager")
-def grant_after_expedite(application_id):
+def review_grant_after_expedite(application_id):
     app_ = service.staff_application(_me(), application_id)
     try:
         service.confirm_after_expedite(_me(), app_, request.form.get("note"))
@@ -203,7 +186,7 @@ def grant_after_expedite(application_id):
             raise
         return _retry(app_, exc, "confirm")
     flash("已作出给予法律援助决定", "ok")
-    return redirect(url_for("procedure_console.desk", application_id=app_.id))
+    return redirect(url_for("console.review_desk", application_id=app_.id))
 
 
 # --- letters --------------------------------------------------------------------------------------------------
@@ -279,4 +262,4 @@ def decide_objection(objection_id):
         obj = service.get_objection(_me(), objection_id)
         return _objection_page(obj, error=exc.message, form=dict(request.form), status=exc.status)
     flash("已作出决定：" + obj.status_label + "，已通知申请人", "ok")
-    return redirect(url_for("procedure_console.objection", objection_id=obj.id))
+    return redirect(url_for("console.objection", objection_id=obj.id))

@@ -14,6 +14,7 @@ from app import errors
 from app.applications import service as applications
 from app.audit import record as audit
 from app.auth.guards import citizen_required, staff_required
+from app.common.idempotency import idempotent
 from app.extensions import db
 from app.procedure import eligibility, letters, schemas as s, service
 from app.procedure.models import Letter
@@ -141,6 +142,7 @@ def get_letter(application_id, letter_id):
 
 @citizen.route("/<int:application_id>/objections", methods=["POST"])
 @citizen_required
+@idempotent
 @citizen.arguments(s.ObjectionInput)
 @citizen.response(201, s.ObjectionOut)
 def lodge_objection(data, application_id):
