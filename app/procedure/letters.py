@@ -67,6 +67,7 @@ def issue(app_, kind: str, data: dict, *, actor=None) -> Letter:
     `data` is the letter's structured content: {"title", "paragraphs": [...], "recipient", ...}."""
     now = utcnow()
     year = now.astimezone(LOCAL_TZ).year
+    _common_font(current_app.config["LETTER_FONT"])  # built once, before the number's row lock is taken
     series, seq, number = next_number(kind, year)
     content = {"kind": kind, "title": LETTER_KINDS[kind], "number": number,
                "centre": current_app.config["CENTRE_NAME"], "centre_address": current_app.config["CENTRE_ADDRESS"],
