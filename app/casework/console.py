@@ -131,6 +131,7 @@ def application_action(application_id, action):
     f = request.form
     data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
             "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
+            "grounds": f.getlist("grounds"), "ground": f.get("ground"),
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
     casework.act(staff, app_, action, data)
     flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")

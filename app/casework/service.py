@@ -22,10 +22,13 @@ from app.extensions import db
 from app.applications.models import ApplicationEvent
 from app.auth.models import Citizen
 from app.common.timeutil import LOCAL_TZ
+from app.procedure import service as procedure
 
 APPLICATION_ROLES = applications.STAFF_ROLES
 OPEN_CASE_STATUSES = ("assigned", "in_progress")
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+# transitions that are not staff actions on a case: the citizen's, the periodic scan's, the bureau's
+NOT_STAFF_ACTIONS = ("submit", "withdraw", "deemed_withdrawn", "reopen_review")
 
 
 # --- access ------------------------------------------------------------------------
@@ -95,18 +98,15 @@ def _text(value, field: str, message: str, required: bool = True) -> str | None:
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
     """Run one transition for staff with its inputs checked. The state machine checks state and role."""
     data = data or {}
-    if action in ("submit", "withdraw") or action not in applications.TRANSITIONS:
+    if action in NOT_STAFF_ACTIONS or action not in applications.TRANSITIONS:
         raise errors.BadRequest("未知操作")
     changes: dict = {}
     note = _text(data.get("note"), "note", "", required=False)
-    if action == "reject":
-        note = _text(data.get("reason"), "reason", "请填写不予批准的理由（群众可见）")
-        changes["decision_reason"] = note
+    if action in ("reject", "request_expedite", "terminate"):
+        # the Legal Aid Law's decisions: grounds by article (app/procedure)
+        note, changes = procedure.prepare(app_, action, data, staff)
     elif action == "approve":
         changes["decision_reason"] = note
-    elif action == "request_expedite":
-        note = _text(data.get("reason"), "reason", "请说明申请特事特办的理由")
-        changes["expedite_reason"] = note
     elif action == "deny_expedite":
         note = _text(data.get("reason"), "reason", "请说明驳回特事特办的理由")
     elif action == "approve_expedite":
