@@ -1,0 +1,65 @@
+"""Console UX of issue 11 (without a browser): a refused form comes back filled with what was typed
+and the message at the field; honest check words; one SLA figure; recordings with ranges."""
+from __future__ import annotations
+
+import json
+import re
+
+from tests.console.support import console_login, make_case, user  # noqa: F401
+
+STATE_RE = re.compile(r'<script type="application/json" id="form-state">(.*?)</script>', re.S)
+
+
+def _state(html: str) -> dict:
+    m = STATE_RE.search(html)
+    assert m, "no form state in the page"
+    return json.loads(m.group(1))
+
+
+def test_intake_with_a_bad_id_number_keeps_what_was_typed(app, client, staff):
+    token = console_login(client, "duty1")
+    form = {"csrf_token": token, "applicant_name": "王大妈", "phone": "13812345678",
+            "description": "儿子不支付赡养费，已经三个月没有生活费", "category": "婚姻家庭", "service_type": "advice",
+            "id_number": "420102197803120010", "home_visit_requested": "1", "home_visit_address": "江岸区某路1号"}
+    r = client.post("/console/applications", data=form,
+                    headers={"Referer": "http://localhost/console/applications/new"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "电话受理" in html  # the intake page again, not the home page
+    state = _state(html)
+    assert state["action"] == "/console/applications"
+    assert state["values"]["applicant_name"] == ["王大妈"]
+    assert state["values"]["description"] == [form["description"]]
+    assert state["values"]["home_visit_requested"] == ["1"]
+    assert "csrf_token" not in state["values"]
+    assert "id_number" in state["errors"] and "校验" in state["errors"]["id_number"][0]
+    with app.app_context():
+        from app.applications.models import Application
+        from app.extensions import db
+        assert db.session.query(Application).count() == 0  # nothing created
+
+
+def test_expedite_approval_refused_keeps_boxes_note_and_due_date(app, client, staff):
+    app_id = make_case(app, "expedite_requested")
+    token = console_login(client, "manager1")
+    page = f"http://localhost/console/applications/{app_id}"
+    r = client.post(f"/console/applications/{app_id}/actions/approve_expedite",
+                    data={"csrf_token": token, "backfill_kinds": ["hukou_member", "id_back"],
+                          "backfill_due_at": "2001-01-01T10:00", "note": "先指派，材料后补"},
+                    headers={"Referer": page})
+    assert r.status_code == 422
+    state = _state(r.get_data(as_text=True))
+    assert state["values"]["backfill_kinds"] == ["hukou_member", "id_back"]
+    assert state["values"]["note"] == ["先指派，材料后补"]
+    assert state["values"]["backfill_due_at"] == ["2001-01-01T10:00"]
+    assert "backfill_due_at" in state["errors"]
+
+
+def test_failed_login_keeps_the_username(app, client, staff):
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = client.post("/console/login", data={"username": "duty1", "password": "wrong-password", "csrf_token": token})
+    assert r.status_code == 401
+    html = r.get_data(as_text=True)
+    assert 'value="duty1"' in html
+    assert 'aria-invalid="true"' in html and 'role="alert"' in html
