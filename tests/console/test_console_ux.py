@@ -63,3 +63,16 @@ def test_failed_login_keeps_the_username(app, client, staff):
     html = r.get_data(as_text=True)
     assert 'value="duty1"' in html
     assert 'aria-invalid="true"' in html and 'role="alert"' in html
+
+
+def test_checks_are_shown_by_their_outcome():
+    from app.console.views import check_outcomes
+    valid = {"fields": {"valid_from": {"value": "2024-10-28"}, "valid_to": {"value": "2044-10-28"}},
+             "checks": {"expired": False, "not_yet_valid": False}}
+    texts = [(c["ok"], c["text"]) for c in check_outcomes(valid)]
+    assert texts == [(True, "在有效期内（有效期至 2044-10-28）"), (True, "已生效（自 2024-10-28 起）")]
+    assert not any("已过期" in t or "尚未生效" in t for _, t in texts)
+    bad = {"fields": {"valid_to": {"value": "2020-01-01"}}, "checks": {"expired": True, "id_check_digit": True}}
+    outcomes = check_outcomes(bad)
+    assert outcomes[0] == {"ok": False, "text": "已过期（有效期至 2020-01-01）"}  # failures first
+    assert outcomes[1] == {"ok": True, "text": "身份证号校验位正确"}
