@@ -288,14 +288,68 @@ def logout():
 
 # --- home: the work queues -----------------------------------------------------------------------
 
+# Each role's home leads with what is urgent for it: the queues in this order, and above them the items
+# that cannot wait (breached or near SLA, overdue backfills and callbacks, legal deadlines within 72 h).
+QUEUE_ORDER = {
+    "manager": ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
+    "duty_lawyer": ("documents", "review", "backfill", "home_visits"),
+    "aid_lawyer": ("my_cases", "home_visits"),
+}
+QUEUE_PREVIEW = 8  # rows shown per queue; the rest folds away under "显示其余 N 项"
+
+
+def _urgent_now(queues: dict) -> list[dict]:
+    seen, out = set(), []
+    for key, q in queues.items():
+        for it in q["items"]:
+            st = (it.get("sla") or {}).get("state")
+            hot = it.get("overdue") or st in ("breached", "near") or (
+                it.get("deadline_hours_left") is not None and it["deadline_hours_left"] <= 72
+                and it.get("status") not in ("assigned", "in_progress", "closed"))
+            mark = (it["type"], it["id"])
+            if hot and mark not in seen and (it.get("application_id") or it["type"] == "callback"):
+                seen.add(mark)
+                out.append({**it, "queue": q["title"]})
+    return sorted(out, key=lambda it: (not it.get("overdue"), it.get("due_at") or casework.FAR_FUTURE))[:10]
+
+
 @bp.route("/")
 @console_required(*ALL_STAFF)
 def home():
     me = _me()
     queues = casework.queues_for(me) if me.role in CASE_ROLES else {}
-    show_sla = me.role in ("manager", "supervisor", "duty_lawyer")
-    return render_template("console/home.html", queues=queues, sla_summary=sla.summary() if show_sla else None,
-                           alert_count=alerts.count_active() if me.role == "manager" else None)
+    order = QUEUE_ORDER.get(me.role)
+    if order:
+        queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
+    show_sla = me.role in ("manager", "supervisor")
+    extra = {}
+    if me.role == "supervisor":
+        extra["reviews"] = _supervisor_work()
+    if me.role == "admin":
+        extra["admin"] = _admin_watch()
+    return render_template("console/home.html", queues=queues, urgent_now=_urgent_now(queues), preview=QUEUE_PREVIEW,
+                           sla_summary=sla.summary() if show_sla else None,
+                           alert_count=alerts.count_active() if me.role == "manager" else None, **extra)
+
+
+def _supervisor_work() -> list[dict]:
+    """Sample batches with calls still to score, oldest first."""
+    from app.supervision.models import Review, SampleBatch
+    rows = db.session.execute(
+        sa.select(SampleBatch, sa.func.count(Review.id),
+                  sa.func.sum(sa.case((Review.status == "pending", 1), else_=0)))
+        .join(Review, Review.sample_id == SampleBatch.id).group_by(SampleBatch.id)
+        .order_by(SampleBatch.id.desc()).limit(20)).all()
+    return [{"batch": b, "total": n, "pending": int(p or 0)} for b, n, p in rows]
+
+
+def _admin_watch() -> dict:
+    since = utcnow() - dt.timedelta(hours=24)
+    failed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "login_failed", AuditLog.at >= since)) or 0
+    locked = db.session.scalars(sa.select(StaffUser).where(StaffUser.locked_until.is_not(None),
+                                                           StaffUser.locked_until > utcnow())).all()
+    return {"failed_logins": failed, "locked": locked}
 
 
 # --- applications -----------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ def test_sla_summary_share_on_console_home(app, client, staff):
     assert body["total"] == 2 and body["within"] == 1 and body["share"] == 0.5
     console_login(client, "manager1")
     html = client.get("/console/").get_data(as_text=True)
-    assert "60 分钟内指派率" in html and "50%" in html
+    assert "按时指派率" in html and "50%" in html
 
 
 def test_phone_intake_console_and_api(app, client, staff):

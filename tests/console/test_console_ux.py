@@ -76,3 +76,53 @@ def test_checks_are_shown_by_their_outcome():
     outcomes = check_outcomes(bad)
     assert outcomes[0] == {"ok": False, "text": "已过期（有效期至 2020-01-01）"}  # failures first
     assert outcomes[1] == {"ok": True, "text": "身份证号校验位正确"}
+
+
+def test_recordings_served_as_audio_with_ranges(app, client):
+    from app.demo import tone_wav
+    from app.storage_bridge import get_storage
+    wav = tone_wav(seconds=1.0)
+    with app.app_context():
+        st = get_storage()
+        st.put("recordings/test/call-1.wav", wav, "audio/wav")
+        url = st.signed_url("recordings/test/call-1.wav", expires=60)
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole.mimetype == "audio/wav"
+    assert whole.headers["Accept-Ranges"] == "bytes" and whole.data == wav
+    part = client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.mimetype == "audio/wav"
+    assert part.headers["Content-Range"] == f"bytes 100-199/{len(wav)}"
+    assert part.data == wav[100:200]
+    tail = client.get(url, headers={"Range": "bytes=-10"})
+    assert tail.status_code == 206 and tail.data == wav[-10:]
+    beyond = client.get(url, headers={"Range": f"bytes={len(wav) + 10}-"})
+    assert beyond.status_code == 416
+
+
+def test_one_sla_figure_on_home_and_dashboard(app, client, staff):
+    """Three urgent cases assigned in time and one breached, still unassigned: 3/4 everywhere."""
+    import datetime as dt
+
+    from app.applications.models import Application
+    from app.common.timeutil import local_today, utcnow
+    from app.extensions import db
+    from tests.console.support import api_login
+    soon = local_today() + dt.timedelta(days=1)
+    on_time = [make_case(app, "assigned", legal_deadline=soon) for _ in range(3)]
+    late = make_case(app, "submitted", legal_deadline=soon)
+    with app.app_context():
+        for i in on_time:
+            a = db.session.get(Application, i)
+            a.first_contact_at = a.assigned_at - dt.timedelta(minutes=20)
+        db.session.get(Application, late).first_contact_at = utcnow() - dt.timedelta(minutes=90)
+        db.session.commit()
+    h = api_login(client, "manager1")
+    api = client.get("/api/v1/staff/sla", headers=h).get_json()
+    assert (api["within"], api["total"]) == (3, 4)
+    chart = client.get("/api/v1/analytics/sla", headers=h).get_json()
+    assert (chart["within_target"], chart["cases"], chart["compliance"]) == (3, 4, 0.75)
+    console_login(client, "manager1")
+    html = client.get("/console/").get_data(as_text=True)
+    assert "75%" in html and "3 / 4" in html
+    data = client.get("/console/dashboard/data/sla").get_json()
+    assert (data["within_target"], data["cases"]) == (3, 4)
