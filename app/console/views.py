@@ -406,6 +406,7 @@ def application_detail(application_id):
     docs = documents.list_for_application(me, app_.id)
     actions = [a for a, roles in ACTION_ROLES.items()
                if me.role in roles and app_.status in TRANSITIONS[a].sources and a not in ("submit", "withdraw")]
+    actions.sort(key=lambda a: a in DESTRUCTIVE_ACTIONS)  # the main action first, refusals after it
     suggestions = casework.suggest_lawyers(app_) if "assign" in actions else []
     visit_lawyers = []
     if me.role in ("duty_lawyer", "manager"):
@@ -419,8 +420,30 @@ def application_detail(application_id):
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=casework.visits_for(app_), active_visit=casework.active_visit(app_), visit_lawyers=visit_lawyers,
         service_types=SERVICE_TYPES, event_labels=EVENT_LABELS, transitions=TRANSITIONS,
+        destructive=DESTRUCTIVE_ACTIONS, left_undone=_left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
+
+
+DESTRUCTIVE_ACTIONS = ("reject", "deny_expedite")
+
+
+def _left_undone(app_, docs=None) -> dict[str, str]:
+    """Actions that would leave work undone, with what: they ask for an explicit confirmation."""
+    out = {}
+    if app_.backfill_kinds:
+        missing = documents.backfill_status(app_)["missing"]
+        if missing:
+            labels = "、".join(m["label"] for m in missing)
+            out["close"] = f"尚有 {len(missing)} 项补交材料未交（{labels}），结案后将不再跟踪补交"
+    docs = docs if docs is not None else documents.list_for_application(g.console_staff, app_.id)
+    live = {d.kind for d in docs if d.status in documents.LIVE}
+    reshoot = sorted({d.kind_label for d in docs if d.status == "rejected" and d.kind not in live})
+    if reshoot:
+        text = f"材料「{'、'.join(reshoot)}」已退回重拍，群众尚未重新上传"
+        for action in ("approve", "approve_expedite"):
+            out[action] = text
+    return out
 
 
 @bp.route("/applications/<int:application_id>/actions/<action>", methods=["POST"])
@@ -431,6 +454,9 @@ def application_action(application_id, action):
     if action not in TRANSITIONS or action in ("submit", "withdraw"):
         raise errors.NotFound("未知操作")
     f = request.form
+    undone = _left_undone(app_).get(action)
+    if undone and f.get("confirm_incomplete") != "1":
+        raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
     data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
             "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
             "backfill_due_at": _local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
