@@ -94,7 +94,11 @@ AUDIT_ACTION_LABELS = {
     "lawyer_assigned": "指派律师", "application_note": "记录进展", "alert_acknowledge": "确认预警",
     "alert_resolve": "解除预警", "roster_update": "调整名册", "home_visit_request": "申请上门服务",
     "home_visit_schedule": "安排上门服务", "home_visit_done": "完成上门服务", "staff_create": "新建账号",
-    "staff_update": "修改账号",
+    "staff_update": "修改账号", "consultation.create": "登记来电",
+    "consultation.update": "修改来电", "consultation.reveal_number": "查看完整号码", "consultation.recording_view": "收听录音",
+    "calls.import": "导入话单", "callback.attempt": "记录回访", "callback.satisfied": "回访：群众满意",
+    "callback.escalated": "回访：升级处理", "supervision.sample": "抽检抽样", "supervision.score": "抽检评分",
+    "analytics.export": "导出数据分析",
 } | {f"application_{k}": f"申请：{v.label}" for k, v in TRANSITIONS.items()}
 
 
@@ -663,8 +667,19 @@ def audit_page():
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     actions = db.session.scalars(sa.select(AuditLog.action).distinct().order_by(AuditLog.action)).all()
-    return render_template("console/audit.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-                           args=request.args, actions=actions, action_labels=AUDIT_ACTION_LABELS)
+    from app import audit_text
+    names = audit_text.Names(rows)
+    entries = [{"r": r, "who": audit_text.actor(r, names), "object": audit_text.obj(r, names),
+                "sentence": audit_text.sentence(r, names, AUDIT_ACTION_LABELS)} for r in rows]
+    return render_template("console/audit.html", entries=entries, total=total, page=page, page_size=PAGE_SIZE,
+                           args=request.args, actions=actions, action_labels=AUDIT_ACTION_LABELS,
+                           object_types=audit_text.OBJECT_NOUNS)
+
+
+def _cell(value: str) -> str:
+    """A spreadsheet must not run what a user typed: text starting like a formula is quoted."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @bp.route("/audit.csv")
@@ -674,13 +689,19 @@ def audit_export():
     audit("export", actor=_me(), object_type="audit_log",
           details={"rows": len(rows), "filters": {k: v for k, v in request.args.items()}})
     db.session.commit()
+    from app import audit_text
     out = io.StringIO()
     out.write("\ufeff")  # Excel on Chinese Windows opens UTF-8 with a BOM
     w = csv.writer(out)
-    w.writerow(["时间", "操作人类型", "操作人ID", "操作人", "操作", "对象类型", "对象ID", "IP", "详情"])
-    for r in rows:
-        w.writerow([_local(r.at, "%Y-%m-%d %H:%M:%S"), r.actor_type, r.actor_id or "", r.actor_name or "", r.action,
-                    r.object_type or "", r.object_id or "", r.ip or "", r.details or ""])
+    w.writerow(["时间", "记录", "操作人", "操作", "对象", "说明", "IP"])
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        names = audit_text.Names(chunk)
+        for r in chunk:
+            w.writerow([_cell(v) for v in (
+                _local(r.at, "%Y-%m-%d %H:%M:%S"), audit_text.sentence(r, names, AUDIT_ACTION_LABELS),
+                audit_text.actor(r, names), AUDIT_ACTION_LABELS.get(r.action, audit_text.VERBS.get(r.action, r.action)),
+                audit_text.obj(r, names), audit_text.how(r, names), r.ip or "")])
     name = f"audit-{dt.datetime.now(LOCAL_TZ):%Y%m%d%H%M}.csv"
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
