@@ -90,6 +90,8 @@ class Names:
 def actor(r, names: Names | None = None) -> str:
     if r.actor_type == "staff" or (r.actor_name and r.actor_type not in ("citizen", "system")):
         known = names.staff.get(r.actor_id) if names and r.actor_id else None
+        if known and r.actor_name and r.actor_name != known:
+            return f"{known}（{r.actor_name}）"  # name, and the username the record was written under
         return known or r.actor_name or f"工作人员 #{r.actor_id}"
     base = ACTOR_TYPES.get(r.actor_type, r.actor_type or "系统")
     return f"{base} #{r.actor_id}" if r.actor_id else base

@@ -140,10 +140,10 @@ def test_audit_log_reads_as_sentences_in_page_and_csv(app, client, staff):
     console_login(client, "admin1")
     html = client.get("/console/audit").get_data(as_text=True)
     html = html[html.index('<table class="card audit'):html.index("</table>")]
-    assert "陈主任 指派律师办理 申请 FY" in html and "律师 李援助（按系统推荐）" in html
+    assert "陈主任（manager1） 指派律师办理 申请 FY" in html and "律师 李援助（按系统推荐）" in html
     assert "lawyer_id" not in html and "staff_user" not in html and "{&#34;" not in html
     text = client.get("/console/audit.csv").get_data(as_text=True)
     assert text.startswith("\ufeff时间,记录,操作人,操作,对象,说明,IP")
-    assert "陈主任 指派律师办理 申请 FY" in text and "律师 李援助（按系统推荐）" in text
+    assert "陈主任（manager1） 指派律师办理 申请 FY" in text and "律师 李援助（按系统推荐）" in text
     assert "{'" not in text and '{"' not in text and "lawyer_id" not in text
-    assert "系统管理员 登录了系统（通过工作台）" in text
+    assert "系统管理员（admin1） 登录了系统（通过工作台）" in text
