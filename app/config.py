@@ -29,10 +29,11 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             _env("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'app.sqlite3'}")
         )
-        # Ping pooled connections before use on a networked database (survives restarts/failover);
-        # a local SQLite file needs no ping and every request would pay for it
-        self.SQLALCHEMY_ENGINE_OPTIONS = {} if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {
-            "pool_pre_ping": True}
+        # No ping before each checkout (a round trip on every request): a connection the server dropped
+        # fails once, SQLAlchemy then discards the pool's older connections, pure reads retry once
+        # (app/common/readonly.py) and any other request answers 503 (app/errors.py). Set
+        # DB_POOL_PRE_PING=1 to ping anyway (e.g. behind a proxy that drops idle connections silently).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _env("DB_POOL_PRE_PING", "0") == "1"}
         self.STORAGE_URL = _env("STORAGE_URL", f"file://{self.INSTANCE_DIR / 'storage'}")
         self.REDIS_URL = _env("REDIS_URL")
         # How background work runs: "celery" (needs REDIS_URL), "thread" (in-process), "sync" (inline; tests)

@@ -237,7 +237,8 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
     from app.analytics import generator
     from app.consultations import service as calls
     from app.consultations.models import Consultation
-    from app.ratings import callbacks, service as ratings
+    from app.callbacks import service as callbacks
+    from app.ratings import service as ratings
     from app.supervision import service as supervision
     from app.supervision.models import DIMENSIONS, Review
     from flask import current_app
@@ -276,7 +277,7 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
                                   {"stars": 1, "comment": "电话里没说清楚上诉状怎么写"})
     rated += 1
     # one callback already tried once
-    from app.ratings.models import CallbackTask
+    from app.callbacks.models import CallbackTask
     task = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
                               .order_by(CallbackTask.id)).first()
     if task is not None:

@@ -188,3 +188,11 @@ def authenticate_staff(username: str, password: str) -> StaffUser:
     user.last_login_at = now
     db.session.commit()
     return user
+
+
+def display_names(ids) -> dict[int, str]:
+    """Staff display names by id (for pages that list who did what)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.display_name for u in db.session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(ids)))}

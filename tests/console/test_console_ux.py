@@ -66,7 +66,7 @@ def test_failed_login_keeps_the_username(app, client, staff):
 
 
 def test_checks_are_shown_by_their_outcome():
-    from app.console.views import check_outcomes
+    from app.documents.console import check_outcomes
     valid = {"fields": {"valid_from": {"value": "2024-10-28"}, "valid_to": {"value": "2044-10-28"}},
              "checks": {"expired": False, "not_yet_valid": False}}
     texts = [(c["ok"], c["text"]) for c in check_outcomes(valid)]
