@@ -13,6 +13,7 @@ from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, ST
 from app.applications.service import TRANSITIONS
 from app.audit import AuditLog
 from app.auth.models import STAFF_ROLES, StaffUser
+from app.callbacks import service as callbacks_service
 from app.casework import service as casework, sla
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
@@ -35,6 +36,22 @@ add_nav(10, "console.applications", "申请与案件", CASE_ROLES)
 add_nav(20, "console.new_application", "电话受理", ("duty_lawyer",))
 add_nav(30, "console.home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"))
 add_nav(40, "console.lawyers", "律师名册", ("manager",))
+
+
+def _describe_application(application_id: int) -> dict | None:
+    """A callback task about an application, for its page: who to call and on which number."""
+    from app.applications.models import Application
+    a = db.session.get(Application, application_id)
+    if a is None:
+        return None
+    return {"kind": "申请", "text": f"申请 {a.reference}", "at": a.submitted_at, "name": a.applicant_name,
+            "phone": a.phone, "phone_masked": f"{a.phone[:3]}****{a.phone[-4:]}" if a.phone else None,
+            "summary": f"{a.category or '未分类'} · {a.status_label}"
+                       + (f" · 承办律师 {a.assigned_lawyer.display_name}" if a.assigned_lawyer else ""),
+            "application": {"id": a.id, "reference": a.reference}}
+
+
+callbacks_service.SUBJECT_DESCRIBERS["application"] = _describe_application
 
 
 @bp.context_processor
