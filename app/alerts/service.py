@@ -49,6 +49,16 @@ def raise_alert(kind: str, *, message: str, severity: str = "warning", applicati
 
 _raise_alert = raise_alert
 
+# Other domains' checks run by the same periodic scan: fn(now, raise_alert) -> {"resolved": n, ...};
+# `raise_alert` there counts new alerts by kind. Registered at import by the owning package.
+SCANNERS: list = []
+
+
+def register_scanner(fn):
+    if fn not in SCANNERS:
+        SCANNERS.append(fn)
+    return fn
+
 
 def get(alert_id: int) -> Alert:
     alert = db.session.get(Alert, alert_id)
@@ -113,7 +123,7 @@ def scan(now: dt.datetime | None = None) -> dict:
     def raise_alert(kind, **kwargs):  # counts the new ones
         new = not db.session.scalar(sa.select(Alert.id).where(Alert.dedupe_key == kwargs["dedupe_key"]))
         alert = _raise_alert(kind, **kwargs)
-        raised[kind] += int(new)
+        raised[kind] = raised.get(kind, 0) + int(new)
         return alert
     waiting = db.session.scalars(sa.select(Application).where(Application.status.in_(sla.WAITING_STATUSES))).all()
     for app_ in waiting:
@@ -162,6 +172,10 @@ def scan(now: dt.datetime | None = None) -> dict:
             _resolve(alert)
             raised["resolved"] += 1
     db.session.commit()
+    for scanner in SCANNERS:
+        for key, n in (scanner(now, raise_alert) or {}).items():
+            raised[key] = raised.get(key, 0) + n
+        db.session.commit()
     return raised
 
 

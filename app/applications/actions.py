@@ -8,7 +8,7 @@ the console's action forms and the templates all read these declarations; pages 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -69,6 +69,7 @@ class Action:
     citizen_sees_note: bool = True  # False: the note stays internal (never in the citizen API or a message)
     api_path: str | None = None     # staff API: POST /api/v1/staff/applications/<id>/<api_path>
     danger: bool = False            # a refusal: the console shows it as such
+    summary: str | None = None      # the API operation's description (default: the label)
 
     @property
     def event(self) -> str:
@@ -95,7 +96,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            DecisionReasonInput, note_field="reason", note_required="请说明申请特事特办的理由", citizen_sees_note=False,
            api_path="request-expedite"),
     Action("approve_expedite", "批准特事特办", ("manager",), ("expedite_requested",), "expedite_approved",
-           ApproveExpediteInput, api_path="approve-expedite"),
+           ApproveExpediteInput, api_path="approve-expedite", summary="批准特事特办：列出需补交的材料与截止时间，随后可立即指派"),
     Action("deny_expedite", "驳回特事特办", ("manager",), ("expedite_requested",), "under_review", DecisionReasonInput,
            note_field="reason", note_required="请说明驳回特事特办的理由", citizen_sees_note=False,
            api_path="deny-expedite", danger=True),
@@ -105,6 +106,15 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            citizen_sees_note=False, api_path="start-work"),
     Action("close", "结案", ("aid_lawyer", "manager"), ("assigned", "in_progress"), "closed", CloseCaseInput,
            note_field="outcome", note_required="请填写办理结果", api_path="close"),
+    # the Legal Aid Law's procedure (app/procedure takes these with its own inputs): termination
+    # (Art. 48), the periodic scan's 视为撤回 after an unanswered notice (Art. 43), the bureau's order to
+    # correct (Art. 49); their notes are the reasons the citizen is given
+    Action("terminate", "终止法律援助", ("manager",), ("approved", "expedite_approved", "assigned", "in_progress"),
+           "terminated", StaffNoteInput, api_path="terminate", danger=True),
+    Action("deemed_withdrawn", "视为撤回申请", ("system",), ("submitted", "under_review", "expedite_requested"),
+           "withdrawn", StaffNoteInput),
+    Action("reopen_review", "责令改正，重新审查", ("bureau_reviewer",), ("rejected", "terminated"), "under_review",
+           StaffNoteInput),
     # a progress note: no change of state; the manager may still add one after the case ended
     Action("progress_note", "办理进展", ("aid_lawyer", "manager", "duty_lawyer"), OPEN_STATUSES, None,
            RequiredStaffNoteInput, note_required="请填写进展内容", citizen_sees_note=False),
@@ -120,8 +130,19 @@ OTHER_EVENTS = {
     "home_visit_requested": ("申请上门服务", True), "home_visit_scheduled": ("安排上门服务", True),
     "home_visit_done": ("完成上门服务", True), "linked_to_citizen": ("关联申请人", True),
     "internal_note": ("内部备注", False),
+    # the Legal Aid Law's procedure (app/procedure)
+    "supplement_notice": ("补充材料通知", True), "supplement_received": ("收到补充材料", True),
+    "supplement_complete": ("材料已补齐", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
+    "objection_lodged": ("提出异议", True), "objection_upheld": ("异议审查：维持原决定", True),
+    "eligibility_override": ("调整援助条件审查结论", False),
 }
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {k: v[0] for k, v in OTHER_EVENTS.items()}
+
+
+def declare_input(name: str, schema: type[ma.Schema], summary: str | None = None) -> None:
+    """The package that governs an action's input (app.procedure for the law's decisions, which imports
+    this one) gives its schema here at import, before the staff API builds its routes."""
+    ACTIONS[name] = replace(ACTIONS[name], input=schema, summary=summary or ACTIONS[name].summary)
 
 
 def citizen_sees(event: str) -> bool:

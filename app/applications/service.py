@@ -37,8 +37,16 @@ FREE_TEXT_FIELDS = ("description", "urgency_reason", "hardship_statement", "home
 # The state changes (each declared once in app.applications.actions)
 TRANSITIONS: dict[str, Action] = {name: a for name, a in ACTIONS.items() if a.target}
 
+# Sent inside `transition` before the commit, so listeners (app/procedure: clocks, letters) write in
+# the same transaction: sender=application, action, actor, from_status, notifications (a list to add to)
+from blinker import Namespace
+
+before_commit = Namespace().signal("application-transition")
+
 
 def actor_role(actor) -> str:
+    if actor is None:
+        return "system"
     return "citizen" if isinstance(actor, Citizen) else actor.role
 
 
@@ -189,8 +197,8 @@ def missing_for_intake(app_: Application) -> dict[str, str]:
     return {k: v for k, v in need.items() if not getattr(app_, k)}
 
 
-def transition(actor, app_: Application, action: str, *, note: str | None = None, **changes) -> Application:
-    """Apply a named transition. Checks state and role, writes the timeline, notifies the citizen."""
+def check_transition(actor, app_: Application, action: str) -> Action:
+    """Role, ownership and state for `action` (403 / 404 / 409 with the current state in Chinese)."""
     spec = TRANSITIONS.get(action)
     if spec is None:
         raise errors.BadRequest("未知操作")
@@ -203,6 +211,13 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
         raise errors.InvalidTransition(
             f"申请当前状态为「{app_.status_label}」，不能{spec.label}",
             details={"status": app_.status, "action": action, "allowed_from": list(spec.sources)})
+    return spec
+
+
+def transition(actor, app_: Application, action: str, *, note: str | None = None, **changes) -> Application:
+    """Apply a named transition. Checks state and role, writes the timeline, notifies the citizen."""
+    spec = check_transition(actor, app_, action)
+    role = actor_role(actor)
     if action == "submit":
         # a duty lawyer's phone intake (no citizen account) needs only the caller's essentials
         phone_intake = app_.citizen_id is None and role == "duty_lawyer"
@@ -229,8 +244,10 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
     audit_record(f"application.{action}", actor=actor, object_type="application", object_id=app_.id,
                  details={"from": from_status, "to": spec.target})
     n = notifications.status_changed(app_, STATUS_LABELS[spec.target], visible_note)
+    more: list = []
+    before_commit.send(app_, action=action, actor=actor, from_status=from_status, notifications=more)
     db.session.commit()
-    notifications.dispatch([n])
+    notifications.dispatch([n, *more])
     return app_
 
 

@@ -14,6 +14,12 @@ ACTION_LABELS: dict[str, str] = {
     "application.approve_expedite": "批准特事特办", "application.deny_expedite": "驳回特事特办",
     "application.assign": "指派律师", "application.start_work": "开始办理", "application.close": "结案",
     "application.lawyer_choice": "选定指派律师（推荐或调整）", "application.note": "记录办理进展",
+    # the Legal Aid Law's procedure (app/procedure)
+    "application.terminate": "终止法律援助", "application.deemed_withdrawn": "视为撤回申请",
+    "application.reopen_review": "责令改正，重新审查", "application.eligibility_screen": "援助条件自助测评",
+    "application.eligibility_override": "调整援助条件审查结论", "application.supplement_notice": "一次性告知补充材料",
+    "application.supplement_received": "收到补充材料", "application.grant_after_expedite": "先行提供后审查给予援助",
+    "objection.lodge": "提出异议", "objection.decide": "审查异议", "letter.view": "查看法律文书",
     "home_visit.request": "申请上门服务", "home_visit.schedule": "安排上门服务", "home_visit.done": "完成上门服务",
     "roster.update": "调整律师名册",
     # documents
@@ -34,7 +40,7 @@ OBJECT_LABELS: dict[str, str] = {
     "staff_user": "工作人员账号", "application": "法律援助申请", "document": "申请材料", "home_visit": "上门服务",
     "alert": "预警", "audit_log": "审计日志", "analytics": "数据分析", "call_import": "话单导入",
     "consultation": "热线来电", "callback_task": "回访任务", "supervision_sample": "质检抽样批次",
-    "supervision_review": "质检评分",
+    "supervision_review": "质检评分", "letter": "法律文书", "objection": "异议",
 }
 
 ACTOR_LABELS: dict[str, str] = {"staff": "工作人员", "citizen": "群众", "system": "系统"}

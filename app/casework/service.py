@@ -22,6 +22,7 @@ from app.extensions import db
 from app.applications.models import ApplicationEvent
 from app.auth.models import Citizen
 from app.common.timeutil import LOCAL_TZ
+from app.procedure import service as procedure
 
 APPLICATION_ROLES = applications.STAFF_ROLES
 OPEN_CASE_STATUSES = ("assigned", "in_progress")
@@ -100,12 +101,17 @@ def act(staff: StaffUser, app_: Application, action: str, data: dict | None = No
     spec = actions.ACTIONS.get(action)
     if spec is None or action not in actions.STAFF_TRANSITIONS:
         raise errors.BadRequest("未知操作")
-    note = None
-    if spec.note_field:
-        note = _text(data.get(spec.note_field), spec.note_field, spec.note_required or "",
-                     required=bool(spec.note_required))
-    effect = _EFFECTS.get(action)
-    changes, note, after = effect(staff, app_, data, note) if effect else ({}, note, None)
+    if action in procedure.DECISIONS:
+        # the Legal Aid Law's decisions: grounds by article (app/procedure checks role and state first)
+        note, changes = procedure.prepare(app_, action, data, staff)
+        after = None
+    else:
+        note = None
+        if spec.note_field:
+            note = _text(data.get(spec.note_field), spec.note_field, spec.note_required or "",
+                         required=bool(spec.note_required))
+        effect = _EFFECTS.get(action)
+        changes, note, after = effect(staff, app_, data, note) if effect else ({}, note, None)
     applications.transition(staff, app_, action, note=note, **changes)
     if after:
         after()
@@ -114,10 +120,6 @@ def act(staff: StaffUser, app_: Application, action: str, data: dict | None = No
 
 def _decision(staff, app_, data, note):
     return {"decision_reason": note}, note, None
-
-
-def _expedite_reason(staff, app_, data, note):
-    return {"expedite_reason": note}, note, None
 
 
 def _outcome(staff, app_, data, note):
@@ -157,8 +159,7 @@ def _assignment(staff, app_, data, note):
     return {"assigned_lawyer_id": lawyer.id}, note, audit_choice
 
 
-_EFFECTS = {"reject": _decision, "approve": _decision, "request_expedite": _expedite_reason,
-            "approve_expedite": _backfill, "assign": _assignment, "close": _outcome}
+_EFFECTS = {"approve": _decision, "approve_expedite": _backfill, "assign": _assignment, "close": _outcome}
 
 
 def _aid_lawyer(lawyer_id) -> StaffUser:

@@ -24,6 +24,11 @@ from app.notifications import service as notifications
 
 log = logging.getLogger(__name__)
 
+# Sent before the upload's commit (listeners write in the same transaction): sender=application, document, actor
+from blinker import Namespace
+
+uploaded = Namespace().signal("document-uploaded")
+
 STAFF_DOCUMENT_ROLES = ("duty_lawyer", "manager", "aid_lawyer", "supervisor")
 LIVE = LIVE_DOCUMENT_STATUSES
 
@@ -53,7 +58,8 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
     if kind not in KINDS:
         raise errors.ValidationFailed("材料类型无效", details={"fields": {"kind": [f"应为：{'、'.join(KINDS)}"]}})
     app_ = application_for_upload(actor, application_id)
-    if app_.status in FINAL_STATUSES:
+    # after a refusal or termination the citizen may still add photos (kind other) to an objection (Art. 49)
+    if app_.status in FINAL_STATUSES and not (kind == "other" and app_.status in ("rejected", "terminated")):
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再上传材料")
     if len(raw) > current_app.config["MAX_UPLOAD_BYTES"]:
         raise errors.ApiError("文件超过 10 MB，请压缩后重新上传", status=413, code="payload_too_large")
@@ -86,6 +92,7 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
                 old.status = "superseded"
                 old.superseded_by_id = doc.id
         applications.record_event(app_, actor, "document_uploaded", KINDS[kind])
+        uploaded.send(app_, document=doc, actor=actor)
         db.session.commit()
     except Exception:
         db.session.rollback()

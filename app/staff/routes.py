@@ -20,6 +20,7 @@ from app.audit.query import audit_stmt
 from app.documents import service as documents
 from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
+from app.procedure import schemas as _procedure_inputs  # noqa: F401  (declares the law's decision inputs first)
 from app.staff import schemas as s
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff",
@@ -97,7 +98,7 @@ def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to
 
 for _name in STAFF_TRANSITIONS:  # one route per declared action, with its roles and input
     _a = ACTIONS[_name]
-    _action_route(_a.api_path, _name, _a.roles, _a.input, _a.label)
+    _action_route(_a.api_path, _name, _a.roles, _a.input, _a.summary or _a.label)
 
 
 @blp.route("/applications/<int:application_id>/notes", methods=["POST"])
