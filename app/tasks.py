@@ -78,7 +78,7 @@ def init_app(app: Flask) -> None:
     app.extensions["task_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
     if app.config["TASKS_MODE"] == "celery":
         app.extensions["celery"] = make_celery(app)
-    elif app.config["TASKS_MODE"] == "thread" and app.config.get("PERIODIC_TASKS", True):
+    elif app.config["TASKS_MODE"] == "thread" and app.config["PERIODIC_TASKS"]:
         # Started with the first request, so CLI commands (migrations, imports) never run it
         started = threading.Event()
 

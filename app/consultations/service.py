@@ -27,7 +27,7 @@ READERS = ("manager", "supervisor")
 
 
 def default_area_code() -> str:
-    return current_app.config.get("HOTLINE_AREA_CODE", "027")
+    return current_app.config["HOTLINE_AREA_CODE"]
 
 
 def build_row(caller: phones.Caller, ring_at: dt.datetime, answered_at: dt.datetime | None,
