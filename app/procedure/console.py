@@ -18,7 +18,7 @@ from app.console import add_nav, bp, console_required
 from app.documents import service as documents
 from app.extensions import db
 from app.procedure import eligibility, law, letters, service
-from app.procedure.models import LETTER_KINDS, Letter, Objection
+from app.procedure.models import Letter, Objection
 
 DESK_ROLES = ("duty_lawyer", "manager", "supervisor", "aid_lawyer")
 DESK_WRITERS = ("duty_lawyer", "manager")

@@ -57,7 +57,7 @@ def test_cdr_upload_limit_is_reachable_and_photos_keep_theirs(make_app, fake_wec
     """A CDR file above the photo limit but under MAX_CDR_BYTES is accepted; the same body to the photo
     upload is refused with 413; a CDR file above MAX_CDR_BYTES is refused with 413."""
     from app.config import REQUEST_MARGIN
-    from tests.helpers import login
+    from tests.factories import login
     app = make_app(MAX_UPLOAD_BYTES=64 * 1024, MAX_CDR_BYTES=512 * 1024)
     client = app.test_client()
     token = _manager_token(app)

@@ -85,7 +85,7 @@ def test_rate_limited(make_app):
 
 
 def test_the_application_keeps_the_screen_and_the_commitment(client, fake_wechat, app):
-    from tests.helpers import full_application, login
+    from tests.factories import full_application, login
     s = login(client, fake_wechat)
     other = login(client, fake_wechat)
     app_id = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
