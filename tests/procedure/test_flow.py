@@ -321,3 +321,25 @@ def test_override_and_procedure_view(app, client, fake_wechat, staff):
         assert entry.details["reason"] == "另有固定收入"
     assert client.get(f"{S}/{app_id}/procedure", headers=api_login(client, "aid1")).status_code == 404
     assert client.get(f"{S}/{app_id}/procedure", headers=api_login(client, "bureau1")).status_code == 403
+
+
+def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat, staff):
+    from app.applications.models import Application
+    from tests.console.support import console_login, make_case
+    fresh = make_case(app, "under_review", by_phone=True)
+    late = make_case(app, "under_review", by_phone=True)
+    with app.app_context():
+        db.session.execute(sa.update(Application).where(Application.id == late)
+                           .values(review_clock_from=local_today() - dt.timedelta(days=30)))
+        db.session.commit()
+        from app.casework import service as casework
+        from tests.console.support import user
+        items = casework.queues_for(user(app, "duty1"))["review"]["items"]
+        ids = [i["id"] for i in items]
+        assert ids.index(late) < ids.index(fresh)
+        assert items[ids.index(late)]["law_state"] == "overdue" and items[ids.index(fresh)]["law_state"] == "ok"
+    console_login(client, "duty1")
+    home = client.get("/console/").get_data(as_text=True)
+    assert "due-row-overdue" in home and "（已超期）" in home
+    page = client.get("/console/review").get_data(as_text=True)
+    assert page.index(f"/console/review/{late}") < page.index(f"/console/review/{fresh}")
