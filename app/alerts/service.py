@@ -17,6 +17,9 @@ from app.audit import record as audit
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.tasks import task
+from app.applications.models import FINAL_STATUSES, Application
+from app.applications import sla
+from app.documents.service import backfill_status
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +116,6 @@ def count_active() -> int:
 def scan(now: dt.datetime | None = None) -> dict:
     """Raise SLA-breach, near-breach, backfill-overdue and deadline-close alerts; resolve those whose
     condition has ended. Safe to run as often as you like (dedupe keys)."""
-    from app.applications.models import FINAL_STATUSES, Application
-    from app.casework import sla
-    from app.documents.service import backfill_status
 
     now = now or utcnow()
     raised = {"sla_breach": 0, "sla_near_breach": 0, "backfill_overdue": 0, "deadline_close": 0, "resolved": 0}

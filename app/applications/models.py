@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import JSONType, TimestampMixin
+from app.common.taxonomy import CATEGORIES  # noqa: F401  (re-exported)
 from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -19,8 +20,6 @@ STATUS_LABELS = {
     "terminated": "已终止法律援助",
 }
 FINAL_STATUSES = ("closed", "rejected", "withdrawn", "terminated")
-CATEGORIES = ("婚姻家庭", "劳动争议", "农民工欠薪", "工伤", "交通事故", "债权债务", "个人财产", "房产物业",
-              "房价调控", "医疗纠纷", "消费维权", "刑事", "行政", "其他")
 HARDSHIP_CATEGORIES = ("低保", "特困供养", "农民工追索劳动报酬", "残疾人", "老年人", "军人军属", "其他")
 SERVICE_TYPES = {"representation": "代理", "document_drafting": "代书", "advice": "咨询"}
 SEXES = ("男", "女")

@@ -20,6 +20,7 @@ from flask import Response
 
 from app import errors
 from app.applications import schemas
+from app.applications.service import backfill_status
 from app.applications.models import STATUS_LABELS, Application, ApplicationEvent, urgent
 from app.auth import guards
 from app.auth.models import StaffUser
@@ -93,7 +94,6 @@ def _detail(rows: list[sa.Row]) -> dict:
     out["assigned_lawyer"] = None if row.assigned_lawyer_id is None else {
         "id": row.assigned_lawyer_id, "name": row.lawyer_full_name or row.lawyer_username, "phone": row.lawyer_phone}
     if row.backfill_kinds:
-        from app.documents.service import backfill_status
         out["backfill"] = backfill_status(row)
     else:
         out["backfill"] = None

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
+from app.applications.service import backfill_status
 from app.common.pagination import PageArgs, page_schema
 from ocr import idnumber
 
@@ -111,7 +112,6 @@ class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     def get_backfill(self, obj):
         if not obj.backfill_kinds:
             return None
-        from app.documents.service import backfill_status
         return backfill_status(obj)
 
 

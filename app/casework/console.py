@@ -12,7 +12,8 @@ from app.alerts import service as alerts
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
 from app.applications.service import TRANSITIONS
 from app.auth.models import STAFF_ROLES, StaffUser
-from app.casework import service as casework, sla
+from app.applications import sla
+from app.casework import service as casework
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents

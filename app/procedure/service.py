@@ -20,8 +20,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import errors
+from app.alerts import service as alerts
+from app.alerts.models import Alert
+from app.applications import read
 from app.applications import service as applications
-from app.applications.models import FINAL_STATUSES, STATUS_LABELS, Application
+from app.applications.models import DETAIL_HOOKS, FINAL_STATUSES, STATUS_LABELS, Application, ApplicationEvent
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
@@ -675,7 +678,6 @@ def scan(now: dt.datetime, raise_alert) -> dict:
             out["deemed_withdrawn"] += 1
         else:
             notice.status, notice.closed_at = "lapsed", now
-    from app.alerts.models import Alert
     live = set()
     apps = db.session.scalars(sa.select(Application).where(Application.status.in_(
         REVIEW_STATES + ("approved",)))).all()
@@ -745,9 +747,6 @@ def _detail_fill(row, out: dict) -> None:
 
 
 def _register_hooks() -> None:
-    from app.alerts import service as alerts
-    from app.applications import read
-    from app.applications.models import DETAIL_HOOKS
     alerts.register_scanner(scan)
     if not any(fill is _detail_fill for _, fill in read.DETAIL_EXTENSIONS):
         read.DETAIL_EXTENSIONS.append((_detail_columns, _detail_fill))
@@ -759,6 +758,5 @@ _register_hooks()
 
 
 def events_for(application_id: int) -> list:
-    from app.applications.models import ApplicationEvent
     return db.session.scalars(sa.select(ApplicationEvent).where(ApplicationEvent.application_id == application_id)
                               .order_by(ApplicationEvent.id)).all()

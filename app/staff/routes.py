@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 from app.alerts import service as alerts
 from app.applications.models import Application
 from app.auth.guards import staff_required
-from app.casework import service as casework, sla
+from app.applications import sla
+from app.casework import service as casework
 from app.common.idempotency import idempotent
 from app.common.pagination import paginate
 from app.audit.query import audit_stmt
