@@ -177,6 +177,9 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     assert client.post(f"{A}/{app_id}/objections", json={"reasons": "收入算错"}, headers=other["headers"]).status_code == 404
     assert client.post(f"{A}/{app_id}/objections", json={"reasons": ""}, headers=s["headers"]).status_code == 422
     photo = _upload(client, s, app_id, "other")  # evidence after the refusal
+    r = client.post(f"{A}/{app_id}/objections", json={"reasons": "收入算错", "document_ids": [photo + 1000]},
+                    headers=s["headers"])
+    assert r.status_code == 422 and "document_ids" in r.get_json()["details"]["fields"]
     r = client.post(f"{A}/{app_id}/objections", json={"reasons": "我家四口人，收入计算有误", "document_ids": [photo]},
                     headers={**s["headers"], "Idempotency-Key": "obj-1"})
     assert r.status_code == 201, r.get_json()
@@ -343,3 +346,30 @@ def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat,
     assert "due-row-overdue" in home and "（已超期）" in home
     page = client.get("/console/review").get_data(as_text=True)
     assert page.index(f"/console/review/{late}") < page.index(f"/console/review/{fresh}")
+
+
+def test_the_bureau_sees_the_objection_photos_audited(app, client, fake_wechat, staff):
+    from tests.console.support import console_login
+    s, app_id, _ = citizen_case(client, fake_wechat)
+    duty, mgr = api_login(client, "duty1"), api_login(client, "manager1")
+    client.post(f"{S}/{app_id}/start-review", json={}, headers=duty)
+    client.post(f"{S}/{app_id}/reject", json={"reason": "不属于援助事项", "grounds": ["matter_not_covered"]}, headers=mgr)
+    photo = _upload(client, s, app_id, "other")
+    obj = client.post(f"{A}/{app_id}/objections", json={"reasons": "属于追索劳动报酬", "document_ids": [photo]},
+                      headers=s["headers"]).get_json()
+    other = login(client, fake_wechat)
+    other_photo_app = citizen_case(client, fake_wechat)[1]
+    r = client.post(f"{A}/{app_id}/objections", json={"reasons": "x", "document_ids": [photo + 999]},
+                    headers=s["headers"])
+    assert r.status_code in (409, 422)  # already objected (and an unknown photo would be 422)
+    assert other_photo_app and other
+    console_login(client, "bureau1")
+    page = client.get(f"/console/objections/{obj['id']}").get_data(as_text=True)
+    assert "/files/" in page and "属于追索劳动报酬" in page
+    with app.app_context():
+        from app.audit import AuditLog
+        entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "document_view",
+                                                            AuditLog.object_id == str(photo)))
+        assert entry is not None and entry.details["objection_id"] == obj["id"]
+    # the bureau sees no case desk and no other page of the centre
+    assert client.get(f"/console/review/{app_id}").status_code == 403
