@@ -480,3 +480,19 @@ def _queue_callbacks(staff, now):
 def _queue_my_cases(staff, now):
     return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
 
+
+
+# --- open work stops when aid is terminated (Art. 48) ----------------------------------------------------
+
+@applications.before_commit.connect
+def _stop_open_work(app_: Application, action: str, actor, from_status: str, notifications: list) -> None:
+    """Termination ends the case: a requested or scheduled home visit is cancelled in the same transaction
+    (queues and the backfill tracker already leave out final states; the alert scan resolves the rest)."""
+    if action != "terminate":
+        return
+    visits = db.session.scalars(sa.select(HomeVisit).where(HomeVisit.application_id == app_.id,
+                                                           HomeVisit.status.in_(("requested", "scheduled")))).all()
+    for visit in visits:
+        visit.status = "cancelled"
+    if visits:
+        applications.record_event(app_, actor, "home_visit_cancelled", "法律援助已终止，上门服务取消")

@@ -373,3 +373,23 @@ def test_the_bureau_sees_the_objection_photos_audited(app, client, fake_wechat, 
         assert entry is not None and entry.details["objection_id"] == obj["id"]
     # the bureau sees no case desk and no other page of the centre
     assert client.get(f"/console/review/{app_id}").status_code == 403
+
+
+def test_termination_stops_open_work(app, client, fake_wechat, staff):
+    from app.casework.models import HomeVisit
+    from app.casework import service as casework
+    from app.applications.models import Application
+    from app.common.timeutil import utcnow
+    from tests.console.support import make_case, user
+    app_id = make_case(app, "in_progress", by_phone=True, home_visit_requested=True, home_visit_address="江岸区某路1号",
+                       home_visit_reason="行动不便")
+    with app.app_context():
+        a = db.session.get(Application, app_id)
+        casework.schedule_home_visit(user(app, "manager1"), a, user(app, "aid1").id, utcnow() + dt.timedelta(days=1))
+    mgr = api_login(client, "manager1")
+    r = client.post(f"{S}/{app_id}/terminate", json={"ground": "case_ended", "note": "对方已撤诉，案件终结"}, headers=mgr)
+    assert r.status_code == 200, r.get_json()
+    with app.app_context():
+        assert db.session.scalar(sa.select(HomeVisit.status).where(HomeVisit.application_id == app_id)) == "cancelled"
+        queues = casework.queues_for(user(app, "aid1"))
+        assert app_id not in [i["application_id"] for q in queues.values() for i in q["items"]]
