@@ -11,7 +11,13 @@ ACTION_LABELS: dict[str, str] = {
     "staff_update": "修改账号",
     "application_submit": "申请：提交申请", "application_withdraw": "申请：撤回申请",
     "application_start_review": "申请：开始审查", "application_approve": "申请：批准援助",
-    "application_reject": "申请：不予批准", "application_request_expedite": "申请：申请特事特办",
-    "application_approve_expedite": "申请：批准特事特办", "application_deny_expedite": "申请：驳回特事特办",
+    "application_reject": "申请：不予法律援助", "application_request_expedite": "申请：申请先行提供（特事特办）",
+    "application_approve_expedite": "申请：批准先行提供（特事特办）", "application_deny_expedite": "申请：驳回特事特办",
     "application_assign": "申请：指派律师", "application_start_work": "申请：开始办理", "application_close": "申请：结案",
+    # the Legal Aid Law's procedure (app/procedure)
+    "application_terminate": "申请：终止法律援助", "application_deemed_withdrawn": "申请：视为撤回",
+    "application_reopen_review": "申请：责令改正，重新审查", "application_grant_after_expedite": "申请：先行提供后给予法律援助",
+    "eligibility_screen": "资格自测", "eligibility_override": "调整资格审查结果", "supplement_notice": "一次性告知补充材料",
+    "supplement_received": "登记收到补充材料", "letter_view": "查看法律文书", "objection_lodged": "提出异议",
+    "objection_decided": "异议审查决定",
 }

@@ -19,6 +19,7 @@ from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_da
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS
 from app.extensions import db
+from app.procedure import law as procedure_law
 from ocr import idnumber
 
 ALL_STAFF = STAFF_ROLES
@@ -27,7 +28,7 @@ EVENT_LABELS = {name: t.label for name, t in TRANSITIONS.items()} | {
     "create": "创建申请", "document_uploaded": "上传材料", "document_verified": "材料审核通过",
     "document_rejected": "材料退回重拍", "progress_note": "办理进展", "home_visit_requested": "申请上门服务",
     "home_visit_scheduled": "安排上门服务", "home_visit_done": "完成上门服务",
-}
+} | procedure_law.EVENT_LABELS
 ACTION_ROLES = {name: t.roles for name, t in TRANSITIONS.items()}
 
 add_nav(0, "console.home", "工作台", ALL_STAFF)

@@ -261,6 +261,7 @@ def _objection_page(obj: Objection, *, error=None, form=None, status=200):
     app_ = db.session.get(Application, obj.application_id)
     return render_template("procedure/objection.html", o=obj, a=app_, letters=letters.list_for(app_.id),
                            photos=_objection_photos(obj),
+                           event_labels={k: t.label for k, t in TRANSITIONS.items()} | law.EVENT_LABELS,
                            events=service.events_for(app_.id), due_state=service.due_state,
                            screen=service.screen_answer(app_), error=error, form=form or {},
                            can_decide=_me().role == "bureau_reviewer" and obj.status == "open"), status
