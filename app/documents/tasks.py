@@ -11,12 +11,21 @@ from app.common.timeutil import utcnow
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
-from app.tasks import enqueue, task
+from app.tasks import enqueue, on_worker_start, task
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 BACKOFF_SECONDS = (10, 60, 300)
 STALE_AFTER = dt.timedelta(minutes=10)
+
+
+@on_worker_start
+def load_ocr_engine(app) -> None:
+    """Load the OCR models when a worker process starts, so the first photo does not wait for them."""
+    if app.config.get("OCR_ENABLED", True):
+        import ocr
+        ocr.warm_up()
+        log.info("OCR engine loaded")
 
 
 @task("ocr_document")
