@@ -38,6 +38,7 @@ PAGE_SIZE = 50
 WARNING_LABELS = {
     "image_too_small": "照片分辨率过低", "blurred": "照片模糊", "blurry": "照片模糊", "too_dark": "照片过暗",
     "overexposed": "照片过曝", "wrong_kind": "材料类型可能不对", "no_text": "未识别到文字", "expired": "证件已过期",
+    "surname_unknown": "姓名的姓氏不常见，可能识别有误，请核对", "seal_text": "有内容可能取自印章文字，请核对",
 }
 CHECK_LABELS = {
     "id_check_digit": ("身份证号校验位", True), "id_valid": ("身份证号有效", True),
