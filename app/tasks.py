@@ -4,17 +4,30 @@ inside an app context. The database is the truth: tasks re-read their rows and a
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
+
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 _registry: dict[str, callable] = {}
 # Run once per worker process when its pool starts (Celery: worker_process_init in each pool
 # process; thread mode: when the process starts serving), e.g. loading the OCR models
 _startup: list[callable] = []
+
+# Every module that declares tasks, imported at start-up (by name: this module imports no domain).
+# A test checks that Celery registers exactly the tasks these modules declare.
+TASK_MODULES = (
+    "app.alerts.service",          # alerts_scan (periodic)
+    "app.consultations.tasks",     # calls.import
+    "app.documents.tasks",         # ocr_document, sweep (periodic)
+    "app.notifications.service",   # deliver_notification
+)
 
 # Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default
 PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0))
@@ -65,7 +78,6 @@ def enqueue(name: str, *args, countdown: float = 0) -> None:
 
 
 def _run(app: Flask, name: str, args) -> None:
-    from app.extensions import db
     with app.app_context():
         try:
             _registry[name](*args)
@@ -77,9 +89,8 @@ def _run(app: Flask, name: str, args) -> None:
 
 
 def init_app(app: Flask) -> None:
-    # Import task modules so they register themselves
-    from app.notifications import service as _n  # noqa: F401
-    from app.documents import tasks as _d  # noqa: F401
+    for module in TASK_MODULES:
+        importlib.import_module(module)  # each registers its tasks with @task
 
     app.extensions["task_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
     if app.config["TASKS_MODE"] == "celery":
@@ -104,7 +115,6 @@ def start_thread_pool(app: Flask) -> None:
 
 
 def _periodic_loop(app: Flask) -> None:
-    import time
     due = {name: 0.0 for name, _ in PERIODIC}
     while True:
         now = time.monotonic()
@@ -142,7 +152,6 @@ def make_celery(app: Flask):
                     try:
                         fn(*args)
                     finally:
-                        from app.extensions import db
                         db.session.remove()
             return _celery_task
         make()

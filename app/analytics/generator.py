@@ -22,6 +22,8 @@ from app.common import crypto
 from app.common.timeutil import LOCAL_TZ, UTC, local_today, utcnow
 from app.consultations import phones
 from app.extensions import db
+from app.auth.models import StaffUser
+from app.consultations import rollups
 
 TOPIC_WEIGHTS = {"婚姻家庭": 18, "劳动争议": 16, "农民工欠薪": 9, "工伤": 6, "交通事故": 7, "债权债务": 12,
                  "个人财产": 4, "房产物业": 9, "房价调控": 2, "医疗纠纷": 4, "消费维权": 6, "刑事": 3, "行政": 2, "其他": 2}
@@ -67,7 +69,6 @@ def _prefixes(rng: random.Random, home: str = "湖北省武汉市", province: st
 
 
 def ensure_duty_lawyers(n: int) -> list[tuple[int, str]]:
-    from app.auth.models import StaffUser
     rows = db.session.execute(sa.select(StaffUser.id, StaffUser.staff_no).where(
         StaffUser.role == "duty_lawyer", StaffUser.staff_no.isnot(None)).order_by(StaffUser.id)).all()
     have = [(r.id, r.staff_no) for r in rows]
@@ -137,9 +138,9 @@ def _rows(count: int, days: int, seed: int, lawyers: list[tuple[int, str]]):
         hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
         local = dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=LOCAL_TZ)
         ring = local.astimezone(UTC)
-        if ring > now:
-            ring = now - dt.timedelta(seconds=rng.randrange(1, 3600))
-            local = ring.astimezone(LOCAL_TZ)
+        while ring > now:  # later today: the same hour a day earlier (squeezing them before now made a false peak)
+            local -= dt.timedelta(days=1)
+            ring = local.astimezone(UTC)
         age = (today - local.date()).days
         topic = rng.choices(topics, rising_tw if age < 7 else (tw if age >= 14 else [(a + b) / 2 for a, b in zip(tw, rising_tw)]))[0]
         if rng.random() < 0.06:
@@ -165,7 +166,6 @@ def _rows(count: int, days: int, seed: int, lawyers: list[tuple[int, str]]):
 
 
 def generate(count: int, days: int = 365, seed: int = 12348, n_lawyers: int = 37, echo=print) -> int:
-    from app.analytics import rollups
     t0 = time.perf_counter()
     lawyers = ensure_duty_lawyers(n_lawyers)
     rows = _rows(count, days, seed, lawyers)

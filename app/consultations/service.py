@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import errors
-from app.analytics import rollups
+from app.consultations import rollups
 from app.audit import record as audit
+from app.callbacks import service as callbacks
 from app.auth.models import Citizen, StaffUser
 from app.common import crypto
 from app.common.timeutil import LOCAL_TZ, utcnow
@@ -18,6 +19,8 @@ from app.consultations import phones, topics
 from app.consultations.models import OUTCOMES, Consultation
 from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
+from app.applications.models import Application
+from app.storage_bridge import get_storage
 
 MANAGERS = ("manager",)
 READERS = ("manager", "supervisor")
@@ -57,7 +60,6 @@ def _check_times(ring_at, answered_at, ended_at):
 
 
 def _links(data: dict) -> tuple[int | None, int | None]:
-    from app.applications.models import Application
     citizen_id, application_id = data.get("citizen_id"), data.get("application_id")
     if citizen_id is not None and db.session.get(Citizen, citizen_id) is None:
         raise errors.ValidationFailed("关联的群众不存在", details={"fields": {"citizen_id": ["不存在"]}})
@@ -140,8 +142,7 @@ def list_stmt(staff: StaffUser, args: dict) -> sa.Select:
     if args.get("topic"):
         stmt = stmt.where(Consultation.topic == args["topic"])
     if args.get("region"):
-        from app.analytics.queries import region_cond
-        stmt = stmt.where(region_cond(Consultation.region, Consultation.province, args["region"]))
+        stmt = stmt.where(phones.region_cond(Consultation.region, Consultation.province, args["region"]))
     if args.get("caller"):
         try:
             h = phones.normalise(args["caller"], default_area_code()).hash
@@ -197,7 +198,6 @@ def reveal_number(staff: StaffUser, consultation_id: int) -> dict:
 def recording_url(staff: StaffUser, c: Consultation) -> str | None:
     if not c.recording_key:
         return None
-    from app.storage_bridge import get_storage
     try:
         url = get_storage().signed_url(c.recording_key, expires=current_app.config["SIGNED_URL_TTL"])
     except Exception:  # noqa: BLE001 — a bad or missing object must not break the review page
@@ -209,3 +209,22 @@ def recording_url(staff: StaffUser, c: Consultation) -> str | None:
 def validate_outcome(value):
     if value is not None and value not in OUTCOMES:
         raise errors.ValidationFailed("处理结果无效")
+
+
+def _describe_call(consultation_id: int) -> dict | None:
+    """A callback task about a call, for its page: the caller (masked; the clear number only through the
+    audited reveal), who it is when the call is linked to a citizen or an application, what was said."""
+    c = db.session.get(Consultation, consultation_id)
+    if c is None:
+        return None
+    app_ = db.session.get(Application, c.application_id) if c.application_id else None
+    if app_ is None and c.citizen_id:
+        app_ = db.session.scalars(sa.select(Application).where(Application.citizen_id == c.citizen_id)
+                                  .order_by(Application.id.desc())).first()
+    return {"kind": "来电", "text": f"{c.caller_masked} · {c.region} · {c.topic or '未分类'}", "at": c.ring_at,
+            "name": app_.applicant_name if app_ else None, "phone_masked": c.caller_masked,
+            "consultation_id": c.id if c.caller_enc else None, "summary": c.summary,
+            "application": {"id": app_.id, "reference": app_.reference} if app_ else None}
+
+
+callbacks.SUBJECT_DESCRIBERS["consultation"] = _describe_call

@@ -7,9 +7,11 @@ import logging
 
 import sqlalchemy as sa
 
+import ocr  # light: the models load in load_ocr_engine or on the first photo
 from app.common.timeutil import utcnow
 from app.documents.models import Document
 from app.extensions import db
+from app.notifications.service import sweep_due
 from app.storage_bridge import get_storage
 from app.tasks import enqueue, on_worker_start, task
 
@@ -23,7 +25,6 @@ STALE_AFTER = dt.timedelta(minutes=10)
 def load_ocr_engine(app) -> None:
     """Load the OCR models when a worker process starts, so the first photo does not wait for them."""
     if app.config.get("OCR_ENABLED", True):
-        import ocr
         ocr.warm_up()
         log.info("OCR engine loaded")
 
@@ -38,7 +39,6 @@ def ocr_document(document_id: int) -> None:
     doc.ocr_next_attempt_at = utcnow() + STALE_AFTER
     db.session.commit()
     try:
-        import ocr
         image = get_storage().get(doc.storage_key)
         result = ocr.analyze(image, expected_kind=doc.kind)
     except Exception as exc:  # noqa: BLE001 — recorded on the row and retried
@@ -75,6 +75,5 @@ def sweep_stale_ocr(limit: int = 200) -> int:
 
 @task("sweep")
 def sweep() -> None:
-    from app.notifications.service import sweep_due
     sweep_stale_ocr()
     sweep_due()

@@ -6,10 +6,11 @@ from app.applications.schemas import ApplicationOut, ApplicationSummaryOut
 from app.common.pagination import PageArgs, page_schema
 from app.common.timeutil import UTC
 from app.documents.models import KINDS, REJECT_REASONS
+from app.applications import sla
+from app.casework.service import visits_for
 
 
 def _sla(obj):
-    from app.casework import sla
     return SlaOut().dump(sla.state(obj))
 
 
@@ -57,7 +58,6 @@ class StaffApplicationOut(ApplicationOut):
     home_visits = fields.Method("get_home_visits")
 
     def get_home_visits(self, obj):
-        from app.casework.service import visits_for
         return HomeVisitOut(many=True).dump(visits_for(obj))
 
 
@@ -207,19 +207,6 @@ class AlertOut(ma.Schema):
 class AlertArgs(ma.Schema):
     status = fields.String(load_default="active", validate=validate.OneOf(["active", "open", "acknowledged", "resolved", ""]))
     kind = fields.String(load_default=None)
-
-
-class CallbackOut(ma.Schema):
-    id = fields.Integer()
-    reason = fields.String()
-    status = fields.String()
-    citizen_id = fields.Integer(allow_none=True)
-    rating_id = fields.Integer(allow_none=True)
-    subject_type = fields.String(allow_none=True)
-    subject_id = fields.Integer(allow_none=True)
-    note = fields.String(allow_none=True)
-    due_at = fields.DateTime()
-    created_at = fields.DateTime()
 
 
 class SlaSummaryOut(ma.Schema):

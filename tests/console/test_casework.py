@@ -85,9 +85,12 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
                     data={"csrf_token": csrf_a, "note": "已电话联系当事人，准备上诉状"}).status_code == 302
     r = aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a})
     assert r.status_code == 302  # outcome missing: back with an error message, nothing changed
+    assert "尚有 2 项补交材料未交" in aid.get(f"/console/applications/{app_id}").get_data(as_text=True)
+    r = aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a, "confirm_incomplete": "1"})
+    assert r.status_code == 302  # confirmed, but the outcome is missing
     assert "请填写办理结果" in aid.get(f"/console/applications/{app_id}").get_data(as_text=True)
-    assert aid.post(f"/console/applications/{app_id}/actions/close",
-                    data={"csrf_token": csrf_a, "outcome": "已代写上诉状并提交"}).status_code == 302
+    assert aid.post(f"/console/applications/{app_id}/actions/close",  # closing with backfill owed: confirmed
+                    data={"csrf_token": csrf_a, "outcome": "已代写上诉状并提交", "confirm_incomplete": "1"}).status_code == 302
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
     assert body["status"] == "closed" and body["outcome"] == "已代写上诉状并提交"
     assert any(e["action"] == "progress_note" for e in body["timeline"])
@@ -122,7 +125,7 @@ def test_queues_put_urgent_first_with_sla_countdown(app, client, staff):
 def test_sla_target_configurable_per_category(make_app, staff):
     app = make_app(SLA_TARGET_MINUTES={"劳动争议": 240})
     app_id = make_case(app, "submitted", category="劳动争议")
-    from app.casework import sla
+    from app.applications import sla
     with app.app_context():
         assert sla.state(db.session.get(Application, app_id))["target_minutes"] == 240
 
@@ -180,7 +183,7 @@ def test_sla_summary_share_on_console_home(app, client, staff):
     assert body["total"] == 2 and body["within"] == 1 and body["share"] == 0.5
     console_login(client, "manager1")
     html = client.get("/console/").get_data(as_text=True)
-    assert "60 分钟内指派率" in html and "50%" in html
+    assert "按时指派率" in html and "50%" in html
 
 
 def test_phone_intake_console_and_api(app, client, staff):
@@ -250,7 +253,7 @@ def test_home_visits_requested_scheduled_done(app, client, fake_wechat, staff):
 
 
 def test_callbacks_and_roster(app, client, staff):
-    from app.ratings.models import CallbackTask
+    from app.callbacks.models import CallbackTask
     with app.app_context():
         db.session.add(CallbackTask(reason="bad_rating", note="对服务不满意", due_at=utcnow() - dt.timedelta(hours=1),
                                     created_at=utcnow()))
@@ -259,7 +262,7 @@ def test_callbacks_and_roster(app, client, staff):
     html = client.get("/console/").get_data(as_text=True)
     assert "回访任务" in html and "差评回访" in html and "已逾期" in html
     h = api_login(client, "manager1")
-    assert len(client.get("/api/v1/staff/callbacks", headers=h).get_json()) == 1
+    assert client.get("/api/v1/callbacks?status=open", headers=h).get_json()["total"] == 1
     make_case(app, "assigned")  # aid1 now has one open case
     roster = {r["name"]: r for r in client.get("/api/v1/staff/lawyers", headers=h).get_json()}
     assert roster["李援助"]["open_cases"] == 1 and roster["王援助"]["open_cases"] == 0
