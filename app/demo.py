@@ -95,7 +95,7 @@ def _font(size: int):
 def _id_card_sample(i: int) -> dict | None:
     """A realistic ID-card photo from the OCR benchmark generator (needs CJK fonts; else None)."""
     try:
-        from ocr.synth import make_sample
+        from ocr.testing.synth import make_sample
         return make_sample("id_front", "moderate", seed=1000 + i)
     except Exception:  # noqa: BLE001 — no CJK font on this machine: fall back to the simple card
         return None
