@@ -128,6 +128,17 @@ def register_error_handlers(app):
         if isinstance(err, HTTPException):
             payload, status, headers = http_error_payload(err)
             return jsonify(payload), status, headers
+        if _lost_database_connection(err):
+            # The pool does not ping before use: the one request that met a connection the database
+            # had dropped gets a 503 (nothing was committed); the pool has already been renewed
+            log.warning("database connection lost: %s", type(getattr(err, "orig", err)).__name__)
+            code, message = HTTP_MESSAGES[503]
+            return jsonify({"code": code, "message": message, "details": {}}), 503, {"Retry-After": "1"}
         log.exception("unhandled error")
         code, message = HTTP_MESSAGES[500]
         return jsonify({"code": code, "message": message, "details": {}}), 500
+
+
+def _lost_database_connection(err: Exception) -> bool:
+    from sqlalchemy.exc import DBAPIError
+    return isinstance(err, DBAPIError) and bool(err.connection_invalidated)
