@@ -40,6 +40,11 @@ Component({
     committed: false,
     screen: null,
   },
+  lifetimes: {
+    created() {
+      this.keepStateOnLogin = true // what was typed stays when the citizen comes back from logging in
+    },
+  },
   methods: {
     async onLoad(query) {
       query = query || {}
