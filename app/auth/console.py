@@ -28,8 +28,9 @@ def login():
         return redirect(nxt)
     error = None
     status = 200
+    username = ""
     if request.method == "POST":
-        username = (request.form.get("username") or "").strip()
+        username = (request.form.get("username") or "").strip()[:64]
         password = request.form.get("password") or ""
         try:
             if not username or not password:
@@ -47,7 +48,7 @@ def login():
             audit("login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "console"})
             db.session.commit()
             return resp
-    resp = make_response(render_template("auth/login.html", error=error, next=nxt), status)
+    resp = make_response(render_template("auth/login.html", error=error, next=nxt, username=username), status)
     if not request.cookies.get(auth.LOGIN_CSRF_COOKIE) or "login_csrf" in g:
         resp.set_cookie(auth.LOGIN_CSRF_COOKIE, auth.csrf_token(), max_age=3600, **auth.cookie_kwargs())
     return resp

@@ -11,8 +11,10 @@ from app import errors
 from app.alerts import service as alerts
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
 from app.applications.service import TRANSITIONS
+from app.audit import AuditLog
 from app.auth.models import STAFF_ROLES, StaffUser
 from app.applications import sla
+from app.callbacks import service as callbacks_service
 from app.casework import service as casework
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
@@ -20,6 +22,8 @@ from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS
 from app.extensions import db
 from ocr import idnumber
+from app.applications.models import Application
+from app.supervision.models import Review, SampleBatch
 
 ALL_STAFF = STAFF_ROLES
 CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
@@ -37,9 +41,49 @@ add_nav(30, "console.home_visits", "上门服务", ("duty_lawyer", "manager", "a
 add_nav(40, "console.lawyers", "律师名册", ("manager",))
 
 
+def _describe_application(application_id: int) -> dict | None:
+    """A callback task about an application, for its page: who to call and on which number."""
+    a = db.session.get(Application, application_id)
+    if a is None:
+        return None
+    return {"kind": "申请", "text": f"申请 {a.reference}", "at": a.submitted_at, "name": a.applicant_name,
+            "phone": a.phone, "phone_masked": f"{a.phone[:3]}****{a.phone[-4:]}" if a.phone else None,
+            "summary": f"{a.category or '未分类'} · {a.status_label}"
+                       + (f" · 承办律师 {a.assigned_lawyer.display_name}" if a.assigned_lawyer else ""),
+            "application": {"id": a.id, "reference": a.reference}}
+
+
+callbacks_service.SUBJECT_DESCRIBERS["application"] = _describe_application
+
+
 @bp.context_processor
 def _labels():
     return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask}
+
+
+# Each role's home leads with what is urgent for it: the queues in this order, and above them the items
+# that cannot wait (breached or near SLA, overdue backfills and callbacks, legal deadlines within 72 h).
+QUEUE_ORDER = {
+    "manager": ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
+    "duty_lawyer": ("documents", "review", "backfill", "home_visits"),
+    "aid_lawyer": ("my_cases", "home_visits"),
+}
+QUEUE_PREVIEW = 8  # rows shown per queue; the rest folds away under "显示其余 N 项"
+
+
+def _urgent_now(queues: dict) -> list[dict]:
+    seen, out = set(), []
+    for key, q in queues.items():
+        for it in q["items"]:
+            st = (it.get("sla") or {}).get("state")
+            hot = it.get("overdue") or st in ("breached", "near") or (
+                it.get("deadline_hours_left") is not None and it["deadline_hours_left"] <= 72
+                and it.get("status") not in ("assigned", "in_progress", "closed"))
+            mark = (it["type"], it["id"])
+            if hot and mark not in seen and (it.get("application_id") or it["type"] == "callback"):
+                seen.add(mark)
+                out.append({**it, "queue": q["title"]})
+    return sorted(out, key=lambda it: (not it.get("overdue"), it.get("due_at") or casework.FAR_FUTURE))[:10]
 
 
 @bp.route("/")
@@ -47,9 +91,37 @@ def _labels():
 def home():
     staff = me()
     queues = casework.queues_for(staff) if staff.role in CASE_ROLES else {}
-    show_sla = staff.role in ("manager", "supervisor", "duty_lawyer")
-    return render_template("casework/home.html", queues=queues, sla_summary=sla.summary() if show_sla else None,
-                           alert_count=alerts.count_active() if staff.role == "manager" else None)
+    order = QUEUE_ORDER.get(staff.role)
+    if order:
+        queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
+    show_sla = staff.role in ("manager", "supervisor")
+    extra = {}
+    if staff.role == "supervisor":
+        extra["reviews"] = _supervisor_work()
+    if staff.role == "admin":
+        extra["admin"] = _admin_watch()
+    return render_template("casework/home.html", queues=queues, urgent_now=_urgent_now(queues), preview=QUEUE_PREVIEW,
+                           sla_summary=sla.summary() if show_sla else None,
+                           alert_count=alerts.count_active() if staff.role == "manager" else None, **extra)
+
+
+def _supervisor_work() -> list[dict]:
+    """Sample batches with calls still to score, oldest first."""
+    rows = db.session.execute(
+        sa.select(SampleBatch, sa.func.count(Review.id),
+                  sa.func.sum(sa.case((Review.status == "pending", 1), else_=0)))
+        .join(Review, Review.sample_id == SampleBatch.id).group_by(SampleBatch.id)
+        .order_by(SampleBatch.id.desc()).limit(20)).all()
+    return [{"batch": b, "total": n, "pending": int(p or 0)} for b, n, p in rows]
+
+
+def _admin_watch() -> dict:
+    since = utcnow() - dt.timedelta(hours=24)
+    failed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "login_failed", AuditLog.at >= since)) or 0
+    locked = db.session.scalars(sa.select(StaffUser).where(StaffUser.locked_until.is_not(None),
+                                                           StaffUser.locked_until > utcnow())).all()
+    return {"failed_logins": failed, "locked": locked}
 
 
 @bp.route("/applications")
@@ -104,6 +176,7 @@ def application_detail(application_id):
     docs = documents.list_for_application(staff, app_.id)
     actions = [a for a, roles in ACTION_ROLES.items()
                if staff.role in roles and app_.status in TRANSITIONS[a].sources and a not in ("submit", "withdraw")]
+    actions.sort(key=lambda a: a in DESTRUCTIVE_ACTIONS)  # the main action first, refusals after it
     suggestions = casework.suggest_lawyers(app_) if "assign" in actions else []
     visit_lawyers = []
     if staff.role in ("duty_lawyer", "manager"):
@@ -117,8 +190,30 @@ def application_detail(application_id):
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=casework.visits_for(app_), active_visit=casework.active_visit(app_), visit_lawyers=visit_lawyers,
         service_types=SERVICE_TYPES, event_labels=EVENT_LABELS, transitions=TRANSITIONS,
+        destructive=DESTRUCTIVE_ACTIONS, left_undone=_left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
+
+
+DESTRUCTIVE_ACTIONS = ("reject", "deny_expedite", "terminate")
+
+
+def _left_undone(app_, docs=None) -> dict[str, str]:
+    """Actions that would leave work undone, with what: they ask for an explicit confirmation."""
+    out = {}
+    if app_.backfill_kinds:
+        missing = documents.backfill_status(app_)["missing"]
+        if missing:
+            labels = "、".join(m["label"] for m in missing)
+            out["close"] = f"尚有 {len(missing)} 项补交材料未交（{labels}），结案后将不再跟踪补交"
+    docs = docs if docs is not None else documents.list_for_application(me(), app_.id)
+    live = {d.kind for d in docs if d.status in documents.LIVE}
+    reshoot = sorted({d.kind_label for d in docs if d.status == "rejected" and d.kind not in live})
+    if reshoot:
+        text = f"材料「{'、'.join(reshoot)}」已退回重拍，群众尚未重新上传"
+        for action in ("approve", "approve_expedite"):
+            out[action] = text
+    return out
 
 
 @bp.route("/applications/<int:application_id>/actions/<action>", methods=["POST"])
@@ -129,6 +224,9 @@ def application_action(application_id, action):
     if action not in TRANSITIONS or action in ("submit", "withdraw"):
         raise errors.NotFound("未知操作")
     f = request.form
+    undone = _left_undone(app_).get(action)
+    if undone and f.get("confirm_incomplete") != "1":
+        raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
     data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
             "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
             "grounds": f.getlist("grounds"), "ground": f.get("ground"),

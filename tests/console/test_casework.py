@@ -85,9 +85,12 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
                     data={"csrf_token": csrf_a, "note": "已电话联系当事人，准备上诉状"}).status_code == 302
     r = aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a})
     assert r.status_code == 302  # outcome missing: back with an error message, nothing changed
+    assert "尚有 2 项补交材料未交" in aid.get(f"/console/applications/{app_id}").get_data(as_text=True)
+    r = aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a, "confirm_incomplete": "1"})
+    assert r.status_code == 302  # confirmed, but the outcome is missing
     assert "请填写办理结果" in aid.get(f"/console/applications/{app_id}").get_data(as_text=True)
-    assert aid.post(f"/console/applications/{app_id}/actions/close",
-                    data={"csrf_token": csrf_a, "outcome": "已代写上诉状并提交"}).status_code == 302
+    assert aid.post(f"/console/applications/{app_id}/actions/close",  # closing with backfill owed: confirmed
+                    data={"csrf_token": csrf_a, "outcome": "已代写上诉状并提交", "confirm_incomplete": "1"}).status_code == 302
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
     assert body["status"] == "closed" and body["outcome"] == "已代写上诉状并提交"
     assert any(e["action"] == "progress_note" for e in body["timeline"])
@@ -180,7 +183,7 @@ def test_sla_summary_share_on_console_home(app, client, staff):
     assert body["total"] == 2 and body["within"] == 1 and body["share"] == 0.5
     console_login(client, "manager1")
     html = client.get("/console/").get_data(as_text=True)
-    assert "60 分钟内指派率" in html and "50%" in html
+    assert "按时指派率" in html and "50%" in html
 
 
 def test_phone_intake_console_and_api(app, client, staff):
