@@ -121,6 +121,15 @@ def put_screen(data, application_id):
     return service.screen_answer(app_)
 
 
+@citizen.route("/<int:application_id>/eligibility")
+@citizen_required
+@citizen.response(200, s.ScreenOut)
+def get_screen(application_id):
+    """本申请保存的资格自测结果与个人诚信承诺（小程序重新打开草稿时据此恢复）"""
+    app_ = applications.get_for_citizen(g.citizen, application_id)
+    return service.screen_answer(app_)
+
+
 @citizen.route("/<int:application_id>/letters")
 @citizen_required
 @citizen.response(200, s.LetterOut(many=True))
