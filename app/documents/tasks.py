@@ -7,17 +7,26 @@ import logging
 
 import sqlalchemy as sa
 
+import ocr  # light: the models load in load_ocr_engine or on the first photo
 from app.common.timeutil import utcnow
 from app.documents.models import Document
 from app.extensions import db
 from app.notifications.service import sweep_due
 from app.storage_bridge import get_storage
-from app.tasks import enqueue, task
+from app.tasks import enqueue, on_worker_start, task
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 BACKOFF_SECONDS = (10, 60, 300)
 STALE_AFTER = dt.timedelta(minutes=10)
+
+
+@on_worker_start
+def load_ocr_engine(app) -> None:
+    """Load the OCR models when a worker process starts, so the first photo does not wait for them."""
+    if app.config.get("OCR_ENABLED", True):
+        ocr.warm_up()
+        log.info("OCR engine loaded")
 
 
 @task("ocr_document")
@@ -30,7 +39,6 @@ def ocr_document(document_id: int) -> None:
     doc.ocr_next_attempt_at = utcnow() + STALE_AFTER
     db.session.commit()
     try:
-        import ocr
         image = get_storage().get(doc.storage_key)
         result = ocr.analyze(image, expected_kind=doc.kind)
     except Exception as exc:  # noqa: BLE001 — recorded on the row and retried

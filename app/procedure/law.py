@@ -69,10 +69,3 @@ EXPEDITE_TERMINATION = {
     "ineligible_after_expedite": ("第四十四条、第四十八条第（八）项", "先行提供法律援助后经审查，受援人不符合法律援助条件"),
 }
 
-
-# Timeline entries this package writes (beside the transitions' own labels)
-EVENT_LABELS = {
-    "supplement_notice": "一次性告知补充材料", "supplement_received": "收到补充材料", "supplement_complete": "补充材料已齐全",
-    "eligibility_override": "调整资格审查结果", "objection_lodged": "提出异议", "objection_upheld": "司法局维持原决定",
-    "grant_after_expedite": "先行提供后给予法律援助", "home_visit_cancelled": "取消上门服务",
-}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Response, render_template, request
 
 from app.audit import AuditLog, record as audit
-from app.audit.labels import ACTION_LABELS
+from app.auditlog import sentences
 from app.audit.query import audit_stmt
 from app.common.timeutil import LOCAL_TZ
 from app.console import PAGE_SIZE, add_nav, bp, console_required, format_local, me
@@ -26,24 +26,41 @@ def audit_page():
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     actions = db.session.scalars(sa.select(AuditLog.action).distinct().order_by(AuditLog.action)).all()
-    return render_template("audit/audit.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-                           args=request.args, actions=actions, action_labels=ACTION_LABELS)
+    labels = sentences.action_labels()
+    names = sentences.Names(rows)
+    entries = [{"r": r, "who": sentences.actor(r, names), "object": sentences.obj(r, names),
+                "sentence": sentences.sentence(r, names, labels)} for r in rows]
+    return render_template("audit/audit.html", entries=entries, total=total, page=page, page_size=PAGE_SIZE,
+                           args=request.args, actions=actions, action_labels=labels,
+                           object_types=sentences.OBJECT_NOUNS)
+
+
+def _cell(value) -> str:
+    """A spreadsheet must not run what a user typed: text starting like a formula is quoted."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @bp.route("/audit.csv")
 @console_required("admin")
 def audit_export():
     rows = db.session.scalars(audit_stmt(request.args).limit(100_000)).all()
-    audit("export", actor=me(), object_type="audit_log",
+    audit("audit.export", actor=me(), object_type="audit_log",
           details={"rows": len(rows), "filters": {k: v for k, v in request.args.items()}})
     db.session.commit()
+    labels = sentences.action_labels()
     out = io.StringIO()
     out.write("\ufeff")  # Excel on Chinese Windows opens UTF-8 with a BOM
     w = csv.writer(out)
-    w.writerow(["时间", "操作人类型", "操作人ID", "操作人", "操作", "对象类型", "对象ID", "IP", "详情"])
-    for r in rows:
-        w.writerow([format_local(r.at, "%Y-%m-%d %H:%M:%S"), r.actor_type, r.actor_id or "", r.actor_name or "", r.action,
-                    r.object_type or "", r.object_id or "", r.ip or "", r.details or ""])
+    w.writerow(["时间", "记录", "操作人", "操作", "对象", "说明", "IP"])
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        names = sentences.Names(chunk)
+        for r in chunk:
+            w.writerow([_cell(v) for v in (
+                format_local(r.at, "%Y-%m-%d %H:%M:%S"), sentences.sentence(r, names, labels),
+                sentences.actor(r, names), labels.get(r.action, sentences.VERBS.get(r.action, r.action)),
+                sentences.obj(r, names), sentences.how(r, names), r.ip or "")])
     name = f"audit-{dt.datetime.now(LOCAL_TZ):%Y%m%d%H%M}.csv"
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
