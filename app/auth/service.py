@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 
 MAX_FAILED_LOGINS = 5
+# Staff usernames: letters, digits, _ . - (nothing a spreadsheet or a log could read as code)
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{3,64}")
 LOCKOUT = dt.timedelta(minutes=15)
 
 
@@ -154,6 +157,9 @@ def hash_password(password: str) -> str:
 
 def create_staff(username: str, password: str, role: str, *, full_name: str = "", staff_no: str | None = None,
                  **extra) -> StaffUser:
+    if not USERNAME_RE.fullmatch(username or ""):
+        raise errors.ValidationFailed("用户名只能包含字母、数字和 _ . -，长度 3–64 位",
+                                      details={"fields": {"username": ["只能包含字母、数字和 _ . -，长度 3–64 位"]}})
     if role not in STAFF_ROLES:
         raise errors.ValidationFailed(f"角色无效，应为：{'、'.join(STAFF_ROLES)}")
     if len(password) < 10:

@@ -2,12 +2,11 @@
 service (an aid lawyer sees only assigned cases). Every POST is CSRF-checked."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import json
 
 import sqlalchemy as sa
-from flask import (Blueprint, current_app, Response, flash, g, make_response, redirect, render_template, request,
+from flask import (Blueprint, current_app, flash, g, make_response, redirect, render_template, request,
                    url_for)
 
 from app import errors
@@ -19,6 +18,7 @@ from app.audit import AuditLog, record as audit
 from app.auth.models import ROLE_LABELS, STAFF_ROLES, StaffUser
 from app.auth.service import authenticate_staff, create_staff
 from app.casework import service as casework, sla
+from app.common import exports
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
 from app.console import auth
 from app.console.auth import console_required
@@ -524,13 +524,9 @@ def audit_export():
     audit("export", actor=_me(), object_type="audit_log",
           details={"rows": len(rows), "filters": {k: v for k, v in request.args.items()}})
     db.session.commit()
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel on Chinese Windows opens UTF-8 with a BOM
-    w = csv.writer(out)
-    w.writerow(["时间", "操作人类型", "操作人ID", "操作人", "操作", "对象类型", "对象ID", "IP", "详情"])
-    for r in rows:
-        w.writerow([_local(r.at, "%Y-%m-%d %H:%M:%S"), r.actor_type, r.actor_id or "", r.actor_name or "", r.action,
-                    r.object_type or "", r.object_id or "", r.ip or "", r.details or ""])
-    name = f"audit-{dt.datetime.now(LOCAL_TZ):%Y%m%d%H%M}.csv"
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    headers = ["时间", "操作人类型", "操作人ID", "操作人", "操作", "对象类型", "对象ID", "IP", "详情"]
+    body = exports.csv_bytes([(None, headers, (
+        [_local(r.at, "%Y-%m-%d %H:%M:%S"), r.actor_type, r.actor_id or "", r.actor_name or "", r.action,
+         r.object_type or "", r.object_id or "", r.ip or "",
+         json.dumps(r.details, ensure_ascii=False) if r.details else ""] for r in rows))])
+    return exports.download(body, "csv", f"audit-{dt.datetime.now(LOCAL_TZ):%Y%m%d%H%M}.csv")
