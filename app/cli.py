@@ -50,5 +50,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tasks_cli)
+    from app.common.reconcile import _cli as storage_cli  # flask storage reconcile
+    app.cli.add_command(storage_cli())
     from app.consultations.cli import init_app as init_hotline_cli  # calls, analytics, demo calls
     init_hotline_cli(app)

@@ -29,10 +29,10 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             _env("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'app.sqlite3'}")
         )
-        # Ping pooled connections before use on a networked database (survives restarts/failover);
-        # a local SQLite file needs no ping and every request would pay for it
-        self.SQLALCHEMY_ENGINE_OPTIONS = {} if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {
-            "pool_pre_ping": True}
+        # A database that does not answer fails fast (503 database_unavailable) instead of holding workers
+        self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
+        self.DB_POOL_TIMEOUT = _int("DB_POOL_TIMEOUT", 10)
+        # (SQLALCHEMY_ENGINE_OPTIONS follows the final URL: set after the overrides below)
         self.STORAGE_URL = _env("STORAGE_URL", f"file://{self.INSTANCE_DIR / 'storage'}")
         self.REDIS_URL = _env("REDIS_URL")
         # How background work runs: "celery" (needs REDIS_URL), "thread" (in-process), "sync" (inline; tests)
@@ -54,6 +54,8 @@ class Config:
         self.NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 5)
         self.NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 30)
         self.TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+        # Storage reconciler: an object no row names is removed once it is older than this
+        self.ORPHAN_GRACE_SECONDS = _int("ORPHAN_GRACE_SECONDS", 3600)
 
         # Werkzeug refuses bodies above this before we read them (413)
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 256 * 1024
@@ -70,11 +72,22 @@ class Config:
 
         for key, value in overrides.items():
             setattr(self, key, value)
+        if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+            self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self)
         if self.TASKS_MODE == "celery" and not self.REDIS_URL:
             raise RuntimeError("TASKS_MODE=celery needs REDIS_URL")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _engine_options(cfg: Config) -> dict:
+    if cfg.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+        # a local file needs no ping; a writer waits this long for a lock before "database is locked"
+        return {"connect_args": {"timeout": cfg.DB_CONNECT_TIMEOUT}}
+    # ping pooled connections before use (survives database restarts and failover)
+    return {"pool_pre_ping": True, "pool_timeout": cfg.DB_POOL_TIMEOUT,
+            "connect_args": {"connect_timeout": cfg.DB_CONNECT_TIMEOUT}}
 
 
 def _normalise_db_url(url: str) -> str:

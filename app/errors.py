@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -119,15 +119,31 @@ def _flatten_locations(messages):
 
 
 def register_error_handlers(app):
+    from app.common import outage
+
+    def _respond(err: ApiError):
+        if outage.wants_html():
+            return outage.html_page(err)
+        return err.to_response()
+
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
-        return err.to_response()
+        return _respond(err)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         if isinstance(err, HTTPException):
             payload, status, headers = http_error_payload(err)
+            if outage.wants_html() and status >= 400:
+                return outage.html_page(ApiError(payload["message"], status=status, code=payload["code"],
+                                                 headers=headers))
             return jsonify(payload), status, headers
+        known = outage.classify(err)
+        if known is not None:
+            outage.rollback_quietly()
+            log.warning("%s %s: %s (%s)", request.method, request.path, known.code, type(err).__name__)
+            return _respond(known)
         log.exception("unhandled error")
+        outage.rollback_quietly()
         code, message = HTTP_MESSAGES[500]
-        return jsonify({"code": code, "message": message, "details": {}}), 500
+        return _respond(ApiError(message, status=500, code=code))

@@ -19,8 +19,11 @@ class Api(_Api):
         """Werkzeug/webargs errors in the API's one shape: {"code", "message", "details"}."""
         from flask import jsonify
 
-        from app.errors import http_error_payload
+        from app.common import outage
+        from app.errors import ApiError, http_error_payload
         payload, status, headers = http_error_payload(error)
+        if status >= 400 and outage.wants_html():  # a browser on a console page: a Chinese page, not JSON
+            return outage.html_page(ApiError(payload["message"], status=status, code=payload["code"], headers=headers))
         return jsonify(payload), status, headers
 
 

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 _registry: dict[str, callable] = {}
 
 # Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default
-PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0))
+PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0), ("storage_reconcile", 3600.0))
 
 
 def task(name: str):
@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
     # Import task modules so they register themselves
     from app.notifications import service as _n  # noqa: F401
     from app.documents import tasks as _d  # noqa: F401
+    from app.common import reconcile as _r  # noqa: F401  (storage_reconcile)
 
     app.extensions["task_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
     if app.config["TASKS_MODE"] == "celery":

@@ -136,11 +136,11 @@ def import_page():
         raw = f.stream.read() if f else b""
         if not raw:
             raise errors.ValidationFailed("请选择话单文件（CSV）")
-        from app.storage_bridge import get_storage
         from app.tasks import enqueue
         key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
-        get_storage().put(key, raw, "text/csv")
-        imp = cdr.create_import(f.filename, raw, me, storage_key=key)
+        from app.common.objects import stored_object
+        with stored_object(key, raw, "text/csv"):  # storage down → 503; no orphan if the row fails
+            imp = cdr.create_import(f.filename, raw, me, storage_key=key)
         enqueue("calls.import", imp.id)
         return redirect(url_for("hotline_console.import_page", id=imp.id))
     recent = db.session.scalars(sa.select(CallImport).order_by(CallImport.id.desc()).limit(20)).all()

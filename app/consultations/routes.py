@@ -92,10 +92,10 @@ def upload_cdr(files):
         raise errors.ApiError("文件过大", code="payload_too_large", status=413)
     if not raw:
         raise errors.ValidationFailed("文件为空")
-    from app.storage_bridge import get_storage
     key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
-    get_storage().put(key, raw, "text/csv")
-    imp = cdr.create_import(f.filename, raw, g.staff, storage_key=key)
+    from app.common.objects import stored_object
+    with stored_object(key, raw, "text/csv"):  # storage down → 503; no orphan if the row fails
+        imp = cdr.create_import(f.filename, raw, g.staff, storage_key=key)
     enqueue("calls.import", imp.id)
     db.session.expire_all()
     return db.session.get(CallImport, imp.id)

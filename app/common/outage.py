@@ -1,0 +1,75 @@
+"""Failures of what the service depends on, turned into honest answers.
+
+- database unreachable, busy or timing out → 503 `database_unavailable` (+ Retry-After); the
+  session is rolled back and the pool (pre-ping) reconnects by itself once the database is back;
+- object storage unreachable on any write or read → 503 `storage_unavailable`;
+- a value the database cannot hold (an integer out of range, a string too long) that slipped past
+  validation → 422 `value_out_of_range`, never a 500.
+
+A browser (the console, any non-API page) gets a Chinese error page, never raw JSON."""
+from __future__ import annotations
+
+import logging
+
+from flask import render_template, request
+
+from app import errors
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
+
+
+def classify(exc: BaseException) -> errors.ApiError | None:
+    import sqlalchemy.exc as sa_exc
+
+    import storage
+    if isinstance(exc, errors.ApiError):
+        return exc
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return database_unavailable()
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+                        sa_exc.DisconnectionError)):
+        return database_unavailable()
+    if isinstance(exc, sa_exc.DataError):
+        return errors.ValidationFailed("提交的数值或文本超出允许范围", code="value_out_of_range")
+    if isinstance(exc, storage.StorageError):
+        return errors.ServiceUnavailable("文件存储暂时不可用，请稍后重试", code="storage_unavailable",
+                                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return None
+
+
+def database_unavailable() -> errors.ApiError:
+    return errors.ServiceUnavailable("数据库暂时不可用，请稍后重试", code="database_unavailable",
+                                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def rollback_quietly() -> None:
+    from app.extensions import db
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 — the connection may be gone; the pool replaces it
+        try:
+            db.session.invalidate()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def wants_html() -> bool:
+    """A page request from a browser (console pages, login form), not an API client."""
+    path = request.path
+    if path.startswith(("/api/", "/files/", "/metrics", "/healthz", "/readyz")):
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return path.startswith("/console") or best == "text/html"
+
+
+TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 409: "操作冲突",
+          413: "上传内容过大", 422: "提交的内容有误", 429: "操作过于频繁", 500: "系统出错了",
+          503: "服务暂时不可用"}
+
+
+def html_page(err: errors.ApiError):
+    retry = err.headers.get("Retry-After")
+    body = render_template("errors/page.html", title=TITLES.get(err.status, "出错了"), message=err.message,
+                           retry_after=retry)
+    return body, err.status, {**err.headers, "Content-Type": "text/html; charset=utf-8"}
