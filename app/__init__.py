@@ -18,6 +18,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     if isinstance(config, dict) or config is None:
         config = Config(**(config or {}))
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    from app.common import bounds
+    app.url_map.converters["int"] = bounds.BoundedIntConverter  # before any route: ids 1 … 2^31-1
     app.config.from_mapping(config.as_dict())
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)  # the SQLite file and local storage live here
     if app.config["APP_ENV"] == "production" and not (app.config["WECHAT_APPID"] and app.config["WECHAT_SECRET"]):
@@ -32,6 +34,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_dir())
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    bounds.init_app(app, api)
 
     from app import errors
     errors.register_error_handlers(app)

@@ -14,6 +14,7 @@ from flask import (Blueprint, current_app, flash, g, jsonify, make_response, red
                    url_for)
 
 from app import errors
+from app.common.bounds import int_arg
 from app.analytics import queries
 from app.analytics.routes import ExportArgs, FilterArgs, filters_from, run_chart
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
@@ -144,7 +145,7 @@ def import_page():
         enqueue("calls.import", imp.id)
         return redirect(url_for("hotline_console.import_page", id=imp.id))
     recent = db.session.scalars(sa.select(CallImport).order_by(CallImport.id.desc()).limit(20)).all()
-    current = db.session.get(CallImport, request.args.get("id", type=int)) if request.args.get("id") else None
+    current = db.session.get(CallImport, int_arg(request.args, "id")) if int_arg(request.args, "id") else None
     return render_template("hotline/import.html", recent=recent, current=current)
 
 
@@ -178,7 +179,7 @@ def _names(ids) -> dict[int, str]:
 
 
 def _page_no() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return int_arg(request.args, "page", 1, maximum=100_000)
 
 
 @bp.route("/callbacks")
@@ -317,7 +318,7 @@ def supervision_sample(sample_id):
     stmt = sa.select(Review).where(Review.sample_id == batch.id)
     if status in ("pending", "scored"):
         stmt = stmt.where(Review.status == status)
-    lawyer_id = request.args.get("lawyer_id", type=int)
+    lawyer_id = int_arg(request.args, "lawyer_id")
     if lawyer_id:
         stmt = stmt.where(Review.lawyer_id == lawyer_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))

@@ -10,6 +10,7 @@ from flask import (Blueprint, current_app, flash, g, make_response, redirect, re
                    url_for)
 
 from app import errors
+from app.common.bounds import int_arg
 from app.alerts import service as alerts
 from app.alerts.models import KIND_LABELS as ALERT_KIND_LABELS
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
@@ -234,7 +235,7 @@ def applications():
         status = None
     q = (request.args.get("q") or "").strip()[:64] or None
     urgent = request.args.get("urgent") == "1"
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = int_arg(request.args, "page", 1, maximum=100_000)
     stmt = casework.list_stmt(_me(), status=status, q=q, urgent=urgent)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
@@ -508,7 +509,7 @@ def staff_active(user_id):
 @bp.route("/audit")
 @console_required("admin")
 def audit_page():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = int_arg(request.args, "page", 1, maximum=100_000)
     stmt = audit_stmt(request.args)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()

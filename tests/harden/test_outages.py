@@ -135,7 +135,9 @@ def test_row_failure_after_cdr_object_written_deletes_object(app, client, staff,
     assert _all_keys(app) == before
 
 
-def test_reconciler_removes_old_orphans_and_reports_missing_objects(app, client, fake_wechat):
+def test_reconciler_removes_old_orphans_and_reports_missing_objects(make_app, fake_wechat, tmp_path):
+    app = make_app(STORAGE_URL=f"file://{tmp_path / 'objects'}")  # a bucket of its own
+    client = app.test_client()
     s = login(client, fake_wechat)
     aid = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
     ids = []
