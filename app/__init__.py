@@ -35,6 +35,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     bounds.init_app(app, api)
+    from app.common import limits
+    limits.init_app(app)
 
     from app import errors
     errors.register_error_handlers(app)

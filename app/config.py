@@ -57,6 +57,19 @@ class Config:
         # Storage reconciler: an object no row names is removed once it is older than this
         self.ORPHAN_GRACE_SECONDS = _int("ORPHAN_GRACE_SECONDS", 3600)
 
+        # Rate limits (Flask-Limiter; Redis storage when REDIS_URL is set, memory otherwise).
+        # Syntax: "N per second|minute|hour|day", several separated by ";"
+        self.RATELIMIT_ENABLED = _env("RATELIMIT_ENABLED", "1") not in ("0", "false", "no")
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
+        self.RATELIMIT_SWALLOW_ERRORS = True  # the limiter's storage down must not take the service down
+        self.RATELIMIT_HEADERS_ENABLED = False  # Retry-After is set on 429 answers (app.common.limits)
+        self.RATE_LIMIT_WECHAT_LOGIN = _env("RATE_LIMIT_WECHAT_LOGIN", "30 per minute;300 per hour")  # per IP
+        self.RATE_LIMIT_PHONE_BINDING = _env("RATE_LIMIT_PHONE_BINDING", "5 per minute;20 per day")  # per citizen
+        self.RATE_LIMIT_UPLOADS = _env("RATE_LIMIT_UPLOADS", "30 per minute;300 per day")  # per citizen
+        self.RATE_LIMIT_STAFF_LOGIN_ACCOUNT = _env("RATE_LIMIT_STAFF_LOGIN_ACCOUNT", "10 per minute")  # per username
+        self.RATE_LIMIT_STAFF_LOGIN_IP = _env("RATE_LIMIT_STAFF_LOGIN_IP", "30 per minute")  # per IP
+        self.RATE_LIMIT_ELIGIBILITY = _env("RATE_LIMIT_ELIGIBILITY", "20 per minute;200 per day")  # per IP, public
+
         # Werkzeug refuses bodies above this before we read them (413)
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 256 * 1024
         self.JSON_AS_ASCII = False

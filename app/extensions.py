@@ -1,4 +1,5 @@
 """Extension singletons, bound to the app in create_app."""
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 from flask_sqlalchemy import SQLAlchemy
@@ -21,6 +22,8 @@ class Api(_Api):
 
         from app.common import outage
         from app.errors import ApiError, http_error_payload
+        if getattr(error, "response", None) is not None and error.code == 429:
+            return error.response  # the rate limiter's breach answer (app.common.limits.on_breach)
         payload, status, headers = http_error_payload(error)
         if status >= 400 and outage.wants_html():  # a browser on a console page: a Chinese page, not JSON
             return outage.html_page(ApiError(payload["message"], status=status, code=payload["code"], headers=headers))
@@ -30,3 +33,6 @@ class Api(_Api):
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 # The smorest Api is made per app in create_app (it holds the app's OpenAPI spec)
+
+# One rate limiter for the whole app; routes decorate with app.common.limits (settings in app.config)
+limiter = Limiter(key_func=lambda: "global", default_limits=[], key_prefix="legalaid")

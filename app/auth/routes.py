@@ -3,12 +3,14 @@ from flask_smorest import Blueprint
 
 from app.auth import schemas, service
 from app.auth.guards import any_authenticated, bearer_token, citizen_required
+from app.common import limits
 from app.common.idempotency import idempotent
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与个人信息")
 
 
 @blp.route("/auth/wechat/login", methods=["POST"])
+@limits.wechat_login
 @blp.arguments(schemas.WeChatLoginInput)
 @blp.response(200, schemas.LoginOut)
 def wechat_login(data):
@@ -18,6 +20,7 @@ def wechat_login(data):
 
 
 @blp.route("/auth/staff/login", methods=["POST"])
+@limits.staff_login
 @blp.arguments(schemas.StaffLoginInput)
 @blp.response(200, schemas.StaffLoginOut)
 def staff_login(data):
@@ -57,6 +60,7 @@ def me():
 
 @blp.route("/me/phone", methods=["POST"])
 @citizen_required
+@limits.phone_binding
 @idempotent
 @blp.arguments(schemas.PhoneInput)
 @blp.response(200, schemas.CitizenOut)

@@ -19,7 +19,7 @@ from app.audit import AuditLog, record as audit
 from app.auth.models import ROLE_LABELS, STAFF_ROLES, StaffUser
 from app.auth.service import authenticate_staff, create_staff
 from app.casework import service as casework, sla
-from app.common import exports
+from app.common import exports, limits
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
 from app.console import auth
 from app.console.auth import console_required
@@ -171,6 +171,7 @@ def _local_datetime(value: str | None, field: str) -> dt.datetime | None:
 # --- login ------------------------------------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.staff_login_form
 def login():
     nxt = auth.safe_next(request.values.get("next"), url_for("console.home"))
     if auth.current_staff() is not None and request.method == "GET":
