@@ -1,4 +1,5 @@
 """Extension singletons, bound to the app in create_app."""
+import marshmallow as ma
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
@@ -15,7 +16,17 @@ naming_convention = {
 }
 
 
+class ErrorSchema(ma.Schema):
+    """The one error body of the whole API (documented for every error response)."""
+
+    code = ma.fields.String(required=True, metadata={"description": "机器可读的错误码，如 validation_error、not_found、rate_limited、database_unavailable"})
+    message = ma.fields.String(required=True, metadata={"description": "中文说明，可直接展示给用户"})
+    details = ma.fields.Dict(required=True, metadata={"description": "补充信息；字段校验错误在 details.fields 中（字段名 → 错误列表）"})
+
+
 class Api(_Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def handle_http_exception(self, error):
         """Werkzeug/webargs errors in the API's one shape: {"code", "message", "details"}."""
         from flask import jsonify

@@ -9,7 +9,7 @@ from app.analytics import export, queries
 from app.analytics.models import NO_TOPIC
 from app.audit import record as audit
 from app.auth.guards import staff_required
-from app.common import exports
+from app.common import exports, openapi
 from app.consultations.topics import TOPICS
 from app.extensions import db
 
@@ -56,6 +56,7 @@ def run_chart(name: str, args: dict) -> dict:
 def _make_view(name: str, label: str):
     @staff_required(*VIEWERS)
     @blp.arguments(FilterArgs, location="query")
+    @blp.doc(**openapi.json_object(label))
     def view(args):
         return run_chart(name, args)
     view.__name__ = "chart_" + name.replace("-", "_")
@@ -70,6 +71,7 @@ for _name, (_fn, _label) in queries.CHARTS.items():
 @blp.route("/export")
 @staff_required(*VIEWERS)
 @blp.arguments(ExportArgs, location="query")
+@blp.doc(**openapi.download(exports.XLSX_MIMETYPE, "text/csv"))
 def export_charts(args):
     """导出图表数据（XLSX：每个图表一个工作表；CSV：UTF-8 带 BOM）；每次导出记入审计日志"""
     return export_response(g.staff, args)

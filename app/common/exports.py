@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SHEET_TITLE_MAX = 31
 
@@ -84,6 +86,8 @@ def _append(ws, row: Row) -> None:
         value = neutralise(value)
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             value = value.replace(tzinfo=None)  # Excel has no time zones
+        if isinstance(value, str):
+            value = _ILLEGAL_XML.sub("\ufffd", value)  # control characters XLSX (XML) cannot hold
         cell = ws.cell(row=r, column=c)
         cell.value = value
         if isinstance(value, str):

@@ -4,6 +4,7 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from app import errors
+from app.common import openapi
 from app.auth.guards import staff_required
 from app.common.idempotency import idempotent
 from app.common.pagination import paginate
@@ -66,6 +67,7 @@ def reveal_number(consultation_id):
 
 @blp.route("/topics")
 @staff_required(*READERS)
+@blp.doc(**openapi.json_object("咨询类别 {\"topics\": [...]}"))
 def list_topics():
     """咨询类别"""
     return {"topics": list(topics.TOPICS)}
@@ -74,6 +76,7 @@ def list_topics():
 @blp.route("/suggest-topic", methods=["POST"])
 @staff_required(*LOGGERS)
 @blp.arguments(schemas.SuggestInput)
+@blp.doc(**openapi.json_object("建议的类别与关键词"))
 def suggest_topic(data):
     """按通话摘要建议咨询类别"""
     return topics.suggest(data["summary"])

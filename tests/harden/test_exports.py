@@ -18,10 +18,11 @@ def test_neutralise_unit():
     for v in EVIL:
         assert exports.neutralise(v) == "'" + v
     assert exports.neutralise("正常文本") == "正常文本" and exports.neutralise(-5) == -5 and exports.neutralise(None) is None
-    body = exports.xlsx_bytes([("=evil[sheet]", ["h"], [[v] for v in EVIL] + [[3]])])
+    body = exports.xlsx_bytes([("=evil[sheet]", ["h"], [[v] for v in EVIL] + [["a\x00b\x1fc"], [3]])])
     ws = load_workbook(io.BytesIO(body)).active
     cells = [c for (c,) in ws.iter_rows(min_row=2)]
-    assert all(c.data_type == "s" and c.value.startswith("'") for c in cells[:-1])
+    assert all(c.data_type == "s" and c.value.startswith("'") for c in cells[:-2])
+    assert cells[-2].value == "a\ufffdb\ufffdc"  # control characters XLSX cannot hold are replaced, not a 500
     assert cells[-1].value == 3 and cells[-1].data_type == "n"
     assert b"<f>" not in _sheet_xml(body)  # no formula element anywhere in the workbook
     rows = list(csv.reader(io.StringIO(exports.csv_bytes([(None, ["h"], [[v] for v in EVIL])]).decode("utf-8-sig"))))
