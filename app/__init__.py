@@ -28,6 +28,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.session_interface = _NoCookieSessionForApi()
     _logging(app)
+    from app import observability
+    observability.init_app(app)  # request ids, JSON logs, /metrics, Sentry
 
     from app import models  # noqa: F401  (every table registered on the metadata)
     db.init_app(app)
@@ -122,8 +124,7 @@ def _register_health(app: Flask) -> None:
 
 
 def _logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # root handlers and their format (JSON lines or text, with the request id): app.observability.logs
     # wechatpy logs full request/response bodies at DEBUG (session_key!): keep it quiet
     logging.getLogger("wechatpy").setLevel(logging.WARNING)
     # urllib3 logs request URLs at DEBUG, and WeChat takes the app secret in the query string

@@ -70,6 +70,14 @@ class Config:
         self.RATE_LIMIT_STAFF_LOGIN_IP = _env("RATE_LIMIT_STAFF_LOGIN_IP", "30 per minute")  # per IP
         self.RATE_LIMIT_ELIGIBILITY = _env("RATE_LIMIT_ELIGIBILITY", "20 per minute;200 per day")  # per IP, public
 
+        # Operations: logs, metrics, error reporting
+        self.LOG_FORMAT = _env("LOG_FORMAT", "json" if self.APP_ENV == "production" else "text")  # json | text
+        self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        self.METRICS_TOKEN = _env("METRICS_TOKEN")  # /metrics with "Authorization: Bearer <token>"
+        self.METRICS_ALLOW_IPS = _env("METRICS_ALLOW_IPS", "127.0.0.1/32,::1/128")  # or from these addresses
+        self.SENTRY_DSN = _env("SENTRY_DSN")
+        self.SENTRY_TRACES_SAMPLE_RATE = float(_env("SENTRY_TRACES_SAMPLE_RATE", "0"))
+
         # Werkzeug refuses bodies above this before we read them (413)
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 256 * 1024
         self.JSON_AS_ASCII = False

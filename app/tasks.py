@@ -29,34 +29,40 @@ def enqueue(name: str, *args, countdown: float = 0) -> None:
     """Schedule a registered task. Call after the commit that the task depends on."""
     if name not in _registry:
         raise KeyError(name)
+    from app.observability.logs import current_request_id
     app = current_app._get_current_object()
     mode = app.config["TASKS_MODE"]
+    rid = current_request_id()  # the request that queued the work: on the task's log lines too
     if mode == "sync":
-        _run(app, name, args)
+        _run(app, name, args, rid)
     elif mode == "thread":
         executor = app.extensions["task_executor"]
         if countdown:
-            t = threading.Timer(countdown, lambda: executor.submit(_run, app, name, args))
+            t = threading.Timer(countdown, lambda: executor.submit(_run, app, name, args, rid))
             t.daemon = True
             t.start()
         else:
-            executor.submit(_run, app, name, args)
+            executor.submit(_run, app, name, args, rid)
     elif mode == "celery":
-        app.extensions["celery"].send_task(name, args=list(args), countdown=countdown or None)
+        app.extensions["celery"].send_task(name, args=list(args), countdown=countdown or None,
+                                           headers={"request_id": rid} if rid else None)
     else:
         raise RuntimeError(f"unknown TASKS_MODE {mode}")
 
 
-def _run(app: Flask, name: str, args) -> None:
+def _run(app: Flask, name: str, args, request_id: str | None = None) -> None:
     from app.extensions import db
+    from app.observability import logs, metrics
+    tokens = logs.bind(request_id, name)
     with app.app_context():
         try:
-            _registry[name](*args)
+            metrics.observe_task(name, _registry[name], *args)
         except Exception:
             log.exception("task %s failed", name)
             db.session.rollback()
         finally:
             db.session.remove()
+            logs.unbind(tokens)
 
 
 def init_app(app: Flask) -> None:
@@ -105,14 +111,17 @@ def make_celery(app: Flask):
     )
     for name, fn in _registry.items():
         def make(fn=fn, name=name):
-            @celery.task(name=name, ignore_result=True)
-            def _celery_task(*args):
+            @celery.task(name=name, ignore_result=True, bind=True)
+            def _celery_task(self, *args):
+                from app.observability import logs, metrics
+                tokens = logs.bind(getattr(self.request, "request_id", None), name)
                 with app.app_context():
                     try:
-                        fn(*args)
+                        metrics.observe_task(name, fn, *args)
                     finally:
                         from app.extensions import db
                         db.session.remove()
+                        logs.unbind(tokens)
             return _celery_task
         make()
     return celery

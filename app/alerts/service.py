@@ -162,6 +162,8 @@ def scan(now: dt.datetime | None = None) -> dict:
             _resolve(alert)
             raised["resolved"] += 1
     db.session.commit()
+    from app.observability.metrics import SLA_BREACHES
+    SLA_BREACHES.inc(raised["sla_breach"])
     return raised
 
 

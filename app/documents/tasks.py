@@ -30,8 +30,11 @@ def ocr_document(document_id: int) -> None:
     db.session.commit()
     try:
         import ocr
+
+        from app.observability.metrics import OCR_LATENCY
         image = get_storage().get(doc.storage_key)
-        result = ocr.analyze(image, expected_kind=doc.kind)
+        with OCR_LATENCY.time():
+            result = ocr.analyze(image, expected_kind=doc.kind)
     except Exception as exc:  # noqa: BLE001 — recorded on the row and retried
         log.warning("OCR of document %s failed (attempt %s): %s", doc.id, doc.ocr_attempts, type(exc).__name__)
         doc.ocr_error = f"{type(exc).__name__}: {exc}"[:255]
