@@ -68,30 +68,34 @@ def _migrations_dir() -> str:
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:
+    """Every domain's API blueprint, then its console pages (declared on the console's one blueprint)."""
+    from app.analytics.routes import blp as analytics_blp
     from app.applications.routes import blp as applications_blp
     from app.auth.routes import blp as auth_blp
-    from app.documents.routes import blp as documents_blp, serve_local_file
-    from app.ratings.routes import blp as ratings_blp
-
-    for blp in (auth_blp, applications_blp, documents_blp, ratings_blp):
-        api.register_blueprint(blp)
-    _register_hotline_blueprints(app, api)
-    app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
-    from app.console import init_app as init_console  # staff console pages, staff API, alerts CLI
-    init_console(app, api)
-
-
-def _register_hotline_blueprints(app: Flask, api: Api) -> None:
-    """Issue 5: consultations, callbacks, supervision, analytics."""
-    from app.analytics.routes import blp as analytics_blp
+    from app.callbacks.routes import blp as callbacks_blp
     from app.consultations.routes import blp as consultations_blp
-    from app.ratings.callbacks import blp as callbacks_blp
+    from app.documents.routes import blp as documents_blp, serve_local_file
+    from app.notifications.routes import blp as client_config_blp
+    from app.ratings.routes import blp as ratings_blp
+    from app.staff.routes import blp as staff_blp
     from app.supervision.routes import blp as supervision_blp
 
-    for blp in (consultations_blp, callbacks_blp, supervision_blp, analytics_blp):
+    for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
+                supervision_blp, analytics_blp, staff_blp, client_config_blp):
         api.register_blueprint(blp)
-    from app.analytics.console import bp as hotline_console_bp  # console pages (dashboard, calls, CDR upload)
-    app.register_blueprint(hotline_console_bp)
+    app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
+
+    from app import console
+    from app.alerts import console as _alerts_pages  # noqa: F401
+    from app.analytics import console as _analytics_pages  # noqa: F401
+    from app.audit import console as _audit_pages  # noqa: F401
+    from app.auth import console as _auth_pages  # noqa: F401
+    from app.callbacks import console as _callbacks_pages  # noqa: F401
+    from app.casework import console as _casework_pages  # noqa: F401
+    from app.consultations import console as _consultations_pages  # noqa: F401
+    from app.documents import console as _documents_pages  # noqa: F401
+    from app.supervision import console as _supervision_pages  # noqa: F401
+    console.init_app(app)
 
 
 def _register_health(app: Flask) -> None:

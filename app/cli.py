@@ -6,6 +6,9 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app import errors
+from app.alerts.cli import alerts_cli
+from app.analytics.cli import analytics_cli, demo_calls
+from app.consultations.cli import calls_cli
 
 users_cli = AppGroup("users", help="工作人员账号")
 demo_cli = AppGroup("demo", help="演示数据")
@@ -50,7 +53,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tasks_cli)
+    app.cli.add_command(alerts_cli)
+    app.cli.add_command(calls_cli)
+    app.cli.add_command(analytics_cli)
+    demo_cli.add_command(demo_calls)
     from app.common.reconcile import _cli as storage_cli  # flask storage reconcile
     app.cli.add_command(storage_cli())
-    from app.consultations.cli import init_app as init_hotline_cli  # calls, analytics, demo calls
-    init_hotline_cli(app)

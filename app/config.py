@@ -29,6 +29,11 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             _env("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'app.sqlite3'}")
         )
+        # No ping before each checkout (a round trip on every request): a connection the server dropped
+        # fails once, SQLAlchemy then discards the pool's older connections, pure reads retry once
+        # (app/common/readonly.py) and any other request answers 503 (app/errors.py). Set
+        # DB_POOL_PRE_PING=1 to ping anyway (e.g. behind a proxy that drops idle connections silently).
+        self.DB_POOL_PRE_PING = _env("DB_POOL_PRE_PING", "0") == "1"
         # A database that does not answer fails fast (503 database_unavailable) instead of holding workers
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
         self.DB_POOL_TIMEOUT = _int("DB_POOL_TIMEOUT", 10)
@@ -106,8 +111,7 @@ def _engine_options(cfg: Config) -> dict:
     if cfg.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
         # a local file needs no ping; a writer waits this long for a lock before "database is locked"
         return {"connect_args": {"timeout": cfg.DB_CONNECT_TIMEOUT}}
-    # ping pooled connections before use (survives database restarts and failover)
-    return {"pool_pre_ping": True, "pool_timeout": cfg.DB_POOL_TIMEOUT,
+    return {"pool_pre_ping": cfg.DB_POOL_PRE_PING, "pool_timeout": cfg.DB_POOL_TIMEOUT,
             "connect_args": {"connect_timeout": cfg.DB_CONNECT_TIMEOUT}}
 
 

@@ -138,10 +138,14 @@ def register_error_handlers(app):
                 return outage.html_page(ApiError(payload["message"], status=status, code=payload["code"],
                                                  headers=headers))
             return jsonify(payload), status, headers
+        # Database down, busy or a pooled connection the server dropped (the pool does not ping before
+        # use: that one request gets a 503, nothing was committed, the pool is already renewed);
+        # storage down; a value the database cannot hold (app/common/outage.py)
         known = outage.classify(err)
         if known is not None:
             outage.rollback_quietly()
-            log.warning("%s %s: %s (%s)", request.method, request.path, known.code, type(err).__name__)
+            log.warning("%s %s: %s (%s)", request.method, request.path, known.code,
+                        type(getattr(err, "orig", None) or err).__name__)
             return _respond(known)
         log.exception("unhandled error")
         outage.rollback_quietly()

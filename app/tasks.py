@@ -4,14 +4,28 @@ inside an app context. The database is the truth: tasks re-read their rows and a
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 _registry: dict[str, callable] = {}
+
+# Every module that declares tasks, imported at start-up (by name: this module imports no domain).
+# A test checks that Celery registers exactly the tasks these modules declare.
+TASK_MODULES = (
+    "app.alerts.service",          # alerts_scan (periodic)
+    "app.common.reconcile",        # storage_reconcile (periodic)
+    "app.consultations.tasks",     # calls.import
+    "app.documents.tasks",         # ocr_document, sweep (periodic)
+    "app.notifications.service",   # deliver_notification
+)
 
 # Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default
 PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0), ("storage_reconcile", 3600.0))
@@ -51,7 +65,6 @@ def enqueue(name: str, *args, countdown: float = 0) -> None:
 
 
 def _run(app: Flask, name: str, args, request_id: str | None = None) -> None:
-    from app.extensions import db
     from app.observability import logs, metrics
     tokens = logs.bind(request_id, name)
     with app.app_context():
@@ -66,10 +79,8 @@ def _run(app: Flask, name: str, args, request_id: str | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    # Import task modules so they register themselves
-    from app.notifications import service as _n  # noqa: F401
-    from app.documents import tasks as _d  # noqa: F401
-    from app.common import reconcile as _r  # noqa: F401  (storage_reconcile)
+    for module in TASK_MODULES:
+        importlib.import_module(module)  # each registers its tasks with @task
 
     app.extensions["task_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
     if app.config["TASKS_MODE"] == "celery":
@@ -86,7 +97,6 @@ def init_app(app: Flask) -> None:
 
 
 def _periodic_loop(app: Flask) -> None:
-    import time
     due = {name: 0.0 for name, _ in PERIODIC}
     while True:
         now = time.monotonic()
@@ -119,7 +129,6 @@ def make_celery(app: Flask):
                     try:
                         metrics.observe_task(name, fn, *args)
                     finally:
-                        from app.extensions import db
                         db.session.remove()
                         logs.unbind(tokens)
             return _celery_task

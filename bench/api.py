@@ -1,10 +1,16 @@
-"""Throughput of an authenticated GET /api/v1/applications/<id> against a bare Flask JSON endpoint.
+"""Throughput of the citizen's authenticated reads against a bare Flask JSON endpoint.
 
-Both are served by the same gunicorn configuration in the same run and loaded by the same client
-(processes with keep-alive connections), in alternating rounds so that a noisy machine affects
-both alike; the median round of each is reported, with the ratio.
+`GET /api/v1/applications/<id>` (the detail the mini-program polls) and `GET /api/v1/applications`
+(the list, a citizen with three applications) are each compared with a bare Flask endpoint that
+answers a similar payload without database or auth. All are served by the same gunicorn
+configuration in the same run and loaded by the same client (processes with keep-alive
+connections), in alternating rounds so that a noisy machine affects them alike; the median round
+of each is reported, with the ratios.
 
     python bench/api.py [--seconds 3] [--rounds 5] [--clients 4] [--database-url URL]
+
+Without --database-url the app runs on a fresh SQLite file. With a PostgreSQL URL the benchmark
+creates its own database `<name>_api_bench` on that server and drops it at the end.
 """
 from __future__ import annotations
 
@@ -34,7 +40,8 @@ def free_port() -> int:
 
 
 def seed(env: dict) -> tuple[int, str]:
-    """Migrate a fresh database and create one citizen with a submitted application; return (id, token)."""
+    """Migrate a fresh database and create one citizen with three applications (the last one
+    submitted); return (its id, an access token)."""
     os.environ.update(env)
     from flask_migrate import upgrade
 
@@ -51,14 +58,34 @@ def seed(env: dict) -> tuple[int, str]:
         c = Citizen(openid="bench-citizen")
         db.session.add(c)
         db.session.commit()
-        data = full_application()
         import datetime as dt
-        data["birth_date"] = dt.date.fromisoformat(data["birth_date"])
-        a = service.create_draft(c, data)
+        for _ in range(3):
+            data = full_application()
+            data["birth_date"] = dt.date.fromisoformat(data["birth_date"])
+            a = service.create_draft(c, data)
         service.transition(c, a, "submit")
         tokens = issue_tokens("citizen", c.id)
         db.session.commit()
+        db.engine.dispose()
         return a.id, tokens["access_token"]
+
+
+def bench_database(url: str):
+    """(URL of a new database <name>_api_bench on the same server, a function that drops it)."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url)
+    name = f"{base.database}_api_bench"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def serve(module: str, env: dict, port: int) -> subprocess.Popen:
@@ -114,31 +141,52 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=3, help="length of one round")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    ap.add_argument("--database-url", default=None,
+                    help="PostgreSQL server (a database <name>_api_bench is created there and dropped); "
+                         "default: a fresh SQLite file")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    env = {"APP_ENV": "bench", "SECRET_KEY": "bench-secret", "INSTANCE_DIR": str(tmp),
-           "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
+    drop = None
+    if args.database_url:
+        url, drop = bench_database(args.database_url)
+    else:
+        url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    env = {"APP_ENV": "bench", "SECRET_KEY": "bench-secret", "INSTANCE_DIR": str(tmp), "DATABASE_URL": url,
            "STORAGE_URL": f"file://{tmp / 'storage'}", "TASKS_MODE": "sync"}
-    app_id, token = seed(env)
-    path = f"/api/v1/applications/{app_id}"
+    try:
+        run(args, env)
+    finally:
+        if drop:
+            drop()
 
-    targets = {"bare Flask": ("bench.bare_app:app", {}),
-               "GET application": ("wsgi:app", {"Authorization": f"Bearer {token}"})}
+
+def run(args, env: dict) -> None:
+    app_id, token = seed(env)
+    auth = {"Authorization": f"Bearer {token}"}
+    detail, listing = f"/api/v1/applications/{app_id}", "/api/v1/applications"
+    # name: (server, path, headers, check of the first answer)
+    targets = {
+        "bare Flask detail": ("bare", detail, {}, lambda b: b["id"] == app_id),
+        "GET application": ("app", detail, auth, lambda b: b["id"] == app_id and len(b["timeline"]) == 2),
+        "bare Flask list": ("bare", listing, {}, lambda b: len(b["items"]) == 3),
+        "GET applications": ("app", listing, auth, lambda b: b["total"] == 3 and b["items"][0]["id"] == app_id),
+    }
+    modules = {"bare": "bench.bare_app:app", "app": "wsgi:app"}
     servers, rounds = {}, {name: [] for name in targets}
     try:
-        for name, (module, headers) in targets.items():
+        for key, module in modules.items():
             port = free_port()
-            servers[name] = (serve(module, env, port), port)
-            conn = http.client.HTTPConnection("127.0.0.1", port)
+            servers[key] = (serve(module, env, port), port)
+        for name, (key, path, headers, check) in targets.items():
+            conn = http.client.HTTPConnection("127.0.0.1", servers[key][1])
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
             body = json.loads(resp.read())
-            assert resp.status == 200 and body["id"] == app_id, body
+            assert resp.status == 200 and check(body), (name, body)
         for _ in range(args.rounds):
-            for name, (_module, headers) in targets.items():
-                rounds[name].append(load(servers[name][1], path, headers, args.seconds, args.clients))
+            for name, (key, path, headers, _check) in targets.items():
+                rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients))
     finally:
         for proc, _port in servers.values():
             proc.terminate()
@@ -148,14 +196,18 @@ def main() -> None:
         runs = sorted(rounds[name])
         return runs[len(runs) // 2][0], sum(r[1] for r in runs)
 
-    bare, errs_b = median("bare Flask")
-    ours, errs_o = median("GET application")
     db_kind = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
     print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients; "
-          f"{args.rounds} alternating rounds of {args.seconds:g} s; database {db_kind}")
-    print(f"bare Flask JSON endpoint      : {bare:8.0f} req/s  (errors {errs_b})")
-    print(f"GET /api/v1/applications/<id> : {ours:8.0f} req/s  (errors {errs_o})")
-    print(f"ratio (ours / bare)           : {ours / bare:8.2f}  (goal >= 0.5)")
+          f"{args.rounds} alternating rounds of {args.seconds:g} s; database {db_kind}; "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    for base, ours, label in (("bare Flask detail", "GET application", "GET /api/v1/applications/<id>"),
+                              ("bare Flask list", "GET applications", "GET /api/v1/applications")):
+        b, errs_b = median(base)
+        o, errs_o = median(ours)
+        print(f"{label:<31}: {o:7.0f} req/s (errors {errs_o}) vs bare {b:7.0f} req/s (errors {errs_b})"
+              f"  ratio {o / b:5.2f}  (goal >= 0.5)")
+        print(f"{'':<31}  rounds ours {', '.join(f'{r[0]:.0f}' for r in rounds[ours])}; "
+              f"bare {', '.join(f'{r[0]:.0f}' for r in rounds[base])}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,21 @@
-"""The baseline for bench/api.py: a bare Flask JSON endpoint, no database, no auth."""
+"""The baselines for bench/api.py: bare Flask JSON endpoints, no database, no auth, answering
+payloads of about the size and shape the real endpoints answer."""
 from flask import Flask, jsonify
 
 app = Flask(__name__)
 PAYLOAD = {"id": 0, "reference": "FY20261129000001", "status": "submitted", "status_label": "已提交",
            "applicant_name": "刘建国", "timeline": [{"action": "create"}, {"action": "submit"}]}
+ITEM = {"id": 0, "reference": "FY20261129000001", "status": "submitted", "status_label": "已提交",
+        "applicant_name": "刘建国", "id_number_masked": "420102********1234", "category": "农民工欠薪",
+        "service_type": "representation", "legal_deadline": None, "is_urgent": False,
+        "created_at": "2026-11-29T08:00:00+00:00", "updated_at": "2026-11-29T08:00:00+00:00"}
 
 
 @app.get("/api/v1/applications/<int:application_id>")
 def get_application(application_id):
     return jsonify(dict(PAYLOAD, id=application_id))
+
+
+@app.get("/api/v1/applications")
+def list_applications():
+    return jsonify({"items": [dict(ITEM, id=i) for i in (3, 2, 1)], "page": 1, "page_size": 20, "total": 3})

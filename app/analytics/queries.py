@@ -254,7 +254,8 @@ def workload(f: Filters) -> dict:
 def satisfaction(f: Filters) -> dict:
     from app.applications.models import Application
     from app.consultations.models import Consultation
-    from app.ratings.models import CallbackTask, Rating
+    from app.callbacks.models import CallbackTask
+    from app.ratings.models import Rating
     start, end = f.utc_bounds
     r = Rating
     stmt = (sa.select(r.stars, r.created_at, r.subject_type)
@@ -323,7 +324,7 @@ def sla(f: Filters) -> dict:
 
 def repeat_callers(f: Filters, limit: int = 20) -> dict:
     from app.consultations.models import RepeatCallerEpisode as E
-    from app.ratings.models import CallbackTask
+    from app.callbacks.models import CallbackTask
     start, end = f.utc_bounds
     cond = [E.last_call_at >= start, E.first_call_at < end]
     if f.region:

@@ -1,20 +1,29 @@
-"""Fast read path for a citizen's application detail: the mini-program polls it on every screen.
+"""Fast read paths for a citizen's applications: the mini-program polls the detail on every screen
+and opens the list on start.
 
-Two precompiled Core queries (application + lawyer, timeline) and a plain serializer that
-produces exactly what `schemas.ApplicationOut` would (tests compare the two), without loading
-ORM entities or the citizen row.
+Each request is one precompiled Core statement that the guard layer (`guards.citizen_owned`)
+wraps with the token check and the ownership condition, run without a transaction, and a plain
+serializer that produces exactly what `schemas.ApplicationOut` / `schemas.ApplicationPageOut`
+would (tests compare them), encoded by orjson. No ORM entity and no citizen row is loaded.
+
+A field added to `ApplicationOut` that is a stored column appears here by itself; a computed one
+must be added to `_COMPUTED` and to `_detail` (the schema test fails until it is).
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
+import orjson
 import sqlalchemy as sa
+from flask import Response
 
 from app import errors
 from app.applications import schemas
 from app.applications.models import STATUS_LABELS, Application, ApplicationEvent, urgent
+from app.auth import guards
 from app.auth.models import StaffUser
-from app.extensions import db
+from app.common import readonly
 from ocr import idnumber
 
 _T = Application.__table__
@@ -24,38 +33,54 @@ _S = StaffUser.__table__
 # Every stored column the schema exposes, in the schema's order; computed ones are added below
 _COMPUTED = {"status_label", "id_number_masked", "is_urgent", "assigned_lawyer", "backfill", "timeline"}
 _COLUMNS = [name for name in schemas.ApplicationOut().fields if name not in _COMPUTED]
-
-
+_LIST_COLUMNS = [name for name in schemas.ApplicationSummaryOut().fields if name not in _COMPUTED]
 _EVENT_FIELDS = ("id", "action", "from_status", "to_status", "actor_type", "actor_name", "note", "created_at")
 
 
+def _is_temporal(column) -> bool:
+    t = column.type
+    return isinstance(t, (sa.Date, sa.DateTime)) or isinstance(getattr(t, "impl", None), (sa.Date, sa.DateTime))
+
+
+_DATE_COLUMNS = frozenset(name for name in _COLUMNS if _is_temporal(_T.c[name]))
+
+
+def json_response(data) -> Response:
+    # orjson: several times faster than json.dumps on these payloads, and UTF-8 as Flask's (ensure_ascii off)
+    return Response(orjson.dumps(data), mimetype="application/json")
+
+
+# --- detail ------------------------------------------------------------------------------------
+
 @functools.cache
 def _detail_stmt():
-    """Application, lawyer and timeline in one round trip: one row per event (a timeline is short)."""
-    return (sa.select(*[_T.c[name] for name in _COLUMNS], _T.c.deadline_at, _T.c.backfill_kinds,
-                      _T.c.backfill_due_at, _T.c.assigned_lawyer_id, _S.c.full_name.label("lawyer_full_name"),
-                      _S.c.username.label("lawyer_username"), _S.c.phone.label("lawyer_phone"),
-                      *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
-            .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
-                         .outerjoin(_E, _E.c.application_id == _T.c.id))
-            .where(_T.c.id == sa.bindparam("id"), _T.c.citizen_id == sa.bindparam("cid"))
-            .order_by(_E.c.id))
+    """Application, lawyer and timeline in one statement (one row per event; a timeline is short)."""
+    resource = (sa.select(_T.c.id, *[_T.c[name] for name in _COLUMNS if name != "id"], _T.c.deadline_at,
+                          _T.c.backfill_kinds, _T.c.backfill_due_at, _T.c.assigned_lawyer_id,
+                          _S.c.full_name.label("lawyer_full_name"), _S.c.username.label("lawyer_username"),
+                          _S.c.phone.label("lawyer_phone"), *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
+                .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
+                             .outerjoin(_E, _E.c.application_id == _T.c.id))
+                .where(_T.c.id == sa.bindparam("id")))
+    return guards.citizen_owned(resource, _T.c.citizen_id, order_by=("ev_id",))
 
 
-_DATE_COLUMNS = [name for name in _COLUMNS if isinstance(_T.c[name].type, (sa.Date, sa.DateTime))
-                 or getattr(_T.c[name].type, "impl", None).__class__ is sa.DateTime]
-
-
-def application_detail(citizen_id: int, application_id: int) -> dict:
-    rows = db.session.connection().execute(_detail_stmt(), {"id": application_id, "cid": citizen_id}).all()
+def application_detail(application_id: int) -> dict:
+    """The calling citizen's application as `ApplicationOut` renders it; 404 if not theirs."""
+    rows = guards.owned_rows(_detail_stmt(), {"id": application_id})
     if not rows:
         raise errors.NotFound("未找到该申请")
+    return _detail(rows)
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
+def _detail(rows: list[sa.Row]) -> dict:
     row = rows[0]
-    values = row._asdict()
-    out = {name: values[name] for name in _COLUMNS}
-    for name in _DATE_COLUMNS:
-        if out[name] is not None:
-            out[name] = out[name].isoformat()
+    m = row._mapping
+    out = {name: (_iso(m[name]) if name in _DATE_COLUMNS else m[name]) for name in _COLUMNS}
     out["status_label"] = STATUS_LABELS[row.status]
     out["id_number_masked"] = idnumber.mask(row.id_number)
     out["is_urgent"] = urgent(row.deadline_at, row.status)
@@ -67,6 +92,57 @@ def application_detail(citizen_id: int, application_id: int) -> dict:
     else:
         out["backfill"] = None
     out["timeline"] = [
-        {f: getattr(r, f"ev_{f}") for f in _EVENT_FIELDS} | {"created_at": r.ev_created_at.isoformat()}
+        {"id": r.ev_id, "action": r.ev_action, "from_status": r.ev_from_status, "to_status": r.ev_to_status,
+         "actor_type": r.ev_actor_type, "actor_name": r.ev_actor_name, "note": r.ev_note,
+         "created_at": r.ev_created_at.isoformat()}
         for r in rows if r.ev_id is not None]
     return out
+
+
+# --- list ----------------------------------------------------------------------------------------
+
+@functools.cache
+def _list_stmt(with_status: bool):
+    resource = sa.select(_T.c.id, *[_T.c[name] for name in _LIST_COLUMNS if name != "id"], _T.c.id_number,
+                         _T.c.deadline_at, sa.func.count().over().label("_total"))
+    if with_status:
+        resource = resource.where(_T.c.status == sa.bindparam("status"))
+    resource = (resource.order_by(_T.c.created_at.desc(), _T.c.id.desc())
+                .limit(sa.bindparam("limit", type_=sa.Integer))
+                .offset(sa.bindparam("offset", type_=sa.Integer)))
+    return guards.citizen_owned(resource, _T.c.citizen_id, order_by=("-created_at", "-id"))
+
+
+@functools.cache
+def _count_stmt(with_status: bool):
+    stmt = sa.select(sa.func.count()).select_from(_T).where(_T.c.citizen_id == sa.bindparam("cid"))
+    return stmt.where(_T.c.status == sa.bindparam("status")) if with_status else stmt
+
+
+_LIST_DATES = tuple(name for name in _LIST_COLUMNS if name in _DATE_COLUMNS)
+
+
+def application_page(status: str | None, page: int, page_size: int) -> dict:
+    """The calling citizen's applications, newest first, as `ApplicationPageOut` renders them."""
+    params = {"limit": page_size, "offset": (page - 1) * page_size}
+    if status:
+        params["status"] = status
+    rows = guards.owned_rows(_list_stmt(bool(status)), params)
+    if rows:
+        total = rows[0]._total
+    elif page == 1:
+        total = 0
+    else:  # past the last page: the window count has no row to ride on
+        from flask import g
+        total = readonly.rows(_count_stmt(bool(status)), {"cid": g.citizen_id, **params})[0][0]
+    items = []
+    for row in rows:
+        m = row._mapping
+        item = {name: m[name] for name in _LIST_COLUMNS}
+        for name in _LIST_DATES:
+            item[name] = _iso(item[name])
+        item["status_label"] = STATUS_LABELS[row.status]
+        item["id_number_masked"] = idnumber.mask(row.id_number)
+        item["is_urgent"] = urgent(row.deadline_at, row.status)
+        items.append(item)
+    return {"items": items, "page": page, "page_size": page_size, "total": total}

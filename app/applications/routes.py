@@ -1,23 +1,21 @@
-from flask import g, jsonify
+from flask import g
 from flask_smorest import Blueprint
 
 from app.applications import read, schemas, service
-from app.auth.guards import citizen_required
+from app.auth.guards import citizen_read, citizen_required
 from app.common.idempotency import idempotent
-from app.common.pagination import paginate
 
 blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications",
                 description="法律援助申请（小程序）")
 
 
 @blp.route("")
-@citizen_required
+@citizen_read
 @blp.arguments(schemas.ApplicationListArgs, location="query")
 @blp.response(200, schemas.ApplicationPageOut)
 def list_applications(args):
     """我的申请列表（身份证号脱敏）"""
-    stmt = service.list_for_citizen_stmt(g.citizen, args.get("status"))
-    return paginate(stmt, args["page"], args["page_size"])
+    return read.json_response(read.application_page(args.get("status"), args["page"], args["page_size"]))
 
 
 @blp.route("", methods=["POST"])
@@ -31,11 +29,11 @@ def create_application(data):
 
 
 @blp.route("/<int:application_id>")
-@citizen_required
+@citizen_read
 @blp.response(200, schemas.ApplicationOut)
 def get_application(application_id):
     """申请详情与办理进度"""
-    return jsonify(read.application_detail(g.citizen_id, application_id))
+    return read.json_response(read.application_detail(application_id))
 
 
 @blp.route("/<int:application_id>", methods=["PATCH"])

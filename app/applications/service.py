@@ -66,6 +66,26 @@ def actor_name(actor) -> str:
 
 # --- reading -------------------------------------------------------------------
 
+STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")  # staff who see applications
+
+
+def can_staff_see(staff, app_: Application) -> bool:
+    """Who may see an application: an aid lawyer only the cases assigned to them; the others by role."""
+    if staff.role == "aid_lawyer":
+        return app_.assigned_lawyer_id == staff.id
+    return staff.role in ("duty_lawyer", "manager", "supervisor")
+
+
+def get_for_staff(staff, application_id: int) -> Application:
+    """Per object: what the staff member may not see is a 404, like a missing one."""
+    app_ = db.session.get(Application, application_id)
+    if app_ is None or staff.role not in STAFF_ROLES or not can_staff_see(staff, app_):
+        raise errors.NotFound("未找到该申请")
+    if app_.status == "draft" and app_.citizen_id is not None:
+        raise errors.NotFound("未找到该申请")  # a citizen's unsent draft is theirs alone
+    return app_
+
+
 def get_for_citizen(citizen: Citizen, application_id: int) -> Application:
     """Another citizen's application is indistinguishable from a missing one (404)."""
     app_ = db.session.scalar(sa.select(Application).where(Application.id == application_id,
@@ -73,13 +93,6 @@ def get_for_citizen(citizen: Citizen, application_id: int) -> Application:
     if app_ is None:
         raise errors.NotFound("未找到该申请")
     return app_
-
-
-def list_for_citizen_stmt(citizen: Citizen, status: str | None = None) -> sa.Select:
-    stmt = sa.select(Application).where(Application.citizen_id == citizen.id)
-    if status:
-        stmt = stmt.where(Application.status == status)
-    return stmt.order_by(Application.created_at.desc(), Application.id.desc())
 
 
 # --- writing -------------------------------------------------------------------

@@ -3,17 +3,25 @@
 The token check is one indexed query. A citizen's row is loaded only when a view touches
 `g.citizen` (the status polling path needs just the id, `g.citizen_id`); staff rows are loaded
 at once because the role and the active flag decide access.
+
+Pure citizen reads (`citizen_read`) run the same token check inside the statement that reads
+the data: the guard wraps the resource's select so that it only sees rows owned by the token's
+citizen, and it decides 401 / 403 from the token part of the answer. One round trip, no
+transaction, and still no cache: a revoked or logged-out token fails on the very next request.
 """
 from __future__ import annotations
 
 import functools
 
+import sqlalchemy as sa
 from flask import g, request
 from werkzeug.local import LocalProxy
 
 from app import errors
-from app.auth.models import Citizen, StaffUser
+from app.auth.models import AuthToken, Citizen, StaffUser
 from app.auth.service import subject_of_access_token
+from app.common import crypto, readonly
+from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
 
@@ -35,6 +43,11 @@ def _load_citizen(citizen_id: int) -> Citizen:
     return cached
 
 
+def _set_citizen(citizen_id: int) -> None:
+    g.citizen_id = citizen_id
+    g.citizen = g.actor = LocalProxy(functools.partial(_load_citizen, citizen_id))
+
+
 def _authenticate() -> str:
     token = bearer_token()
     if not token:
@@ -44,14 +57,17 @@ def _authenticate() -> str:
         raise errors.Unauthorized("登录已过期，请重新登录", code="invalid_token")
     subject_type, subject_id = ref
     if subject_type == "citizen":
-        g.citizen_id = subject_id
-        g.citizen = g.actor = LocalProxy(functools.partial(_load_citizen, subject_id))
+        _set_citizen(subject_id)
     else:
-        user = db.session.get(StaffUser, subject_id)
-        if user is None or not user.is_active:
-            raise errors.Unauthorized("账号不可用，请重新登录", code="invalid_token")
-        g.staff = g.actor = user
+        _set_staff(subject_id)
     return subject_type
+
+
+def _set_staff(staff_id: int) -> None:
+    user = db.session.get(StaffUser, staff_id)
+    if user is None or not user.is_active:
+        raise errors.Unauthorized("账号不可用，请重新登录", code="invalid_token")
+    g.staff = g.actor = user
 
 
 def citizen_required(view):
@@ -81,4 +97,66 @@ def any_authenticated(view):
     def wrapper(*args, **kwargs):
         _authenticate()
         return view(*args, **kwargs)
+    return wrapper
+
+
+# --- pure citizen reads: the token check and the owned rows in one statement ----------------------
+
+@functools.cache
+def _token_cte():
+    t = AuthToken.__table__
+    return (sa.select(t.c.subject_type, t.c.subject_id)
+            .where(t.c.token_hash == sa.bindparam("_token_hash"), t.c.kind == "access", t.c.revoked_at.is_(None),
+                   t.c.expires_at > sa.bindparam("_now", type_=UTCDateTime()))
+            .cte("live_token"))
+
+
+def citizen_owned(resource: sa.Select, owner: sa.ColumnElement, *, order_by: tuple[str, ...] = ()) -> sa.Select:
+    """The statement for a `citizen_read` view: `resource` restricted to rows whose `owner` column is
+    the calling citizen, beside the token check. Build it once (it has bind parameters only).
+
+    `resource`'s first column must be non-null on every row (a primary key): the answer is one row
+    per resource row, or a single row with that column NULL when the citizen owns nothing that
+    matches, or no row at all when the token is not live. `order_by` names resource columns
+    ("-name": descending)."""
+    tok = _token_cte()
+    me = sa.select(tok.c.subject_id).where(tok.c.subject_type == "citizen").scalar_subquery()
+    owned = resource.where(owner == me).subquery("owned")
+    return (sa.select(tok.c.subject_type.label("_subject_type"), tok.c.subject_id.label("_subject_id"), owned)
+            .select_from(tok.outerjoin(owned, sa.true()))
+            .order_by(*(owned.c[n[1:]].desc() if n.startswith("-") else owned.c[n] for n in order_by)))
+
+
+def owned_rows(stmt: sa.Select, params: dict) -> list[sa.Row]:
+    """Run a `citizen_owned` statement for the current request: 401 for a missing, expired, revoked or
+    logged-out token, 403 for a staff token, else the citizen's rows (possibly none). Sets
+    `g.citizen_id` and `g.citizen` as `citizen_required` does."""
+    token = bearer_token()
+    if not token:
+        raise errors.Unauthorized("请先登录", code="unauthorized")
+    rows = readonly.rows(stmt, {**params, "_token_hash": crypto.token_hash(token), "_now": utcnow()})
+    if not rows:
+        raise errors.Unauthorized("登录已过期，请重新登录", code="invalid_token")
+    subject_type, subject_id = rows[0][0], rows[0][1]
+    if subject_type != "citizen":
+        _set_staff(subject_id)  # an unusable staff account is 401 as on every other route
+        raise errors.Forbidden("该接口仅供小程序用户使用")
+    _set_citizen(subject_id)
+    g._owned_read_checked = True
+    return rows if rows[0][2] is not None else []
+
+
+def citizen_read(view):
+    """For a view that reads only what the calling citizen owns, through `owned_rows`. Without a
+    token it answers 401 before any query; a view that returns without having called `owned_rows`
+    is a programming error and fails closed (500, nothing sent)."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not bearer_token():
+            raise errors.Unauthorized("请先登录", code="unauthorized")
+        g._owned_read_checked = False
+        result = view(*args, **kwargs)
+        if not g._owned_read_checked:
+            raise RuntimeError(f"{view.__name__} is declared citizen_read but never called owned_rows")
+        return result
     return wrapper

@@ -223,3 +223,11 @@ def _count_failure(user_id: int) -> None:
         locked_until=sa.case((bumped >= MAX_FAILED_LOGINS, sa.literal(now + LOCKOUT, UTCDateTime())),
                              else_=StaffUser.locked_until)))
     db.session.commit()
+
+
+def display_names(ids) -> dict[int, str]:
+    """Staff display names by id (for pages that list who did what)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.display_name for u in db.session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(ids)))}

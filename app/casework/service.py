@@ -13,34 +13,22 @@ from app.applications.models import FINAL_STATUSES, Application
 from app.audit import record as audit
 from app.auth.models import StaffUser
 from app.casework import sla
+from app.callbacks.models import CallbackTask
 from app.casework.models import HomeVisit
 from app.common.timeutil import utcnow
 from app.documents import service as documents
-from app.documents.models import KINDS, Document
+from app.documents.models import KINDS, TO_VERIFY, Document
 from app.extensions import db
 
-APPLICATION_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
+APPLICATION_ROLES = applications.STAFF_ROLES
 OPEN_CASE_STATUSES = ("assigned", "in_progress")
-TO_VERIFY = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed")
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
 
 
 # --- access ------------------------------------------------------------------------
 
-def get_application(staff: StaffUser, application_id: int) -> Application:
-    """Per object: an aid lawyer sees only the cases assigned to them; others by role. 404 otherwise."""
-    app_ = db.session.get(Application, application_id)
-    if app_ is None or staff.role not in APPLICATION_ROLES or not documents.can_staff_see(staff, app_):
-        raise errors.NotFound("未找到该申请")
-    if app_.status == "draft" and app_.citizen_id is not None:
-        raise errors.NotFound("未找到该申请")  # a citizen's unsent draft is theirs alone
-    return app_
-
-
-def get_document(staff: StaffUser, document_id: int) -> Document:
-    doc = documents.get_document(staff, document_id)
-    get_application(staff, doc.application_id)
-    return doc
+get_application = applications.get_for_staff
+get_document = documents.get_for_staff
 
 
 def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = None,
@@ -467,12 +455,11 @@ def _queue_home_visits(staff, now):
 
 
 def _queue_callbacks(staff, now):
-    from app.ratings.models import CallbackTask, Rating
     items = []
     tasks = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
                                .order_by(CallbackTask.due_at)).all()
     for t in tasks:
-        rating = db.session.get(Rating, t.rating_id) if t.rating_id else None
+        rating = t.rating
         app_ = db.session.get(Application, t.subject_id) if t.subject_type == "application" else None
         label = {"bad_rating": "差评回访", "repeat_caller": "重复来电回访", "alert": "预警回访"}.get(t.reason, "回访")
         items.append({"type": "callback", "id": t.id, "callback": t, "application_id": app_.id if app_ else None,

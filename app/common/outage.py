@@ -26,7 +26,7 @@ def classify(exc: BaseException) -> errors.ApiError | None:
     if isinstance(exc, errors.ApiError):
         return exc
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
-        return database_unavailable()
+        return database_unavailable(retry_after=1)  # a dropped pooled connection: the pool is renewed
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
                         sa_exc.DisconnectionError)):
         return database_unavailable()
@@ -38,9 +38,9 @@ def classify(exc: BaseException) -> errors.ApiError | None:
     return None
 
 
-def database_unavailable() -> errors.ApiError:
+def database_unavailable(retry_after: int = RETRY_AFTER_SECONDS) -> errors.ApiError:
     return errors.ServiceUnavailable("数据库暂时不可用，请稍后重试", code="database_unavailable",
-                                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                                     headers={"Retry-After": str(retry_after)})
 
 
 def rollback_quietly() -> None:

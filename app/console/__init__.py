@@ -1,19 +1,20 @@
-"""The staff web console (server-rendered, Chinese UI) and the staff JSON API wiring."""
+"""The staff web console's plumbing (server-rendered, Chinese UI): sessions and CSRF (`auth`), the one
+`console` blueprint with its layout, navigation and error pages (`views`). Pages live in their
+domain's package (`app/<domain>/console.py`) and use only the names exported here."""
 from __future__ import annotations
 
+from app.console.auth import console_required, current_staff
+from app.console.views import PAGE_SIZE, add_nav, back, bp, form_args, format_local, local_datetime, me, page_no
 
-def init_app(app, api) -> None:
-    """Register the console pages, the staff API, the alerts CLI and their background tasks."""
-    from app.alerts import service as _alerts  # noqa: F401  (registers the alerts_scan task)
-    from app.alerts.cli import alerts_cli
-    from app.console.views import bp as console_bp
-    from app.staff.routes import blp as staff_blp
+__all__ = ["PAGE_SIZE", "add_nav", "back", "bp", "console_required", "current_staff", "form_args", "format_local",
+           "init_app", "local_datetime", "me", "page_no"]
 
+
+def init_app(app) -> None:
+    """Register the console blueprint (after the domains' page modules have declared their routes)."""
     # Flask's own session cookie only carries the console's flash messages
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if app.config.get("APP_ENV") == "production" and app.config.get("CONSOLE_COOKIE_SECURE") is not False:
         app.config["SESSION_COOKIE_SECURE"] = True
-    api.register_blueprint(staff_blp)
-    app.register_blueprint(console_bp)
-    app.cli.add_command(alerts_cli)
+    app.register_blueprint(bp)

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import current_app, g, redirect, request, url_for
 
 from app import errors
-from app.auth.models import StaffUser
 from app.common import crypto
 from app.common.timeutil import utcnow
 from app.console.models import ConsoleSession
@@ -38,7 +37,7 @@ def cookie_kwargs() -> dict:
     return {"httponly": True, "samesite": "Lax", "secure": cookie_secure(), "path": "/console"}
 
 
-def start_session(user: StaffUser, response) -> ConsoleSession:
+def start_session(user, response) -> ConsoleSession:
     token = crypto.new_token()
     now = utcnow()
     hours = int(current_app.config.get("CONSOLE_SESSION_HOURS", 8))
@@ -72,7 +71,7 @@ def current_session() -> ConsoleSession | None:
     idle = dt.timedelta(minutes=int(current_app.config.get("CONSOLE_IDLE_MINUTES", 30)))
     if row is None or row.revoked_at is not None or row.expires_at <= now or row.last_seen_at + idle <= now:
         return None
-    user = db.session.get(StaffUser, row.staff_id)
+    user = row.staff
     if user is None or not user.is_active:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
@@ -84,7 +83,7 @@ def current_session() -> ConsoleSession | None:
     return row
 
 
-def current_staff() -> StaffUser | None:
+def current_staff():
     current_session()
     return g.get("console_staff")
 

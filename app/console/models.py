@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
@@ -25,3 +25,5 @@ class ConsoleSession(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+    staff = relationship("StaffUser", lazy="select")  # by name: the console imports no domain package

@@ -10,7 +10,6 @@ from app.common.idempotency import idempotent
 from app.common.pagination import paginate
 from app.common.timeutil import utcnow
 from app.consultations import cdr, schemas, service, topics
-from app.consultations import tasks as _tasks  # noqa: F401  (registers the import task)
 from app.consultations.models import CallImport
 from app.extensions import db
 from app.tasks import enqueue

@@ -11,6 +11,7 @@ from flask import current_app
 from app import errors
 from app.analytics import rollups
 from app.audit import record as audit
+from app.callbacks import service as callbacks
 from app.auth.models import Citizen, StaffUser
 from app.common import crypto
 from app.common.timeutil import LOCAL_TZ, utcnow
@@ -209,3 +210,14 @@ def recording_url(staff: StaffUser, c: Consultation) -> str | None:
 def validate_outcome(value):
     if value is not None and value not in OUTCOMES:
         raise errors.ValidationFailed("处理结果无效")
+
+
+def _describe_call(consultation_id: int) -> dict | None:
+    """A callback task about a call, for its page (masked caller only)."""
+    c = db.session.get(Consultation, consultation_id)
+    if c is None:
+        return None
+    return {"kind": "来电", "text": f"{c.caller_masked} · {c.region} · {c.topic or '未分类'}", "at": c.ring_at}
+
+
+callbacks.SUBJECT_DESCRIBERS["consultation"] = _describe_call

@@ -4,6 +4,7 @@ from __future__ import annotations
 from app.consultations import cdr
 from app.consultations.models import CallImport
 from app.extensions import db
+from app.storage_bridge import get_storage
 from app.tasks import task
 
 
@@ -12,12 +13,6 @@ def import_uploaded(import_id: int) -> None:
     imp = db.session.get(CallImport, import_id)
     if imp is None or imp.status in ("done", "failed"):
         return
-    from app.storage_bridge import get_storage
     raw = get_storage().get(imp.storage_key)
     cdr.run_import(imp, raw)
 
-
-@task("hotline.sweep_warnings")
-def sweep_warnings() -> None:
-    from app.consultations.warnings import sweep_application_warnings
-    sweep_application_warnings()

@@ -9,6 +9,8 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
+from app.alerts.service import raise_alert as _raise
+from app.callbacks import service as callbacks
 from app.common.timeutil import utcnow
 from app.consultations.models import Consultation, RepeatCallerEpisode
 from app.extensions import db
@@ -32,7 +34,6 @@ def repeat_window() -> dt.timedelta:
 def raise_alert(kind: str, *, dedupe_key: str, message: str, severity: str = "warning",
                 citizen_id: int | None = None, application_id: int | None = None, details: dict | None = None):
     """Raise an alert in the console's inbox (app.alerts; deduplicated by key), in our transaction."""
-    from app.alerts.service import raise_alert as _raise
     return _raise(kind, message=message, severity=severity, citizen_id=citizen_id, application_id=application_id,
                   dedupe_key=dedupe_key, details=details, commit=False)
 
@@ -103,14 +104,11 @@ def check_repeat_callers(calls: list[Consultation]) -> list[RepeatCallerEpisode]
 
 
 def _open_repeat_callback(ep: RepeatCallerEpisode, call: Consultation, window: dt.timedelta) -> None:
-    from app.ratings.models import CallbackTask
     days = round(window.total_seconds() / 86400)
     note = f"{ep.caller_masked} 在{days}天内来电{ep.call_count}次（重复来电预警）"
-    due = utcnow() + dt.timedelta(hours=float(_cfg("REPEAT_CALLBACK_DUE_HOURS", 4)))
-    task = CallbackTask(reason="repeat_caller", status="open", citizen_id=ep.citizen_id, subject_type="consultation",
-                        subject_id=call.id, note=note, due_at=due, created_at=utcnow())
-    db.session.add(task)
-    db.session.flush()
+    task = callbacks.open_task("repeat_caller", citizen_id=ep.citizen_id, subject_type="consultation",
+                               subject_id=call.id, note=note,
+                               due_in=dt.timedelta(hours=float(_cfg("REPEAT_CALLBACK_DUE_HOURS", 4))))
     ep.callback_task_id = task.id
     alert = raise_alert("repeat_caller", dedupe_key=f"repeat_caller:{ep.id}", message=note, severity="critical",
                         citizen_id=ep.citizen_id,

@@ -22,6 +22,7 @@ OCR_KINDS = ("hukou_home", "hukou_member", "id_front", "id_back")
 STATUSES = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed", "verified", "rejected", "superseded")
 STATUS_LABELS = {"uploaded": "已上传", "ocr_pending": "识别中", "ocr_done": "识别完成", "ocr_failed": "识别失败",
                  "verified": "审核通过", "rejected": "需重新拍摄", "superseded": "已被替换"}
+TO_VERIFY = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed")  # waiting for a staff decision
 REJECT_REASONS = {
     "blurry": "照片模糊，请在光线充足处对焦后重新拍摄",
     "incomplete": "照片不完整，请将证件四角完整拍入画面",

@@ -38,10 +38,14 @@ def application_for_upload(actor, application_id: int) -> Application:
     return app_
 
 
-def can_staff_see(staff, app_: Application) -> bool:
-    if staff.role == "aid_lawyer":
-        return app_.assigned_lawyer_id == staff.id
-    return staff.role in ("duty_lawyer", "manager", "supervisor")
+can_staff_see = applications.can_staff_see
+
+
+def get_for_staff(staff, document_id: int) -> Document:
+    """A document for a staff page or action: the document and its application must both be visible."""
+    doc = get_document(staff, document_id)
+    applications.get_for_staff(staff, doc.application_id)
+    return doc
 
 
 def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | None) -> Document:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.common.timeutil import utcnow
 from app.documents.models import Document
 from app.extensions import db
+from app.notifications.service import sweep_due
 from app.storage_bridge import get_storage
 from app.tasks import enqueue, task
 
@@ -69,6 +70,5 @@ def sweep_stale_ocr(limit: int = 200) -> int:
 
 @task("sweep")
 def sweep() -> None:
-    from app.notifications.service import sweep_due
     sweep_stale_ocr()
     sweep_due()

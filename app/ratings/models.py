@@ -9,6 +9,7 @@ from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
 SUBJECT_TYPES = ("application", "consultation")
+BAD_RATING_MAX = 2  # a rating of this many stars or fewer opens a callback task
 
 
 class Rating(db.Model):
@@ -35,21 +36,3 @@ class Rating(db.Model):
         sa.CheckConstraint("stars between 1 and 5", name="stars"),
     )
 
-
-class CallbackTask(db.Model):
-    """回访: opened by a bad rating (or an alert); attempts logged until satisfied or escalated."""
-
-    __tablename__ = "callback_tasks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    reason: Mapped[str] = mapped_column(sa.String(20))  # bad_rating | repeat_caller | alert
-    status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)  # open|satisfied|escalated
-    citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
-    rating_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ratings.id"))
-    subject_type: Mapped[str | None] = mapped_column(sa.String(16))
-    subject_id: Mapped[int | None] = mapped_column()
-    note: Mapped[str | None] = mapped_column(sa.String(500))
-    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))

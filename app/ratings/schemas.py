@@ -1,6 +1,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.ratings.models import BAD_RATING_MAX
+
 _score = dict(allow_none=True, validate=validate.Range(min=1, max=5))
 
 
@@ -21,5 +23,4 @@ class RatingOut(RatingInput):
     callback_opened = fields.Method("get_callback_opened")
 
     def get_callback_opened(self, obj):
-        from app.ratings.service import BAD_RATING_MAX
         return obj.round == 0 and obj.stars <= BAD_RATING_MAX

@@ -1,7 +1,5 @@
-"""Ratings and the callback tasks that bad ratings open."""
+"""Ratings; a bad one opens a callback task (app.callbacks), a good one closes the open task."""
 from __future__ import annotations
-
-import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -11,11 +9,11 @@ from app.applications import service as applications
 from app.auth.service import text_is_safe
 from app.common.timeutil import utcnow
 from app.extensions import db
-from app.ratings.models import CallbackTask, Rating
+from app.callbacks import service as callbacks
+from app.consultations.models import Consultation
+from app.ratings.models import BAD_RATING_MAX, Rating
 
-BAD_RATING_MAX = 2
 SATISFIED_MIN = 4
-CALLBACK_DUE = dt.timedelta(hours=24)
 RATEABLE_APPLICATION_STATUSES = ("assigned", "in_progress", "closed")
 
 
@@ -31,7 +29,7 @@ def _rate(citizen, subject_type: str, subject_id: int, data: dict, *, lawyer_id=
     existing = db.session.scalars(sa.select(Rating).where(
         Rating.citizen_id == citizen.id, Rating.subject_type == subject_type, Rating.subject_id == subject_id)
         .order_by(Rating.round.desc())).first()
-    open_task = _open_callback(citizen.id, subject_type, subject_id)
+    open_task = callbacks.open_task_for(citizen.id, subject_type, subject_id)
     if existing is not None and open_task is None:
         raise errors.Conflict("您已评价过本次服务", code="already_rated")
     rating = Rating(citizen_id=citizen.id, subject_type=subject_type, subject_id=subject_id,
@@ -46,21 +44,12 @@ def _rate(citizen, subject_type: str, subject_id: int, data: dict, *, lawyer_id=
         db.session.rollback()
         raise errors.Conflict("您已评价过本次服务", code="already_rated") from None
     if open_task is not None and rating.stars >= SATISFIED_MIN:
-        open_task.status = "satisfied"
-        open_task.closed_at = utcnow()
-        open_task.note = "群众回访后重新评价满意"
+        callbacks.satisfied_by_rating(open_task)
     elif open_task is None and rating.stars <= BAD_RATING_MAX:
-        db.session.add(CallbackTask(reason="bad_rating", citizen_id=citizen.id, rating_id=rating.id,
-                                    subject_type=subject_type, subject_id=subject_id,
-                                    due_at=utcnow() + CALLBACK_DUE, created_at=utcnow()))
+        callbacks.open_task("bad_rating", citizen_id=citizen.id, rating_id=rating.id, subject_type=subject_type,
+                            subject_id=subject_id)
     db.session.commit()
     return rating
-
-
-def _open_callback(citizen_id: int, subject_type: str, subject_id: int) -> CallbackTask | None:
-    return db.session.scalars(sa.select(CallbackTask).where(
-        CallbackTask.citizen_id == citizen_id, CallbackTask.subject_type == subject_type,
-        CallbackTask.subject_id == subject_id, CallbackTask.status == "open")).first()
 
 
 def ratings_for(citizen, subject_type: str, subject_id: int) -> list[Rating]:
@@ -71,7 +60,6 @@ def ratings_for(citizen, subject_type: str, subject_id: int) -> list[Rating]:
 
 def rate_consultation(citizen, consultation_id: int, data: dict) -> Rating:
     """A citizen rates a hotline call linked to them (another citizen's call is a 404)."""
-    from app.consultations.models import Consultation
     call = db.session.get(Consultation, consultation_id)
     if call is None or call.citizen_id != citizen.id:
         raise errors.NotFound("未找到该次咨询")

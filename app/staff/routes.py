@@ -14,7 +14,7 @@ from app.auth.guards import staff_required
 from app.casework import service as casework, sla
 from app.common.idempotency import idempotent
 from app.common.pagination import paginate
-from app.console.audit_query import audit_stmt
+from app.audit.query import audit_stmt
 from app.documents import service as documents
 from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
@@ -241,17 +241,6 @@ def acknowledge_alert(alert_id):
 def resolve_alert(alert_id):
     """解除预警"""
     return alerts.resolve(g.staff, alerts.get(alert_id))
-
-
-@blp.route("/callbacks")
-@blp.doc(security=BEARER)
-@staff_required("manager")
-@blp.response(200, s.CallbackOut(many=True))
-def callbacks():
-    """待回访任务（差评等触发）"""
-    from app.ratings.models import CallbackTask
-    return db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
-                              .order_by(CallbackTask.due_at).limit(500)).all()
 
 
 @blp.route("/sla")

@@ -209,19 +209,6 @@ class AlertArgs(ma.Schema):
     kind = fields.String(load_default=None)
 
 
-class CallbackOut(ma.Schema):
-    id = fields.Integer()
-    reason = fields.String()
-    status = fields.String()
-    citizen_id = fields.Integer(allow_none=True)
-    rating_id = fields.Integer(allow_none=True)
-    subject_type = fields.String(allow_none=True)
-    subject_id = fields.Integer(allow_none=True)
-    note = fields.String(allow_none=True)
-    due_at = fields.DateTime()
-    created_at = fields.DateTime()
-
-
 class SlaSummaryOut(ma.Schema):
     days = fields.Integer()
     target_minutes = fields.Integer()

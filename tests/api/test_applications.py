@@ -215,37 +215,6 @@ def test_risky_text_refused_by_msg_sec_check(client, fake_wechat):
     assert client.get("/api/v1/applications", headers=s["headers"]).get_json()["total"] == 0
 
 
-def test_fast_detail_matches_the_schema(client, fake_wechat, app):
-    """The polling path (Core queries + plain serializer) answers exactly what ApplicationOut would."""
-    from app.applications.read import application_detail
-    from app.applications.schemas import ApplicationOut
-    from app.auth.models import Citizen, StaffUser
-    from app.auth.service import create_staff
-    from sqlalchemy.orm import joinedload
-    s = login(client, fake_wechat)
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    a = _draft(client, s, **full_application(legal_deadline=tomorrow))
-    with app.test_request_context():
-        duty = create_staff("duty-x", "password-123", "duty_lawyer")
-        mgr = create_staff("mgr-x", "password-123", "manager")
-        aid = create_staff("aid-x", "password-123", "aid_lawyer", full_name="李律师", phone="13800000000")
-        citizen = db.session.get(Citizen, s["user"]["id"])
-        app_ = db.session.get(Application, a["id"])
-        steps = [(citizen, "submit", {}), (duty, "request_expedite", {}),
-                 (mgr, "approve_expedite", {"backfill_kinds": ["hukou_member"],
-                                            "backfill_due_at": dt.datetime.now(dt.timezone.utc)}),
-                 (mgr, "assign", {"assigned_lawyer_id": aid.id})]
-        for actor, action, extra in [(None, None, None)] + steps:
-            if action:
-                service.transition(actor, app_, action, **extra)
-            db.session.expire_all()
-            orm = db.session.scalars(sa.select(Application).options(joinedload(Application.events))
-                                     .where(Application.id == a["id"])).unique().first()
-            assert application_detail(citizen.id, a["id"]) == ApplicationOut().dump(orm), action
-        assert application_detail(citizen.id, a["id"])["assigned_lawyer"]["name"] == "李律师"
-        assert db.session.get(StaffUser, aid.id) is not None
-
-
 def test_phone_intake_is_linked_when_the_caller_binds_that_phone(client, fake_wechat, app):
     """A duty lawyer opens an application for a caller; once the caller binds the same phone in the
     mini-program, the case is theirs to follow and to add documents to. Others' numbers link nothing."""

@@ -9,7 +9,7 @@ from app.auth.models import Citizen
 from app.auth.service import create_staff
 from app.extensions import db
 from app.notifications.models import Notification
-from app.ratings.models import CallbackTask
+from app.callbacks.models import CallbackTask
 from tests.helpers import full_application, login
 
 

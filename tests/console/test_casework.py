@@ -250,7 +250,7 @@ def test_home_visits_requested_scheduled_done(app, client, fake_wechat, staff):
 
 
 def test_callbacks_and_roster(app, client, staff):
-    from app.ratings.models import CallbackTask
+    from app.callbacks.models import CallbackTask
     with app.app_context():
         db.session.add(CallbackTask(reason="bad_rating", note="对服务不满意", due_at=utcnow() - dt.timedelta(hours=1),
                                     created_at=utcnow()))
@@ -259,7 +259,7 @@ def test_callbacks_and_roster(app, client, staff):
     html = client.get("/console/").get_data(as_text=True)
     assert "回访任务" in html and "差评回访" in html and "已逾期" in html
     h = api_login(client, "manager1")
-    assert len(client.get("/api/v1/staff/callbacks", headers=h).get_json()) == 1
+    assert client.get("/api/v1/callbacks?status=open", headers=h).get_json()["total"] == 1
     make_case(app, "assigned")  # aid1 now has one open case
     roster = {r["name"]: r for r in client.get("/api/v1/staff/lawyers", headers=h).get_json()}
     assert roster["李援助"]["open_cases"] == 1 and roster["王援助"]["open_cases"] == 0

@@ -192,7 +192,6 @@ def api_cases(staff):
         Case("staff.list_alerts", "GET", {"manager"}, lambda b: f"{A}/alerts", fresh=False),
         Case("staff.acknowledge_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/acknowledge"),
         Case("staff.resolve_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/resolve"),
-        Case("staff.callbacks", "GET", {"manager"}, lambda b: f"{A}/callbacks", fresh=False),
         Case("staff.sla_summary", "GET", {"manager", "supervisor", "duty_lawyer"}, lambda b: f"{A}/sla", fresh=False),
         Case("staff.audit_log", "GET", {"admin"}, lambda b: f"{A}/audit", fresh=False),
     ]

@@ -81,7 +81,7 @@ def new_task(b):
     from app.auth.models import Citizen
     from app.extensions import db
     from app.ratings import service as ratings
-    from app.ratings.models import CallbackTask
+    from app.callbacks.models import CallbackTask
     b.dirty = True
     with b.app.app_context():
         citizen = Citizen(openid=f"openid-matrix-{next(_seq)}-{utcnow().timestamp()}")
@@ -138,7 +138,7 @@ SCORES = {"attitude": 20, "professionalism": 21, "language": 22, "accuracy": 23}
 # --------------------------------------------------------------------------- console pages
 def console_cases(Case, builder, staff):  # noqa: N803, ARG001
     c = "/console"
-    h = "hotline_console"
+    h = "console"
     return [
         # dashboard, calls, CDR import
         Case(f"{h}.dashboard", "GET", VIEWERS, lambda b: f"{c}/dashboard", fresh=False),

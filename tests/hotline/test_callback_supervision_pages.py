@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.audit import AuditLog
 from app.extensions import db
-from app.ratings.callbacks import CallbackAttempt
-from app.ratings.models import CallbackTask
+from app.callbacks.models import CallbackAttempt
+from app.callbacks.models import CallbackTask
 from app.supervision.models import Review, SampleBatch
 from tests.console.support import PASSWORD, console_login
 from tests.hotline.conftest import local, recent

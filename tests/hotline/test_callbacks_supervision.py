@@ -1,7 +1,7 @@
 import datetime as dt
 
 from app.extensions import db
-from app.ratings.models import CallbackTask
+from app.callbacks.models import CallbackTask
 from tests.helpers import login
 from tests.hotline.conftest import log_call, recent
 

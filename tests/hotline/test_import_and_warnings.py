@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.alerts.models import Alert
 from app.consultations.models import Consultation, RepeatCallerEpisode
 from app.extensions import db
-from app.ratings.models import CallbackTask
+from app.callbacks.models import CallbackTask
 from tests.hotline.conftest import log_call, recent
 
 

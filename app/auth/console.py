@@ -1,0 +1,106 @@
+"""Console pages of the auth domain: staff login and logout (the session itself is console plumbing)
+and the administrator's staff accounts page."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, g, make_response, redirect, render_template, request, url_for
+
+from app import errors
+from app.audit import record as audit
+from app.auth.models import ROLE_LABELS, STAFF_ROLES, StaffUser
+from app.auth.service import authenticate_staff, create_staff
+from app.common import limits
+from app.console import add_nav, auth, bp, console_required, me
+from app.applications.models import CATEGORIES
+from app.extensions import db
+
+add_nav(60, "console.staff_page", "账号管理", ("admin",))
+
+
+@bp.context_processor
+def _labels():
+    return {"ROLE_LABELS": ROLE_LABELS}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limits.staff_login_form
+def login():
+    nxt = auth.safe_next(request.values.get("next"), url_for("console.home"))
+    if auth.current_staff() is not None and request.method == "GET":
+        return redirect(nxt)
+    error = None
+    status = 200
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        try:
+            if not username or not password:
+                raise errors.Unauthorized("请输入用户名和密码")
+            user = authenticate_staff(username, password)
+        except errors.ApiError as exc:
+            db.session.rollback()
+            audit("login_failed", object_type="staff_user", details={"channel": "console", "username": username[:64],
+                                                                     "reason": exc.code})
+            db.session.commit()
+            error, status = exc.message, exc.status
+        else:
+            resp = redirect(nxt)
+            auth.start_session(user, resp)
+            audit("login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "console"})
+            db.session.commit()
+            return resp
+    resp = make_response(render_template("auth/login.html", error=error, next=nxt), status)
+    if not request.cookies.get(auth.LOGIN_CSRF_COOKIE) or "login_csrf" in g:
+        resp.set_cookie(auth.LOGIN_CSRF_COOKIE, auth.csrf_token(), max_age=3600, **auth.cookie_kwargs())
+    return resp
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    user = auth.current_staff()
+    resp = redirect(url_for("console.login"))
+    if user is not None:
+        audit("logout", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "console"})
+    auth.end_session(resp)
+    db.session.commit()
+    return resp
+
+
+@bp.route("/staff")
+@console_required("admin")
+def staff_page():
+    rows = db.session.scalars(sa.select(StaffUser).order_by(StaffUser.role, StaffUser.username)).all()
+    return render_template("auth/staff.html", rows=rows, roles=STAFF_ROLES, categories=CATEGORIES)
+
+
+@bp.route("/staff", methods=["POST"])
+@console_required("admin")
+def staff_create():
+    f = request.form
+    extra = {}
+    if f.get("role") == "aid_lawyer":
+        extra = {"specialties": ",".join(f.getlist("specialties")) or None, "region": (f.get("region") or "").strip() or None}
+    user = create_staff((f.get("username") or "").strip(), f.get("password") or "", f.get("role") or "",
+                        full_name=(f.get("full_name") or "").strip(), staff_no=(f.get("staff_no") or "").strip() or None,
+                        **extra)
+    audit("staff_create", actor=me(), object_type="staff_user", object_id=user.id, details={"role": user.role})
+    db.session.commit()
+    flash(f"已创建账号 {user.username}", "ok")
+    return redirect(url_for("console.staff_page"))
+
+
+@bp.route("/staff/<int:user_id>/active", methods=["POST"])
+@console_required("admin")
+def staff_active(user_id):
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        raise errors.NotFound("未找到该账号")
+    if user.id == me().id:
+        raise errors.Conflict("不能停用自己的账号")
+    user.is_active = request.form.get("active") == "1"
+    audit("staff_update", actor=me(), object_type="staff_user", object_id=user.id, details={"is_active": user.is_active})
+    db.session.commit()
+    flash(f"已{'启用' if user.is_active else '停用'}账号 {user.username}", "ok")
+    return redirect(url_for("console.staff_page"))
+
+

@@ -1,0 +1,94 @@
+"""Console pages of the callbacks domain (回访). Same roles as /api/v1/callbacks: manager and duty
+lawyers work the tasks; only the manager records "satisfied" or escalates. Every change goes through
+app.callbacks.service (audited there)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+
+from app import errors
+from app.auth.service import display_names
+from app.callbacks import service as cb
+from app.callbacks.models import CallbackAttempt, CallbackTask
+from app.common.timeutil import LOCAL_TZ, utcnow
+from app.console import add_nav, bp, console_required, local_datetime, me, page_no
+from app.extensions import db
+
+add_nav(110, "console.callbacks_page", "回访", cb.WORKERS)
+
+CALLBACK_FILTERS = {"open": "待回访", "overdue": "已逾期", "closed": "已结束", "all": "全部"}
+PAGE = 50
+
+
+@bp.route("/callbacks")
+@console_required(*cb.WORKERS)
+def callbacks_page():
+    which = request.args.get("filter") or "open"
+    if which not in CALLBACK_FILTERS:
+        which = "open"
+    args = {"open": {"status": "open"}, "overdue": {"overdue": True}, "all": {}, "closed": {}}[which]
+    stmt = cb.list_stmt(args)
+    if which == "closed":
+        stmt = stmt.where(CallbackTask.status != "open")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    page = page_no()
+    rows = db.session.scalars(stmt.limit(PAGE).offset((page - 1) * PAGE)).all()
+    attempts = dict(db.session.execute(sa.select(CallbackAttempt.task_id, sa.func.count())
+                                       .where(CallbackAttempt.task_id.in_([t.id for t in rows]))
+                                       .group_by(CallbackAttempt.task_id)).all()) if rows else {}
+    return render_template("callbacks/callbacks.html", rows=rows, which=which, filters=CALLBACK_FILTERS,
+                           attempts=attempts, total=total, page=page, pages=max(1, -(-total // PAGE)),
+                           overdue=cb.overdue_count(), now=utcnow(), REASONS=cb.REASON_LABELS,
+                           STATUSES=cb.STATUS_LABELS)
+
+
+def _subject(task: CallbackTask) -> dict | None:
+    """What the task is about, for the detail page (masked caller only)."""
+    if task.subject_type == "application" and task.subject_id:
+        return {"kind": "申请", "text": f"申请 #{task.subject_id}", "at": None,
+                "url": url_for("console.application_detail", application_id=task.subject_id)}
+    return cb.describe_subject(task)
+
+
+@bp.route("/callbacks/<int:task_id>")
+@console_required(*cb.WORKERS)
+def callback_detail(task_id):
+    task = cb.get_task(task_id)
+    attempts = cb.attempts_of(task.id)
+    names = display_names([a.staff_id for a in attempts] + [task.closed_by_id])
+    rating = task.rating
+    return render_template("callbacks/callback.html", task=task, attempts=attempts, names=names, rating=rating,
+                           subject=_subject(task), results=cb.RESULTS, REASONS=cb.REASON_LABELS,
+                           STATUSES=cb.STATUS_LABELS, now=utcnow(),
+                           now_local=dt.datetime.now(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M"))
+
+
+@bp.route("/callbacks/<int:task_id>/attempts", methods=["POST"])
+@console_required(*cb.WORKERS)
+def callback_attempt(task_id):
+    f = request.form
+    result = f.get("result") or ""
+    if result not in cb.RESULTS:
+        raise errors.ValidationFailed("请选择回访结果")
+    note = (f.get("note") or "").strip()
+    if len(note) > 1000:
+        raise errors.ValidationFailed("备注不能超过 1000 字")
+    cb.log_attempt(me(), task_id, {"at": local_datetime(f.get("at"), "at"), "result": result, "note": note or None})
+    flash(f"已记录回访：{cb.RESULTS[result]}", "ok")
+    return redirect(url_for("console.callback_detail", task_id=task_id))
+
+
+@bp.route("/callbacks/<int:task_id>/<any(satisfied, escalate):op>", methods=["POST"])
+@console_required("manager")
+def callback_close(task_id, op):
+    note = (request.form.get("note") or "").strip()
+    if len(note) > 300:
+        raise errors.ValidationFailed("说明不能超过 300 字")
+    status = "satisfied" if op == "satisfied" else "escalated"
+    cb.close(me(), task_id, status, note or None)
+    flash("已记录群众满意，回访结束" if status == "satisfied" else "已升级处理", "ok")
+    return redirect(url_for("console.callback_detail", task_id=task_id))
+
+

@@ -1,0 +1,149 @@
+"""回访 loop: callback tasks opened by bad ratings (app.ratings) and repeat-caller warnings
+(app.consultations) through `open_task`, attempts logged until the citizen is satisfied (a new rating
+>= 4, or recorded by a manager) or the task is escalated. Overdue open tasks are flagged and listed first."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import sqlalchemy as sa
+
+from app import errors
+from app.audit import record as audit
+from app.callbacks.models import (REASON_LABELS, RESULTS, STATUS_LABELS,  # noqa: F401  (labels for pages)
+                                  CallbackAttempt, CallbackTask)
+from app.common.timeutil import utcnow
+from app.extensions import db
+
+WORKERS = ("manager", "duty_lawyer")
+DEFAULT_DUE = dt.timedelta(hours=24)
+
+
+class Transition:
+    """One move of a callback task: the states it starts from, where it goes (None: stays), who may."""
+
+    def __init__(self, sources: tuple[str, ...], target: str | None, roles: tuple[str, ...], label: str):
+        self.sources, self.target, self.roles, self.label = sources, target, roles, label
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "attempt": Transition(("open",), None, WORKERS, "记录回访"),
+    "satisfied": Transition(("open",), "satisfied", ("manager",), "记录群众满意"),
+    "escalate": Transition(("open",), "escalated", ("manager",), "升级处理"),
+    "rating_satisfied": Transition(("open",), "satisfied", ("citizen",), "群众重新评价满意"),
+}
+_CLOSING = {"satisfied": "satisfied", "escalated": "escalate"}
+
+
+def allowed_actions(staff, task: CallbackTask) -> list[str]:
+    """What this staff member may do to the task now (pages show only these)."""
+    return [name for name, t in TRANSITIONS.items() if staff.role in t.roles and task.status in t.sources]
+
+
+def _check(staff, task: CallbackTask, action: str) -> None:
+    t = TRANSITIONS[action]
+    if task.status not in t.sources:
+        raise errors.InvalidTransition("该回访任务已结束")
+    if staff is not None and getattr(staff, "role", "citizen") not in t.roles:
+        raise errors.Forbidden(f"当前角色无权「{t.label}」")
+
+
+# --------------------------------------------------------------------------- opening
+# What a task is about, for its page: the domain that owns the subject registers a describer
+# (consultations for calls), so this package imports none of them.
+SUBJECT_DESCRIBERS: dict[str, Callable[[int], dict | None]] = {}
+
+
+def describe_subject(task: CallbackTask) -> dict | None:
+    fn = SUBJECT_DESCRIBERS.get(task.subject_type or "")
+    return fn(task.subject_id) if fn and task.subject_id else None
+
+
+def open_task(reason: str, *, subject_type: str | None = None, subject_id: int | None = None,
+              citizen_id: int | None = None, rating_id: int | None = None, note: str | None = None,
+              due_in: dt.timedelta = DEFAULT_DUE) -> CallbackTask:
+    """Open a callback task in the caller's transaction (flushed, not committed)."""
+    if reason not in REASON_LABELS:
+        raise ValueError(f"unknown callback reason {reason}")
+    now = utcnow()
+    task = CallbackTask(reason=reason, status="open", citizen_id=citizen_id, rating_id=rating_id,
+                        subject_type=subject_type, subject_id=subject_id, note=note, due_at=now + due_in,
+                        created_at=now)
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def open_task_for(citizen_id: int, subject_type: str, subject_id: int) -> CallbackTask | None:
+    """The citizen's open task about this subject, if any."""
+    return db.session.scalars(sa.select(CallbackTask).where(
+        CallbackTask.citizen_id == citizen_id, CallbackTask.subject_type == subject_type,
+        CallbackTask.subject_id == subject_id, CallbackTask.status == "open")).first()
+
+
+def satisfied_by_rating(task: CallbackTask) -> None:
+    """A new rating of 4 stars or more closes the task (caller commits)."""
+    _check(None, task, "rating_satisfied")
+    task.status = "satisfied"
+    task.closed_at = utcnow()
+    task.note = "群众回访后重新评价满意"
+
+
+# --------------------------------------------------------------------------- working the task
+def get_task(task_id: int) -> CallbackTask:
+    task = db.session.get(CallbackTask, task_id)
+    if task is None:
+        raise errors.NotFound("未找到该回访任务")
+    return task
+
+
+def log_attempt(staff, task_id: int, data: dict) -> CallbackAttempt:
+    task = get_task(task_id)
+    _check(staff, task, "attempt")
+    at = data.get("at") or utcnow()
+    if at > utcnow() + dt.timedelta(minutes=5):
+        raise errors.ValidationFailed("回访时间不能晚于当前时间")
+    attempt = CallbackAttempt(task_id=task.id, at=at, result=data["result"], note=(data.get("note") or "").strip() or None,
+                              staff_id=staff.id, created_at=utcnow())
+    db.session.add(attempt)
+    audit("callback.attempt", actor=staff, object_type="callback_task", object_id=task.id,
+          details={"result": attempt.result})
+    db.session.commit()
+    return attempt
+
+
+def close(staff, task_id: int, status: str, note: str | None) -> CallbackTask:
+    task = get_task(task_id)
+    _check(staff, task, _CLOSING[status])
+    task.status, task.closed_at, task.closed_by_id = status, utcnow(), staff.id
+    if note:
+        task.note = ((task.note + "；") if task.note else "") + note.strip()
+        task.note = task.note[:500]
+    audit(f"callback.{status}", actor=staff, object_type="callback_task", object_id=task.id)
+    db.session.commit()
+    return task
+
+
+def attempts_of(task_id: int) -> list[CallbackAttempt]:
+    return db.session.scalars(sa.select(CallbackAttempt).where(CallbackAttempt.task_id == task_id)
+                              .order_by(CallbackAttempt.at, CallbackAttempt.id)).all()
+
+
+def list_stmt(args: dict) -> sa.Select:
+    now = utcnow()
+    stmt = sa.select(CallbackTask)
+    if args.get("status"):
+        stmt = stmt.where(CallbackTask.status == args["status"])
+    if args.get("reason"):
+        stmt = stmt.where(CallbackTask.reason == args["reason"])
+    if args.get("overdue"):
+        stmt = stmt.where(CallbackTask.status == "open", CallbackTask.due_at < now)
+    overdue_first = sa.case((sa.and_(CallbackTask.status == "open", CallbackTask.due_at < now), 0), else_=1)
+    return stmt.order_by(overdue_first, CallbackTask.due_at, CallbackTask.id)
+
+
+def overdue_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(CallbackTask).where(
+        CallbackTask.status == "open", CallbackTask.due_at < utcnow()))
+
+

@@ -1,0 +1,201 @@
+"""Console pages of case handling: the work queues (home), the application list and detail with the
+actions the service allows, phone intake, progress notes, home visits and the lawyer roster."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+
+from app import errors
+from app.alerts import service as alerts
+from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
+from app.applications.service import TRANSITIONS
+from app.auth.models import STAFF_ROLES, StaffUser
+from app.casework import service as casework, sla
+from app.common.bounds import int_arg
+from app.common.timeutil import LOCAL_TZ, utcnow
+from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
+from app.documents import service as documents
+from app.documents.models import KINDS, REJECT_REASONS
+from app.extensions import db
+from ocr import idnumber
+
+ALL_STAFF = STAFF_ROLES
+CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
+EVENT_LABELS = {name: t.label for name, t in TRANSITIONS.items()} | {
+    "create": "创建申请", "document_uploaded": "上传材料", "document_verified": "材料审核通过",
+    "document_rejected": "材料退回重拍", "progress_note": "办理进展", "home_visit_requested": "申请上门服务",
+    "home_visit_scheduled": "安排上门服务", "home_visit_done": "完成上门服务",
+}
+ACTION_ROLES = {name: t.roles for name, t in TRANSITIONS.items()}
+
+add_nav(0, "console.home", "工作台", ALL_STAFF)
+add_nav(10, "console.applications", "申请与案件", CASE_ROLES)
+add_nav(20, "console.new_application", "电话受理", ("duty_lawyer",))
+add_nav(30, "console.home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"))
+add_nav(40, "console.lawyers", "律师名册", ("manager",))
+
+
+@bp.context_processor
+def _labels():
+    return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask}
+
+
+@bp.route("/")
+@console_required(*ALL_STAFF)
+def home():
+    staff = me()
+    queues = casework.queues_for(staff) if staff.role in CASE_ROLES else {}
+    show_sla = staff.role in ("manager", "supervisor", "duty_lawyer")
+    return render_template("casework/home.html", queues=queues, sla_summary=sla.summary() if show_sla else None,
+                           alert_count=alerts.count_active() if staff.role == "manager" else None)
+
+
+@bp.route("/applications")
+@console_required(*CASE_ROLES)
+def applications():
+    status = request.args.get("status") or None
+    if status not in STATUSES:
+        status = None
+    q = (request.args.get("q") or "").strip()[:64] or None
+    urgent = request.args.get("urgent") == "1"
+    page = int_arg(request.args, "page", 1, maximum=100_000)
+    stmt = casework.list_stmt(me(), status=status, q=q, urgent=urgent)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("casework/applications.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
+                           status=status, q=q or "", urgent=urgent, statuses=STATUSES)
+
+
+@bp.route("/applications/new", methods=["GET"])
+@console_required("duty_lawyer")
+def new_application():
+    return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES)
+
+
+@bp.route("/applications", methods=["POST"])
+@console_required("duty_lawyer")
+def create_application():
+    f = request.form
+    data = {k: (f.get(k) or "").strip() or None for k in (
+        "applicant_name", "phone", "description", "category", "service_type", "id_number", "current_address",
+        "urgency_reason", "home_visit_address", "home_visit_reason")}
+    deadline = f.get("legal_deadline")
+    if deadline:
+        try:
+            data["legal_deadline"] = dt.date.fromisoformat(deadline)
+        except ValueError:
+            raise errors.ValidationFailed("法定期限日期格式不正确") from None
+    data["home_visit_requested"] = f.get("home_visit_requested") == "1"
+    if data["home_visit_requested"] and not data.get("home_visit_address"):
+        raise errors.ValidationFailed("申请上门服务请填写上门地址")
+    contact = local_datetime(f.get("first_contact_at"), "first_contact_at")
+    app_ = casework.open_for_caller(me(), data, first_contact_at=contact)
+    flash(f"已受理并提交申请 {app_.reference}，请提醒来电人通过小程序补充材料", "ok")
+    return redirect(url_for("console.application_detail", application_id=app_.id))
+
+
+@bp.route("/applications/<int:application_id>")
+@console_required(*CASE_ROLES)
+def application_detail(application_id):
+    staff = me()
+    app_ = casework.get_application(staff, application_id)
+    docs = documents.list_for_application(staff, app_.id)
+    actions = [a for a, roles in ACTION_ROLES.items()
+               if staff.role in roles and app_.status in TRANSITIONS[a].sources and a not in ("submit", "withdraw")]
+    suggestions = casework.suggest_lawyers(app_) if "assign" in actions else []
+    visit_lawyers = []
+    if staff.role in ("duty_lawyer", "manager"):
+        visit_lawyers = db.session.scalars(sa.select(StaffUser).where(
+            StaffUser.role.in_(("aid_lawyer", "duty_lawyer")), StaffUser.is_active.is_(True))
+            .order_by(StaffUser.role, StaffUser.full_name)).all()
+    return render_template(
+        "casework/application.html", a=app_, docs=docs, actions=actions, suggestions=suggestions,
+        events=casework.timeline(app_), sla_state=sla.state(app_),
+        backfill=documents.backfill_status(app_) if app_.backfill_kinds else None,
+        present_kinds={d.kind for d in docs if d.status in documents.LIVE},
+        visits=casework.visits_for(app_), active_visit=casework.active_visit(app_), visit_lawyers=visit_lawyers,
+        service_types=SERVICE_TYPES, event_labels=EVENT_LABELS, transitions=TRANSITIONS,
+        reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
+        .strftime("%Y-%m-%dT%H:%M"))
+
+
+@bp.route("/applications/<int:application_id>/actions/<action>", methods=["POST"])
+@console_required("duty_lawyer", "manager", "aid_lawyer")
+def application_action(application_id, action):
+    staff = me()
+    app_ = casework.get_application(staff, application_id)
+    if action not in TRANSITIONS or action in ("submit", "withdraw"):
+        raise errors.NotFound("未知操作")
+    f = request.form
+    data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
+            "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
+            "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
+    casework.act(staff, app_, action, data)
+    flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
+    if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
+                                             "deny_expedite"):
+        return redirect(url_for("console.application_detail", application_id=app_.id))
+    return redirect(url_for("console.home"))
+
+
+@bp.route("/applications/<int:application_id>/notes", methods=["POST"])
+@console_required("aid_lawyer", "manager", "duty_lawyer")
+def application_note(application_id):
+    app_ = casework.get_application(me(), application_id)
+    casework.add_note(me(), app_, request.form.get("note"))
+    flash("已记录办理进展", "ok")
+    return redirect(url_for("console.application_detail", application_id=app_.id))
+
+
+@bp.route("/applications/<int:application_id>/home-visit", methods=["POST"])
+@console_required("duty_lawyer", "manager")
+def request_home_visit(application_id):
+    app_ = casework.get_application(me(), application_id)
+    casework.request_home_visit(me(), app_, request.form.get("address"), request.form.get("reason"))
+    flash("已登记上门服务申请", "ok")
+    return redirect(url_for("console.application_detail", application_id=app_.id))
+
+
+@bp.route("/applications/<int:application_id>/home-visit/schedule", methods=["POST"])
+@console_required("duty_lawyer", "manager")
+def schedule_home_visit(application_id):
+    app_ = casework.get_application(me(), application_id)
+    when = local_datetime(request.form.get("scheduled_at"), "scheduled_at")
+    casework.schedule_home_visit(me(), app_, request.form.get("lawyer_id"), when, request.form.get("note"))
+    flash("已安排上门服务", "ok")
+    return redirect(url_for("console.application_detail", application_id=app_.id))
+
+
+@bp.route("/home-visits")
+@console_required("duty_lawyer", "manager", "aid_lawyer")
+def home_visits():
+    show_all = request.args.get("all") == "1"
+    visits = db.session.scalars(casework.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
+    return render_template("casework/home_visits.html", visits=visits, show_all=show_all)
+
+
+@bp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])
+@console_required("duty_lawyer", "manager", "aid_lawyer")
+def complete_home_visit(visit_id):
+    visit = casework.get_visit(me(), visit_id)
+    casework.complete_home_visit(me(), visit, request.form.get("result_note"))
+    flash("已记录上门服务结果", "ok")
+    return redirect(back())
+
+
+@bp.route("/lawyers")
+@console_required("manager")
+def lawyers():
+    return render_template("casework/lawyers.html", rows=casework.roster())
+
+
+@bp.route("/lawyers/<int:lawyer_id>/availability", methods=["POST"])
+@console_required("manager")
+def lawyer_availability(lawyer_id):
+    lawyer = casework.set_availability(me(), lawyer_id, request.form.get("available") == "1")
+    flash(f"已将{lawyer.display_name}设为{'可接案' if lawyer.available else '暂停接案'}", "ok")
+    return redirect(url_for("console.lawyers"))
+
+
