@@ -59,6 +59,8 @@ class Config:
         self.NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 5)
         self.NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 30)
         self.TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+        # OCR claim: a lease renewed while OCR runs; a crashed worker's work is re-queued once it runs out
+        self.OCR_LEASE_SECONDS = _int("OCR_LEASE_SECONDS", 30)
         # Storage reconciler: an object no row names is removed once it is older than this
         self.ORPHAN_GRACE_SECONDS = _int("ORPHAN_GRACE_SECONDS", 3600)
 

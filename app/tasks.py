@@ -107,6 +107,23 @@ def _periodic_loop(app: Flask) -> None:
         time.sleep(5)
 
 
+def _sweep_when_worker_starts(app: Flask, celery) -> None:
+    """A worker coming back after a crash re-queues what the dead one held: a sweep at once, and one
+    more when any lease the dead worker held has run out (OCR_LEASE_SECONDS), without waiting for beat."""
+    from celery.signals import worker_ready
+
+    @worker_ready.connect(weak=False)
+    def _on_ready(sender=None, **kwargs):  # noqa: ARG001
+        if "sweep" not in _registry:
+            return
+        lease = float(app.config.get("OCR_LEASE_SECONDS", 30))
+        for countdown in (None, lease + 2):
+            try:
+                celery.send_task("sweep", countdown=countdown)
+            except Exception:  # noqa: BLE001 — beat's periodic sweep still comes
+                log.exception("could not queue the start-up sweep")
+
+
 def make_celery(app: Flask):
     from celery import Celery
 
@@ -119,6 +136,7 @@ def make_celery(app: Flask):
         timezone="Asia/Shanghai",
         beat_schedule={name: {"task": name, "schedule": every} for name, every in PERIODIC if name in _registry},
     )
+    _sweep_when_worker_starts(app, celery)
     for name, fn in _registry.items():
         def make(fn=fn, name=name):
             @celery.task(name=name, ignore_result=True, bind=True)
