@@ -1,10 +1,13 @@
 """Extension singletons, bound to the app in create_app."""
 import marshmallow as ma
+from flask import jsonify
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+
+from app.errors import http_error_payload
 
 # Stable constraint names so Alembic migrations are reproducible on SQLite and PostgreSQL
 naming_convention = {
@@ -29,10 +32,8 @@ class Api(_Api):
 
     def handle_http_exception(self, error):
         """Werkzeug/webargs errors in the API's one shape: {"code", "message", "details"}."""
-        from flask import jsonify
-
         from app.common import outage
-        from app.errors import ApiError, http_error_payload
+        from app.errors import ApiError
         if getattr(error, "response", None) is not None and error.code == 429:
             return error.response  # the rate limiter's breach answer (app.common.limits.on_breach)
         payload, status, headers = http_error_payload(error)

@@ -13,6 +13,7 @@ from app.consultations import cdr, schemas, service, topics
 from app.consultations.models import CallImport
 from app.extensions import db
 from app.tasks import enqueue
+from app.storage_bridge import get_storage
 
 blp = Blueprint("consultations", __name__, url_prefix="/api/v1/consultations", description="热线咨询（来电）")
 
