@@ -124,6 +124,25 @@ def _sweep_when_worker_starts(app: Flask, celery) -> None:
                 log.exception("could not queue the start-up sweep")
 
 
+def _keep_log_format(app: Flask) -> None:
+    """Celery replaces the root logger's handlers when a worker starts: put back our format (JSON in
+    production) and the request id / task name on every line."""
+    from celery.signals import after_setup_logger, after_setup_task_logger
+
+    def _again(logger=None, **kwargs):  # noqa: ARG001
+        from app.observability.logs import configure_logging
+        configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+        if logger is not None:
+            from app.observability.logs import ContextFilter, JsonFormatter
+            for handler in logger.handlers:
+                if not any(isinstance(f, ContextFilter) for f in handler.filters):
+                    handler.addFilter(ContextFilter())
+                if app.config["LOG_FORMAT"] == "json":
+                    handler.setFormatter(JsonFormatter())
+    after_setup_logger.connect(_again, weak=False)
+    after_setup_task_logger.connect(_again, weak=False)
+
+
 def make_celery(app: Flask):
     from celery import Celery
 
@@ -137,6 +156,7 @@ def make_celery(app: Flask):
         beat_schedule={name: {"task": name, "schedule": every} for name, every in PERIODIC if name in _registry},
     )
     _sweep_when_worker_starts(app, celery)
+    _keep_log_format(app)
     for name, fn in _registry.items():
         def make(fn=fn, name=name):
             @celery.task(name=name, ignore_result=True, bind=True)
