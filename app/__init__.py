@@ -42,6 +42,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     from app import errors
     errors.register_error_handlers(app)
+    from app.common import outage
+    outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
     _register_health(app)
 

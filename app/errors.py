@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, request
+from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -119,35 +119,26 @@ def _flatten_locations(messages):
 
 
 def register_error_handlers(app):
-    from app.common import outage
-
-    def _respond(err: ApiError):
-        if outage.wants_html():
-            return outage.html_page(err)
-        return err.to_response()
-
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
-        return _respond(err)
+        return err.to_response()
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         if isinstance(err, HTTPException):
             payload, status, headers = http_error_payload(err)
-            if outage.wants_html() and status >= 400:
-                return outage.html_page(ApiError(payload["message"], status=status, code=payload["code"],
-                                                 headers=headers))
             return jsonify(payload), status, headers
-        # Database down, busy or a pooled connection the server dropped (the pool does not ping before
-        # use: that one request gets a 503, nothing was committed, the pool is already renewed);
-        # storage down; a value the database cannot hold (app/common/outage.py)
-        known = outage.classify(err)
-        if known is not None:
-            outage.rollback_quietly()
-            log.warning("%s %s: %s (%s)", request.method, request.path, known.code,
-                        type(getattr(err, "orig", None) or err).__name__)
-            return _respond(known)
+        if _lost_database_connection(err):
+            # The pool does not ping before use: the one request that met a connection the database
+            # had dropped gets a 503 (nothing was committed); the pool has already been renewed
+            log.warning("database connection lost: %s", type(getattr(err, "orig", err)).__name__)
+            code, message = HTTP_MESSAGES[503]
+            return jsonify({"code": code, "message": message, "details": {}}), 503, {"Retry-After": "1"}
         log.exception("unhandled error")
-        outage.rollback_quietly()
         code, message = HTTP_MESSAGES[500]
-        return _respond(ApiError(message, status=500, code=code))
+        return jsonify({"code": code, "message": message, "details": {}}), 500
+
+
+def _lost_database_connection(err: Exception) -> bool:
+    from sqlalchemy.exc import DBAPIError
+    return isinstance(err, DBAPIError) and bool(err.connection_invalidated)

@@ -32,13 +32,7 @@ class Api(_Api):
 
     def handle_http_exception(self, error):
         """Werkzeug/webargs errors in the API's one shape: {"code", "message", "details"}."""
-        from app.common import outage
-        from app.errors import ApiError
-        if getattr(error, "response", None) is not None and error.code == 429:
-            return error.response  # the rate limiter's breach answer (app.common.limits.on_breach)
         payload, status, headers = http_error_payload(error)
-        if status >= 400 and outage.wants_html():  # a browser on a console page: a Chinese page, not JSON
-            return outage.html_page(ApiError(payload["message"], status=status, code=payload["code"], headers=headers))
         return jsonify(payload), status, headers
 
 

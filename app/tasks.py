@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, current_app
 
 from app.extensions import db
+from app.observability import logs, metrics
 
 log = logging.getLogger(__name__)
 _registry: dict[str, callable] = {}
@@ -43,10 +44,9 @@ def enqueue(name: str, *args, countdown: float = 0) -> None:
     """Schedule a registered task. Call after the commit that the task depends on."""
     if name not in _registry:
         raise KeyError(name)
-    from app.observability.logs import current_request_id
     app = current_app._get_current_object()
     mode = app.config["TASKS_MODE"]
-    rid = current_request_id()  # the request that queued the work: on the task's log lines too
+    rid = logs.current_request_id()  # the request that queued the work: on the task's log lines too
     if mode == "sync":
         _run(app, name, args, rid)
     elif mode == "thread":
@@ -65,7 +65,6 @@ def enqueue(name: str, *args, countdown: float = 0) -> None:
 
 
 def _run(app: Flask, name: str, args, request_id: str | None = None) -> None:
-    from app.observability import logs, metrics
     tokens = logs.bind(request_id, name)
     with app.app_context():
         try:
@@ -130,15 +129,13 @@ def _keep_log_format(app: Flask) -> None:
     from celery.signals import after_setup_logger, after_setup_task_logger
 
     def _again(logger=None, **kwargs):  # noqa: ARG001
-        from app.observability.logs import configure_logging
-        configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+        logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
         if logger is not None:
-            from app.observability.logs import ContextFilter, JsonFormatter
             for handler in logger.handlers:
-                if not any(isinstance(f, ContextFilter) for f in handler.filters):
-                    handler.addFilter(ContextFilter())
+                if not any(isinstance(f, logs.ContextFilter) for f in handler.filters):
+                    handler.addFilter(logs.ContextFilter())
                 if app.config["LOG_FORMAT"] == "json":
-                    handler.setFormatter(JsonFormatter())
+                    handler.setFormatter(logs.JsonFormatter())
     after_setup_logger.connect(_again, weak=False)
     after_setup_task_logger.connect(_again, weak=False)
 
@@ -161,7 +158,6 @@ def make_celery(app: Flask):
         def make(fn=fn, name=name):
             @celery.task(name=name, ignore_result=True, bind=True)
             def _celery_task(self, *args):
-                from app.observability import logs, metrics
                 tokens = logs.bind(getattr(self.request, "request_id", None), name)
                 with app.app_context():
                     try:

@@ -12,6 +12,8 @@ import time
 
 from flask import current_app, g, request
 
+from app import errors
+from app.common import outage
 from app.extensions import limiter
 
 
@@ -49,10 +51,8 @@ def _setting(name: str):
 
 def on_breach(request_limit):
     """429 in the error shape (API) or as a Chinese page (console), with Retry-After."""
-    from app.common import outage
-    from app.errors import TooManyRequests
     retry = max(1, math.ceil(request_limit.reset_at - time.time())) if request_limit else 60
-    err = TooManyRequests(f"请求过于频繁，请 {retry} 秒后再试", code="rate_limited",
+    err = errors.TooManyRequests(f"请求过于频繁，请 {retry} 秒后再试", code="rate_limited",
                           headers={"Retry-After": str(retry)})
     if outage.wants_html():
         body, status, headers = outage.html_page(err)

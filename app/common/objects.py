@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import storage
 from app import errors
+from app.extensions import db
 from app.storage_bridge import get_storage
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ def stored_object(key: str, data: bytes, content_type: str):
     try:
         yield key
     except BaseException:
-        from app.extensions import db
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001
@@ -53,3 +53,16 @@ def forget(key: str) -> bool:
     except Exception:  # noqa: BLE001
         log.error("object %s may be orphaned: delete failed; the reconciler will remove it", key)
         return False
+
+
+# --- who owns which objects (read by the reconciler, app.common.reconcile) -------------------------
+
+OWNERS: dict[str, list[tuple[str, object]]] = {}
+
+
+def owns(prefix: str, label: str, key_column) -> None:
+    """Declare that rows of `label` name the objects under `prefix` in `key_column` (a domain's
+    models module calls this once per column that stores object keys)."""
+    entries = OWNERS.setdefault(prefix, [])
+    if not any(lbl == label for lbl, _ in entries):
+        entries.append((label, key_column))

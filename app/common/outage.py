@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template, request
+import sqlalchemy.exc as sa_exc
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
+import storage
 from app import errors
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 
 
 def classify(exc: BaseException) -> errors.ApiError | None:
-    import sqlalchemy.exc as sa_exc
-
-    import storage
     if isinstance(exc, errors.ApiError):
         return exc
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
@@ -44,7 +45,6 @@ def database_unavailable(retry_after: int = RETRY_AFTER_SECONDS) -> errors.ApiEr
 
 
 def rollback_quietly() -> None:
-    from app.extensions import db
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 — the connection may be gone; the pool replaces it
@@ -73,3 +73,43 @@ def html_page(err: errors.ApiError):
     body = render_template("errors/page.html", title=TITLES.get(err.status, "出错了"), message=err.message,
                            retry_after=retry)
     return body, err.status, {**err.headers, "Content-Type": "text/html; charset=utf-8"}
+
+
+def respond(err: errors.ApiError):
+    """The API's JSON error shape, or the Chinese page for a browser."""
+    return html_page(err) if wants_html() else err.to_response()
+
+
+def init_app(app) -> None:
+    """The app's error handlers (registered last, so they replace the plain JSON ones of app.errors
+    and flask-smorest): API errors, HTTP errors (incl. the rate limiter's 429) and anything unexpected."""
+
+    @app.errorhandler(errors.ApiError)
+    def _api_error(err: errors.ApiError):
+        return respond(err)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        if err.code == 429 and getattr(err, "response", None) is not None:
+            return err.response  # the rate limiter's breach answer (app.common.limits.on_breach)
+        payload, status, headers = errors.http_error_payload(err)
+        if status >= 400 and wants_html():
+            return html_page(errors.ApiError(payload["message"], status=status, code=payload["code"], headers=headers))
+        return jsonify(payload), status, headers
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        if isinstance(err, HTTPException):
+            return _http_error(err)
+        # Database down, busy, or a pooled connection the server dropped (the pool does not ping
+        # before use: that one request gets a 503, nothing was committed, the pool is renewed);
+        # storage down; a value the database cannot hold
+        known = classify(err)
+        rollback_quietly()
+        if known is not None:
+            log.warning("%s %s: %s (%s)", request.method, request.path, known.code,
+                        type(getattr(err, "orig", None) or err).__name__)
+            return respond(known)
+        log.exception("unhandled error")
+        code, message = errors.HTTP_MESSAGES[500]
+        return respond(errors.ApiError(message, status=500, code=code))

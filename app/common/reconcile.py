@@ -9,12 +9,16 @@ left alone and counted. Runs periodically (task `storage_reconcile`) and as `fla
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, field
 
+import click
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import AppGroup
 
+from app.common.objects import OWNERS
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.storage_bridge import get_storage
@@ -24,14 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def owners() -> dict[str, list[tuple[str, sa.Column]]]:
-    """prefix → [(table label, key column)]. Add a line here when a domain stores new objects."""
-    from app.consultations.models import CallImport, Consultation
-    from app.documents.models import Document
-    return {
-        "documents/": [("documents", Document.storage_key)],
-        "imports/cdr/": [("call_imports", CallImport.storage_key)],
-        "recordings/": [("consultations", Consultation.recording_key)],
-    }
+    """prefix → [(table label, key column)], as the domains declared them with objects.owns()."""
+    return OWNERS
 
 
 @dataclass
@@ -95,22 +93,15 @@ def reconcile_task() -> None:
     reconcile()
 
 
-def _cli():
-    import json
+storage_cli = AppGroup("storage", help="对象存储")
 
-    import click
-    from flask.cli import AppGroup
 
-    storage_cli = AppGroup("storage", help="对象存储")
-
-    @storage_cli.command("reconcile")
-    @click.option("--dry-run", is_flag=True, help="report what would be deleted, delete nothing")
-    @click.option("--grace-seconds", type=int, default=None, help="minimum age of an orphan (default ORPHAN_GRACE_SECONDS)")
-    def reconcile_cmd(dry_run, grace_seconds):
-        """Delete objects no row names (older than the grace period); report rows whose object is missing."""
-        report = reconcile(dry_run=dry_run, grace_seconds=grace_seconds)
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
-        if report.missing:
-            raise SystemExit(1)
-
-    return storage_cli
+@storage_cli.command("reconcile")
+@click.option("--dry-run", is_flag=True, help="report what would be deleted, delete nothing")
+@click.option("--grace-seconds", type=int, default=None, help="minimum age of an orphan (default ORPHAN_GRACE_SECONDS)")
+def reconcile_cmd(dry_run, grace_seconds):
+    """Delete objects no row names (older than the grace period); report rows whose object is missing."""
+    report = reconcile(dry_run=dry_run, grace_seconds=grace_seconds)
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    if report.missing:
+        raise SystemExit(1)

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from app import errors
 from app.common import openapi
+from app.common.objects import stored_object
 from app.auth.guards import staff_required
 from app.common.idempotency import idempotent
 from app.common.pagination import paginate
@@ -96,7 +97,6 @@ def upload_cdr(files):
     if not raw:
         raise errors.ValidationFailed("文件为空")
     key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
-    from app.common.objects import stored_object
     with stored_object(key, raw, "text/csv"):  # storage down → 503; no orphan if the row fails
         imp = cdr.create_import(f.filename, raw, g.staff, storage_key=key)
     enqueue("calls.import", imp.id)

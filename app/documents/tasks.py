@@ -11,6 +11,7 @@ from flask import current_app
 from app.common.timeutil import utcnow
 from app.documents.models import Document
 from app.extensions import db
+from app.observability.metrics import OCR_LATENCY
 from app.notifications.service import sweep_due
 from app.storage_bridge import get_storage
 from app.tasks import enqueue, task
@@ -101,9 +102,8 @@ class _Heartbeat:
 def _analyze(key: str, kind: str):
     """(result, None) or (None, the exception)."""
     try:
-        import ocr
+        import ocr  # the OCR engine's libraries load only in the process that runs OCR
 
-        from app.observability.metrics import OCR_LATENCY
         image = get_storage().get(key)
         with OCR_LATENCY.time():
             return ocr.analyze(image, expected_kind=kind), None

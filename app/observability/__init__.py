@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 
+from app.observability import logs, metrics, sentry
+
+
 def init_app(app) -> None:
-    from app.observability import logs, metrics, sentry
     logs.init_app(app)
     metrics.init_app(app)
     sentry.init_app(app)

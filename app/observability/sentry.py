@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.observability.logs import current_request_id
+
 _initialised_dsn: str | None = None
 
 
@@ -16,7 +18,6 @@ def _before_send(event, hint):  # noqa: ARG001
     for h in list(headers):
         if h.lower() in ("authorization", "cookie", "x-csrf-token"):
             headers[h] = "[removed]"
-    from app.observability.logs import current_request_id
     rid = current_request_id()
     if rid:
         event.setdefault("tags", {})["request_id"] = rid
