@@ -67,10 +67,21 @@ def _document_integer_bounds(self, field, ret, **kwargs):  # noqa: ARG001 — ap
     return {}
 
 
+def _numeric_bounds_as_numbers(self, field, ret, **kwargs):  # noqa: ARG001 — apispec attribute function
+    """A Decimal field dumped as a string gets its Range documented as strings ("0.00"): invalid
+    OpenAPI (`minimum` must be a number). Write the bounds as numbers."""
+    if isinstance(field, fields.Number):
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            if isinstance(ret.get(key), str):
+                ret[key] = float(ret[key])
+    return {}
+
+
 def init_app(app, api) -> None:
     install_marshmallow()
     api.register_converter(BoundedIntConverter, _converter_schema)
     api.ma_plugin.converter.add_parameter_attribute_function(_document_integer_bounds)
+    api.ma_plugin.converter.add_attribute_function(_numeric_bounds_as_numbers)
 
 
 def int_arg(args, name: str, default: int | None = None, *, minimum: int = 1, maximum: int = INT_MAX) -> int | None:
