@@ -92,7 +92,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app import console
     from app.alerts import console as _alerts_pages  # noqa: F401
     from app.analytics import console as _analytics_pages  # noqa: F401
-    from app.audit import console as _audit_pages  # noqa: F401
+    from app.auditlog import console as _audit_pages  # noqa: F401
     from app.auth import console as _auth_pages  # noqa: F401
     from app.callbacks import console as _callbacks_pages  # noqa: F401
     from app.casework import console as _casework_pages  # noqa: F401

@@ -17,6 +17,9 @@ from app.observability import logs, metrics
 
 log = logging.getLogger(__name__)
 _registry: dict[str, callable] = {}
+# Run once per worker process when its pool starts (Celery: worker_process_init in each pool
+# process; thread mode: when the process starts serving), e.g. loading the OCR models
+_startup: list[callable] = []
 
 # Every module that declares tasks, imported at start-up (by name: this module imports no domain).
 # A test checks that Celery registers exactly the tasks these modules declare.
@@ -38,6 +41,20 @@ def task(name: str):
         fn.task_name = name
         return fn
     return decorator
+
+
+def on_worker_start(fn):
+    """Register fn(app) to run in every worker process as its pool starts."""
+    _startup.append(fn)
+    return fn
+
+
+def _run_startup(app: Flask) -> None:
+    for fn in _startup:
+        try:
+            fn(app)
+        except Exception:  # noqa: BLE001 — a failed warm-up leaves the work to the first task
+            log.exception("worker start-up hook %s failed", getattr(fn, "__name__", fn))
 
 
 def enqueue(name: str, *args, countdown: float = 0) -> None:
@@ -84,15 +101,23 @@ def init_app(app: Flask) -> None:
     app.extensions["task_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
     if app.config["TASKS_MODE"] == "celery":
         app.extensions["celery"] = make_celery(app)
-    elif app.config["TASKS_MODE"] == "thread" and app.config.get("PERIODIC_TASKS", True):
+    elif app.config["TASKS_MODE"] == "thread":
         # Started with the first request, so CLI commands (migrations, imports) never run it
         started = threading.Event()
 
         @app.before_request
-        def _start_periodic():
+        def _start_pool():
             if not started.is_set():
                 started.set()
-                threading.Thread(target=_periodic_loop, args=(app,), name="periodic", daemon=True).start()
+                start_thread_pool(app)
+
+
+def start_thread_pool(app: Flask) -> None:
+    """Thread mode: run the start-up hooks in the pool (the OCR engine loads there, before any
+    photo arrives) and start the periodic loop."""
+    app.extensions["task_executor"].submit(_run_startup, app)
+    if app.config.get("PERIODIC_TASKS", True):
+        threading.Thread(target=_periodic_loop, args=(app,), name="periodic", daemon=True).start()
 
 
 def _periodic_loop(app: Flask) -> None:
@@ -143,7 +168,14 @@ def _keep_log_format(app: Flask) -> None:
 def make_celery(app: Flask):
     from celery import Celery
 
+    from celery.signals import worker_process_init
+
     celery = Celery("legalaid", broker=app.config["REDIS_URL"], backend=None)
+
+    @worker_process_init.connect(weak=False)
+    def _warm(**_kw):
+        _run_startup(app)
+
     celery.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

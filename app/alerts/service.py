@@ -74,7 +74,7 @@ def acknowledge(staff, alert: Alert) -> Alert:
     alert.status = "acknowledged"
     alert.acknowledged_at = utcnow()
     alert.acknowledged_by_id = staff.id
-    audit("alert_acknowledge", actor=staff, object_type="alert", object_id=alert.id)
+    audit("alert.acknowledge", actor=staff, object_type="alert", object_id=alert.id)
     db.session.commit()
     return alert
 
@@ -83,7 +83,7 @@ def resolve(staff, alert: Alert) -> Alert:
     if alert.status == "resolved":
         raise errors.InvalidTransition("预警已解除")
     _resolve(alert, staff)
-    audit("alert_resolve", actor=staff, object_type="alert", object_id=alert.id)
+    audit("alert.resolve", actor=staff, object_type="alert", object_id=alert.id)
     db.session.commit()
     return alert
 

@@ -11,7 +11,6 @@ must be added to `_COMPUTED` and to `_detail` (the schema test fails until it is
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 
 import orjson
@@ -67,7 +66,8 @@ def _detail_stmt():
                           *[col for columns, _ in DETAIL_EXTENSIONS for col in columns(_T)],
                           *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
                 .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
-                             .outerjoin(_E, _E.c.application_id == _T.c.id))
+                             .outerjoin(_E, sa.and_(_E.c.application_id == _T.c.id,
+                                                   _E.c.citizen_visible.is_(True))))  # internal notes stay internal
                 .where(_T.c.id == sa.bindparam("id")))
     return guards.citizen_owned(resource, _T.c.citizen_id, order_by=("ev_id",))
 

@@ -46,6 +46,10 @@ class EventOut(ma.Schema):
     created_at = fields.DateTime()
 
 
+class StaffEventOut(EventOut):
+    citizen_visible = fields.Boolean(metadata={"description": "群众是否可见（内部备注为 false）"})
+
+
 class LawyerOut(ma.Schema):
     id = fields.Integer()
     name = fields.String(attribute="display_name")
@@ -100,8 +104,9 @@ class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     timeline = fields.Method("get_timeline")
 
     def get_timeline(self, obj):
+        """The citizen's timeline: only the events the citizen sees (internal notes stay internal)."""
         events = self.context_events(obj)
-        return EventOut(many=True).dump(events) if events is not None else None
+        return EventOut(many=True).dump([e for e in events if e.citizen_visible]) if events is not None else None
 
     @staticmethod
     def context_events(obj):

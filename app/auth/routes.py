@@ -29,7 +29,7 @@ def staff_login(data):
     """工作人员用户名密码登录，获取 API 令牌"""
     user = service.authenticate_staff(data["username"], data["password"])
     tokens = service.issue_tokens("staff", user.id)
-    record("login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "api"})
+    record("auth.login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "api"})
     db.session.commit()
     return {**tokens, "user": user}
 

@@ -211,7 +211,7 @@ def create_import(filename: str | None, raw: bytes, actor=None, storage_key: str
                      created_by_id=getattr(actor, "id", None), created_at=utcnow(), errors=[])
     db.session.add(imp)
     db.session.flush()
-    audit("calls.import", actor=actor, object_type="call_import", object_id=imp.id,
+    audit("consultation.import", actor=actor, object_type="call_import", object_id=imp.id,
           details={"filename": imp.filename, "sha256": imp.sha256, "bytes": len(raw)})
     db.session.commit()
     return imp

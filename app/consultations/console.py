@@ -79,3 +79,12 @@ def import_status(import_id):
     return jsonify(ImportOut().dump(imp))
 
 
+@bp.route("/calls/<int:consultation_id>/number", methods=["POST"])
+@console_required(*LOGGERS)
+def reveal_number(consultation_id):
+    """The caller's full number for calling back (audited), on its own page: never in a cookie or a URL."""
+    number = calls.reveal_number(me(), consultation_id)
+    back_to = request.form.get("back") or ""
+    if not back_to.startswith("/console/"):
+        back_to = url_for("console.home")
+    return render_template("consultations/number.html", number=number, back_to=back_to)

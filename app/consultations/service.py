@@ -212,11 +212,19 @@ def validate_outcome(value):
 
 
 def _describe_call(consultation_id: int) -> dict | None:
-    """A callback task about a call, for its page (masked caller only)."""
+    """A callback task about a call, for its page: the caller (masked; the clear number only through the
+    audited reveal), who it is when the call is linked to a citizen or an application, what was said."""
     c = db.session.get(Consultation, consultation_id)
     if c is None:
         return None
-    return {"kind": "来电", "text": f"{c.caller_masked} · {c.region} · {c.topic or '未分类'}", "at": c.ring_at}
+    app_ = db.session.get(Application, c.application_id) if c.application_id else None
+    if app_ is None and c.citizen_id:
+        app_ = db.session.scalars(sa.select(Application).where(Application.citizen_id == c.citizen_id)
+                                  .order_by(Application.id.desc())).first()
+    return {"kind": "来电", "text": f"{c.caller_masked} · {c.region} · {c.topic or '未分类'}", "at": c.ring_at,
+            "name": app_.applicant_name if app_ else None, "phone_masked": c.caller_masked,
+            "consultation_id": c.id if c.caller_enc else None, "summary": c.summary,
+            "application": {"id": app_.id, "reference": app_.reference} if app_ else None}
 
 
 callbacks.SUBJECT_DESCRIBERS["consultation"] = _describe_call

@@ -17,6 +17,13 @@ STATUSES = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed", "verified", "re
 STATUS_LABELS = {"uploaded": "已上传", "ocr_pending": "识别中", "ocr_done": "识别完成", "ocr_failed": "识别失败",
                  "verified": "审核通过", "rejected": "需重新拍摄", "superseded": "已被替换"}
 TO_VERIFY = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed")  # waiting for a staff decision
+REVIEWERS = ("duty_lawyer", "manager")  # who verifies and rejects photos
+# Staff decisions on a document: the states each may start from, where it goes, who may take it
+TRANSITIONS = {
+    "verify": {"sources": TO_VERIFY + ("rejected",), "target": "verified", "roles": REVIEWERS, "label": "审核通过"},
+    "reject": {"sources": TO_VERIFY + ("verified",), "target": "rejected", "roles": REVIEWERS, "label": "退回重拍"},
+}
+LOW_CONFIDENCE = 0.8  # OCR values below this confidence are highlighted for the reviewer
 REJECT_REASONS = {
     "blurry": "照片模糊，请在光线充足处对焦后重新拍摄",
     "incomplete": "照片不完整，请将证件四角完整拍入画面",

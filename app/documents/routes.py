@@ -11,6 +11,7 @@ from app.documents import prefill, schemas, service
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
+from app.common.media import sniff
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="申请材料（照片）")
 
@@ -68,7 +69,11 @@ def serve_local_file(key):
     except storage.StorageError:
         raise errors.ServiceUnavailable("文件存储暂时不可用") from None
     ctype = db.session.scalar(sa.select(Document.content_type).where(Document.storage_key == key))
-    resp = Response(data, mimetype=ctype or "application/octet-stream")
+    if not ctype:  # call recordings (and other objects the documents table does not describe)
+        ctype = sniff(data[:16], key)
+    resp = Response([data], mimetype=ctype)
+    # <audio> seeks with Range requests: answer 206 with the asked bytes (416 when out of range)
+    resp.make_conditional(request, accept_ranges=True, complete_length=len(data))
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'"

@@ -17,7 +17,7 @@ from app.common.objects import stored_object
 from app.common.taxonomy import LIVE_DOCUMENT_STATUSES
 from app.common.timeutil import utcnow
 from app.documents import imaging
-from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, Document
+from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, REVIEWERS, TRANSITIONS, Document
 from app.extensions import db
 from app.storage_bridge import get_storage
 from app.tasks import enqueue
@@ -135,35 +135,52 @@ def signed_view(actor, document_id: int) -> dict:
     except storage.StorageError:
         raise errors.ServiceUnavailable("文件存储暂时不可用", code="storage_unavailable") from None
     if not isinstance(actor, Citizen):
-        audit("document_view", actor=actor, object_type="document", object_id=doc.id,
+        audit("document.view", actor=actor, object_type="document", object_id=doc.id,
               details={"application_id": doc.application_id, "kind": doc.kind})
         db.session.commit()
     return {"url": url, "expires_at": utcnow() + dt.timedelta(seconds=ttl), "content_type": doc.content_type}
 
 
-def verify(staff, doc: Document) -> Document:
-    if staff.role not in ("duty_lawyer", "manager"):
+def allowed_actions(staff, doc: Document) -> list[str]:
+    """The decisions this staff member may take on this document now (the page shows only these)."""
+    return [name for name, t in TRANSITIONS.items() if staff.role in t["roles"] and doc.status in t["sources"]]
+
+
+def can_review(staff) -> bool:
+    return staff.role in REVIEWERS
+
+
+def can_upload(staff, app_: Application) -> bool:
+    return staff.role in ("duty_lawyer", "manager") and app_.status not in FINAL_STATUSES
+
+
+def _check(staff, doc: Document, action: str) -> None:
+    t = TRANSITIONS[action]
+    if staff.role not in t["roles"]:
         raise errors.Forbidden("当前角色无权审核材料")
-    if doc.status in ("verified", "superseded"):
-        raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能审核通过")
+    if doc.status not in t["sources"]:
+        raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能{t['label']}")
+
+
+def verify(staff, doc: Document) -> Document:
+    _check(staff, doc, "verify")
     doc.status = "verified"
     doc.verified_by_id = staff.id
     doc.verified_at = utcnow()
     doc.reject_reason = doc.reject_note = None
     app_ = db.session.get(Application, doc.application_id)
     applications.record_event(app_, staff, "document_verified", doc.kind_label)
-    audit("document_verify", actor=staff, object_type="document", object_id=doc.id)
+    audit("document.verify", actor=staff, object_type="document", object_id=doc.id)
     db.session.commit()
     return doc
 
 
 def reject(staff, doc: Document, reason: str, note: str | None = None) -> Document:
-    if staff.role not in ("duty_lawyer", "manager"):
+    if staff.role not in TRANSITIONS["reject"]["roles"]:
         raise errors.Forbidden("当前角色无权审核材料")
     if reason not in REJECT_REASONS:
         raise errors.ValidationFailed("退回原因无效", details={"fields": {"reason": [f"应为：{'、'.join(REJECT_REASONS)}"]}})
-    if doc.status in ("rejected", "superseded"):
-        raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能退回")
+    _check(staff, doc, "reject")
     doc.status = "rejected"
     doc.reject_reason = reason
     doc.reject_note = note
@@ -171,7 +188,7 @@ def reject(staff, doc: Document, reason: str, note: str | None = None) -> Docume
     doc.verified_at = utcnow()
     app_ = db.session.get(Application, doc.application_id)
     applications.record_event(app_, staff, "document_rejected", f"{doc.kind_label}：{doc.reject_message}")
-    audit("document_reject", actor=staff, object_type="document", object_id=doc.id, details={"reason": reason})
+    audit("document.reject", actor=staff, object_type="document", object_id=doc.id, details={"reason": reason})
     n = notifications.document_rejected(app_, doc)
     db.session.commit()
     notifications.dispatch([n])

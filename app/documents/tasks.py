@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
 import sqlalchemy as sa
 from flask import current_app
 
+import ocr  # light: the models load in load_ocr_engine or on the first photo
 from app.common.timeutil import utcnow
 from app.documents.models import Document
 from app.extensions import db
 from app.observability.metrics import OCR_LATENCY
 from app.notifications.service import sweep_due
 from app.storage_bridge import get_storage
-from app.tasks import enqueue, task
+from app.tasks import enqueue, on_worker_start, task
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -26,6 +28,14 @@ CLAIM_TOLERANCE = dt.timedelta(seconds=2)  # a retry delivered a moment before i
 
 def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=current_app.config["OCR_LEASE_SECONDS"])
+
+
+@on_worker_start
+def load_ocr_engine(app) -> None:
+    """Load the OCR models when a worker process starts, so the first photo does not wait for them."""
+    if app.config.get("OCR_ENABLED", True):
+        ocr.warm_up()
+        log.info("OCR engine loaded")
 
 
 @task("ocr_document")
@@ -73,7 +83,6 @@ class _Heartbeat:
     """Renews the lease every third of its length while OCR runs (own connection, own commits)."""
 
     def __init__(self, app, doc_id: int, attempt: int):
-        import threading
         self.app, self.doc_id, self.attempt = app, doc_id, attempt
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"ocr-lease-{doc_id}", daemon=True)
@@ -102,8 +111,6 @@ class _Heartbeat:
 def _analyze(key: str, kind: str):
     """(result, None) or (None, the exception)."""
     try:
-        import ocr  # the OCR engine's libraries load only in the process that runs OCR
-
         image = get_storage().get(key)
         with OCR_LATENCY.time():
             return ocr.analyze(image, expected_kind=kind), None

@@ -212,7 +212,7 @@ def open_letter(letter_id):
             raise errors.NotFound("未找到该文书")
     else:
         service.staff_application(me, letter.application_id)
-    audit("letter_view", actor=me, object_type="letter", object_id=letter.id,
+    audit("letter.view", actor=me, object_type="letter", object_id=letter.id,
           details={"application_id": letter.application_id, "number": letter.number})
     db.session.commit()
     resp = Response(letters.read_pdf(letter), mimetype="application/pdf")

@@ -84,6 +84,15 @@ def put_screen(data, application_id):
     return service.screen_answer(app_)
 
 
+@citizen.route("/<int:application_id>/eligibility")
+@citizen_required
+@citizen.response(200, s.ScreenOut)
+def get_screen(application_id):
+    """本申请保存的资格自测结果与个人诚信承诺（小程序重新打开草稿时据此恢复）"""
+    app_ = applications.get_for_citizen(g.citizen, application_id)
+    return service.screen_answer(app_)
+
+
 @citizen.route("/<int:application_id>/letters")
 @citizen_required
 @citizen.response(200, s.LetterOut(many=True))
@@ -212,7 +221,7 @@ def staff_letter(application_id, letter_id):
     """查看法律文书（记入审计日志）"""
     _case(application_id)
     letter = _letter(application_id, letter_id)
-    audit("letter_view", actor=g.staff, object_type="letter", object_id=letter.id,
+    audit("letter.view", actor=g.staff, object_type="letter", object_id=letter.id,
           details={"application_id": application_id, "number": letter.number})
     db.session.commit()
     return {**service.letter_out(letter, iso=False), "data": letter.data}

@@ -4,7 +4,7 @@ import io
 import pytest
 from PIL import Image
 
-from ocr.synth import make_sample
+from ocr.testing.synth import make_sample
 from tests.helpers import login
 
 

@@ -101,11 +101,11 @@ def test_heartbeat_renews_the_lease_while_ocr_runs(make_app, fake_wechat, monkey
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis and a real Celery worker (CI's Redis pass)")
 def test_worker_killed_during_ocr_resumes_within_60s_of_restart(make_app, fake_wechat, tmp_path):
-    from app.documents.models import Document  # noqa: F811
     storage_url = f"file://{tmp_path / 'objects'}"
     app = make_app(TASKS_MODE="celery", REDIS_URL=os.environ["REDIS_URL"], STORAGE_URL=storage_url, OCR_ENABLED=True)
-    doc_id = _upload(app, fake_wechat)
-    assert _row(app, doc_id)[0] == "ocr_pending"
+    # three photos queued for one worker process: whenever it is killed, one of them is mid-OCR
+    doc_ids = [_upload(app, fake_wechat, kind) for kind in ("id_front", "id_back", "hukou_home")]
+    assert all(_row(app, d)[0] == "ocr_pending" for d in doc_ids)
     env = {**os.environ, "TEST_STORAGE_URL": storage_url, "OCR_LEASE_SECONDS": "9", "PYTHONPATH": str(ROOT)}
     logs = []
 
@@ -118,30 +118,30 @@ def test_worker_killed_during_ocr_resumes_within_60s_of_restart(make_app, fake_w
              "--without-mingle", "--without-gossip"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
+    def held():  # claimed by a worker and not finished: OCR in progress
+        return [d for d in doc_ids if _row(app, d)[:2] == ("ocr_pending", 1)]
+
     first = start(1)
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:  # wait for the claim: attempts 1, still pending (model loading/OCR)
-            status, attempts, _ = _row(app, doc_id)
-            if attempts >= 1 or status != "ocr_pending":
-                break
-            time.sleep(0.05)
-        status, attempts, _ = _row(app, doc_id)
-        assert (status, attempts) == ("ocr_pending", 1), f"the worker did not claim the job in time: {status}"
+        deadline = time.time() + 180
+        while time.time() < deadline and not held():
+            time.sleep(0.02)
+        assert held(), "the worker did not claim a job in time: " + str([_row(app, d)[:2] for d in doc_ids])
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # the whole worker: main process and pool child
         first.wait(10)
     time.sleep(1)
-    assert _row(app, doc_id)[0] == "ocr_pending"  # killed mid-OCR: nothing finished it
+    interrupted = held()
+    assert interrupted, "the job finished before the kill"  # killed mid-OCR: nothing finishes it now
     second = start(2)
     back = time.time()
     try:
-        while time.time() - back < 90:
-            if _row(app, doc_id)[0] != "ocr_pending":
+        while time.time() - back < 120:
+            if all(_row(app, d)[0] != "ocr_pending" for d in doc_ids):
                 break
             time.sleep(0.25)
         took = time.time() - back
-        status, attempts, _ = _row(app, doc_id)
+        rows = {d: _row(app, d)[:2] for d in doc_ids}
     finally:
         os.killpg(second.pid, signal.SIGTERM)
         try:
@@ -151,6 +151,7 @@ def test_worker_killed_during_ocr_resumes_within_60s_of_restart(make_app, fake_w
         for log in logs:
             log.close()
     tail = (tmp_path / "worker2.log").read_text(errors="replace")[-3000:]
-    assert status == "ocr_done", f"{status} after {took:.0f} s\n{tail}"
-    assert attempts == 2 and took <= 60, f"resumed after {took:.0f} s"
-    print(f"OCR resumed and finished {took:.1f} s after the new worker started")
+    assert all(st == "ocr_done" for st, _ in rows.values()), f"{rows} after {took:.0f} s\n{tail}"
+    assert all(rows[d][1] == 2 for d in interrupted)  # the interrupted job ran again, once
+    assert took <= 60, f"resumed after {took:.0f} s"
+    print(f"OCR resumed and finished {took:.1f} s after the new worker started ({len(interrupted)} interrupted)")

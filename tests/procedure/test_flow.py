@@ -134,7 +134,7 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     with app.app_context():
         from app.audit import AuditLog
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
-            AuditLog.action == "letter_view", AuditLog.object_id == str(grant["id"]))) == 1
+            AuditLog.action == "letter.view", AuditLog.object_id == str(grant["id"]))) == 1
     # a tampered signature or an expired link is refused
     bad = grant["url"].replace("signature=", "signature=0")
     assert client.get(bad).status_code == 403
@@ -317,7 +317,7 @@ def test_override_and_procedure_view(app, client, fake_wechat, staff):
     assert r.status_code == 200 and r.get_json()["eligibility"]["effective_result"] == "not_eligible"
     with app.app_context():
         from app.audit import AuditLog
-        entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "eligibility_override"))
+        entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "application.eligibility_override"))
         assert entry.details["reason"] == "另有固定收入"
     assert client.get(f"{S}/{app_id}/procedure", headers=api_login(client, "aid1")).status_code == 404
     assert client.get(f"{S}/{app_id}/procedure", headers=api_login(client, "bureau1")).status_code == 403

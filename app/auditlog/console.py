@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import sqlalchemy as sa
 from flask import render_template, request
 
 from app.audit import AuditLog, record as audit
-from app.audit.labels import ACTION_LABELS
+from app.auditlog import sentences
 from app.audit.query import audit_stmt
 from app.common import exports
 from app.common.bounds import int_arg
@@ -27,20 +26,32 @@ def audit_page():
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     actions = db.session.scalars(sa.select(AuditLog.action).distinct().order_by(AuditLog.action)).all()
-    return render_template("audit/audit.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-                           args=request.args, actions=actions, action_labels=ACTION_LABELS)
+    labels = sentences.action_labels()
+    names = sentences.Names(rows)
+    entries = [{"r": r, "who": sentences.actor(r, names), "object": sentences.obj(r, names),
+                "sentence": sentences.sentence(r, names, labels)} for r in rows]
+    return render_template("audit/audit.html", entries=entries, total=total, page=page, page_size=PAGE_SIZE,
+                           args=request.args, actions=actions, action_labels=labels,
+                           object_types=sentences.OBJECT_NOUNS)
 
 
 @bp.route("/audit.csv")
 @console_required("admin")
 def audit_export():
     rows = db.session.scalars(audit_stmt(request.args).limit(100_000)).all()
-    audit("export", actor=me(), object_type="audit_log",
+    audit("audit.export", actor=me(), object_type="audit_log",
           details={"rows": len(rows), "filters": {k: v for k, v in request.args.items()}})
     db.session.commit()
-    headers = ["时间", "操作人类型", "操作人ID", "操作人", "操作", "对象类型", "对象ID", "IP", "详情"]
-    body = exports.csv_bytes([(None, headers, (  # the shared writer: formula-leading cells neutralised
-        [format_local(r.at, "%Y-%m-%d %H:%M:%S"), r.actor_type, r.actor_id or "", r.actor_name or "", r.action,
-         r.object_type or "", r.object_id or "", r.ip or "",
-         json.dumps(r.details, ensure_ascii=False) if r.details else ""] for r in rows))])
+    labels = sentences.action_labels()
+
+    def lines():
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            names = sentences.Names(chunk)
+            for r in chunk:
+                yield (format_local(r.at, "%Y-%m-%d %H:%M:%S"), sentences.sentence(r, names, labels),
+                       sentences.actor(r, names), labels.get(r.action, sentences.VERBS.get(r.action, r.action)),
+                       sentences.obj(r, names), sentences.how(r, names), r.ip or "")
+    # the shared writer (app/common/exports.py): formula-leading cells neutralised, UTF-8 with a BOM
+    body = exports.csv_bytes([(None, ["时间", "记录", "操作人", "操作", "对象", "说明", "IP"], lines())])
     return exports.download(body, "csv", f"audit-{dt.datetime.now(LOCAL_TZ):%Y%m%d%H%M}.csv")
