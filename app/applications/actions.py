@@ -139,6 +139,11 @@ OTHER_EVENTS = {
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {k: v[0] for k, v in OTHER_EVENTS.items()}
 
 
+def event_label(action: str) -> str:
+    """The Chinese name of a timeline event, as the console and the mini-program show it."""
+    return EVENT_LABELS.get(action, "办理进展")
+
+
 def declare_input(name: str, schema: type[ma.Schema], summary: str | None = None) -> None:
     """The package that governs an action's input (app.procedure for the law's decisions, which imports
     this one) gives its schema here at import, before the staff API builds its routes."""
