@@ -16,6 +16,7 @@ from app.extensions import db
 WARNING_LABELS = {
     "image_too_small": "照片分辨率过低", "blurred": "照片模糊", "blurry": "照片模糊", "too_dark": "照片过暗",
     "overexposed": "照片过曝", "wrong_kind": "材料类型可能不对", "no_text": "未识别到文字", "expired": "证件已过期",
+    "surname_unknown": "姓名的姓氏不常见，可能识别有误，请核对", "seal_text": "有内容可能取自印章文字，请核对",
 }
 # Each check shown by its outcome: (key, the good value, words when good, words when not).
 CHECKS = (

@@ -63,8 +63,15 @@ class ApplicationEligibilityInput(EligibilityInput):
                                          metadata={"description": "个人诚信承诺（第四十一条）"})
 
 
+class AcceptedCommitmentOut(ma.Schema):
+    version = fields.String()
+    accepted_at = fields.String(metadata={"description": "同意承诺的时间（ISO 8601）"})
+
+
 class ScreenOut(EligibilityOut):
     source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）"})
+    integrity_commitment = fields.Nested(AcceptedCommitmentOut, allow_none=True,
+                                         metadata={"description": "已作出的个人诚信承诺（版本与时间）；未作出为 null"})
     input = fields.Dict(allow_none=True)
     screened_at = fields.String(allow_none=True)
     override = fields.Dict(allow_none=True, metadata={"description": "工作人员调整：result、reason、by_name、at"})

@@ -170,6 +170,8 @@ def screen_answer(app_: Application) -> dict:
                "screened_at": None}
     out["override"] = app_.eligibility_override
     out["effective_result"] = (app_.eligibility_override or {}).get("result") or out["result"]
+    c = app_.integrity_commitment
+    out["integrity_commitment"] = {"version": c.get("version"), "accepted_at": c.get("accepted_at")} if c else None
     return out
 
 
