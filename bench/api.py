@@ -50,7 +50,7 @@ def seed(env: dict) -> tuple[int, str]:
     from app.auth.models import Citizen
     from app.auth.service import issue_tokens
     from app.extensions import db
-    from tests.helpers import full_application
+    from tests.factories import full_application
 
     app = create_app({"TASKS_MODE": "sync"})
     with app.app_context():

@@ -100,7 +100,7 @@ class Citizen:
             self.token = json.loads(data)["access_token"]
 
     def create(self, record=True):
-        from tests.helpers import full_application
+        from tests.factories import full_application
         status, data = self.call("create", "POST", "/api/v1/applications", full_application(), record=record)
         if status == 201:
             self.apps.append(json.loads(data)["id"])
