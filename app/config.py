@@ -34,6 +34,9 @@ class Config:
         # (app/common/readonly.py) and any other request answers 503 (app/errors.py). Set
         # DB_POOL_PRE_PING=1 to ping anyway (e.g. behind a proxy that drops idle connections silently).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _env("DB_POOL_PRE_PING", "0") == "1"}
+        # Connections each process keeps for pure reads in autocommit (app/common/readonly.py), beside
+        # the ORM pool: size it like the threads per process
+        self.DB_READ_POOL_SIZE = _int("DB_READ_POOL_SIZE", 5)
         self.STORAGE_URL = _env("STORAGE_URL", f"file://{self.INSTANCE_DIR / 'storage'}")
         self.REDIS_URL = _env("REDIS_URL")
         # How background work runs: "celery" (needs REDIS_URL), "thread" (in-process), "sync" (inline; tests)

@@ -4,8 +4,9 @@
 (the list, a citizen with three applications) are each compared with a bare Flask endpoint that
 answers a similar payload without database or auth. All are served by the same gunicorn
 configuration in the same run and loaded by the same client (processes with keep-alive
-connections), in alternating rounds so that a noisy machine affects them alike; the median round
-of each is reported, with the ratios.
+connections), in alternating rounds so that a noisy machine affects them alike. Each round of ours
+is divided by the baseline round just before it; the median of these ratios is the figure (with
+its range over the rounds and the median req/s of each side).
 
     python bench/api.py [--seconds 3] [--rounds 5] [--clients 4] [--database-url URL]
 
@@ -122,18 +123,58 @@ def _client(port, path, headers, seconds, out):
     out.put((n, errors))
 
 
-def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> tuple[float, int]:
-    _client(port, path, headers, 0.5, mp.Queue())  # warm-up (imports, first queries)
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids) -> float:
+    """utime + stime of these processes (Linux /proc); a process that is gone counts 0."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / _TICK
+
+
+def server_pids(proc: subprocess.Popen, database_url: str | None) -> list[int]:
+    """The gunicorn master and workers, and the database server's backends for this database."""
+    pids = [proc.pid]
+    try:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    if database_url and database_url.startswith("postgresql"):
+        import sqlalchemy as sa
+        eng = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+        with eng.connect() as conn:
+            pids += list(conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                              "AND pid <> pg_backend_pid()")).scalars())
+        eng.dispose()
+    return pids
+
+
+def load(port: int, path: str, headers: dict, seconds: float, clients: int,
+         pids_of=lambda: []) -> tuple[float, int, float]:
+    """(requests/s, errors, server CPU microseconds per request: app and database processes)."""
+    _client(port, path, headers, 0.5, mp.Queue())  # warm-up (imports, first queries, pooled connections)
+    pids = pids_of()
     q = mp.Queue()
     procs = [mp.Process(target=_client, args=(port, path, headers, seconds, q)) for _ in range(clients)]
+    cpu0 = _cpu_seconds(pids)
     t0 = time.perf_counter()
     for p in procs:
         p.start()
     results = [q.get() for _ in procs]
+    elapsed = time.perf_counter() - t0
+    cpu = _cpu_seconds(pids) - cpu0
     for p in procs:
         p.join()
-    elapsed = time.perf_counter() - t0
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+    n = sum(r[0] for r in results)
+    return n / elapsed, sum(r[1] for r in results), cpu / max(n, 1) * 1e6
 
 
 def main() -> None:
@@ -184,17 +225,20 @@ def run(args, env: dict) -> None:
             resp = conn.getresponse()
             body = json.loads(resp.read())
             assert resp.status == 200 and check(body), (name, body)
+        db_url = env["DATABASE_URL"] if env["DATABASE_URL"].startswith("postgresql") else None
+        pids_of = {"bare": lambda: server_pids(servers["bare"][0], None),
+                   "app": lambda: server_pids(servers["app"][0], db_url)}
         for _ in range(args.rounds):
             for name, (key, path, headers, _check) in targets.items():
-                rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients))
+                rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients, pids_of[key]))
     finally:
         for proc, _port in servers.values():
             proc.terminate()
             proc.wait(10)
 
-    def median(name):
-        runs = sorted(rounds[name])
-        return runs[len(runs) // 2][0], sum(r[1] for r in runs)
+    def median(values):
+        values = sorted(values)
+        return values[len(values) // 2]
 
     db_kind = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
     print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients; "
@@ -202,12 +246,18 @@ def run(args, env: dict) -> None:
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for base, ours, label in (("bare Flask detail", "GET application", "GET /api/v1/applications/<id>"),
                               ("bare Flask list", "GET applications", "GET /api/v1/applications")):
-        b, errs_b = median(base)
-        o, errs_o = median(ours)
-        print(f"{label:<31}: {o:7.0f} req/s (errors {errs_o}) vs bare {b:7.0f} req/s (errors {errs_b})"
-              f"  ratio {o / b:5.2f}  (goal >= 0.5)")
+        # each round of ours is paired with the baseline round just before it (the machine's load
+        # drifts between rounds); the ratio reported is the median of the paired ratios
+        ratios = [o[0] / b[0] for o, b in zip(rounds[ours], rounds[base])]
+        errors = sum(r[1] for r in rounds[ours] + rounds[base])
+        print(f"{label:<31}: {median([r[0] for r in rounds[ours]]):6.0f} req/s vs bare "
+              f"{median([r[0] for r in rounds[base]]):6.0f} req/s (medians; errors {errors}); "
+              f"ratio {median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f}; goal >= 0.5)")
         print(f"{'':<31}  rounds ours {', '.join(f'{r[0]:.0f}' for r in rounds[ours])}; "
               f"bare {', '.join(f'{r[0]:.0f}' for r in rounds[base])}")
+        cpu_o, cpu_b = median([r[2] for r in rounds[ours]]), median([r[2] for r in rounds[base]])
+        print(f"{'':<31}  server CPU per request (app + database processes): {cpu_o:.0f} us vs bare {cpu_b:.0f} us "
+              f"= {cpu_b / cpu_o:.2f} (the throughput ratio a machine of our own would show, clients aside)")
 
 
 if __name__ == "__main__":
