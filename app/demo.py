@@ -16,6 +16,7 @@ from app.common.timeutil import local_today, utcnow
 from app.documents import service as documents
 from app.extensions import db
 from ocr import idnumber
+from app.auth.service import hash_password
 
 STAFF = [
     ("duty1", "duty_lawyer", "张值班", "D001", {}),
@@ -107,7 +108,6 @@ def load(echo=print, force: bool = False) -> None:
 
 def _staff_accounts(echo) -> dict:
     """Create (or reset the password of) one demo account per role and print them."""
-    from app.auth.service import hash_password
     staff = {}
     echo("工作人员账号（演示用，请勿用于生产）：")
     for username, role, name, no, extra in STAFF:

@@ -12,7 +12,8 @@ from app.alerts import service as alerts
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
 from app.applications.service import TRANSITIONS
 from app.auth.models import STAFF_ROLES, StaffUser
-from app.casework import service as casework, sla
+from app.applications import sla
+from app.casework import service as casework
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents
@@ -130,6 +131,7 @@ def application_action(application_id, action):
     f = request.form
     data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
             "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
+            "grounds": f.getlist("grounds"), "ground": f.get("ground"),
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
     casework.act(staff, app_, action, data)
     flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")

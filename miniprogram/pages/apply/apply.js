@@ -1,0 +1,232 @@
+const labels = require('../../utils/labels')
+const format = require('../../utils/format')
+const ids = require('../../utils/ids')
+const subscribe = require('../../utils/subscribe')
+const rules = require('../../utils/rules')
+const screen = require('../../utils/screen')
+const { api } = require('../../utils/api')
+
+const TEXT_FIELDS = ['applicant_name', 'sex', 'ethnicity', 'birth_date', 'id_number', 'phone', 'hukou_address',
+  'current_address', 'occupation', 'category', 'description', 'opposing_party', 'court', 'case_number',
+  'legal_deadline', 'urgency_reason', 'hardship_category', 'hardship_statement', 'service_type',
+  'home_visit_address', 'home_visit_reason']
+const BOOL_FIELDS = ['mobility_impaired', 'home_visit_requested']
+
+function emptyForm() {
+  const f = {}
+  TEXT_FIELDS.forEach((k) => { f[k] = '' })
+  BOOL_FIELDS.forEach((k) => { f[k] = false })
+  return f
+}
+
+Component({
+  behaviors: [require('../../behaviors/page')],
+  data: {
+    id: null,
+    reference: '',
+    form: emptyForm(),
+    sexes: labels.SEXES,
+    categories: labels.CATEGORIES,
+    hardships: labels.HARDSHIP_CATEGORIES,
+    serviceTypes: labels.SERVICE_TYPES,
+    sexIndex: -1,
+    categoryIndex: -1,
+    hardshipIndex: -1,
+    serviceIndex: -1,
+    today: format.today(),
+    deadlineHint: '',
+    scr: screen.state(rules.FALLBACK),
+    commitment: rules.FALLBACK.integrity_commitment,
+    committed: false,
+    screen: null,
+  },
+  methods: {
+    async onLoad(query) {
+      query = query || {}
+      const [r] = await Promise.all([rules.load(), subscribe.loadConfig()])
+      this.rules = r
+      this.setData({ commitment: r.integrity_commitment || rules.FALLBACK.integrity_commitment })
+      const last = query.from === 'eligibility' ? wx.getStorageSync('eligibility.last') : null
+      if (last && last.result) {
+        const label = labels.ELIGIBILITY_RESULTS[last.result.result]
+        this.setData({ screen: { label: label ? label.label : last.result.result }, scr: screen.state(r, last.input) })
+      } else {
+        this.setData({ scr: screen.state(r) })
+      }
+      if (query.id) await this.load(Number(query.id))
+    },
+    async load(id) {
+      const app = await this.run(() => api().getApplication(id))
+      if (!app) return
+      if (app.status !== 'draft') {
+        wx.redirectTo({ url: `/pages/status/status?id=${id}` })
+        return
+      }
+      const form = emptyForm()
+      TEXT_FIELDS.forEach((k) => { form[k] = app[k] == null ? '' : String(app[k]) })
+      BOOL_FIELDS.forEach((k) => { form[k] = !!app[k] })
+      const saved = wx.getStorageSync(`screen.${id}`) || null
+      this.setData({ id, reference: app.reference || '', form })
+      if (saved) this.setData({ scr: screen.state(this.rules || rules.FALLBACK, saved.input), committed: !!saved.committed })
+      this.syncPickers()
+    },
+    syncPickers() {
+      const f = this.data.form
+      const serviceIndex = labels.SERVICE_TYPES.findIndex((s) => s.value === f.service_type)
+      this.setData({
+        sexIndex: labels.SEXES.indexOf(f.sex),
+        categoryIndex: labels.CATEGORIES.indexOf(f.category),
+        hardshipIndex: labels.HARDSHIP_CATEGORIES.indexOf(f.hardship_category),
+        serviceIndex,
+        deadlineHint: this.deadlineHint(f.legal_deadline),
+      })
+    },
+    deadlineHint(date) {
+      const days = format.daysUntil(date)
+      if (days === null) return '如有上诉、起诉等期限，请务必填写，期限临近的案件优先办理'
+      if (days < 0) return '该日期已过，请核对'
+      if (days <= 3) return `距期限仅剩 ${days} 天：将作为紧急案件优先处理`
+      if (days < 7) return `距期限不足 7 天：可申请先行提供法律援助，材料可以事后补交`
+      return `距期限还有 ${days} 天`
+    },
+    setField(field, value) {
+      const fieldErrors = Object.assign({}, this.data.fieldErrors)
+      delete fieldErrors[field] // the citizen is correcting it: hide the old message
+      this.setData({ [`form.${field}`]: value, fieldErrors })
+    },
+    onInput(e) {
+      this.setField(e.currentTarget.dataset.field, e.detail.value)
+    },
+    onSwitch(e) {
+      this.setField(e.currentTarget.dataset.field, !!e.detail.value)
+    },
+    onPick(e) {
+      const { field, options } = e.currentTarget.dataset
+      const index = Number(e.detail.value)
+      this.setField(field, this.data[options][index])
+      this.syncPickers()
+    },
+    onService(e) {
+      const index = Number(e.detail.value)
+      this.setField('service_type', labels.SERVICE_TYPES[index].value)
+      this.syncPickers()
+    },
+    onDeadline(e) {
+      this.setField('legal_deadline', e.detail.value)
+      this.syncPickers()
+    },
+    clearDeadline() {
+      this.setField('legal_deadline', '')
+      this.setField('urgency_reason', '')
+      this.syncPickers()
+    },
+    onMatter(e) {
+      this.clearField('matter')
+      this.setData({ 'scr.matterIndex': Number(e.detail.value) })
+    },
+    onSituations(e) {
+      this.setData({ 'scr.situations': screen.toggle(this.data.scr.situations, e.detail.value) })
+      this.updateAskIncome()
+    },
+    onGroups(e) {
+      this.setData({ 'scr.groups': screen.toggle(this.data.scr.groups, e.detail.value) })
+      this.updateAskIncome()
+    },
+    updateAskIncome() {
+      const d = this.data.scr
+      this.setData({ 'scr.askIncome': !(d.situations.some((x) => x.checked) || d.groups.some((x) => x.checked)) })
+    },
+    onScreenInput(e) {
+      const field = e.currentTarget.dataset.field
+      this.clearField(field)
+      this.setData({ [`scr.${field}`]: e.detail.value })
+    },
+    clearField(field) {
+      if (!this.data.fieldErrors[field]) return
+      const fieldErrors = Object.assign({}, this.data.fieldErrors)
+      delete fieldErrors[field]
+      this.setData({ fieldErrors })
+    },
+    onCommit(e) {
+      const fieldErrors = Object.assign({}, this.data.fieldErrors)
+      delete fieldErrors.integrity_commitment
+      this.setData({ committed: (e.detail.value || []).indexOf('yes') >= 0, fieldErrors })
+    },
+    /** The body the API takes: empty text → null (clears the field), booleans as they are. */
+    payload() {
+      const f = this.data.form
+      const body = {}
+      TEXT_FIELDS.forEach((k) => {
+        const v = typeof f[k] === 'string' ? f[k].trim() : f[k]
+        body[k] = v === '' ? null : v
+      })
+      BOOL_FIELDS.forEach((k) => { body[k] = !!f[k] })
+      return body
+    },
+    /**
+     * Create the draft (once: the Idempotency-Key survives a network failure) or update it; then
+     * keep the eligibility answers and the integrity commitment with it (PUT …/eligibility).
+     */
+    async save() {
+      const body = this.payload()
+      let app
+      if (!this.data.id) {
+        const op = 'create-application'
+        app = await api().createApplication(body, ids.keyFor(op))
+        ids.release(op)
+        this.setData({ id: app.id, reference: app.reference || '' })
+      } else {
+        app = await api().updateApplication(this.data.id, body)
+      }
+      const answers = screen.body(this.data.scr)
+      if (answers.matter) {
+        const local = screen.validate(answers)
+        if (Object.keys(local).length) {
+          const e = new Error('请按提示修改后再保存')
+          e.fields = local
+          throw e
+        }
+        if (this.data.committed) answers.integrity_commitment = { version: this.data.commitment.version, accepted: true }
+        await api().saveScreen(app.id, answers)
+        wx.setStorageSync(`screen.${app.id}`, { input: screen.body(this.data.scr), committed: this.data.committed })
+      }
+      return app
+    },
+    async saveDraft() {
+      this.clearErrors()
+      const app = await this.run(() => this.save())
+      if (app) wx.showToast({ title: '已保存', icon: 'success' })
+      return app
+    },
+    async toPhotos() {
+      this.clearErrors()
+      const app = await this.run(() => this.save())
+      if (app) wx.navigateTo({ url: `/pages/photos/photos?id=${app.id}` })
+      return app
+    },
+    async submit() {
+      this.clearErrors()
+      const missing = {}
+      if (this.data.scr.matterIndex === -1) missing.matter = '请选择申请法律援助的事项'
+      if (this.data.scr.askIncome && !this.data.committed) missing.integrity_commitment = '因经济困难申请的，提交前请作出个人诚信承诺'
+      if (Object.keys(missing).length) {
+        this.setData({ error: '请按提示补充后再提交', fieldErrors: missing })
+        return null
+      }
+      // consent first, straight from the tap (WeChat refuses it after an await)
+      const consent = subscribe.consent()
+      const app = await this.run(async () => {
+        await consent
+        const saved = await this.save()
+        const op = `submit:${saved.id}`
+        const done = await api().submitApplication(saved.id, ids.keyFor(op))
+        ids.release(op)
+        return done
+      })
+      if (!app) return null
+      wx.showToast({ title: '已提交', icon: 'success' })
+      wx.redirectTo({ url: `/pages/status/status?id=${app.id}` })
+      return app
+    },
+  },
+})

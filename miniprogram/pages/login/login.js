@@ -1,0 +1,27 @@
+const { api } = require('../../utils/api')
+
+Component({
+  behaviors: [require('../../behaviors/page')],
+  data: { agreed: false, redirect: '' },
+  methods: {
+    onLoad(query) {
+      this.setData({ redirect: query && query.redirect ? decodeURIComponent(query.redirect) : '' })
+    },
+    onAgree(e) {
+      this.setData({ agreed: (e.detail.value || []).indexOf('yes') >= 0 })
+    },
+    async login() {
+      if (!this.data.agreed) {
+        this.setData({ error: '请先阅读并同意个人信息保护说明' })
+        return null
+      }
+      const res = await this.run(() => api().login())
+      if (!res) return null
+      wx.showToast({ title: '登录成功', icon: 'success' })
+      if (this.data.redirect) wx.redirectTo({ url: this.data.redirect })
+      else if (getCurrentPages().length > 1) wx.navigateBack()
+      else wx.reLaunch({ url: '/pages/index/index' })
+      return res
+    },
+  },
+})

@@ -1,0 +1,124 @@
+const labels = require('../../utils/labels')
+const format = require('../../utils/format')
+const ids = require('../../utils/ids')
+const { api } = require('../../utils/api')
+
+const WITHDRAWABLE = ['draft', 'submitted', 'under_review', 'expedite_requested']
+const RATABLE = ['assigned', 'in_progress', 'closed']
+const OBJECTABLE = ['rejected', 'terminated']
+const OPEN = ['draft', 'submitted', 'under_review', 'expedite_requested', 'expedite_approved', 'approved', 'assigned', 'in_progress']
+
+Component({
+  behaviors: [require('../../behaviors/page')],
+  data: { id: null, app: null, timeline: [], deadlines: [], letters: [], objections: [], backfill: null, can: {}, legalDeadline: '', objectionDue: '' },
+  methods: {
+    async onLoad(query) {
+      this.setData({ id: Number(query.id) })
+      await this.refresh()
+    },
+    async onPullDownRefresh() {
+      await this.refresh()
+      wx.stopPullDownRefresh()
+    },
+    async refresh() {
+      const app = await this.run(() => api().getApplication(this.data.id))
+      if (!app) return null
+      if (OBJECTABLE.indexOf(app.status) >= 0) {
+        try {
+          app.objections = await api().objections(this.data.id)
+        } catch (e) { app.objections = [] }
+      }
+      this.setData(this.view(app))
+      return app
+    },
+    view(app) {
+      const dl = app.deadlines || {}
+      const deadlines = Object.keys(labels.DEADLINES).filter((k) => dl[k]).map((k) => {
+        const days = format.daysUntil(dl[k])
+        return { key: k, label: labels.DEADLINES[k], date: format.date(dl[k]), soon: days !== null && days <= 2 }
+      })
+      const objectionDays = format.daysUntil(dl.objection_due)
+      const bf = app.backfill
+      return {
+        app,
+        legalDeadline: format.date(app.legal_deadline),
+        timeline: (app.timeline || []).slice().reverse().map((e) => ({
+          id: e.id,
+          title: labels.TIMELINE_ACTIONS[e.action] || e.action,
+          note: e.note || '',
+          when: format.dateTime(e.created_at),
+          actor: e.actor_name || '',
+        })),
+        deadlines,
+        letters: (app.letters || []).map((l) => ({
+          kind: l.kind, number: l.number, url: l.url,
+          label: l.kind_label || labels.LETTER_KINDS[l.kind] || '法律文书',
+          issued: format.dateTime(l.issued_at),
+        })),
+        backfill: bf ? { missing: bf.missing || [], overdue: !!bf.overdue, due: format.dateTime(bf.due_at) } : null,
+        objectionDue: format.date(dl.objection_due),
+        objections: (app.objections || []).map((o) => ({
+          id: o.id, status: o.status, statusLabel: o.status_label || '', against: o.against_label || '',
+          received: format.dateTime(o.received_at), decideBy: format.date(o.decide_by), note: o.decision_note || '',
+        })),
+        can: {
+          edit: app.status === 'draft',
+          upload: OPEN.indexOf(app.status) >= 0 && app.status !== 'draft',
+          rate: RATABLE.indexOf(app.status) >= 0,
+          object: OBJECTABLE.indexOf(app.status) >= 0 && (objectionDays === null || objectionDays >= 0)
+            && !(app.objections || []).some((o) => o.status === 'open'),
+          withdraw: WITHDRAWABLE.indexOf(app.status) >= 0,
+        },
+      }
+    },
+    async openLetter(e) {
+      const letter = this.data.letters[Number(e.currentTarget.dataset.index)]
+      wx.showLoading({ title: '正在打开' })
+      try {
+        await api().openLetter(letter)
+      } catch (err) {
+        if (err.status === 403) {
+          // signed URLs expire after a few minutes: fetch fresh ones and try once more
+          await this.refresh()
+          const fresh = this.data.letters.find((l) => l.number === letter.number)
+          try {
+            if (fresh) await api().openLetter(fresh)
+          } catch (err2) {
+            this.showError(err2)
+          }
+        } else {
+          this.showError(err)
+        }
+      } finally {
+        wx.hideLoading()
+      }
+    },
+    callLawyer() {
+      wx.makePhoneCall({ phoneNumber: this.data.app.assigned_lawyer.phone, fail: () => {} })
+    },
+    toEdit() { wx.navigateTo({ url: `/pages/apply/apply?id=${this.data.id}` }) },
+    toPhotos() { wx.navigateTo({ url: `/pages/photos/photos?id=${this.data.id}` }) },
+    toRating() { wx.navigateTo({ url: `/pages/rating/rating?id=${this.data.id}` }) },
+    toObjection() { wx.navigateTo({ url: `/pages/objection/objection?id=${this.data.id}` }) },
+    withdraw() {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '撤回申请',
+          content: '撤回后本申请将不再办理，确定撤回吗？',
+          confirmText: '撤回',
+          success: async (res) => {
+            if (!res.confirm) return resolve(null)
+            const op = `withdraw:${this.data.id}`
+            const app = await this.run(() => api().withdrawApplication(this.data.id, '申请人在小程序中撤回', ids.keyFor(op)))
+            if (app) {
+              ids.release(op)
+              await this.refresh()
+            }
+            return resolve(app)
+          },
+          fail: () => resolve(null),
+        })
+      })
+    },
+  },
+})
