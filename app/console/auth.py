@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, g, redirect, request, url_for
 
 from app import errors
+from app.auth.models import StaffUser
 from app.common import crypto
 from app.common.timeutil import utcnow
 from app.console.models import ConsoleSession
@@ -66,12 +67,14 @@ def current_session() -> ConsoleSession | None:
     token = request.cookies.get(COOKIE)
     if not token:
         return None
-    row = db.session.scalar(sa.select(ConsoleSession).where(ConsoleSession.token_hash == crypto.token_hash(token)))
+    # the session and its account in one statement (every console request runs it)
+    found = db.session.execute(sa.select(ConsoleSession, StaffUser).outerjoin(StaffUser, StaffUser.id == ConsoleSession.staff_id)
+                               .where(ConsoleSession.token_hash == crypto.token_hash(token))).first()
+    row, user = found if found is not None else (None, None)
     now = utcnow()
     idle = dt.timedelta(minutes=int(current_app.config.get("CONSOLE_IDLE_MINUTES", 30)))
     if row is None or row.revoked_at is not None or row.expires_at <= now or row.last_seen_at + idle <= now:
         return None
-    user = row.staff
     if user is None or not user.is_active:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
