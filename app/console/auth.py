@@ -14,9 +14,9 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 from flask import current_app, g, redirect, request, url_for
+from sqlalchemy.orm import joinedload
 
 from app import errors
-from app.auth.models import StaffUser
 from app.common import crypto
 from app.common.timeutil import utcnow
 from app.console.models import ConsoleSession
@@ -68,9 +68,9 @@ def current_session() -> ConsoleSession | None:
     if not token:
         return None
     # the session and its account in one statement (every console request runs it)
-    found = db.session.execute(sa.select(ConsoleSession, StaffUser).outerjoin(StaffUser, StaffUser.id == ConsoleSession.staff_id)
-                               .where(ConsoleSession.token_hash == crypto.token_hash(token))).first()
-    row, user = found if found is not None else (None, None)
+    row = db.session.scalar(sa.select(ConsoleSession).options(joinedload(ConsoleSession.staff))
+                            .where(ConsoleSession.token_hash == crypto.token_hash(token)))
+    user = row.staff if row is not None else None
     now = utcnow()
     idle = dt.timedelta(minutes=int(current_app.config.get("CONSOLE_IDLE_MINUTES", 30)))
     if row is None or row.revoked_at is not None or row.expires_at <= now or row.last_seen_at + idle <= now:
