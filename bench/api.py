@@ -89,9 +89,9 @@ def bench_database(url: str):
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
-def serve(module: str, env: dict, port: int) -> subprocess.Popen:
+def serve(module: str, env: dict, port: int, cwd: Path = ROOT) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", module],
-                            cwd=ROOT, env={**os.environ, **env})
+                            cwd=cwd, env={**os.environ, **env})
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -182,6 +182,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=3, help="length of one round")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--compare-with", type=Path, default=None, metavar="DIR",
+                    help="also serve DIR's wsgi:app (e.g. `git archive` of an older commit) in the same rounds")
     ap.add_argument("--database-url", default=None,
                     help="PostgreSQL server (a database <name>_api_bench is created there and dropped); "
                          "default: a fresh SQLite file")
@@ -213,12 +215,16 @@ def run(args, env: dict) -> None:
         "bare Flask list": ("bare", listing, {}, lambda b: len(b["items"]) == 3),
         "GET applications": ("app", listing, auth, lambda b: b["total"] == 3 and b["items"][0]["id"] == app_id),
     }
-    modules = {"bare": "bench.bare_app:app", "app": "wsgi:app"}
+    modules = {"bare": ("bench.bare_app:app", ROOT), "app": ("wsgi:app", ROOT)}
+    if args.compare_with:
+        modules["before"] = ("wsgi:app", args.compare_with.resolve())
+        targets = {**dict(list(targets.items())[:2]), "before: GET application": ("before", *targets["GET application"][1:]),
+                   **dict(list(targets.items())[2:]), "before: GET applications": ("before", *targets["GET applications"][1:])}
     servers, rounds = {}, {name: [] for name in targets}
     try:
-        for key, module in modules.items():
+        for key, (module, cwd) in modules.items():
             port = free_port()
-            servers[key] = (serve(module, env, port), port)
+            servers[key] = (serve(module, env, port, cwd), port)
         for name, (key, path, headers, check) in targets.items():
             conn = http.client.HTTPConnection("127.0.0.1", servers[key][1])
             conn.request("GET", path, headers=headers)
@@ -227,7 +233,8 @@ def run(args, env: dict) -> None:
             assert resp.status == 200 and check(body), (name, body)
         db_url = env["DATABASE_URL"] if env["DATABASE_URL"].startswith("postgresql") else None
         pids_of = {"bare": lambda: server_pids(servers["bare"][0], None),
-                   "app": lambda: server_pids(servers["app"][0], db_url)}
+                   "app": lambda: server_pids(servers["app"][0], db_url),
+                   "before": lambda: server_pids(servers["before"][0], db_url)}
         for _ in range(args.rounds):
             for name, (key, path, headers, _check) in targets.items():
                 rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients, pids_of[key]))
@@ -244,8 +251,12 @@ def run(args, env: dict) -> None:
     print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients; "
           f"{args.rounds} alternating rounds of {args.seconds:g} s; database {db_kind}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    for base, ours, label in (("bare Flask detail", "GET application", "GET /api/v1/applications/<id>"),
-                              ("bare Flask list", "GET applications", "GET /api/v1/applications")):
+    pairs = [("bare Flask detail", "GET application", "GET /api/v1/applications/<id>"),
+             ("bare Flask list", "GET applications", "GET /api/v1/applications")]
+    if args.compare_with:
+        pairs += [("bare Flask detail", "before: GET application", f"  {args.compare_with.name}: detail"),
+                  ("bare Flask list", "before: GET applications", f"  {args.compare_with.name}: list")]
+    for base, ours, label in pairs:
         # each round of ours is paired with the baseline round just before it (the machine's load
         # drifts between rounds); the ratio reported is the median of the paired ratios
         ratios = [o[0] / b[0] for o, b in zip(rounds[ours], rounds[base])]
