@@ -270,7 +270,8 @@ def schedule_home_visit(application_id):
 def home_visits():
     show_all = request.args.get("all") == "1"
     visits = db.session.scalars(casework.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
-    return render_template("casework/home_visits.html", visits=visits, show_all=show_all)
+    return render_template("casework/home_visits.html", visits=visits, show_all=show_all,
+                           requests=casework.pending_visit_requests(me()))
 
 
 @bp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])

@@ -443,15 +443,20 @@ def _queue_home_visits(staff, now):
         who = v.lawyer.display_name if v.lawyer else "待定律师"
         items.append(_app_item(a, now, type="home_visit", id=v.id, visit=v,
                                subtitle=f"{v.status_label} · {when} · {who} · {v.address}", due_at=v.scheduled_at))
-    if staff.role in ("duty_lawyer", "manager"):
-        # asked for by the citizen in the application and not yet turned into a visit
-        for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
-                       "assigned", "in_progress", home_visit_requested=True):
-            if a.id in seen or visits_for(a):
-                continue
+    for a in pending_visit_requests(staff):
+        if a.id not in seen:
             items.append(_app_item(a, now, type="home_visit_request", id=a.id,
                                    subtitle=f"群众申请上门 · {a.home_visit_address or '地址未填'}", due_at=None))
     return items
+
+
+def pending_visit_requests(staff: StaffUser) -> list[Application]:
+    """Home visits asked for in the application (by the citizen) and not yet turned into a visit: the
+    home queue and the home-visits page both list them."""
+    if staff.role not in ("duty_lawyer", "manager"):
+        return []
+    return [a for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
+                             "assigned", "in_progress", home_visit_requested=True) if not visits_for(a)]
 
 
 def _queue_callbacks(staff, now):
