@@ -69,24 +69,27 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.consultations.routes import blp as consultations_blp
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
+    from app.procedure import routes as procedure_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
     from app.supervision.routes import blp as supervision_blp
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
-                supervision_blp, analytics_blp, staff_blp, client_config_blp):
+                supervision_blp, analytics_blp, staff_blp, client_config_blp, procedure_routes.public,
+                procedure_routes.citizen, procedure_routes.staff):
         api.register_blueprint(blp)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 
     from app import console
     from app.alerts import console as _alerts_pages  # noqa: F401
     from app.analytics import console as _analytics_pages  # noqa: F401
-    from app.audit import console as _audit_pages  # noqa: F401
+    from app.auditlog import console as _audit_pages  # noqa: F401
     from app.auth import console as _auth_pages  # noqa: F401
     from app.callbacks import console as _callbacks_pages  # noqa: F401
     from app.casework import console as _casework_pages  # noqa: F401
     from app.consultations import console as _consultations_pages  # noqa: F401
     from app.documents import console as _documents_pages  # noqa: F401
+    from app.procedure import console as _procedure_pages  # noqa: F401
     from app.supervision import console as _supervision_pages  # noqa: F401
     console.init_app(app)
 

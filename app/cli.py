@@ -9,6 +9,9 @@ from app import errors
 from app.alerts.cli import alerts_cli
 from app.analytics.cli import analytics_cli, demo_calls
 from app.consultations.cli import calls_cli
+from app.auth.service import create_staff
+from app.documents.tasks import sweep_stale_ocr
+from app.notifications.service import sweep_due
 
 users_cli = AppGroup("users", help="工作人员账号")
 demo_cli = AppGroup("demo", help="演示数据")
@@ -25,7 +28,6 @@ tasks_cli = AppGroup("tasks", help="后台任务")
 @click.option("--staff-no", default=None, help="staff number (坐席工号)")
 def create_user(username, role, password, full_name, staff_no):
     """Create a staff account."""
-    from app.auth.service import create_staff
     try:
         user = create_staff(username, password, role, full_name=full_name, staff_no=staff_no)
     except errors.ApiError as exc:
@@ -37,15 +39,13 @@ def create_user(username, role, password, full_name, staff_no):
 @click.option("--force", is_flag=True, help="load even if demo users exist")
 def demo_load(force):
     """Load demo data: one staff account per role, citizens, applications in every state, photos."""
-    from app.demo import load
+    from app.demo import load  # the demo data's photo drawing (Pillow, fonts) loads only for this command
     load(echo=click.echo, force=force)
 
 
 @tasks_cli.command("sweep")
 def tasks_sweep():
     """Re-queue due notifications and OCR work left pending (run from cron or Celery beat)."""
-    from app.documents.tasks import sweep_stale_ocr
-    from app.notifications.service import sweep_due
     click.echo(f"notifications: {sweep_due()}, ocr: {sweep_stale_ocr()}")
 
 

@@ -16,6 +16,18 @@ def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def _json(name: str, default):
+    import json
+    raw = _env(name)
+    return json.loads(raw) if raw else default
+
+
+def _dates(name: str) -> list:
+    import datetime as dt
+    raw = (_env(name) or "").replace("，", ",")
+    return [dt.date.fromisoformat(p.strip()) for p in raw.split(",") if p.strip()]
+
+
 class Config:
     def __init__(self, **overrides):
         self.APP_ENV = _env("APP_ENV", "development")
@@ -45,6 +57,7 @@ class Config:
         # Subscribe-message template ids per event (from the mini-program's console)
         self.WECHAT_TEMPLATE_STATUS = _env("WECHAT_TEMPLATE_STATUS", "dev-template-status")
         self.WECHAT_TEMPLATE_DOCUMENT = _env("WECHAT_TEMPLATE_DOCUMENT", "dev-template-document")
+        self.WECHAT_TEMPLATE_LETTER = _env("WECHAT_TEMPLATE_LETTER", "dev-template-letter")
 
         self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 2 * 3600)
         self.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)
@@ -55,6 +68,39 @@ class Config:
         self.NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 5)
         self.NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 30)
         self.TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+
+        # --- the Legal Aid Law's procedure (app/procedure) ---
+        # who issues the letters, and where an objection goes (Art. 49)
+        self.CENTRE_NAME = _env("CENTRE_NAME", "武汉市法律援助中心")
+        self.CENTRE_ADDRESS = _env("CENTRE_ADDRESS", "武汉市江岸区三阳路 8 号")
+        self.CENTRE_PHONE = _env("CENTRE_PHONE", "12348")
+        self.BUREAU_NAME = _env("BUREAU_NAME", "武汉市司法局")
+        self.BUREAU_ADDRESS = _env("BUREAU_ADDRESS", "武汉市江岸区三阳路 8 号")
+        # letter numbers: one series per prefix and year, e.g. 武法援决字〔2026〕第0012号
+        self.LETTER_NUMBER_FORMAT = _env("LETTER_NUMBER_FORMAT", "{prefix}〔{year}〕第{seq:04d}号")
+        self.LETTER_PREFIX_DECISION = _env("LETTER_PREFIX_DECISION", "武法援决字")
+        self.LETTER_PREFIX_NOTICE = _env("LETTER_PREFIX_NOTICE", "武法援补字")
+        self.LETTER_PREFIX_ASSIGNMENT = _env("LETTER_PREFIX_ASSIGNMENT", "武法援指字")
+        # a CJK font the install provides (Debian fonts-noto-cjk); a subset is embedded in each PDF
+        self.LETTER_FONT = _env("LETTER_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+        self.LETTER_URL_TTL = _int("LETTER_URL_TTL", 600)
+        # clocks (working days on the State Council's schedule, chinese-calendar) and periods
+        self.REVIEW_WORKDAYS = _int("REVIEW_WORKDAYS", 7)  # Art. 43
+        self.ASSIGN_WORKDAYS = _int("ASSIGN_WORKDAYS", 3)  # Art. 43
+        self.OBJECTION_DECIDE_WORKDAYS = _int("OBJECTION_DECIDE_WORKDAYS", 5)  # Art. 49
+        self.OBJECTION_PERIOD_DAYS = _int("OBJECTION_PERIOD_DAYS", 30)  # provincial rule (e.g. Shandong: 30 days)
+        self.EXPEDITE_DEADLINE_DAYS = _int("EXPEDITE_DEADLINE_DAYS", 7)  # Art. 44 (一)
+        self.CLOCK_NEAR_WORKDAYS = _int("CLOCK_NEAR_WORKDAYS", 1)  # near-breach alert: due within this many working days
+        self.EXTRA_HOLIDAYS = _dates("EXTRA_HOLIDAYS")  # 2026-05-06,2026-05-07: local non-working days
+        self.EXTRA_WORKDAYS = _dates("EXTRA_WORKDAYS")
+        # eligibility: the province's hardship standard (Art. 34) and extensions of Art. 31/32/42, as
+        # JSON {"key": {"label", "article", "text", "documents": [...]}}
+        self.HARDSHIP_MONTHLY_INCOME_PER_MEMBER = _env("HARDSHIP_MONTHLY_INCOME_PER_MEMBER", "2010")
+        self.HARDSHIP_STANDARD_TEXT = _env("HARDSHIP_STANDARD_TEXT", "按本省最低工资标准确定")
+        self.ELIGIBILITY_EXTRA_MATTERS = _json("ELIGIBILITY_EXTRA_MATTERS", {})
+        self.ELIGIBILITY_EXTRA_SITUATIONS = _json("ELIGIBILITY_EXTRA_SITUATIONS", {})
+        self.ELIGIBILITY_EXTRA_GROUPS = _json("ELIGIBILITY_EXTRA_GROUPS", {})
+        self.ELIGIBILITY_RATE_LIMIT = _env("ELIGIBILITY_RATE_LIMIT", "30 per minute")
 
         # Werkzeug refuses bodies above this before we read them (413)
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 256 * 1024

@@ -22,6 +22,18 @@ from app.common.timeutil import local_today, utcnow
 from app.documents import service as documents
 from app.extensions import db
 from ocr import idnumber
+from app.auth.service import hash_password
+from app.storage_bridge import get_storage
+from app.analytics import generator
+from app.consultations import service as calls
+from app.consultations.models import Consultation
+from app.callbacks import service as callbacks
+from app.ratings import service as ratings
+from app.supervision import service as supervision
+from app.supervision.models import DIMENSIONS, Review
+from app.applications.models import Application
+from app.auth.models import Citizen as C
+from app.callbacks.models import CallbackTask
 
 STAFF = [
     ("duty1", "duty_lawyer", "张值班", "D001", {}),
@@ -114,7 +126,6 @@ def load(echo=print, force: bool = False) -> None:
 
 def _staff_accounts(echo) -> dict:
     """Create (or reset the password of) one demo account per role and print them."""
-    from app.auth.service import hash_password
     staff = {}
     echo("工作人员账号（演示用，请勿用于生产）：")
     for username, role, name, no, extra in STAFF:
@@ -216,7 +227,6 @@ def tone_wav(seconds: float = 8.0, rate: int = 8000, seed: int = 0) -> bytes:
 
 
 def _store_recording(call_id: str, seed: int) -> str:
-    from app.storage_bridge import get_storage
     key = f"recordings/demo/{call_id}.wav"
     get_storage().put(key, tone_wav(seconds=6 + seed % 7, seed=seed), "audio/wav")
     return key
@@ -234,13 +244,6 @@ LIVE_CALLS = [
 
 
 def _hotline(staff: dict, citizens: list, echo) -> None:
-    from app.analytics import generator
-    from app.consultations import service as calls
-    from app.consultations.models import Consultation
-    from app.callbacks import service as callbacks
-    from app.ratings import service as ratings
-    from app.supervision import service as supervision
-    from app.supervision.models import DIMENSIONS, Review
     from flask import current_app
 
     duty = staff["duty_lawyer"]
@@ -260,24 +263,20 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
         live.append(calls.record_call(duty, data))  # the third call of 139****1234 raises the warning
 
     # ratings: a satisfied citizen, and bad ones that open callback tasks
-    from app.applications.models import Application
     rated = 0
     for app_ in db.session.scalars(sa.select(Application).where(
             Application.status.in_(("assigned", "in_progress", "closed")), Application.citizen_id.is_not(None))
             .order_by(Application.id)):
-        from app.auth.models import Citizen as C
         citizen = db.session.get(C, app_.citizen_id)
         stars, comment = [(5, "律师很耐心，解答清楚"), (2, "指派后一直没有律师联系我"), (4, None)][rated % 3]
         ratings.rate_application(citizen, app_.id, {"stars": stars, "attitude": stars, "comment": comment})
         rated += 1
     call = live[4]
     if call.citizen_id:
-        from app.auth.models import Citizen as C
         ratings.rate_consultation(db.session.get(C, call.citizen_id), call.id,
                                   {"stars": 1, "comment": "电话里没说清楚上诉状怎么写"})
     rated += 1
     # one callback already tried once
-    from app.callbacks.models import CallbackTask
     task = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
                               .order_by(CallbackTask.id)).first()
     if task is not None:

@@ -1,8 +1,11 @@
 """Extension singletons, bound to the app in create_app."""
+from flask import jsonify
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+
+from app.errors import http_error_payload
 
 # Stable constraint names so Alembic migrations are reproducible on SQLite and PostgreSQL
 naming_convention = {
@@ -17,9 +20,6 @@ naming_convention = {
 class Api(_Api):
     def handle_http_exception(self, error):
         """Werkzeug/webargs errors in the API's one shape: {"code", "message", "details"}."""
-        from flask import jsonify
-
-        from app.errors import http_error_payload
         payload, status, headers = http_error_payload(error)
         return jsonify(payload), status, headers
 

@@ -1,6 +1,6 @@
 """All models, imported once so Alembic and the app see the whole schema."""
 from app.alerts.models import Alert  # noqa: F401
-from app.analytics.models import ROLLUPS  # noqa: F401
+from app.consultations.rollup_models import ROLLUPS  # noqa: F401
 from app.applications.models import Application, ApplicationEvent  # noqa: F401
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import AuthToken, Citizen, StaffUser  # noqa: F401
@@ -13,3 +13,4 @@ from app.documents.models import Document  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
 from app.ratings.models import Rating  # noqa: F401
 from app.supervision.models import Review, SampleBatch  # noqa: F401
+from app.procedure.models import Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401

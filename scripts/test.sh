@@ -8,7 +8,7 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements-dev.txt
-NEEDED="/usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+NEEDED="/usr/bin/chromium /usr/bin/pdftotext /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
   /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
   /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc /usr/share/fonts/truetype/arphic/uming.ttc
   /usr/share/fonts/truetype/arphic/ukai.ttc"
@@ -16,7 +16,7 @@ missing=0; for f in $NEEDED; do [ -e "$f" ] || missing=1; done
 if [ "$missing" = 1 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei \
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils \
     fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai >/dev/null
 fi
 set +e

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from app.alerts.service import scan
 
 alerts_cli = AppGroup("alerts", help="预警")
 
@@ -10,6 +11,5 @@ alerts_cli = AppGroup("alerts", help="预警")
 @alerts_cli.command("scan")
 def scan_command():
     """Raise (and resolve) alerts from the current state; run from cron or Celery beat every minute."""
-    from app.alerts.service import scan
     result = scan()
     click.echo(" ".join(f"{k}={v}" for k, v in result.items()))

@@ -19,6 +19,10 @@ KIND_LABELS = {
     "backfill_overdue": "补交材料逾期",
     "deadline_close": "法定期限临近",
     "repeat_caller": "重复来电",
+    # the Legal Aid Law's clocks (app/procedure)
+    "review_overdue": "审查超过法定期限", "review_due_soon": "审查期限将至",
+    "assign_overdue": "指派超过法定期限", "assign_due_soon": "指派期限将至",
+    "objection_overdue": "异议审查超期", "objection_due_soon": "异议审查期限将至",
 }
 
 

@@ -17,6 +17,9 @@ from app.audit import record as audit
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.tasks import task
+from app.applications.models import FINAL_STATUSES, Application
+from app.applications import sla
+from app.documents.service import backfill_status
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,16 @@ def raise_alert(kind: str, *, message: str, severity: str = "warning", applicati
 
 
 _raise_alert = raise_alert
+
+# Other domains' checks run by the same periodic scan: fn(now, raise_alert) -> {"resolved": n, ...};
+# `raise_alert` there counts new alerts by kind. Registered at import by the owning package.
+SCANNERS: list = []
+
+
+def register_scanner(fn):
+    if fn not in SCANNERS:
+        SCANNERS.append(fn)
+    return fn
 
 
 def get(alert_id: int) -> Alert:
@@ -103,9 +116,6 @@ def count_active() -> int:
 def scan(now: dt.datetime | None = None) -> dict:
     """Raise SLA-breach, near-breach, backfill-overdue and deadline-close alerts; resolve those whose
     condition has ended. Safe to run as often as you like (dedupe keys)."""
-    from app.applications.models import FINAL_STATUSES, Application
-    from app.casework import sla
-    from app.documents.service import backfill_status
 
     now = now or utcnow()
     raised = {"sla_breach": 0, "sla_near_breach": 0, "backfill_overdue": 0, "deadline_close": 0, "resolved": 0}
@@ -113,7 +123,7 @@ def scan(now: dt.datetime | None = None) -> dict:
     def raise_alert(kind, **kwargs):  # counts the new ones
         new = not db.session.scalar(sa.select(Alert.id).where(Alert.dedupe_key == kwargs["dedupe_key"]))
         alert = _raise_alert(kind, **kwargs)
-        raised[kind] += int(new)
+        raised[kind] = raised.get(kind, 0) + int(new)
         return alert
     waiting = db.session.scalars(sa.select(Application).where(Application.status.in_(sla.WAITING_STATUSES))).all()
     for app_ in waiting:
@@ -162,6 +172,10 @@ def scan(now: dt.datetime | None = None) -> dict:
             _resolve(alert)
             raised["resolved"] += 1
     db.session.commit()
+    for scanner in SCANNERS:
+        for key, n in (scanner(now, raise_alert) or {}).items():
+            raised[key] = raised.get(key, 0) + n
+        db.session.commit()
     return raised
 
 

@@ -6,7 +6,7 @@ import time
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from app.analytics import rollups
+from app.consultations import rollups
 from app.analytics.generator import generate
 
 analytics_cli = AppGroup("analytics", help="数据分析")

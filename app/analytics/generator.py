@@ -22,6 +22,8 @@ from app.common import crypto
 from app.common.timeutil import LOCAL_TZ, UTC, local_today, utcnow
 from app.consultations import phones
 from app.extensions import db
+from app.auth.models import StaffUser
+from app.consultations import rollups
 
 TOPIC_WEIGHTS = {"婚姻家庭": 18, "劳动争议": 16, "农民工欠薪": 9, "工伤": 6, "交通事故": 7, "债权债务": 12,
                  "个人财产": 4, "房产物业": 9, "房价调控": 2, "医疗纠纷": 4, "消费维权": 6, "刑事": 3, "行政": 2, "其他": 2}
@@ -67,7 +69,6 @@ def _prefixes(rng: random.Random, home: str = "湖北省武汉市", province: st
 
 
 def ensure_duty_lawyers(n: int) -> list[tuple[int, str]]:
-    from app.auth.models import StaffUser
     rows = db.session.execute(sa.select(StaffUser.id, StaffUser.staff_no).where(
         StaffUser.role == "duty_lawyer", StaffUser.staff_no.isnot(None)).order_by(StaffUser.id)).all()
     have = [(r.id, r.staff_no) for r in rows]
@@ -165,7 +166,6 @@ def _rows(count: int, days: int, seed: int, lawyers: list[tuple[int, str]]):
 
 
 def generate(count: int, days: int = 365, seed: int = 12348, n_lawyers: int = 37, echo=print) -> int:
-    from app.analytics import rollups
     t0 = time.perf_counter()
     lawyers = ensure_duty_lawyers(n_lawyers)
     rows = _rows(count, days, seed, lawyers)

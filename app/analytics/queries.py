@@ -12,9 +12,20 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.analytics.models import HOURS, ROLLUPS
+from app.consultations.phones import PROVINCE_RE, is_province, region_cond
+from app.consultations.rollup_models import HOURS, ROLLUPS
 from app.common.timeutil import LOCAL_TZ, UTC, local_today
 from app.extensions import db
+from app.consultations.rollups import answer_target_seconds
+from app.auth.models import StaffUser
+from app.applications.models import Application
+from app.consultations.models import Consultation
+from app.callbacks.models import CallbackTask
+from app.ratings.models import Rating
+from app.common.timeutil import utcnow
+from app.applications.models import Application as A
+from app.applications import sla as rules
+from app.consultations.models import RepeatCallerEpisode as E
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 MAX_RANGE_DAYS = 3 * 366
@@ -52,19 +63,6 @@ def _table(region: bool, topic: bool) -> sa.Table:
     if topic:
         return ROLLUPS["topic"]
     return ROLLUPS["day"]
-
-
-def is_province(region: str) -> bool:
-    from app.consultations.phones import _PROVINCE_RE
-    m = _PROVINCE_RE.match(region)
-    return bool(m) and m.group(1) == region
-
-
-def region_cond(region_col, province_col, region: str):
-    """Region filter: a province (湖北省) or a full region (湖北省武汉市); equality, so indexed."""
-    if is_province(region) and province_col is not None:
-        return province_col == region
-    return region_col == region
 
 
 def _source(f: Filters, *, by_region=False, by_topic=False):
@@ -151,9 +149,8 @@ def _region_rows_daily(f: Filters) -> list[tuple]:
 def regions(f: Filters, limit: int = 30) -> dict:
     rows = sorted(_region_rows(f), key=lambda r: (-_int(r[1]), r[0]))
     provinces: dict[str, int] = defaultdict(int)
-    from app.consultations.phones import _PROVINCE_RE
     for region, n, _ in rows:
-        m = _PROVINCE_RE.match(region)
+        m = PROVINCE_RE.match(region)
         provinces[m.group(1) if m else region] += _int(n)
     top = [{"region": r, "calls": _int(n), "answered": _int(a)} for r, n, a in rows[:limit]]
     rest = sum(_int(n) for _, n, _ in rows[limit:])
@@ -182,7 +179,6 @@ def durations(f: Filters) -> dict:
     rows = db.session.execute(sa.select(t.c.day, *_measure_cols(t)).where(where).group_by(t.c.day).order_by(t.c.day)).all()
     series = [{"day": d.isoformat(), **_kpis(*m)} for d, *m in rows]
     total = _kpis(*[sum(_int(r[i]) for r in rows) for i in range(1, 6)])
-    from app.analytics.rollups import answer_target_seconds
     return {"filters": f.as_dict(), "target_seconds": answer_target_seconds(), "total": total, "series": series}
 
 
@@ -226,7 +222,6 @@ def rising_topics(f: Filters, min_support: int = 10) -> dict:
 
 
 def workload(f: Filters) -> dict:
-    from app.auth.models import StaffUser
     if f.region:  # day x lawyer x region (x topic) rollups, indexed by region/province
         t = ROLLUPS["lawyer_region_topic" if f.topic else "lawyer_region"]
         cond = [t.c.day >= f.date_from, t.c.day <= f.date_to, region_cond(t.c.region, t.c.province, f.region)]
@@ -252,10 +247,6 @@ def workload(f: Filters) -> dict:
 
 
 def satisfaction(f: Filters) -> dict:
-    from app.applications.models import Application
-    from app.consultations.models import Consultation
-    from app.callbacks.models import CallbackTask
-    from app.ratings.models import Rating
     start, end = f.utc_bounds
     r = Rating
     stmt = (sa.select(r.stars, r.created_at, r.subject_type)
@@ -284,7 +275,6 @@ def satisfaction(f: Filters) -> dict:
         by_subject[subject].append(stars)
     n = len(rows)
     open_cb = db.session.scalar(sa.select(sa.func.count()).select_from(CallbackTask).where(CallbackTask.status == "open"))
-    from app.common.timeutil import utcnow
     overdue_cb = db.session.scalar(sa.select(sa.func.count()).select_from(CallbackTask).where(
         CallbackTask.status == "open", CallbackTask.due_at < utcnow()))
     return {"filters": f.as_dict(), "ratings": n,
@@ -299,8 +289,7 @@ def satisfaction(f: Filters) -> dict:
 
 def sla(f: Filters) -> dict:
     """First contact (call, else submission) -> lawyer assigned, for cases first contacted in the range:
-    the one definition in app.casework.sla.compliance (a case still waiting past its target counts as late)."""
-    from app.casework import sla as rules
+    the one definition in app.applications.sla.compliance (a case still waiting past its target counts as late)."""
     start, end = f.utc_bounds
     c = rules.compliance(start, end, category=f.topic)
     return {"filters": f.as_dict(), "note": "地区筛选不适用于申请时限统计",
@@ -310,8 +299,6 @@ def sla(f: Filters) -> dict:
 
 
 def repeat_callers(f: Filters, limit: int = 20) -> dict:
-    from app.consultations.models import RepeatCallerEpisode as E
-    from app.callbacks.models import CallbackTask
     start, end = f.utc_bounds
     cond = [E.last_call_at >= start, E.first_call_at < end]
     if f.region:

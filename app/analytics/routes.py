@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from app.analytics import export, queries
-from app.analytics.models import NO_TOPIC
+from app.consultations.rollup_models import NO_TOPIC
 from app.audit import record as audit
 from app.auth.guards import staff_required
 from app.consultations.topics import TOPICS

@@ -7,22 +7,27 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import JSONType, TimestampMixin
+from app.common.taxonomy import CATEGORIES  # noqa: F401  (re-exported)
 from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
 STATUSES = ("draft", "submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
-            "assigned", "in_progress", "closed", "rejected", "withdrawn")
+            "assigned", "in_progress", "closed", "rejected", "withdrawn", "terminated")
 STATUS_LABELS = {
     "draft": "草稿", "submitted": "已提交", "under_review": "审查中", "expedite_requested": "特事特办申请中",
     "expedite_approved": "特事特办已批准", "approved": "已批准", "assigned": "已指派律师",
-    "in_progress": "办理中", "closed": "已结案", "rejected": "未予批准", "withdrawn": "已撤回",
+    "in_progress": "办理中", "closed": "已结案", "rejected": "不予法律援助", "withdrawn": "已撤回",
+    "terminated": "已终止法律援助",
 }
-FINAL_STATUSES = ("closed", "rejected", "withdrawn")
-CATEGORIES = ("婚姻家庭", "劳动争议", "农民工欠薪", "工伤", "交通事故", "债权债务", "个人财产", "房产物业",
-              "房价调控", "医疗纠纷", "消费维权", "刑事", "行政", "其他")
+FINAL_STATUSES = ("closed", "rejected", "withdrawn", "terminated")
 HARDSHIP_CATEGORIES = ("低保", "特困供养", "农民工追索劳动报酬", "残疾人", "老年人", "军人军属", "其他")
 SERVICE_TYPES = {"representation": "代理", "document_drafting": "代书", "advice": "咨询"}
 SEXES = ("男", "女")
+
+
+# What other domains add to an application's detail, without this package importing them:
+# {"deadlines": fn(app) -> dict, "letters": fn(app) -> list}, registered by app/procedure
+DETAIL_HOOKS: dict = {}
 
 
 def urgent(deadline_at: dt.datetime | None, status: str) -> bool:
@@ -84,6 +89,18 @@ class Application(TimestampMixin, db.Model):
     backfill_kinds: Mapped[list | None] = mapped_column(JSONType)
     backfill_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(sa.String(500))
+    # the Legal Aid Law's procedure (app/procedure, migration 0006)
+    eligibility: Mapped[dict | None] = mapped_column(JSONType)  # {"input", "answer", "screened_at"}
+    eligibility_override: Mapped[dict | None] = mapped_column(JSONType)  # {"result", "reason", "by", "at"}
+    integrity_commitment: Mapped[dict | None] = mapped_column(JSONType)  # {"version", "text", "accepted_at"}
+    review_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)  # event day the 7 working days count from
+    decision: Mapped[str | None] = mapped_column(sa.String(12))  # granted | refused
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decision_grounds: Mapped[list | None] = mapped_column(JSONType)  # [{"key", "article", "text"}]
+    expedite_ground: Mapped[str | None] = mapped_column(sa.String(40))
+    assign_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)
+    termination_ground: Mapped[str | None] = mapped_column(sa.String(40))
+    objection_due: Mapped[dt.date | None] = mapped_column(sa.Date)
     # citizen-confirmed values from OCR prefill: {field: {"value", "document_id"}}
     prefill_confirmed: Mapped[dict | None] = mapped_column(JSONType)
 
@@ -98,6 +115,16 @@ class Application(TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def procedure_deadlines(self) -> dict | None:
+        hook = DETAIL_HOOKS.get("deadlines")
+        return hook(self) if hook else None
+
+    @property
+    def procedure_letters(self) -> list:
+        hook = DETAIL_HOOKS.get("letters")
+        return hook(self) if hook else []
 
 
 class ApplicationEvent(db.Model):

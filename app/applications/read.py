@@ -20,6 +20,7 @@ from flask import Response
 
 from app import errors
 from app.applications import schemas
+from app.applications.service import backfill_status
 from app.applications.models import STATUS_LABELS, Application, ApplicationEvent, urgent
 from app.auth import guards
 from app.auth.models import StaffUser
@@ -31,7 +32,11 @@ _E = ApplicationEvent.__table__
 _S = StaffUser.__table__
 
 # Every stored column the schema exposes, in the schema's order; computed ones are added below
-_COMPUTED = {"status_label", "id_number_masked", "is_urgent", "assigned_lawyer", "backfill", "timeline"}
+_COMPUTED = {"status_label", "id_number_masked", "is_urgent", "assigned_lawyer", "backfill", "timeline", "deadlines",
+             "letters"}
+# Other domains' additions to the detail (app/procedure: deadlines, letters), registered before the
+# first request: (extra column expressions given the applications table, fn(row, out) filling `out`)
+DETAIL_EXTENSIONS: list = []
 _COLUMNS = [name for name in schemas.ApplicationOut().fields if name not in _COMPUTED]
 _LIST_COLUMNS = [name for name in schemas.ApplicationSummaryOut().fields if name not in _COMPUTED]
 _EVENT_FIELDS = ("id", "action", "from_status", "to_status", "actor_type", "actor_name", "note", "created_at")
@@ -58,7 +63,9 @@ def _detail_stmt():
     resource = (sa.select(_T.c.id, *[_T.c[name] for name in _COLUMNS if name != "id"], _T.c.deadline_at,
                           _T.c.backfill_kinds, _T.c.backfill_due_at, _T.c.assigned_lawyer_id,
                           _S.c.full_name.label("lawyer_full_name"), _S.c.username.label("lawyer_username"),
-                          _S.c.phone.label("lawyer_phone"), *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
+                          _S.c.phone.label("lawyer_phone"),
+                          *[col for columns, _ in DETAIL_EXTENSIONS for col in columns(_T)],
+                          *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
                 .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
                              .outerjoin(_E, _E.c.application_id == _T.c.id))
                 .where(_T.c.id == sa.bindparam("id")))
@@ -87,10 +94,11 @@ def _detail(rows: list[sa.Row]) -> dict:
     out["assigned_lawyer"] = None if row.assigned_lawyer_id is None else {
         "id": row.assigned_lawyer_id, "name": row.lawyer_full_name or row.lawyer_username, "phone": row.lawyer_phone}
     if row.backfill_kinds:
-        from app.documents.service import backfill_status
         out["backfill"] = backfill_status(row)
     else:
         out["backfill"] = None
+    for _, fill in DETAIL_EXTENSIONS:
+        fill(row, out)
     out["timeline"] = [
         {"id": r.ev_id, "action": r.ev_action, "from_status": r.ev_from_status, "to_status": r.ev_to_status,
          "actor_type": r.ev_actor_type, "actor_name": r.ev_actor_name, "note": r.ev_note,

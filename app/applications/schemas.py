@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
+from app.applications.service import backfill_status
 from app.common.pagination import PageArgs, page_schema
 from ocr import idnumber
 
@@ -66,6 +67,25 @@ class ApplicationSummaryOut(ma.Schema):
     updated_at = fields.DateTime()
 
 
+class DeadlinesOut(ma.Schema):
+    """法定期限（工作日按国务院节假日安排计算）；不适用或计时暂停时为 null"""
+
+    review_due = fields.Date(allow_none=True, metadata={"description": "审查决定期限（收到完整申请次日起 7 个工作日）"})
+    supplement_due = fields.Date(allow_none=True, metadata={"description": "补充材料截止日（期间审查期限暂停）"})
+    assign_due = fields.Date(allow_none=True, metadata={"description": "指派期限（决定给予援助次日起 3 个工作日）"})
+    objection_due = fields.Date(allow_none=True, metadata={"description": "对不予或终止决定提出异议的最后一日"})
+
+
+class LetterOut(ma.Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "grant | refusal | supplement_notice | expedite | termination | assignment"})
+    kind_label = fields.String()
+    number = fields.String(metadata={"description": "文书编号，如 武法援决字〔2026〕第0012号"})
+    issued_at = fields.DateTime()
+    sha256 = fields.String()
+    url = fields.String(metadata={"description": "带签名的下载地址（PDF，限时有效）"})
+
+
 class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     citizen_id = fields.Integer(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
@@ -75,6 +95,8 @@ class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     outcome = fields.String(allow_none=True)
     assigned_lawyer = fields.Nested(LawyerOut, allow_none=True)
     backfill = fields.Method("get_backfill")
+    deadlines = fields.Nested(DeadlinesOut, attribute="procedure_deadlines", allow_none=True)
+    letters = fields.List(fields.Nested(LetterOut), attribute="procedure_letters")
     timeline = fields.Method("get_timeline")
 
     def get_timeline(self, obj):
@@ -90,7 +112,6 @@ class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     def get_backfill(self, obj):
         if not obj.backfill_kinds:
             return None
-        from app.documents.service import backfill_status
         return backfill_status(obj)
 
 

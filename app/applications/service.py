@@ -14,7 +14,10 @@ from app import errors
 from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
                                      STATUS_LABELS, Application, ApplicationEvent)
 from app.auth.models import Citizen
+from app.audit import record as audit_record
+from app.auth import service as auth_service
 from app.auth.service import text_is_safe
+from app.common.taxonomy import DOCUMENT_KINDS, LIVE_DOCUMENT_STATUSES
 from app.common.timeutil import end_of_local_day, local_today, utcnow
 from app.extensions import db
 from app.notifications import service as notifications
@@ -53,10 +56,25 @@ TRANSITIONS: dict[str, Transition] = {
     "assign": Transition(("approved", "expedite_approved"), "assigned", ("manager",), "指派律师"),
     "start_work": Transition(("assigned",), "in_progress", ("aid_lawyer",), "开始办理"),
     "close": Transition(("assigned", "in_progress"), "closed", ("aid_lawyer", "manager"), "结案"),
+    # the Legal Aid Law's procedure (app/procedure): termination (Art. 48), the periodic scan's
+    # 视为撤回 after an unanswered notice (Art. 43), and the bureau's order to correct (Art. 49)
+    "terminate": Transition(("approved", "expedite_approved", "assigned", "in_progress"), "terminated", ("manager",),
+                            "终止法律援助"),
+    "deemed_withdrawn": Transition(("submitted", "under_review", "expedite_requested"), "withdrawn", ("system",),
+                                   "视为撤回申请"),
+    "reopen_review": Transition(("rejected", "terminated"), "under_review", ("bureau_reviewer",), "责令改正，重新审查"),
 }
+
+# Sent inside `transition` before the commit, so listeners (app/procedure: clocks, letters) write in
+# the same transaction: sender=application, action, actor, from_status, notifications (a list to add to)
+from blinker import Namespace
+
+before_commit = Namespace().signal("application-transition")
 
 
 def actor_role(actor) -> str:
+    if actor is None:
+        return "system"
     return "citizen" if isinstance(actor, Citizen) else actor.role
 
 
@@ -207,8 +225,8 @@ def missing_for_intake(app_: Application) -> dict[str, str]:
     return {k: v for k, v in need.items() if not getattr(app_, k)}
 
 
-def transition(actor, app_: Application, action: str, *, note: str | None = None, **changes) -> Application:
-    """Apply a named transition. Checks state and role, writes the timeline, notifies the citizen."""
+def check_transition(actor, app_: Application, action: str) -> Transition:
+    """Role, ownership and state for `action` (403 / 404 / 409 with the current state in Chinese)."""
     spec = TRANSITIONS.get(action)
     if spec is None:
         raise errors.BadRequest("未知操作")
@@ -221,6 +239,13 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
         raise errors.InvalidTransition(
             f"申请当前状态为「{app_.status_label}」，不能{spec.label}",
             details={"status": app_.status, "action": action, "allowed_from": list(spec.sources)})
+    return spec
+
+
+def transition(actor, app_: Application, action: str, *, note: str | None = None, **changes) -> Application:
+    """Apply a named transition. Checks state and role, writes the timeline, notifies the citizen."""
+    spec = check_transition(actor, app_, action)
+    role = actor_role(actor)
     if action == "submit":
         # a duty lawyer's phone intake (no citizen account) needs only the caller's essentials
         phone_intake = app_.citizen_id is None and role == "duty_lawyer"
@@ -241,12 +266,13 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
     elif spec.target in FINAL_STATUSES:
         app_.closed_at = now
     _event(app_, actor, action, from_status, spec.target, note)
-    from app.audit import record as audit_record
     audit_record(f"application_{action}", actor=actor, object_type="application", object_id=app_.id,
                  details={"from": from_status, "to": spec.target})
     n = notifications.status_changed(app_, STATUS_LABELS[spec.target], note)
+    more: list = []
+    before_commit.send(app_, action=action, actor=actor, from_status=from_status, notifications=more)
     db.session.commit()
-    notifications.dispatch([n])
+    notifications.dispatch([n, *more])
     return app_
 
 
@@ -265,17 +291,22 @@ def record_event(app_: Application, actor, action: str, note: str | None = None)
     _event(app_, actor, action, app_.status, app_.status, note)
 
 
+# Run for each application linked to a citizen (documents hand theirs over); registered by the
+# packages that import this one.
+ON_LINKED_TO_CITIZEN: list = []
+
+
 def link_phone_intakes(citizen: Citizen) -> list[Application]:
     """Applications a duty lawyer opened for a caller on the phone belong to the citizen whose
     WeChat-verified phone number is the caller's: link them, so the citizen can follow the case and
     hand in the documents. Called when a phone number is bound (caller commits)."""
-    from app.documents.models import Document
     found = db.session.scalars(sa.select(Application).where(
         Application.citizen_id.is_(None), Application.created_by_staff_id.is_not(None),
         Application.phone == citizen.phone, Application.status.not_in(FINAL_STATUSES))).all()
     for app_ in found:
         app_.citizen_id = citizen.id
-        db.session.execute(sa.update(Document).where(Document.application_id == app_.id).values(citizen_id=citizen.id))
+        for hook in ON_LINKED_TO_CITIZEN:
+            hook(app_, citizen)
         _event(app_, None, "linked_to_citizen", app_.status, app_.status, "申请人已通过微信验证手机号，可在小程序中查看进度、补交材料")
     return found
 
@@ -284,3 +315,21 @@ def deadline_hours_left(app_: Application) -> float | None:
     if app_.deadline_at is None:
         return None
     return round((app_.deadline_at - utcnow()).total_seconds() / 3600, 1)
+
+
+auth_service.ON_PHONE_BOUND.append(link_phone_intakes)
+
+
+def backfill_status(app_) -> dict:
+    """What an expedited case still has to hand in (`app_`: an Application or a row with its columns).
+    Documents sit above applications (they import this package), so their table is read by name."""
+    documents = db.metadata.tables["documents"]
+    required = list(app_.backfill_kinds or [])
+    have = set(db.session.scalars(sa.select(documents.c.kind).where(
+        documents.c.application_id == app_.id, documents.c.status.in_(LIVE_DOCUMENT_STATUSES))).all())
+    missing = [k for k in required if k not in have]
+    overdue = bool(missing and app_.backfill_due_at and app_.backfill_due_at < utcnow())
+    return {"required": [{"kind": k, "label": DOCUMENT_KINDS.get(k, k)} for k in required],
+            "missing": [{"kind": k, "label": DOCUMENT_KINDS.get(k, k)} for k in missing],
+            "due_at": app_.backfill_due_at.isoformat() if app_.backfill_due_at else None,
+            "complete": not missing, "overdue": overdue}

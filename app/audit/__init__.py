@@ -31,12 +31,12 @@ class AuditLog(db.Model):
 
 def record(action: str, *, actor=None, object_type: str | None = None, object_id=None,
            details: dict | None = None) -> AuditLog:
-    from app.auth.models import Citizen
+    citizen = getattr(actor, "role", None) == "citizen"
     entry = AuditLog(
         at=utcnow(), action=action,
-        actor_type="system" if actor is None else ("citizen" if isinstance(actor, Citizen) else "staff"),
+        actor_type="system" if actor is None else ("citizen" if citizen else "staff"),
         actor_id=getattr(actor, "id", None),
-        actor_name=None if actor is None or isinstance(actor, Citizen) else actor.username,
+        actor_name=None if actor is None or citizen else actor.username,
         object_type=object_type, object_id=None if object_id is None else str(object_id),
         ip=request.remote_addr if has_request_context() else None, details=details)
     db.session.add(entry)

@@ -7,10 +7,10 @@ from flask import flash, g, make_response, redirect, render_template, request, u
 
 from app import errors
 from app.audit import record as audit
+from app.common.taxonomy import CATEGORIES
 from app.auth.models import ROLE_LABELS, STAFF_ROLES, StaffUser
 from app.auth.service import authenticate_staff, create_staff
 from app.console import add_nav, auth, bp, console_required, me
-from app.applications.models import CATEGORIES
 from app.extensions import db
 
 add_nav(60, "console.staff_page", "账号管理", ("admin",))

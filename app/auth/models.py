@@ -9,7 +9,7 @@ from app.common.models import TimestampMixin
 from app.common.timeutil import UTCDateTime
 from app.extensions import db
 
-STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin")
+STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer")
 ROLE_LABELS = {
     "citizen": "群众",
     "duty_lawyer": "值班律师",
@@ -17,6 +17,7 @@ ROLE_LABELS = {
     "supervisor": "监管人员",
     "manager": "法援中心负责人",
     "admin": "系统管理员",
+    "bureau_reviewer": "司法局审查人员",
 }
 
 
@@ -59,7 +60,7 @@ class StaffUser(TimestampMixin, db.Model):
     region: Mapped[str | None] = mapped_column(sa.String(64))
     available: Mapped[bool] = mapped_column(default=True)
 
-    __table_args__ = (sa.CheckConstraint(sa.text("role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin')"), name="role"),)
+    __table_args__ = (sa.CheckConstraint(sa.text("role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer')"), name="role"),)
 
     @property
     def display_name(self) -> str:

@@ -4,6 +4,8 @@ from flask_smorest import Blueprint
 from app.auth import schemas, service
 from app.auth.guards import any_authenticated, bearer_token, citizen_required
 from app.common.idempotency import idempotent
+from app.audit import record
+from app.extensions import db
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与个人信息")
 
@@ -22,8 +24,6 @@ def wechat_login(data):
 @blp.response(200, schemas.StaffLoginOut)
 def staff_login(data):
     """工作人员用户名密码登录，获取 API 令牌"""
-    from app.audit import record
-    from app.extensions import db
     user = service.authenticate_staff(data["username"], data["password"])
     tokens = service.issue_tokens("staff", user.id)
     record("login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "api"})

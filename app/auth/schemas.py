@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.consultations.phones import mask
+from app.common.phone import mask
 
 
 class WeChatLoginInput(ma.Schema):

@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import logging
 import secrets
+from typing import Callable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -124,10 +125,15 @@ def bind_phone(citizen: Citizen, *, code: str | None = None, encrypted_data: str
     citizen.phone = phone
     citizen.phone_country_code = str(info.get("country_code") or "86")
     citizen.phone_bound_at = utcnow()
-    from app.applications.service import link_phone_intakes  # (applications import this module)
-    link_phone_intakes(citizen)
+    for hook in ON_PHONE_BOUND:
+        hook(citizen)
     db.session.commit()
     return citizen
+
+
+# Run in the binding's transaction once a citizen's phone number is verified. Packages that care register
+# here (applications link the phone-intake cases of that number): they import auth, not the other way.
+ON_PHONE_BOUND: list[Callable[[Citizen], None]] = []
 
 
 def text_is_safe(citizen: Citizen | None, text: str | None) -> None:

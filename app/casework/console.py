@@ -13,14 +13,17 @@ from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, ST
 from app.applications.service import TRANSITIONS
 from app.audit import AuditLog
 from app.auth.models import STAFF_ROLES, StaffUser
+from app.applications import sla
 from app.callbacks import service as callbacks_service
-from app.casework import service as casework, sla
+from app.casework import service as casework
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS
 from app.extensions import db
 from ocr import idnumber
+from app.applications.models import Application
+from app.supervision.models import Review, SampleBatch
 
 ALL_STAFF = STAFF_ROLES
 CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
@@ -40,7 +43,6 @@ add_nav(40, "console.lawyers", "律师名册", ("manager",))
 
 def _describe_application(application_id: int) -> dict | None:
     """A callback task about an application, for its page: who to call and on which number."""
-    from app.applications.models import Application
     a = db.session.get(Application, application_id)
     if a is None:
         return None
@@ -105,7 +107,6 @@ def home():
 
 def _supervisor_work() -> list[dict]:
     """Sample batches with calls still to score, oldest first."""
-    from app.supervision.models import Review, SampleBatch
     rows = db.session.execute(
         sa.select(SampleBatch, sa.func.count(Review.id),
                   sa.func.sum(sa.case((Review.status == "pending", 1), else_=0)))
@@ -194,7 +195,7 @@ def application_detail(application_id):
         .strftime("%Y-%m-%dT%H:%M"))
 
 
-DESTRUCTIVE_ACTIONS = ("reject", "deny_expedite")
+DESTRUCTIVE_ACTIONS = ("reject", "deny_expedite", "terminate")
 
 
 def _left_undone(app_, docs=None) -> dict[str, str]:
@@ -228,6 +229,7 @@ def application_action(application_id, action):
         raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
     data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
             "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
+            "grounds": f.getlist("grounds"), "ground": f.get("ground"),
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
     casework.act(staff, app_, action, data)
     flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")

@@ -12,17 +12,23 @@ from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.audit import record as audit
 from app.auth.models import StaffUser
-from app.casework import sla
+from app.applications import sla
 from app.callbacks.models import CallbackTask
 from app.casework.models import HomeVisit
 from app.common.timeutil import utcnow
 from app.documents import service as documents
 from app.documents.models import KINDS, TO_VERIFY, Document
 from app.extensions import db
+from app.applications.models import ApplicationEvent
+from app.auth.models import Citizen
+from app.common.timeutil import LOCAL_TZ
+from app.procedure import service as procedure
 
 APPLICATION_ROLES = applications.STAFF_ROLES
 OPEN_CASE_STATUSES = ("assigned", "in_progress")
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+# transitions that are not staff actions on a case: the citizen's, the periodic scan's, the bureau's
+NOT_STAFF_ACTIONS = ("submit", "withdraw", "deemed_withdrawn", "reopen_review")
 
 
 # --- access ------------------------------------------------------------------------
@@ -92,18 +98,15 @@ def _text(value, field: str, message: str, required: bool = True) -> str | None:
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
     """Run one transition for staff with its inputs checked. The state machine checks state and role."""
     data = data or {}
-    if action in ("submit", "withdraw") or action not in applications.TRANSITIONS:
+    if action in NOT_STAFF_ACTIONS or action not in applications.TRANSITIONS:
         raise errors.BadRequest("未知操作")
     changes: dict = {}
     note = _text(data.get("note"), "note", "", required=False)
-    if action == "reject":
-        note = _text(data.get("reason"), "reason", "请填写不予批准的理由（群众可见）")
-        changes["decision_reason"] = note
+    if action in ("reject", "request_expedite", "terminate"):
+        # the Legal Aid Law's decisions: grounds by article (app/procedure)
+        note, changes = procedure.prepare(app_, action, data, staff)
     elif action == "approve":
         changes["decision_reason"] = note
-    elif action == "request_expedite":
-        note = _text(data.get("reason"), "reason", "请说明申请特事特办的理由")
-        changes["expedite_reason"] = note
     elif action == "deny_expedite":
         note = _text(data.get("reason"), "reason", "请说明驳回特事特办的理由")
     elif action == "approve_expedite":
@@ -164,7 +167,6 @@ def add_note(staff: StaffUser, app_: Application, note: str) -> Application:
 
 
 def timeline(app_: Application) -> list:
-    from app.applications.models import ApplicationEvent
     return db.session.scalars(sa.select(ApplicationEvent).where(ApplicationEvent.application_id == app_.id)
                               .order_by(ApplicationEvent.id)).all()
 
@@ -242,7 +244,6 @@ def visits_for(app_: Application) -> list[HomeVisit]:
 
 
 def _new_visit(app_: Application, actor, address: str, reason: str | None) -> HomeVisit:
-    from app.auth.models import Citizen
     visit = HomeVisit(application_id=app_.id, status="requested", address=address, reason=reason,
                       requested_by_type="citizen" if isinstance(actor, Citizen) else "staff",
                       requested_by_id=getattr(actor, "id", None))
@@ -296,7 +297,6 @@ def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt
     visit.lawyer_id = lawyer.id
     visit.scheduled_at = when
     visit.scheduled_by_id = staff.id
-    from app.common.timeutil import LOCAL_TZ
     applications.record_event(app_, staff, "home_visit_scheduled",
                               f"{when.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 由{lawyer.display_name}上门"
                               + (f"；{note}" if note else ""))
@@ -439,7 +439,7 @@ def _queue_home_visits(staff, now):
     for v in visits:
         a = db.session.get(Application, v.application_id)
         seen.add(a.id)
-        when = v.scheduled_at.astimezone(_tz()).strftime("%m-%d %H:%M") if v.scheduled_at else "待安排时间"
+        when = v.scheduled_at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M") if v.scheduled_at else "待安排时间"
         who = v.lawyer.display_name if v.lawyer else "待定律师"
         items.append(_app_item(a, now, type="home_visit", id=v.id, visit=v,
                                subtitle=f"{v.status_label} · {when} · {who} · {v.address}", due_at=v.scheduled_at))
@@ -479,7 +479,3 @@ def _queue_callbacks(staff, now):
 def _queue_my_cases(staff, now):
     return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
 
-
-def _tz():
-    from app.common.timeutil import LOCAL_TZ
-    return LOCAL_TZ

@@ -17,7 +17,7 @@ import logging
 
 import sqlalchemy as sa
 
-from app.analytics import rollups
+from app.consultations import rollups
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow

@@ -10,8 +10,9 @@ import phonenumbers
 from phonenumbers import geocoder
 
 from app.common.crypto import phone_hash
+from app.common.phone import mask  # noqa: F401  (re-exported: callers mask with phones.mask)
 
-_PROVINCE_RE = re.compile(r"^(.+?(?:省|自治区|特别行政区)|北京市|天津市|上海市|重庆市)")
+PROVINCE_RE = re.compile(r"^(.+?(?:省|自治区|特别行政区)|北京市|天津市|上海市|重庆市)")
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 UNKNOWN = "未知"
 
@@ -34,13 +35,6 @@ class Caller:
     @property
     def hash(self) -> str:
         return phone_hash(self.number)
-
-
-def mask(number: str) -> str:
-    if len(number) <= 7:
-        return number[:2] + "*" * max(len(number) - 2, 0)
-    head = 4 if number.startswith("0") and len(number) >= 11 and number[1] not in "12" else 3
-    return number[:head] + "****" + number[-4:]
 
 
 def normalise(raw: str, default_area_code: str = "027") -> Caller:
@@ -99,6 +93,18 @@ def _region_cached(key: str, kind: str) -> tuple[str | None, str]:
     desc = geocoder.description_for_number(pn, "zh") or ""
     if not desc or desc == "中国":
         return UNKNOWN, UNKNOWN
-    m = _PROVINCE_RE.match(desc)
+    m = PROVINCE_RE.match(desc)
     province = m.group(1) if m else desc
     return desc[:32], province[:16]
+
+
+def is_province(region: str) -> bool:
+    m = PROVINCE_RE.match(region)
+    return bool(m) and m.group(1) == region
+
+
+def region_cond(region_col, province_col, region: str):
+    """Region filter: a province (湖北省) or a full region (湖北省武汉市); equality, so indexed."""
+    if is_province(region) and province_col is not None:
+        return province_col == region
+    return region_col == region

@@ -12,6 +12,7 @@ from app.consultations import cdr, schemas, service, topics
 from app.consultations.models import CallImport
 from app.extensions import db
 from app.tasks import enqueue
+from app.storage_bridge import get_storage
 
 blp = Blueprint("consultations", __name__, url_prefix="/api/v1/consultations", description="热线咨询（来电）")
 
@@ -91,7 +92,6 @@ def upload_cdr(files):
         raise errors.ApiError("文件过大", code="payload_too_large", status=413)
     if not raw:
         raise errors.ValidationFailed("文件为空")
-    from app.storage_bridge import get_storage
     key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
     get_storage().put(key, raw, "text/csv")
     imp = cdr.create_import(f.filename, raw, g.staff, storage_key=key)

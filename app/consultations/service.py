@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import errors
-from app.analytics import rollups
+from app.consultations import rollups
 from app.audit import record as audit
 from app.callbacks import service as callbacks
 from app.auth.models import Citizen, StaffUser
@@ -19,6 +19,8 @@ from app.consultations import phones, topics
 from app.consultations.models import OUTCOMES, Consultation
 from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
+from app.applications.models import Application
+from app.storage_bridge import get_storage
 
 MANAGERS = ("manager",)
 READERS = ("manager", "supervisor")
@@ -58,7 +60,6 @@ def _check_times(ring_at, answered_at, ended_at):
 
 
 def _links(data: dict) -> tuple[int | None, int | None]:
-    from app.applications.models import Application
     citizen_id, application_id = data.get("citizen_id"), data.get("application_id")
     if citizen_id is not None and db.session.get(Citizen, citizen_id) is None:
         raise errors.ValidationFailed("关联的群众不存在", details={"fields": {"citizen_id": ["不存在"]}})
@@ -141,8 +142,7 @@ def list_stmt(staff: StaffUser, args: dict) -> sa.Select:
     if args.get("topic"):
         stmt = stmt.where(Consultation.topic == args["topic"])
     if args.get("region"):
-        from app.analytics.queries import region_cond
-        stmt = stmt.where(region_cond(Consultation.region, Consultation.province, args["region"]))
+        stmt = stmt.where(phones.region_cond(Consultation.region, Consultation.province, args["region"]))
     if args.get("caller"):
         try:
             h = phones.normalise(args["caller"], default_area_code()).hash
@@ -198,7 +198,6 @@ def reveal_number(staff: StaffUser, consultation_id: int) -> dict:
 def recording_url(staff: StaffUser, c: Consultation) -> str | None:
     if not c.recording_key:
         return None
-    from app.storage_bridge import get_storage
     try:
         url = get_storage().signed_url(c.recording_key, expires=current_app.config["SIGNED_URL_TTL"])
     except Exception:  # noqa: BLE001 — a bad or missing object must not break the review page
@@ -218,7 +217,6 @@ def _describe_call(consultation_id: int) -> dict | None:
     c = db.session.get(Consultation, consultation_id)
     if c is None:
         return None
-    from app.applications.models import Application
     app_ = db.session.get(Application, c.application_id) if c.application_id else None
     if app_ is None and c.citizen_id:
         app_ = db.session.scalars(sa.select(Application).where(Application.citizen_id == c.citizen_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import functools
 import threading
 
-TOPICS = ("婚姻家庭", "劳动争议", "农民工欠薪", "工伤", "交通事故", "债权债务", "个人财产", "房产物业",
-          "房价调控", "医疗纠纷", "消费维权", "刑事", "行政", "其他")
+from app.common.taxonomy import CATEGORIES
+
+TOPICS = CATEGORIES  # the hotline's topics are the case categories
 
 # keyword -> weight, per topic. Longer, more specific words weigh more.
 KEYWORDS: dict[str, dict[str, float]] = {

@@ -6,18 +6,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.models import JSONType, TimestampMixin
+from app.common.taxonomy import DOCUMENT_KINDS
 from app.common.timeutil import UTCDateTime
 from app.extensions import db
 
-KINDS = {
-    "hukou_home": "户口本首页",
-    "hukou_member": "常住人口登记卡",
-    "id_front": "身份证人像面",
-    "id_back": "身份证国徽面",
-    "hardship_proof": "经济困难证明",
-    "judgment": "判决书",
-    "other": "其他材料",
-}
+KINDS = DOCUMENT_KINDS
 OCR_KINDS = ("hukou_home", "hukou_member", "id_front", "id_back")
 STATUSES = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed", "verified", "rejected", "superseded")
 STATUS_LABELS = {"uploaded": "已上传", "ocr_pending": "识别中", "ocr_done": "识别完成", "ocr_failed": "识别失败",

@@ -10,6 +10,7 @@ from app.documents import prefill, schemas, service
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
+from app.common.media import sniff
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="申请材料（照片）")
 
@@ -67,7 +68,6 @@ def serve_local_file(key):
         raise errors.ServiceUnavailable("文件存储暂时不可用") from None
     ctype = db.session.scalar(sa.select(Document.content_type).where(Document.storage_key == key))
     if not ctype:  # call recordings (and other objects the documents table does not describe)
-        from app.common.media import sniff
         ctype = sniff(data[:16], key)
     resp = Response([data], mimetype=ctype)
     # <audio> seeks with Range requests: answer 206 with the asked bytes (416 when out of range)

@@ -13,17 +13,24 @@ from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.audit import record as audit
 from app.auth.models import Citizen
+from app.common.taxonomy import LIVE_DOCUMENT_STATUSES
 from app.common.timeutil import utcnow
 from app.documents import imaging
 from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, Document
 from app.extensions import db
 from app.storage_bridge import get_storage
 from app.tasks import enqueue
+from app.notifications import service as notifications
 
 log = logging.getLogger(__name__)
 
+# Sent before the upload's commit (listeners write in the same transaction): sender=application, document, actor
+from blinker import Namespace
+
+uploaded = Namespace().signal("document-uploaded")
+
 STAFF_DOCUMENT_ROLES = ("duty_lawyer", "manager", "aid_lawyer", "supervisor")
-LIVE = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed", "verified")
+LIVE = LIVE_DOCUMENT_STATUSES
 
 
 def application_for_upload(actor, application_id: int) -> Application:
@@ -51,7 +58,8 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
     if kind not in KINDS:
         raise errors.ValidationFailed("材料类型无效", details={"fields": {"kind": [f"应为：{'、'.join(KINDS)}"]}})
     app_ = application_for_upload(actor, application_id)
-    if app_.status in FINAL_STATUSES:
+    # after a refusal or termination the citizen may still add photos (kind other) to an objection (Art. 49)
+    if app_.status in FINAL_STATUSES and not (kind == "other" and app_.status in ("rejected", "terminated")):
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再上传材料")
     if len(raw) > current_app.config["MAX_UPLOAD_BYTES"]:
         raise errors.ApiError("文件超过 10 MB，请压缩后重新上传", status=413, code="payload_too_large")
@@ -84,6 +92,7 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
                 old.status = "superseded"
                 old.superseded_by_id = doc.id
         applications.record_event(app_, actor, "document_uploaded", KINDS[kind])
+        uploaded.send(app_, document=doc, actor=actor)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -176,21 +185,19 @@ def reject(staff, doc: Document, reason: str, note: str | None = None) -> Docume
     app_ = db.session.get(Application, doc.application_id)
     applications.record_event(app_, staff, "document_rejected", f"{doc.kind_label}：{doc.reject_message}")
     audit("document_reject", actor=staff, object_type="document", object_id=doc.id, details={"reason": reason})
-    from app.notifications import service as notifications
     n = notifications.document_rejected(app_, doc)
     db.session.commit()
     notifications.dispatch([n])
     return doc
 
 
-def backfill_status(app_: Application) -> dict:
-    """What an expedited case still has to hand in."""
-    required = list(app_.backfill_kinds or [])
-    have = set(db.session.scalars(sa.select(Document.kind).where(
-        Document.application_id == app_.id, Document.status.in_(LIVE))).all())
-    missing = [k for k in required if k not in have]
-    overdue = bool(missing and app_.backfill_due_at and app_.backfill_due_at < utcnow())
-    return {"required": [{"kind": k, "label": KINDS.get(k, k)} for k in required],
-            "missing": [{"kind": k, "label": KINDS.get(k, k)} for k in missing],
-            "due_at": app_.backfill_due_at.isoformat() if app_.backfill_due_at else None,
-            "complete": not missing, "overdue": overdue}
+backfill_status = applications.backfill_status
+
+
+
+def _hand_over_to_citizen(app_: Application, citizen) -> None:
+    """A phone-intake application now belongs to a citizen: so do its documents."""
+    db.session.execute(sa.update(Document).where(Document.application_id == app_.id).values(citizen_id=citizen.id))
+
+
+applications.ON_LINKED_TO_CITIZEN.append(_hand_over_to_citizen)

@@ -64,6 +64,26 @@ def document_rejected(application, document) -> Notification | None:
     return n
 
 
+def letter_issued(application, title: str, number: str) -> Notification | None:
+    """Announce a written decision (法律文书) to the citizen; the page opens the letter."""
+    if application.citizen_id is None:
+        return None
+    n = Notification(
+        citizen_id=application.citizen_id, application_id=application.id,
+        template_id=current_app.config["WECHAT_TEMPLATE_LETTER"],
+        page=f"pages/application/detail?id={application.id}&tab=letters",
+        data={
+            "thing1": {"value": _short(title)},
+            "character_string2": {"value": _short(number, 32)},
+            "time3": {"value": utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")},
+            "thing4": {"value": "点击查看文书"},
+        },
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(n)
+    return n
+
+
 def dispatch(notifications) -> None:
     for n in notifications:
         if n is not None:

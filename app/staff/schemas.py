@@ -6,10 +6,11 @@ from app.applications.schemas import ApplicationOut, ApplicationSummaryOut
 from app.common.pagination import PageArgs, page_schema
 from app.common.timeutil import UTC
 from app.documents.models import KINDS, REJECT_REASONS
+from app.applications import sla
+from app.casework.service import visits_for
 
 
 def _sla(obj):
-    from app.casework import sla
     return SlaOut().dump(sla.state(obj))
 
 
@@ -57,7 +58,6 @@ class StaffApplicationOut(ApplicationOut):
     home_visits = fields.Method("get_home_visits")
 
     def get_home_visits(self, obj):
-        from app.casework.service import visits_for
         return HomeVisitOut(many=True).dump(visits_for(obj))
 
 

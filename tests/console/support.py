@@ -16,9 +16,11 @@ STAFF = {
     "supervisor1": ("supervisor", "赵监管", {}),
     "manager1": ("manager", "陈主任", {}),
     "admin1": ("admin", "系统管理员", {}),
+    "bureau1": ("bureau_reviewer", "孙审查", {}),
 }
 ROLE_USER = {"duty_lawyer": "duty1", "aid_lawyer": "aid1", "supervisor": "supervisor1", "manager": "manager1",
-             "admin": "admin1"}
+             "admin": "admin1",
+             "bureau_reviewer": "bureau1"}
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -75,8 +77,8 @@ def user(app, username):
 PATH = {
     "submitted": [],
     "under_review": [("duty1", "start_review", {})],
-    "expedite_requested": [("duty1", "request_expedite", {"reason": "明天上诉期届满"})],
-    "expedite_approved": [("duty1", "request_expedite", {"reason": "明天上诉期届满"}),
+    "expedite_requested": [("duty1", "request_expedite", {"reason": "明天上诉期届满", "ground": "other"})],
+    "expedite_approved": [("duty1", "request_expedite", {"reason": "明天上诉期届满", "ground": "other"}),
                           ("manager1", "approve_expedite", {"backfill_kinds": ["hukou_home"], "backfill_due_at": None})],
     "approved": [("duty1", "start_review", {}), ("manager1", "approve", {})],
     "assigned": [("duty1", "start_review", {}), ("manager1", "approve", {}), ("manager1", "assign", {"lawyer": "aid1"})],

@@ -125,7 +125,7 @@ def test_queues_put_urgent_first_with_sla_countdown(app, client, staff):
 def test_sla_target_configurable_per_category(make_app, staff):
     app = make_app(SLA_TARGET_MINUTES={"劳动争议": 240})
     app_id = make_case(app, "submitted", category="劳动争议")
-    from app.casework import sla
+    from app.applications import sla
     with app.app_context():
         assert sla.state(db.session.get(Application, app_id))["target_minutes"] == 240
 

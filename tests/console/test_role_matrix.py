@@ -17,7 +17,7 @@ from app.extensions import db
 from tests.console.support import ROLE_USER, api_login, console_login, make_case, user
 from tests.helpers import jpeg_bytes, login
 
-ROLES = ("anonymous", "citizen", "duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin")
+ROLES = ("anonymous", "citizen", "duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer")
 STAFF_ROLES = ROLES[2:]
 CASE = {"duty_lawyer", "aid_lawyer", "supervisor", "manager"}
 
@@ -100,9 +100,10 @@ def console_cases(staff):
         Case("console.application_detail", "GET", CASE - {"aid_lawyer"}, lambda b: f"{c}/applications/{b.case()}", fresh=False),
         Case(act, "POST", {"duty_lawyer", "manager"}, lambda b: f"{c}/applications/{b.case('submitted')}/actions/start_review"),
         Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case()}/actions/approve"),
-        Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case()}/actions/reject", lambda b: {"reason": "不符合条件"}),
+        Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case()}/actions/reject",
+             lambda b: {"reason": "不符合条件", "grounds": "not_in_hardship"}),
         Case(act, "POST", {"duty_lawyer"}, lambda b: f"{c}/applications/{b.case()}/actions/request_expedite",
-             lambda b: {"reason": "期限紧迫"}),
+             lambda b: {"reason": "期限紧迫", "ground": "other"}),
         Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('expedite_requested')}/actions/approve_expedite",
              lambda b: {"backfill_kinds": "hukou_home", "backfill_due_at": _local(600)}),
         Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('expedite_requested')}/actions/deny_expedite",
@@ -157,9 +158,10 @@ def api_cases(staff):
              lambda b: f"{A}/applications/{b.case('submitted')}/start-review", lambda b: {}),
         Case("staff.action_approve", "POST", {"manager"}, lambda b: f"{A}/applications/{b.case()}/approve", lambda b: {}),
         Case("staff.action_reject", "POST", {"manager"}, lambda b: f"{A}/applications/{b.case()}/reject",
-             lambda b: {"reason": "不符合条件"}),
+             lambda b: {"reason": "不符合条件", "grounds": ["not_in_hardship"]}),
         Case("staff.action_request_expedite", "POST", {"duty_lawyer"},
-             lambda b: f"{A}/applications/{b.case()}/request-expedite", lambda b: {"reason": "期限紧迫"}),
+             lambda b: f"{A}/applications/{b.case()}/request-expedite",
+             lambda b: {"reason": "期限紧迫", "ground": "other"}),
         Case("staff.action_approve_expedite", "POST", {"manager"},
              lambda b: f"{A}/applications/{b.case('expedite_requested')}/approve-expedite",
              lambda b: {"backfill_kinds": ["hukou_home"], "backfill_due_at": _iso(600)}),

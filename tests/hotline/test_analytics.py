@@ -111,7 +111,7 @@ def test_xlsx_and_csv_export_audited(client, app, staff):
 
 
 def test_rebuild_matches_incremental_rollups(client, app, staff):
-    from app.analytics.models import MEASURES, ROLLUPS
+    from app.consultations.rollup_models import MEASURES, ROLLUPS
     _seed(client, staff)
 
     def snapshot():
@@ -131,7 +131,7 @@ def test_rebuild_matches_incremental_rollups(client, app, staff):
 def test_demo_generator_small(app):
     r = app.test_cli_runner().invoke(args=["demo", "calls", "--count", "300", "--days", "30", "--lawyers", "5"])
     assert r.exit_code == 0, r.output
-    from app.analytics.models import ROLLUPS
+    from app.consultations.rollup_models import ROLLUPS
     from app.consultations.models import Consultation
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Consultation)) == 300

@@ -135,7 +135,7 @@ def test_manager_marks_satisfied_and_escalates_through_the_page(client, app, peo
 
 def _calls(app, people):
     """12 answered calls for the first duty lawyer, 3 for the second, 1 missed (never sampled)."""
-    from app.analytics import rollups
+    from app.consultations import rollups
     import app.consultations.phones as phones
     from app.consultations.models import Consultation
     from app.consultations.service import build_row
@@ -249,8 +249,9 @@ def test_lawyer_region_rollups_rebuild_equals_incremental_and_queries(client, ap
     """Incremental maintenance (insert, CDR-like batch, topic edit) of the day x lawyer x region (x topic)
     and month x region rollups equals `flask analytics rebuild-rollups`; the filtered workload and the
     long-range regions chart read them and agree with the calls."""
-    from app.analytics import queries, rollups
-    from app.analytics.models import ROLLUPS
+    from app.analytics import queries
+    from app.consultations import rollups
+    from app.consultations.rollup_models import ROLLUPS
     import app.consultations.phones as phones
     from app.auth.models import StaffUser
     from app.consultations.models import Consultation

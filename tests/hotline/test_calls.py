@@ -69,7 +69,7 @@ def test_role_checks_on_consultation_routes(client, app, staff):
 
 
 def test_topic_change_moves_rollup_counts(client, app, staff):
-    from app.analytics.models import ROLLUPS
+    from app.consultations.rollup_models import ROLLUPS
     call = log_call(client, staff["duty_lawyer"]["headers"], topic="婚姻家庭")
     r = client.patch(f"/api/v1/consultations/{call['id']}", json={"topic": "刑事"}, headers=staff["duty_lawyer"]["headers"])
     assert r.status_code == 200 and r.get_json()["topic"] == "刑事"

@@ -12,8 +12,9 @@ from collections import defaultdict
 import sqlalchemy as sa
 from flask import current_app
 
-from app.analytics.models import GRAINS, HOURS, MEASURES, MONTHLY, NO_TOPIC, ROLLUPS
+from app.consultations.rollup_models import GRAINS, HOURS, MEASURES, MONTHLY, NO_TOPIC, ROLLUPS
 from app.extensions import db
+from app.consultations.models import Consultation as C
 
 
 def answer_target_seconds() -> int:
@@ -106,7 +107,6 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None) ->
     """Recompute the rollups for local days [date_from, date_to] (all days when omitted; monthly
     rollups for every month the range touches). One scan of the calls builds the finest grain
     (day x lawyer x region x topic); every other table is summed from a rollup. Commits."""
-    from app.consultations.models import Consultation as C
     target = answer_target_seconds()
     answered = C.answered_at.isnot(None)
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Response, render_template, request
 
 from app.audit import AuditLog, record as audit
-from app.audit import sentences
+from app.auditlog import sentences
 from app.audit.query import audit_stmt
 from app.common.timeutil import LOCAL_TZ
 from app.console import PAGE_SIZE, add_nav, bp, console_required, format_local, me

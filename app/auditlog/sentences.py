@@ -7,6 +7,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.audit.labels import ACTION_LABELS
+from app.applications.models import Application
+from app.auth.models import StaffUser
+from app.documents.models import Document
+from app.applications.models import STATUS_LABELS
+from app.documents.models import KINDS, REJECT_REASONS
+from app.callbacks.models import RESULTS
+from app.auth.models import ROLE_LABELS
 
 # What each action does, as a verb phrase (the object follows). The labels of the audit vocabulary
 # (ACTION_LABELS) name actions in filters; these read as sentences.
@@ -42,7 +50,6 @@ EXTRA_LABELS = {
 
 
 def action_labels() -> dict[str, str]:
-    from app.audit.labels import ACTION_LABELS
     return {**EXTRA_LABELS, **ACTION_LABELS}
 
 
@@ -65,9 +72,6 @@ class Names:
     """Bulk look-ups of the objects named on one page of records."""
 
     def __init__(self, rows):
-        from app.applications.models import Application
-        from app.auth.models import StaffUser
-        from app.documents.models import Document
         ids: dict[str, set[int]] = {}
         for r in rows:
             if r.actor_type == "staff" and r.actor_id:
@@ -139,8 +143,6 @@ def _value(v) -> str:
 
 def how(r, names: Names) -> str:
     """The record's details in words."""
-    from app.applications.models import STATUS_LABELS
-    from app.documents.models import KINDS, REJECT_REASONS
     d = dict(r.details) if isinstance(r.details, dict) else ({} if r.details in (None, "") else {"详情": r.details})
     parts = []
     if "from" in d and "to" in d:
@@ -162,7 +164,6 @@ def how(r, names: Names) -> str:
     if r.action == "document_reject" and d.get("reason"):
         parts.append(f"原因：{REJECT_REASONS.get(d.pop('reason'), '其他')}")
     if r.action == "callback.attempt" and d.get("result"):
-        from app.callbacks.models import RESULTS
         parts.append(RESULTS.get(d.pop("result"), "其他"))
     if "kind" in d:
         parts.append(f"材料 {KINDS.get(d.pop('kind'), '其他')}")
@@ -173,7 +174,6 @@ def how(r, names: Names) -> str:
     if "is_active" in d:
         parts.append("启用" if d.pop("is_active") else "停用")
     if "role" in d:
-        from app.auth.models import ROLE_LABELS
         parts.append(f"角色 {ROLE_LABELS.get(d.pop('role'), '其他')}")
     if "total" in d:
         parts.append(f"总分 {d.pop('total')}")

@@ -1,0 +1,265 @@
+"""Console pages of the procedure (server-rendered on the console's session and CSRF): the review desk
+(clock, the screen's basis, documents, decide / notice / 先行提供 / terminate), the notice composer,
+the letters tab of a case, and the justice bureau reviewer's objection desk. A form that fails keeps
+what was typed: the page is rendered again with the error and the values."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+
+from app import errors
+from app.applications.models import Application
+from app.applications.service import TRANSITIONS
+from app.audit import record as audit
+from app.common.timeutil import local_today
+from app.console import add_nav, bp, console_required
+from app.documents import service as documents
+from app.extensions import db
+from app.procedure import eligibility, law, letters, service
+from app.procedure.models import LETTER_KINDS, Letter, Objection
+
+DESK_ROLES = ("duty_lawyer", "manager", "supervisor", "aid_lawyer")
+DESK_WRITERS = ("duty_lawyer", "manager")
+add_nav(15, "console.review_queue", "审查台", ("duty_lawyer", "manager", "supervisor"))
+add_nav(16, "console.objections", "异议审查", ("bureau_reviewer", "manager"))
+
+
+@bp.context_processor
+def _procedure_context():
+    def admin_warnings():
+        # the calendar's Mon–Fri fallback, shown to the admin on every console page
+        me = g.get("console_staff")
+        return service.calendar_warnings() if me is not None and me.role == "admin" else []
+
+    def procedure_links(a):
+        # the case page's statutory deadlines and the way to the review desk and the letters tab
+        from markupsafe import Markup
+        return Markup(render_template("procedure/_case_links.html", a=a, deadlines=service.deadlines(a),
+                                      due_state=service.due_state, n_letters=len(letters.list_for(a.id))))
+
+    return {"admin_warnings": admin_warnings, "procedure_law": law, "procedure_links": procedure_links,
+            "expedite_applicable": service.expedite_grounds_applicable}
+
+
+def _me():
+    return g.console_staff
+
+
+# --- review queue and desk -------------------------------------------------------------------------------
+
+@bp.route("/review")
+@console_required("duty_lawyer", "manager", "supervisor")
+def review_queue():
+    """Open reviews, nearest statutory deadline first, coloured by how close it is."""
+    apps = db.session.scalars(sa.select(Application).where(
+        Application.status.in_(service.REVIEW_STATES + ("approved",)), Application.decision.is_(None)
+        | Application.status.in_(("approved",)))).all()
+    today = local_today()
+    rows = []
+    for a in apps:
+        d = service.deadlines(a)
+        due = service.nearest_due(d)
+        rows.append({"a": a, "deadlines": d, "due": due, "state": service.due_state(due, today)})
+    far = dt.date.max
+    rows.sort(key=lambda r: (not r["a"].is_urgent, r["due"] or far, r["a"].id))
+    return render_template("procedure/review_queue.html", rows=rows, today=today)
+
+
+def _desk(app_: Application, *, error: str | None = None, form: dict | None = None, which: str | None = None,
+          status: int = 200):
+    me = _me()
+    docs = documents.list_for_application(me, app_.id)
+    d = service.deadlines(app_)
+    desk_actions = [a for a, roles in service.DESK_ACTIONS.items()
+                    if me.role in roles and app_.status in TRANSITIONS[a].sources]
+    can_notice = me.role in DESK_WRITERS and app_.status in service.NOTICE_STATES and service.open_notice(app_.id) is None
+    return render_template(
+        "procedure/desk.html", a=app_, docs=docs, deadlines=d, due_state=service.due_state,
+        screen=service.screen_answer(app_), notices=service.notices_for(app_.id), notice=service.open_notice(app_.id),
+        checklist=service.checklist_for(app_), letters=letters.list_for(app_.id), objections=service.objections_for(app_.id),
+        desk_actions=desk_actions, can_notice=can_notice, transitions=TRANSITIONS, law=law,
+        result_labels=eligibility.RESULT_LABELS, means_labels=eligibility.MEANS_TEST_LABELS,
+        expedite_applicable=service.expedite_grounds_applicable(app_),
+        can_override=me.role in DESK_WRITERS, can_confirm=(me.role == "manager" and app_.expedite_ground
+                                                           and app_.decision is None
+                                                           and app_.status in ("expedite_approved", "assigned", "in_progress")),
+        default_due=(local_today() + dt.timedelta(days=15)).isoformat(), today=local_today(),
+        error=error, form=form or {}, which=which), status
+
+
+@bp.route("/review/<int:application_id>")
+@console_required(*DESK_ROLES)
+def review_desk(application_id):
+    return _desk(service.staff_application(_me(), application_id))
+
+
+def _form() -> dict:
+    f = request.form
+    return {"note": f.get("note"), "reason": f.get("reason"), "grounds": f.getlist("grounds"),
+            "ground": f.get("ground"), "items": f.getlist("items"), "due_date": f.get("due_date"),
+            "result": f.get("result")}
+
+
+def _retry(app_, exc: errors.ApiError, which: str):
+    """Render the desk again with the error and what was typed (no redirect: nothing is lost)."""
+    db.session.rollback()
+    app_ = db.session.get(Application, app_.id)
+    fields = (exc.details or {}).get("fields") or {}
+    extra = "；".join("、".join(v) if isinstance(v, list) else str(v) for v in fields.values() if v)
+    message = exc.message + (f"（{extra}）" if extra and extra not in exc.message else "")
+    return _desk(app_, error=message, form=_form(), which=which, status=exc.status)
+
+
+@bp.route("/review/<int:application_id>/decide/<action>", methods=["POST"])
+@console_required(*DESK_WRITERS)
+def review_decide(application_id, action):
+    app_ = service.staff_application(_me(), application_id)
+    if action not in service.DESK_ACTIONS:
+        abort(404)
+    try:
+        service.decide(_me(), app_, action, _form())
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _retry(app_, exc, action)
+    flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
+    return redirect(url_for("console.review_desk", application_id=app_.id))
+
+
+@bp.route("/review/<int:application_id>/notice", methods=["POST"])
+@console_required(*DESK_WRITERS)
+def review_notice(application_id):
+    app_ = service.staff_application(_me(), application_id)
+    f = _form()
+    try:
+        try:
+            due = dt.date.fromisoformat(f["due_date"]) if f["due_date"] else None
+        except ValueError:
+            raise errors.ValidationFailed("截止日期格式不正确", details={"fields": {"due_date": ["格式应为 YYYY-MM-DD"]}}) from None
+        service.issue_notice(_me(), app_, f["items"], due, f["note"])
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _retry(app_, exc, "notice")
+    flash("已发出补充材料通知书（一次性告知），审查期限暂停计算", "ok")
+    return redirect(url_for("console.review_desk", application_id=app_.id))
+
+
+@bp.route("/review/<int:application_id>/receive", methods=["POST"])
+@console_required(*DESK_WRITERS)
+def review_receive(application_id):
+    app_ = service.staff_application(_me(), application_id)
+    try:
+        service.receive_items(_me(), app_, request.form.getlist("items"))
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _retry(app_, exc, "receive")
+    flash("已登记收到的材料", "ok")
+    return redirect(url_for("console.review_desk", application_id=app_.id))
+
+
+@bp.route("/review/<int:application_id>/override", methods=["POST"])
+@console_required(*DESK_WRITERS)
+def review_override(application_id):
+    app_ = service.staff_application(_me(), application_id)
+    try:
+        service.override_screen(_me(), app_, request.form.get("result") or "", request.form.get("reason"))
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _retry(app_, exc, "override")
+    flash("已调整资格审查结果（已记入审计日志）", "ok")
+    return redirect(url_for("console.review_desk", application_id=app_.id))
+
+
+@bp.route("/review/<int:application_id>/grant-after-expedite", methods=["POST"])
+@console_required("manager")
+def review_grant_after_expedite(application_id):
+    app_ = service.staff_application(_me(), application_id)
+    try:
+        service.confirm_after_expedite(_me(), app_, request.form.get("note"))
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _retry(app_, exc, "confirm")
+    flash("已作出给予法律援助决定", "ok")
+    return redirect(url_for("console.review_desk", application_id=app_.id))
+
+
+# --- letters --------------------------------------------------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>/letters")
+@console_required(*DESK_ROLES)
+def letters_tab(application_id):
+    app_ = service.staff_application(_me(), application_id)
+    return render_template("procedure/letters.html", a=app_, letters=letters.list_for(app_.id))
+
+
+@bp.route("/letters/<int:letter_id>")
+@console_required(*DESK_ROLES, "bureau_reviewer")
+def open_letter(letter_id):
+    """The PDF (its SHA-256 checked), each opening audited."""
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
+        abort(404)
+    me = _me()
+    if me.role == "bureau_reviewer":
+        # the bureau sees the letters of applications with an objection
+        if not db.session.scalar(sa.select(Objection.id).where(Objection.application_id == letter.application_id)):
+            raise errors.NotFound("未找到该文书")
+    else:
+        service.staff_application(me, letter.application_id)
+    audit("letter_view", actor=me, object_type="letter", object_id=letter.id,
+          details={"application_id": letter.application_id, "number": letter.number})
+    db.session.commit()
+    resp = Response(letters.read_pdf(letter), mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f"inline; filename=letter-{letter.id}.pdf"
+    return resp
+
+
+# --- the bureau's objection desk --------------------------------------------------------------------------------
+
+@bp.route("/objections")
+@console_required("bureau_reviewer", "manager")
+def objections():
+    status = request.args.get("status", "open")
+    if status not in ("open", "upheld", "corrected", "all"):
+        status = "open"
+    rows = db.session.scalars(service.objections_stmt(_me(), None if status == "all" else status).limit(300)).all()
+    apps = {a.id: a for a in db.session.scalars(sa.select(Application).where(
+        Application.id.in_([o.application_id for o in rows] or [0])))}
+    return render_template("procedure/objections.html", rows=rows, apps=apps, status=status,
+                           due_state=service.due_state)
+
+
+def _objection_page(obj: Objection, *, error=None, form=None, status=200):
+    app_ = db.session.get(Application, obj.application_id)
+    return render_template("procedure/objection.html", o=obj, a=app_, letters=letters.list_for(app_.id),
+                           events=service.events_for(app_.id), due_state=service.due_state,
+                           screen=service.screen_answer(app_), error=error, form=form or {},
+                           can_decide=_me().role == "bureau_reviewer" and obj.status == "open"), status
+
+
+@bp.route("/objections/<int:objection_id>")
+@console_required("bureau_reviewer", "manager")
+def objection(objection_id):
+    return _objection_page(service.get_objection(_me(), objection_id))
+
+
+@bp.route("/objections/<int:objection_id>/decide", methods=["POST"])
+@console_required("bureau_reviewer")
+def decide_objection(objection_id):
+    obj = service.get_objection(_me(), objection_id)
+    try:
+        service.decide_objection(_me(), obj, request.form.get("decision") or "", request.form.get("note"))
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        obj = service.get_objection(_me(), objection_id)
+        return _objection_page(obj, error=exc.message, form=dict(request.form), status=exc.status)
+    flash("已作出决定：" + obj.status_label + "，已通知申请人", "ok")
+    return redirect(url_for("console.objection", objection_id=obj.id))

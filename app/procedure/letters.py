@@ -1,0 +1,278 @@
+"""Written decisions (法律文书) as PDF: rendered with fpdf2, which embeds a subset of the CJK font the
+install provides (Debian fonts-noto-cjk by default, `LETTER_FONT`); numbered per series (prefix) and
+year in the configured format without gaps or duplicates; stored once under a new key in object
+storage (never overwritten) with the SHA-256 of the bytes.
+
+Numbering: the counter row of (series, year) is incremented with one UPDATE in the caller's
+transaction, which locks the row until commit (PostgreSQL) or holds the database's write lock
+(SQLite); the letter row is inserted in the same transaction, so a failed letter gives its number
+back (no gap) and two letters never share one (the unique (series, year, seq) index is the last
+guard)."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import time
+import logging
+import os
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (Session events)
+from flask import current_app
+
+import storage
+from app import errors
+from app.common.timeutil import LOCAL_TZ, utcnow
+from app.extensions import db
+from app.procedure.models import LETTER_KINDS, Letter, LetterCounter
+from app.storage_bridge import get_storage
+
+# fontTools logs every subsetting step at INFO
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+SERIES_OF_KIND = {"grant": "DECISION", "refusal": "DECISION", "expedite": "DECISION", "termination": "DECISION",
+                  "supplement_notice": "NOTICE", "assignment": "ASSIGNMENT"}
+
+
+def series_prefix(kind: str) -> str:
+    return current_app.config[f"LETTER_PREFIX_{SERIES_OF_KIND[kind]}"]
+
+
+def next_number(kind: str, year: int) -> tuple[str, int, str]:
+    """(series, seq, formatted number), reserved in the current transaction."""
+    prefix = series_prefix(kind)
+    table = LetterCounter.__table__
+    bump = (sa.update(table).where(table.c.series == prefix, table.c.year == year)
+            .values(last_seq=table.c.last_seq + 1).returning(table.c.last_seq))
+    seq = db.session.execute(bump).scalar()
+    if seq is None:
+        # first letter of the series this year: create the row (a concurrent creator wins, we bump after)
+        dialect = db.engine.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        db.session.execute(insert(table).values(series=prefix, year=year, last_seq=0).on_conflict_do_nothing())
+        seq = db.session.execute(bump).scalar()
+    number = current_app.config["LETTER_NUMBER_FORMAT"].format(prefix=prefix, year=year, seq=seq)
+    return prefix, seq, number
+
+
+def issue(app_, kind: str, data: dict, *, actor=None) -> Letter:
+    """Number, render and store a letter in the caller's transaction (the caller commits).
+    `data` is the letter's structured content: {"title", "paragraphs": [...], "recipient", ...}."""
+    now = utcnow()
+    year = now.astimezone(LOCAL_TZ).year
+    _common_font(current_app.config["LETTER_FONT"])  # built once, before the number's row lock is taken
+    series, seq, number = next_number(kind, year)
+    content = {"kind": kind, "title": LETTER_KINDS[kind], "number": number,
+               "centre": current_app.config["CENTRE_NAME"], "centre_address": current_app.config["CENTRE_ADDRESS"],
+               "date": now.astimezone(LOCAL_TZ).date().isoformat(), "reference": app_.reference, **data}
+    pdf = render(content)
+    sha = hashlib.sha256(pdf).hexdigest()
+    key = storage.new_key(f"letters/{year}") + ".pdf"
+    st = get_storage()
+    try:
+        if st.exists(key):  # immutable: never overwrite (a fresh random key makes this practically unreachable)
+            raise errors.Conflict("文书存储键冲突，请重试")
+        st.put(key, pdf, content_type="application/pdf")
+    except storage.StorageError:
+        raise errors.ServiceUnavailable("文件存储暂时不可用，文书未能生成，请稍后重试", code="storage_unavailable") from None
+    letter = Letter(application_id=app_.id, kind=kind, series=series, year=year, seq=seq, number=number,
+                    issued_at=now, issued_by_id=getattr(actor, "id", None) if getattr(actor, "role", "citizen") != "citizen" else None,
+                    storage_key=key, sha256=sha, size=len(pdf), data=content)
+    db.session.add(letter)
+    try:
+        db.session.flush()
+    except Exception:
+        _forget(key)
+        raise
+    db.session.info.setdefault("letter_keys", []).append(key)
+    return letter
+
+
+def _forget(key: str) -> None:
+    try:
+        get_storage().delete(key)
+    except (storage.StorageError, RuntimeError):  # RuntimeError: no app context any more
+        pass
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _kept(session) -> None:
+    session.info.pop("letter_keys", None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _discard(session) -> None:
+    """A letter whose transaction rolled back never existed: delete its object (no orphans)."""
+    for key in session.info.pop("letter_keys", []):
+        _forget(key)
+
+
+def _signature(letter_id: int, expires: int) -> str:
+    key = hashlib.sha256(b"letters:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, f"{letter_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def signed_url(letter: Letter) -> str:
+    """A link to the PDF served by the app (which checks the SHA-256 before sending), valid
+    LETTER_URL_TTL seconds; the expiry is rounded up to the minute so the link is stable while polled."""
+    expires = (int(time.time()) + current_app.config["LETTER_URL_TTL"] + 59) // 60 * 60
+    return f"/api/v1/letters/{letter.id}/pdf?expires={expires}&signature={_signature(letter.id, expires)}"
+
+
+def check_signature(letter_id: int, expires: str, signature: str) -> bool:
+    try:
+        exp = int(expires)
+    except (TypeError, ValueError):
+        return False
+    if exp < time.time():
+        return False
+    return hmac.compare_digest(_signature(letter_id, exp), signature or "")
+
+
+def read_pdf(letter: Letter) -> bytes:
+    """The stored bytes, refused unless they are the ones issued (immutability check)."""
+    try:
+        data = get_storage().get(letter.storage_key)
+    except storage.ObjectNotFound:
+        raise errors.NotFound("文书文件不存在") from None
+    except storage.StorageError:
+        raise errors.ServiceUnavailable("文件存储暂时不可用", code="storage_unavailable") from None
+    if hashlib.sha256(data).hexdigest() != letter.sha256:
+        raise errors.ApiError("文书文件校验失败（SHA-256 不符），已拒绝提供", status=500, code="letter_integrity")
+    return data
+
+
+def verify(letter: Letter) -> bool:
+    """The stored bytes are the ones issued (SHA-256)."""
+    try:
+        return hashlib.sha256(get_storage().get(letter.storage_key)).hexdigest() == letter.sha256
+    except storage.StorageError:
+        return False
+
+
+def list_for(application_id: int) -> list[Letter]:
+    return db.session.scalars(sa.select(Letter).where(Letter.application_id == application_id)
+                              .order_by(Letter.issued_at, Letter.id)).all()
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+@functools.cache
+def _font_index(path: str) -> int:
+    """The Simplified Chinese face of a font collection (.ttc), else 0."""
+    if not path.lower().endswith(".ttc"):
+        return 0
+    from fontTools.ttLib import TTCollection
+    coll = TTCollection(path, lazy=True)
+    for i, font in enumerate(coll.fonts):
+        name = font["name"].getDebugName(1) or ""
+        if name.endswith(" SC") or "SC" in name.split():
+            return i
+    return 0
+
+
+def _common_chars() -> frozenset[str]:
+    """ASCII, CJK punctuation, full-width forms and the 6,763 hanzi of GB 2312: what letters almost always use."""
+    chars = {chr(c) for c in range(0x20, 0x7F)} | {chr(c) for c in range(0x3000, 0x3040)} \
+        | {chr(c) for c in range(0xFF01, 0xFF5F)} | set("　“”‘’…—·《》〔〕（）【】：；，。、？！")
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return frozenset(chars)
+
+
+_subset_lock = threading.Lock()
+
+
+def _common_font(font: str) -> tuple[str, frozenset[str]] | None:
+    """A font file cut down to the common characters, built once per font and kept under the instance
+    folder: loading it takes a fraction of the full CJK collection's time. fpdf2 then embeds the subset
+    of it a letter uses, as it would from the full font."""
+    folder = Path(current_app.config["INSTANCE_DIR"]) / "fonts"
+    stat = os.stat(font)
+    path = folder / f"{Path(font).stem}-{_font_index(font)}-{int(stat.st_mtime)}-{stat.st_size}-common.otf"
+    chars = _common_chars()
+    with _subset_lock:
+        if not path.exists():
+            from fontTools import subset as ftsubset
+            from fontTools.ttLib import TTFont
+            folder.mkdir(parents=True, exist_ok=True)
+            full = TTFont(font, fontNumber=_font_index(font), lazy=False)
+            options = ftsubset.Options()
+            options.layout_features = []
+            options.name_IDs = ["*"]
+            options.notdef_outline = True
+            sub = ftsubset.Subsetter(options)
+            sub.populate(unicodes=[ord(c) for c in chars])
+            sub.subset(full)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            full.save(str(tmp))
+            os.replace(tmp, path)
+    return str(path), chars
+
+
+def _text_of(content) -> set[str]:
+    if isinstance(content, str):
+        return set(content)
+    if isinstance(content, dict):
+        return set().union(*(_text_of(v) for v in content.values())) if content else set()
+    if isinstance(content, (list, tuple)):
+        return set().union(*(_text_of(v) for v in content)) if content else set()
+    return set(str(content)) if content is not None else set()
+
+
+def render(content: dict) -> bytes:
+    from fpdf import FPDF
+
+    font = current_app.config["LETTER_FONT"]
+    index = _font_index(font)
+    common = _common_font(font)
+    if common and _text_of(content) <= common[1]:
+        font, index = common[0], 0  # every character is in the common cut: load the small file
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_margins(25, 25, 25)
+    pdf.set_auto_page_break(True, margin=25)
+    pdf.set_title(f"{content['title']} {content['number']}")
+    pdf.set_author(content["centre"])
+    pdf.set_creation_date(dt.datetime.fromisoformat(content["date"]).replace(tzinfo=LOCAL_TZ))
+    pdf.add_font("cjk", fname=font, collection_font_number=index)
+    pdf.add_page()
+
+    def cell(h, text, align="L"):
+        pdf.multi_cell(0, h, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    pdf.set_font("cjk", size=18)
+    cell(10, content["centre"], "C")
+    pdf.set_font("cjk", size=22)
+    cell(14, content["title"], "C")
+    pdf.set_font("cjk", size=12)
+    cell(8, content["number"], "R")
+    pdf.ln(4)
+    if content.get("recipient"):
+        cell(8, f"{content['recipient']}：")
+    for para in content.get("paragraphs") or []:
+        cell(8, "　　" + para)
+        pdf.ln(1)
+    for label, rows in (content.get("sections") or {}).items():
+        pdf.ln(2)
+        cell(8, label)
+        for row in rows:
+            cell(8, "　　" + row)
+    pdf.ln(10)
+    cell(8, content["centre"], "R")
+    d = dt.date.fromisoformat(content["date"])
+    cell(8, f"{d.year}年{d.month}月{d.day}日", "R")
+    pdf.ln(6)
+    pdf.set_font("cjk", size=9)
+    cell(6, f"地址：{content['centre_address']}　申请编号：{content.get('reference') or '—'}")
+    return bytes(pdf.output())

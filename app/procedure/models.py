@@ -1,0 +1,113 @@
+"""Procedure records: the one-time notices, the objections, the letters and their number series.
+The application's own procedure fields (screen answer, commitment, clock start, decision, grounds)
+are columns of `applications` (migration 0006)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.common.models import JSONType
+from app.common.timeutil import UTCDateTime, utcnow
+from app.extensions import db
+
+NOTICE_STATUSES = {"open": "等待补充", "complete": "已补齐", "lapsed": "逾期未补（视为撤回）", "cancelled": "已取消"}
+OBJECTION_STATUSES = {"open": "待审查", "upheld": "维持原决定", "corrected": "责令改正"}
+LETTER_KINDS = {
+    "grant": "给予法律援助决定书",
+    "refusal": "不予法律援助决定书",
+    "supplement_notice": "补充材料通知书",
+    "expedite": "先行提供法律援助决定书",
+    "termination": "终止法律援助决定书",
+    "assignment": "指派通知书",
+}
+
+
+class SupplementNotice(db.Model):
+    """补充材料通知 (一次性告知): every missing item at once, with a due date; the review clock stops."""
+
+    __tablename__ = "supplement_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default="open", index=True)
+    # [{"key", "label", "kind", "received_at": iso | null}]
+    items: Mapped[list] = mapped_column(JSONType)
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    due_date: Mapped[dt.date] = mapped_column(sa.Date)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def status_label(self) -> str:
+        return NOTICE_STATUSES[self.status]
+
+    @property
+    def missing(self) -> list[dict]:
+        return [i for i in self.items if not i.get("received_at")]
+
+
+class Objection(db.Model):
+    """异议 (Art. 49) against a refusal or a termination, decided once by the justice bureau."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    against: Mapped[str] = mapped_column(sa.String(12))  # refusal | termination
+    against_letter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("letters.id"))
+    reasons: Mapped[str] = mapped_column(sa.Text)
+    document_ids: Mapped[list | None] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(sa.String(12), default="open", index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decide_by: Mapped[dt.date] = mapped_column(sa.Date)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    @property
+    def status_label(self) -> str:
+        return OBJECTION_STATUSES[self.status]
+
+    @property
+    def against_label(self) -> str:
+        return "不予法律援助决定" if self.against == "refusal" else "终止法律援助决定"
+
+
+class Letter(db.Model):
+    """A written decision (法律文书): immutable PDF in object storage, its SHA-256 and its data."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    series: Mapped[str] = mapped_column(sa.String(32))
+    year: Mapped[int] = mapped_column()
+    seq: Mapped[int] = mapped_column()
+    number: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    storage_key: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column()
+    data: Mapped[dict] = mapped_column(JSONType)
+
+    __table_args__ = (sa.UniqueConstraint("series", "year", "seq", name="uq_letters_series_year_seq"),)
+
+    @property
+    def kind_label(self) -> str:
+        return LETTER_KINDS[self.kind]
+
+
+class LetterCounter(db.Model):
+    """The last number given in a series and year; incremented under a row lock in the letter's transaction."""
+
+    __tablename__ = "letter_counters"
+
+    series: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)

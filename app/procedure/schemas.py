@@ -1,0 +1,175 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.applications.schemas import DeadlinesOut, LetterOut
+
+
+class EligibilityInput(ma.Schema):
+    """资格自测：事项、无需经济困难条件的情形、免予核查经济困难的人员、家庭人口与月收入"""
+
+    matter = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "事项（第三十一条、第三十三条），如 labour_relation_or_pay"})
+    situations = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list,
+                             validate=validate.Length(max=10), metadata={"description": "第三十二条情形"})
+    groups = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list,
+                         validate=validate.Length(max=10), metadata={"description": "第四十二条人员"})
+    household_size = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50),
+                                    metadata={"description": "家庭人口数"})
+    monthly_income = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
+                                    validate=validate.Range(min=0, max=100_000_000),
+                                    metadata={"description": "家庭月收入合计（元）"})
+
+
+class BasisOut(ma.Schema):
+    article = fields.String(metadata={"description": "条款，如 第三十一条第（五）项"})
+    text = fields.String()
+
+
+class EligibilityOut(ma.Schema):
+    result = fields.String(metadata={"description": "likely_eligible | not_eligible | needs_review"})
+    means_test = fields.String(metadata={"description": "not_required | exempt | required"})
+    basis = fields.List(fields.Nested(BasisOut))
+    documents = fields.List(fields.String(), metadata={"description": "需携带或上传的材料"})
+
+
+class RuleOut(ma.Schema):
+    key = fields.String()
+    label = fields.String()
+    article = fields.String()
+    text = fields.String()
+
+
+class CommitmentOut(ma.Schema):
+    version = fields.String()
+    text = fields.String()
+
+
+class EligibilityRulesOut(ma.Schema):
+    matters = fields.List(fields.Nested(RuleOut))
+    situations = fields.List(fields.Nested(RuleOut))
+    groups = fields.List(fields.Nested(RuleOut))
+    hardship_standard = fields.String(metadata={"description": "本地经济困难标准（第三十四条）"})
+    integrity_commitment = fields.Nested(CommitmentOut)
+
+
+class CommitmentInput(ma.Schema):
+    version = fields.String(required=True, validate=validate.Length(max=16))
+    accepted = fields.Boolean(required=True)
+
+
+class ApplicationEligibilityInput(EligibilityInput):
+    integrity_commitment = fields.Nested(CommitmentInput, load_default=None, allow_none=True,
+                                         metadata={"description": "个人诚信承诺（第四十一条）"})
+
+
+class ScreenOut(EligibilityOut):
+    source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）"})
+    input = fields.Dict(allow_none=True)
+    screened_at = fields.String(allow_none=True)
+    override = fields.Dict(allow_none=True, metadata={"description": "工作人员调整：result、reason、by_name、at"})
+    effective_result = fields.String()
+
+
+class LetterDetailOut(LetterOut):
+    data = fields.Dict(metadata={"description": "文书的结构化内容（标题、编号、理由、条款、异议途径等）"})
+
+
+class ObjectionInput(ma.Schema):
+    reasons = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    document_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=9),
+                               metadata={"description": "异议照片（先以 kind=other 上传）"})
+
+
+class ObjectionOut(ma.Schema):
+    id = fields.Integer()
+    application_id = fields.Integer()
+    against = fields.String(metadata={"description": "refusal | termination"})
+    against_label = fields.String()
+    reasons = fields.String()
+    document_ids = fields.List(fields.Integer())
+    status = fields.String(metadata={"description": "open | upheld | corrected"})
+    status_label = fields.String()
+    received_at = fields.String()
+    decide_by = fields.String(metadata={"description": "司法局应作出决定的最后一日（5 个工作日）"})
+    decided_at = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class ObjectionDecisionInput(ma.Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["uphold", "correct"]))
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ObjectionListArgs(ma.Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "upheld", "corrected", "all"]))
+
+
+class OverrideInput(ma.Schema):
+    result = fields.String(required=True, validate=validate.Length(max=20))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class NoticeInput(ma.Schema):
+    items = fields.List(fields.String(validate=validate.Length(max=64)), required=True, validate=validate.Length(max=30))
+    due_date = fields.Date(required=True, metadata={"description": "补充材料截止日（须晚于今天）"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ReceiveInput(ma.Schema):
+    items = fields.List(fields.String(validate=validate.Length(max=64)), required=True, validate=validate.Length(max=30))
+
+
+class RefuseInput(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    grounds = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
+                          metadata={"description": "不予援助的理由依据：matter_not_covered | not_in_hardship | "
+                                                   "untrue_statement | other"})
+
+
+class ExpediteRequestInput(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    ground = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+                           metadata={"description": "先行提供的情形（第四十四条）：deadline_within_7_days | "
+                                                    "preservation_or_advance_execution | other"})
+
+
+class TerminateInput(ma.Schema):
+    ground = fields.String(required=True, validate=validate.Length(max=40),
+                           metadata={"description": "终止情形（第四十八条）"})
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class NoteInput(ma.Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class NoticeItemOut(ma.Schema):
+    key = fields.String()
+    label = fields.String()
+    kind = fields.String(allow_none=True)
+    received_at = fields.String(allow_none=True)
+
+
+class NoticeOut(ma.Schema):
+    id = fields.Integer()
+    status = fields.String()
+    status_label = fields.String()
+    items = fields.List(fields.Nested(NoticeItemOut))
+    due_date = fields.Date()
+    note = fields.String(allow_none=True)
+    issued_at = fields.DateTime()
+
+
+class ProcedureOut(ma.Schema):
+    """The review desk's data for staff."""
+
+    deadlines = fields.Nested(DeadlinesOut)
+    eligibility = fields.Nested(ScreenOut)
+    integrity_commitment = fields.Dict(allow_none=True)
+    checklist = fields.List(fields.Nested(NoticeItemOut))
+    notices = fields.List(fields.Nested(NoticeOut))
+    objections = fields.List(fields.Nested(ObjectionOut))
+    letters = fields.List(fields.Nested(LetterOut))
+    expedite_grounds_applicable = fields.List(fields.String())
+    decision = fields.String(allow_none=True)
+    decision_grounds = fields.List(fields.Dict(), allow_none=True)
