@@ -4,6 +4,7 @@ the work queues of each role (urgent first)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
@@ -47,8 +48,13 @@ def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = No
     if status:
         stmt = stmt.where(Application.status == status)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(sa.or_(Application.reference.ilike(like), Application.applicant_name.ilike(like)))
+        q = q.strip()
+        like = f"%{q}%"
+        found = [Application.reference.ilike(like), Application.applicant_name.ilike(like)]
+        digits = re.sub(r"[\s-]", "", q)
+        if digits.isdigit() and len(digits) >= 4:  # a phone number, or its last digits as callers give them
+            found.append(Application.phone.like(f"%{digits}%"))
+        stmt = stmt.where(sa.or_(*found))
     if urgent:
         from flask import current_app
         limit = utcnow() + dt.timedelta(hours=current_app.config["URGENT_DEADLINE_HOURS"])

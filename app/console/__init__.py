@@ -18,3 +18,10 @@ def init_app(app) -> None:
     if app.config.get("APP_ENV") == "production" and app.config.get("CONSOLE_COOKIE_SECURE") is not False:
         app.config["SESSION_COOKIE_SECURE"] = True
     app.register_blueprint(bp)
+    # browsers ask for /favicon.ico on every page: answer with the console's icon instead of a 404
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
+
+
+def _favicon():
+    from flask import redirect, url_for
+    return redirect(url_for("console.static", filename="favicon.svg"), 301)

@@ -184,3 +184,18 @@ def test_home_visits_page_lists_what_the_home_queue_lists(app, client, staff):
     assert "群众申请上门" in home and "江岸区解放大道1号" in home
     assert 'id="visit-requests"' in page and "江岸区解放大道1号" in page and "术后卧床" in page
     assert f"/console/applications/{app_id}" in page and "暂无上门服务" not in page
+
+
+def test_case_search_finds_phone_numbers_and_favicon_answers(app, client, staff):
+    from app.applications.models import Application
+    from app.extensions import db
+    app_id = make_case(app, "submitted", phone="13912345678")
+    with app.app_context():
+        ref = db.session.get(Application, app_id).reference
+    console_login(client, "duty1")
+    for q in ("13912345678", "5678", "139 1234 5678"):
+        html = client.get(f"/console/applications?q={q}").get_data(as_text=True)
+        assert ref in html and "139****5678" in html and "13912345678</td>" not in html  # masked in the list
+    assert ref not in client.get("/console/applications?q=8888").get_data(as_text=True)
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and client.get(r.headers["Location"]).mimetype == "image/svg+xml"
