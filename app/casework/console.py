@@ -79,8 +79,9 @@ def _urgent_now(queues: dict) -> list[dict]:
             hot = it.get("overdue") or st in ("breached", "near") or (
                 it.get("deadline_hours_left") is not None and it["deadline_hours_left"] <= 72
                 and it.get("status") not in ("assigned", "in_progress", "closed"))
-            mark = (it["type"], it["id"])
-            if hot and mark not in seen and (it.get("application_id") or it["type"] == "callback"):
+            # one row per case (its first queue in this role's order), one per callback task
+            mark = ("callback", it["id"]) if it["type"] == "callback" else ("case", it.get("application_id"))
+            if hot and mark not in seen and mark[1]:
                 seen.add(mark)
                 out.append({**it, "queue": q["title"]})
     return sorted(out, key=lambda it: (not it.get("overdue"), it.get("due_at") or casework.FAR_FUTURE))[:10]

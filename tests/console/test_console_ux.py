@@ -147,6 +147,13 @@ def test_audit_log_reads_as_sentences_in_page_and_csv(app, client, staff):
     assert "陈主任（manager1） 指派律师办理 申请 FY" in text and "律师 李援助（按系统推荐）" in text
     assert "{'" not in text and '{"' not in text and "lawyer_id" not in text
     assert "系统管理员（admin1） 登录了系统（通过工作台）" in text
+    client.delete_cookie("console_session", path="/console")
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/console/login", data={"username": "nobody", "password": "x" * 12, "csrf_token": token})
+    console_login(client, "admin1")
+    text = client.get("/console/audit.csv?action=login_failed").get_data(as_text=True)
+    assert "用户名「nobody」 登录失败（通过工作台；用户名或密码错误）" in text
 
 
 def test_a_sample_of_a_period_without_calls_is_not_kept(app, client, staff):
