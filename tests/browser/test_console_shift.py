@@ -213,6 +213,10 @@ def test_a_shift_in_the_browser(app, demo, live_server, browser, width):
     s.shot(sup, "review")
     sup.goto(f"{base}/console/supervision")
     s.shot(sup, "supervision")
+    s.check(sup, "supervision")
+    sup.click("#draw-form button[type=submit]")  # last month again: the existing sample opens, no empty twin
+    sup.wait_for_url("**/console/supervision/samples/*")
+    assert "已为您打开" in sup.locator(".flash").inner_text() and sup.locator("#reviews tbody tr").count() > 0
 
     # --- admin -------------------------------------------------------------------------------------
     adm = s.login("admin")
