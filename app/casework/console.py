@@ -159,10 +159,12 @@ def create_application():
         try:
             data["legal_deadline"] = dt.date.fromisoformat(deadline)
         except ValueError:
-            raise errors.ValidationFailed("法定期限日期格式不正确") from None
+            raise errors.ValidationFailed("法定期限日期格式不正确",
+                                          details={"fields": {"legal_deadline": ["日期格式不正确"]}}) from None
     data["home_visit_requested"] = f.get("home_visit_requested") == "1"
     if data["home_visit_requested"] and not data.get("home_visit_address"):
-        raise errors.ValidationFailed("申请上门服务请填写上门地址")
+        raise errors.ValidationFailed("申请上门服务请填写上门地址",
+                                      details={"fields": {"home_visit_address": ["请填写上门地址"]}})
     contact = local_datetime(f.get("first_contact_at"), "first_contact_at")
     app_ = casework.open_for_caller(me(), data, first_contact_at=contact)
     flash(f"已受理并提交申请 {app_.reference}，请提醒来电人通过小程序补充材料", "ok")
