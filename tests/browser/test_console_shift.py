@@ -184,6 +184,10 @@ def test_a_shift_in_the_browser(app, demo, live_server, browser, width):
     assign.locator("button[type=submit]").click()
     mgr.wait_for_url(f"{base}/console/")
 
+    for path in ("/console/applications?q=1390714", "/console/home-visits", "/console/lawyers", "/console/alerts",
+                 "/console/calls", "/console/calls/import", "/console/callbacks", "/console/supervision/scorecards"):
+        mgr.goto(f"{base}{path}")
+        s.check(mgr, path.strip("/").replace("/", "-").split("?")[0])
     mgr.goto(f"{base}/console/dashboard")
     mgr.wait_for_function("document.querySelectorAll('[data-rendered]').length === 10")
     assert mgr.locator('[data-rendered="empty"]').count() == 0  # the demo data fills every chart
