@@ -10,12 +10,13 @@ from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.console import bp, console_required, me
 from app.documents import service as documents
-from app.documents.models import REJECT_REASONS, TO_VERIFY, Document
+from app.documents.models import LOW_CONFIDENCE, REJECT_REASONS, TO_VERIFY, Document
 from app.extensions import db
 
 WARNING_LABELS = {
     "image_too_small": "照片分辨率过低", "blurred": "照片模糊", "blurry": "照片模糊", "too_dark": "照片过暗",
     "overexposed": "照片过曝", "wrong_kind": "材料类型可能不对", "no_text": "未识别到文字", "expired": "证件已过期",
+    "surname_unknown": "姓名的姓氏不常见，可能识别有误，请核对", "seal_text": "有内容可能取自印章文字，请核对",
 }
 # Each check shown by its outcome: (key, the good value, words when good, words when not).
 CHECKS = (
@@ -88,7 +89,8 @@ def document_detail(document_id):
     return render_template("documents/document.html", doc=doc, a=app_, url=view["url"], ocr=ocr,
                            fields=(ocr.get("fields") or {}), field_labels=FIELD_LABELS, checks=check_outcomes(ocr),
                            region=region, warnings=[WARNING_LABELS.get(w, w) for w in doc.warnings],
-                           reject_reasons=REJECT_REASONS, can_verify=staff.role in ("duty_lawyer", "manager"),
+                           reject_reasons=REJECT_REASONS, doc_actions=documents.allowed_actions(staff, doc),
+                           can_review=documents.can_review(staff), low_confidence=LOW_CONFIDENCE,
                            next_doc=_next_document(doc))
 
 

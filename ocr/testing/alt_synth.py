@@ -1,6 +1,6 @@
-"""An independent photo generator for the OCR parsers (test helper, not part of ocr/).
+"""An independent photo generator for the OCR parsers (dev/testing only; the library never imports it).
 
-ocr/synth.py is what the parsers were tuned on. This one deliberately differs in every
+ocr/testing/synth.py is what the parsers were tuned on. This one deliberately differs in every
 rendering choice so that it shows what the parsers rely on: other page geometry, margins and
 cell proportions, labels with wide gaps ("姓　名", "籍  贯") or wrapped over two lines inside
 their cell, label variants of other editions (公民身份证件编号, 本市（县）其他住址, 何时由何地迁来
@@ -9,10 +9,10 @@ colours, oval or double-ring seals in crimson/orange-red at other positions, oth
 and other camera effects: barrel distortion, a page small in the frame on a coloured table,
 a soft shadow band, motion blur, JPEG at other qualities.
 
-Only the truth values come from ocr (identities from ocr.synth.make_identity, GB/T 2260 names
+Only the truth values come from ocr (identities from ocr.testing.synth.make_identity, GB/T 2260 names
 from ocr.regions); no rendering code is shared.
 
-    from tests.ocr.alt_synth import make
+    from ocr.testing.alt_synth import make
     s = make("hukou_member", "moderate", 3)   # {"kind", "level", "seed", "image": JPEG bytes, "truth"}
 """
 from __future__ import annotations
@@ -27,7 +27,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ocr import regions
-from ocr.synth import make_identity
+from ocr.testing.synth import BLOOD_PRINTED, make_identity
+
+
+def _nrng(ident, what):
+    """A second random stream for the notation cases, so the main stream's photos stay as they were."""
+    return random.Random(f"alt-notation/{what}/{ident['id_number']}")
 
 KINDS = ("id_front", "id_back", "hukou_home", "hukou_member")
 LEVELS = ("easy", "moderate")
@@ -317,11 +322,22 @@ def _hukou_home(rng, ident, level):
     head = ident["name"]
     hnum = str(rng.randint(100000000, 999999999))
     addr = _long_address(ident, rng)
+    one_line = _nrng(ident, "home").random() < 0.4
     cells = [("户别", htype, (cx[0], ys[0], cx[1], ys[1]), (cx[1], ys[0], cx[2], ys[1])),
              ("户主姓名", head, (cx[2], ys[0], cx[3], ys[1]), (cx[3], ys[0], cx[4], ys[1])),
              ("户号", hnum, (cx[0], ys[1], cx[1], ys[2]), (cx[1], ys[1], cx[2], ys[2])),
              ("住址", addr, (cx[2], ys[1], cx[3], ys[2]), (cx[3], ys[1], cx[4], ys[2]))]
+    if one_line:
+        # "家庭户 户号：123456789" on the 户别 line, all in the value's ink; the 户号 row left blank
+        cells[0] = ("户别", f"{htype} 户号：{hnum}", cells[0][2], (cx[1], ys[0], cx[2] + 40, ys[1]))
+        cells[2] = ("", "", cells[2][2], cells[2][3])
     for lbl, val, lb, vb in cells:
+        if not lbl:
+            continue
+        if one_line and lbl == "户别":
+            p.label_in(lb, _spaced(rng, lbl, 0.6), lf, lab, rng)
+            p.put(vb[0] + 10, (vb[1] + vb[3]) / 2 - vf.size * 0.6, val, font((vf.path, vf.index), int(vf.size * 0.8)), ink)
+            continue
         p.label_in(lb, _spaced(rng, lbl, 0.6), lf, lab, rng)
         p.value_in(vb, val, vf, ink, rng, level)
     p.label_in((cx[0], ys[2], cx[1], ys[3]), "户口登记机关", lf, lab, rng)
@@ -377,6 +393,10 @@ def _hukou_member(rng, ident, level):
              "occupation": rng.choice(["", "工人", "教师", "职员", "农民"]), "moved_to_city": moved_city,
              "moved_to_address": moved_addr, "registration_date": reg.isoformat()}
     disp = dict(truth, birth_date=_date_cn(born, rng), registration_date=_date_cn(reg, rng))
+    nr = _nrng(ident, "member")
+    if nr.random() < 0.35:
+        disp["blood_type"] = nr.choice(["不详", "B型", "AB", "O", "其他", "A"])
+    truth["blood_type"] = BLOOD_PRINTED[disp["blood_type"]]
     id_label = rng.choice(["公民身份号码", "公民身份证件编号"])
     # grid: a label column of one width on the left, paired cells of another width on the right
     rows = [[("姓名", "name"), ("户主或与户主关系", "relationship")],
@@ -496,11 +516,17 @@ def _camera(doc, rng, level):
 def make(kind: str, level: str, seed: int) -> dict:
     rng = random.Random(f"alt|{kind}|{level}|{seed}")
     ident = make_identity(random.Random(f"alt-id|{seed}|{kind}"))
+    flags = {}
+    nr = _nrng(ident, "surname")
+    if kind in ("id_front", "hukou_member") and nr.random() < 0.15:
+        # a surname misread as a look-alike that is no surname (龚 -> 奠): the name must come back flagged
+        ident = dict(ident, name=nr.choice("奠贯候") + ident["name"][1:])
+        flags = {"name": "surname_unknown"}
     doc, truth = _DOC[kind](rng, ident, level)
     img, q = _camera(doc, rng, level)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=q, subsampling=rng.choice([0, 2]))
-    return {"kind": kind, "level": level, "seed": seed, "image": buf.getvalue(), "truth": truth}
+    return {"kind": kind, "level": level, "seed": seed, "image": buf.getvalue(), "truth": truth, "flags": flags}
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ their cells; translucent red seals overlapping text; then a phone-photo simulati
 (background, perspective, rotation incl. 90/180/270 or an EXIF orientation tag, uneven
 light, blur, noise, JPEG, low resolution) by difficulty level: clean, moderate, hard.
 
-    from ocr.synth import make_sample
+    from ocr.testing.synth import make_sample
     s = make_sample("id_front", "hard", seed=7)  # {"kind", "level", "image": JPEG bytes, "truth": {...}}
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import random
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from . import idnumber, regions
+from .. import idnumber, regions
 
 KINDS = ("hukou_home", "hukou_member", "id_front", "id_back")
 LEVELS = ("clean", "moderate", "hard")
@@ -70,6 +70,24 @@ _VETERAN = ["未服兵役", "退出现役", ""]
 _OCC = ["职员", "农民", "工人", "教师", "个体经营", "无业", "医生", "司机", "学生"]
 _BLOOD = ["A型", "B型", "O型", "AB型", ""]
 _EMPLOYER_SUFFIX = ["有限公司", "小学", "中学", "医院", "商贸有限公司", "建筑工程有限公司"]
+
+
+# Notation cases (blood type as printed, 户别 and 户号 on one line, a surname misread) come from a
+# second random stream keyed by the identity, so the main stream (and every other photo) is unchanged.
+def _notation_rng(ident: dict, what: str) -> random.Random:
+    return random.Random(f"notation/{what}/{ident['id_number']}")
+
+
+# blood type as printed -> as the form's picker expects it
+BLOOD_PRINTED = {"A型": "A", "B型": "B", "O型": "O", "AB型": "AB", "A": "A", "AB": "AB", "O": "O",
+                 "不详": "不明", "不明": "不明", "其他": "其他", "": ""}
+# a surname as the recogniser might misread it: a look-alike character that is no surname (龚 -> 奠)
+MISREAD_SURNAMES = ("奠", "贯", "候")
+
+
+def misread_surname(name: str, nrng: random.Random) -> str:
+    """The name with its surname replaced by a look-alike that is no surname (a misread to flag)."""
+    return nrng.choice(MISREAD_SURNAMES) + name[1:]
 
 
 def _rand_date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
@@ -254,6 +272,8 @@ def _doc_id_front(rng, ident, level):
     c.d.pieslice((px0 + 20, py0 + 230, px1 - 20, py1 + 200), 180, 360, fill=(60, 60, 70))
     truth = {"name": ident["name"], "sex": ident["sex"], "ethnicity": ident["ethnicity"],
              "birth_date": b.isoformat(), "address": ident["address"], "id_number": ident["id_number"]}
+    if ident.get("misread"):
+        truth["_flags"] = {"name": "surname_unknown"}
     return c.img, truth
 
 
@@ -347,12 +367,22 @@ def _doc_hukou_home(rng, ident, level):
     head = ident["name"] if rng.random() < 0.5 else rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(2))
     hnum = f"{rng.randint(10000000, 999999999)}"
     addr = ident["address"]
+    one_line = len(htype) <= 4 and _notation_rng(ident, "home").random() < 0.35
     label((colx[0], rows[0], colx[1], rows[1]), "户别")
-    _grid_cell_text(c, rng, level, (colx[1], rows[0], colx[2], rows[1]), htype, vf, ink)
+    if one_line:
+        # 户号 printed on the 户别 line after the type (its own row left empty)
+        y = (rows[0] + rows[1] - vf.size) / 2
+        sf = _font((vf.path, vf.index), 30)
+        b = c.text((colx[1] + 14, y), htype, sf, ink)
+        b = c.text((b[2] + 22, y + 2), "户号", _font((lf.path, lf.index), 28), ink_l)
+        c.text((b[2] + 10, y), hnum, sf, ink)
+    else:
+        _grid_cell_text(c, rng, level, (colx[1], rows[0], colx[2], rows[1]), htype, vf, ink)
     label((colx[2], rows[0], colx[3], rows[1]), "户主姓名")
     _grid_cell_text(c, rng, level, (colx[3], rows[0], colx[4], rows[1]), head, vf, ink)
-    label((colx[0], rows[1], colx[1], rows[2]), "户号")
-    _grid_cell_text(c, rng, level, (colx[1], rows[1], colx[2], rows[2]), hnum, vf, ink)
+    if not one_line:
+        label((colx[0], rows[1], colx[1], rows[2]), "户号")
+        _grid_cell_text(c, rng, level, (colx[1], rows[1], colx[2], rows[2]), hnum, vf, ink)
     label((colx[2], rows[1], colx[3], rows[2]), "住址")
     _grid_cell_text(c, rng, level, (colx[3], rows[1], colx[4], rows[2]), addr, vf, ink, wrap=True)
     label((colx[0], rows[2], colx[1], rows[3]), "户口登记机关")
@@ -424,6 +454,14 @@ def _doc_hukou_member(rng, ident, level):
     disp = dict(truth)
     disp["birth_date"] = _fmt_cn_date(born, rng)
     disp["registration_date"] = _fmt_cn_date(reg, rng)
+    nrng = _notation_rng(ident, "member")
+    if disp["blood_type"] and nrng.random() < 0.3:
+        disp["blood_type"] = nrng.choice(["不详", "AB", "O", "A", "其他"])
+    truth["blood_type"] = BLOOD_PRINTED[disp["blood_type"]]
+    if ident.get("misread"):
+        truth["_flags"] = {"name": "surname_unknown"}
+        if truth["former_name"]:
+            truth["_flags"]["former_name"] = "surname_unknown"
     L, R = 60, W - 60
     top = 130
     rh = 78
@@ -547,14 +585,18 @@ def _photo(doc: Image.Image, rng: random.Random, level: str):
 def make_sample(kind: str, level: str, seed: int) -> dict:
     rng = random.Random(f"{kind}/{level}/{seed}")
     ident = make_identity(rng)
+    nrng = _notation_rng(ident, "surname")
+    if kind in ("id_front", "hukou_member") and nrng.random() < 0.12:
+        ident = dict(ident, name=misread_surname(ident["name"], nrng), misread=True)
     doc, truth = _RENDER[kind](rng, ident, level)
+    flags = truth.pop("_flags", {})
     img, orient, jq = _photo(doc, rng, level)
     buf = io.BytesIO()
     exif = Image.Exif()
     if orient != 1:
         exif[0x0112] = orient
     img.save(buf, "JPEG", quality=rng.randint(*jq), exif=exif.tobytes())
-    return {"kind": kind, "level": level, "seed": seed, "image": buf.getvalue(), "truth": truth}
+    return {"kind": kind, "level": level, "seed": seed, "image": buf.getvalue(), "truth": truth, "flags": flags}
 
 
 def main(argv=None) -> None:
