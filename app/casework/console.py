@@ -115,7 +115,7 @@ def _supervisor_work() -> list[dict]:
 def _admin_watch() -> dict:
     since = utcnow() - dt.timedelta(hours=24)
     failed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
-        AuditLog.action == "login_failed", AuditLog.at >= since)) or 0
+        AuditLog.action == "auth.login_failed", AuditLog.at >= since)) or 0
     locked = db.session.scalars(sa.select(StaffUser).where(StaffUser.locked_until.is_not(None),
                                                            StaffUser.locked_until > utcnow())).all()
     return {"failed_logins": failed, "locked": locked}

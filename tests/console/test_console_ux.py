@@ -152,7 +152,7 @@ def test_audit_log_reads_as_sentences_in_page_and_csv(app, client, staff):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post("/console/login", data={"username": "nobody", "password": "x" * 12, "csrf_token": token})
     console_login(client, "admin1")
-    text = client.get("/console/audit.csv?action=login_failed").get_data(as_text=True)
+    text = client.get("/console/audit.csv?action=auth.login_failed").get_data(as_text=True)
     assert "用户名「nobody」 登录失败（通过工作台；用户名或密码错误）" in text
 
 
