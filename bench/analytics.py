@@ -52,7 +52,7 @@ def main() -> None:
         if args.generate:
             from app.analytics.generator import generate
             generate(args.generate, days=args.days)
-        from app.analytics.models import ROLLUPS
+        from app.consultations.rollup_models import ROLLUPS
         from app.auth.models import StaffUser
         from app.auth.service import issue_tokens
         from app.common.timeutil import utcnow

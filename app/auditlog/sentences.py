@@ -19,14 +19,14 @@ from app.auth.models import ROLE_LABELS
 # What each action does, as a verb phrase (the object follows). The labels of the audit vocabulary
 # (ACTION_LABELS) name actions in filters; these read as sentences.
 VERBS = {
-    "login": "登录了系统", "login_failed": "登录失败", "logout": "退出了系统",
-    "document_view": "查看了", "document_verify": "审核通过了", "document_reject": "退回重拍了",
-    "export": "导出了", "analytics.export": "导出了", "lawyer_assigned": "指派律师办理",
-    "application_note": "记录了办理进展", "alert_acknowledge": "确认了", "alert_resolve": "解除了",
-    "roster_update": "调整了名册中的", "home_visit_request": "登记了", "home_visit_schedule": "安排了",
-    "home_visit_done": "记录完成了", "staff_create": "新建了账号", "staff_update": "修改了账号",
+    "auth.login": "登录了系统", "auth.login_failed": "登录失败", "auth.logout": "退出了系统",
+    "document.view": "查看了", "document.verify": "审核通过了", "document.reject": "退回重拍了",
+    "audit.export": "导出了", "analytics.export": "导出了", "application.lawyer_choice": "指派律师办理",
+    "application.note": "记录了办理进展", "alert.acknowledge": "确认了", "alert.resolve": "解除了",
+    "roster.update": "调整了名册中的", "home_visit.request": "登记了", "home_visit.schedule": "安排了",
+    "home_visit.done": "记录完成了", "auth.staff_create": "新建了账号", "auth.staff_update": "修改了账号",
     "consultation.create": "登记了", "consultation.update": "修改了", "consultation.reveal_number": "查看了完整号码",
-    "consultation.recording_view": "收听了录音", "calls.import": "导入了", "callback.attempt": "记录了一次回访",
+    "consultation.recording_view": "收听了录音", "consultation.import": "导入了", "callback.attempt": "记录了一次回访",
     "callback.satisfied": "记录群众已满意，结束了", "callback.escalated": "升级处理了",
     "supervision.sample": "抽取了", "supervision.score": "评分了",
 }
@@ -43,7 +43,7 @@ OBJECT_NOUNS = {
 # Filter labels of actions the shared vocabulary (app.audit.labels) does not name yet.
 EXTRA_LABELS = {
     "consultation.create": "登记来电", "consultation.update": "修改来电", "consultation.reveal_number": "查看完整号码",
-    "consultation.recording_view": "收听录音", "calls.import": "导入话单", "callback.attempt": "记录回访",
+    "consultation.recording_view": "收听录音", "consultation.import": "导入话单", "callback.attempt": "记录回访",
     "callback.satisfied": "回访：群众满意", "callback.escalated": "回访：升级处理", "supervision.sample": "抽检抽样",
     "supervision.score": "抽检评分", "analytics.export": "导出数据分析",
 }
@@ -156,7 +156,7 @@ def how(r, names: Names) -> str:
         parts.append(text)
     if "channel" in d:
         parts.append(f"通过{CHANNELS.get(d.pop('channel'), '其他渠道')}")
-    if r.action == "login_failed":
+    if r.action == "auth.login_failed":
         if d.get("username"):
             parts.append(f"用户名 {d.pop('username')}")
         if d.get("reason"):
@@ -189,12 +189,12 @@ def how(r, names: Names) -> str:
 def sentence(r, names: Names, labels: dict | None = None) -> str:
     """"陈主任 指派律师办理 申请 FY2026…：律师 李援助（按系统推荐）"."""
     who = actor(r, names)
-    if r.action.startswith("application_") and r.action[len("application_"):] in TRANSITION_VERBS:
-        verb = TRANSITION_VERBS[r.action[len("application_"):]]
+    if r.action.startswith("application.") and r.action[len("application."):] in TRANSITION_VERBS:
+        verb = TRANSITION_VERBS[r.action[len("application."):]]
     else:
         verb = VERBS.get(r.action) or (labels or action_labels()).get(r.action) or "操作了"
     target = obj(r, names)
-    if r.action in ("login", "logout", "login_failed"):
+    if r.action in ("auth.login", "auth.logout", "auth.login_failed"):
         target = ""
     extra = how(r, names)
     text = " ".join(p for p in (who, verb.strip(), target) if p)

@@ -66,8 +66,8 @@ def callback_detail(task_id):
     names = display_names([a.staff_id for a in attempts] + [task.closed_by_id])
     rating = task.rating
     return render_template("callbacks/callback.html", task=task, attempts=attempts, names=names, rating=rating,
-                           subject=_subject(task), results=cb.RESULTS, REASONS=cb.REASON_LABELS,
-                           STATUSES=cb.STATUS_LABELS, now=utcnow(), can_work=me().role in cb.WORKERS,
+                           subject=_subject(task), results=cb.RESULTS, task_actions=cb.allowed_actions(me(), task),
+                           REASONS=cb.REASON_LABELS, STATUSES=cb.STATUS_LABELS, now=utcnow(),
                            now_local=dt.datetime.now(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M"))
 
 

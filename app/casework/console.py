@@ -10,29 +10,25 @@ from flask import flash, redirect, render_template, request, url_for
 from app import errors
 from app.alerts import service as alerts
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
-from app.applications.service import TRANSITIONS
+from app.applications import actions
 from app.audit import AuditLog
 from app.auth.models import STAFF_ROLES, StaffUser
 from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import service as casework
+from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents
-from app.documents.models import KINDS, REJECT_REASONS
+from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
 from app.extensions import db
+from app.procedure import law as procedure_law
 from ocr import idnumber
 from app.applications.models import Application
 from app.supervision.models import Review, SampleBatch
 
 ALL_STAFF = STAFF_ROLES
 CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
-EVENT_LABELS = {name: t.label for name, t in TRANSITIONS.items()} | {
-    "create": "创建申请", "document_uploaded": "上传材料", "document_verified": "材料审核通过",
-    "document_rejected": "材料退回重拍", "progress_note": "办理进展", "home_visit_requested": "申请上门服务",
-    "home_visit_scheduled": "安排上门服务", "home_visit_done": "完成上门服务",
-}
-ACTION_ROLES = {name: t.roles for name, t in TRANSITIONS.items()}
 
 add_nav(0, "console.home", "工作台", ALL_STAFF)
 add_nav(10, "console.applications", "申请与案件", CASE_ROLES)
@@ -132,7 +128,7 @@ def applications():
         status = None
     q = (request.args.get("q") or "").strip()[:64] or None
     urgent = request.args.get("urgent") == "1"
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = int_arg(request.args, "page", 1, maximum=100_000)
     stmt = casework.list_stmt(me(), status=status, q=q, urgent=urgent)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
@@ -174,28 +170,32 @@ def application_detail(application_id):
     staff = me()
     app_ = casework.get_application(staff, application_id)
     docs = documents.list_for_application(staff, app_.id)
-    actions = [a for a, roles in ACTION_ROLES.items()
-               if staff.role in roles and app_.status in TRANSITIONS[a].sources and a not in ("submit", "withdraw")]
-    actions.sort(key=lambda a: a in DESTRUCTIVE_ACTIONS)  # the main action first, refusals after it
-    suggestions = casework.suggest_lawyers(app_) if "assign" in actions else []
+    allowed = actions.allowed_actions(staff, app_)
+    allowed.sort(key=lambda a: a in DESTRUCTIVE_ACTIONS)  # the main action first, refusals after it
+    suggestions = casework.suggest_lawyers(app_) if "assign" in allowed else []
+    can_visit = casework.can_arrange_home_visit(staff, app_)
     visit_lawyers = []
-    if staff.role in ("duty_lawyer", "manager"):
+    if can_visit:
         visit_lawyers = db.session.scalars(sa.select(StaffUser).where(
             StaffUser.role.in_(("aid_lawyer", "duty_lawyer")), StaffUser.is_active.is_(True))
             .order_by(StaffUser.role, StaffUser.full_name)).all()
     return render_template(
-        "casework/application.html", a=app_, docs=docs, actions=actions, suggestions=suggestions,
+        "casework/application.html", a=app_, docs=docs, actions=allowed, suggestions=suggestions,
+        can_upload=documents.can_upload(staff, app_), can_visit=can_visit,
+        can_note=actions.can(staff.role, "progress_note", app_.status),
+        to_review={d.id for d in docs if d.status in TO_VERIFY and "verify" in documents.allowed_actions(staff, d)},
+        can_complete_visit=lambda v: casework.can_complete_home_visit(staff, v),
         events=casework.timeline(app_), sla_state=sla.state(app_),
         backfill=documents.backfill_status(app_) if app_.backfill_kinds else None,
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=casework.visits_for(app_), active_visit=casework.active_visit(app_), visit_lawyers=visit_lawyers,
-        service_types=SERVICE_TYPES, event_labels=EVENT_LABELS, transitions=TRANSITIONS,
+        service_types=SERVICE_TYPES, event_labels=actions.EVENT_LABELS, transitions=actions.ACTIONS,
         destructive=DESTRUCTIVE_ACTIONS, left_undone=_left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
 
 
-DESTRUCTIVE_ACTIONS = ("reject", "deny_expedite", "terminate")
+DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
 
 
 def _left_undone(app_, docs=None) -> dict[str, str]:
@@ -221,7 +221,7 @@ def _left_undone(app_, docs=None) -> dict[str, str]:
 def application_action(application_id, action):
     staff = me()
     app_ = casework.get_application(staff, application_id)
-    if action not in TRANSITIONS or action in ("submit", "withdraw"):
+    if action not in actions.STAFF_TRANSITIONS:
         raise errors.NotFound("未知操作")
     f = request.form
     undone = _left_undone(app_).get(action)
@@ -232,7 +232,7 @@ def application_action(application_id, action):
             "grounds": f.getlist("grounds"), "ground": f.get("ground"),
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
     casework.act(staff, app_, action, data)
-    flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
+    flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
     if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))
@@ -272,7 +272,9 @@ def schedule_home_visit(application_id):
 def home_visits():
     show_all = request.args.get("all") == "1"
     visits = db.session.scalars(casework.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
-    return render_template("casework/home_visits.html", visits=visits, show_all=show_all)
+    staff = me()
+    return render_template("casework/home_visits.html", visits=visits, show_all=show_all,
+                           can_complete_visit=lambda v: casework.can_complete_home_visit(staff, v))
 
 
 @bp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])

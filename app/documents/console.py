@@ -10,7 +10,7 @@ from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.console import bp, console_required, me
 from app.documents import service as documents
-from app.documents.models import REJECT_REASONS, TO_VERIFY, Document
+from app.documents.models import LOW_CONFIDENCE, REJECT_REASONS, TO_VERIFY, Document
 from app.extensions import db
 
 WARNING_LABELS = {
@@ -89,7 +89,8 @@ def document_detail(document_id):
     return render_template("documents/document.html", doc=doc, a=app_, url=view["url"], ocr=ocr,
                            fields=(ocr.get("fields") or {}), field_labels=FIELD_LABELS, checks=check_outcomes(ocr),
                            region=region, warnings=[WARNING_LABELS.get(w, w) for w in doc.warnings],
-                           reject_reasons=REJECT_REASONS, can_verify=staff.role in ("duty_lawyer", "manager"),
+                           reject_reasons=REJECT_REASONS, doc_actions=documents.allowed_actions(staff, doc),
+                           can_review=documents.can_review(staff), low_confidence=LOW_CONFIDENCE,
                            next_doc=_next_document(doc))
 
 

@@ -119,8 +119,13 @@ def test_state_machine_service_roles(app, fake_wechat, client):
         service.transition(mgr, app_, "assign", assigned_lawyer_id=aid.id)
         assert app_.assigned_at is not None
         actions = db.session.scalars(sa.select(ApplicationEvent.action).where(
-            ApplicationEvent.application_id == app_.id).order_by(ApplicationEvent.id)).all()
+            ApplicationEvent.application_id == app_.id, ApplicationEvent.citizen_visible.is_(True))
+            .order_by(ApplicationEvent.id)).all()
         assert actions == ["create", "submit", "request_expedite", "approve_expedite", "assign"]
+        # the duty lawyer's expedite reason is for the manager: an internal note beside the state change
+        internal = db.session.scalars(sa.select(ApplicationEvent.note).where(
+            ApplicationEvent.application_id == app_.id, ApplicationEvent.citizen_visible.is_(False))).all()
+        assert internal == ["明天上诉期届满"]
     d = client.get(f"/api/v1/applications/{a['id']}", headers=s["headers"]).get_json()
     assert d["status"] == "assigned" and d["assigned_lawyer"]["name"] == "李律师"
     assert d["backfill"]["missing"][0]["kind"] == "hukou_member" and d["backfill"]["complete"] is False

@@ -202,7 +202,7 @@ def test_staff_document_view_is_audited(client, fake_wechat, app):
     # the citizen's own views are not staff views
     client.get(f"/api/v1/documents/{doc['id']}/url", headers=s["headers"])
     with app.app_context():
-        rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "document_view")).all()
+        rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "document.view")).all()
         assert len(rows) == 1 and rows[0].actor_name == "duty-a" and rows[0].object_id == str(doc["id"])
         assert rows[0].ip
 
