@@ -16,6 +16,7 @@ from app.alerts.models import ALERT_STATUSES, Alert
 from app.audit import record as audit
 from app.common.timeutil import utcnow
 from app.extensions import db
+from app.observability.metrics import SLA_BREACHES
 from app.tasks import task
 from app.applications.models import FINAL_STATUSES, Application
 from app.applications import sla
@@ -176,6 +177,7 @@ def scan(now: dt.datetime | None = None) -> dict:
         for key, n in (scanner(now, raise_alert) or {}).items():
             raised[key] = raised.get(key, 0) + n
         db.session.commit()
+    SLA_BREACHES.inc(raised["sla_breach"])
     return raised
 
 

@@ -10,6 +10,7 @@ from app.audit import record as audit
 from app.common.taxonomy import CATEGORIES
 from app.auth.models import ROLE_LABELS, STAFF_ROLES, StaffUser
 from app.auth.service import authenticate_staff, create_staff
+from app.common import limits
 from app.console import add_nav, auth, bp, console_required, me
 from app.extensions import db
 
@@ -22,6 +23,7 @@ def _labels():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.staff_login_form
 def login():
     nxt = auth.safe_next(request.values.get("next"), url_for("console.home"))
     if auth.current_staff() is not None and request.method == "GET":

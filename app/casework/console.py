@@ -16,11 +16,13 @@ from app.auth.models import STAFF_ROLES, StaffUser
 from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import service as casework
+from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
 from app.extensions import db
+from app.procedure import law as procedure_law
 from ocr import idnumber
 from app.applications.models import Application
 from app.supervision.models import Review, SampleBatch
@@ -126,7 +128,7 @@ def applications():
         status = None
     q = (request.args.get("q") or "").strip()[:64] or None
     urgent = request.args.get("urgent") == "1"
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = int_arg(request.args, "page", 1, maximum=100_000)
     stmt = casework.list_stmt(me(), status=status, q=q, urgent=urgent)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()

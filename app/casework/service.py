@@ -15,7 +15,7 @@ from app.auth.models import StaffUser
 from app.applications import sla
 from app.callbacks.models import CallbackTask
 from app.casework.models import HomeVisit
-from app.common.timeutil import utcnow
+from app.common.timeutil import end_of_local_day, utcnow
 from app.documents import service as documents
 from app.documents.models import KINDS, TO_VERIFY, Document
 from app.extensions import db
@@ -392,18 +392,24 @@ QUEUES = {
 
 def _app_item(app_: Application, now, **extra) -> dict:
     st = sla.state(app_, now)
+    # the Legal Aid Law's clocks in working days (review, notice, assignment, objection): the nearest one
+    law_due = procedure.nearest_due(procedure.deadlines(app_))
     return {"type": "application", "id": app_.id, "application_id": app_.id, "application": app_,
             "reference": app_.reference, "title": app_.applicant_name or "（未填姓名）",
             "subtitle": f"{app_.category or '未分类'} · {app_.status_label}", "status": app_.status,
             "urgent": app_.is_urgent, "deadline_at": app_.deadline_at,
             "deadline_hours_left": applications.deadline_hours_left(app_),
+            "law_due": law_due, "law_state": procedure.due_state(law_due),
             "sla": st, "due_at": st["due_at"], "overdue": st["state"] == "breached", **extra}
 
 
 def _sort_key(item):
+    """Urgent first (legal deadline within 72 h), then the nearest of the SLA, the legal deadline and
+    the statutory clock (a working-day due date counts to the end of its day)."""
     due = item.get("due_at") or FAR_FUTURE
     deadline = item.get("deadline_at") or FAR_FUTURE
-    return (not item["urgent"], min(due, deadline), item["id"])
+    law = end_of_local_day(item["law_due"]) if item.get("law_due") else FAR_FUTURE
+    return (not item["urgent"], min(due, deadline, law), item["id"])
 
 
 def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
@@ -503,3 +509,19 @@ def _queue_callbacks(staff, now):
 def _queue_my_cases(staff, now):
     return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
 
+
+
+# --- open work stops when aid is terminated (Art. 48) ----------------------------------------------------
+
+@applications.before_commit.connect
+def _stop_open_work(app_: Application, action: str, actor, from_status: str, notifications: list) -> None:
+    """Termination ends the case: a requested or scheduled home visit is cancelled in the same transaction
+    (queues and the backfill tracker already leave out final states; the alert scan resolves the rest)."""
+    if action != "terminate":
+        return
+    visits = db.session.scalars(sa.select(HomeVisit).where(HomeVisit.application_id == app_.id,
+                                                           HomeVisit.status.in_(("requested", "scheduled")))).all()
+    for visit in visits:
+        visit.status = "cancelled"
+    if visits:
+        applications.record_event(app_, actor, "home_visit_cancelled", "法律援助已终止，上门服务取消")

@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.utils import cached_property
 
 from app import errors
+from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
 from app.console import auth
 from app.extensions import db
@@ -194,4 +195,4 @@ def form_args(schema_cls, data, ignore=("csrf_token", "then"), message="填写�
 
 
 def page_no() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return int_arg(request.args, "page", 1, maximum=100_000)

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from app import errors
+from app.common.bounds import int_arg
+from app.common.objects import stored_object
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import add_nav, bp, console_required, local_datetime, me
 from app.consultations import cdr, service as calls
@@ -15,7 +17,6 @@ from app.consultations.models import OUTCOME_LABELS, CallImport
 from app.consultations.schemas import ImportOut
 from app.consultations.topics import TOPICS
 from app.extensions import db
-from app.storage_bridge import get_storage
 from app.tasks import enqueue
 
 LOGGERS = ("duty_lawyer", "manager")
@@ -60,12 +61,12 @@ def import_page():
         if not raw:
             raise errors.ValidationFailed("请选择话单文件（CSV）")
         key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
-        get_storage().put(key, raw, "text/csv")
-        imp = cdr.create_import(f.filename, raw, me(), storage_key=key)
+        with stored_object(key, raw, "text/csv"):  # storage down → 503; no orphan if the row fails
+            imp = cdr.create_import(f.filename, raw, me(), storage_key=key)
         enqueue("calls.import", imp.id)
         return redirect(url_for("console.import_page", id=imp.id))
     recent = db.session.scalars(sa.select(CallImport).order_by(CallImport.id.desc()).limit(20)).all()
-    current = db.session.get(CallImport, request.args.get("id", type=int)) if request.args.get("id") else None
+    current = db.session.get(CallImport, int_arg(request.args, "id")) if int_arg(request.args, "id") else None
     return render_template("consultations/import.html", recent=recent, current=current)
 
 

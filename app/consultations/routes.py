@@ -4,6 +4,8 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from app import errors
+from app.common import openapi
+from app.common.objects import stored_object
 from app.auth.guards import staff_required
 from app.common.idempotency import idempotent
 from app.common.pagination import paginate
@@ -66,6 +68,7 @@ def reveal_number(consultation_id):
 
 @blp.route("/topics")
 @staff_required(*READERS)
+@blp.doc(**openapi.json_object("咨询类别 {\"topics\": [...]}"))
 def list_topics():
     """咨询类别"""
     return {"topics": list(topics.TOPICS)}
@@ -74,6 +77,7 @@ def list_topics():
 @blp.route("/suggest-topic", methods=["POST"])
 @staff_required(*LOGGERS)
 @blp.arguments(schemas.SuggestInput)
+@blp.doc(**openapi.json_object("建议的类别与关键词"))
 def suggest_topic(data):
     """按通话摘要建议咨询类别"""
     return topics.suggest(data["summary"])
@@ -93,8 +97,8 @@ def upload_cdr(files):
     if not raw:
         raise errors.ValidationFailed("文件为空")
     key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
-    get_storage().put(key, raw, "text/csv")
-    imp = cdr.create_import(f.filename, raw, g.staff, storage_key=key)
+    with stored_object(key, raw, "text/csv"):  # storage down → 503; no orphan if the row fails
+        imp = cdr.create_import(f.filename, raw, g.staff, storage_key=key)
     enqueue("calls.import", imp.id)
     db.session.expire_all()
     return db.session.get(CallImport, imp.id)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.models import JSONType, TimestampMixin
+from app.common.objects import owns
 from app.common.taxonomy import DOCUMENT_KINDS
 from app.common.timeutil import UTCDateTime
 from app.extensions import db
@@ -81,3 +82,6 @@ class Document(TimestampMixin, db.Model):
     @property
     def warnings(self) -> list:
         return list((self.ocr_result or {}).get("warnings") or [])
+
+
+owns("documents/", "documents", Document.storage_key)  # photos: the storage reconciler's view of them

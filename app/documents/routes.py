@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 import storage
 from app import errors
 from app.auth.guards import any_authenticated, citizen_required
+from app.common import limits
 from app.common.idempotency import idempotent
 from app.documents import prefill, schemas, service
 from app.documents.models import Document
@@ -17,6 +18,7 @@ blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="申请
 
 @blp.route("/documents", methods=["POST"])
 @any_authenticated
+@limits.uploads
 @idempotent
 @blp.arguments(schemas.UploadForm, location="form")
 @blp.arguments(schemas.UploadFiles, location="files")

@@ -13,6 +13,7 @@ from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.audit import record as audit
 from app.auth.models import Citizen
+from app.common.objects import stored_object
 from app.common.taxonomy import LIVE_DOCUMENT_STATUSES
 from app.common.timeutil import utcnow
 from app.documents import imaging
@@ -65,15 +66,8 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
         raise errors.ApiError("文件超过 10 MB，请压缩后重新上传", status=413, code="payload_too_large")
     clean = imaging.sanitize(raw, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
 
-    st = get_storage()
     key = storage.new_key(f"documents/{app_.id}")
-    try:
-        st.put(key, clean.data, clean.content_type)
-    except storage.StorageError:
-        log.exception("storage put failed")
-        raise errors.ServiceUnavailable("文件存储暂时不可用，请稍后重新上传", code="storage_unavailable") from None
-
-    try:
+    with stored_object(key, clean.data, clean.content_type):  # no orphan object if the row is not written
         doc = Document(
             application_id=app_.id, citizen_id=app_.citizen_id,
             uploaded_by_type="citizen" if isinstance(actor, Citizen) else "staff", uploaded_by_id=actor.id,
@@ -94,13 +88,6 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
         applications.record_event(app_, actor, "document_uploaded", KINDS[kind])
         uploaded.send(app_, document=doc, actor=actor)
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        try:
-            st.delete(key)  # no orphan object when the row could not be written
-        except storage.StorageError:
-            log.error("orphaned object %s could not be deleted", key)
-        raise
     if doc.status == "ocr_pending":
         enqueue("ocr_document", doc.id)
         db.session.expire(doc)  # OCR may already have finished (inline mode): answer with the row as it is now

@@ -11,6 +11,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 
 from app import errors
 from app.auth.service import display_names
+from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ
 from app.console import add_nav, bp, console_required, form_args, me, page_no
 from app.consultations.models import OUTCOME_LABELS
@@ -72,7 +73,7 @@ def supervision_sample(sample_id):
     stmt = sa.select(Review).where(Review.sample_id == batch.id)
     if status in ("pending", "scored"):
         stmt = stmt.where(Review.status == status)
-    lawyer_id = request.args.get("lawyer_id", type=int)
+    lawyer_id = int_arg(request.args, "lawyer_id")
     if lawyer_id:
         stmt = stmt.where(Review.lawyer_id == lawyer_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))

@@ -77,7 +77,9 @@ def test_unknown_keys_are_422_in_the_error_shape(client):
 
 
 def test_rate_limited(make_app):
-    client = make_app(ELIGIBILITY_RATE_LIMIT="3 per minute").test_client()
+    import secrets
+    client = make_app(RATELIMIT_ENABLED=True, RATE_LIMIT_ELIGIBILITY="3 per minute",
+                      RATELIMIT_KEY_PREFIX=f"t{secrets.token_hex(6)}").test_client()
     codes = [_screen(client, matter="maintenance").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     r = _screen(client, matter="maintenance")
