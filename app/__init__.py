@@ -18,6 +18,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     if isinstance(config, dict) or config is None:
         config = Config(**(config or {}))
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    from app.common import bounds
+    app.url_map.converters["int"] = bounds.BoundedIntConverter  # before any route: ids 1 … 2^31-1
     app.config.from_mapping(config.as_dict())
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)  # the SQLite file and local storage live here
     if app.config["APP_ENV"] == "production" and not (app.config["WECHAT_APPID"] and app.config["WECHAT_SECRET"]):
@@ -26,15 +28,22 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.session_interface = _NoCookieSessionForApi()
     _logging(app)
+    from app import observability
+    observability.init_app(app)  # request ids, JSON logs, /metrics, Sentry
 
     from app import models  # noqa: F401  (every table registered on the metadata)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    bounds.init_app(app, api)
+    from app.common import limits
+    limits.init_app(app)
 
     from app import errors
     errors.register_error_handlers(app)
+    from app.common import outage
+    outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
     _register_health(app)
 
@@ -83,7 +92,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app import console
     from app.alerts import console as _alerts_pages  # noqa: F401
     from app.analytics import console as _analytics_pages  # noqa: F401
-    from app.audit import console as _audit_pages  # noqa: F401
+    from app.auditlog import console as _audit_pages  # noqa: F401
     from app.auth import console as _auth_pages  # noqa: F401
     from app.callbacks import console as _callbacks_pages  # noqa: F401
     from app.casework import console as _casework_pages  # noqa: F401
@@ -124,8 +133,7 @@ def _register_health(app: Flask) -> None:
 
 
 def _logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # root handlers and their format (JSON lines or text, with the request id): app.observability.logs
     # wechatpy logs full request/response bodies at DEBUG (session_key!): keep it quiet
     logging.getLogger("wechatpy").setLevel(logging.WARNING)
     # urllib3 logs request URLs at DEBUG, and WeChat takes the app secret in the query string

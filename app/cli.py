@@ -6,6 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app import errors
+from app.common.reconcile import storage_cli
 from app.alerts.cli import alerts_cli
 from app.analytics.cli import analytics_cli, demo_calls
 from app.consultations.cli import calls_cli
@@ -57,3 +58,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(calls_cli)
     app.cli.add_command(analytics_cli)
     demo_cli.add_command(demo_calls)
+    app.cli.add_command(storage_cli)  # flask storage reconcile

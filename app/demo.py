@@ -1,14 +1,21 @@
-"""Demo data for a first look: staff per role, citizens, applications in every state, photos."""
+"""Demo data for a first look: staff per role, citizens, applications in every state, photos, and the
+hotline: two months of calls, live calls with recordings (small real WAV files), a repeat caller who
+raises an early warning, ratings (a bad one opens a callback), a supervision sample partly scored."""
 from __future__ import annotations
 
 import datetime as dt
 import io
+import math
+import random
 import secrets
+import struct
+import wave
 
 import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
 from app.applications import service as applications
+from app.procedure import law, service as procedure
 from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
@@ -17,6 +24,17 @@ from app.documents import service as documents
 from app.extensions import db
 from ocr import idnumber
 from app.auth.service import hash_password
+from app.storage_bridge import get_storage
+from app.analytics import generator
+from app.consultations import service as calls
+from app.consultations.models import Consultation
+from app.callbacks import service as callbacks
+from app.ratings import service as ratings
+from app.supervision import service as supervision
+from app.supervision.models import DIMENSIONS, Review
+from app.applications.models import Application
+from app.auth.models import Citizen as C
+from app.callbacks.models import CallbackTask
 
 STAFF = [
     ("duty1", "duty_lawyer", "张值班", "D001", {}),
@@ -25,6 +43,7 @@ STAFF = [
     ("supervisor1", "supervisor", "赵监管", "S001", {}),
     ("manager1", "manager", "陈主任", "M001", {}),
     ("admin", "admin", "系统管理员", "X001", {}),
+    ("bureau1", "bureau_reviewer", "孙审查", "B001", {}),
 ]
 
 
@@ -59,10 +78,11 @@ PATHS = {
     "closed": ["submit", "start_review", "approve", "assign", "start_work", "close"],
     "rejected": ["submit", "start_review", "reject"],
     "withdrawn": ["submit", "withdraw"],
+    "terminated": ["submit", "start_review", "approve", "assign", "terminate"],
 }
 ROLE_FOR_ACTION = {"submit": "citizen", "withdraw": "citizen", "start_review": "duty_lawyer",
                    "request_expedite": "duty_lawyer", "approve_expedite": "manager", "approve": "manager",
-                   "reject": "manager", "assign": "manager", "start_work": "aid_lawyer", "close": "aid_lawyer"}
+                   "reject": "manager", "terminate": "manager", "assign": "manager", "start_work": "aid_lawyer", "close": "aid_lawyer"}
 
 
 def _font(size: int):
@@ -78,7 +98,7 @@ def _font(size: int):
 def _id_card_sample(i: int) -> dict | None:
     """A realistic ID-card photo from the OCR benchmark generator (needs CJK fonts; else None)."""
     try:
-        from ocr.synth import make_sample
+        from ocr.testing.synth import make_sample
         return make_sample("id_front", "moderate", seed=1000 + i)
     except Exception:  # noqa: BLE001 — no CJK font on this machine: fall back to the simple card
         return None
@@ -103,7 +123,8 @@ def load(echo=print, force: bool = False) -> None:
     if loaded and not force:
         echo("演示数据已存在（--force 可再添加一批）；以上为重置后的演示密码。")
         return
-    _citizens_and_applications(staff, echo)
+    citizens = _citizens_and_applications(staff, echo)
+    _hotline(staff, citizens, echo)
 
 
 def _staff_accounts(echo) -> dict:
@@ -169,8 +190,130 @@ def _citizens_and_applications(staff: dict, echo) -> None:
                 extra["backfill_due_at"] = utcnow() + dt.timedelta(days=3)
             if action == "request_expedite":
                 extra["expedite_reason"] = "上诉期即将届满"
-            applications.transition(actor, app_, action, note="演示数据", **extra)
+                extra["expedite_ground"] = "other"
+            note = "演示数据"
+            if action == "reject":  # a refusal gives its reasons by article (its letter names the objection route)
+                note = "家庭人均月收入高于本市经济困难标准"
+                extra["decision_reason"] = note
+                extra["decision_grounds"] = [{"key": "not_in_hardship", "article": law.REFUSAL_GROUNDS["not_in_hardship"][0],
+                                              "text": law.REFUSAL_GROUNDS["not_in_hardship"][1]}]
+            if action == "terminate":
+                note = "受援人已自行委托律师"
+                extra.update(termination_ground="own_lawyer", decision_reason=note)
+            applications.transition(actor, app_, action, note=note, **extra)
+        if status == "rejected":  # and the citizen has objected to the justice bureau: an open objection
+            procedure.lodge_objection(citizen, app_, "我家四口人，只有我一人打零工，月收入不到三千元，"
+                                                     "审查时把已经离职的配偶也算作有收入，请求重新审查。")
         count += 1
     echo(f"演示申请 {count} 件（覆盖全部状态），群众 {len(citizens)} 人。")
+    return [c for c, _data, _card in citizens]
     echo("小程序开发模式登录（演示群众）：POST /api/v1/auth/wechat/login {\"code\": \"dev:demo1\"} …… dev:demo4；"
          "任意 dev:<名字> 登录为新用户")
+
+
+# --- the hotline ----------------------------------------------------------------------------------
+
+def tone_wav(seconds: float = 8.0, rate: int = 8000, seed: int = 0) -> bytes:
+    """A small real recording: 16-bit mono PCM at 8 kHz (telephone quality), syllable-like bursts of a
+    voice-band tone with pauses, so a player shows progress and seeking can be tried."""
+    rng = random.Random(seed)
+    n = int(seconds * rate)
+    frames = bytearray()
+    pitch = 140 + 60 * rng.random()
+    t = 0
+    while t < n:
+        burst = int(rate * rng.uniform(0.12, 0.35))
+        gap = int(rate * rng.uniform(0.04, 0.3))
+        f = pitch * rng.uniform(0.85, 1.25)
+        for i in range(min(burst, n - t)):
+            env = math.sin(math.pi * i / burst)
+            x = env * (0.55 * math.sin(2 * math.pi * f * i / rate) + 0.25 * math.sin(2 * math.pi * 2.7 * f * i / rate))
+            frames += struct.pack("<h", int(x * 9000))
+        t += burst
+        silence = min(gap, max(0, n - t))
+        frames += b"\x00\x00" * silence
+        t += silence
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(bytes(frames))
+    return out.getvalue()
+
+
+def _store_recording(call_id: str, seed: int) -> str:
+    key = f"recordings/demo/{call_id}.wav"
+    get_storage().put(key, tone_wav(seconds=6 + seed % 7, seed=seed), "audio/wav")
+    return key
+
+
+LIVE_CALLS = [
+    # (hours ago, caller, minutes, topic, outcome, summary, citizen index or None)
+    (50, "13907141234", 9, "医疗纠纷", "callback_needed", "术后并发症，医院拒绝承担责任，询问如何申请鉴定", 1),
+    (26, "13907141234", 6, "医疗纠纷", "application_started", "再次来电，病情加重，希望尽快有律师帮忙", 1),
+    (3, "13907141234", 4, "医疗纠纷", "callback_needed", "第三次来电，情绪低落，询问申请进度", 1),
+    (5, "13871234567", 7, "农民工欠薪", "application_started", "包工头拖欠八个月工资，已帮其电话受理申请", 0),
+    (2, "15927000001", 12, "劳动争议", "answered", "一审判决不服，明天上诉期届满，指导写上诉状", 2),
+    (1, "02785551234", 3, "房产物业", "answered", "租房押金房东不退", None),
+]
+
+
+def _hotline(staff: dict, citizens: list, echo) -> None:
+    from flask import current_app
+
+    duty = staff["duty_lawyer"]
+    # two months of history, spread over the demo duty lawyer and three more on the roster
+    generator.generate(count=1500, days=60, seed=12348, n_lawyers=4, echo=lambda *_a, **_k: None)
+
+    now = utcnow()
+    live = []
+    for i, (hours, caller, minutes, topic, outcome, summary, who) in enumerate(LIVE_CALLS):
+        ring = now - dt.timedelta(hours=hours)
+        call_id = f"DEMO-{ring:%Y%m%d%H%M}-{i}"
+        data = {"caller": caller, "ring_at": ring, "answered_at": ring + dt.timedelta(seconds=2 + i % 3),
+                "ended_at": ring + dt.timedelta(minutes=minutes), "topic": topic, "outcome": outcome,
+                "summary": summary, "call_id": call_id, "recording_key": _store_recording(call_id, i)}
+        if who is not None and who < len(citizens):
+            data["citizen_id"] = citizens[who].id
+        live.append(calls.record_call(duty, data))  # the third call of 139****1234 raises the warning
+
+    # ratings: a satisfied citizen, and bad ones that open callback tasks
+    rated = 0
+    for app_ in db.session.scalars(sa.select(Application).where(
+            Application.status.in_(("assigned", "in_progress", "closed")), Application.citizen_id.is_not(None))
+            .order_by(Application.id)):
+        citizen = db.session.get(C, app_.citizen_id)
+        stars, comment = [(5, "律师很耐心，解答清楚"), (2, "指派后一直没有律师联系我"), (4, None)][rated % 3]
+        ratings.rate_application(citizen, app_.id, {"stars": stars, "attitude": stars, "comment": comment})
+        rated += 1
+    call = live[4]
+    if call.citizen_id:
+        ratings.rate_consultation(db.session.get(C, call.citizen_id), call.id,
+                                  {"stars": 1, "comment": "电话里没说清楚上诉状怎么写"})
+    rated += 1
+    # one callback already tried once
+    task = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
+                              .order_by(CallbackTask.id)).first()
+    if task is not None:
+        callbacks.log_attempt(duty, task.id, {"at": now - dt.timedelta(minutes=30), "result": "no_answer",
+                                              "note": "无人接听，稍后再拨"})
+
+    # supervision: last month's sample, every sampled call with its recording, a few scored
+    today = local_today()
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    batch, _ = supervision.create_sample(staff["supervisor"], end.replace(day=1), end,
+                                         current_app.config["SUPERVISION_SAMPLE_RATE"],
+                                         current_app.config["SUPERVISION_MIN_PER_LAWYER"])
+    reviews = db.session.scalars(sa.select(Review).where(Review.sample_id == batch.id)
+                                 .order_by(Review.lawyer_id, Review.consultation_id)).all()
+    for i, r in enumerate(reviews):
+        c = db.session.get(Consultation, r.consultation_id)
+        if not c.recording_key:
+            c.recording_key = _store_recording(c.call_id, 100 + i)
+    db.session.commit()
+    for i, r in enumerate(reviews[: max(1, len(reviews) // 3)]):
+        scores = {k: 20 + (i + j) % 6 for j, k in enumerate(DIMENSIONS)}
+        supervision.score(staff["supervisor"], r.id, {**scores, "comment": "用语规范，解答准确" if i % 2 else "可更耐心"})
+    echo(f"热线来电 {1500 + len(live)} 通（含录音 {len(reviews) + len(live)} 段、重复来电预警 1 起），"
+         f"评价 {rated} 条，抽检 {len(reviews)} 通。")

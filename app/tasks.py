@@ -13,21 +13,26 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, current_app
 
 from app.extensions import db
+from app.observability import logs, metrics
 
 log = logging.getLogger(__name__)
 _registry: dict[str, callable] = {}
+# Run once per worker process when its pool starts (Celery: worker_process_init in each pool
+# process; thread mode: when the process starts serving), e.g. loading the OCR models
+_startup: list[callable] = []
 
 # Every module that declares tasks, imported at start-up (by name: this module imports no domain).
 # A test checks that Celery registers exactly the tasks these modules declare.
 TASK_MODULES = (
     "app.alerts.service",          # alerts_scan (periodic)
+    "app.common.reconcile",        # storage_reconcile (periodic)
     "app.consultations.tasks",     # calls.import
     "app.documents.tasks",         # ocr_document, sweep (periodic)
     "app.notifications.service",   # deliver_notification
 )
 
 # Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default
-PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0))
+PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0), ("storage_reconcile", 3600.0))
 
 
 def task(name: str):
@@ -38,37 +43,55 @@ def task(name: str):
     return decorator
 
 
+def on_worker_start(fn):
+    """Register fn(app) to run in every worker process as its pool starts."""
+    _startup.append(fn)
+    return fn
+
+
+def _run_startup(app: Flask) -> None:
+    for fn in _startup:
+        try:
+            fn(app)
+        except Exception:  # noqa: BLE001 — a failed warm-up leaves the work to the first task
+            log.exception("worker start-up hook %s failed", getattr(fn, "__name__", fn))
+
+
 def enqueue(name: str, *args, countdown: float = 0) -> None:
     """Schedule a registered task. Call after the commit that the task depends on."""
     if name not in _registry:
         raise KeyError(name)
     app = current_app._get_current_object()
     mode = app.config["TASKS_MODE"]
+    rid = logs.current_request_id()  # the request that queued the work: on the task's log lines too
     if mode == "sync":
-        _run(app, name, args)
+        _run(app, name, args, rid)
     elif mode == "thread":
         executor = app.extensions["task_executor"]
         if countdown:
-            t = threading.Timer(countdown, lambda: executor.submit(_run, app, name, args))
+            t = threading.Timer(countdown, lambda: executor.submit(_run, app, name, args, rid))
             t.daemon = True
             t.start()
         else:
-            executor.submit(_run, app, name, args)
+            executor.submit(_run, app, name, args, rid)
     elif mode == "celery":
-        app.extensions["celery"].send_task(name, args=list(args), countdown=countdown or None)
+        app.extensions["celery"].send_task(name, args=list(args), countdown=countdown or None,
+                                           headers={"request_id": rid} if rid else None)
     else:
         raise RuntimeError(f"unknown TASKS_MODE {mode}")
 
 
-def _run(app: Flask, name: str, args) -> None:
+def _run(app: Flask, name: str, args, request_id: str | None = None) -> None:
+    tokens = logs.bind(request_id, name)
     with app.app_context():
         try:
-            _registry[name](*args)
+            metrics.observe_task(name, _registry[name], *args)
         except Exception:
             log.exception("task %s failed", name)
             db.session.rollback()
         finally:
             db.session.remove()
+            logs.unbind(tokens)
 
 
 def init_app(app: Flask) -> None:
@@ -78,15 +101,23 @@ def init_app(app: Flask) -> None:
     app.extensions["task_executor"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
     if app.config["TASKS_MODE"] == "celery":
         app.extensions["celery"] = make_celery(app)
-    elif app.config["TASKS_MODE"] == "thread" and app.config.get("PERIODIC_TASKS", True):
+    elif app.config["TASKS_MODE"] == "thread":
         # Started with the first request, so CLI commands (migrations, imports) never run it
         started = threading.Event()
 
         @app.before_request
-        def _start_periodic():
+        def _start_pool():
             if not started.is_set():
                 started.set()
-                threading.Thread(target=_periodic_loop, args=(app,), name="periodic", daemon=True).start()
+                start_thread_pool(app)
+
+
+def start_thread_pool(app: Flask) -> None:
+    """Thread mode: run the start-up hooks in the pool (the OCR engine loads there, before any
+    photo arrives) and start the periodic loop."""
+    app.extensions["task_startup"] = app.extensions["task_executor"].submit(_run_startup, app)
+    if app.config["PERIODIC_TASKS"]:
+        threading.Thread(target=_periodic_loop, args=(app,), name="periodic", daemon=True).start()
 
 
 def _periodic_loop(app: Flask) -> None:
@@ -100,10 +131,51 @@ def _periodic_loop(app: Flask) -> None:
         time.sleep(5)
 
 
+def _sweep_when_worker_starts(app: Flask, celery) -> None:
+    """A worker coming back after a crash re-queues what the dead one held: a sweep at once, and one
+    more when any lease the dead worker held has run out (OCR_LEASE_SECONDS), without waiting for beat."""
+    from celery.signals import worker_ready
+
+    @worker_ready.connect(weak=False)
+    def _on_ready(sender=None, **kwargs):  # noqa: ARG001
+        if "sweep" not in _registry:
+            return
+        lease = float(app.config.get("OCR_LEASE_SECONDS", 30))
+        for countdown in (None, lease + 2):
+            try:
+                celery.send_task("sweep", countdown=countdown)
+            except Exception:  # noqa: BLE001 — beat's periodic sweep still comes
+                log.exception("could not queue the start-up sweep")
+
+
+def _keep_log_format(app: Flask) -> None:
+    """Celery replaces the root logger's handlers when a worker starts: put back our format (JSON in
+    production) and the request id / task name on every line."""
+    from celery.signals import after_setup_logger, after_setup_task_logger
+
+    def _again(logger=None, **kwargs):  # noqa: ARG001
+        logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+        if logger is not None:
+            for handler in logger.handlers:
+                if not any(isinstance(f, logs.ContextFilter) for f in handler.filters):
+                    handler.addFilter(logs.ContextFilter())
+                if app.config["LOG_FORMAT"] == "json":
+                    handler.setFormatter(logs.JsonFormatter())
+    after_setup_logger.connect(_again, weak=False)
+    after_setup_task_logger.connect(_again, weak=False)
+
+
 def make_celery(app: Flask):
     from celery import Celery
 
+    from celery.signals import worker_process_init
+
     celery = Celery("legalaid", broker=app.config["REDIS_URL"], backend=None)
+
+    @worker_process_init.connect(weak=False)
+    def _warm(**_kw):
+        _run_startup(app)
+
     celery.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -112,15 +184,19 @@ def make_celery(app: Flask):
         timezone="Asia/Shanghai",
         beat_schedule={name: {"task": name, "schedule": every} for name, every in PERIODIC if name in _registry},
     )
+    _sweep_when_worker_starts(app, celery)
+    _keep_log_format(app)
     for name, fn in _registry.items():
         def make(fn=fn, name=name):
-            @celery.task(name=name, ignore_result=True)
-            def _celery_task(*args):
+            @celery.task(name=name, ignore_result=True, bind=True)
+            def _celery_task(self, *args):
+                tokens = logs.bind(getattr(self.request, "request_id", None), name)
                 with app.app_context():
                     try:
-                        fn(*args)
+                        metrics.observe_task(name, fn, *args)
                     finally:
                         db.session.remove()
+                        logs.unbind(tokens)
             return _celery_task
         make()
     return celery

@@ -1,5 +1,5 @@
 """Detection-size sweep for the OCR resize policy: field exact match per kind and level on photos
-from both generators (ocr/synth.py and the independent tests/ocr/alt_synth.py), and p50 latency.
+from both generators (ocr/testing/synth.py and the independent ocr/testing/alt_synth.py), and p50 latency.
 
     python bench/ocr_sizes.py [--sizes 960,1280] [-n 4]
 
@@ -20,8 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def one(n: int) -> None:
     sys.path.insert(0, ROOT)
     import ocr
-    from ocr import synth
-    from tests.ocr import alt_synth
+    from ocr.testing import alt_synth, synth
     ocr.warm_up()
     lat, rows = [], []
     for gen, kinds, levels, make in (("ours", synth.KINDS, ("clean", "moderate", "hard"), synth.make_sample),

@@ -5,7 +5,7 @@
     summary = ocr.cross_check([front, back, hukou_member])
 
 Importing this package does not load rapidocr/onnxruntime; the engine is loaded on the
-first `analyze` call (once per process, thread-safe).
+first `analyze` call or by `warm_up()` (once per process, thread-safe).
 """
 from __future__ import annotations
 
@@ -25,10 +25,15 @@ def cross_check(results: list) -> dict:
 
 
 def warm_up() -> None:
-    """Load the models now (e.g. in a worker's start-up) instead of on the first call."""
+    """Load everything the first photo would otherwise wait for (e.g. in a worker's start-up):
+    the models (with one tiny run each), the parsers, the GB/T 2260 tables, the surname list."""
+    from . import api, names, parse, regions  # noqa: F401
     from .engine import get_engine
 
     get_engine()
+    regions.lookup("110101")
+    regions._history()
+    names.surnames()
 
 
 __all__ = ["KINDS", "analyze", "cross_check", "warm_up"]

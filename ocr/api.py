@@ -86,6 +86,7 @@ def extract(kind: str, lines, img=None) -> tuple[dict, dict]:
     raw: dict[str, tuple[str, float, list]] = {}
     for key, vs in groups.items():
         raw[key] = P.join_atoms(vs)
+    sealish = {key for key, vs in groups.items() if any(a.seal for a in vs) or _seal_words(key, raw[key][0])}
     fields: dict = {}
 
     def put(key, value, conf, box):
@@ -150,22 +151,70 @@ def extract(kind: str, lines, img=None) -> tuple[dict, dict]:
             if value:
                 value = regions.reconcile_authority(value, region_code)
         elif key == "blood_type":
-            t = N.label_norm(text).upper()
-            m = re.search(r"AB|A|B|O|0", t)
-            value = (("O" if m.group() == "0" else m.group()) + "型") if m else N.clean_text(text)
+            value = N.parse_blood_type(text)
+        elif key == "household_type":
+            if not text:
+                # the 户别 label itself unread: a household type word anywhere on the page
+                for l in lines:
+                    t = N.label_norm(l.text)
+                    hit = next((h for h in N.HOUSEHOLD_TYPES if h in t), None)
+                    if hit:
+                        text, conf, box = hit, l.score * 0.8, [l.x0, l.y0, l.x1, l.y1]
+                        break
+            value, number = N.split_household_type(text)
+            if number and not raw.get("household_number", ("",))[0].strip():
+                # 户号 printed on the 户别 line: its number went with the type
+                raw["household_number"] = (number, conf, box)
         else:
             value = N.clean_text(text)
         put(key, value or "", conf if value else 0.0, box if value else None)
+    _flag_names(fields, notes)
+    for key in sealish:
+        if key != "valid":
+            _flag(fields, notes, key, "seal_text")
     return fields, notes
 
 
+# Words of the registration seals (…公安局…派出所 户口专用章) that no other field of a page holds
+_SEAL_WORDS = re.compile(r"安局|公安|派出|出所|专用|用章|户口专|登记专")
+_SEAL_WORDS_OK = {"issuing_authority", "address", "other_address", "employer", "moved_to_city", "moved_to_address"}
+
+
+def _seal_words(key: str, text: str) -> bool:
+    return key not in _SEAL_WORDS_OK and bool(_SEAL_WORDS.search(N.label_norm(text)))
+
+
+FLAG_FACTOR = 0.5  # confidence of a flagged value: below the console's "check this" threshold
+
+
+def _flag(fields: dict, notes: dict, key: str, reason: str) -> None:
+    f = fields.get(key)
+    if not f or not f["value"]:
+        return
+    reasons = notes.setdefault("flags", {}).setdefault(key, [])
+    if reason not in reasons:
+        reasons.append(reason)
+        f["confidence"] = round(f["confidence"] * FLAG_FACTOR, 3)
+
+
+def _flag_names(fields: dict, notes: dict) -> None:
+    """Person names whose surname is not a Chinese surname (龚 read as 奠) are flagged."""
+    from . import names
+
+    eth = (fields.get("ethnicity") or {}).get("value") or None
+    for key in ("name", "householder_name", "former_name"):
+        v = (fields.get(key) or {}).get("value")
+        if v and names.surname_known(v, eth) is False:
+            _flag(fields, notes, key, "surname_unknown")
+
+
 def analyze_array(bgr: np.ndarray, kind: str | None = None, expected_kind: str | None = None,
-                  today: dt.date | None = None) -> dict:
-    from . import engine
+                  today: dt.date | None = None, engine=None) -> dict:
+    from . import engine as E
     from . import parse as P
 
     warnings, qinfo = quality(bgr)
-    lines, rot, upright = engine.read_lines(bgr)
+    lines, rot, upright = E.read_lines(bgr, engine=engine)
     if lines:
         hs = sorted(float(np.linalg.norm(l.quad[3] - l.quad[0])) for l in lines)
         if hs[len(hs) // 2] < MIN_TEXT_HEIGHT and "image_too_small" not in warnings:
@@ -188,10 +237,18 @@ def analyze_array(bgr: np.ndarray, kind: str | None = None, expected_kind: str |
         # boxes are given in the upright image; tell the caller how it was turned
         chk["upright_size"] = [int(upright.shape[1]), int(upright.shape[0])]
     chk["image"] = qinfo
+    flags = notes.get("flags") or {}
+    if flags:
+        # values to check by eye: the field's confidence is lowered, the photo gets a warning
+        chk["flagged_fields"] = flags
+        for reasons in flags.values():
+            for r in reasons:
+                if r not in warnings:
+                    warnings.append(r)
     return {"kind": use_kind, "fields": fields, "warnings": warnings, "checks": chk}
 
 
-def analyze(image, kind: str | None = None, expected_kind: str | None = None) -> dict:
+def analyze(image, kind: str | None = None, expected_kind: str | None = None, engine=None) -> dict:
     """Recognise one photo of a household register page or ID card side.
 
     image: encoded bytes (JPEG/PNG/...) or a PIL image. kind: skip detection and parse as
@@ -199,10 +256,12 @@ def analyze(image, kind: str | None = None, expected_kind: str | None = None) ->
     "wrong_kind" warning. Returns {"kind", "fields": {key: {"value", "confidence",
     "box"}}, "warnings": [...], "checks": {...}}; boxes are [x0, y0, x1, y1] in the upright
     image (EXIF applied, then turned by checks["rotation"] degrees counter-clockwise).
-    Raises ValueError for data that is not a readable image.
+    Raises ValueError for data that is not a readable image. engine: an `ocr.engine.Engine`
+    (default: the process-wide one).
     """
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
     im = load_image(image)
     bgr = np.ascontiguousarray(np.asarray(im)[:, :, ::-1])
-    return analyze_array(bgr, kind=kind, expected_kind=expected_kind)
+    del im
+    return analyze_array(bgr, kind=kind, expected_kind=expected_kind, engine=engine)

@@ -130,6 +130,52 @@ def parse_ethnicity(s: str) -> str | None:
     return t[:1] if t[:1] in ETHNIC else t
 
 
+# Blood type as the form's picker offers it (the register prints "A型", "AB型", "不详", ...)
+BLOOD_TYPES = ("A", "B", "O", "AB", "其他", "不明")
+
+
+def parse_blood_type(s: str) -> str | None:
+    """'A型' -> 'A', 'AB 型' -> 'AB', '0型' -> 'O', 'RH阴性'/'其它' -> '其他', '不详'/'未知'/'不明' -> '不明'."""
+    t = label_norm(s).upper().replace("血型", "")
+    if not t:
+        return None
+    if re.search(r"不[明详祥]|未[知明详]|待查", t):
+        return "不明"
+    m = re.search(r"AB|BA|A8|[AB8O0Q口][型形至]?|[AB][型形至]?", t)
+    if m:
+        v = m.group().rstrip("型形至")
+        v = {"BA": "AB", "A8": "AB", "8": "B", "0": "O", "Q": "O", "口": "O"}.get(v, v)
+        if v in BLOOD_TYPES:
+            return v
+    if re.search(r"其[他它]|RH|熊猫", t):
+        return "其他"
+    return None
+
+
+# Household types printed in 户别 (editions differ); the longest match wins
+HOUSEHOLD_TYPES = ("非农业家庭户口", "农业家庭户口", "非农业集体户口", "农业集体户口", "居民家庭户口", "居民集体户口",
+                   "家庭户口", "集体户口", "居民家庭户", "居民集体户", "家庭户", "集体户", "居民户口", "居民户")
+
+
+def split_household_type(s: str) -> tuple[str, str]:
+    """户别 and 户号 printed on one line come out as one value ('家庭户户号：123456789', '家庭户 123456789'):
+    returns (household type, household number found after it or '')."""
+    t = clean_text(s)
+    m = re.search(r"(户号|戶号|户號)?[:：]?\s*([0-9OoDIlSZB]{5,})$", t)
+    number = ""
+    if m:
+        number = re.sub(r"[^0-9]", "", digits_fix(m.group(2)))
+        t = t[:m.start()]
+    t = re.sub(r"(户号|户號)[:：]?$", "", t).strip(":：,. ")
+    for known in HOUSEHOLD_TYPES:
+        if known in t:
+            return known, number
+    for known in HOUSEHOLD_TYPES:
+        if known.startswith(t) and len(known) == len(t) + 1:  # "家庭户号": the two 户 read as one
+            return known, number
+    return t, number
+
+
 def parse_name(s: str) -> str:
     t = label_norm(s)
     t = re.sub(r"[^\u3400-\u9fff·•]", "", t).replace("•", "·")
@@ -158,15 +204,6 @@ _ALTS["3"] += "8"
 _ALTS["1"] += "7"
 _ALTS["7"] += "1"
 _ALTS["9"] += "8"
-
-
-def id_candidates(text: str) -> list[str]:
-    """18-character windows in a text that could be an ID number (before correction)."""
-    t = label_norm(text)
-    t = re.sub(r"[^0-9A-Za-z×|]", "", t)
-    if len(t) < 18:
-        return [t] if len(t) >= 15 else []
-    return [t[i:i + 18] for i in range(0, len(t) - 17)]
 
 
 def correct_id(raw: str, today: dt.date | None = None) -> tuple[str | None, float, str]:

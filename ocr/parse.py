@@ -136,6 +136,7 @@ class Atom:
     key: str | None = None  # label atoms: field key
     red: bool = False
     owner: str | None = None  # value atoms: assigned field
+    seal: bool = False  # value atoms that look like seal text kept by the colour test (tilted, reddish)
 
     @property
     def is_label(self):
@@ -195,27 +196,53 @@ def _find_labels(t: str, variants: list[tuple[str, str]]) -> list[tuple[int, int
     return spans
 
 
-def _is_red(img, quad) -> bool:
-    """Is the ink of this box red (a seal), not black/blue?"""
+def _ink(img, quad) -> tuple[float, float] | None:
+    """(share of reddish ink pixels, share of ink dark in every channel) in a box, None if no ink."""
     if img is None:
-        return False
+        return None
     x0, y0 = max(0, int(quad[:, 0].min())), max(0, int(quad[:, 1].min()))
     x1, y1 = int(quad[:, 0].max()), int(quad[:, 1].max())
     crop = img[y0:y1, x0:x1]
     if crop.size == 0:
-        return False
+        return None
     c = crop.reshape(-1, 3).astype(np.int32)
     lum = c.sum(1)
     bg = np.percentile(lum, 90)
     ink = c[lum < bg - 90]
     if len(ink) < 10:
-        return False
+        return None
     b, g, r = ink[:, 0], ink[:, 1], ink[:, 2]
-    reddish = ((r - np.maximum(g, b)) > 35).mean()
+    red = (r - np.maximum(g, b)) > 35
     # black print, even under a translucent seal, has pixels dark in every channel
-    dark = (ink.max(1) < 110).mean()
+    dark = ink.max(1) < 110
+    return float(red.mean()), float(dark.mean()), float((dark & ~red).mean())
+
+
+def _is_red(img, quad) -> bool:
+    """Is the ink of this box red (a seal), not black/blue?"""
+    ink = _ink(img, quad)
+    if ink is None:
+        return False
+    reddish, dark, _neutral = ink
     # a box of seal text that also caught a cell line or a stroke of the print beside it
     return bool((reddish > 0.25 and dark < 0.04) or (reddish > 0.6 and dark < 0.13))
+
+
+SEAL_TILT_DEG = 12.0
+
+
+def _seal_like(img, quad, ang: float) -> bool:
+    """Text kept as print that may still be a seal's: a line tilted against the page (seal text
+    runs along a ring) or red ink without black print under it although the colour test kept it (a
+    seal inked dark red counts its strokes as dark: here only dark pixels that are not red count)."""
+    dx, dy = quad[1] - quad[0]
+    w = math.hypot(dx, dy)
+    if w > 1.5 * np.linalg.norm(quad[3] - quad[0]):
+        tilt = abs(math.degrees(math.atan2(dy, dx) - ang))
+        if min(tilt, 360 - tilt) > SEAL_TILT_DEG:
+            return True
+    ink = _ink(img, quad)
+    return bool(ink and ink[0] > 0.25 and ink[2] < 0.03)
 
 
 @dataclass
@@ -368,8 +395,11 @@ def build_atoms(lines, kind: str, img=None) -> tuple[list[Atom], float]:
             fa, fb = ra / n, rb / n
             pq = np.array([q[0] + (q[1] - q[0]) * fa, q[0] + (q[1] - q[0]) * fb,
                            q[3] + (q[2] - q[3]) * fb, q[3] + (q[2] - q[3]) * fa], np.float32)
-            return Atom(seg, li.score, xa, xb, cy, h, pq, key=key,
-                        red=red if (fa <= 0.01 and fb >= 0.99) else _is_red(img, pq))
+            whole = fa <= 0.01 and fb >= 0.99
+            at = Atom(seg, li.score, xa, xb, cy, h, pq, key=key, red=red if whole else _is_red(img, pq))
+            if key is None and not at.red:
+                at.seal = _seal_like(img, q if whole else pq, ang)
+            return at
 
         pos = 0
         for sp in li.spans:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite (SQLite, local storage; PostgreSQL when DATABASE_URL is set).
+# Set up and run the whole test suite (SQLite, local storage; PostgreSQL when DATABASE_URL is set),
+# then the mini-program's tests (npm ci && npm test in miniprogram/).
 # Installs Debian's chromium (browser tests) and the CJK fonts (screenshots, and the OCR photo
 # generator, whose output depends on which fonts exist) when they are missing.
 set -euo pipefail
@@ -19,9 +20,21 @@ if [ "$missing" = 1 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils \
     fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai >/dev/null
 fi
+# axe-core for the browser tests' accessibility check (tests/browser/package.json, pinned in its lock file)
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+fi
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?
 set -e
-if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi
-exit "$rc"
+if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing"; rc=1; fi
+
+# The mini-program (miniprogram/): Node 20 + npm; its end-to-end test starts this backend with .venv's python
+echo "== mini-program: npm ci && npm test =="
+set +e
+(cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test)
+mrc=$?
+set -e
+if [ "$rc" != 0 ]; then exit "$rc"; fi
+exit "$mrc"

@@ -23,6 +23,7 @@ from .base import (
     MAX_KEY_LENGTH,
     MAX_SEGMENT_LENGTH,
     MAX_SIGNED_URL_EXPIRES,
+    ObjectInfo,
     ObjectNotFound,
     Storage,
     StorageError,
@@ -34,6 +35,7 @@ from .minio_storage import MinioStorage
 
 __all__ = [
     "StorageError",
+    "ObjectInfo",
     "ObjectNotFound",
     "Storage",
     "LocalStorage",

@@ -8,10 +8,13 @@ from __future__ import annotations
 import abc
 import re
 import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 __all__ = [
     "StorageError",
+    "ObjectInfo",
     "ObjectNotFound",
     "Storage",
     "validate_key",
@@ -115,6 +118,16 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def ping(self) -> None:
         """Check the backend is usable; raise StorageError if not (used by /readyz)."""
+
+    @abc.abstractmethod
+    def list_objects(self, prefix: str = "") -> "Iterator[ObjectInfo]":
+        """Every object whose key starts with ``prefix`` (key and last-modified time, UTC)."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    modified: datetime
 
 
 def _as_bytes(data: bytes) -> bytes:

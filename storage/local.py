@@ -9,7 +9,10 @@ import stat
 import tempfile
 import time
 
+from datetime import datetime, timezone
+
 from .base import (
+    ObjectInfo,
     ObjectNotFound,
     Storage,
     StorageError,
@@ -169,3 +172,21 @@ class LocalStorage(Storage):
             os.unlink(probe)
         except OSError as exc:
             raise StorageError(f"storage root not writable: {self.root}: {exc}") from exc
+
+    def list_objects(self, prefix: str = ""):
+        broken = self._root_broken()
+        if broken:
+            raise broken
+        try:
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for name in filenames:
+                    if name.startswith("."):
+                        continue  # temp files of writes in progress
+                    full = os.path.join(dirpath, name)
+                    key = os.path.relpath(full, self.root).replace(os.sep, "/")
+                    if key.startswith(prefix):
+                        mtime = os.stat(full).st_mtime
+                        yield ObjectInfo(key, datetime.fromtimestamp(mtime, tz=timezone.utc))
+        except OSError as exc:
+            raise StorageError(f"cannot list {self.root}: {exc}") from exc

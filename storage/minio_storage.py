@@ -14,6 +14,7 @@ from minio.error import MinioException, S3Error
 from minio.helpers import check_bucket_name
 
 from .base import (
+    ObjectInfo,
     ObjectNotFound,
     Storage,
     StorageError,
@@ -214,3 +215,13 @@ class MinioStorage(Storage):
             self._create_bucket_if_missing()
         except _BACKEND_ERRORS as exc:
             raise self._fail("ping", None, exc) from exc
+
+    def list_objects(self, prefix: str = ""):
+        self._ensure_bucket()
+        try:
+            for obj in self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True):
+                if obj.is_dir:
+                    continue
+                yield ObjectInfo(obj.object_name, obj.last_modified)
+        except _BACKEND_ERRORS as exc:
+            raise self._fail("list", prefix, exc) from exc

@@ -33,6 +33,7 @@ def base_config(**overrides) -> dict:
         WECHAT_APPID=None,
         WECHAT_SECRET=None,
         NOTIFY_RETRY_BASE_SECONDS=0,
+        RATELIMIT_ENABLED=False,  # tests/harden/test_rate_limits.py turns the limits on
     )
     cfg.update(overrides)
     return cfg

@@ -16,6 +16,7 @@ from app.alerts.models import ALERT_STATUSES, Alert
 from app.audit import record as audit
 from app.common.timeutil import utcnow
 from app.extensions import db
+from app.observability.metrics import SLA_BREACHES
 from app.tasks import task
 from app.applications.models import FINAL_STATUSES, Application
 from app.applications import sla
@@ -73,7 +74,7 @@ def acknowledge(staff, alert: Alert) -> Alert:
     alert.status = "acknowledged"
     alert.acknowledged_at = utcnow()
     alert.acknowledged_by_id = staff.id
-    audit("alert_acknowledge", actor=staff, object_type="alert", object_id=alert.id)
+    audit("alert.acknowledge", actor=staff, object_type="alert", object_id=alert.id)
     db.session.commit()
     return alert
 
@@ -82,7 +83,7 @@ def resolve(staff, alert: Alert) -> Alert:
     if alert.status == "resolved":
         raise errors.InvalidTransition("预警已解除")
     _resolve(alert, staff)
-    audit("alert_resolve", actor=staff, object_type="alert", object_id=alert.id)
+    audit("alert.resolve", actor=staff, object_type="alert", object_id=alert.id)
     db.session.commit()
     return alert
 
@@ -176,6 +177,7 @@ def scan(now: dt.datetime | None = None) -> dict:
         for key, n in (scanner(now, raise_alert) or {}).items():
             raised[key] = raised.get(key, 0) + n
         db.session.commit()
+    SLA_BREACHES.inc(raised["sla_breach"])
     return raised
 
 

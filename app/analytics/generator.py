@@ -138,9 +138,9 @@ def _rows(count: int, days: int, seed: int, lawyers: list[tuple[int, str]]):
         hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
         local = dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=LOCAL_TZ)
         ring = local.astimezone(UTC)
-        if ring > now:
-            ring = now - dt.timedelta(seconds=rng.randrange(1, 3600))
-            local = ring.astimezone(LOCAL_TZ)
+        while ring > now:  # later today: the same hour a day earlier (squeezing them before now made a false peak)
+            local -= dt.timedelta(days=1)
+            ring = local.astimezone(UTC)
         age = (today - local.date()).days
         topic = rng.choices(topics, rising_tw if age < 7 else (tw if age >= 14 else [(a + b) / 2 for a, b in zip(tw, rising_tw)]))[0]
         if rng.random() < 0.06:

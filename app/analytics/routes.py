@@ -1,8 +1,7 @@
 import datetime as dt
-from urllib.parse import quote
 
 import marshmallow as ma
-from flask import Response, g
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
@@ -10,6 +9,7 @@ from app.analytics import export, queries
 from app.consultations.rollup_models import NO_TOPIC
 from app.audit import record as audit
 from app.auth.guards import staff_required
+from app.common import exports, openapi
 from app.consultations.topics import TOPICS
 from app.extensions import db
 
@@ -56,6 +56,7 @@ def run_chart(name: str, args: dict) -> dict:
 def _make_view(name: str, label: str):
     @staff_required(*VIEWERS)
     @blp.arguments(FilterArgs, location="query")
+    @blp.doc(**openapi.json_object(label))
     def view(args):
         return run_chart(name, args)
     view.__name__ = "chart_" + name.replace("-", "_")
@@ -70,25 +71,18 @@ for _name, (_fn, _label) in queries.CHARTS.items():
 @blp.route("/export")
 @staff_required(*VIEWERS)
 @blp.arguments(ExportArgs, location="query")
+@blp.doc(**openapi.download(exports.XLSX_MIMETYPE, "text/csv"))
 def export_charts(args):
     """导出图表数据（XLSX：每个图表一个工作表；CSV：UTF-8 带 BOM）；每次导出记入审计日志"""
     return export_response(g.staff, args)
 
 
-def export_response(actor, args: dict) -> Response:
+def export_response(actor, args: dict):
     f = filters_from(args)
     names = list(queries.CHARTS) if args["chart"] == "all" else [args["chart"]]
-    if args["format"] == "xlsx":
-        body = export.xlsx(f, names)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body = export.csv_bytes(f, names)
-        mimetype = "text/csv; charset=utf-8"
+    body = export.xlsx(f, names) if args["format"] == "xlsx" else export.csv_bytes(f, names)
     audit("analytics.export", actor=actor, object_type="analytics", object_id=args["chart"],
           details={"format": args["format"], "charts": names, "filters": f.as_dict(), "bytes": len(body)})
     db.session.commit()
     filename = f"热线分析_{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.{args['format']}"
-    resp = Response(body, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = (f"attachment; filename=hotline-analytics.{args['format']}; "
-                                           f"filename*=UTF-8''{quote(filename)}")
-    return resp
+    return exports.download(body, args["format"], f"hotline-analytics.{args['format']}", filename)

@@ -141,6 +141,8 @@ class ApplicationEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column()
     actor_name: Mapped[str | None] = mapped_column(sa.String(64))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # whether the citizen sees this event (internal notes never reach the citizen API or a message)
+    citizen_visible: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     application = relationship("Application", back_populates="events")

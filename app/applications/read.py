@@ -19,6 +19,7 @@ from flask import Response, g
 
 from app import errors
 from app.applications import schemas
+from app.applications.actions import event_label
 from app.applications.service import backfill_status
 from app.applications.models import STATUS_LABELS, Application, ApplicationEvent, urgent
 from app.auth import guards
@@ -66,7 +67,8 @@ def _detail_stmt():
                           *[col for columns, _ in DETAIL_EXTENSIONS for col in columns(_T)],
                           *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
                 .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
-                             .outerjoin(_E, _E.c.application_id == _T.c.id))
+                             .outerjoin(_E, sa.and_(_E.c.application_id == _T.c.id,
+                                                   _E.c.citizen_visible.is_(True))))  # internal notes stay internal
                 .where(_T.c.id == sa.bindparam("id")))
     return guards.citizen_owned(resource, _T.c.citizen_id, order_by=("ev_id",))
 
@@ -99,9 +101,9 @@ def _detail(rows: list[dict]) -> dict:
     for _, fill in DETAIL_EXTENSIONS:
         fill(row, out)
     out["timeline"] = [
-        {"id": r["ev_id"], "action": r["ev_action"], "from_status": r["ev_from_status"],
-         "to_status": r["ev_to_status"], "actor_type": r["ev_actor_type"], "actor_name": r["ev_actor_name"],
-         "note": r["ev_note"], "created_at": r["ev_created_at"].isoformat()}
+        {"id": r["ev_id"], "action": r["ev_action"], "action_label": event_label(r["ev_action"]),
+         "from_status": r["ev_from_status"], "to_status": r["ev_to_status"], "actor_type": r["ev_actor_type"],
+         "actor_name": r["ev_actor_name"], "note": r["ev_note"], "created_at": r["ev_created_at"].isoformat()}
         for r in rows if r["ev_id"] is not None]
     return out
 

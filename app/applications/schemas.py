@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.applications.actions import event_label
 from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
 from app.applications.service import backfill_status
 from app.common.pagination import PageArgs, page_schema
@@ -38,12 +39,18 @@ class ApplicationInput(ma.Schema):
 class EventOut(ma.Schema):
     id = fields.Integer()
     action = fields.String()
+    action_label = fields.Function(lambda e: event_label(e.action),
+                                   metadata={"description": "事件名称（中文，与控制台一致）"})
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     actor_type = fields.String()
     actor_name = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     created_at = fields.DateTime()
+
+
+class StaffEventOut(EventOut):
+    citizen_visible = fields.Boolean(metadata={"description": "群众是否可见（内部备注为 false）"})
 
 
 class LawyerOut(ma.Schema):
@@ -100,8 +107,9 @@ class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     timeline = fields.Method("get_timeline")
 
     def get_timeline(self, obj):
+        """The citizen's timeline: only the events the citizen sees (internal notes stay internal)."""
         events = self.context_events(obj)
-        return EventOut(many=True).dump(events) if events is not None else None
+        return EventOut(many=True).dump([e for e in events if e.citizen_visible]) if events is not None else None
 
     @staticmethod
     def context_events(obj):

@@ -6,11 +6,11 @@ timeline event and queues the citizen's notification. Routes never set `status` 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from app import errors
+from app.applications.actions import ACTIONS, Action, citizen_sees
 from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
                                      STATUS_LABELS, Application, ApplicationEvent)
 from app.auth.models import Citizen
@@ -34,36 +34,8 @@ EDITABLE_FIELDS = (
 FREE_TEXT_FIELDS = ("description", "urgency_reason", "hardship_statement", "home_visit_reason", "opposing_party")
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: tuple[str, ...]
-    target: str
-    roles: tuple[str, ...]  # "citizen" means the owning citizen
-    label: str
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(("draft",), "submitted", ("citizen", "duty_lawyer"), "提交申请"),
-    "withdraw": Transition(("draft", "submitted", "under_review", "expedite_requested"), "withdrawn",
-                           ("citizen",), "撤回申请"),
-    "start_review": Transition(("submitted",), "under_review", ("duty_lawyer", "manager"), "开始审查"),
-    "approve": Transition(("under_review",), "approved", ("manager",), "批准援助"),
-    "reject": Transition(("submitted", "under_review", "expedite_requested"), "rejected", ("manager",), "不予批准"),
-    "request_expedite": Transition(("submitted", "under_review"), "expedite_requested", ("duty_lawyer",),
-                                   "申请特事特办"),
-    "approve_expedite": Transition(("expedite_requested",), "expedite_approved", ("manager",), "批准特事特办"),
-    "deny_expedite": Transition(("expedite_requested",), "under_review", ("manager",), "驳回特事特办"),
-    "assign": Transition(("approved", "expedite_approved"), "assigned", ("manager",), "指派律师"),
-    "start_work": Transition(("assigned",), "in_progress", ("aid_lawyer",), "开始办理"),
-    "close": Transition(("assigned", "in_progress"), "closed", ("aid_lawyer", "manager"), "结案"),
-    # the Legal Aid Law's procedure (app/procedure): termination (Art. 48), the periodic scan's
-    # 视为撤回 after an unanswered notice (Art. 43), and the bureau's order to correct (Art. 49)
-    "terminate": Transition(("approved", "expedite_approved", "assigned", "in_progress"), "terminated", ("manager",),
-                            "终止法律援助"),
-    "deemed_withdrawn": Transition(("submitted", "under_review", "expedite_requested"), "withdrawn", ("system",),
-                                   "视为撤回申请"),
-    "reopen_review": Transition(("rejected", "terminated"), "under_review", ("bureau_reviewer",), "责令改正，重新审查"),
-}
+# The state changes (each declared once in app.applications.actions)
+TRANSITIONS: dict[str, Action] = {name: a for name, a in ACTIONS.items() if a.target}
 
 # Sent inside `transition` before the commit, so listeners (app/procedure: clocks, letters) write in
 # the same transaction: sender=application, action, actor, from_status, notifications (a list to add to)
@@ -225,7 +197,7 @@ def missing_for_intake(app_: Application) -> dict[str, str]:
     return {k: v for k, v in need.items() if not getattr(app_, k)}
 
 
-def check_transition(actor, app_: Application, action: str) -> Transition:
+def check_transition(actor, app_: Application, action: str) -> Action:
     """Role, ownership and state for `action` (403 / 404 / 409 with the current state in Chinese)."""
     spec = TRANSITIONS.get(action)
     if spec is None:
@@ -265,10 +237,13 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
         app_.assigned_at = now
     elif spec.target in FINAL_STATUSES:
         app_.closed_at = now
-    _event(app_, actor, action, from_status, spec.target, note)
-    audit_record(f"application_{action}", actor=actor, object_type="application", object_id=app_.id,
+    visible_note = note if spec.citizen_sees_note else None
+    _event(app_, actor, action, from_status, spec.target, visible_note)
+    if note and not spec.citizen_sees_note:  # the note stays with the staff
+        _event(app_, actor, "internal_note", spec.target, spec.target, note, citizen_visible=False)
+    audit_record(f"application.{action}", actor=actor, object_type="application", object_id=app_.id,
                  details={"from": from_status, "to": spec.target})
-    n = notifications.status_changed(app_, STATUS_LABELS[spec.target], note)
+    n = notifications.status_changed(app_, STATUS_LABELS[spec.target], visible_note)
     more: list = []
     before_commit.send(app_, action=action, actor=actor, from_status=from_status, notifications=more)
     db.session.commit()
@@ -276,19 +251,21 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
     return app_
 
 
-def _event(app_: Application, actor, action: str, from_status, to_status, note) -> ApplicationEvent:
+def _event(app_: Application, actor, action: str, from_status, to_status, note,
+           citizen_visible: bool = True) -> ApplicationEvent:
     ev = ApplicationEvent(
         application_id=app_.id, action=action, from_status=from_status, to_status=to_status,
         actor_type="system" if actor is None else ("citizen" if isinstance(actor, Citizen) else "staff"),
         actor_id=getattr(actor, "id", None), actor_name="系统" if actor is None else actor_name(actor),
-        note=note, created_at=utcnow())
+        note=note, citizen_visible=citizen_visible, created_at=utcnow())
     db.session.add(ev)
     return ev
 
 
 def record_event(app_: Application, actor, action: str, note: str | None = None) -> None:
-    """A timeline entry that is not a state change (document uploaded, progress note...)."""
-    _event(app_, actor, action, app_.status, app_.status, note)
+    """A timeline entry that is not a state change (document uploaded, progress note...); whether the
+    citizen sees it is declared with the event (app.applications.actions)."""
+    _event(app_, actor, action, app_.status, app_.status, note, citizen_visible=citizen_sees(action))
 
 
 # Run for each application linked to a citizen (documents hand theirs over); registered by the

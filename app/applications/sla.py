@@ -16,13 +16,12 @@ from app.common.timeutil import utcnow
 from app.extensions import db
 
 DEFAULT_TARGETS = {"urgent": 60, "expedited": 60, "default": None}
-DEFAULT_NEAR_RATIO = 0.75
 # states in which the case waits for its lawyer
 WAITING_STATUSES = ("submitted", "under_review", "expedite_requested", "expedite_approved", "approved")
 
 
 def targets() -> dict:
-    return {**DEFAULT_TARGETS, **(current_app.config.get("SLA_TARGET_MINUTES") or {})}
+    return {**DEFAULT_TARGETS, **(current_app.config["SLA_TARGET_MINUTES"] or {})}
 
 
 def clock_start(app_: Application) -> dt.datetime | None:
@@ -81,7 +80,7 @@ def state(app_: Application, now: dt.datetime | None = None) -> dict:
     elapsed = now - start
     out["elapsed_minutes"] = int(elapsed.total_seconds() // 60)
     out["remaining_minutes"] = int((due - now).total_seconds() // 60)
-    ratio = float(current_app.config.get("SLA_NEAR_BREACH_RATIO") or DEFAULT_NEAR_RATIO)
+    ratio = float(current_app.config["SLA_NEAR_BREACH_RATIO"])
     if now > due:
         out["state"] = "breached"
     elif elapsed >= dt.timedelta(minutes=target * ratio):
@@ -91,38 +90,40 @@ def state(app_: Application, now: dt.datetime | None = None) -> dict:
     return out
 
 
-def summary(days: int = 30, now: dt.datetime | None = None) -> dict:
-    """Share of urgent and expedited cases assigned within the urgent/expedited target (60 min by
-    default), over cases first contacted in the last `days` days. Cases still waiting count only
-    once they have breached."""
+def compliance(start: dt.datetime, end: dt.datetime, *, category: str | None = None,
+               now: dt.datetime | None = None) -> dict:
+    """THE definition of the SLA share, used by every page that shows it (home, dashboard, API).
+
+    Cases whose clock started (first contact, else submission) in [start, end) and that have a target:
+    assigned within it → on time; assigned late, or still waiting past it → late; still waiting within
+    it → not counted yet (`waiting`). share = on time / (on time + late)."""
     now = now or utcnow()
-    since = now - dt.timedelta(days=days)
-    t = targets()
-    limit = min(int(v) for v in (t.get("urgent"), t.get("expedited")) if v) if (t.get("urgent") or t.get("expedited")) else 60
-    rows = db.session.scalars(sa.select(Application).where(
-        sa.or_(Application.first_contact_at >= since,
-               sa.and_(Application.first_contact_at.is_(None), Application.submitted_at >= since)))).all()
+    begun = sa.func.coalesce(Application.first_contact_at, Application.submitted_at)
+    stmt = sa.select(Application).where(begun >= start, begun < end)
+    if category:
+        stmt = stmt.where(Application.category == category)
     total = within = waiting = breached_waiting = 0
     minutes = []
-    for a in rows:
-        if not (was_urgent(a) or is_expedited(a)):
-            continue
-        start = clock_start(a)
-        if start is None:
-            continue
-        if a.assigned_at is not None:
-            took = (a.assigned_at - start).total_seconds() / 60
-            minutes.append(took)
+    for a in db.session.scalars(stmt):
+        st = state(a, now)
+        if st["state"] in ("met", "missed"):
             total += 1
-            within += int(took <= limit)
-        elif a.status in WAITING_STATUSES:
-            if (now - start).total_seconds() / 60 > limit:
-                total += 1
-                breached_waiting += 1
-            else:
-                waiting += 1
+            within += st["state"] == "met"
+            minutes.append(st["elapsed_minutes"])
+        elif st["state"] == "breached":
+            total += 1
+            breached_waiting += 1
+        elif st["state"] in ("running", "near"):
+            waiting += 1
     minutes.sort()
-    median = round(minutes[len(minutes) // 2]) if minutes else None
-    return {"days": days, "target_minutes": limit, "total": total, "within": within,
-            "share": round(within / total, 3) if total else None, "waiting": waiting,
-            "breached_waiting": breached_waiting, "median_minutes": median}
+    return {"total": total, "within": within, "late": total - within, "share": round(within / total, 3) if total else None,
+            "waiting": waiting, "breached_waiting": breached_waiting,
+            "median_minutes": minutes[len(minutes) // 2] if minutes else None}
+
+
+def summary(days: int = 30, now: dt.datetime | None = None) -> dict:
+    """The console home's card: `compliance` over the last `days` days."""
+    now = now or utcnow()
+    t = targets()
+    limit = min((int(v) for v in (t.get("urgent"), t.get("expedited")) if v), default=None)
+    return {"days": days, "target_minutes": limit, **compliance(now - dt.timedelta(days=days), now, now=now)}

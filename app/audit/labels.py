@@ -1,17 +1,54 @@
-"""The audit log's vocabulary: every action and object type written to `audit_log`, with its Chinese
-label. One place; a test checks that every action the code writes and every object type is here."""
+"""The audit log's one vocabulary: every action (`<object>.<verb>`) and object type written to
+`audit_log`, each with its Chinese label, for the audit page, its export and sentences such as
+"张三 查看材料 材料 #12". A test checks that every action the code writes and every object type is here.
+Importable on its own (imports nothing)."""
 from __future__ import annotations
 
 ACTION_LABELS: dict[str, str] = {
-    "login": "登录", "login_failed": "登录失败", "logout": "退出登录", "document_view": "查看材料",
-    "document_verify": "材料审核通过", "document_reject": "材料退回", "export": "导出",
-    "lawyer_assigned": "指派律师", "application_note": "记录进展", "alert_acknowledge": "确认预警",
-    "alert_resolve": "解除预警", "roster_update": "调整名册", "home_visit_request": "申请上门服务",
-    "home_visit_schedule": "安排上门服务", "home_visit_done": "完成上门服务", "staff_create": "新建账号",
-    "staff_update": "修改账号",
-    "application_submit": "申请：提交申请", "application_withdraw": "申请：撤回申请",
-    "application_start_review": "申请：开始审查", "application_approve": "申请：批准援助",
-    "application_reject": "申请：不予批准", "application_request_expedite": "申请：申请特事特办",
-    "application_approve_expedite": "申请：批准特事特办", "application_deny_expedite": "申请：驳回特事特办",
-    "application_assign": "申请：指派律师", "application_start_work": "申请：开始办理", "application_close": "申请：结案",
+    # staff accounts and sessions
+    "auth.login": "登录", "auth.login_failed": "登录失败", "auth.logout": "退出登录",
+    "auth.staff_create": "新建账号", "auth.staff_update": "修改账号",
+    # applications: the state changes (app.applications.actions) and staff handling
+    "application.submit": "提交申请", "application.withdraw": "撤回申请", "application.start_review": "开始审查",
+    "application.approve": "批准援助", "application.reject": "不予法律援助",
+    "application.request_expedite": "申请先行提供（特事特办）", "application.approve_expedite": "批准先行提供（特事特办）", "application.deny_expedite": "驳回特事特办",
+    "application.assign": "指派律师", "application.start_work": "开始办理", "application.close": "结案",
+    "application.lawyer_choice": "选定指派律师（推荐或调整）", "application.note": "记录办理进展",
+    # the Legal Aid Law's procedure (app/procedure)
+    "application.terminate": "终止法律援助", "application.deemed_withdrawn": "视为撤回申请",
+    "application.reopen_review": "责令改正，重新审查", "application.eligibility_screen": "援助条件自助测评",
+    "application.eligibility_override": "调整援助条件审查结论", "application.supplement_notice": "一次性告知补充材料",
+    "application.supplement_received": "收到补充材料", "application.grant_after_expedite": "先行提供后审查给予援助",
+    "objection.lodge": "提出异议", "objection.decide": "审查异议", "letter.view": "查看法律文书",
+    "home_visit.request": "申请上门服务", "home_visit.schedule": "安排上门服务", "home_visit.done": "完成上门服务",
+    "roster.update": "调整律师名册",
+    # documents
+    "document.view": "查看材料", "document.verify": "材料审核通过", "document.reject": "材料退回重拍",
+    # alerts
+    "alert.acknowledge": "确认预警", "alert.resolve": "解除预警",
+    # hotline
+    "consultation.create": "登记来电", "consultation.update": "修改来电记录",
+    "consultation.reveal_number": "查看完整来电号码", "consultation.recording_view": "收听通话录音",
+    "consultation.import": "导入话单",
+    "callback.attempt": "记录回访", "callback.satisfied": "记录群众满意", "callback.escalated": "回访升级处理",
+    "supervision.sample": "抽取质检样本", "supervision.score": "质检评分",
+    # exports
+    "analytics.export": "导出数据分析", "audit.export": "导出审计日志",
 }
+
+OBJECT_LABELS: dict[str, str] = {
+    "staff_user": "工作人员账号", "application": "法律援助申请", "document": "申请材料", "home_visit": "上门服务",
+    "alert": "预警", "audit_log": "审计日志", "analytics": "数据分析", "call_import": "话单导入",
+    "consultation": "热线来电", "callback_task": "回访任务", "supervision_sample": "质检抽样批次",
+    "supervision_review": "质检评分", "letter": "法律文书", "objection": "异议",
+}
+
+ACTOR_LABELS: dict[str, str] = {"staff": "工作人员", "citizen": "群众", "system": "系统"}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def object_label(object_type: str | None) -> str:
+    return OBJECT_LABELS.get(object_type or "", object_type or "")

@@ -10,6 +10,7 @@ from app.audit import record as audit
 from app.common.taxonomy import CATEGORIES
 from app.auth.models import ROLE_LABELS, STAFF_ROLES, StaffUser
 from app.auth.service import authenticate_staff, create_staff
+from app.common import limits
 from app.console import add_nav, auth, bp, console_required, me
 from app.extensions import db
 
@@ -22,14 +23,16 @@ def _labels():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.staff_login_form
 def login():
     nxt = auth.safe_next(request.values.get("next"), url_for("console.home"))
     if auth.current_staff() is not None and request.method == "GET":
         return redirect(nxt)
     error = None
     status = 200
+    username = ""
     if request.method == "POST":
-        username = (request.form.get("username") or "").strip()
+        username = (request.form.get("username") or "").strip()[:64]
         password = request.form.get("password") or ""
         try:
             if not username or not password:
@@ -37,17 +40,17 @@ def login():
             user = authenticate_staff(username, password)
         except errors.ApiError as exc:
             db.session.rollback()
-            audit("login_failed", object_type="staff_user", details={"channel": "console", "username": username[:64],
+            audit("auth.login_failed", object_type="staff_user", details={"channel": "console", "username": username[:64],
                                                                      "reason": exc.code})
             db.session.commit()
             error, status = exc.message, exc.status
         else:
             resp = redirect(nxt)
             auth.start_session(user, resp)
-            audit("login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "console"})
+            audit("auth.login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "console"})
             db.session.commit()
             return resp
-    resp = make_response(render_template("auth/login.html", error=error, next=nxt), status)
+    resp = make_response(render_template("auth/login.html", error=error, next=nxt, username=username), status)
     if not request.cookies.get(auth.LOGIN_CSRF_COOKIE) or "login_csrf" in g:
         resp.set_cookie(auth.LOGIN_CSRF_COOKIE, auth.csrf_token(), max_age=3600, **auth.cookie_kwargs())
     return resp
@@ -58,7 +61,7 @@ def logout():
     user = auth.current_staff()
     resp = redirect(url_for("console.login"))
     if user is not None:
-        audit("logout", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "console"})
+        audit("auth.logout", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "console"})
     auth.end_session(resp)
     db.session.commit()
     return resp
@@ -81,7 +84,7 @@ def staff_create():
     user = create_staff((f.get("username") or "").strip(), f.get("password") or "", f.get("role") or "",
                         full_name=(f.get("full_name") or "").strip(), staff_no=(f.get("staff_no") or "").strip() or None,
                         **extra)
-    audit("staff_create", actor=me(), object_type="staff_user", object_id=user.id, details={"role": user.role})
+    audit("auth.staff_create", actor=me(), object_type="staff_user", object_id=user.id, details={"role": user.role})
     db.session.commit()
     flash(f"已创建账号 {user.username}", "ok")
     return redirect(url_for("console.staff_page"))
@@ -96,7 +99,7 @@ def staff_active(user_id):
     if user.id == me().id:
         raise errors.Conflict("不能停用自己的账号")
     user.is_active = request.form.get("active") == "1"
-    audit("staff_update", actor=me(), object_type="staff_user", object_id=user.id, details={"is_active": user.is_active})
+    audit("auth.staff_update", actor=me(), object_type="staff_user", object_id=user.id, details={"is_active": user.is_active})
     db.session.commit()
     flash(f"已{'启用' if user.is_active else '停用'}账号 {user.username}", "ok")
     return redirect(url_for("console.staff_page"))

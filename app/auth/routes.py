@@ -3,6 +3,7 @@ from flask_smorest import Blueprint
 
 from app.auth import schemas, service
 from app.auth.guards import any_authenticated, bearer_token, citizen_required
+from app.common import limits
 from app.common.idempotency import idempotent
 from app.audit import record
 from app.extensions import db
@@ -11,6 +12,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与�
 
 
 @blp.route("/auth/wechat/login", methods=["POST"])
+@limits.wechat_login
 @blp.arguments(schemas.WeChatLoginInput)
 @blp.response(200, schemas.LoginOut)
 def wechat_login(data):
@@ -20,13 +22,14 @@ def wechat_login(data):
 
 
 @blp.route("/auth/staff/login", methods=["POST"])
+@limits.staff_login
 @blp.arguments(schemas.StaffLoginInput)
 @blp.response(200, schemas.StaffLoginOut)
 def staff_login(data):
     """工作人员用户名密码登录，获取 API 令牌"""
     user = service.authenticate_staff(data["username"], data["password"])
     tokens = service.issue_tokens("staff", user.id)
-    record("login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "api"})
+    record("auth.login", actor=user, object_type="staff_user", object_id=user.id, details={"channel": "api"})
     db.session.commit()
     return {**tokens, "user": user}
 
@@ -57,6 +60,7 @@ def me():
 
 @blp.route("/me/phone", methods=["POST"])
 @citizen_required
+@limits.phone_binding
 @idempotent
 @blp.arguments(schemas.PhoneInput)
 @blp.response(200, schemas.CitizenOut)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import secrets
 from typing import Callable
 
@@ -23,14 +24,17 @@ log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 
 MAX_FAILED_LOGINS = 5
+# Staff usernames: letters, digits, _ . - (nothing a spreadsheet or a log could read as code)
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{3,64}")
 LOCKOUT = dt.timedelta(minutes=15)
 
 
 # --- tokens -----------------------------------------------------------------
 
-def issue_tokens(subject_type: str, subject_id: int) -> dict:
+def issue_tokens(subject_type: str, subject_id: int, *, family: str | None = None) -> dict:
+    """A new access + refresh pair. Rotation passes the old family, so a replay can end the whole chain."""
     now = utcnow()
-    family = secrets.token_hex(16)
+    family = family or secrets.token_hex(16)
     access, refresh = crypto.new_token(), crypto.new_token()
     access_exp = now + dt.timedelta(seconds=current_app.config["ACCESS_TOKEN_TTL"])
     refresh_exp = now + dt.timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"])
@@ -59,16 +63,22 @@ def subject_of_access_token(token: str) -> tuple[str, int] | None:
 
 
 def refresh_tokens(refresh_token: str) -> dict:
+    """Rotate a refresh token. The new pair stays in the same family; presenting a refresh token that
+    was already rotated (a replay: stolen, or a racing client) revokes the whole family, including
+    the tokens issued after it."""
     row = db.session.scalar(sa.select(AuthToken).where(AuthToken.token_hash == crypto.token_hash(refresh_token)))
     if row is None or row.kind != "refresh" or row.expires_at <= utcnow():
         raise errors.Unauthorized("登录已过期，请重新登录", code="invalid_token")
-    if row.revoked_at is not None:
-        # A revoked refresh token presented again: possible theft, end the whole family
+    # Claim the token atomically: of two concurrent uses only one wins, the other counts as a replay
+    claimed = db.session.execute(sa.update(AuthToken).where(AuthToken.id == row.id, AuthToken.revoked_at.is_(None))
+                                 .values(revoked_at=utcnow())).rowcount
+    if not claimed:
         _revoke_family(row.family)
         db.session.commit()
+        log.warning("refresh token replayed: family revoked subject=%s:%s", row.subject_type, row.subject_id)
         raise errors.Unauthorized("登录已失效，请重新登录", code="invalid_token")
-    _revoke_family(row.family)
-    tokens = issue_tokens(row.subject_type, row.subject_id)
+    _revoke_family(row.family)  # the access token issued with it
+    tokens = issue_tokens(row.subject_type, row.subject_id, family=row.family)
     db.session.commit()
     return tokens
 
@@ -153,6 +163,9 @@ def hash_password(password: str) -> str:
 
 def create_staff(username: str, password: str, role: str, *, full_name: str = "", staff_no: str | None = None,
                  **extra) -> StaffUser:
+    if not USERNAME_RE.fullmatch(username or ""):
+        raise errors.ValidationFailed("用户名只能包含字母、数字和 _ . -，长度 3–64 位",
+                                      details={"fields": {"username": ["只能包含字母、数字和 _ . -，长度 3–64 位"]}})
     if role not in STAFF_ROLES:
         raise errors.ValidationFailed(f"角色无效，应为：{'、'.join(STAFF_ROLES)}")
     if len(password) < 10:
@@ -167,33 +180,55 @@ def create_staff(username: str, password: str, role: str, *, full_name: str = ""
 
 
 def authenticate_staff(username: str, password: str) -> StaffUser:
-    """Password check with lockout after repeated failures. The same message for every failure."""
+    """Password check with lockout after repeated failures. The same message for every failure.
+
+    The failure counter is updated with one atomic UPDATE (never read-modify-write), so failures
+    arriving together are all counted; a success only resets the counter if the account is not
+    locked at that instant."""
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
     now = utcnow()
     generic = errors.Unauthorized("用户名或密码错误", code="invalid_credentials")
     if user is None:
         _hasher.hash(password)  # similar timing for unknown users
         raise generic
+    locked = errors.TooManyRequests("登录失败次数过多，账号已临时锁定，请 15 分钟后再试", code="account_locked")
     if user.locked_until and user.locked_until > now:
-        raise errors.TooManyRequests("登录失败次数过多，账号已临时锁定，请 15 分钟后再试", code="account_locked")
+        raise locked
+    if user.locked_until is not None:  # a lock that has run out: start counting afresh
+        db.session.execute(sa.update(StaffUser).where(StaffUser.id == user.id,
+                                                      StaffUser.locked_until == user.locked_until)
+                           .values(failed_logins=0, locked_until=None))
+        db.session.commit()
+    user_id = user.id
     try:
         _hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        db.session.commit()
+        _count_failure(user_id)
         raise generic
     if not user.is_active:
         raise errors.Forbidden("账号已停用", code="account_disabled")
+    now = utcnow()
+    values = dict(failed_logins=0, locked_until=None, last_login_at=now)
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+        values["password_hash"] = hash_password(password)
+    ok = db.session.execute(sa.update(StaffUser).where(
+        StaffUser.id == user_id, sa.or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now))
+        .values(**values)).rowcount
     db.session.commit()
+    if not ok:  # failures that arrived meanwhile locked the account
+        raise locked
+    db.session.refresh(user)
     return user
+
+
+def _count_failure(user_id: int) -> None:
+    now = utcnow()
+    bumped = StaffUser.failed_logins + 1
+    db.session.execute(sa.update(StaffUser).where(StaffUser.id == user_id).values(
+        failed_logins=bumped,
+        locked_until=sa.case((bumped >= MAX_FAILED_LOGINS, sa.literal(now + LOCKOUT, UTCDateTime())),
+                             else_=StaffUser.locked_until)))
+    db.session.commit()
 
 
 def display_names(ids) -> dict[int, str]:

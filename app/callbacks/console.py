@@ -16,14 +16,15 @@ from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import add_nav, bp, console_required, local_datetime, me, page_no
 from app.extensions import db
 
-add_nav(110, "console.callbacks_page", "回访", cb.WORKERS)
+VIEWERS = cb.WORKERS + ("supervisor",)  # supervisors follow bad ratings up, read-only
+add_nav(110, "console.callbacks_page", "回访", VIEWERS)
 
 CALLBACK_FILTERS = {"open": "待回访", "overdue": "已逾期", "closed": "已结束", "all": "全部"}
 PAGE = 50
 
 
 @bp.route("/callbacks")
-@console_required(*cb.WORKERS)
+@console_required(*VIEWERS)
 def callbacks_page():
     which = request.args.get("filter") or "open"
     if which not in CALLBACK_FILTERS:
@@ -45,23 +46,28 @@ def callbacks_page():
 
 
 def _subject(task: CallbackTask) -> dict | None:
-    """What the task is about, for the detail page (masked caller only)."""
-    if task.subject_type == "application" and task.subject_id:
-        return {"kind": "申请", "text": f"申请 #{task.subject_id}", "at": None,
-                "url": url_for("console.application_detail", application_id=task.subject_id)}
-    return cb.describe_subject(task)
+    """Who to call and about what (the owning domain describes its subject); supervisors see the
+    number masked."""
+    subject = cb.describe_subject(task)
+    if subject is None:
+        return None
+    if me().role not in cb.WORKERS:
+        subject = {**subject, "phone": None, "consultation_id": None}
+    if subject.get("application"):
+        subject["url"] = url_for("console.application_detail", application_id=subject["application"]["id"])
+    return subject
 
 
 @bp.route("/callbacks/<int:task_id>")
-@console_required(*cb.WORKERS)
+@console_required(*VIEWERS)
 def callback_detail(task_id):
     task = cb.get_task(task_id)
     attempts = cb.attempts_of(task.id)
     names = display_names([a.staff_id for a in attempts] + [task.closed_by_id])
     rating = task.rating
     return render_template("callbacks/callback.html", task=task, attempts=attempts, names=names, rating=rating,
-                           subject=_subject(task), results=cb.RESULTS, REASONS=cb.REASON_LABELS,
-                           STATUSES=cb.STATUS_LABELS, now=utcnow(),
+                           subject=_subject(task), results=cb.RESULTS, task_actions=cb.allowed_actions(me(), task),
+                           REASONS=cb.REASON_LABELS, STATUSES=cb.STATUS_LABELS, now=utcnow(),
                            now_local=dt.datetime.now(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M"))
 
 
@@ -71,10 +77,10 @@ def callback_attempt(task_id):
     f = request.form
     result = f.get("result") or ""
     if result not in cb.RESULTS:
-        raise errors.ValidationFailed("请选择回访结果")
+        raise errors.ValidationFailed("请选择回访结果", details={"fields": {"result": ["请选择回访结果"]}})
     note = (f.get("note") or "").strip()
     if len(note) > 1000:
-        raise errors.ValidationFailed("备注不能超过 1000 字")
+        raise errors.ValidationFailed("备注不能超过 1000 字", details={"fields": {"note": ["备注不能超过 1000 字"]}})
     cb.log_attempt(me(), task_id, {"at": local_datetime(f.get("at"), "at"), "result": result, "note": note or None})
     flash(f"已记录回访：{cb.RESULTS[result]}", "ok")
     return redirect(url_for("console.callback_detail", task_id=task_id))
@@ -85,7 +91,7 @@ def callback_attempt(task_id):
 def callback_close(task_id, op):
     note = (request.form.get("note") or "").strip()
     if len(note) > 300:
-        raise errors.ValidationFailed("说明不能超过 300 字")
+        raise errors.ValidationFailed("说明不能超过 300 字", details={"fields": {"note": ["说明不能超过 300 字"]}})
     status = "satisfied" if op == "satisfied" else "escalated"
     cb.close(me(), task_id, status, note or None)
     flash("已记录群众满意，回访结束" if status == "satisfied" else "已升级处理", "ok")

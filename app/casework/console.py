@@ -10,25 +10,25 @@ from flask import flash, redirect, render_template, request, url_for
 from app import errors
 from app.alerts import service as alerts
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
-from app.applications.service import TRANSITIONS
+from app.applications import actions
+from app.audit import AuditLog
 from app.auth.models import STAFF_ROLES, StaffUser
 from app.applications import sla
+from app.callbacks import service as callbacks_service
 from app.casework import service as casework
+from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents
-from app.documents.models import KINDS, REJECT_REASONS
+from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
 from app.extensions import db
+from app.procedure import law as procedure_law
 from ocr import idnumber
+from app.applications.models import Application
+from app.supervision.models import Review, SampleBatch
 
 ALL_STAFF = STAFF_ROLES
 CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
-EVENT_LABELS = {name: t.label for name, t in TRANSITIONS.items()} | {
-    "create": "创建申请", "document_uploaded": "上传材料", "document_verified": "材料审核通过",
-    "document_rejected": "材料退回重拍", "progress_note": "办理进展", "home_visit_requested": "申请上门服务",
-    "home_visit_scheduled": "安排上门服务", "home_visit_done": "完成上门服务",
-}
-ACTION_ROLES = {name: t.roles for name, t in TRANSITIONS.items()}
 
 add_nav(0, "console.home", "工作台", ALL_STAFF)
 add_nav(10, "console.applications", "申请与案件", CASE_ROLES)
@@ -37,9 +37,50 @@ add_nav(30, "console.home_visits", "上门服务", ("duty_lawyer", "manager", "a
 add_nav(40, "console.lawyers", "律师名册", ("manager",))
 
 
+def _describe_application(application_id: int) -> dict | None:
+    """A callback task about an application, for its page: who to call and on which number."""
+    a = db.session.get(Application, application_id)
+    if a is None:
+        return None
+    return {"kind": "申请", "text": f"申请 {a.reference}", "at": a.submitted_at, "name": a.applicant_name,
+            "phone": a.phone, "phone_masked": f"{a.phone[:3]}****{a.phone[-4:]}" if a.phone else None,
+            "summary": f"{a.category or '未分类'} · {a.status_label}"
+                       + (f" · 承办律师 {a.assigned_lawyer.display_name}" if a.assigned_lawyer else ""),
+            "application": {"id": a.id, "reference": a.reference}}
+
+
+callbacks_service.SUBJECT_DESCRIBERS["application"] = _describe_application
+
+
 @bp.context_processor
 def _labels():
     return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask}
+
+
+# Each role's home leads with what is urgent for it: the queues in this order, and above them the items
+# that cannot wait (breached or near SLA, overdue backfills and callbacks, legal deadlines within 72 h).
+QUEUE_ORDER = {
+    "manager": ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
+    "duty_lawyer": ("documents", "review", "backfill", "home_visits"),
+    "aid_lawyer": ("my_cases", "home_visits"),
+}
+QUEUE_PREVIEW = 8  # rows shown per queue; the rest folds away under "显示其余 N 项"
+
+
+def _urgent_now(queues: dict) -> list[dict]:
+    seen, out = set(), []
+    for key, q in queues.items():
+        for it in q["items"]:
+            st = (it.get("sla") or {}).get("state")
+            hot = it.get("overdue") or st in ("breached", "near") or (
+                it.get("deadline_hours_left") is not None and it["deadline_hours_left"] <= 72
+                and it.get("status") not in ("assigned", "in_progress", "closed"))
+            # one row per case (its first queue in this role's order), one per callback task
+            mark = ("callback", it["id"]) if it["type"] == "callback" else ("case", it.get("application_id"))
+            if hot and mark not in seen and mark[1]:
+                seen.add(mark)
+                out.append({**it, "queue": q["title"]})
+    return sorted(out, key=lambda it: (not it.get("overdue"), it.get("due_at") or casework.FAR_FUTURE))[:10]
 
 
 @bp.route("/")
@@ -47,9 +88,37 @@ def _labels():
 def home():
     staff = me()
     queues = casework.queues_for(staff) if staff.role in CASE_ROLES else {}
-    show_sla = staff.role in ("manager", "supervisor", "duty_lawyer")
-    return render_template("casework/home.html", queues=queues, sla_summary=sla.summary() if show_sla else None,
-                           alert_count=alerts.count_active() if staff.role == "manager" else None)
+    order = QUEUE_ORDER.get(staff.role)
+    if order:
+        queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
+    show_sla = staff.role in ("manager", "supervisor")
+    extra = {}
+    if staff.role == "supervisor":
+        extra["reviews"] = _supervisor_work()
+    if staff.role == "admin":
+        extra["admin"] = _admin_watch()
+    return render_template("casework/home.html", queues=queues, urgent_now=_urgent_now(queues), preview=QUEUE_PREVIEW,
+                           sla_summary=sla.summary() if show_sla else None,
+                           alert_count=alerts.count_active() if staff.role == "manager" else None, **extra)
+
+
+def _supervisor_work() -> list[dict]:
+    """Sample batches with calls still to score, oldest first."""
+    rows = db.session.execute(
+        sa.select(SampleBatch, sa.func.count(Review.id),
+                  sa.func.sum(sa.case((Review.status == "pending", 1), else_=0)))
+        .join(Review, Review.sample_id == SampleBatch.id).group_by(SampleBatch.id)
+        .order_by(SampleBatch.id.desc()).limit(20)).all()
+    return [{"batch": b, "total": n, "pending": int(p or 0)} for b, n, p in rows]
+
+
+def _admin_watch() -> dict:
+    since = utcnow() - dt.timedelta(hours=24)
+    failed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "auth.login_failed", AuditLog.at >= since)) or 0
+    locked = db.session.scalars(sa.select(StaffUser).where(StaffUser.locked_until.is_not(None),
+                                                           StaffUser.locked_until > utcnow())).all()
+    return {"failed_logins": failed, "locked": locked}
 
 
 @bp.route("/applications")
@@ -60,7 +129,7 @@ def applications():
         status = None
     q = (request.args.get("q") or "").strip()[:64] or None
     urgent = request.args.get("urgent") == "1"
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = int_arg(request.args, "page", 1, maximum=100_000)
     stmt = casework.list_stmt(me(), status=status, q=q, urgent=urgent)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
@@ -86,10 +155,12 @@ def create_application():
         try:
             data["legal_deadline"] = dt.date.fromisoformat(deadline)
         except ValueError:
-            raise errors.ValidationFailed("法定期限日期格式不正确") from None
+            raise errors.ValidationFailed("法定期限日期格式不正确",
+                                          details={"fields": {"legal_deadline": ["日期格式不正确"]}}) from None
     data["home_visit_requested"] = f.get("home_visit_requested") == "1"
     if data["home_visit_requested"] and not data.get("home_visit_address"):
-        raise errors.ValidationFailed("申请上门服务请填写上门地址")
+        raise errors.ValidationFailed("申请上门服务请填写上门地址",
+                                      details={"fields": {"home_visit_address": ["请填写上门地址"]}})
     contact = local_datetime(f.get("first_contact_at"), "first_contact_at")
     app_ = casework.open_for_caller(me(), data, first_contact_at=contact)
     flash(f"已受理并提交申请 {app_.reference}，请提醒来电人通过小程序补充材料", "ok")
@@ -102,23 +173,50 @@ def application_detail(application_id):
     staff = me()
     app_ = casework.get_application(staff, application_id)
     docs = documents.list_for_application(staff, app_.id)
-    actions = [a for a, roles in ACTION_ROLES.items()
-               if staff.role in roles and app_.status in TRANSITIONS[a].sources and a not in ("submit", "withdraw")]
-    suggestions = casework.suggest_lawyers(app_) if "assign" in actions else []
+    allowed = actions.allowed_actions(staff, app_)
+    allowed.sort(key=lambda a: a in DESTRUCTIVE_ACTIONS)  # the main action first, refusals after it
+    suggestions = casework.suggest_lawyers(app_) if "assign" in allowed else []
+    can_visit = casework.can_arrange_home_visit(staff, app_)
     visit_lawyers = []
-    if staff.role in ("duty_lawyer", "manager"):
+    if can_visit:
         visit_lawyers = db.session.scalars(sa.select(StaffUser).where(
             StaffUser.role.in_(("aid_lawyer", "duty_lawyer")), StaffUser.is_active.is_(True))
             .order_by(StaffUser.role, StaffUser.full_name)).all()
     return render_template(
-        "casework/application.html", a=app_, docs=docs, actions=actions, suggestions=suggestions,
+        "casework/application.html", a=app_, docs=docs, actions=allowed, suggestions=suggestions,
+        can_upload=documents.can_upload(staff, app_), can_visit=can_visit,
+        can_note=actions.can(staff.role, "progress_note", app_.status),
+        to_review={d.id for d in docs if d.status in TO_VERIFY and "verify" in documents.allowed_actions(staff, d)},
+        can_complete_visit=lambda v: casework.can_complete_home_visit(staff, v),
         events=casework.timeline(app_), sla_state=sla.state(app_),
         backfill=documents.backfill_status(app_) if app_.backfill_kinds else None,
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=casework.visits_for(app_), active_visit=casework.active_visit(app_), visit_lawyers=visit_lawyers,
-        service_types=SERVICE_TYPES, event_labels=EVENT_LABELS, transitions=TRANSITIONS,
+        service_types=SERVICE_TYPES, event_labels=actions.EVENT_LABELS, transitions=actions.ACTIONS,
+        destructive=DESTRUCTIVE_ACTIONS, left_undone=_left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
+
+
+DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
+
+
+def _left_undone(app_, docs=None) -> dict[str, str]:
+    """Actions that would leave work undone, with what: they ask for an explicit confirmation."""
+    out = {}
+    if app_.backfill_kinds:
+        missing = documents.backfill_status(app_)["missing"]
+        if missing:
+            labels = "、".join(m["label"] for m in missing)
+            out["close"] = f"尚有 {len(missing)} 项补交材料未交（{labels}），结案后将不再跟踪补交"
+    docs = docs if docs is not None else documents.list_for_application(me(), app_.id)
+    live = {d.kind for d in docs if d.status in documents.LIVE}
+    reshoot = sorted({d.kind_label for d in docs if d.status == "rejected" and d.kind not in live})
+    if reshoot:
+        text = f"材料「{'、'.join(reshoot)}」已退回重拍，群众尚未重新上传"
+        for action in ("approve", "approve_expedite"):
+            out[action] = text
+    return out
 
 
 @bp.route("/applications/<int:application_id>/actions/<action>", methods=["POST"])
@@ -126,15 +224,18 @@ def application_detail(application_id):
 def application_action(application_id, action):
     staff = me()
     app_ = casework.get_application(staff, application_id)
-    if action not in TRANSITIONS or action in ("submit", "withdraw"):
+    if action not in actions.STAFF_TRANSITIONS:
         raise errors.NotFound("未知操作")
     f = request.form
+    undone = _left_undone(app_).get(action)
+    if undone and f.get("confirm_incomplete") != "1":
+        raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
     data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
             "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
             "grounds": f.getlist("grounds"), "ground": f.get("ground"),
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
     casework.act(staff, app_, action, data)
-    flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
+    flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
     if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))
@@ -174,7 +275,10 @@ def schedule_home_visit(application_id):
 def home_visits():
     show_all = request.args.get("all") == "1"
     visits = db.session.scalars(casework.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
-    return render_template("casework/home_visits.html", visits=visits, show_all=show_all)
+    staff = me()
+    return render_template("casework/home_visits.html", visits=visits, show_all=show_all,
+                           requests=casework.pending_visit_requests(staff),
+                           can_complete_visit=lambda v: casework.can_complete_home_visit(staff, v))
 
 
 @bp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])

@@ -4,18 +4,19 @@ the work queues of each role (urgent first)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
 from app import errors
-from app.applications import service as applications
+from app.applications import actions, service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.audit import record as audit
 from app.auth.models import StaffUser
 from app.applications import sla
 from app.callbacks.models import CallbackTask
 from app.casework.models import HomeVisit
-from app.common.timeutil import utcnow
+from app.common.timeutil import end_of_local_day, utcnow
 from app.documents import service as documents
 from app.documents.models import KINDS, TO_VERIFY, Document
 from app.extensions import db
@@ -26,9 +27,8 @@ from app.procedure import service as procedure
 
 APPLICATION_ROLES = applications.STAFF_ROLES
 OPEN_CASE_STATUSES = ("assigned", "in_progress")
+VISIT_ARRANGERS = ("duty_lawyer", "manager")
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
-# transitions that are not staff actions on a case: the citizen's, the periodic scan's, the bureau's
-NOT_STAFF_ACTIONS = ("submit", "withdraw", "deemed_withdrawn", "reopen_review")
 
 
 # --- access ------------------------------------------------------------------------
@@ -47,8 +47,13 @@ def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = No
     if status:
         stmt = stmt.where(Application.status == status)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(sa.or_(Application.reference.ilike(like), Application.applicant_name.ilike(like)))
+        q = q.strip()
+        like = f"%{q}%"
+        found = [Application.reference.ilike(like), Application.applicant_name.ilike(like)]
+        digits = re.sub(r"[\s-]", "", q)
+        if digits.isdigit() and len(digits) >= 4:  # a phone number, or its last digits as callers give them
+            found.append(Application.phone.like(f"%{digits}%"))
+        stmt = stmt.where(sa.or_(*found))
     if urgent:
         from flask import current_app
         limit = utcnow() + dt.timedelta(hours=current_app.config["URGENT_DEADLINE_HOURS"])
@@ -96,52 +101,71 @@ def _text(value, field: str, message: str, required: bool = True) -> str | None:
 
 
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
-    """Run one transition for staff with its inputs checked. The state machine checks state and role."""
+    """Run one declared staff action (app.applications.actions) with its inputs checked; the state
+    machine checks state and role. Action-specific effects (fields it sets) come from `_EFFECTS`."""
     data = data or {}
-    if action in NOT_STAFF_ACTIONS or action not in applications.TRANSITIONS:
+    spec = actions.ACTIONS.get(action)
+    if spec is None or action not in actions.STAFF_TRANSITIONS:
         raise errors.BadRequest("未知操作")
-    changes: dict = {}
-    note = _text(data.get("note"), "note", "", required=False)
-    if action in ("reject", "request_expedite", "terminate"):
-        # the Legal Aid Law's decisions: grounds by article (app/procedure)
+    if action in procedure.DECISIONS:
+        # the Legal Aid Law's decisions: grounds by article (app/procedure checks role and state first)
         note, changes = procedure.prepare(app_, action, data, staff)
-    elif action == "approve":
-        changes["decision_reason"] = note
-    elif action == "deny_expedite":
-        note = _text(data.get("reason"), "reason", "请说明驳回特事特办的理由")
-    elif action == "approve_expedite":
-        kinds = [k for k in (data.get("backfill_kinds") or []) if k]
-        bad = [k for k in kinds if k not in KINDS]
-        if bad:
-            raise errors.ValidationFailed("补交材料类型无效", details={"fields": {"backfill_kinds": [f"无效：{'、'.join(bad)}"]}})
-        due = data.get("backfill_due_at")
-        if kinds and due is None:
-            raise errors.ValidationFailed("请填写补交材料的截止时间", details={"fields": {"backfill_due_at": ["必填"]}})
-        if due is not None:
-            if due.tzinfo is None:
-                raise errors.ValidationFailed("截止时间需带时区", details={"fields": {"backfill_due_at": ["需带时区"]}})
-            if due <= utcnow():
-                raise errors.ValidationFailed("补交截止时间应晚于当前时间", details={"fields": {"backfill_due_at": ["应晚于当前时间"]}})
-        changes.update(backfill_kinds=list(dict.fromkeys(kinds)) or None, backfill_due_at=due if kinds else None)
-        if kinds:
-            labels = "、".join(KINDS[k] for k in changes["backfill_kinds"])
-            note = note or f"请于截止时间前补交：{labels}"
-    elif action == "assign":
-        lawyer = _aid_lawyer(data.get("lawyer_id"))
-        changes["assigned_lawyer_id"] = lawyer.id
-        suggested = [s["lawyer"].id for s in suggest_lawyers(app_)[:1]]
-        how = "按系统推荐" if suggested and suggested[0] == lawyer.id else "负责人调整指派"
-        note = note or f"指派援助律师：{lawyer.display_name}（{how}）"
-    elif action == "close":
-        note = _text(data.get("outcome"), "outcome", "请填写办理结果")
-        changes["outcome"] = note
+        after = None
+    else:
+        note = None
+        if spec.note_field:
+            note = _text(data.get(spec.note_field), spec.note_field, spec.note_required or "",
+                         required=bool(spec.note_required))
+        effect = _EFFECTS.get(action)
+        changes, note, after = effect(staff, app_, data, note) if effect else ({}, note, None)
     applications.transition(staff, app_, action, note=note, **changes)
-    if action == "assign":
+    if after:
+        after()
+    return app_
+
+
+def _decision(staff, app_, data, note):
+    return {"decision_reason": note}, note, None
+
+
+def _outcome(staff, app_, data, note):
+    return {"outcome": note}, note, None
+
+
+def _backfill(staff, app_, data, note):
+    kinds = [k for k in (data.get("backfill_kinds") or []) if k]
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise errors.ValidationFailed("补交材料类型无效", details={"fields": {"backfill_kinds": [f"无效：{'、'.join(bad)}"]}})
+    due = data.get("backfill_due_at")
+    if kinds and due is None:
+        raise errors.ValidationFailed("请填写补交材料的截止时间", details={"fields": {"backfill_due_at": ["必填"]}})
+    if due is not None:
+        if due.tzinfo is None:
+            raise errors.ValidationFailed("截止时间需带时区", details={"fields": {"backfill_due_at": ["需带时区"]}})
+        if due <= utcnow():
+            raise errors.ValidationFailed("补交截止时间应晚于当前时间", details={"fields": {"backfill_due_at": ["应晚于当前时间"]}})
+    changes = {"backfill_kinds": list(dict.fromkeys(kinds)) or None, "backfill_due_at": due if kinds else None}
+    if kinds:
+        note = note or "请于截止时间前补交：" + "、".join(KINDS[k] for k in changes["backfill_kinds"])
+    return changes, note, None
+
+
+def _assignment(staff, app_, data, note):
+    lawyer = _aid_lawyer(data.get("lawyer_id"))
+    suggested = [s["lawyer"].id for s in suggest_lawyers(app_)[:1]]
+    how = "按系统推荐" if suggested and suggested[0] == lawyer.id else "负责人调整指派"
+    note = note or f"指派援助律师：{lawyer.display_name}（{how}）"
+
+    def audit_choice():
         # a staff-side audit of the choice (suggested vs overridden) beside the transition record
-        audit("lawyer_assigned", actor=staff, object_type="application", object_id=app_.id,
+        audit("application.lawyer_choice", actor=staff, object_type="application", object_id=app_.id,
               details={"lawyer_id": app_.assigned_lawyer_id, "suggested": suggested[:1]})
         db.session.commit()
-    return app_
+    return {"assigned_lawyer_id": lawyer.id}, note, audit_choice
+
+
+_EFFECTS = {"approve": _decision, "approve_expedite": _backfill, "assign": _assignment, "close": _outcome}
 
 
 def _aid_lawyer(lawyer_id) -> StaffUser:
@@ -155,13 +179,15 @@ def _aid_lawyer(lawyer_id) -> StaffUser:
 
 
 def add_note(staff: StaffUser, app_: Application, note: str) -> Application:
-    if staff.role not in ("aid_lawyer", "manager", "duty_lawyer"):
+    """An internal progress note (the citizen does not see it)."""
+    spec = actions.ACTIONS["progress_note"]
+    if staff.role not in spec.roles:
         raise errors.Forbidden("当前角色无权记录办理进展")
-    if app_.status in FINAL_STATUSES and staff.role != "manager":
+    if not actions.can(staff.role, "progress_note", app_.status):
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再记录进展")
-    note = _text(note, "note", "请填写进展内容")
+    note = _text(note, "note", spec.note_required)
     applications.record_event(app_, staff, "progress_note", note)
-    audit("application_note", actor=staff, object_type="application", object_id=app_.id)
+    audit("application.note", actor=staff, object_type="application", object_id=app_.id)
     db.session.commit()
     return app_
 
@@ -224,7 +250,7 @@ def set_availability(staff: StaffUser, lawyer_id: int, available: bool) -> Staff
     if lawyer is None or lawyer.role != "aid_lawyer":
         raise errors.NotFound("未找到该援助律师")
     lawyer.available = bool(available)
-    audit("roster_update", actor=staff, object_type="staff_user", object_id=lawyer.id,
+    audit("roster.update", actor=staff, object_type="staff_user", object_id=lawyer.id,
           details={"available": lawyer.available})
     db.session.commit()
     return lawyer
@@ -252,8 +278,17 @@ def _new_visit(app_: Application, actor, address: str, reason: str | None) -> Ho
     return visit
 
 
+def can_arrange_home_visit(staff: StaffUser, app_: Application) -> bool:
+    """Who may request or schedule a home visit, and while the case is open."""
+    return staff.role in VISIT_ARRANGERS and app_.status not in FINAL_STATUSES
+
+
+def can_complete_home_visit(staff: StaffUser, visit: HomeVisit) -> bool:
+    return visit.status == "scheduled" and (staff.role == "manager" or visit.lawyer_id == staff.id)
+
+
 def request_home_visit(staff: StaffUser, app_: Application, address: str, reason: str | None) -> HomeVisit:
-    if staff.role not in ("duty_lawyer", "manager"):
+    if staff.role not in VISIT_ARRANGERS:
         raise errors.Forbidden("当前角色无权申请上门服务")
     if app_.status in FINAL_STATUSES:
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再申请上门服务")
@@ -266,7 +301,7 @@ def request_home_visit(staff: StaffUser, app_: Application, address: str, reason
     app_.home_visit_address = app_.home_visit_address or address
     app_.home_visit_reason = app_.home_visit_reason or reason
     applications.record_event(app_, staff, "home_visit_requested", f"上门地址：{address}")
-    audit("home_visit_request", actor=staff, object_type="home_visit", object_id=visit.id,
+    audit("home_visit.request", actor=staff, object_type="home_visit", object_id=visit.id,
           details={"application_id": app_.id})
     db.session.commit()
     return visit
@@ -274,7 +309,7 @@ def request_home_visit(staff: StaffUser, app_: Application, address: str, reason
 
 def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt.datetime | None,
                         note: str | None = None) -> HomeVisit:
-    if staff.role not in ("duty_lawyer", "manager"):
+    if staff.role not in VISIT_ARRANGERS:
         raise errors.Forbidden("当前角色无权安排上门服务")
     if app_.status in FINAL_STATUSES:
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再安排上门服务")
@@ -300,7 +335,7 @@ def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt
     applications.record_event(app_, staff, "home_visit_scheduled",
                               f"{when.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 由{lawyer.display_name}上门"
                               + (f"；{note}" if note else ""))
-    audit("home_visit_schedule", actor=staff, object_type="home_visit", object_id=visit.id,
+    audit("home_visit.schedule", actor=staff, object_type="home_visit", object_id=visit.id,
           details={"application_id": app_.id, "lawyer_id": lawyer.id})
     db.session.commit()
     return visit
@@ -322,14 +357,14 @@ def complete_home_visit(staff: StaffUser, visit: HomeVisit, result_note: str) ->
         raise errors.Forbidden("当前角色无权记录上门服务")
     if staff.role != "manager" and visit.lawyer_id != staff.id:
         raise errors.Forbidden("只有上门律师或负责人可以记录上门结果")
-    if visit.status != "scheduled":
+    if not can_complete_home_visit(staff, visit):
         raise errors.InvalidTransition("上门服务尚未安排或已结束")
     visit.result_note = _text(result_note, "result_note", "请填写上门服务情况")
     visit.status = "done"
     visit.done_at = utcnow()
     app_ = db.session.get(Application, visit.application_id)
     applications.record_event(app_, staff, "home_visit_done", visit.result_note)
-    audit("home_visit_done", actor=staff, object_type="home_visit", object_id=visit.id,
+    audit("home_visit.done", actor=staff, object_type="home_visit", object_id=visit.id,
           details={"application_id": app_.id})
     db.session.commit()
     return visit
@@ -363,18 +398,24 @@ QUEUES = {
 
 def _app_item(app_: Application, now, **extra) -> dict:
     st = sla.state(app_, now)
+    # the Legal Aid Law's clocks in working days (review, notice, assignment, objection): the nearest one
+    law_due = procedure.nearest_due(procedure.deadlines(app_))
     return {"type": "application", "id": app_.id, "application_id": app_.id, "application": app_,
             "reference": app_.reference, "title": app_.applicant_name or "（未填姓名）",
             "subtitle": f"{app_.category or '未分类'} · {app_.status_label}", "status": app_.status,
             "urgent": app_.is_urgent, "deadline_at": app_.deadline_at,
             "deadline_hours_left": applications.deadline_hours_left(app_),
+            "law_due": law_due, "law_state": procedure.due_state(law_due),
             "sla": st, "due_at": st["due_at"], "overdue": st["state"] == "breached", **extra}
 
 
 def _sort_key(item):
+    """Urgent first (legal deadline within 72 h), then the nearest of the SLA, the legal deadline and
+    the statutory clock (a working-day due date counts to the end of its day)."""
     due = item.get("due_at") or FAR_FUTURE
     deadline = item.get("deadline_at") or FAR_FUTURE
-    return (not item["urgent"], min(due, deadline), item["id"])
+    law = end_of_local_day(item["law_due"]) if item.get("law_due") else FAR_FUTURE
+    return (not item["urgent"], min(due, deadline, law), item["id"])
 
 
 def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
@@ -443,15 +484,20 @@ def _queue_home_visits(staff, now):
         who = v.lawyer.display_name if v.lawyer else "待定律师"
         items.append(_app_item(a, now, type="home_visit", id=v.id, visit=v,
                                subtitle=f"{v.status_label} · {when} · {who} · {v.address}", due_at=v.scheduled_at))
-    if staff.role in ("duty_lawyer", "manager"):
-        # asked for by the citizen in the application and not yet turned into a visit
-        for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
-                       "assigned", "in_progress", home_visit_requested=True):
-            if a.id in seen or visits_for(a):
-                continue
+    for a in pending_visit_requests(staff):
+        if a.id not in seen:
             items.append(_app_item(a, now, type="home_visit_request", id=a.id,
                                    subtitle=f"群众申请上门 · {a.home_visit_address or '地址未填'}", due_at=None))
     return items
+
+
+def pending_visit_requests(staff: StaffUser) -> list[Application]:
+    """Home visits asked for in the application (by the citizen) and not yet turned into a visit: the
+    home queue and the home-visits page both list them."""
+    if staff.role not in ("duty_lawyer", "manager"):
+        return []
+    return [a for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
+                             "assigned", "in_progress", home_visit_requested=True) if not visits_for(a)]
 
 
 def _queue_callbacks(staff, now):
@@ -474,3 +520,19 @@ def _queue_callbacks(staff, now):
 def _queue_my_cases(staff, now):
     return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
 
+
+
+# --- open work stops when aid is terminated (Art. 48) ----------------------------------------------------
+
+@applications.before_commit.connect
+def _stop_open_work(app_: Application, action: str, actor, from_status: str, notifications: list) -> None:
+    """Termination ends the case: a requested or scheduled home visit is cancelled in the same transaction
+    (queues and the backfill tracker already leave out final states; the alert scan resolves the rest)."""
+    if action != "terminate":
+        return
+    visits = db.session.scalars(sa.select(HomeVisit).where(HomeVisit.application_id == app_.id,
+                                                           HomeVisit.status.in_(("requested", "scheduled")))).all()
+    for visit in visits:
+        visit.status = "cancelled"
+    if visits:
+        applications.record_event(app_, actor, "home_visit_cancelled", "法律援助已终止，上门服务取消")

@@ -27,7 +27,7 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from app import errors
+from app.common import outage
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def engine() -> sa.Engine:
         eng = db.engine
         if eng.dialect.name != "sqlite":
             options = {k: v for k, v in current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
-                       if k in ("pool_pre_ping", "pool_recycle", "connect_args")}
+                       if k in ("pool_pre_ping", "pool_recycle", "pool_timeout", "connect_args")}
             eng = sa.create_engine(eng.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
                                    pool_size=current_app.config["DB_READ_POOL_SIZE"], max_overflow=10, **options)
         ext["readonly_engine"] = eng
@@ -125,7 +125,7 @@ def rows(read: Read, params: dict) -> list[RowDict]:
                 conn.invalidate()
                 eng.dispose()  # the other pooled connections went with it (server restart, failover)
                 if attempt == 2:
-                    raise errors.ServiceUnavailable() from exc
+                    raise outage.database_unavailable(retry_after=1) from exc
                 continue
             finally:
                 cursor.close()

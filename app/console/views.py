@@ -5,15 +5,18 @@ domain adds to, and the error pages. Imports nothing of a domain package (domain
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.utils import cached_property
 
 from app import errors
+from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
 from app.console import auth
+from app.extensions import db
 
 _APP_DIR = Path(__file__).resolve().parent.parent
 
@@ -84,17 +87,25 @@ def _iso(value):
 @bp.context_processor
 def _context():
     user = auth.current_staff()
-    return {"me": user, "csrf_token": auth.csrf_token, "now": utcnow(), "nav": _nav(user) if user else []}
+    return {"me": user, "csrf_token": auth.csrf_token, "now": utcnow(), "nav": _nav(user) if user else [],
+            "form_state": g.get("form_state")}
 
 
 def _nav(user):
     return [(ep, label) for _, ep, label, roles in _NAV if user.role in roles]
 
 
+FORM_ERROR_STATUSES = (400, 409, 413, 422, 429)
+SECRET_FIELDS = ("csrf_token", "password", "new_password")
+
+
 def _error_page(err: errors.ApiError):
     if err.status == 401:
         return redirect(url_for("console.login"))
-    if request.method == "POST" and err.status in (400, 409, 413, 422, 429):
+    if request.method == "POST" and err.status in FORM_ERROR_STATUSES:
+        again = _form_again(err)
+        if again is not None:
+            return again
         fields = (err.details or {}).get("fields") or {}
         extra = "；".join(f"{'、'.join(v) if isinstance(v, list) else v}" for v in fields.values() if v)
         flash(err.message + (f"（{extra}）" if extra and extra not in err.message else ""), "error")
@@ -102,6 +113,44 @@ def _error_page(err: errors.ApiError):
     titles = {403: "无权访问", 404: "未找到", 409: "操作冲突"}
     return render_template("console/error.html", status=err.status, title=titles.get(err.status, "出错了"),
                            message=err.message), err.status
+
+
+def _form_again(err: errors.ApiError):
+    """A refused form comes back as the page it was sent from, with what was typed and each message at
+    its field (console.js fills the form from `form_state`), answered with the error's status.
+    Nothing is stored: the page is rendered again in this request from the form just posted."""
+    back = _back_path()
+    if back is None:
+        return None
+    db.session.rollback()  # nothing of the refused change may be flushed by the page's queries
+    fields = (err.details or {}).get("fields") or {}
+    values = {k: [v[:5000] for v in request.form.getlist(k)] for k in request.form if k not in SECRET_FIELDS}
+    g.form_state = {"action": request.path, "message": err.message, "values": values,
+                    "errors": {k: v for k, v in fields.items() if v}}
+    path, _, query = back.partition("?")
+    environ = dict(request.environ)
+    environ.update({"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "CONTENT_LENGTH": "0",
+                    "CONTENT_TYPE": "", "wsgi.input": io.BytesIO(b"")})
+    with current_app.request_context(environ):
+        try:
+            resp = current_app.full_dispatch_request()
+        except Exception:  # noqa: BLE001 — the page itself failed: fall back to the redirect with a message
+            current_app.logger.exception("re-rendering %s after a refused form failed", path)
+            return None
+    if resp.status_code != 200 or not (resp.mimetype or "").startswith("text/html"):
+        return None
+    resp.status_code = err.status
+    return resp
+
+
+def _back_path() -> str | None:
+    """The console page the form was posted from (same host, under /console, not the POST target)."""
+    ref = request.referrer or ""
+    host = request.host_url.rstrip("/")
+    if not ref.startswith(host + "/"):
+        return None
+    path = auth.safe_next(ref[len(host):], "")
+    return path or None
 
 
 @bp.errorhandler(errors.ApiError)
@@ -146,4 +195,4 @@ def form_args(schema_cls, data, ignore=("csrf_token", "then"), message="填写�
 
 
 def page_no() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return int_arg(request.args, "page", 1, maximum=100_000)

@@ -101,14 +101,38 @@ def read_rows(raw: bytes) -> tuple[str, dict[str, int], list[tuple[int, list[str
     if missing:
         raise FileRejected("缺少必需的列：" + "、".join(missing))
     rows = []
-    try:
-        for fields in reader:
-            if not any((f or "").strip() for f in fields):
-                continue  # blank line
-            rows.append((reader.line_num, fields))
-    except csv.Error as exc:
-        raise FileRejected(f"第 {reader.line_num} 行无法解析：{exc}") from None
+    while True:
+        # A record the csv module cannot read (a field beyond its limit, a stray quote) rejects that
+        # record with its line number; the reader starts afresh on the next line and the others import
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            rows.append((reader.line_num, BadRecord(_csv_reason(exc))))
+            continue
+        if not any((f or "").strip() for f in fields):
+            continue  # blank line
+        rows.append((reader.line_num, fields))
     return encoding, mapping, rows
+
+
+MAX_FIELD_CHARS = 2000  # no CDR column holds more; a longer one rejects its row
+
+
+class BadRecord(list):
+    """A record the reader could not parse: carries the reason instead of fields."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"字段过长（超过 {csv.field_size_limit()} 个字符），该行未导入"
+    return f"无法解析：{text}"
 
 
 def _field(fields, mapping, key) -> str:
@@ -118,6 +142,11 @@ def _field(fields, mapping, key) -> str:
 
 def _parse_row(fields, mapping, agents: dict[str, int | None], area: str) -> dict:
     """One CSV record -> validated values, or ValueError with the Chinese reason."""
+    if isinstance(fields, BadRecord):
+        raise ValueError(fields.reason)
+    for i, value in enumerate(fields):
+        if len(value) > MAX_FIELD_CHARS:
+            raise ValueError(f"第 {i + 1} 列过长（{len(value)} 个字符，最多 {MAX_FIELD_CHARS}）")
     call_id = _field(fields, mapping, "call_id")
     if not call_id:
         raise ValueError("呼叫ID为空")
@@ -182,7 +211,7 @@ def create_import(filename: str | None, raw: bytes, actor=None, storage_key: str
                      created_by_id=getattr(actor, "id", None), created_at=utcnow(), errors=[])
     db.session.add(imp)
     db.session.flush()
-    audit("calls.import", actor=actor, object_type="call_import", object_id=imp.id,
+    audit("consultation.import", actor=actor, object_type="call_import", object_id=imp.id,
           details={"filename": imp.filename, "sha256": imp.sha256, "bytes": len(raw)})
     db.session.commit()
     return imp

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from app import errors
+from app.common.bounds import int_arg
+from app.common.objects import stored_object
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import add_nav, bp, console_required, local_datetime, me
 from app.consultations import cdr, service as calls
@@ -15,7 +17,6 @@ from app.consultations.models import OUTCOME_LABELS, CallImport
 from app.consultations.schemas import ImportOut
 from app.consultations.topics import TOPICS
 from app.extensions import db
-from app.storage_bridge import get_storage
 from app.tasks import enqueue
 
 LOGGERS = ("duty_lawyer", "manager")
@@ -39,9 +40,9 @@ def calls_page():
                 "topic": f.get("topic") or None, "summary": f.get("summary") or None,
                 "outcome": f.get("outcome") or None}
         if data["topic"] and data["topic"] not in TOPICS:
-            raise errors.ValidationFailed("咨询类别无效")
+            raise errors.ValidationFailed("咨询类别无效", details={"fields": {"topic": ["咨询类别无效"]}})
         if data["outcome"] and data["outcome"] not in OUTCOME_LABELS:
-            raise errors.ValidationFailed("处理结果无效")
+            raise errors.ValidationFailed("处理结果无效", details={"fields": {"outcome": ["处理结果无效"]}})
         c = calls.record_call(staff, data)
         flash(f"已登记来电 {c.caller_masked}（{c.topic or '未分类'}）", "ok")
         return redirect(url_for("console.calls_page"))
@@ -58,14 +59,14 @@ def import_page():
         f = request.files.get("file")
         raw = f.stream.read() if f else b""
         if not raw:
-            raise errors.ValidationFailed("请选择话单文件（CSV）")
+            raise errors.ValidationFailed("请选择话单文件（CSV）", details={"fields": {"file": ["请选择话单文件（CSV）"]}})
         key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
-        get_storage().put(key, raw, "text/csv")
-        imp = cdr.create_import(f.filename, raw, me(), storage_key=key)
+        with stored_object(key, raw, "text/csv"):  # storage down → 503; no orphan if the row fails
+            imp = cdr.create_import(f.filename, raw, me(), storage_key=key)
         enqueue("calls.import", imp.id)
         return redirect(url_for("console.import_page", id=imp.id))
     recent = db.session.scalars(sa.select(CallImport).order_by(CallImport.id.desc()).limit(20)).all()
-    current = db.session.get(CallImport, request.args.get("id", type=int)) if request.args.get("id") else None
+    current = db.session.get(CallImport, int_arg(request.args, "id")) if int_arg(request.args, "id") else None
     return render_template("consultations/import.html", recent=recent, current=current)
 
 
@@ -78,3 +79,12 @@ def import_status(import_id):
     return jsonify(ImportOut().dump(imp))
 
 
+@bp.route("/calls/<int:consultation_id>/number", methods=["POST"])
+@console_required(*LOGGERS)
+def reveal_number(consultation_id):
+    """The caller's full number for calling back (audited), on its own page: never in a cookie or a URL."""
+    number = calls.reveal_number(me(), consultation_id)
+    back_to = request.form.get("back") or ""
+    if not back_to.startswith("/console/"):
+        back_to = url_for("console.home")
+    return render_template("consultations/number.html", number=number, back_to=back_to)

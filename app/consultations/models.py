@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import JSONType
+from app.common.objects import owns
 from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -120,3 +121,8 @@ class RepeatCallerEpisode(db.Model):
     call_count: Mapped[int] = mapped_column(default=0)
     triggered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# objects the storage reconciler (app.common.reconcile) matches with rows
+owns("imports/cdr/", "call_imports", CallImport.storage_key)
+owns("recordings/", "consultations", Consultation.recording_key)

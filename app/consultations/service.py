@@ -16,7 +16,7 @@ from app.auth.models import Citizen, StaffUser
 from app.common import crypto
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.consultations import phones, topics
-from app.consultations.models import OUTCOMES, Consultation
+from app.consultations.models import Consultation
 from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
 from app.applications.models import Application
@@ -27,7 +27,7 @@ READERS = ("manager", "supervisor")
 
 
 def default_area_code() -> str:
-    return current_app.config.get("HOTLINE_AREA_CODE", "027")
+    return current_app.config["HOTLINE_AREA_CODE"]
 
 
 def build_row(caller: phones.Caller, ring_at: dt.datetime, answered_at: dt.datetime | None,
@@ -206,17 +206,20 @@ def recording_url(staff: StaffUser, c: Consultation) -> str | None:
     return url
 
 
-def validate_outcome(value):
-    if value is not None and value not in OUTCOMES:
-        raise errors.ValidationFailed("处理结果无效")
-
-
 def _describe_call(consultation_id: int) -> dict | None:
-    """A callback task about a call, for its page (masked caller only)."""
+    """A callback task about a call, for its page: the caller (masked; the clear number only through the
+    audited reveal), who it is when the call is linked to a citizen or an application, what was said."""
     c = db.session.get(Consultation, consultation_id)
     if c is None:
         return None
-    return {"kind": "来电", "text": f"{c.caller_masked} · {c.region} · {c.topic or '未分类'}", "at": c.ring_at}
+    app_ = db.session.get(Application, c.application_id) if c.application_id else None
+    if app_ is None and c.citizen_id:
+        app_ = db.session.scalars(sa.select(Application).where(Application.citizen_id == c.citizen_id)
+                                  .order_by(Application.id.desc())).first()
+    return {"kind": "来电", "text": f"{c.caller_masked} · {c.region} · {c.topic or '未分类'}", "at": c.ring_at,
+            "name": app_.applicant_name if app_ else None, "phone_masked": c.caller_masked,
+            "consultation_id": c.id if c.caller_enc else None, "summary": c.summary,
+            "application": {"id": app_.id, "reference": app_.reference} if app_ else None}
 
 
 callbacks.SUBJECT_DESCRIBERS["consultation"] = _describe_call

@@ -10,18 +10,47 @@ from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.console import bp, console_required, me
 from app.documents import service as documents
-from app.documents.models import REJECT_REASONS, TO_VERIFY, Document
+from app.documents.models import LOW_CONFIDENCE, REJECT_REASONS, TO_VERIFY, Document
 from app.extensions import db
 
 WARNING_LABELS = {
     "image_too_small": "照片分辨率过低", "blurred": "照片模糊", "blurry": "照片模糊", "too_dark": "照片过暗",
     "overexposed": "照片过曝", "wrong_kind": "材料类型可能不对", "no_text": "未识别到文字", "expired": "证件已过期",
+    "surname_unknown": "姓名的姓氏不常见，可能识别有误，请核对", "seal_text": "有内容可能取自印章文字，请核对",
 }
-CHECK_LABELS = {
-    "id_check_digit": ("身份证号校验位", True), "id_valid": ("身份证号有效", True),
-    "birth_date_matches_id": ("出生日期与身份证号一致", True), "sex_matches_id": ("性别与身份证号一致", True),
-    "expired": ("证件已过期", False), "not_yet_valid": ("证件尚未生效", False),
-}
+# Each check shown by its outcome: (key, the good value, words when good, words when not).
+CHECKS = (
+    ("id_check_digit", True, "身份证号校验位正确", "身份证号校验位错误"),
+    ("id_valid", True, "身份证号有效", "身份证号无效（地区码或出生日期不合规）"),
+    ("birth_date_matches_id", True, "出生日期与身份证号一致", "出生日期与身份证号不一致"),
+    ("sex_matches_id", True, "性别与身份证号一致", "性别与身份证号不一致"),
+    ("expired", False, "在有效期内", "已过期"),
+    ("not_yet_valid", False, "已生效", "尚未生效"),
+)
+
+
+def check_outcomes(ocr: dict) -> list[dict]:
+    """The OCR checks of a document as outcomes in words, failures first: [{"ok", "text"}]."""
+    checks = ocr.get("checks") or {}
+    fields = ocr.get("fields") or {}
+    valid_to = (fields.get("valid_to") or {}).get("value")
+    valid_from = (fields.get("valid_from") or {}).get("value")
+    out = []
+    for key, good, yes, no in CHECKS:
+        if checks.get(key) is None:
+            continue
+        ok = bool(checks[key]) == good
+        text = yes if ok else no
+        if key == "expired" and valid_to:
+            text += "（长期有效）" if valid_to == "长期" else f"（有效期至 {valid_to}）"
+        if key == "not_yet_valid" and valid_from:
+            text += f"（自 {valid_from} 起）"
+        out.append({"ok": ok, "text": text})
+    if checks.get("id_corrected"):
+        out.append({"ok": None, "text": "身份证号经校验位纠正识别，请与照片核对"})
+    return sorted(out, key=lambda c: {False: 0, None: 1, True: 2}[c["ok"]])
+
+
 FIELD_LABELS = {
     "name": "姓名", "sex": "性别", "ethnicity": "民族", "birth_date": "出生日期", "address": "住址",
     "id_number": "公民身份号码", "issuing_authority": "签发机关", "valid_from": "有效期起", "valid_to": "有效期至",
@@ -56,15 +85,12 @@ def document_detail(document_id):
     view = documents.signed_view(staff, doc.id)  # writes the audit record
     ocr = doc.ocr_result or {}
     checks = ocr.get("checks") or {}
-    failed, passed = [], []
-    for key, (label, good) in CHECK_LABELS.items():
-        if key in checks and checks[key] is not None:
-            (passed if bool(checks[key]) == good else failed).append(label)
     region = checks.get("region") or None
     return render_template("documents/document.html", doc=doc, a=app_, url=view["url"], ocr=ocr,
-                           fields=(ocr.get("fields") or {}), field_labels=FIELD_LABELS, failed=failed, passed=passed,
+                           fields=(ocr.get("fields") or {}), field_labels=FIELD_LABELS, checks=check_outcomes(ocr),
                            region=region, warnings=[WARNING_LABELS.get(w, w) for w in doc.warnings],
-                           reject_reasons=REJECT_REASONS, can_verify=staff.role in ("duty_lawyer", "manager"),
+                           reject_reasons=REJECT_REASONS, doc_actions=documents.allowed_actions(staff, doc),
+                           can_review=documents.can_review(staff), low_confidence=LOW_CONFIDENCE,
                            next_doc=_next_document(doc))
 
 

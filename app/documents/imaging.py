@@ -47,6 +47,7 @@ def sanitize(raw: bytes, *, max_pixels: int) -> CleanImage:
         raise errors.ValidationFailed("图片文件已损坏或不完整，请重新拍摄上传", code="invalid_image") from None
 
     img = ImageOps.exif_transpose(img)  # also drops the orientation tag
+    img = _pixels_only(img)
     out = io.BytesIO()
     if fmt == "JPEG":
         if img.mode not in ("RGB", "L"):
@@ -63,3 +64,11 @@ def sanitize(raw: bytes, *, max_pixels: int) -> CleanImage:
     data = out.getvalue()
     return CleanImage(data=data, content_type=FORMATS[fmt], width=img.width, height=img.height,
                       sha256=hashlib.sha256(data).hexdigest())
+
+
+def _pixels_only(img: Image.Image) -> Image.Image:
+    """A new image holding the pixels and nothing else. Pillow writes `info` back on save (a JPEG
+    comment, PNG text chunks, XMP, ICC, EXIF), so re-encoding the decoded image is not enough."""
+    if img.mode not in ("RGB", "RGBA", "L", "LA"):
+        img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")
+    return Image.frombytes(img.mode, img.size, img.tobytes())

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.models import JSONType, TimestampMixin
+from app.common.objects import owns
 from app.common.taxonomy import DOCUMENT_KINDS
 from app.common.timeutil import UTCDateTime
 from app.extensions import db
@@ -16,6 +17,13 @@ STATUSES = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed", "verified", "re
 STATUS_LABELS = {"uploaded": "已上传", "ocr_pending": "识别中", "ocr_done": "识别完成", "ocr_failed": "识别失败",
                  "verified": "审核通过", "rejected": "需重新拍摄", "superseded": "已被替换"}
 TO_VERIFY = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed")  # waiting for a staff decision
+REVIEWERS = ("duty_lawyer", "manager")  # who verifies and rejects photos
+# Staff decisions on a document: the states each may start from, where it goes, who may take it
+TRANSITIONS = {
+    "verify": {"sources": TO_VERIFY + ("rejected",), "target": "verified", "roles": REVIEWERS, "label": "审核通过"},
+    "reject": {"sources": TO_VERIFY + ("verified",), "target": "rejected", "roles": REVIEWERS, "label": "退回重拍"},
+}
+LOW_CONFIDENCE = 0.8  # OCR values below this confidence are highlighted for the reviewer
 REJECT_REASONS = {
     "blurry": "照片模糊，请在光线充足处对焦后重新拍摄",
     "incomplete": "照片不完整，请将证件四角完整拍入画面",
@@ -74,3 +82,6 @@ class Document(TimestampMixin, db.Model):
     @property
     def warnings(self) -> list:
         return list((self.ocr_result or {}).get("warnings") or [])
+
+
+owns("documents/", "documents", Document.storage_key)  # photos: the storage reconciler's view of them

@@ -5,17 +5,20 @@ from flask_smorest import Blueprint
 import storage
 from app import errors
 from app.auth.guards import any_authenticated, citizen_required
+from app.common import limits
 from app.common.idempotency import idempotent
 from app.documents import prefill, schemas, service
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
+from app.common.media import sniff
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="申请材料（照片）")
 
 
 @blp.route("/documents", methods=["POST"])
 @any_authenticated
+@limits.uploads
 @idempotent
 @blp.arguments(schemas.UploadForm, location="form")
 @blp.arguments(schemas.UploadFiles, location="files")
@@ -66,7 +69,11 @@ def serve_local_file(key):
     except storage.StorageError:
         raise errors.ServiceUnavailable("文件存储暂时不可用") from None
     ctype = db.session.scalar(sa.select(Document.content_type).where(Document.storage_key == key))
-    resp = Response(data, mimetype=ctype or "application/octet-stream")
+    if not ctype:  # call recordings (and other objects the documents table does not describe)
+        ctype = sniff(data[:16], key)
+    resp = Response([data], mimetype=ctype)
+    # <audio> seeks with Range requests: answer 206 with the asked bytes (416 when out of range)
+    resp.make_conditional(request, accept_ranges=True, complete_length=len(data))
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'"

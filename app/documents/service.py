@@ -13,10 +13,11 @@ from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.audit import record as audit
 from app.auth.models import Citizen
+from app.common.objects import stored_object
 from app.common.taxonomy import LIVE_DOCUMENT_STATUSES
 from app.common.timeutil import utcnow
 from app.documents import imaging
-from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, Document
+from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, REVIEWERS, TRANSITIONS, Document
 from app.extensions import db
 from app.storage_bridge import get_storage
 from app.tasks import enqueue
@@ -65,15 +66,8 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
         raise errors.ApiError("文件超过 10 MB，请压缩后重新上传", status=413, code="payload_too_large")
     clean = imaging.sanitize(raw, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
 
-    st = get_storage()
     key = storage.new_key(f"documents/{app_.id}")
-    try:
-        st.put(key, clean.data, clean.content_type)
-    except storage.StorageError:
-        log.exception("storage put failed")
-        raise errors.ServiceUnavailable("文件存储暂时不可用，请稍后重新上传", code="storage_unavailable") from None
-
-    try:
+    with stored_object(key, clean.data, clean.content_type):  # no orphan object if the row is not written
         doc = Document(
             application_id=app_.id, citizen_id=app_.citizen_id,
             uploaded_by_type="citizen" if isinstance(actor, Citizen) else "staff", uploaded_by_id=actor.id,
@@ -94,13 +88,6 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
         applications.record_event(app_, actor, "document_uploaded", KINDS[kind])
         uploaded.send(app_, document=doc, actor=actor)
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        try:
-            st.delete(key)  # no orphan object when the row could not be written
-        except storage.StorageError:
-            log.error("orphaned object %s could not be deleted", key)
-        raise
     if doc.status == "ocr_pending":
         enqueue("ocr_document", doc.id)
         db.session.expire(doc)  # OCR may already have finished (inline mode): answer with the row as it is now
@@ -108,7 +95,7 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
 
 
 def _ocr_on(kind: str) -> bool:
-    return kind in OCR_KINDS and current_app.config.get("OCR_ENABLED", True)
+    return kind in OCR_KINDS and current_app.config["OCR_ENABLED"]
 
 
 def get_document(actor, document_id: int) -> Document:
@@ -148,35 +135,52 @@ def signed_view(actor, document_id: int) -> dict:
     except storage.StorageError:
         raise errors.ServiceUnavailable("文件存储暂时不可用", code="storage_unavailable") from None
     if not isinstance(actor, Citizen):
-        audit("document_view", actor=actor, object_type="document", object_id=doc.id,
+        audit("document.view", actor=actor, object_type="document", object_id=doc.id,
               details={"application_id": doc.application_id, "kind": doc.kind})
         db.session.commit()
     return {"url": url, "expires_at": utcnow() + dt.timedelta(seconds=ttl), "content_type": doc.content_type}
 
 
-def verify(staff, doc: Document) -> Document:
-    if staff.role not in ("duty_lawyer", "manager"):
+def allowed_actions(staff, doc: Document) -> list[str]:
+    """The decisions this staff member may take on this document now (the page shows only these)."""
+    return [name for name, t in TRANSITIONS.items() if staff.role in t["roles"] and doc.status in t["sources"]]
+
+
+def can_review(staff) -> bool:
+    return staff.role in REVIEWERS
+
+
+def can_upload(staff, app_: Application) -> bool:
+    return staff.role in ("duty_lawyer", "manager") and app_.status not in FINAL_STATUSES
+
+
+def _check(staff, doc: Document, action: str) -> None:
+    t = TRANSITIONS[action]
+    if staff.role not in t["roles"]:
         raise errors.Forbidden("当前角色无权审核材料")
-    if doc.status in ("verified", "superseded"):
-        raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能审核通过")
+    if doc.status not in t["sources"]:
+        raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能{t['label']}")
+
+
+def verify(staff, doc: Document) -> Document:
+    _check(staff, doc, "verify")
     doc.status = "verified"
     doc.verified_by_id = staff.id
     doc.verified_at = utcnow()
     doc.reject_reason = doc.reject_note = None
     app_ = db.session.get(Application, doc.application_id)
     applications.record_event(app_, staff, "document_verified", doc.kind_label)
-    audit("document_verify", actor=staff, object_type="document", object_id=doc.id)
+    audit("document.verify", actor=staff, object_type="document", object_id=doc.id)
     db.session.commit()
     return doc
 
 
 def reject(staff, doc: Document, reason: str, note: str | None = None) -> Document:
-    if staff.role not in ("duty_lawyer", "manager"):
+    if staff.role not in TRANSITIONS["reject"]["roles"]:
         raise errors.Forbidden("当前角色无权审核材料")
     if reason not in REJECT_REASONS:
         raise errors.ValidationFailed("退回原因无效", details={"fields": {"reason": [f"应为：{'、'.join(REJECT_REASONS)}"]}})
-    if doc.status in ("rejected", "superseded"):
-        raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能退回")
+    _check(staff, doc, "reject")
     doc.status = "rejected"
     doc.reject_reason = reason
     doc.reject_note = note
@@ -184,7 +188,7 @@ def reject(staff, doc: Document, reason: str, note: str | None = None) -> Docume
     doc.verified_at = utcnow()
     app_ = db.session.get(Application, doc.application_id)
     applications.record_event(app_, staff, "document_rejected", f"{doc.kind_label}：{doc.reject_message}")
-    audit("document_reject", actor=staff, object_type="document", object_id=doc.id, details={"reason": reason})
+    audit("document.reject", actor=staff, object_type="document", object_id=doc.id, details={"reason": reason})
     n = notifications.document_rejected(app_, doc)
     db.session.commit()
     notifications.dispatch([n])

@@ -3,9 +3,6 @@ staff's review desk actions and the bureau reviewer's objection desk. Routes par
 serialise."""
 from __future__ import annotations
 
-import threading
-import time
-
 import sqlalchemy as sa
 from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
@@ -14,6 +11,7 @@ from app import errors
 from app.applications import service as applications
 from app.audit import record as audit
 from app.auth.guards import citizen_required, staff_required
+from app.common import limits
 from app.common.idempotency import idempotent
 from app.extensions import db
 from app.procedure import eligibility, letters, schemas as s, service
@@ -28,49 +26,14 @@ BEARER = [{"bearer": []}]
 CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
 
 
-# --- a small per-IP limit on the public screen (to be replaced by the shared Flask-Limiter) ----------------
-
-class _Window:
-    def __init__(self):
-        self.lock, self.hits = threading.Lock(), {}
-
-    def allow(self, key: str, limit: int, period: int) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            start, count = self.hits.get(key, (now, 0))
-            if now - start >= period:
-                start, count = now, 0
-            if count >= limit:
-                return False
-            self.hits[key] = (start, count + 1)
-            if len(self.hits) > 10_000:  # forget old windows
-                self.hits = {k: v for k, v in self.hits.items() if now - v[0] < period}
-            return True
-
-
-_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-
-
-def _rate_limit():
-    text = current_app.config.get("ELIGIBILITY_RATE_LIMIT") or ""
-    try:
-        n, _, unit = text.split()
-        limit, period = int(n), _PERIODS[unit.rstrip("s")]
-    except (ValueError, KeyError):
-        return
-    window = current_app.extensions.setdefault("eligibility_window", _Window())  # per app (and process)
-    if not window.allow(request.remote_addr or "-", limit, period):
-        raise errors.TooManyRequests("自测过于频繁，请稍后再试", headers={"Retry-After": str(period)})
-
-
 # --- public ----------------------------------------------------------------------------------------------------
 
 @public.route("/eligibility", methods=["POST"])
+@limits.eligibility  # per IP, RATE_LIMIT_ELIGIBILITY, the shared Flask-Limiter (Redis when REDIS_URL is set)
 @public.arguments(s.EligibilityInput)
 @public.response(200, s.EligibilityOut)
 def screen(data):
     """资格自测：返回初步结果、经济困难审查要求、每一项的法律依据（条款与原文）和需准备的材料"""
-    _rate_limit()
     try:
         return eligibility.screen(data, current_app.config)
     except eligibility.UnknownKeys as exc:
@@ -118,6 +81,15 @@ def put_screen(data, application_id):
     """保存资格自测结果与个人诚信承诺（草稿阶段；因经济困难申请的须同意承诺）"""
     app_ = applications.get_for_citizen(g.citizen, application_id)
     service.store_screen(g.citizen, app_, data)
+    return service.screen_answer(app_)
+
+
+@citizen.route("/<int:application_id>/eligibility")
+@citizen_required
+@citizen.response(200, s.ScreenOut)
+def get_screen(application_id):
+    """本申请保存的资格自测结果与个人诚信承诺（小程序重新打开草稿时据此恢复）"""
+    app_ = applications.get_for_citizen(g.citizen, application_id)
     return service.screen_answer(app_)
 
 
@@ -249,7 +221,7 @@ def staff_letter(application_id, letter_id):
     """查看法律文书（记入审计日志）"""
     _case(application_id)
     letter = _letter(application_id, letter_id)
-    audit("letter_view", actor=g.staff, object_type="letter", object_id=letter.id,
+    audit("letter.view", actor=g.staff, object_type="letter", object_id=letter.id,
           details={"application_id": application_id, "number": letter.number})
     db.session.commit()
     return {**service.letter_out(letter, iso=False), "data": letter.data}

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.applications import actions
 from app.applications.schemas import DeadlinesOut, LetterOut
 
 
@@ -62,8 +63,15 @@ class ApplicationEligibilityInput(EligibilityInput):
                                          metadata={"description": "个人诚信承诺（第四十一条）"})
 
 
+class AcceptedCommitmentOut(ma.Schema):
+    version = fields.String()
+    accepted_at = fields.String(metadata={"description": "同意承诺的时间（ISO 8601）"})
+
+
 class ScreenOut(EligibilityOut):
     source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）"})
+    integrity_commitment = fields.Nested(AcceptedCommitmentOut, allow_none=True,
+                                         metadata={"description": "已作出的个人诚信承诺（版本与时间）；未作出为 null"})
     input = fields.Dict(allow_none=True)
     screened_at = fields.String(allow_none=True)
     override = fields.Dict(allow_none=True, metadata={"description": "工作人员调整：result、reason、by_name、at"})
@@ -173,3 +181,11 @@ class ProcedureOut(ma.Schema):
     expedite_grounds_applicable = fields.List(fields.String())
     decision = fields.String(allow_none=True)
     decision_grounds = fields.List(fields.Dict(), allow_none=True)
+
+
+# The law's decisions take these inputs (declared with the actions, app.applications.actions)
+actions.declare_input("reject", RefuseInput,
+                      "不予法律援助：理由与法律依据（群众可见），生成不予法律援助决定书（载明异议途径和期限）")
+actions.declare_input("request_expedite", ExpediteRequestInput,
+                      "申请先行提供法律援助（第四十四条，特事特办；值班律师）：情形与理由")
+actions.declare_input("terminate", TerminateInput, "终止法律援助（第四十八条的情形与说明），生成终止法律援助决定书")

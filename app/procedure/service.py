@@ -24,7 +24,7 @@ from app.alerts import service as alerts
 from app.alerts.models import Alert
 from app.applications import read
 from app.applications import service as applications
-from app.applications.models import DETAIL_HOOKS, FINAL_STATUSES, STATUS_LABELS, Application, ApplicationEvent
+from app.applications.models import DETAIL_HOOKS, Application, ApplicationEvent
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
@@ -170,6 +170,8 @@ def screen_answer(app_: Application) -> dict:
                "screened_at": None}
     out["override"] = app_.eligibility_override
     out["effective_result"] = (app_.eligibility_override or {}).get("result") or out["result"]
+    c = app_.integrity_commitment
+    out["integrity_commitment"] = {"version": c.get("version"), "accepted_at": c.get("accepted_at")} if c else None
     return out
 
 
@@ -197,7 +199,7 @@ def store_screen(citizen: Citizen, app_: Application, data: dict) -> Application
     elif answer["means_test"] == "required" and not app_.integrity_commitment:
         raise errors.ValidationFailed("因经济困难申请的，需作出个人诚信承诺（法律援助法第四十一条）", details={"fields": {
             "integrity_commitment": ["请阅读并同意个人诚信承诺"]}})
-    audit("eligibility_screen", actor=citizen, object_type="application", object_id=app_.id,
+    audit("application.eligibility_screen", actor=citizen, object_type="application", object_id=app_.id,
           details={"result": answer["result"], "means_test": answer["means_test"]})
     db.session.commit()
     return app_
@@ -214,7 +216,7 @@ def override_screen(staff: StaffUser, app_: Application, result: str, reason: st
                                  "at": utcnow().isoformat()}
     applications.record_event(app_, staff, "eligibility_override",
                               f"资格审查结果调整为「{eligibility.RESULT_LABELS[result]}」：{reason}")
-    audit("eligibility_override", actor=staff, object_type="application", object_id=app_.id,
+    audit("application.eligibility_override", actor=staff, object_type="application", object_id=app_.id,
           details={"from": before, "to": result, "reason": reason})
     db.session.commit()
     return app_
@@ -248,6 +250,9 @@ def expedite_grounds_applicable(app_: Application, today: dt.date | None = None)
     if app_.legal_deadline and 0 <= (app_.legal_deadline - today).days < current_app.config["EXPEDITE_DEADLINE_DAYS"]:
         out.append("deadline_within_7_days")
     return out
+
+
+DECISIONS = ("reject", "request_expedite", "terminate")  # the decisions whose input this package governs
 
 
 def prepare(app_: Application, action: str, data: dict, actor=None) -> tuple[str | None, dict]:
@@ -473,7 +478,7 @@ def issue_notice(staff: StaffUser, app_: Application, item_keys, due_date: dt.da
     labels = "、".join(i["label"] for i in notice.items)
     applications.record_event(app_, staff, "supplement_notice",
                               f"一次性告知需补充：{labels}；请于 {notice.due_date} 前补充（审查期限暂停计算）")
-    audit("supplement_notice", actor=staff, object_type="application", object_id=app_.id,
+    audit("application.supplement_notice", actor=staff, object_type="application", object_id=app_.id,
           details={"items": keys, "due_date": due_date.isoformat()})
     letter = letters.issue(app_, "supplement_notice", _notice_content(app_, notice), actor=staff)
     n = notifications.status_changed(app_, "需补充材料", f"请于{notice.due_date:%m月%d日}前补充材料")
@@ -496,7 +501,7 @@ def receive_items(actor, app_: Application, keys, *, when: dt.datetime | None = 
     if not keys:
         raise errors.ValidationFailed("请勾选已收到的材料", details={"fields": {"items": ["至少勾选一项"]}})
     _tick(app_, notice, set(keys), when or utcnow(), actor)
-    audit("supplement_received", actor=actor, object_type="application", object_id=app_.id, details={"items": list(keys)})
+    audit("application.supplement_received", actor=actor, object_type="application", object_id=app_.id, details={"items": list(keys)})
     db.session.commit()
     return notice
 
@@ -550,7 +555,7 @@ def confirm_after_expedite(staff: StaffUser, app_: Application, note: str | None
     app_.assign_clock_from = local_today() if app_.status == "expedite_approved" else None
     letter = letters.issue(app_, "grant", _grant_content_after_expedite(app_), actor=staff)
     applications.record_event(app_, staff, "grant_after_expedite", "先行提供法律援助后经审查，符合法律援助条件")
-    audit("application_grant_after_expedite", actor=staff, object_type="application", object_id=app_.id)
+    audit("application.grant_after_expedite", actor=staff, object_type="application", object_id=app_.id)
     n = _announce(app_, letter)
     db.session.commit()
     notifications.dispatch([n])
@@ -596,7 +601,7 @@ def lodge_objection(citizen: Citizen, app_: Application, reasons: str, document_
     db.session.flush()
     applications.record_event(app_, citizen, "objection_lodged",
                               f"申请人向{current_app.config['BUREAU_NAME']}提出异议，应于 {obj.decide_by} 前审查决定")
-    audit("objection_lodged", actor=citizen, object_type="objection", object_id=obj.id,
+    audit("objection.lodge", actor=citizen, object_type="objection", object_id=obj.id,
           details={"application_id": app_.id, "against": against})
     db.session.commit()
     return obj
@@ -640,7 +645,7 @@ def decide_objection(reviewer: StaffUser, obj: Objection, decision: str, note: s
     app_ = db.session.get(Application, obj.application_id)
     obj.status = "upheld" if decision == "uphold" else "corrected"
     obj.decided_at, obj.decided_by_id, obj.decision_note = utcnow(), reviewer.id, note
-    audit("objection_decided", actor=reviewer, object_type="objection", object_id=obj.id,
+    audit("objection.decide", actor=reviewer, object_type="objection", object_id=obj.id,
           details={"decision": obj.status, "application_id": app_.id})
     bureau = current_app.config["BUREAU_NAME"]
     if decision == "correct":

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from app.alerts import service as alerts
+from app.applications.actions import ACTIONS, STAFF_TRANSITIONS
 from app.applications.models import Application
 from app.auth.guards import staff_required
 from app.applications import sla
@@ -19,7 +20,7 @@ from app.audit.query import audit_stmt
 from app.documents import service as documents
 from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
-from app.procedure import schemas as ps
+from app.procedure import schemas as _procedure_inputs  # noqa: F401  (declares the law's decision inputs first)
 from app.staff import schemas as s
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff",
@@ -95,26 +96,15 @@ def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to
     blp.route(f"/applications/<int:application_id>/{path}", methods=["POST"], endpoint=f"action_{action}")(view)
 
 
-_action_route("start-review", "start_review", ("duty_lawyer", "manager"), s.StaffNoteInput, "开始审查")
-_action_route("approve", "approve", ("manager",), s.StaffNoteInput, "批准法律援助")
-_action_route("reject", "reject", ("manager",), ps.RefuseInput,
-              "不予法律援助：理由与法律依据（群众可见），生成不予法律援助决定书（载明异议途径和期限）")
-_action_route("request-expedite", "request_expedite", ("duty_lawyer",), ps.ExpediteRequestInput,
-              "申请先行提供法律援助（第四十四条，特事特办；值班律师）：情形与理由")
-_action_route("approve-expedite", "approve_expedite", ("manager",), s.ApproveExpediteInput,
-              "批准特事特办：列出需补交的材料与截止时间，随后可立即指派")
-_action_route("deny-expedite", "deny_expedite", ("manager",), s.DecisionReasonInput, "驳回特事特办（回到审查中）")
-_action_route("assign", "assign", ("manager",), s.AssignInput, "指派援助律师（可采纳推荐或调整）")
-_action_route("start-work", "start_work", ("aid_lawyer",), s.StaffNoteInput, "开始办理（受指派的援助律师）")
-_action_route("close", "close", ("aid_lawyer", "manager"), s.CloseCaseInput, "结案并填写办理结果")
-_action_route("terminate", "terminate", ("manager",), ps.TerminateInput,
-              "终止法律援助（第四十八条的情形与说明），生成终止法律援助决定书")
+for _name in STAFF_TRANSITIONS:  # one route per declared action, with its roles and input
+    _a = ACTIONS[_name]
+    _action_route(_a.api_path, _name, _a.roles, _a.input, _a.summary or _a.label)
 
 
 @blp.route("/applications/<int:application_id>/notes", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("aid_lawyer", "manager", "duty_lawyer")
-@blp.arguments(s.RequiredStaffNoteInput)
+@staff_required(*ACTIONS["progress_note"].roles)
+@blp.arguments(ACTIONS["progress_note"].input)
 @blp.response(200, s.StaffApplicationOut)
 def add_note(data, application_id):
     """记录办理进展（写入时间线）"""

@@ -1,11 +1,13 @@
 import marshmallow as ma
+from flask import g
 from marshmallow import fields, validate
 
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUSES
-from app.applications.schemas import ApplicationOut, ApplicationSummaryOut
+from app.applications.actions import allowed_actions
+from app.applications.schemas import ApplicationOut, ApplicationSummaryOut, StaffEventOut
 from app.common.pagination import PageArgs, page_schema
 from app.common.timeutil import UTC
-from app.documents.models import KINDS, REJECT_REASONS
+from app.documents.models import REJECT_REASONS
 from app.applications import sla
 from app.casework.service import visits_for
 
@@ -56,6 +58,17 @@ class StaffApplicationOut(ApplicationOut):
     created_by_staff_id = fields.Integer(allow_none=True)
     sla = fields.Function(_sla)
     home_visits = fields.Method("get_home_visits")
+    allowed_actions = fields.Method("get_allowed_actions",
+                                    metadata={"description": "当前用户此刻可执行的操作（与控制台一致）"})
+
+    def get_timeline(self, obj):
+        """Staff see every event, internal notes included, each marked whether the citizen sees it."""
+        events = self.context_events(obj)
+        return StaffEventOut(many=True).dump(events) if events is not None else None
+
+    def get_allowed_actions(self, obj):
+        staff = g.get("staff")
+        return allowed_actions(staff, obj) if staff is not None else []
 
     def get_home_visits(self, obj):
         return HomeVisitOut(many=True).dump(visits_for(obj))
@@ -66,7 +79,7 @@ StaffApplicationPageOut = page_schema(StaffApplicationSummaryOut, "StaffApplicat
 
 class StaffApplicationListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(validate=validate.Length(max=64), metadata={"description": "编号或姓名"})
+    q = fields.String(validate=validate.Length(max=64), metadata={"description": "编号、姓名或电话（至少 4 位数字）"})
     urgent = fields.Boolean(load_default=False)
 
 
@@ -86,34 +99,6 @@ class IntakeInput(ma.Schema):
     home_visit_address = fields.String(validate=validate.Length(max=255))
     home_visit_reason = fields.String(validate=validate.Length(max=500))
     first_contact_at = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "来电时间（SLA 计时起点）"})
-
-
-class StaffNoteInput(ma.Schema):
-    note = fields.String(validate=validate.Length(max=500), load_default=None)
-
-
-class RequiredStaffNoteInput(ma.Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-
-class DecisionReasonInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-
-class ApproveExpediteInput(ma.Schema):
-    backfill_kinds = fields.List(fields.String(validate=validate.OneOf(list(KINDS))), load_default=list,
-                                 metadata={"description": "需补交的材料类型"})
-    backfill_due_at = fields.AwareDateTime(default_timezone=UTC, load_default=None)
-    note = fields.String(validate=validate.Length(max=500), load_default=None)
-
-
-class AssignInput(ma.Schema):
-    lawyer_id = fields.Integer(required=True)
-    note = fields.String(validate=validate.Length(max=500), load_default=None)
-
-
-class CloseCaseInput(ma.Schema):
-    outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class SuggestionOut(ma.Schema):

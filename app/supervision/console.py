@@ -11,6 +11,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 
 from app import errors
 from app.auth.service import display_names
+from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ
 from app.console import add_nav, bp, console_required, form_args, me, page_no
 from app.consultations.models import OUTCOME_LABELS
@@ -47,8 +48,8 @@ def supervision_page():
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     return render_template("supervision/supervision.html", batches=batches, stats=stats, names=display_names(b.created_by_id for b in batches),
                            default_start=last_month_end.replace(day=1), default_end=last_month_end,
-                           default_rate=current_app.config.get("SUPERVISION_SAMPLE_RATE", 0.05),
-                           default_min=current_app.config.get("SUPERVISION_MIN_PER_LAWYER", 2))
+                           default_rate=current_app.config["SUPERVISION_SAMPLE_RATE"],
+                           default_min=current_app.config["SUPERVISION_MIN_PER_LAWYER"])
 
 
 @bp.route("/supervision/samples", methods=["POST"])
@@ -72,7 +73,7 @@ def supervision_sample(sample_id):
     stmt = sa.select(Review).where(Review.sample_id == batch.id)
     if status in ("pending", "scored"):
         stmt = stmt.where(Review.status == status)
-    lawyer_id = request.args.get("lawyer_id", type=int)
+    lawyer_id = int_arg(request.args, "lawyer_id")
     if lawyer_id:
         stmt = stmt.where(Review.lawyer_id == lawyer_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
@@ -97,7 +98,7 @@ def supervision_review(review_id):
     resp = make_response(render_template(
         "supervision/review.html", r=r, c=r.consultation, recording_url=url, names=display_names([r.lawyer_id, r.reviewer_id]),
         dimensions=DIMENSIONS, dim_max=DIMENSION_MAX, outcomes=OUTCOME_LABELS, next_id=nxt,
-        can_score=staff.role == "supervisor"))
+        batch=db.session.get(SampleBatch, r.sample_id), can_score=staff.role == "supervisor"))
     origin = _origin(url)
     if origin:  # the recording may live on object storage (MinIO/S3): allow that origin for <audio> only
         resp.headers["Content-Security-Policy"] = (

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from app import errors
 from app.auth.guards import staff_required
+from app.common import openapi
 from app.consultations.schemas import ConsultationOut
 from app.consultations.service import recording_url
 from app.extensions import db
@@ -136,6 +137,7 @@ def score_review(data, review_id):
 @blp.route("/scorecards")
 @staff_required("supervisor", "manager", "duty_lawyer")
 @blp.arguments(ScorecardArgs, location="query")
+@blp.doc(**openapi.json_object("评分卡"))
 def get_scorecards(args):
     """律师评分卡（按周期，含环比趋势；值班律师仅见本人）"""
     return service.scorecards(g.staff, args["period"], args.get("date_from"), args.get("date_to"), args.get("lawyer_id"))

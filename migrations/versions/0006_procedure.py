@@ -1,7 +1,7 @@
 """procedure: eligibility screen and commitment, clocks, decisions, notices, objections, letters
 
 Revision ID: 0006
-Revises: 0003 (the coordinator re-points it at 0005 when 0004/0005 land)
+Revises: 0004 (the coordinator re-points it at 0005 when 0005 lands)
 Create Date: 2026-11-30
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -20,8 +20,9 @@ module.exports = Behavior({
   pageLifetimes: {
     show() {
       if (this.data.large !== prefs.isLarge()) this.setData({ large: prefs.isLarge() })
-      // back from the login page: load again what failed for want of a login
-      if (this._reloadOnShow && typeof this.onLoad === 'function') {
+      // back from the login page: load again what failed for want of a login (a form that keeps what
+      // was typed sets keepStateOnLogin; its citizen just taps again)
+      if (this._reloadOnShow && typeof this.onLoad === 'function' && !this.keepStateOnLogin) {
         this._reloadOnShow = false
         const pages = typeof getCurrentPages === 'function' ? getCurrentPages() : []
         const me = pages.length ? pages[pages.length - 1] : null

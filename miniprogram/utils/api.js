@@ -315,6 +315,7 @@ function createClient(options = {}) {
     // eligibility (no login)
     eligibility: (body) => request('POST', '/api/v1/eligibility', { data: body, auth: false, retry: true }),
     eligibilityRules: () => request('GET', '/api/v1/eligibility/rules', { auth: false }),
+    getScreen: (applicationId) => request('GET', `/api/v1/applications/${applicationId}/eligibility`),
     saveScreen: (applicationId, body) => request('PUT', `/api/v1/applications/${applicationId}/eligibility`, { data: body }),
     // applications
     listApplications: (params) => request('GET', `/api/v1/applications?${qs(Object.assign({ page: 1, page_size: 20 }, params))}`),

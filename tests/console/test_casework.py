@@ -11,7 +11,7 @@ from app.audit import AuditLog
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.extensions import db
 from tests.console.support import api_login, citizen_case, console_login, make_case
-from tests.helpers import jpeg_bytes
+from tests.factories import jpeg_bytes
 
 
 def _actions(app, **where):
@@ -32,7 +32,7 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
     assert "待审核材料" in home and f"/console/documents/{doc_id}" in home and "紧急" in home
     page = duty.get(f"/console/documents/{doc_id}")
     assert page.status_code == 200 and "/files/" in page.get_data(as_text=True)  # signed URL of the photo
-    assert "document_view" in _actions(app, object_type="document", object_id=str(doc_id))
+    assert "document.view" in _actions(app, object_type="document", object_id=str(doc_id))
     r = duty.post(f"/console/documents/{doc_id}/verify", data={"csrf_token": csrf})
     assert r.status_code == 302
     r = duty.post(f"/console/applications/{app_id}/actions/request_expedite",
@@ -65,12 +65,21 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
     with app.app_context():
         a = db.session.get(Application, app_id)
         assert a.backfill_due_at > utcnow() and a.expedite_reason.startswith("上诉期")
-        note = db.session.scalar(sa.select(ApplicationEvent.note).where(
+        # the override note is internal: kept for the staff, beside a citizen-visible state change without it
+        assign = db.session.scalar(sa.select(ApplicationEvent).where(
             ApplicationEvent.application_id == app_id, ApplicationEvent.action == "assign"))
-        assert "王援助" in note and "调整指派" in note
+        assert assign.citizen_visible is True and assign.note is None
+        internal = db.session.scalar(sa.select(ApplicationEvent).where(
+            ApplicationEvent.application_id == app_id, ApplicationEvent.action == "internal_note")
+            .order_by(ApplicationEvent.id.desc()))  # the last one: the assignment's
+        assert internal.citizen_visible is False and "王援助" in internal.note and "调整指派" in internal.note
+    citizen_timeline = body["timeline"]
+    assert "assign" in [e["action"] for e in citizen_timeline]
+    assert "internal_note" not in [e["action"] for e in citizen_timeline]
+    assert not any("调整指派" in (e["note"] or "") for e in citizen_timeline)
     acts = _actions(app, object_type="application", object_id=str(app_id))
-    for a in ("application_submit", "application_request_expedite", "application_approve_expedite",
-              "application_assign", "lawyer_assigned"):
+    for a in ("application.submit", "application.request_expedite", "application.approve_expedite",
+              "application.assign", "application.lawyer_choice"):
         assert a in acts
 
     # the aid lawyer sees only their case; the other aid lawyer gets a 404
@@ -85,12 +94,19 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
                     data={"csrf_token": csrf_a, "note": "已电话联系当事人，准备上诉状"}).status_code == 302
     r = aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a})
     assert r.status_code == 302  # outcome missing: back with an error message, nothing changed
+    assert "尚有 2 项补交材料未交" in aid.get(f"/console/applications/{app_id}").get_data(as_text=True)
+    r = aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a, "confirm_incomplete": "1"})
+    assert r.status_code == 302  # confirmed, but the outcome is missing
     assert "请填写办理结果" in aid.get(f"/console/applications/{app_id}").get_data(as_text=True)
-    assert aid.post(f"/console/applications/{app_id}/actions/close",
-                    data={"csrf_token": csrf_a, "outcome": "已代写上诉状并提交"}).status_code == 302
+    assert aid.post(f"/console/applications/{app_id}/actions/close",  # closing with backfill owed: confirmed
+                    data={"csrf_token": csrf_a, "outcome": "已代写上诉状并提交", "confirm_incomplete": "1"}).status_code == 302
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
     assert body["status"] == "closed" and body["outcome"] == "已代写上诉状并提交"
-    assert any(e["action"] == "progress_note" for e in body["timeline"])
+    # the progress note is internal: not in the citizen's timeline, in the staff's marked as such
+    assert not any(e["action"] == "progress_note" or "准备上诉状" in (e["note"] or "") for e in body["timeline"])
+    staff_timeline = client.get(f"/api/v1/staff/applications/{app_id}", headers=api_login(client, "manager1")).get_json()["timeline"]
+    note = next(e for e in staff_timeline if e["action"] == "progress_note")
+    assert note["citizen_visible"] is False and note["note"] == "已电话联系当事人，准备上诉状"
 
 
 def test_document_rejection_reason_reaches_citizen(app, client, fake_wechat, staff):
@@ -180,7 +196,7 @@ def test_sla_summary_share_on_console_home(app, client, staff):
     assert body["total"] == 2 and body["within"] == 1 and body["share"] == 0.5
     console_login(client, "manager1")
     html = client.get("/console/").get_data(as_text=True)
-    assert "60 分钟内指派率" in html and "50%" in html
+    assert "按时指派率" in html and "50%" in html
 
 
 def test_phone_intake_console_and_api(app, client, staff):

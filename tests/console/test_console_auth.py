@@ -27,7 +27,7 @@ def test_login_sets_session_cookie_and_audits(app, client, staff):
     with app.app_context():
         row = db.session.scalar(sa.select(ConsoleSession))
         assert row.token_hash != raw and len(row.token_hash) == 64  # stored hashed
-        log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "login"))
+        log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "auth.login"))
         assert log.actor_name == "duty1" and log.ip == "10.1.2.3" and log.details == {"channel": "console"}
     home = client.get("/console/")
     assert "张值班" in home.get_data(as_text=True)
@@ -51,7 +51,7 @@ def test_wrong_password_lockout_and_failed_login_audit(app, client, staff):
     assert "console_session" not in r.headers.get("Set-Cookie", "")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)
-                                 .where(AuditLog.action == "login_failed")) == 6
+                                 .where(AuditLog.action == "auth.login_failed")) == 6
 
 
 def test_login_and_forms_require_csrf(app, client, staff):
@@ -94,13 +94,13 @@ def test_idle_sessions_and_disabled_accounts_end(app, client, staff):
 def test_admin_audit_page_filters_and_export_is_audited(app, client, staff):
     console_login(client, "duty1")
     console_login(client, "admin1")
-    r = client.get("/console/audit?actor=duty1&action=login")
+    r = client.get("/console/audit?actor=duty1&action=auth.login")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "共 1 条" in html
-    r = client.get("/console/audit.csv?action=login")
+    r = client.get("/console/audit.csv?action=auth.login")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     body = r.get_data(as_text=True)
     assert body.startswith("\ufeff时间") and "duty1" in body and "admin1" in body
     with app.app_context():
-        exp = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "export"))
+        exp = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "audit.export"))
         assert exp.actor_name == "admin1" and exp.details["rows"] == 2

@@ -1,13 +1,13 @@
-"""Accuracy floors on photos from an independent generator (tests/ocr/alt_synth.py).
+"""Accuracy floors on photos from an independent generator (ocr/testing/alt_synth.py).
 
-The parsers were developed on ocr/synth.py; this set has other layouts, label spellings and
+The parsers were developed on ocr/testing/synth.py; this set has other layouts, label spellings and
 spacing, labels wrapped over two lines in their cells, other fonts, seals and camera effects.
 Floors are what the parsers reach with a margin (measured on 8 images per kind and level:
 see the report with the change that added this test).
 """
 import pytest
 
-from tests.ocr import alt_synth
+from ocr.testing import alt_synth
 
 # 2 easy + 1 moderate per kind = 12 images
 SUBSET = [(k, lv, s) for k in alt_synth.KINDS for lv, s in (("easy", 0), ("easy", 1), ("moderate", 2))]
@@ -65,3 +65,27 @@ def test_alt_wrapped_labels_easy(alt_results):
         for key in ("name", "relationship", "native_place", "religion", "employer", "moved_to_city", "moved_to_address"):
             got = (r["fields"].get(key) or {}).get("value") or ""
             assert got == s["truth"][key], (s["seed"], key, got)
+
+
+def test_alt_notation_cases():
+    """Blood types come out as the picker's values, 户别 and 户号 printed on one line are split, and a
+    surname misread as a look-alike that is no surname is flagged with lowered confidence."""
+    import ocr
+
+    from ocr import normalize as N
+
+    cases = {"blood": ("hukou_member", "easy", 0), "one_line": ("hukou_home", "easy", 0), "misread": ("id_front", "easy", 1)}
+    s = alt_synth.make(*cases["misread"])
+    assert s["flags"] == {"name": "surname_unknown"}
+    r = ocr.analyze(s["image"], expected_kind="id_front")
+    assert r["fields"]["name"]["value"] == s["truth"]["name"]
+    assert "surname_unknown" in r["warnings"] and r["checks"]["flagged_fields"]["name"] == ["surname_unknown"]
+    assert r["fields"]["name"]["confidence"] <= 0.5
+    s = alt_synth.make(*cases["one_line"])
+    r = ocr.analyze(s["image"], expected_kind="hukou_home")
+    for key in ("household_type", "household_number"):
+        assert r["fields"][key]["value"] == s["truth"][key], key
+    s = alt_synth.make(*cases["blood"])
+    r = ocr.analyze(s["image"], expected_kind="hukou_member")
+    assert r["fields"]["blood_type"]["value"] == s["truth"]["blood_type"]
+    assert s["truth"]["blood_type"] in N.BLOOD_TYPES

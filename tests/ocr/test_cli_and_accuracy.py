@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ocr import synth
+from ocr.testing import synth
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -119,11 +119,36 @@ def test_import_is_light():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_library_never_imports_the_photo_generators():
+    """The generators (ocr/testing) are dev/testing code: no library module imports them, and
+    running the whole pipeline (CLI included) leaves them unloaded."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "ocr"
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                mod = ("." * node.level) + (node.module or "")
+                names = [mod] + [f"{mod}.{a.name}" for a in node.names]
+            for n in names:
+                assert "testing" not in n and "synth" not in n, (path.name, n)
+    code = ("import sys, io, numpy as np; from PIL import Image; import ocr, ocr.__main__; "
+            "buf = io.BytesIO(); Image.fromarray(np.full((600, 800, 3), 255, np.uint8)).save(buf, 'JPEG'); "
+            "ocr.analyze(buf.getvalue()); "
+            "assert not [m for m in sys.modules if m.startswith('ocr.testing')], sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root.parent)
+
+
 def test_quality_warnings():
     import cv2
     import numpy as np
 
-    from ocr import api, synth
+    from ocr import api
+    from ocr.testing import synth
 
     s = synth.make_sample("id_front", "clean", 0)
     bgr = np.asarray(api.load_image(s["image"]))[:, :, ::-1].copy()
@@ -147,3 +172,78 @@ def test_exif_orientation_applied():
     buf = io.BytesIO()
     im.save(buf, "JPEG", exif=exif.tobytes())
     assert api.load_image(buf.getvalue()).size == (100, 200)
+
+
+def test_blood_type_as_the_picker_expects():
+    for printed, want in [("A型", "A"), ("B型", "B"), ("AB型", "AB"), ("AB 型", "AB"), ("O型", "O"), ("0型", "O"),
+                          ("不详", "不明"), ("未知", "不明"), ("其它", "其他"), ("RH阴性", "其他")]:
+        assert N.parse_blood_type(printed) == want, printed
+    assert N.parse_blood_type("") is None
+    assert set(N.BLOOD_TYPES) == {"A", "B", "O", "AB", "其他", "不明"}
+
+
+def test_household_type_and_number_printed_on_one_line():
+    assert N.split_household_type("家庭户户号：123456789") == ("家庭户", "123456789")
+    assert N.split_household_type("家庭户口 户号 0O1234567") == ("家庭户口", "001234567")
+    assert N.split_household_type("集体户 123456789") == ("集体户", "123456789")
+    assert N.split_household_type("家庭户号123456") == ("家庭户", "123456")  # the two 户 read as one
+    assert N.split_household_type("非农业家庭户口") == ("非农业家庭户口", "")
+
+
+def test_surnames_from_the_shipped_list():
+    from ocr import names
+    from ocr.testing import synth
+
+    single, double = names.surnames()
+    assert len(single) > 400 and {"欧阳", "诸葛", "司马"} <= double
+    assert "龚" in single and "奠" not in single
+    assert all(names.surname_known(s + "明") for s in synth._SURNAMES)  # every generator surname is known
+    assert names.surname_known("奠明") is False  # 龚 misread as 奠
+    assert names.surname_known("扎西多吉", "藏") is None  # no Han surname expected
+    assert names.surname_known("买买提·艾力") is None
+
+
+def test_flagged_fields_lower_confidence_and_warn():
+    from ocr import api
+
+    fields = {"name": {"value": "奠明", "confidence": 0.94, "box": [0, 0, 1, 1]},
+              "ethnicity": {"value": "汉", "confidence": 0.99, "box": [0, 0, 1, 1]},
+              "relationship": {"value": "安局片", "confidence": 0.94, "box": [0, 0, 1, 1]}}
+    notes = {}
+    api._flag_names(fields, notes)
+    for key in ("relationship",):
+        if api._seal_words(key, fields[key]["value"]):
+            api._flag(fields, notes, key, "seal_text")
+    assert notes["flags"] == {"name": ["surname_unknown"], "relationship": ["seal_text"]}
+    assert fields["name"]["confidence"] == 0.47 and fields["relationship"]["confidence"] == 0.47
+    assert fields["ethnicity"]["confidence"] == 0.99
+    # words of a seal are fine where they belong
+    assert not api._seal_words("issuing_authority", "武汉市公安局江岸分局")
+
+
+def test_seal_like_text_by_tilt_and_ink():
+    import math
+
+    import numpy as np
+
+    from ocr import parse as P
+
+    img = np.full((100, 300, 3), 255, np.uint8)
+    flat = np.array([[10, 40], [210, 40], [210, 70], [10, 70]], np.float32)
+    img[45:65, 20:200] = (20, 20, 20)  # black print
+    assert not P._seal_like(img, flat, 0.0)
+    img[45:65, 20:200] = (60, 40, 150)  # dark red ink (BGR) with no black print under it: a seal's
+    assert P._seal_like(img, flat, 0.0)
+    img[45:65, 20:200] = (20, 20, 20)
+    a = math.radians(25)
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]], np.float32)
+    tilted = (flat - flat.mean(0)) @ rot.T + flat.mean(0)  # text along a seal's ring
+    assert P._seal_like(img, tilted.astype(np.float32), 0.0)
+
+
+def test_engine_session_options_are_lean():
+    from ocr import engine
+
+    so = engine.session_options(lean=True)
+    assert so.enable_cpu_mem_arena is False and so.enable_mem_pattern is False and so.inter_op_num_threads == 1
+    assert engine.session_options(lean=False).enable_mem_pattern is True

@@ -77,7 +77,9 @@ def test_unknown_keys_are_422_in_the_error_shape(client):
 
 
 def test_rate_limited(make_app):
-    client = make_app(ELIGIBILITY_RATE_LIMIT="3 per minute").test_client()
+    import secrets
+    client = make_app(RATELIMIT_ENABLED=True, RATE_LIMIT_ELIGIBILITY="3 per minute",
+                      RATELIMIT_KEY_PREFIX=f"t{secrets.token_hex(6)}").test_client()
     codes = [_screen(client, matter="maintenance").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     r = _screen(client, matter="maintenance")
@@ -85,7 +87,7 @@ def test_rate_limited(make_app):
 
 
 def test_the_application_keeps_the_screen_and_the_commitment(client, fake_wechat, app):
-    from tests.helpers import full_application, login
+    from tests.factories import full_application, login
     s = login(client, fake_wechat)
     other = login(client, fake_wechat)
     app_id = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
@@ -112,3 +114,23 @@ def test_the_application_keeps_the_screen_and_the_commitment(client, fake_wechat
         assert a.eligibility["answer"]["result"] == out["result"]
     client.post(f"/api/v1/applications/{app_id}/submit", headers=s["headers"])
     assert client.put(url, json=body, headers=s["headers"]).status_code == 409  # only while a draft
+
+
+def test_the_stored_screen_and_commitment_can_be_read_back(client, fake_wechat):
+    """The mini-program reopening a draft restores the answers and the commitment from the server."""
+    from tests.factories import full_application, login
+    s = login(client, fake_wechat)
+    other = login(client, fake_wechat)
+    app_id = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
+    url = f"/api/v1/applications/{app_id}/eligibility"
+    before = client.get(url, headers=s["headers"])
+    assert before.status_code == 200
+    assert before.get_json()["source"] == "derived" and before.get_json()["integrity_commitment"] is None
+    body = {"matter": "maintenance", "groups": [], "household_size": 3, "monthly_income": "3000",
+            "integrity_commitment": {"version": "2026-01", "accepted": True}}
+    assert client.put(url, json=body, headers=s["headers"]).status_code == 200
+    out = client.get(url, headers=s["headers"]).get_json()
+    assert out["source"] == "citizen" and out["input"]["matter"] == "maintenance" and out["input"]["household_size"] == 3
+    assert out["integrity_commitment"]["version"] == "2026-01" and out["integrity_commitment"]["accepted_at"]
+    assert client.get(url, headers=other["headers"]).status_code == 404  # another citizen's: nothing
+    assert client.get(url).status_code == 401

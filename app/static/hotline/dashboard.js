@@ -11,6 +11,18 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
   }
   function el(name) { return root.querySelector('[data-chart="' + name + '"]'); }
+  function empty(name, text) {
+    // no data in the range: say so instead of drawing empty axes or a solid heatmap
+    var box = el(name);
+    box.innerHTML = "";
+    var p = document.createElement("p");
+    p.className = "chart-empty";
+    p.textContent = text || "暂无数据";
+    box.appendChild(p);
+    box.setAttribute("data-rendered", "empty");
+  }
+  var narrow = root.clientWidth < 520;  // a phone: legends below the charts, no slice labels
+  function sum(list) { return list.reduce(function (a, b) { return a + (b || 0); }, 0); }
   function draw(name, option) {
     var box = el(name);
     var chart = echarts.init(box, null, {renderer: "canvas"});
@@ -28,6 +40,7 @@
     set("avg_duration_minutes", d.avg_duration_seconds == null ? "—" : (d.avg_duration_seconds / 60).toFixed(1));
   });
   get("regions").then(function (d) {
+    if (!d.regions.length) return empty("regions");
     var top = d.regions.slice(0, 15).reverse();
     draw("regions", {tooltip: {trigger: "axis", axisPointer: {type: "shadow"}}, grid: {left: 130, right: 30, top: 20, bottom: 30},
       xAxis: {type: "value"}, yAxis: {type: "category", data: top.map(function (r) { return r.region; })},
@@ -36,6 +49,7 @@
   get("heatmap").then(function (d) {
     var data = [], max = 0;
     d.matrix.forEach(function (row, day) { row.forEach(function (v, h) { data.push([h, day, v]); if (v > max) max = v; }); });
+    if (!max) return empty("heatmap");
     draw("heatmap", {tooltip: {position: "top"}, grid: {left: 50, right: 20, top: 10, bottom: 70},
       xAxis: {type: "category", data: d.hours.map(function (h) { return h + "时"; }), splitArea: {show: true}},
       yAxis: {type: "category", data: d.weekdays, splitArea: {show: true}},
@@ -43,17 +57,26 @@
       series: [{type: "heatmap", name: "来电量", data: data}]});
   });
   get("durations").then(function (d) {
+    var rows = d.series.filter(function (s) { return s.avg_duration_seconds != null || s.avg_answer_seconds != null; });
+    if (!rows.length) return empty("durations");
     var days = d.series.map(function (s) { return s.day; });
-    draw("durations", {legend: {top: 0}, xAxis: {type: "category", data: days},
-      yAxis: [{type: "value", name: "秒"}, {type: "value", name: "3秒接通", min: 0, max: 1}],
+    // talk time in minutes and answer time in seconds on their own axes: a 2-second answer time
+    // must not sit flat at the bottom of a 0–350 s scale
+    draw("durations", {legend: narrow ? {bottom: 0} : {top: 0}, grid: {left: 50, right: 60, top: 40, bottom: narrow ? 60 : 40},
+      xAxis: {type: "category", data: days},
+      yAxis: [{type: "value", name: "通话（分钟）", position: "left"},
+              {type: "value", name: "应答（秒）", position: "right", minInterval: 1}],
       series: [
-        {type: "line", name: "平均通话（秒）", data: d.series.map(function (s) { return s.avg_duration_seconds; })},
-        {type: "line", name: "平均应答（秒）", data: d.series.map(function (s) { return s.avg_answer_seconds; })},
-        {type: "line", name: "3秒内接通占比", yAxisIndex: 1, data: d.series.map(function (s) { return s.share_within_target; })}]});
+        {type: "line", name: "平均通话（分钟）", data: d.series.map(function (s) {
+          return s.avg_duration_seconds == null ? null : +(s.avg_duration_seconds / 60).toFixed(1); })},
+        {type: "line", name: "平均应答（秒）", yAxisIndex: 1, data: d.series.map(function (s) { return s.avg_answer_seconds; })}]});
   });
   get("topics").then(function (d) {
-    draw("topics", {tooltip: {trigger: "item"}, legend: {type: "scroll", orient: "vertical", right: 0, top: 10},
-      series: [{type: "pie", name: "咨询类别", radius: ["35%", "70%"], center: ["40%", "50%"],
+    if (!d.share.length) { empty("topics"); empty("topics-weekly"); return; }
+    draw("topics", {tooltip: {trigger: "item"},
+      legend: narrow ? {type: "scroll", bottom: 0} : {type: "scroll", orient: "vertical", right: 0, top: 10},
+      series: [{type: "pie", name: "咨询类别", radius: narrow ? ["30%", "60%"] : ["35%", "70%"],
+        center: narrow ? ["50%", "45%"] : ["40%", "50%"], label: {show: !narrow},
         data: d.share.map(function (s) { return {name: s.topic, value: s.calls}; })}]});
     draw("topics-weekly", {legend: {type: "scroll", top: 0}, xAxis: {type: "category", data: d.weekly.weeks},
       yAxis: {type: "value"}, series: d.weekly.series.map(function (s) {
@@ -61,6 +84,7 @@
   });
   get("rising-topics").then(function (d) {
     var items = d.topics.slice(0, 10);
+    if (!items.length) return empty("rising-topics");
     draw("rising-topics", {legend: {top: 0}, tooltip: {trigger: "axis", axisPointer: {type: "shadow"}},
       xAxis: {type: "category", data: items.map(function (i) { return i.topic + (i.rising ? "↑" : ""); }), axisLabel: {interval: 0, rotate: 30}},
       yAxis: {type: "value"}, series: [
@@ -68,24 +92,30 @@
         {type: "bar", name: "本周", data: items.map(function (i) { return i.this_week; })}]});
   });
   get("satisfaction").then(function (d) {
+    if (!sum(d.distribution.map(function (x) { return x.count; }))) {
+      return empty("satisfaction", "暂无数据（待回访 " + d.callbacks.open + "，逾期 " + d.callbacks.overdue + "）");
+    }
     draw("satisfaction", {title: {text: "平均 " + (d.avg_stars == null ? "—" : d.avg_stars) + " 星，满意 " + pct(d.share_satisfied) +
         "，待回访 " + d.callbacks.open + "（逾期 " + d.callbacks.overdue + "）", textStyle: {fontSize: 13}},
-      xAxis: {type: "category", data: d.distribution.map(function (x) { return x.stars + "星"; })}, yAxis: {type: "value"},
+      xAxis: {type: "category", data: d.distribution.map(function (x) { return x.stars + "星"; })}, yAxis: {type: "value", minInterval: 1},
       series: [{type: "bar", name: "评价数", data: d.distribution.map(function (x) { return x.count; })}]});
   });
   get("sla").then(function (d) {
+    if (!d.cases) return empty("sla", d.waiting ? "暂无数据（" + d.waiting + " 件仍在计时）" : "暂无数据");
     draw("sla", {tooltip: {show: false}, series: [{type: "gauge", min: 0, max: 100, detail: {formatter: "{value}%"},
       title: {offsetCenter: [0, "75%"]},
-      data: [{name: "时限内指派 " + d.within_target + "/" + d.cases + "（中位 " + (d.median_minutes == null ? "—" : d.median_minutes) + " 分钟）",
+      data: [{name: "按时指派 " + d.within_target + "/" + d.cases + (d.breached_waiting ? "（含超时未指派 " + d.breached_waiting + "）" : "") + "\n指派用时中位 " + (d.median_minutes == null ? "—" : d.median_minutes) + " 分钟",
               value: d.compliance == null ? 0 : +(d.compliance * 100).toFixed(1)}]}]});
   });
   get("repeat-callers").then(function (d) {
+    if (!d.episodes) return empty("repeat-callers");
     draw("repeat-callers", {title: {text: "预警 " + d.episodes + " 次，涉及 " + d.callers + " 个号码", textStyle: {fontSize: 13}},
       xAxis: {type: "category", data: d.weekly.map(function (w) { return w.week; })}, yAxis: {type: "value", minInterval: 1},
       series: [{type: "bar", name: "重复来电预警", data: d.weekly.map(function (w) { return w.episodes; })}]});
   });
   get("workload").then(function (d) {
     var l = d.lawyers.slice(0, 40).reverse();
+    if (!l.length) return empty("workload");
     draw("workload", {legend: {top: 0}, tooltip: {trigger: "axis", axisPointer: {type: "shadow"}}, grid: {left: 110, right: 30, top: 30, bottom: 30},
       xAxis: {type: "value"}, yAxis: {type: "category", data: l.map(function (x) { return x.lawyer_name; })},
       series: [{type: "bar", name: "接通量", data: l.map(function (x) { return x.answered; })},

@@ -40,6 +40,11 @@ Component({
     committed: false,
     screen: null,
   },
+  lifetimes: {
+    created() {
+      this.keepStateOnLogin = true // what was typed stays when the citizen comes back from logging in
+    },
+  },
   methods: {
     async onLoad(query) {
       query = query || {}
@@ -65,10 +70,17 @@ Component({
       const form = emptyForm()
       TEXT_FIELDS.forEach((k) => { form[k] = app[k] == null ? '' : String(app[k]) })
       BOOL_FIELDS.forEach((k) => { form[k] = !!app[k] })
-      const saved = wx.getStorageSync(`screen.${id}`) || null
       this.setData({ id, reference: app.reference || '', form })
-      if (saved) this.setData({ scr: screen.state(this.rules || rules.FALLBACK, saved.input), committed: !!saved.committed })
       this.syncPickers()
+      // the answers and the commitment kept with the draft (GET …/eligibility), as the citizen left them
+      try {
+        const kept = await api().getScreen(id)
+        if (kept && kept.source === 'citizen' && kept.input) {
+          const c = kept.integrity_commitment
+          this.setData({ scr: screen.state(this.rules || rules.FALLBACK, kept.input),
+                         committed: !!(c && c.version === this.data.commitment.version) })
+        }
+      } catch (e) { /* the questions stay empty; the citizen answers them again */ }
     },
     syncPickers() {
       const f = this.data.form
@@ -188,7 +200,6 @@ Component({
         }
         if (this.data.committed) answers.integrity_commitment = { version: this.data.commitment.version, accepted: true }
         await api().saveScreen(app.id, answers)
-        wx.setStorageSync(`screen.${app.id}`, { input: screen.body(this.data.scr), committed: this.data.committed })
       }
       return app
     },

@@ -3,7 +3,8 @@
  * the mini-program's own API layer and page logic, with wx.request / wx.uploadFile /
  * wx.downloadFile shimmed onto real HTTP. One citizen's whole journey: login, eligibility,
  * application, two photo uploads (one answer lost to the network and retried), prefill confirm,
- * submit, status, the centre's decision and assignment (staff API), letters, rating.
+ * submit, status with its review deadline, the centre's decision and assignment (staff API), the
+ * grant letter downloaded and opened, rating.
  */
 const { spawn } = require('child_process')
 const fs = require('fs')
@@ -172,6 +173,9 @@ test('a citizen applies, uploads, confirms the prefill, submits, follows the cas
   expect(form2.instance.data.form.id_number).toBe(info.truth.id_front.id_number)
   expect(form2.instance.data.form.applicant_name).toBe(info.truth.id_front.name)
   expect(form2.instance.data.form.description).toContain('拖欠工资')
+  const scr2 = form2.instance.data.scr // the screen's answers, read back from the server (GET …/eligibility)
+  expect(scr2.matters[scr2.matterIndex].key).toBe('labour_relation_or_pay')
+  expect(scr2.groups.filter((g) => g.checked).map((g) => g.key)).toEqual(['migrant_worker_pay_or_injury'])
   form2.instance.onCommit({ detail: { value: ['yes'] } })
   const submitted = await form2.instance.submit()
   expect(form2.instance.data.error).toBe('')
@@ -188,6 +192,8 @@ test('a citizen applies, uploads, confirms the prefill, submits, follows the cas
   expect(status.instance.data.app.status).toBe('submitted')
   expect(text(status)).toContain('提交申请')
   expect(status.instance.data.can.rate).toBe(false)
+  expect(status.instance.data.app.deadlines.review_due).toMatch(/^\d{4}-\d{2}-\d{2}$/) // 7 working days (Art. 43)
+  expect(text(status)).toContain('审查决定期限')
 
   // 8. the centre reviews, grants and assigns a lawyer (staff API)
   const manager = await staffToken('manager')
@@ -206,11 +212,13 @@ test('a citizen applies, uploads, confirms the prefill, submits, follows the cas
   expect(text(status)).toContain('指派律师')
   expect(status.instance.data.can.rate).toBe(true)
   const letters = status.instance.data.letters
-  if (letters.length) {
-    await status.instance.openLetter({ currentTarget: { dataset: { index: 0 } } })
-    const opened = wx.called('openDocument').pop().args
-    expect(fs.readFileSync(opened.filePath).subarray(0, 4).toString()).toBe('%PDF')
-  }
+  expect(letters.map((l) => l.kind)).toEqual(expect.arrayContaining(['grant']))
+  expect(text(status)).toContain('给予法律援助决定书')
+  await status.instance.openLetter({ currentTarget: { dataset: { index: letters.findIndex((l) => l.kind === 'grant') } } })
+  expect(status.instance.data.error).toBe('')
+  const opened = wx.called('openDocument').pop().args
+  expect(opened.fileType).toBe('pdf')
+  expect(fs.readFileSync(opened.filePath).subarray(0, 5).toString()).toBe('%PDF-')
 
   // 9. rating
   const rating = page('rating')

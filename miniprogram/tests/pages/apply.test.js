@@ -158,7 +158,33 @@ test("the screen's answers and the server's current commitment are kept with the
   expect(put.url).toMatch(/\/api\/v1\/applications\/12\/eligibility$/)
   expect(put.data).toEqual({ matter: 'province_extra', situations: [], groups: [], household_size: 3, monthly_income: 2400.5,
                              integrity_commitment: { version: '2027-01', accepted: true } })
-  expect(wx.getStorageSync('screen.12').committed).toBe(true)
+})
+
+test('reopening a draft restores the answers and the commitment kept by the server', async () => {
+  setup({
+    'GET /api/v1/applications/12': ok(application()),
+    'GET /api/v1/applications/12/eligibility': ok({ source: 'citizen', result: 'needs_review', means_test: 'required',
+      input: { matter: 'maintenance', situations: [], groups: [], household_size: 4, monthly_income: '3000' },
+      integrity_commitment: { version: '2026-01', accepted_at: '2026-12-01T01:00:00+00:00' } }),
+  })
+  const page = renderPage('apply')
+  await page.instance.onLoad({ id: '12' })
+  const scr = page.instance.data.scr
+  expect(scr.matters[scr.matterIndex].key).toBe('maintenance')
+  expect(scr.household_size).toBe('4')
+  expect(scr.monthly_income).toBe('3000')
+  expect(page.instance.data.committed).toBe(true)
+})
+
+test('a commitment of an older version is asked again', async () => {
+  setup({
+    'GET /api/v1/applications/12': ok(application()),
+    'GET /api/v1/applications/12/eligibility': ok({ source: 'citizen', input: { matter: 'maintenance' },
+      integrity_commitment: { version: '2020-01', accepted_at: '2020-01-01T00:00:00+00:00' } }),
+  })
+  const page = renderPage('apply')
+  await page.instance.onLoad({ id: '12' })
+  expect(page.instance.data.committed).toBe(false)
 })
 
 test('the answers from the eligibility screen come along; a server refusal of the commitment shows at it', async () => {
@@ -199,4 +225,22 @@ test('submit without a matter is stopped at the field', async () => {
   await flush()
   expect(text(page)).toContain('请选择申请法律援助的事项')
   expect(wx.requests.filter((r) => r.method !== 'GET')).toHaveLength(0)
+})
+
+test('not logged in when saving: sent to login, and what was typed is still there afterwards', async () => {
+  wx.on('GET', '/api/v1/client-config', ok({ subscribe_templates: {} }))
+  wx.on('POST', '/api/v1/applications', ok(application(), 201))
+  const page = renderPage('apply')
+  await page.instance.onLoad({})
+  input(page, 'applicant_name', '张三')
+  page.instance.onMatter({ detail: { value: 3 } })
+  await page.instance.saveDraft()
+  expect(wx.called('navigateTo')[0].args.url).toBe('/pages/login/login')
+  login(wx)
+  page.triggerPageLifeTime('show')
+  await flush()
+  expect(page.instance.data.form.applicant_name).toBe('张三')
+  expect(page.instance.data.scr.matterIndex).toBe(3)
+  await page.instance.saveDraft()
+  expect(wx.requests.find((r) => r.method === 'POST').data.applicant_name).toBe('张三')
 })

@@ -14,8 +14,8 @@ describe('status', () => {
     letters: [{ kind: 'grant', number: '武法援决字〔2026〕第0012号', issued_at: '2026-12-01T03:00:00+00:00',
                 url: '/files/letters/abc.pdf?expires=1&signature=s' }],
     timeline: [
-      { id: 1, action: 'submit', actor_name: '申请人', note: null, created_at: '2026-12-01T01:00:00+00:00' },
-      { id: 2, action: 'assign', actor_name: '王主任', note: '指派李律师', created_at: '2026-12-01T01:40:00+00:00' },
+      { id: 1, action: 'submit', action_label: '提交申请', actor_name: '申请人', note: null, created_at: '2026-12-01T01:00:00+00:00' },
+      { id: 2, action: 'assign', action_label: '指派律师', actor_name: '王主任', note: '指派李律师', created_at: '2026-12-01T01:40:00+00:00' },
     ],
   })
 
@@ -212,11 +212,30 @@ describe('objection', () => {
     await page.instance.submit()
     await flush()
     const post = wx.requests.find((r) => r.method === 'POST')
-    expect(post.data).toEqual({ reasons: '我家是低保户，已提交低保证明，请重新审查。' })
+    expect(post.data).toEqual({ reasons: '我家是低保户，已提交低保证明，请重新审查。', document_ids: [] })
     expect(post.header['Idempotency-Key']).toBeTruthy()
     expect(wx.called('requestSubscribeMessage')).toHaveLength(1)
     expect(text(page)).toContain('2026年12月8日')
   })
+})
+
+test('objection photos are uploaded as kind "other" and their ids sent with the reasons', async () => {
+  global.wx = createFakeWx({ chosenFile: 'wxfile://tmp/proof.jpg' })
+  login(wx)
+  wx.on('GET', '/api/v1/applications/12', ok(application({ status: 'rejected' })))
+  wx.on('POST', '/api/v1/documents', ok({ id: 77, kind: 'other', status: 'uploaded' }, 201))
+  wx.on('POST', '/api/v1/applications/12/objections', (req) => ok({ id: 3, decide_by: '2026-12-08' }, 201))
+  const page = renderPage('objection')
+  await page.instance.onLoad({ id: '12' })
+  await page.instance.addPhotos()
+  await flush()
+  expect(text(page)).toContain('照片 1：已上传')
+  const up = wx.called('uploadFile')[0].args
+  expect(up.formData).toEqual({ kind: 'other', application_id: '12' })
+  page.instance.onReasons({ detail: { value: '我家是低保户，已提交低保证明，请重新审查。' } })
+  await page.instance.submit()
+  const post = wx.requests.find((r) => r.url.endsWith('/objections'))
+  expect(post.data.document_ids).toEqual([77])
 })
 
 describe('phone binding', () => {

@@ -1,0 +1,171 @@
+"""Every case action, declared once: who may take it, the states it may start from and where it goes,
+its input (the API schema; the console's form posts the same fields), whether a note is required and
+which field carries it, the timeline event it writes, and whether the citizen sees that note.
+
+The state machine (`service.transition`), the staff API (one route per action, built from this table),
+the console's action forms and the templates all read these declarations; pages ask
+`allowed_actions(staff, application)` what to show rather than restating roles or states.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.applications.models import FINAL_STATUSES, STATUSES
+from app.common.taxonomy import DOCUMENT_KINDS
+from app.common.timeutil import UTC
+
+OPEN_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES and s != "draft")
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+class StaffNoteInput(ma.Schema):
+    note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class RequiredStaffNoteInput(ma.Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DecisionReasonInput(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ApproveExpediteInput(ma.Schema):
+    backfill_kinds = fields.List(fields.String(validate=validate.OneOf(list(DOCUMENT_KINDS))), load_default=list,
+                                 metadata={"description": "需补交的材料类型"})
+    backfill_due_at = fields.AwareDateTime(default_timezone=UTC, load_default=None)
+    note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class AssignInput(ma.Schema):
+    lawyer_id = fields.Integer(required=True)
+    note = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+class CloseCaseInput(ma.Schema):
+    outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class WithdrawInput(ma.Schema):
+    reason = fields.String(validate=validate.Length(max=500), load_default=None)
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str                      # Chinese, for buttons, the timeline and messages
+    roles: tuple[str, ...]          # "citizen" means the owning citizen
+    sources: tuple[str, ...]        # states it may start from
+    target: str | None              # state it leads to; None: no change of state (a note)
+    input: type[ma.Schema]          # what the API takes (the console form posts the same fields)
+    note_field: str | None = "note"  # which input field is the timeline note
+    note_required: str | None = None  # Chinese message when the note is required and missing
+    citizen_sees_note: bool = True  # False: the note stays internal (never in the citizen API or a message)
+    api_path: str | None = None     # staff API: POST /api/v1/staff/applications/<id>/<api_path>
+    danger: bool = False            # a refusal: the console shows it as such
+    summary: str | None = None      # the API operation's description (default: the label)
+
+    @property
+    def event(self) -> str:
+        """The timeline event it writes (the state change's, or the note's)."""
+        return self.name
+
+    def __post_init__(self):
+        assert all(s in STATUSES for s in self.sources), self.name
+        assert self.target is None or self.target in STATUSES, self.name
+
+
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    Action("submit", "提交申请", ("citizen", "duty_lawyer"), ("draft",), "submitted", StaffNoteInput),
+    Action("withdraw", "撤回申请", ("citizen",), ("draft", "submitted", "under_review", "expedite_requested"),
+           "withdrawn", WithdrawInput, note_field="reason"),
+    Action("start_review", "开始审查", ("duty_lawyer", "manager"), ("submitted",), "under_review", StaffNoteInput,
+           citizen_sees_note=False, api_path="start-review"),
+    Action("approve", "批准援助", ("manager",), ("under_review",), "approved", StaffNoteInput,
+           citizen_sees_note=False, api_path="approve"),
+    Action("reject", "不予法律援助", ("manager",), ("submitted", "under_review", "expedite_requested"), "rejected",
+           DecisionReasonInput, note_field="reason", note_required="请填写不予法律援助的理由（群众可见）", api_path="reject",
+           danger=True),
+    Action("request_expedite", "申请先行提供（特事特办）", ("duty_lawyer",), ("submitted", "under_review"), "expedite_requested",
+           DecisionReasonInput, note_field="reason", note_required="请说明申请特事特办的理由", citizen_sees_note=False,
+           api_path="request-expedite"),
+    Action("approve_expedite", "批准先行提供（特事特办）", ("manager",), ("expedite_requested",), "expedite_approved",
+           ApproveExpediteInput, api_path="approve-expedite", summary="批准特事特办：列出需补交的材料与截止时间，随后可立即指派"),
+    Action("deny_expedite", "驳回特事特办", ("manager",), ("expedite_requested",), "under_review", DecisionReasonInput,
+           note_field="reason", note_required="请说明驳回特事特办的理由", citizen_sees_note=False,
+           api_path="deny-expedite", danger=True),
+    Action("assign", "指派律师", ("manager",), ("approved", "expedite_approved"), "assigned", AssignInput,
+           citizen_sees_note=False, api_path="assign"),
+    Action("start_work", "开始办理", ("aid_lawyer",), ("assigned",), "in_progress", StaffNoteInput,
+           citizen_sees_note=False, api_path="start-work"),
+    Action("close", "结案", ("aid_lawyer", "manager"), ("assigned", "in_progress"), "closed", CloseCaseInput,
+           note_field="outcome", note_required="请填写办理结果", api_path="close"),
+    # the Legal Aid Law's procedure (app/procedure takes these with its own inputs): termination
+    # (Art. 48), the periodic scan's 视为撤回 after an unanswered notice (Art. 43), the bureau's order to
+    # correct (Art. 49); their notes are the reasons the citizen is given
+    Action("terminate", "终止法律援助", ("manager",), ("approved", "expedite_approved", "assigned", "in_progress"),
+           "terminated", StaffNoteInput, api_path="terminate", danger=True),
+    Action("deemed_withdrawn", "视为撤回申请", ("system",), ("submitted", "under_review", "expedite_requested"),
+           "withdrawn", StaffNoteInput),
+    Action("reopen_review", "责令改正，重新审查", ("bureau_reviewer",), ("rejected", "terminated"), "under_review",
+           StaffNoteInput),
+    # a progress note: no change of state; the manager may still add one after the case ended
+    Action("progress_note", "办理进展", ("aid_lawyer", "manager", "duty_lawyer"), OPEN_STATUSES, None,
+           RequiredStaffNoteInput, note_required="请填写进展内容", citizen_sees_note=False),
+)}
+# the staff's state changes (submit and withdraw are the citizen's; a phone intake submits on its own)
+STAFF_TRANSITIONS = tuple(n for n, a in ACTIONS.items() if a.target and a.api_path)
+NOTE_AFTER_END_ROLES = ("manager",)  # who may still record progress once a case has ended
+
+# Timeline events that are not actions, and whether the citizen sees them
+OTHER_EVENTS = {
+    "create": ("创建申请", True), "document_uploaded": ("上传材料", True),
+    "document_verified": ("材料审核通过", True), "document_rejected": ("材料退回重拍", True),
+    "home_visit_requested": ("申请上门服务", True), "home_visit_scheduled": ("安排上门服务", True),
+    "home_visit_done": ("完成上门服务", True), "linked_to_citizen": ("关联申请人", True),
+    "internal_note": ("内部备注", False),
+    # the Legal Aid Law's procedure (app/procedure)
+    "supplement_notice": ("补充材料通知", True), "supplement_received": ("收到补充材料", True),
+    "supplement_complete": ("材料已补齐", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
+    "objection_lodged": ("提出异议", True), "objection_upheld": ("异议审查：维持原决定", True),
+    "eligibility_override": ("调整援助条件审查结论", False), "home_visit_cancelled": ("取消上门服务", True),
+}
+EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {k: v[0] for k, v in OTHER_EVENTS.items()}
+
+
+def event_label(action: str) -> str:
+    """The Chinese name of a timeline event, as the console and the mini-program show it."""
+    return EVENT_LABELS.get(action, "办理进展")
+
+
+def declare_input(name: str, schema: type[ma.Schema], summary: str | None = None) -> None:
+    """The package that governs an action's input (app.procedure for the law's decisions, which imports
+    this one) gives its schema here at import, before the staff API builds its routes."""
+    ACTIONS[name] = replace(ACTIONS[name], input=schema, summary=summary or ACTIONS[name].summary)
+
+
+def citizen_sees(event: str) -> bool:
+    """Whether the citizen sees a timeline event of this kind (actions: whether they see the note)."""
+    if event in ACTIONS:
+        return ACTIONS[event].citizen_sees_note
+    return OTHER_EVENTS.get(event, ("", False))[1]
+
+
+def can(role: str, action: str, status: str) -> bool:
+    a = ACTIONS[action]
+    if role not in a.roles:
+        return False
+    if action == "progress_note":
+        return status not in FINAL_STATUSES or role in NOTE_AFTER_END_ROLES
+    return status in a.sources
+
+
+def allowed_actions(staff, app_) -> list[str]:
+    """The staff state changes this person may take on this application now (the console's buttons)."""
+    return [name for name in STAFF_TRANSITIONS if can(staff.role, name, app_.status)]

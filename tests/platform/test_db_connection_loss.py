@@ -1,0 +1,66 @@
+"""The pool does not ping before each checkout. A connection the database server has dropped
+(restart, failover, an administrator's pg_terminate_backend) must cost at most one request: a pure
+read is retried once on a fresh connection, any other request answers 503 having changed nothing,
+and the next request works."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.applications.models import Application
+from app.extensions import db
+from tests.factories import full_application, login
+
+
+def _kill_app_connections(app) -> int:
+    """Terminate, server side, every other session on the test database (the app's pooled ones)."""
+    with app.app_context():
+        url = db.engine.url
+    killer = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with killer.connect() as conn:
+            n = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    finally:
+        killer.dispose()
+    return n
+
+
+@pytest.fixture
+def pg_app(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("needs a database server to drop connections: runs in the PostgreSQL pass (.ci/run)")
+        from app.common import readonly
+        # what this test is about: neither pool pings before use
+        assert db.engine.pool._pre_ping is False and readonly.engine().pool._pre_ping is False
+    return app
+
+
+def test_killed_connections_cost_at_most_one_request(pg_app, client, fake_wechat, caplog):
+    app = pg_app
+    s = login(client, fake_wechat)
+    a = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()
+    detail, listing = f"/api/v1/applications/{a['id']}", "/api/v1/applications"
+    assert client.get(detail, headers=s["headers"]).status_code == 200
+
+    # a pure read meets a dead pooled connection: retried once, the citizen sees a normal answer
+    assert _kill_app_connections(app) >= 1
+    caplog.clear()
+    r = client.get(detail, headers=s["headers"])
+    assert r.status_code == 200 and r.get_json()["id"] == a["id"]
+    assert "database connection lost (attempt 1)" in caplog.text  # it did meet the dead one, and retried
+    assert _kill_app_connections(app) >= 1
+    assert client.get(listing, headers=s["headers"]).get_json()["total"] == 1
+
+    # a write meets one: 503 with the API's error shape and nothing stored; the next one succeeds
+    assert _kill_app_connections(app) >= 1
+    r = client.post("/api/v1/applications", json=full_application(applicant_name="王五"), headers=s["headers"])
+    assert r.status_code == 503, r.get_json()
+    assert r.get_json()["code"] == "database_unavailable" and r.headers["Retry-After"] == "1"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
+    r = client.post("/api/v1/applications", json=full_application(applicant_name="王五"), headers=s["headers"])
+    assert r.status_code == 201
+    assert client.get(listing, headers=s["headers"]).get_json()["total"] == 2
