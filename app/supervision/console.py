@@ -48,8 +48,8 @@ def supervision_page():
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     return render_template("supervision/supervision.html", batches=batches, stats=stats, names=display_names(b.created_by_id for b in batches),
                            default_start=last_month_end.replace(day=1), default_end=last_month_end,
-                           default_rate=current_app.config.get("SUPERVISION_SAMPLE_RATE", 0.05),
-                           default_min=current_app.config.get("SUPERVISION_MIN_PER_LAWYER", 2))
+                           default_rate=current_app.config["SUPERVISION_SAMPLE_RATE"],
+                           default_min=current_app.config["SUPERVISION_MIN_PER_LAWYER"])
 
 
 @bp.route("/supervision/samples", methods=["POST"])

@@ -46,8 +46,8 @@ def create_sample(staff, period_start: dt.date, period_end: dt.date, rate: float
         raise errors.ValidationFailed("结束日期不能早于开始日期")
     if (period_end - period_start).days > 366:
         raise errors.ValidationFailed("抽样周期不能超过一年")
-    rate = float(rate if rate is not None else current_app.config.get("SUPERVISION_SAMPLE_RATE", 0.05))
-    min_per_lawyer = int(min_per_lawyer if min_per_lawyer is not None else current_app.config.get("SUPERVISION_MIN_PER_LAWYER", 2))
+    rate = float(rate if rate is not None else current_app.config["SUPERVISION_SAMPLE_RATE"])
+    min_per_lawyer = int(min_per_lawyer if min_per_lawyer is not None else current_app.config["SUPERVISION_MIN_PER_LAWYER"])
     seed = seed or f"{period_start:%Y%m%d}-{period_end:%Y%m%d}"
     existing = db.session.scalar(sa.select(SampleBatch).where(
         SampleBatch.period_start == period_start, SampleBatch.period_end == period_end, SampleBatch.rate == rate,
