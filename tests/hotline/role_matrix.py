@@ -153,8 +153,11 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
              lambda b: {"file": (_csv(), "cdr.csv")}),
         Case(f"{h}.import_status", "GET", IMPORTERS, lambda b: f"{c}/calls/import/{new_import(b)}.json", fresh=False),
         # callbacks 回访
-        Case(f"{h}.callbacks_page", "GET", WORKERS, lambda b: f"{c}/callbacks?filter=all", fresh=False),
-        Case(f"{h}.callback_detail", "GET", WORKERS, lambda b: f"{c}/callbacks/{new_task(b)}", fresh=False),
+        Case(f"{h}.callbacks_page", "GET", WORKERS | {"supervisor"}, lambda b: f"{c}/callbacks?filter=all", fresh=False),
+        Case(f"{h}.callback_detail", "GET", WORKERS | {"supervisor"}, lambda b: f"{c}/callbacks/{new_task(b)}",
+             fresh=False),  # supervisors follow callbacks read-only
+        Case(f"{h}.reveal_number", "POST", LOGGERS, lambda b: f"{c}/calls/{new_call(b)}/number",
+             lambda b: {"back": "/console/calls"}),  # audited: the audit log changes
         Case(f"{h}.callback_attempt", "POST", WORKERS, lambda b: f"{c}/callbacks/{new_task(b)}/attempts",
              lambda b: {"result": "busy", "note": "占线"}),
         Case(f"{h}.callback_close", "POST", {"manager"}, lambda b: f"{c}/callbacks/{new_task(b)}/satisfied",
