@@ -303,8 +303,8 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
     today = local_today()
     end = today.replace(day=1) - dt.timedelta(days=1)
     batch, _ = supervision.create_sample(staff["supervisor"], end.replace(day=1), end,
-                                         current_app.config.get("SUPERVISION_SAMPLE_RATE", 0.05),
-                                         current_app.config.get("SUPERVISION_MIN_PER_LAWYER", 2))
+                                         current_app.config["SUPERVISION_SAMPLE_RATE"],
+                                         current_app.config["SUPERVISION_MIN_PER_LAWYER"])
     reviews = db.session.scalars(sa.select(Review).where(Review.sample_id == batch.id)
                                  .order_by(Review.lawyer_id, Review.consultation_id)).all()
     for i, r in enumerate(reviews):

@@ -22,7 +22,7 @@ from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
 from app.procedure import eligibility, law, letters, service
-from app.procedure.models import LETTER_KINDS, Letter, Objection
+from app.procedure.models import Letter, Objection
 
 DESK_ROLES = ("duty_lawyer", "manager", "supervisor", "aid_lawyer")
 DESK_WRITERS = ("duty_lawyer", "manager")

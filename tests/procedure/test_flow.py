@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.common.timeutil import local_today
 from app.extensions import db
 from tests.console.support import api_login, citizen_case
-from tests.helpers import jpeg_bytes, login
+from tests.factories import jpeg_bytes, login
 
 S = "/api/v1/staff/applications"
 A = "/api/v1/applications"

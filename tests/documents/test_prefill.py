@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from ocr.testing.synth import make_sample
-from tests.helpers import login
+from tests.factories import login
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Timeline events carry their Chinese name from the one vocabulary (app.applications.actions), so the
 mini-program shows what the console shows, and new events need no client release."""
 from app.applications.actions import EVENT_LABELS, event_label
-from tests.helpers import full_application, login
+from tests.factories import full_application, login
 
 
 def test_citizen_timeline_has_chinese_action_labels(client, fake_wechat):
