@@ -85,7 +85,7 @@ def _registry(app: Flask) -> CollectorRegistry:
     reg = app.extensions.get("metrics_registry")
     if reg is None:
         reg = CollectorRegistry()
-        if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
+        if app.config["PROMETHEUS_MULTIPROC_DIR"]:
             from prometheus_client import multiprocess
             multiprocess.MultiProcessCollector(reg)
         else:
