@@ -12,6 +12,14 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+REQUEST_MARGIN = 256 * 1024  # multipart headers and the other form fields around a file
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "on")
+
+
 def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
@@ -72,6 +80,33 @@ class Config:
         self.NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 5)
         self.NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 30)
         self.TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+        self.OCR_ENABLED = _bool("OCR_ENABLED", True)  # off: photos are stored without OCR prefill
+        # periodic sweep and alert scan in a daemon thread on the embedded default (TASKS_MODE=thread)
+        self.PERIODIC_TASKS = _bool("PERIODIC_TASKS", True)
+
+        # --- console sessions ---
+        self.CONSOLE_IDLE_MINUTES = _int("CONSOLE_IDLE_MINUTES", 30)
+        self.CONSOLE_SESSION_HOURS = _int("CONSOLE_SESSION_HOURS", 8)
+        # unset: Secure cookies everywhere but development and tests; 0/1 forces it (e.g. behind TLS offload)
+        secure = _env("CONSOLE_COOKIE_SECURE")
+        self.CONSOLE_COOKIE_SECURE = None if secure is None else secure.lower() in ("1", "true", "yes")
+        # Flask's own session cookie only carries the console's flash messages
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+
+        # --- SLA (first contact to lawyer assigned) ---
+        # minutes per key: urgent, expedited, default, or a case category; JSON, e.g. {"urgent": 60, "劳动争议": 120}
+        self.SLA_TARGET_MINUTES = _json("SLA_TARGET_MINUTES", {})
+        self.SLA_NEAR_BREACH_RATIO = float(_env("SLA_NEAR_BREACH_RATIO", "0.75"))
+
+        # --- hotline ---
+        self.HOTLINE_AREA_CODE = _env("HOTLINE_AREA_CODE", "027")  # for local landline numbers without one
+        self.ANSWER_TARGET_SECONDS = _int("ANSWER_TARGET_SECONDS", 3)  # "answered within N s" on the dashboard
+        self.REPEAT_CALLER_THRESHOLD = _int("REPEAT_CALLER_THRESHOLD", 3)
+        self.REPEAT_CALLER_WINDOW_DAYS = float(_env("REPEAT_CALLER_WINDOW_DAYS", "7"))
+        self.REPEAT_CALLBACK_DUE_HOURS = float(_env("REPEAT_CALLBACK_DUE_HOURS", "4"))
+        self.SUPERVISION_SAMPLE_RATE = float(_env("SUPERVISION_SAMPLE_RATE", "0.05"))
+        self.SUPERVISION_MIN_PER_LAWYER = _int("SUPERVISION_MIN_PER_LAWYER", 2)
+        self.MAX_CDR_BYTES = _int("MAX_CDR_BYTES", 50 * 1024 * 1024)  # call-detail CSV upload
         # OCR claim: a lease renewed while OCR runs; a crashed worker's work is re-queued once it runs out
         self.OCR_LEASE_SECONDS = _int("OCR_LEASE_SECONDS", 30)
         # Storage reconciler: an object no row names is removed once it is older than this
@@ -131,8 +166,6 @@ class Config:
         self.ELIGIBILITY_EXTRA_SITUATIONS = _json("ELIGIBILITY_EXTRA_SITUATIONS", {})
         self.ELIGIBILITY_EXTRA_GROUPS = _json("ELIGIBILITY_EXTRA_GROUPS", {})
 
-        # Werkzeug refuses bodies above this before we read them (413)
-        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 256 * 1024
         self.JSON_AS_ASCII = False
 
         # flask-smorest / OpenAPI
@@ -146,6 +179,12 @@ class Config:
 
         for key, value in overrides.items():
             setattr(self, key, value)
+        if "MAX_CONTENT_LENGTH" not in overrides:
+            # Werkzeug refuses bodies above this before we read them (413); the CDR upload raises it for
+            # its own requests to MAX_CDR_BYTES + the same margin (app.consultations.routes)
+            self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + REQUEST_MARGIN
+        if "SESSION_COOKIE_SECURE" not in overrides:  # derived: after the overrides of what it depends on
+            self.SESSION_COOKIE_SECURE = self.APP_ENV == "production" and self.CONSOLE_COOKIE_SECURE is not False
         if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
             self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self)
         if self.TASKS_MODE == "celery" and not self.REDIS_URL:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
 from app.applications import service as applications
+from app.procedure import law, service as procedure
 from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
@@ -42,6 +43,7 @@ STAFF = [
     ("supervisor1", "supervisor", "赵监管", "S001", {}),
     ("manager1", "manager", "陈主任", "M001", {}),
     ("admin", "admin", "系统管理员", "X001", {}),
+    ("bureau1", "bureau_reviewer", "孙审查", "B001", {}),
 ]
 
 
@@ -76,10 +78,11 @@ PATHS = {
     "closed": ["submit", "start_review", "approve", "assign", "start_work", "close"],
     "rejected": ["submit", "start_review", "reject"],
     "withdrawn": ["submit", "withdraw"],
+    "terminated": ["submit", "start_review", "approve", "assign", "terminate"],
 }
 ROLE_FOR_ACTION = {"submit": "citizen", "withdraw": "citizen", "start_review": "duty_lawyer",
                    "request_expedite": "duty_lawyer", "approve_expedite": "manager", "approve": "manager",
-                   "reject": "manager", "assign": "manager", "start_work": "aid_lawyer", "close": "aid_lawyer"}
+                   "reject": "manager", "terminate": "manager", "assign": "manager", "start_work": "aid_lawyer", "close": "aid_lawyer"}
 
 
 def _font(size: int):
@@ -187,7 +190,20 @@ def _citizens_and_applications(staff: dict, echo) -> None:
                 extra["backfill_due_at"] = utcnow() + dt.timedelta(days=3)
             if action == "request_expedite":
                 extra["expedite_reason"] = "上诉期即将届满"
-            applications.transition(actor, app_, action, note="演示数据", **extra)
+                extra["expedite_ground"] = "other"
+            note = "演示数据"
+            if action == "reject":  # a refusal gives its reasons by article (its letter names the objection route)
+                note = "家庭人均月收入高于本市经济困难标准"
+                extra["decision_reason"] = note
+                extra["decision_grounds"] = [{"key": "not_in_hardship", "article": law.REFUSAL_GROUNDS["not_in_hardship"][0],
+                                              "text": law.REFUSAL_GROUNDS["not_in_hardship"][1]}]
+            if action == "terminate":
+                note = "受援人已自行委托律师"
+                extra.update(termination_ground="own_lawyer", decision_reason=note)
+            applications.transition(actor, app_, action, note=note, **extra)
+        if status == "rejected":  # and the citizen has objected to the justice bureau: an open objection
+            procedure.lodge_objection(citizen, app_, "我家四口人，只有我一人打零工，月收入不到三千元，"
+                                                     "审查时把已经离职的配偶也算作有收入，请求重新审查。")
         count += 1
     echo(f"演示申请 {count} 件（覆盖全部状态），群众 {len(citizens)} 人。")
     return [c for c, _data, _card in citizens]
@@ -287,8 +303,8 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
     today = local_today()
     end = today.replace(day=1) - dt.timedelta(days=1)
     batch, _ = supervision.create_sample(staff["supervisor"], end.replace(day=1), end,
-                                         current_app.config.get("SUPERVISION_SAMPLE_RATE", 0.05),
-                                         current_app.config.get("SUPERVISION_MIN_PER_LAWYER", 2))
+                                         current_app.config["SUPERVISION_SAMPLE_RATE"],
+                                         current_app.config["SUPERVISION_MIN_PER_LAWYER"])
     reviews = db.session.scalars(sa.select(Review).where(Review.sample_id == batch.id)
                                  .order_by(Review.lawyer_id, Review.consultation_id)).all()
     for i, r in enumerate(reviews):

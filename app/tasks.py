@@ -115,8 +115,8 @@ def init_app(app: Flask) -> None:
 def start_thread_pool(app: Flask) -> None:
     """Thread mode: run the start-up hooks in the pool (the OCR engine loads there, before any
     photo arrives) and start the periodic loop."""
-    app.extensions["task_executor"].submit(_run_startup, app)
-    if app.config.get("PERIODIC_TASKS", True):
+    app.extensions["task_startup"] = app.extensions["task_executor"].submit(_run_startup, app)
+    if app.config["PERIODIC_TASKS"]:
         threading.Thread(target=_periodic_loop, args=(app,), name="periodic", daemon=True).start()
 
 

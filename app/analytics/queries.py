@@ -23,7 +23,6 @@ from app.consultations.models import Consultation
 from app.callbacks.models import CallbackTask
 from app.ratings.models import Rating
 from app.common.timeutil import utcnow
-from app.applications.models import Application as A
 from app.applications import sla as rules
 from app.consultations.models import RepeatCallerEpisode as E
 

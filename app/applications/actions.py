@@ -89,13 +89,13 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            citizen_sees_note=False, api_path="start-review"),
     Action("approve", "批准援助", ("manager",), ("under_review",), "approved", StaffNoteInput,
            citizen_sees_note=False, api_path="approve"),
-    Action("reject", "不予批准", ("manager",), ("submitted", "under_review", "expedite_requested"), "rejected",
-           DecisionReasonInput, note_field="reason", note_required="请填写不予批准的理由（群众可见）", api_path="reject",
+    Action("reject", "不予法律援助", ("manager",), ("submitted", "under_review", "expedite_requested"), "rejected",
+           DecisionReasonInput, note_field="reason", note_required="请填写不予法律援助的理由（群众可见）", api_path="reject",
            danger=True),
-    Action("request_expedite", "申请特事特办", ("duty_lawyer",), ("submitted", "under_review"), "expedite_requested",
+    Action("request_expedite", "申请先行提供（特事特办）", ("duty_lawyer",), ("submitted", "under_review"), "expedite_requested",
            DecisionReasonInput, note_field="reason", note_required="请说明申请特事特办的理由", citizen_sees_note=False,
            api_path="request-expedite"),
-    Action("approve_expedite", "批准特事特办", ("manager",), ("expedite_requested",), "expedite_approved",
+    Action("approve_expedite", "批准先行提供（特事特办）", ("manager",), ("expedite_requested",), "expedite_approved",
            ApproveExpediteInput, api_path="approve-expedite", summary="批准特事特办：列出需补交的材料与截止时间，随后可立即指派"),
     Action("deny_expedite", "驳回特事特办", ("manager",), ("expedite_requested",), "under_review", DecisionReasonInput,
            note_field="reason", note_required="请说明驳回特事特办的理由", citizen_sees_note=False,
@@ -134,9 +134,14 @@ OTHER_EVENTS = {
     "supplement_notice": ("补充材料通知", True), "supplement_received": ("收到补充材料", True),
     "supplement_complete": ("材料已补齐", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
     "objection_lodged": ("提出异议", True), "objection_upheld": ("异议审查：维持原决定", True),
-    "eligibility_override": ("调整援助条件审查结论", False),
+    "eligibility_override": ("调整援助条件审查结论", False), "home_visit_cancelled": ("取消上门服务", True),
 }
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {k: v[0] for k, v in OTHER_EVENTS.items()}
+
+
+def event_label(action: str) -> str:
+    """The Chinese name of a timeline event, as the console and the mini-program show it."""
+    return EVENT_LABELS.get(action, "办理进展")
 
 
 def declare_input(name: str, schema: type[ma.Schema], summary: str | None = None) -> None:

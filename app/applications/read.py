@@ -19,6 +19,7 @@ from flask import Response
 
 from app import errors
 from app.applications import schemas
+from app.applications.actions import event_label
 from app.applications.service import backfill_status
 from app.applications.models import STATUS_LABELS, Application, ApplicationEvent, urgent
 from app.auth import guards
@@ -100,7 +101,8 @@ def _detail(rows: list[sa.Row]) -> dict:
     for _, fill in DETAIL_EXTENSIONS:
         fill(row, out)
     out["timeline"] = [
-        {"id": r.ev_id, "action": r.ev_action, "from_status": r.ev_from_status, "to_status": r.ev_to_status,
+        {"id": r.ev_id, "action": r.ev_action, "action_label": event_label(r.ev_action),
+         "from_status": r.ev_from_status, "to_status": r.ev_to_status,
          "actor_type": r.ev_actor_type, "actor_name": r.ev_actor_name, "note": r.ev_note,
          "created_at": r.ev_created_at.isoformat()}
         for r in rows if r.ev_id is not None]

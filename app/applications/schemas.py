@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.applications.actions import event_label
 from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
 from app.applications.service import backfill_status
 from app.common.pagination import PageArgs, page_schema
@@ -38,6 +39,8 @@ class ApplicationInput(ma.Schema):
 class EventOut(ma.Schema):
     id = fields.Integer()
     action = fields.String()
+    action_label = fields.Function(lambda e: event_label(e.action),
+                                   metadata={"description": "事件名称（中文，与控制台一致）"})
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     actor_type = fields.String()

@@ -16,13 +16,12 @@ from app.common.timeutil import utcnow
 from app.extensions import db
 
 DEFAULT_TARGETS = {"urgent": 60, "expedited": 60, "default": None}
-DEFAULT_NEAR_RATIO = 0.75
 # states in which the case waits for its lawyer
 WAITING_STATUSES = ("submitted", "under_review", "expedite_requested", "expedite_approved", "approved")
 
 
 def targets() -> dict:
-    return {**DEFAULT_TARGETS, **(current_app.config.get("SLA_TARGET_MINUTES") or {})}
+    return {**DEFAULT_TARGETS, **(current_app.config["SLA_TARGET_MINUTES"] or {})}
 
 
 def clock_start(app_: Application) -> dt.datetime | None:
@@ -81,7 +80,7 @@ def state(app_: Application, now: dt.datetime | None = None) -> dict:
     elapsed = now - start
     out["elapsed_minutes"] = int(elapsed.total_seconds() // 60)
     out["remaining_minutes"] = int((due - now).total_seconds() // 60)
-    ratio = float(current_app.config.get("SLA_NEAR_BREACH_RATIO") or DEFAULT_NEAR_RATIO)
+    ratio = float(current_app.config["SLA_NEAR_BREACH_RATIO"])
     if now > due:
         out["state"] = "breached"
     elif elapsed >= dt.timedelta(minutes=target * ratio):

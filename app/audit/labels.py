@@ -10,8 +10,8 @@ ACTION_LABELS: dict[str, str] = {
     "auth.staff_create": "新建账号", "auth.staff_update": "修改账号",
     # applications: the state changes (app.applications.actions) and staff handling
     "application.submit": "提交申请", "application.withdraw": "撤回申请", "application.start_review": "开始审查",
-    "application.approve": "批准援助", "application.reject": "不予批准", "application.request_expedite": "申请特事特办",
-    "application.approve_expedite": "批准特事特办", "application.deny_expedite": "驳回特事特办",
+    "application.approve": "批准援助", "application.reject": "不予法律援助",
+    "application.request_expedite": "申请先行提供（特事特办）", "application.approve_expedite": "批准先行提供（特事特办）", "application.deny_expedite": "驳回特事特办",
     "application.assign": "指派律师", "application.start_work": "开始办理", "application.close": "结案",
     "application.lawyer_choice": "选定指派律师（推荐或调整）", "application.note": "记录办理进展",
     # the Legal Aid Law's procedure (app/procedure)

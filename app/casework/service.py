@@ -4,6 +4,7 @@ the work queues of each role (urgent first)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
@@ -15,7 +16,7 @@ from app.auth.models import StaffUser
 from app.applications import sla
 from app.callbacks.models import CallbackTask
 from app.casework.models import HomeVisit
-from app.common.timeutil import utcnow
+from app.common.timeutil import end_of_local_day, utcnow
 from app.documents import service as documents
 from app.documents.models import KINDS, TO_VERIFY, Document
 from app.extensions import db
@@ -46,8 +47,13 @@ def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = No
     if status:
         stmt = stmt.where(Application.status == status)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(sa.or_(Application.reference.ilike(like), Application.applicant_name.ilike(like)))
+        q = q.strip()
+        like = f"%{q}%"
+        found = [Application.reference.ilike(like), Application.applicant_name.ilike(like)]
+        digits = re.sub(r"[\s-]", "", q)
+        if digits.isdigit() and len(digits) >= 4:  # a phone number, or its last digits as callers give them
+            found.append(Application.phone.like(f"%{digits}%"))
+        stmt = stmt.where(sa.or_(*found))
     if urgent:
         from flask import current_app
         limit = utcnow() + dt.timedelta(hours=current_app.config["URGENT_DEADLINE_HOURS"])
@@ -392,18 +398,24 @@ QUEUES = {
 
 def _app_item(app_: Application, now, **extra) -> dict:
     st = sla.state(app_, now)
+    # the Legal Aid Law's clocks in working days (review, notice, assignment, objection): the nearest one
+    law_due = procedure.nearest_due(procedure.deadlines(app_))
     return {"type": "application", "id": app_.id, "application_id": app_.id, "application": app_,
             "reference": app_.reference, "title": app_.applicant_name or "（未填姓名）",
             "subtitle": f"{app_.category or '未分类'} · {app_.status_label}", "status": app_.status,
             "urgent": app_.is_urgent, "deadline_at": app_.deadline_at,
             "deadline_hours_left": applications.deadline_hours_left(app_),
+            "law_due": law_due, "law_state": procedure.due_state(law_due),
             "sla": st, "due_at": st["due_at"], "overdue": st["state"] == "breached", **extra}
 
 
 def _sort_key(item):
+    """Urgent first (legal deadline within 72 h), then the nearest of the SLA, the legal deadline and
+    the statutory clock (a working-day due date counts to the end of its day)."""
     due = item.get("due_at") or FAR_FUTURE
     deadline = item.get("deadline_at") or FAR_FUTURE
-    return (not item["urgent"], min(due, deadline), item["id"])
+    law = end_of_local_day(item["law_due"]) if item.get("law_due") else FAR_FUTURE
+    return (not item["urgent"], min(due, deadline, law), item["id"])
 
 
 def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
@@ -472,15 +484,20 @@ def _queue_home_visits(staff, now):
         who = v.lawyer.display_name if v.lawyer else "待定律师"
         items.append(_app_item(a, now, type="home_visit", id=v.id, visit=v,
                                subtitle=f"{v.status_label} · {when} · {who} · {v.address}", due_at=v.scheduled_at))
-    if staff.role in ("duty_lawyer", "manager"):
-        # asked for by the citizen in the application and not yet turned into a visit
-        for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
-                       "assigned", "in_progress", home_visit_requested=True):
-            if a.id in seen or visits_for(a):
-                continue
+    for a in pending_visit_requests(staff):
+        if a.id not in seen:
             items.append(_app_item(a, now, type="home_visit_request", id=a.id,
                                    subtitle=f"群众申请上门 · {a.home_visit_address or '地址未填'}", due_at=None))
     return items
+
+
+def pending_visit_requests(staff: StaffUser) -> list[Application]:
+    """Home visits asked for in the application (by the citizen) and not yet turned into a visit: the
+    home queue and the home-visits page both list them."""
+    if staff.role not in ("duty_lawyer", "manager"):
+        return []
+    return [a for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
+                             "assigned", "in_progress", home_visit_requested=True) if not visits_for(a)]
 
 
 def _queue_callbacks(staff, now):
@@ -503,3 +520,19 @@ def _queue_callbacks(staff, now):
 def _queue_my_cases(staff, now):
     return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
 
+
+
+# --- open work stops when aid is terminated (Art. 48) ----------------------------------------------------
+
+@applications.before_commit.connect
+def _stop_open_work(app_: Application, action: str, actor, from_status: str, notifications: list) -> None:
+    """Termination ends the case: a requested or scheduled home visit is cancelled in the same transaction
+    (queues and the backfill tracker already leave out final states; the alert scan resolves the rest)."""
+    if action != "terminate":
+        return
+    visits = db.session.scalars(sa.select(HomeVisit).where(HomeVisit.application_id == app_.id,
+                                                           HomeVisit.status.in_(("requested", "scheduled")))).all()
+    for visit in visits:
+        visit.status = "cancelled"
+    if visits:
+        applications.record_event(app_, actor, "home_visit_cancelled", "法律援助已终止，上门服务取消")

@@ -27,10 +27,10 @@ TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
 def cookie_secure() -> bool:
-    configured = current_app.config.get("CONSOLE_COOKIE_SECURE")
+    configured = current_app.config["CONSOLE_COOKIE_SECURE"]
     if configured is not None:
         return bool(configured)
-    return not (current_app.debug or current_app.testing or current_app.config.get("APP_ENV") in ("test", "development"))
+    return not (current_app.debug or current_app.testing or current_app.config["APP_ENV"] in ("test", "development"))
 
 
 def cookie_kwargs() -> dict:
@@ -40,7 +40,7 @@ def cookie_kwargs() -> dict:
 def start_session(user, response) -> ConsoleSession:
     token = crypto.new_token()
     now = utcnow()
-    hours = int(current_app.config.get("CONSOLE_SESSION_HOURS", 8))
+    hours = int(current_app.config["CONSOLE_SESSION_HOURS"])
     row = ConsoleSession(token_hash=crypto.token_hash(token), staff_id=user.id, csrf_token=secrets.token_urlsafe(32),
                          created_at=now, last_seen_at=now, expires_at=now + dt.timedelta(hours=hours),
                          ip=request.remote_addr, user_agent=(request.user_agent.string or "")[:255])
@@ -68,7 +68,7 @@ def current_session() -> ConsoleSession | None:
         return None
     row = db.session.scalar(sa.select(ConsoleSession).where(ConsoleSession.token_hash == crypto.token_hash(token)))
     now = utcnow()
-    idle = dt.timedelta(minutes=int(current_app.config.get("CONSOLE_IDLE_MINUTES", 30)))
+    idle = dt.timedelta(minutes=int(current_app.config["CONSOLE_IDLE_MINUTES"]))
     if row is None or row.revoked_at is not None or row.expires_at <= now or row.last_seen_at + idle <= now:
         return None
     user = row.staff

@@ -18,7 +18,7 @@ from app.consultations.models import Consultation as C
 
 
 def answer_target_seconds() -> int:
-    return int(current_app.config.get("ANSWER_TARGET_SECONDS", 3))
+    return int(current_app.config["ANSWER_TARGET_SECONDS"])
 
 
 def facts(c) -> dict:

@@ -16,7 +16,7 @@ from app.auth.models import Citizen, StaffUser
 from app.common import crypto
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.consultations import phones, topics
-from app.consultations.models import OUTCOMES, Consultation
+from app.consultations.models import Consultation
 from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
 from app.applications.models import Application
@@ -27,7 +27,7 @@ READERS = ("manager", "supervisor")
 
 
 def default_area_code() -> str:
-    return current_app.config.get("HOTLINE_AREA_CODE", "027")
+    return current_app.config["HOTLINE_AREA_CODE"]
 
 
 def build_row(caller: phones.Caller, ring_at: dt.datetime, answered_at: dt.datetime | None,
@@ -204,11 +204,6 @@ def recording_url(staff: StaffUser, c: Consultation) -> str | None:
         return None
     audit("consultation.recording_view", actor=staff, object_type="consultation", object_id=c.id)
     return url
-
-
-def validate_outcome(value):
-    if value is not None and value not in OUTCOMES:
-        raise errors.ValidationFailed("处理结果无效")
 
 
 def _describe_call(consultation_id: int) -> dict | None:

@@ -18,16 +18,16 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 
-def _cfg(name: str, default):
-    return current_app.config.get(name, default)
+def _cfg(name: str):
+    return current_app.config[name]
 
 
 def repeat_threshold() -> int:
-    return int(_cfg("REPEAT_CALLER_THRESHOLD", 3))
+    return int(_cfg("REPEAT_CALLER_THRESHOLD"))
 
 
 def repeat_window() -> dt.timedelta:
-    return dt.timedelta(days=float(_cfg("REPEAT_CALLER_WINDOW_DAYS", 7)))
+    return dt.timedelta(days=float(_cfg("REPEAT_CALLER_WINDOW_DAYS")))
 
 
 # --------------------------------------------------------------------------- alerts inbox
@@ -108,7 +108,7 @@ def _open_repeat_callback(ep: RepeatCallerEpisode, call: Consultation, window: d
     note = f"{ep.caller_masked} 在{days}天内来电{ep.call_count}次（重复来电预警）"
     task = callbacks.open_task("repeat_caller", citizen_id=ep.citizen_id, subject_type="consultation",
                                subject_id=call.id, note=note,
-                               due_in=dt.timedelta(hours=float(_cfg("REPEAT_CALLBACK_DUE_HOURS", 4))))
+                               due_in=dt.timedelta(hours=float(_cfg("REPEAT_CALLBACK_DUE_HOURS"))))
     ep.callback_task_id = task.id
     alert = raise_alert("repeat_caller", dedupe_key=f"repeat_caller:{ep.id}", message=note, severity="critical",
                         citizen_id=ep.citizen_id,

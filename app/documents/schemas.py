@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.documents.models import KINDS, REJECT_REASONS
+from app.documents.models import KINDS
 
 
 class UploadForm(ma.Schema):
@@ -50,11 +50,6 @@ class SignedUrlOut(ma.Schema):
 
 class ListArgs(ma.Schema):
     include_superseded = fields.Boolean(load_default=False)
-
-
-class RejectInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(list(REJECT_REASONS)))
-    note = fields.String(validate=validate.Length(max=500), load_default=None)
 
 
 class PrefillConfirmInput(ma.Schema):

@@ -95,7 +95,7 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
 
 
 def _ocr_on(kind: str) -> bool:
-    return kind in OCR_KINDS and current_app.config.get("OCR_ENABLED", True)
+    return kind in OCR_KINDS and current_app.config["OCR_ENABLED"]
 
 
 def get_document(actor, document_id: int) -> Document:

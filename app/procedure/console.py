@@ -7,18 +7,22 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+import storage
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from app import errors
 from app.applications.models import Application
+from app.applications import actions
 from app.applications.service import TRANSITIONS
 from app.audit import record as audit
 from app.common.timeutil import local_today
 from app.console import add_nav, bp, console_required
 from app.documents import service as documents
+from app.documents.models import Document
 from app.extensions import db
+from app.storage_bridge import get_storage
 from app.procedure import eligibility, law, letters, service
-from app.procedure.models import LETTER_KINDS, Letter, Objection
+from app.procedure.models import Letter, Objection
 
 DESK_ROLES = ("duty_lawyer", "manager", "supervisor", "aid_lawyer")
 DESK_WRITERS = ("duty_lawyer", "manager")
@@ -235,9 +239,30 @@ def objections():
                            due_state=service.due_state)
 
 
+def _objection_photos(obj: Objection) -> list[dict]:
+    """The photos the citizen attached, as short-lived links; each one shown is audited as a view."""
+    if not obj.document_ids:
+        return []
+    docs = db.session.scalars(sa.select(Document).where(Document.id.in_(obj.document_ids),
+                                                        Document.application_id == obj.application_id)).all()
+    out = []
+    for doc in docs:
+        try:
+            url = get_storage().signed_url(doc.storage_key, expires=current_app.config["SIGNED_URL_TTL"])
+        except storage.StorageError:
+            continue
+        audit("document.view", actor=_me(), object_type="document", object_id=doc.id,
+              details={"application_id": doc.application_id, "kind": doc.kind, "objection_id": obj.id})
+        out.append({"id": doc.id, "url": url, "label": doc.kind_label})
+    db.session.commit()
+    return out
+
+
 def _objection_page(obj: Objection, *, error=None, form=None, status=200):
     app_ = db.session.get(Application, obj.application_id)
     return render_template("procedure/objection.html", o=obj, a=app_, letters=letters.list_for(app_.id),
+                           photos=_objection_photos(obj),
+                           event_labels=actions.EVENT_LABELS,
                            events=service.events_for(app_.id), due_state=service.due_state,
                            screen=service.screen_answer(app_), error=error, form=form or {},
                            can_decide=_me().role == "bureau_reviewer" and obj.status == "open"), status

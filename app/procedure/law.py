@@ -68,3 +68,4 @@ def checklist(matter: str | None) -> list[dict]:
 EXPEDITE_TERMINATION = {
     "ineligible_after_expedite": ("第四十四条、第四十八条第（八）项", "先行提供法律援助后经审查，受援人不符合法律援助条件"),
 }
+

@@ -24,7 +24,7 @@ from app.alerts import service as alerts
 from app.alerts.models import Alert
 from app.applications import read
 from app.applications import service as applications
-from app.applications.models import DETAIL_HOOKS, FINAL_STATUSES, STATUS_LABELS, Application, ApplicationEvent
+from app.applications.models import DETAIL_HOOKS, Application, ApplicationEvent
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow

@@ -48,8 +48,8 @@ def supervision_page():
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     return render_template("supervision/supervision.html", batches=batches, stats=stats, names=display_names(b.created_by_id for b in batches),
                            default_start=last_month_end.replace(day=1), default_end=last_month_end,
-                           default_rate=current_app.config.get("SUPERVISION_SAMPLE_RATE", 0.05),
-                           default_min=current_app.config.get("SUPERVISION_MIN_PER_LAWYER", 2))
+                           default_rate=current_app.config["SUPERVISION_SAMPLE_RATE"],
+                           default_min=current_app.config["SUPERVISION_MIN_PER_LAWYER"])
 
 
 @bp.route("/supervision/samples", methods=["POST"])
@@ -98,7 +98,7 @@ def supervision_review(review_id):
     resp = make_response(render_template(
         "supervision/review.html", r=r, c=r.consultation, recording_url=url, names=display_names([r.lawyer_id, r.reviewer_id]),
         dimensions=DIMENSIONS, dim_max=DIMENSION_MAX, outcomes=OUTCOME_LABELS, next_id=nxt,
-        can_score=staff.role == "supervisor"))
+        batch=db.session.get(SampleBatch, r.sample_id), can_score=staff.role == "supervisor"))
     origin = _origin(url)
     if origin:  # the recording may live on object storage (MinIO/S3): allow that origin for <audio> only
         resp.headers["Content-Security-Policy"] = (

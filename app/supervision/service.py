@@ -46,19 +46,27 @@ def create_sample(staff, period_start: dt.date, period_end: dt.date, rate: float
         raise errors.ValidationFailed("结束日期不能早于开始日期")
     if (period_end - period_start).days > 366:
         raise errors.ValidationFailed("抽样周期不能超过一年")
-    rate = float(rate if rate is not None else current_app.config.get("SUPERVISION_SAMPLE_RATE", 0.05))
-    min_per_lawyer = int(min_per_lawyer if min_per_lawyer is not None else current_app.config.get("SUPERVISION_MIN_PER_LAWYER", 2))
+    rate = float(rate if rate is not None else current_app.config["SUPERVISION_SAMPLE_RATE"])
+    min_per_lawyer = int(min_per_lawyer if min_per_lawyer is not None else current_app.config["SUPERVISION_MIN_PER_LAWYER"])
     seed = seed or f"{period_start:%Y%m%d}-{period_end:%Y%m%d}"
     existing = db.session.scalar(sa.select(SampleBatch).where(
         SampleBatch.period_start == period_start, SampleBatch.period_end == period_end, SampleBatch.rate == rate,
         SampleBatch.min_per_lawyer == min_per_lawyer, SampleBatch.seed == seed))
     if existing is not None:
-        return existing, False
-    batch = SampleBatch(period_start=period_start, period_end=period_end, rate=rate, min_per_lawyer=min_per_lawyer,
-                        seed=seed, created_by_id=staff.id, created_at=utcnow())
-    db.session.add(batch)
-    db.session.flush()
+        has_calls = db.session.scalar(sa.select(Review.id).where(Review.sample_id == existing.id).limit(1))
+        if has_calls is not None:
+            return existing, False
     picked = draw(period_start, period_end, rate, min_per_lawyer, seed)
+    if not any(picked.values()):
+        # an empty sample is no sample: nothing is stored, and drawing again later finds the calls
+        raise errors.ValidationFailed("所选周期内没有已接通的来电，未创建抽检批次", details={"fields": {
+            "period_start": ["该周期内没有已接通的来电"], "period_end": ["该周期内没有已接通的来电"]}})
+    batch = existing  # drawn before any call of the period existed: filled now, same parameters
+    if batch is None:
+        batch = SampleBatch(period_start=period_start, period_end=period_end, rate=rate, min_per_lawyer=min_per_lawyer,
+                            seed=seed, created_by_id=staff.id, created_at=utcnow())
+        db.session.add(batch)
+        db.session.flush()
     days = dict(db.session.execute(sa.select(Consultation.id, Consultation.local_date).where(
         Consultation.id.in_([i for ids in picked.values() for i in ids]))).all()) if picked else {}
     for lawyer_id, ids in picked.items():

@@ -98,7 +98,7 @@ def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, 
     from app.casework import service as casework
     from app.common.timeutil import utcnow
     from app.extensions import db
-    from tests.helpers import full_application
+    from tests.factories import full_application
 
     with app.app_context():
         data = full_application()
@@ -133,7 +133,7 @@ def citizen_case(client, fake_wechat, *, kinds=("id_front",), **fields) -> tuple
     """A citizen applies through the mini-program API: draft, photos, submit. Returns (session, id, doc ids)."""
     import io
 
-    from tests.helpers import full_application, jpeg_bytes, login
+    from tests.factories import full_application, jpeg_bytes, login
     s = login(client, fake_wechat)
     r = client.post("/api/v1/applications", json=full_application(**fields), headers=s["headers"])
     assert r.status_code == 201, r.get_json()

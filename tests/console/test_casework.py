@@ -11,7 +11,7 @@ from app.audit import AuditLog
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.extensions import db
 from tests.console.support import api_login, citizen_case, console_login, make_case
-from tests.helpers import jpeg_bytes
+from tests.factories import jpeg_bytes
 
 
 def _actions(app, **where):

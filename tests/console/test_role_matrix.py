@@ -15,7 +15,7 @@ from typing import Callable
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
 from tests.console.support import ROLE_USER, api_login, console_login, make_case, user
-from tests.helpers import jpeg_bytes, login
+from tests.factories import jpeg_bytes, login
 
 ROLES = ("anonymous", "citizen", "duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer")
 STAFF_ROLES = ROLES[2:]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.auth.models import AuthToken, StaffUser
 from app.extensions import db
 from tests.console.support import PASSWORD
-from tests.helpers import login
+from tests.factories import login
 
 
 def test_parallel_wrong_passwords_all_count_and_lock(app, staff):

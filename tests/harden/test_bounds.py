@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from tests.helpers import full_application, login
+from tests.factories import full_application, login
 
 HUGE = 7793411211
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.helpers import full_application, jpeg_bytes, login
+from tests.factories import full_application, jpeg_bytes, login
 
 
 def test_request_id_in_and_out(client):

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.documents.models import Document
 from app.extensions import db
-from tests.helpers import full_application, jpeg_bytes, login
+from tests.factories import full_application, jpeg_bytes, login
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
 from tests.console.support import PASSWORD
-from tests.helpers import full_application, jpeg_bytes, login
+from tests.factories import full_application, jpeg_bytes, login
 
 
 class _DatabaseDown:

@@ -11,7 +11,7 @@ from PIL import Image, PngImagePlugin
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
-from tests.helpers import full_application, login
+from tests.factories import full_application, login
 
 XMP = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description>'

@@ -10,7 +10,7 @@ import secrets
 import pytest
 
 from tests.console.support import PASSWORD, csrf_from
-from tests.helpers import full_application, jpeg_bytes, login
+from tests.factories import full_application, jpeg_bytes, login
 
 
 @pytest.fixture

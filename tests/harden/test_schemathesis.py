@@ -35,7 +35,7 @@ def tokens(fuzz_app, fake_wechat):
     from app.auth.service import issue_tokens
     from app.common.timeutil import utcnow
     from app.extensions import db
-    from tests.helpers import full_application, jpeg_bytes, login
+    from tests.factories import full_application, jpeg_bytes, login
     import io
     c = fuzz_app.test_client()
     s = login(c, fake_wechat, "fuzz-citizen")

@@ -2,7 +2,7 @@ import datetime as dt
 
 from app.extensions import db
 from app.callbacks.models import CallbackTask
-from tests.helpers import login
+from tests.factories import login
 from tests.hotline.conftest import log_call, recent
 
 

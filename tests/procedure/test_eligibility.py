@@ -87,7 +87,7 @@ def test_rate_limited(make_app):
 
 
 def test_the_application_keeps_the_screen_and_the_commitment(client, fake_wechat, app):
-    from tests.helpers import full_application, login
+    from tests.factories import full_application, login
     s = login(client, fake_wechat)
     other = login(client, fake_wechat)
     app_id = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
@@ -118,7 +118,7 @@ def test_the_application_keeps_the_screen_and_the_commitment(client, fake_wechat
 
 def test_the_stored_screen_and_commitment_can_be_read_back(client, fake_wechat):
     """The mini-program reopening a draft restores the answers and the commitment from the server."""
-    from tests.helpers import full_application, login
+    from tests.factories import full_application, login
     s = login(client, fake_wechat)
     other = login(client, fake_wechat)
     app_id = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.common.timeutil import local_today
 from app.extensions import db
 from tests.console.support import api_login, citizen_case
-from tests.helpers import jpeg_bytes, login
+from tests.factories import jpeg_bytes, login
 
 S = "/api/v1/staff/applications"
 A = "/api/v1/applications"
@@ -177,6 +177,9 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     assert client.post(f"{A}/{app_id}/objections", json={"reasons": "收入算错"}, headers=other["headers"]).status_code == 404
     assert client.post(f"{A}/{app_id}/objections", json={"reasons": ""}, headers=s["headers"]).status_code == 422
     photo = _upload(client, s, app_id, "other")  # evidence after the refusal
+    r = client.post(f"{A}/{app_id}/objections", json={"reasons": "收入算错", "document_ids": [photo + 1000]},
+                    headers=s["headers"])
+    assert r.status_code == 422 and "document_ids" in r.get_json()["details"]["fields"]
     r = client.post(f"{A}/{app_id}/objections", json={"reasons": "我家四口人，收入计算有误", "document_ids": [photo]},
                     headers={**s["headers"], "Idempotency-Key": "obj-1"})
     assert r.status_code == 201, r.get_json()
@@ -321,3 +324,72 @@ def test_override_and_procedure_view(app, client, fake_wechat, staff):
         assert entry.details["reason"] == "另有固定收入"
     assert client.get(f"{S}/{app_id}/procedure", headers=api_login(client, "aid1")).status_code == 404
     assert client.get(f"{S}/{app_id}/procedure", headers=api_login(client, "bureau1")).status_code == 403
+
+
+def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat, staff):
+    from app.applications.models import Application
+    from tests.console.support import console_login, make_case
+    fresh = make_case(app, "under_review", by_phone=True)
+    late = make_case(app, "under_review", by_phone=True)
+    with app.app_context():
+        db.session.execute(sa.update(Application).where(Application.id == late)
+                           .values(review_clock_from=local_today() - dt.timedelta(days=30)))
+        db.session.commit()
+        from app.casework import service as casework
+        from tests.console.support import user
+        items = casework.queues_for(user(app, "duty1"))["review"]["items"]
+        ids = [i["id"] for i in items]
+        assert ids.index(late) < ids.index(fresh)
+        assert items[ids.index(late)]["law_state"] == "overdue" and items[ids.index(fresh)]["law_state"] == "ok"
+    console_login(client, "duty1")
+    home = client.get("/console/").get_data(as_text=True)
+    assert "due-row-overdue" in home and "（已超期）" in home
+    page = client.get("/console/review").get_data(as_text=True)
+    assert page.index(f"/console/review/{late}") < page.index(f"/console/review/{fresh}")
+
+
+def test_the_bureau_sees_the_objection_photos_audited(app, client, fake_wechat, staff):
+    from tests.console.support import console_login
+    s, app_id, _ = citizen_case(client, fake_wechat)
+    duty, mgr = api_login(client, "duty1"), api_login(client, "manager1")
+    client.post(f"{S}/{app_id}/start-review", json={}, headers=duty)
+    client.post(f"{S}/{app_id}/reject", json={"reason": "不属于援助事项", "grounds": ["matter_not_covered"]}, headers=mgr)
+    photo = _upload(client, s, app_id, "other")
+    obj = client.post(f"{A}/{app_id}/objections", json={"reasons": "属于追索劳动报酬", "document_ids": [photo]},
+                      headers=s["headers"]).get_json()
+    other = login(client, fake_wechat)
+    other_photo_app = citizen_case(client, fake_wechat)[1]
+    r = client.post(f"{A}/{app_id}/objections", json={"reasons": "x", "document_ids": [photo + 999]},
+                    headers=s["headers"])
+    assert r.status_code in (409, 422)  # already objected (and an unknown photo would be 422)
+    assert other_photo_app and other
+    console_login(client, "bureau1")
+    page = client.get(f"/console/objections/{obj['id']}").get_data(as_text=True)
+    assert "/files/" in page and "属于追索劳动报酬" in page
+    with app.app_context():
+        from app.audit import AuditLog
+        entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "document.view",
+                                                            AuditLog.object_id == str(photo)))
+        assert entry is not None and entry.details["objection_id"] == obj["id"]
+    # the bureau sees no case desk and no other page of the centre
+    assert client.get(f"/console/review/{app_id}").status_code == 403
+
+
+def test_termination_stops_open_work(app, client, fake_wechat, staff):
+    from app.casework.models import HomeVisit
+    from app.casework import service as casework
+    from app.applications.models import Application
+    from app.common.timeutil import utcnow
+    from tests.console.support import make_case, user
+    app_id = make_case(app, "in_progress", by_phone=True, home_visit_requested=True, home_visit_address="江岸区某路1号",
+                       home_visit_reason="行动不便")
+    with app.app_context():
+        a = db.session.get(Application, app_id)
+        casework.schedule_home_visit(user(app, "manager1"), a, user(app, "aid1").id, utcnow() + dt.timedelta(days=1))
+    mgr = api_login(client, "manager1")
+    r = client.post(f"{S}/{app_id}/terminate", json={"ground": "case_ended", "note": "对方已撤诉，案件终结"}, headers=mgr)
+    assert r.status_code == 200, r.get_json()
+    with app.app_context():
+        assert db.session.scalar(sa.select(HomeVisit.status).where(HomeVisit.application_id == app_id)) == "cancelled"
+        queues = casework.queues_for(user(app, "aid1"))
+        assert app_id not in [i["application_id"] for q in queues.values() for i in q["items"]]

@@ -114,3 +114,12 @@ def test_admin_sees_the_calendar_warning(app, client, staff):
     assert "2091" in page and "工作日历" in page
     console_login(client, "duty1")
     assert "工作日历" not in client.get("/console/").get_data(as_text=True)
+
+
+def test_the_readme_worked_example():
+    """The README's worked example, recomputed (if the package's schedule changes, the README must too)."""
+    cal = Calendar()
+    assert cal.add_workdays(dt.date(2026, 9, 24), 7) == dt.date(2026, 10, 12)
+    assert cal.add_workdays(dt.date(2026, 10, 9), 7) == dt.date(2026, 10, 19)
+    assert cal.add_workdays(dt.date(2026, 10, 13), 3) == dt.date(2026, 10, 16)
+    assert cal.add_workdays(dt.date(2026, 10, 13), 5) == dt.date(2026, 10, 20)

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from ocr.testing.synth import make_sample
-from tests.helpers import login
+from tests.factories import login
 
 
 @pytest.fixture
@@ -132,3 +132,35 @@ def test_sweeper_picks_up_work_left_pending_by_a_crash(make_app, fake_wechat):
         d = db.session.get(Document, doc["id"])
         assert d.status == "ocr_done" and d.ocr_result["kind"] == "id_back"
         assert sweep_stale_ocr() == 0
+
+
+def test_worker_start_loads_the_ocr_engine(tmp_path):
+    """The engine loads when a worker starts, not on the first photo: in thread mode when the process
+    starts serving, in Celery in every pool process (worker_process_init)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import os
+        os.environ.update(INSTANCE_DIR={str(tmp_path)!r}, DATABASE_URL="sqlite:///{tmp_path}/t.sqlite3",
+                          STORAGE_URL="file://{tmp_path}/s")
+        os.environ.pop("REDIS_URL", None)
+        import ocr.engine
+        from app import create_app
+        from app import tasks
+        app = create_app({{"TASKS_MODE": "thread", "OCR_ENABLED": True, "PERIODIC_TASKS": False}})
+        assert not ocr.engine.loaded()
+        app.test_client().get("/healthz")
+        app.extensions["task_startup"].result()
+        assert ocr.engine.loaded(), "thread pool start did not load the engine"
+        ocr.engine._engine = None
+        app2 = create_app({{"TASKS_MODE": "celery", "REDIS_URL": "redis://127.0.0.1:1/0", "OCR_ENABLED": True}})
+        from celery.signals import worker_process_init
+        worker_process_init.send(sender=None)
+        assert ocr.engine.loaded(), "worker_process_init did not load the engine"
+        print("ok")
+    """)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                       cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert p.returncode == 0 and "ok" in p.stdout, p.stderr[-3000:]

@@ -1,4 +1,4 @@
-"""Small helpers shared by API tests (no app logic here: they drive the public API)."""
+"""The one factories module of the tests: logins, application bodies, photos (no app logic here: they drive the public API)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app.applications import service
 from app.applications.models import Application, ApplicationEvent
 from app.extensions import db
-from tests.helpers import full_application, login
+from tests.factories import full_application, login
 
 
 def _draft(client, s, **data):
@@ -51,6 +51,13 @@ def test_required_fields_depend_on_service_type(client, fake_wechat):
                               hukou_address=None, current_address=None, sex=None)
     a = _draft(client, s, **advice)
     assert client.post(f"/api/v1/applications/{a['id']}/submit", headers=s["headers"]).status_code == 200
+    # the same answers asking for representation are not enough: it needs more than advice
+    rep = _draft(client, s, **{**advice, "service_type": "representation"})
+    r = client.post(f"/api/v1/applications/{rep['id']}/submit", headers=s["headers"])
+    assert r.status_code == 422 and r.get_json()["code"] == "incomplete_application"
+    assert {"opposing_party", "hardship_category", "current_address", "sex", "hukou_address"} <= set(
+        r.get_json()["details"]["fields"])
+    assert client.get(f"/api/v1/applications/{rep['id']}", headers=s["headers"]).get_json()["status"] == "draft"
 
 
 def test_invalid_id_number_and_phone_rejected(client, fake_wechat):
@@ -226,7 +233,7 @@ def test_phone_intake_is_linked_when_the_caller_binds_that_phone(client, fake_we
     import io
 
     from app.auth.service import create_staff
-    from tests.helpers import jpeg_bytes
+    from tests.factories import jpeg_bytes
     with app.app_context():
         duty = create_staff("duty-link", "password-123", "duty_lawyer")
         intake = service.create_draft(duty, {"applicant_name": "来电人", "phone": "13900001111",

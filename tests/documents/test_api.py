@@ -10,7 +10,7 @@ from PIL import Image
 from app.audit import AuditLog
 from app.documents.models import Document
 from app.extensions import db
-from tests.helpers import full_application, gps_exif, jpeg_bytes, login
+from tests.factories import full_application, gps_exif, jpeg_bytes, login
 
 
 def _app_for(client, s):

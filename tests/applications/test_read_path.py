@@ -15,7 +15,7 @@ from app.applications.schemas import ApplicationOut, ApplicationPageOut
 from app.auth.models import Citizen
 from app.auth.service import create_staff, issue_tokens
 from app.extensions import db
-from tests.helpers import full_application, login
+from tests.factories import full_application, login
 
 
 def _draft(client, s, **data):

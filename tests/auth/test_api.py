@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.auth.models import AuthToken, Citizen
 from app.extensions import db
-from tests.helpers import login
+from tests.factories import login
 from wechat.testing import encrypt_payload, phone_payload
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.applications.models import Application
 from app.extensions import db
-from tests.helpers import full_application, login
+from tests.factories import full_application, login
 
 
 def _kill_app_connections(app) -> int:

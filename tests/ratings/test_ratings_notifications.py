@@ -10,7 +10,8 @@ from app.auth.service import create_staff
 from app.extensions import db
 from app.notifications.models import Notification
 from app.callbacks.models import CallbackTask
-from tests.helpers import full_application, login
+from app.ratings.models import Rating
+from tests.factories import full_application, login
 
 
 def _assigned_application(client, fake_wechat, app, name="rater"):
@@ -36,11 +37,16 @@ def _approve_and_assign(app, aid, mgr_id, lawyer_id):
         service.transition(mgr, app_, "assign", assigned_lawyer_id=lawyer_id)
 
 
-def test_rating_only_after_assignment(client, fake_wechat):
+def test_rating_only_after_assignment(client, fake_wechat, app):
     s = login(client, fake_wechat)
     a = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()
-    r = client.post(f"/api/v1/applications/{a['id']}/rating", json={"stars": 5}, headers=s["headers"])
+    r = client.post(f"/api/v1/applications/{a['id']}/rating", json={"stars": 1}, headers=s["headers"])
     assert r.status_code == 409
+    # a refused rating creates nothing: no rating, no callback task
+    assert client.get(f"/api/v1/applications/{a['id']}/rating", headers=s["headers"]).get_json() == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CallbackTask)) == 0
 
 
 def test_bad_rating_opens_callback_and_follow_up_closes_it(client, fake_wechat, app):
@@ -57,10 +63,12 @@ def test_bad_rating_opens_callback_and_follow_up_closes_it(client, fake_wechat, 
     assert r.status_code == 201 and r.get_json()["round"] == 1
     with app.app_context():
         assert db.session.scalar(sa.select(CallbackTask)).status == "satisfied"
-    r = client.post(f"/api/v1/applications/{aid}/rating", json={"stars": 5}, headers=s["headers"])
+    r = client.post(f"/api/v1/applications/{aid}/rating", json={"stars": 1}, headers=s["headers"])
     assert r.status_code == 409 and r.get_json()["code"] == "already_rated"
     ratings = client.get(f"/api/v1/applications/{aid}/rating", headers=s["headers"]).get_json()
     assert [x["stars"] for x in ratings] == [2, 5]
+    with app.app_context():  # the refused third rating (1 star) opened no new callback task
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CallbackTask)) == 1
 
 
 def test_good_rating_no_callback_and_bad_input(client, fake_wechat, app):
@@ -69,6 +77,8 @@ def test_good_rating_no_callback_and_bad_input(client, fake_wechat, app):
     for bad in ({"stars": 0}, {"stars": 6}, {"stars": "五"}, {}, {"stars": 4, "attitude": 9}):
         r = client.post(f"/api/v1/applications/{aid}/rating", json=bad, headers=s["headers"])
         assert r.status_code == 422, bad
+    with app.app_context():  # refused input created nothing
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 0
     assert client.post(f"/api/v1/applications/{aid}/rating", json={"stars": 4}, headers=s["headers"]).status_code == 201
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CallbackTask)) == 0

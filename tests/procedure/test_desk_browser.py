@@ -1,0 +1,129 @@
+"""The review desk and the bureau's objection desk in a real browser (Debian's chromium through
+Playwright), at 1366 px and on a phone (360 px): the duty lawyer's notice composer keeps what was typed
+after an error, then sends the one-time notice; the manager refuses with a ground by article; the
+citizen objects; the bureau's reviewer orders a correction, and the application is back in review."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+from app.common.timeutil import local_today
+from tests.console.support import PASSWORD, citizen_case
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _login(browser, base, username, width=1366):
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/console/")
+    return page
+
+
+def _no_horizontal_scroll(page):
+    """The page's content (main) fits the width; the layout's top bar is the console layout's own concern."""
+    wide = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right
+        > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' +
+        Math.round(e.getBoundingClientRect().right))""")
+    assert not wide, wide
+    return True
+
+
+def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    s, app_id, _ = citizen_case(client, fake_wechat)
+    with app.app_context():  # the font cut is built once per instance folder (~20 s): not inside a click
+        from app.procedure import letters
+        letters._common_font(app.config["LETTER_FONT"])
+
+    # the duty lawyer: the review queue, the desk, a notice with a past date (kept input), then a good one
+    duty = _login(browser, live_server, "duty1")
+    duty.goto(f"{live_server}/console/review")
+    assert "审查台" in duty.locator("h1").inner_text()
+    duty.locator("#review-queue").get_by_role("link", name="审查").first.click()
+    duty.wait_for_url(f"**/console/review/{app_id}")
+    review_due = duty.locator("#deadlines").inner_text()
+    assert "审查决定期限" in review_due and "第三十一条第（五）项" in duty.locator("#screen").inner_text()
+    form = duty.locator("#form-notice")
+    form.locator("input[value=hukou_member]").check()
+    form.locator("input[value=employment_proof]").check()
+    form.locator("textarea[name=note]").fill("请补充工资欠条")
+    past = (local_today() - dt.timedelta(days=1)).isoformat()
+    duty.evaluate(f"document.querySelector('#form-notice input[name=due_date]').removeAttribute('min')")
+    form.locator("input[name=due_date]").fill(past)
+    form.locator("button[type=submit]").click()
+    assert "截止日期应晚于今天" in duty.locator("#desk-error").inner_text()
+    form = duty.locator("#form-notice")  # the page came back with what was typed
+    assert form.locator("input[value=hukou_member]").is_checked() and form.locator("input[value=employment_proof]").is_checked()
+    assert form.locator("textarea[name=note]").input_value() == "请补充工资欠条"
+    due = (local_today() + dt.timedelta(days=10)).isoformat()
+    form.locator("input[name=due_date]").fill(due)
+    form.locator("button[type=submit]").click()
+    duty.wait_for_url(f"**/console/review/{app_id}")
+    assert "补充材料通知书" in duty.locator(".flash").inner_text()
+    assert "暂停" in duty.locator("#clock-stopped").inner_text()
+    assert due in duty.locator("#deadlines").inner_text()
+    duty.screenshot(path=str(ARTIFACTS / "review-desk.png"), full_page=True)
+    # everything arrives (registered at the counter): the clock runs again
+    duty.locator("#form-receive input[value=hukou_member]").check()
+    duty.locator("#form-receive input[value=employment_proof]").check()
+    duty.locator("#form-receive button[type=submit]").click()
+    duty.wait_for_url(f"**/console/review/{app_id}")
+    assert duty.locator("#clock-stopped").count() == 0
+    duty.locator("#desk-start_review button[type=submit]").click()
+    duty.wait_for_url(f"**/console/review/{app_id}")
+
+    # the manager on a phone: refuse without a ground (kept input), then with one; the letter opens
+    mgr = _login(browser, live_server, "manager1", width=360)
+    mgr.goto(f"{live_server}/console/review/{app_id}")
+    assert _no_horizontal_scroll(mgr)
+    mgr.locator("#desk-reject textarea[name=reason]").fill("家庭人均月收入高于本市标准")
+    mgr.locator("#desk-reject button[type=submit]").click()
+    assert "理由依据" in mgr.locator("#desk-error").inner_text()
+    assert mgr.locator("#desk-reject textarea[name=reason]").input_value() == "家庭人均月收入高于本市标准"
+    mgr.locator("#desk-reject input[value=not_in_hardship]").check()
+    mgr.locator("#desk-reject button[type=submit]").click()
+    mgr.wait_for_url(f"**/console/review/{app_id}")
+    assert "不予法律援助" in mgr.locator("h1").inner_text()
+    mgr.screenshot(path=str(ARTIFACTS / "review-desk-360.png"), full_page=True)
+    mgr.goto(f"{live_server}/console/applications/{app_id}/letters")
+    assert "不予法律援助决定书" in mgr.locator("#letters").inner_text()
+    href = mgr.locator("#letters a.button").last.get_attribute("href")
+    pdf = mgr.request.get(f"{live_server}{href}")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.body(), capture_output=True, check=True).stdout.decode()
+    assert "不予法律援助决定书" in text and "第三十四条" in text
+
+    # the citizen objects through the API
+    r = client.post(f"/api/v1/applications/{app_id}/objections", json={"reasons": "我家四口人，只有我有收入"},
+                    headers=s["headers"])
+    assert r.status_code == 201, r.get_json()
+    objection_id = r.get_json()["id"]
+
+    # the bureau's reviewer, on a phone: an empty note is refused with the choice kept; then order a correction
+    bureau = _login(browser, live_server, "bureau1", width=360)
+    bureau.goto(f"{live_server}/console/objections")
+    assert _no_horizontal_scroll(bureau)
+    assert "不予法律援助决定" in bureau.locator("#objections").inner_text()
+    bureau.locator("#objections").get_by_role("link", name="审查").first.click()
+    bureau.wait_for_url(f"**/console/objections/{objection_id}")
+    assert "只有我有收入" in bureau.locator("#objection-reasons").inner_text()
+    bureau.locator("#form-decide input[value=correct]").check()
+    bureau.locator("#form-decide button[type=submit]").click()
+    assert "审查意见" in bureau.locator("#objection-error").inner_text()
+    assert bureau.locator("#form-decide input[value=correct]").is_checked()
+    bureau.locator("#form-decide textarea[name=note]").fill("家庭人口应按四人计算，请重新审查")
+    bureau.locator("#form-decide button[type=submit]").click()
+    bureau.wait_for_url(f"**/console/objections/{objection_id}")
+    assert "责令改正" in bureau.locator("#objection-status").inner_text()
+    assert bureau.locator("#form-decide").count() == 0  # decided once
+    bureau.screenshot(path=str(ARTIFACTS / "objection-desk-360.png"), full_page=True)
+
+    body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
+    assert body["status"] == "under_review" and body["deadlines"]["review_due"]
