@@ -132,6 +132,8 @@ class Config:
         # Operations: logs, metrics, error reporting
         self.LOG_FORMAT = _env("LOG_FORMAT", "json" if self.APP_ENV == "production" else "text")  # json | text
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        # prometheus-client reads it from the environment itself; Config reads it too, to choose the collector
+        self.PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
         self.METRICS_TOKEN = _env("METRICS_TOKEN")  # /metrics with "Authorization: Bearer <token>"
         self.METRICS_ALLOW_IPS = _env("METRICS_ALLOW_IPS", "127.0.0.1/32,::1/128")  # or from these addresses
         self.SENTRY_DSN = _env("SENTRY_DSN")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 import sqlalchemy as sa
 
@@ -383,17 +385,8 @@ def list_visits_stmt(staff: StaffUser, *, active_only: bool = True) -> sa.Select
 
 # --- work queues ---------------------------------------------------------------------------------
 
-QUEUES = {
-    # key: (title, roles)
-    "documents": ("待审核材料", ("duty_lawyer", "manager")),
-    "review": ("待审查的申请", ("duty_lawyer", "manager")),
-    "expedite": ("特事特办申请", ("manager",)),
-    "assign": ("待指派律师", ("manager",)),
-    "backfill": ("补交材料（到期与逾期）", ("duty_lawyer", "manager")),
-    "home_visits": ("上门服务", ("duty_lawyer", "manager", "aid_lawyer")),
-    "callbacks": ("回访任务", ("manager",)),
-    "my_cases": ("我的案件", ("aid_lawyer",)),
-}
+# The work queues are declared in one registry at the end of this section (QUEUE_REGISTRY): key,
+# title, roles and the function that builds the items, in display order.
 
 
 def _app_item(app_: Application, now, **extra) -> dict:
@@ -421,9 +414,10 @@ def _sort_key(item):
 def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
     now = now or utcnow()
     out = {}
-    for key, (title, roles) in QUEUES.items():
-        if staff.role in roles:
-            items = sorted(globals()[f"_queue_{key}"](staff, now), key=_sort_key)
+    for key, queue in QUEUE_REGISTRY.items():
+        title = queue.title
+        if staff.role in queue.roles:
+            items = sorted(queue.build(staff, now), key=_sort_key)
             out[key] = {"key": key, "title": title, "items": items}
     return out
 
@@ -519,6 +513,27 @@ def _queue_callbacks(staff, now):
 
 def _queue_my_cases(staff, now):
     return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    title: str
+    roles: tuple[str, ...]
+    build: Callable[[StaffUser, dt.datetime], list[dict]]
+
+
+QUEUE_REGISTRY: dict[str, Queue] = {q.key: q for q in (
+    Queue("documents", "待审核材料", ("duty_lawyer", "manager"), _queue_documents),
+    Queue("review", "待审查的申请", ("duty_lawyer", "manager"), _queue_review),
+    Queue("expedite", "特事特办申请", ("manager",), _queue_expedite),
+    Queue("assign", "待指派律师", ("manager",), _queue_assign),
+    Queue("backfill", "补交材料（到期与逾期）", ("duty_lawyer", "manager"), _queue_backfill),
+    Queue("home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"), _queue_home_visits),
+    Queue("callbacks", "回访任务", ("manager",), _queue_callbacks),
+    Queue("my_cases", "我的案件", ("aid_lawyer",), _queue_my_cases),
+)}
+QUEUES = {key: (q.title, q.roles) for key, q in QUEUE_REGISTRY.items()}  # key: (title, roles)
 
 
 
