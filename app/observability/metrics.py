@@ -17,7 +17,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import os
 import time
 
 import sqlalchemy as sa
@@ -86,7 +85,7 @@ def _registry(app: Flask) -> CollectorRegistry:
     reg = app.extensions.get("metrics_registry")
     if reg is None:
         reg = CollectorRegistry()
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
             from prometheus_client import multiprocess
             multiprocess.MultiProcessCollector(reg)
         else:

@@ -54,7 +54,7 @@ def test_killed_connections_cost_at_most_one_request(pg_app, client, fake_wechat
     assert _kill_app_connections(app) >= 1
     r = client.post("/api/v1/applications", json=full_application(applicant_name="王五"), headers=s["headers"])
     assert r.status_code == 503, r.get_json()
-    assert r.get_json()["code"] == "service_unavailable" and r.headers["Retry-After"] == "1"
+    assert r.get_json()["code"] == "database_unavailable" and r.headers["Retry-After"] == "1"  # issue 9: the one code for a database outage
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
     r = client.post("/api/v1/applications", json=full_application(applicant_name="王五"), headers=s["headers"])
