@@ -136,6 +136,8 @@ class Config:
         self.PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
         self.METRICS_TOKEN = _env("METRICS_TOKEN")  # /metrics with "Authorization: Bearer <token>"
         self.METRICS_ALLOW_IPS = _env("METRICS_ALLOW_IPS", "127.0.0.1/32,::1/128")  # or from these addresses
+        # prometheus-client's multiprocess mode (several gunicorn workers): an empty folder, also read by the library
+        self.PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
         self.SENTRY_DSN = _env("SENTRY_DSN")
         self.SENTRY_TRACES_SAMPLE_RATE = float(_env("SENTRY_TRACES_SAMPLE_RATE", "0"))
 
