@@ -58,6 +58,9 @@ class Config:
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
         self.DB_POOL_TIMEOUT = _int("DB_POOL_TIMEOUT", 10)
         # (SQLALCHEMY_ENGINE_OPTIONS follows the final URL: set after the overrides below)
+        # Connections each process keeps for pure reads in autocommit (app/common/readonly.py), beside
+        # the ORM pool: size it like the threads per process
+        self.DB_READ_POOL_SIZE = _int("DB_READ_POOL_SIZE", 5)
         self.STORAGE_URL = _env("STORAGE_URL", f"file://{self.INSTANCE_DIR / 'storage'}")
         self.REDIS_URL = _env("REDIS_URL")
         # How background work runs: "celery" (needs REDIS_URL), "thread" (in-process), "sync" (inline; tests)
@@ -133,6 +136,8 @@ class Config:
         self.PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
         self.METRICS_TOKEN = _env("METRICS_TOKEN")  # /metrics with "Authorization: Bearer <token>"
         self.METRICS_ALLOW_IPS = _env("METRICS_ALLOW_IPS", "127.0.0.1/32,::1/128")  # or from these addresses
+        # prometheus-client's multiprocess mode (several gunicorn workers): an empty folder, also read by the library
+        self.PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
         self.SENTRY_DSN = _env("SENTRY_DSN")
         self.SENTRY_TRACES_SAMPLE_RATE = float(_env("SENTRY_TRACES_SAMPLE_RATE", "0"))
 

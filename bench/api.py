@@ -4,8 +4,9 @@
 (the list, a citizen with three applications) are each compared with a bare Flask endpoint that
 answers a similar payload without database or auth. All are served by the same gunicorn
 configuration in the same run and loaded by the same client (processes with keep-alive
-connections), in alternating rounds so that a noisy machine affects them alike; the median round
-of each is reported, with the ratios.
+connections), in alternating rounds so that a noisy machine affects them alike. Each round of ours
+is divided by the baseline round just before it; the median of these ratios is the figure (with
+its range over the rounds and the median req/s of each side).
 
     python bench/api.py [--seconds 3] [--rounds 5] [--clients 4] [--database-url URL]
 
@@ -88,9 +89,9 @@ def bench_database(url: str):
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
-def serve(module: str, env: dict, port: int) -> subprocess.Popen:
+def serve(module: str, env: dict, port: int, cwd: Path = ROOT) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", module],
-                            cwd=ROOT, env={**os.environ, **env})
+                            cwd=cwd, env={**os.environ, **env})
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -122,18 +123,58 @@ def _client(port, path, headers, seconds, out):
     out.put((n, errors))
 
 
-def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> tuple[float, int]:
-    _client(port, path, headers, 0.5, mp.Queue())  # warm-up (imports, first queries)
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids) -> float:
+    """utime + stime of these processes (Linux /proc); a process that is gone counts 0."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / _TICK
+
+
+def server_pids(proc: subprocess.Popen, database_url: str | None) -> list[int]:
+    """The gunicorn master and workers, and the database server's backends for this database."""
+    pids = [proc.pid]
+    try:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    if database_url and database_url.startswith("postgresql"):
+        import sqlalchemy as sa
+        eng = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+        with eng.connect() as conn:
+            pids += list(conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                              "AND pid <> pg_backend_pid()")).scalars())
+        eng.dispose()
+    return pids
+
+
+def load(port: int, path: str, headers: dict, seconds: float, clients: int,
+         pids_of=lambda: []) -> tuple[float, int, float]:
+    """(requests/s, errors, server CPU microseconds per request: app and database processes)."""
+    _client(port, path, headers, 0.5, mp.Queue())  # warm-up (imports, first queries, pooled connections)
+    pids = pids_of()
     q = mp.Queue()
     procs = [mp.Process(target=_client, args=(port, path, headers, seconds, q)) for _ in range(clients)]
+    cpu0 = _cpu_seconds(pids)
     t0 = time.perf_counter()
     for p in procs:
         p.start()
     results = [q.get() for _ in procs]
+    elapsed = time.perf_counter() - t0
+    cpu = _cpu_seconds(pids) - cpu0
     for p in procs:
         p.join()
-    elapsed = time.perf_counter() - t0
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+    n = sum(r[0] for r in results)
+    return n / elapsed, sum(r[1] for r in results), cpu / max(n, 1) * 1e6
 
 
 def main() -> None:
@@ -141,6 +182,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=3, help="length of one round")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--compare-with", type=Path, default=None, metavar="DIR",
+                    help="also serve DIR's wsgi:app (e.g. `git archive` of an older commit) in the same rounds")
     ap.add_argument("--database-url", default=None,
                     help="PostgreSQL server (a database <name>_api_bench is created there and dropped); "
                          "default: a fresh SQLite file")
@@ -172,42 +215,60 @@ def run(args, env: dict) -> None:
         "bare Flask list": ("bare", listing, {}, lambda b: len(b["items"]) == 3),
         "GET applications": ("app", listing, auth, lambda b: b["total"] == 3 and b["items"][0]["id"] == app_id),
     }
-    modules = {"bare": "bench.bare_app:app", "app": "wsgi:app"}
+    modules = {"bare": ("bench.bare_app:app", ROOT), "app": ("wsgi:app", ROOT)}
+    if args.compare_with:
+        modules["before"] = ("wsgi:app", args.compare_with.resolve())
+        targets = {**dict(list(targets.items())[:2]), "before: GET application": ("before", *targets["GET application"][1:]),
+                   **dict(list(targets.items())[2:]), "before: GET applications": ("before", *targets["GET applications"][1:])}
     servers, rounds = {}, {name: [] for name in targets}
     try:
-        for key, module in modules.items():
+        for key, (module, cwd) in modules.items():
             port = free_port()
-            servers[key] = (serve(module, env, port), port)
+            servers[key] = (serve(module, env, port, cwd), port)
         for name, (key, path, headers, check) in targets.items():
             conn = http.client.HTTPConnection("127.0.0.1", servers[key][1])
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
             body = json.loads(resp.read())
             assert resp.status == 200 and check(body), (name, body)
+        db_url = env["DATABASE_URL"] if env["DATABASE_URL"].startswith("postgresql") else None
+        pids_of = {"bare": lambda: server_pids(servers["bare"][0], None),
+                   "app": lambda: server_pids(servers["app"][0], db_url),
+                   "before": lambda: server_pids(servers["before"][0], db_url)}
         for _ in range(args.rounds):
             for name, (key, path, headers, _check) in targets.items():
-                rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients))
+                rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients, pids_of[key]))
     finally:
         for proc, _port in servers.values():
             proc.terminate()
             proc.wait(10)
 
-    def median(name):
-        runs = sorted(rounds[name])
-        return runs[len(runs) // 2][0], sum(r[1] for r in runs)
+    def median(values):
+        values = sorted(values)
+        return values[len(values) // 2]
 
     db_kind = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
     print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients; "
           f"{args.rounds} alternating rounds of {args.seconds:g} s; database {db_kind}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    for base, ours, label in (("bare Flask detail", "GET application", "GET /api/v1/applications/<id>"),
-                              ("bare Flask list", "GET applications", "GET /api/v1/applications")):
-        b, errs_b = median(base)
-        o, errs_o = median(ours)
-        print(f"{label:<31}: {o:7.0f} req/s (errors {errs_o}) vs bare {b:7.0f} req/s (errors {errs_b})"
-              f"  ratio {o / b:5.2f}  (goal >= 0.5)")
+    pairs = [("bare Flask detail", "GET application", "GET /api/v1/applications/<id>"),
+             ("bare Flask list", "GET applications", "GET /api/v1/applications")]
+    if args.compare_with:
+        pairs += [("bare Flask detail", "before: GET application", f"  {args.compare_with.name}: detail"),
+                  ("bare Flask list", "before: GET applications", f"  {args.compare_with.name}: list")]
+    for base, ours, label in pairs:
+        # each round of ours is paired with the baseline round just before it (the machine's load
+        # drifts between rounds); the ratio reported is the median of the paired ratios
+        ratios = [o[0] / b[0] for o, b in zip(rounds[ours], rounds[base])]
+        errors = sum(r[1] for r in rounds[ours] + rounds[base])
+        print(f"{label:<31}: {median([r[0] for r in rounds[ours]]):6.0f} req/s vs bare "
+              f"{median([r[0] for r in rounds[base]]):6.0f} req/s (medians; errors {errors}); "
+              f"ratio {median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f}; goal >= 0.5)")
         print(f"{'':<31}  rounds ours {', '.join(f'{r[0]:.0f}' for r in rounds[ours])}; "
               f"bare {', '.join(f'{r[0]:.0f}' for r in rounds[base])}")
+        cpu_o, cpu_b = median([r[2] for r in rounds[ours]]), median([r[2] for r in rounds[base]])
+        print(f"{'':<31}  server CPU per request (app + database processes): {cpu_o:.0f} us vs bare {cpu_b:.0f} us "
+              f"= {cpu_b / cpu_o:.2f} (the throughput ratio a machine of our own would show, clients aside)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,10 @@ if [ "$missing" = 1 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils \
     fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai >/dev/null
 fi
+# axe-core for the browser tests' accessibility check (tests/browser/package.json, pinned in its lock file)
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+fi
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

@@ -15,7 +15,7 @@ import functools
 
 import orjson
 import sqlalchemy as sa
-from flask import Response
+from flask import Response, g
 
 from app import errors
 from app.applications import schemas
@@ -85,27 +85,26 @@ def _iso(value):
     return None if value is None else value.isoformat()
 
 
-def _detail(rows: list[sa.Row]) -> dict:
+def _detail(rows: list[dict]) -> dict:
     row = rows[0]
-    m = row._mapping
-    out = {name: (_iso(m[name]) if name in _DATE_COLUMNS else m[name]) for name in _COLUMNS}
-    out["status_label"] = STATUS_LABELS[row.status]
-    out["id_number_masked"] = idnumber.mask(row.id_number)
-    out["is_urgent"] = urgent(row.deadline_at, row.status)
-    out["assigned_lawyer"] = None if row.assigned_lawyer_id is None else {
-        "id": row.assigned_lawyer_id, "name": row.lawyer_full_name or row.lawyer_username, "phone": row.lawyer_phone}
-    if row.backfill_kinds:
-        out["backfill"] = backfill_status(row)
+    out = {name: (_iso(row[name]) if name in _DATE_COLUMNS else row[name]) for name in _COLUMNS}
+    out["status_label"] = STATUS_LABELS[row["status"]]
+    out["id_number_masked"] = idnumber.mask(row["id_number"])
+    out["is_urgent"] = urgent(row["deadline_at"], row["status"])
+    out["assigned_lawyer"] = None if row["assigned_lawyer_id"] is None else {
+        "id": row["assigned_lawyer_id"], "name": row["lawyer_full_name"] or row["lawyer_username"],
+        "phone": row["lawyer_phone"]}
+    if row["backfill_kinds"]:
+        out["backfill"] = backfill_status(row)  # rows also answer attribute access (readonly.RowDict)
     else:
         out["backfill"] = None
     for _, fill in DETAIL_EXTENSIONS:
         fill(row, out)
     out["timeline"] = [
-        {"id": r.ev_id, "action": r.ev_action, "action_label": event_label(r.ev_action),
-         "from_status": r.ev_from_status, "to_status": r.ev_to_status,
-         "actor_type": r.ev_actor_type, "actor_name": r.ev_actor_name, "note": r.ev_note,
-         "created_at": r.ev_created_at.isoformat()}
-        for r in rows if r.ev_id is not None]
+        {"id": r["ev_id"], "action": r["ev_action"], "action_label": event_label(r["ev_action"]),
+         "from_status": r["ev_from_status"], "to_status": r["ev_to_status"], "actor_type": r["ev_actor_type"],
+         "actor_name": r["ev_actor_name"], "note": r["ev_note"], "created_at": r["ev_created_at"].isoformat()}
+        for r in rows if r["ev_id"] is not None]
     return out
 
 
@@ -125,8 +124,8 @@ def _list_stmt(with_status: bool):
 
 @functools.cache
 def _count_stmt(with_status: bool):
-    stmt = sa.select(sa.func.count()).select_from(_T).where(_T.c.citizen_id == sa.bindparam("cid"))
-    return stmt.where(_T.c.status == sa.bindparam("status")) if with_status else stmt
+    stmt = sa.select(sa.func.count().label("n")).select_from(_T).where(_T.c.citizen_id == sa.bindparam("cid"))
+    return readonly.Read(stmt.where(_T.c.status == sa.bindparam("status")) if with_status else stmt)
 
 
 _LIST_DATES = tuple(name for name in _LIST_COLUMNS if name in _DATE_COLUMNS)
@@ -139,20 +138,18 @@ def application_page(status: str | None, page: int, page_size: int) -> dict:
         params["status"] = status
     rows = guards.owned_rows(_list_stmt(bool(status)), params)
     if rows:
-        total = rows[0]._total
+        total = rows[0]["_total"]
     elif page == 1:
         total = 0
     else:  # past the last page: the window count has no row to ride on
-        from flask import g
-        total = readonly.rows(_count_stmt(bool(status)), {"cid": g.citizen_id, **params})[0][0]
+        total = readonly.rows(_count_stmt(bool(status)), {"cid": g.citizen_id, **({"status": status} if status else {})})[0]["n"]
     items = []
     for row in rows:
-        m = row._mapping
-        item = {name: m[name] for name in _LIST_COLUMNS}
+        item = {name: row[name] for name in _LIST_COLUMNS}
         for name in _LIST_DATES:
             item[name] = _iso(item[name])
-        item["status_label"] = STATUS_LABELS[row.status]
-        item["id_number_masked"] = idnumber.mask(row.id_number)
-        item["is_urgent"] = urgent(row.deadline_at, row.status)
+        item["status_label"] = STATUS_LABELS[row["status"]]
+        item["id_number_masked"] = idnumber.mask(row["id_number"])
+        item["is_urgent"] = urgent(row["deadline_at"], row["status"])
         items.append(item)
     return {"items": items, "page": page, "page_size": page_size, "total": total}

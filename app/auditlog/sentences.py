@@ -161,7 +161,7 @@ def how(r, names: Names) -> str:
             parts.append(f"用户名 {d.pop('username')}")
         if d.get("reason"):
             parts.append(LOGIN_FAILURES.get(d.pop("reason"), "原因未知"))
-    if r.action == "document_reject" and d.get("reason"):
+    if r.action == "document.reject" and d.get("reason"):
         parts.append(f"原因：{REJECT_REASONS.get(d.pop('reason'), '其他')}")
     if r.action == "callback.attempt" and d.get("result"):
         parts.append(RESULTS.get(d.pop("result"), "其他"))
@@ -196,6 +196,23 @@ def sentence(r, names: Names, labels: dict | None = None) -> str:
     target = obj(r, names)
     if r.action in ("auth.login", "auth.logout", "auth.login_failed"):
         target = ""
+    if r.action == "auth.login_failed" and r.actor_type != "staff":
+        # nobody is logged in yet: the sentence names the username that was tried
+        tried = (r.details or {}).get("username") if isinstance(r.details, dict) else None
+        r_details = {k: v for k, v in (r.details or {}).items() if k != "username"} if isinstance(r.details, dict) else r.details
+        extra = how(_Shadow(r, r_details), names)
+        who = f"用户名「{tried}」" if tried else "未登录的访问者"
+        return f"{who} 登录失败" + (f"（{extra}）" if extra else "")
     extra = how(r, names)
     text = " ".join(p for p in (who, verb.strip(), target) if p)
     return text + (f"（{extra}）" if extra else "")
+
+
+class _Shadow:
+    """A record with other details (to word a record without one of its fields)."""
+
+    def __init__(self, r, details):
+        self._r, self.details = r, details
+
+    def __getattr__(self, name):
+        return getattr(self._r, name)

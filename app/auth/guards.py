@@ -111,7 +111,7 @@ def _token_cte():
             .cte("live_token"))
 
 
-def citizen_owned(resource: sa.Select, owner: sa.ColumnElement, *, order_by: tuple[str, ...] = ()) -> sa.Select:
+def citizen_owned(resource: sa.Select, owner: sa.ColumnElement, *, order_by: tuple[str, ...] = ()) -> readonly.Read:
     """The statement for a `citizen_read` view: `resource` restricted to rows whose `owner` column is
     the calling citizen, beside the token check. Build it once (it has bind parameters only).
 
@@ -122,28 +122,31 @@ def citizen_owned(resource: sa.Select, owner: sa.ColumnElement, *, order_by: tup
     tok = _token_cte()
     me = sa.select(tok.c.subject_id).where(tok.c.subject_type == "citizen").scalar_subquery()
     owned = resource.where(owner == me).subquery("owned")
-    return (sa.select(tok.c.subject_type.label("_subject_type"), tok.c.subject_id.label("_subject_id"), owned)
+    stmt = (sa.select(tok.c.subject_type.label("_subject_type"), tok.c.subject_id.label("_subject_id"), owned)
             .select_from(tok.outerjoin(owned, sa.true()))
             .order_by(*(owned.c[n[1:]].desc() if n.startswith("-") else owned.c[n] for n in order_by)))
+    read = readonly.Read(stmt)
+    read.first_resource_key = stmt.selected_columns[2].key
+    return read
 
 
-def owned_rows(stmt: sa.Select, params: dict) -> list[sa.Row]:
+def owned_rows(read: readonly.Read, params: dict) -> list[dict]:
     """Run a `citizen_owned` statement for the current request: 401 for a missing, expired, revoked or
     logged-out token, 403 for a staff token, else the citizen's rows (possibly none). Sets
     `g.citizen_id` and `g.citizen` as `citizen_required` does."""
     token = bearer_token()
     if not token:
         raise errors.Unauthorized("请先登录", code="unauthorized")
-    rows = readonly.rows(stmt, {**params, "_token_hash": crypto.token_hash(token), "_now": utcnow()})
+    rows = readonly.rows(read, {**params, "_token_hash": crypto.token_hash(token), "_now": utcnow()})
     if not rows:
         raise errors.Unauthorized("登录已过期，请重新登录", code="invalid_token")
-    subject_type, subject_id = rows[0][0], rows[0][1]
-    if subject_type != "citizen":
-        _set_staff(subject_id)  # an unusable staff account is 401 as on every other route
+    first = rows[0]
+    if first["_subject_type"] != "citizen":
+        _set_staff(first["_subject_id"])  # an unusable staff account is 401 as on every other route
         raise errors.Forbidden("该接口仅供小程序用户使用")
-    _set_citizen(subject_id)
+    _set_citizen(first["_subject_id"])
     g._owned_read_checked = True
-    return rows if rows[0][2] is not None else []
+    return rows if first[read.first_resource_key] is not None else []
 
 
 def citizen_read(view):

@@ -77,10 +77,10 @@ def callback_attempt(task_id):
     f = request.form
     result = f.get("result") or ""
     if result not in cb.RESULTS:
-        raise errors.ValidationFailed("请选择回访结果")
+        raise errors.ValidationFailed("请选择回访结果", details={"fields": {"result": ["请选择回访结果"]}})
     note = (f.get("note") or "").strip()
     if len(note) > 1000:
-        raise errors.ValidationFailed("备注不能超过 1000 字")
+        raise errors.ValidationFailed("备注不能超过 1000 字", details={"fields": {"note": ["备注不能超过 1000 字"]}})
     cb.log_attempt(me(), task_id, {"at": local_datetime(f.get("at"), "at"), "result": result, "note": note or None})
     flash(f"已记录回访：{cb.RESULTS[result]}", "ok")
     return redirect(url_for("console.callback_detail", task_id=task_id))
@@ -91,7 +91,7 @@ def callback_attempt(task_id):
 def callback_close(task_id, op):
     note = (request.form.get("note") or "").strip()
     if len(note) > 300:
-        raise errors.ValidationFailed("说明不能超过 300 字")
+        raise errors.ValidationFailed("说明不能超过 300 字", details={"fields": {"note": ["说明不能超过 300 字"]}})
     status = "satisfied" if op == "satisfied" else "escalated"
     cb.close(me(), task_id, status, note or None)
     flash("已记录群众满意，回访结束" if status == "satisfied" else "已升级处理", "ok")

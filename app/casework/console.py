@@ -75,8 +75,9 @@ def _urgent_now(queues: dict) -> list[dict]:
             hot = it.get("overdue") or st in ("breached", "near") or (
                 it.get("deadline_hours_left") is not None and it["deadline_hours_left"] <= 72
                 and it.get("status") not in ("assigned", "in_progress", "closed"))
-            mark = (it["type"], it["id"])
-            if hot and mark not in seen and (it.get("application_id") or it["type"] == "callback"):
+            # one row per case (its first queue in this role's order), one per callback task
+            mark = ("callback", it["id"]) if it["type"] == "callback" else ("case", it.get("application_id"))
+            if hot and mark not in seen and mark[1]:
                 seen.add(mark)
                 out.append({**it, "queue": q["title"]})
     return sorted(out, key=lambda it: (not it.get("overdue"), it.get("due_at") or casework.FAR_FUTURE))[:10]
@@ -114,7 +115,7 @@ def _supervisor_work() -> list[dict]:
 def _admin_watch() -> dict:
     since = utcnow() - dt.timedelta(hours=24)
     failed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
-        AuditLog.action == "login_failed", AuditLog.at >= since)) or 0
+        AuditLog.action == "auth.login_failed", AuditLog.at >= since)) or 0
     locked = db.session.scalars(sa.select(StaffUser).where(StaffUser.locked_until.is_not(None),
                                                            StaffUser.locked_until > utcnow())).all()
     return {"failed_logins": failed, "locked": locked}
@@ -154,10 +155,12 @@ def create_application():
         try:
             data["legal_deadline"] = dt.date.fromisoformat(deadline)
         except ValueError:
-            raise errors.ValidationFailed("法定期限日期格式不正确") from None
+            raise errors.ValidationFailed("法定期限日期格式不正确",
+                                          details={"fields": {"legal_deadline": ["日期格式不正确"]}}) from None
     data["home_visit_requested"] = f.get("home_visit_requested") == "1"
     if data["home_visit_requested"] and not data.get("home_visit_address"):
-        raise errors.ValidationFailed("申请上门服务请填写上门地址")
+        raise errors.ValidationFailed("申请上门服务请填写上门地址",
+                                      details={"fields": {"home_visit_address": ["请填写上门地址"]}})
     contact = local_datetime(f.get("first_contact_at"), "first_contact_at")
     app_ = casework.open_for_caller(me(), data, first_contact_at=contact)
     flash(f"已受理并提交申请 {app_.reference}，请提醒来电人通过小程序补充材料", "ok")
@@ -274,6 +277,7 @@ def home_visits():
     visits = db.session.scalars(casework.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
     staff = me()
     return render_template("casework/home_visits.html", visits=visits, show_all=show_all,
+                           requests=casework.pending_visit_requests(staff),
                            can_complete_visit=lambda v: casework.can_complete_home_visit(staff, v))
 
 

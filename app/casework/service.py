@@ -4,6 +4,7 @@ the work queues of each role (urgent first)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,8 +49,13 @@ def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = No
     if status:
         stmt = stmt.where(Application.status == status)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(sa.or_(Application.reference.ilike(like), Application.applicant_name.ilike(like)))
+        q = q.strip()
+        like = f"%{q}%"
+        found = [Application.reference.ilike(like), Application.applicant_name.ilike(like)]
+        digits = re.sub(r"[\s-]", "", q)
+        if digits.isdigit() and len(digits) >= 4:  # a phone number, or its last digits as callers give them
+            found.append(Application.phone.like(f"%{digits}%"))
+        stmt = stmt.where(sa.or_(*found))
     if urgent:
         from flask import current_app
         limit = utcnow() + dt.timedelta(hours=current_app.config["URGENT_DEADLINE_HOURS"])
@@ -472,15 +478,20 @@ def _queue_home_visits(staff, now):
         who = v.lawyer.display_name if v.lawyer else "待定律师"
         items.append(_app_item(a, now, type="home_visit", id=v.id, visit=v,
                                subtitle=f"{v.status_label} · {when} · {who} · {v.address}", due_at=v.scheduled_at))
-    if staff.role in ("duty_lawyer", "manager"):
-        # asked for by the citizen in the application and not yet turned into a visit
-        for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
-                       "assigned", "in_progress", home_visit_requested=True):
-            if a.id in seen or visits_for(a):
-                continue
+    for a in pending_visit_requests(staff):
+        if a.id not in seen:
             items.append(_app_item(a, now, type="home_visit_request", id=a.id,
                                    subtitle=f"群众申请上门 · {a.home_visit_address or '地址未填'}", due_at=None))
     return items
+
+
+def pending_visit_requests(staff: StaffUser) -> list[Application]:
+    """Home visits asked for in the application (by the citizen) and not yet turned into a visit: the
+    home queue and the home-visits page both list them."""
+    if staff.role not in ("duty_lawyer", "manager"):
+        return []
+    return [a for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
+                             "assigned", "in_progress", home_visit_requested=True) if not visits_for(a)]
 
 
 def _queue_callbacks(staff, now):

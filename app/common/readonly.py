@@ -1,21 +1,36 @@
-"""Pure reads without a transaction: one statement on an autocommit connection.
+"""Pure reads without a transaction: one precompiled statement on an autocommit connection.
 
-A request that only reads (the mini-program polling an application, a list page) needs no
-BEGIN / ROLLBACK around its one statement; on PostgreSQL each is a round trip. The connection
-comes from the app's one pool (the engine below shares it) in autocommit mode and goes back to
-autocommit-off when returned, so the ORM session's transactions are unaffected.
+A request that only reads (the mini-program polling an application, the list of a citizen's
+applications) needs no BEGIN / ROLLBACK around its one statement; on PostgreSQL each is a round
+trip. On a database server these reads use a second small pool whose connections are in
+autocommit mode for good (`DB_READ_POOL_SIZE` per process, beside the ORM's pool), so the ORM
+session's transactions are unaffected; on SQLite they share the one engine (Python's sqlite3
+begins a transaction only before a write, so a SELECT is already outside one).
+
+A `Read` is a Core select compiled once per dialect and run on the pooled connection's DBAPI
+cursor, with the column types' own bind and result processors applied: the same values
+`Connection.execute` would give, without its per-call compilation lookup and result machinery
+(measured on the application detail: 66 against 142 us a statement on PostgreSQL, 50 against
+76 us on SQLite). Rows come back as dicts keyed by the select's column names (`RowDict`). SQLAlchemy engine
+events do not see these statements.
 
 The pool does not ping connections before use (see `Config.SQLALCHEMY_ENGINE_OPTIONS`). A
 connection the server has dropped (restart, failover, `pg_terminate_backend`) fails on its first
-statement: SQLAlchemy then invalidates it and every older pooled connection, and a read here is
-retried once on a fresh connection. Elsewhere the error handler answers that one request 503.
+statement: the pool is then renewed and the read retried once on a fresh connection; if that
+fails too the database is down and the request gets 503. Elsewhere, the error handler answers
+the one request that met a dead connection 503 (SQLAlchemy renews the ORM pool itself).
 """
 from __future__ import annotations
+
+import logging
 
 import sqlalchemy as sa
 from flask import current_app
 
+from app.common import outage
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def engine() -> sa.Engine:
@@ -23,22 +38,96 @@ def engine() -> sa.Engine:
     eng = ext.get("readonly_engine")
     if eng is None:
         eng = db.engine
-        # Python's sqlite3 begins a transaction only before a write, so a SELECT is already outside
-        # one; switching its isolation_level per checkout would cost more (measured) than it saves
         if eng.dialect.name != "sqlite":
-            eng = eng.execution_options(isolation_level="AUTOCOMMIT")
+            options = {k: v for k, v in current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
+                       if k in ("pool_pre_ping", "pool_recycle", "pool_timeout", "connect_args")}
+            eng = sa.create_engine(eng.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                                   pool_size=current_app.config["DB_READ_POOL_SIZE"], max_overflow=10, **options)
         ext["readonly_engine"] = eng
     return eng
 
 
-def rows(stmt, params: dict) -> list[sa.Row]:
-    """All rows of one read statement; retried once if its pooled connection turned out dead."""
+class RowDict(dict):
+    """A row: a dict keyed by column name that also answers `row.name` (as SQLAlchemy rows do), so
+    helpers written for either work unchanged."""
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class _Compiled:
+    def __init__(self, stmt: sa.Select, dialect):
+        compiled = stmt.compile(dialect=dialect)
+        assert not compiled.literal_execute_params and not compiled.post_compile_params, "no expanding IN here"
+        self.sql = str(compiled)
+        self.order = compiled.positiontup if compiled.positional else None
+        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        self.bind_processors = {}
+        for name, bind in compiled.binds.items():
+            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None:
+                self.bind_processors[name] = proc
+        self.keys = [c.key for c in stmt.selected_columns]
+        assert len(set(self.keys)) == len(self.keys), "column names must be unique"
+        self.result_processors = []
+        for i, column in enumerate(stmt.selected_columns):
+            proc = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if proc is not None:
+                self.result_processors.append((i, proc))
+
+    def parameters(self, params: dict):
+        values = {**self.defaults, **params}
+        for name, proc in self.bind_processors.items():
+            values[name] = proc(values[name])
+        return values if self.order is None else tuple(values[name] for name in self.order)
+
+    def row(self, raw) -> dict:
+        values = list(raw)
+        for i, proc in self.result_processors:
+            values[i] = proc(values[i])
+        return RowDict(zip(self.keys, values))
+
+
+class Read:
+    """A select run by `rows`; build it once (module level or functools.cache), with bind parameters."""
+
+    def __init__(self, stmt: sa.Select):
+        self.stmt = stmt
+        self._compiled: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect) -> _Compiled:
+        c = self._compiled.get(dialect.name)
+        if c is None:
+            c = self._compiled[dialect.name] = _Compiled(self.stmt, dialect)
+        return c
+
+
+def rows(read: Read, params: dict) -> list[RowDict]:
+    """All rows of one read; retried once on a fresh connection if its pooled one turned out dead."""
     eng = engine()
-    try:
+    compiled = read.compiled(eng.dialect)
+    parameters = compiled.parameters(params)
+    for attempt in (1, 2):
         with eng.connect() as conn:
-            return conn.execute(stmt, params).all()
-    except sa.exc.DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-    with eng.connect() as conn:
-        return conn.execute(stmt, params).all()
+            dbapi_conn = conn.connection.dbapi_connection
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute(compiled.sql, parameters)
+                raw = cursor.fetchall()
+            except eng.dialect.loaded_dbapi.Error as exc:
+                if not eng.dialect.is_disconnect(exc, dbapi_conn, cursor):
+                    raise
+                log.warning("database connection lost (attempt %d): %s", attempt, type(exc).__name__)
+                conn.invalidate()
+                eng.dispose()  # the other pooled connections went with it (server restart, failover)
+                if attempt == 2:
+                    raise outage.database_unavailable(retry_after=1) from exc
+                continue
+            finally:
+                cursor.close()
+        return [compiled.row(r) for r in raw]
+    raise AssertionError("unreachable")

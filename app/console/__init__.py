@@ -13,3 +13,10 @@ __all__ = ["PAGE_SIZE", "add_nav", "back", "bp", "console_required", "current_st
 def init_app(app) -> None:
     """Register the console blueprint (after the domains' page modules have declared their routes)."""
     app.register_blueprint(bp)
+    # browsers ask for /favicon.ico on every page: answer with the console's icon instead of a 404
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
+
+
+def _favicon():
+    from flask import redirect, url_for
+    return redirect(url_for("console.static", filename="favicon.svg"), 301)

@@ -40,9 +40,9 @@ def calls_page():
                 "topic": f.get("topic") or None, "summary": f.get("summary") or None,
                 "outcome": f.get("outcome") or None}
         if data["topic"] and data["topic"] not in TOPICS:
-            raise errors.ValidationFailed("咨询类别无效")
+            raise errors.ValidationFailed("咨询类别无效", details={"fields": {"topic": ["咨询类别无效"]}})
         if data["outcome"] and data["outcome"] not in OUTCOME_LABELS:
-            raise errors.ValidationFailed("处理结果无效")
+            raise errors.ValidationFailed("处理结果无效", details={"fields": {"outcome": ["处理结果无效"]}})
         c = calls.record_call(staff, data)
         flash(f"已登记来电 {c.caller_masked}（{c.topic or '未分类'}）", "ok")
         return redirect(url_for("console.calls_page"))
@@ -59,7 +59,7 @@ def import_page():
         f = request.files.get("file")
         raw = f.stream.read() if f else b""
         if not raw:
-            raise errors.ValidationFailed("请选择话单文件（CSV）")
+            raise errors.ValidationFailed("请选择话单文件（CSV）", details={"fields": {"file": ["请选择话单文件（CSV）"]}})
         key = f"imports/cdr/{utcnow():%Y%m}/{secrets.token_hex(12)}.csv"
         with stored_object(key, raw, "text/csv"):  # storage down → 503; no orphan if the row fails
             imp = cdr.create_import(f.filename, raw, me(), storage_key=key)

@@ -31,6 +31,13 @@ def year_known(year: int) -> bool:
     return year in _known_years()
 
 
+@functools.lru_cache(maxsize=8192)
+def _package_workday(day: dt.date) -> bool:
+    # the package's lookup validates the date on every call; the application detail asks for a few
+    # dozen days on every poll (measured: it was half of the detail's time)
+    return chinese_calendar.is_workday(day)
+
+
 class Calendar:
     """Working-day arithmetic with extra holidays and extra working days from configuration."""
 
@@ -45,7 +52,7 @@ class Calendar:
         if day in self.extra_workdays:
             return True
         if year_known(day.year):
-            return chinese_calendar.is_workday(day)
+            return _package_workday(day)
         self.fallback_used.add(day.year)
         return day.weekday() < 5
 

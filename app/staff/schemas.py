@@ -79,7 +79,7 @@ StaffApplicationPageOut = page_schema(StaffApplicationSummaryOut, "StaffApplicat
 
 class StaffApplicationListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(validate=validate.Length(max=64), metadata={"description": "编号或姓名"})
+    q = fields.String(validate=validate.Length(max=64), metadata={"description": "编号、姓名或电话（至少 4 位数字）"})
     urgent = fields.Boolean(load_default=False)
 
 

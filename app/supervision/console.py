@@ -98,7 +98,7 @@ def supervision_review(review_id):
     resp = make_response(render_template(
         "supervision/review.html", r=r, c=r.consultation, recording_url=url, names=display_names([r.lawyer_id, r.reviewer_id]),
         dimensions=DIMENSIONS, dim_max=DIMENSION_MAX, outcomes=OUTCOME_LABELS, next_id=nxt,
-        can_score=staff.role == "supervisor"))
+        batch=db.session.get(SampleBatch, r.sample_id), can_score=staff.role == "supervisor"))
     origin = _origin(url)
     if origin:  # the recording may live on object storage (MinIO/S3): allow that origin for <audio> only
         resp.headers["Content-Security-Policy"] = (

@@ -53,12 +53,20 @@ def create_sample(staff, period_start: dt.date, period_end: dt.date, rate: float
         SampleBatch.period_start == period_start, SampleBatch.period_end == period_end, SampleBatch.rate == rate,
         SampleBatch.min_per_lawyer == min_per_lawyer, SampleBatch.seed == seed))
     if existing is not None:
-        return existing, False
-    batch = SampleBatch(period_start=period_start, period_end=period_end, rate=rate, min_per_lawyer=min_per_lawyer,
-                        seed=seed, created_by_id=staff.id, created_at=utcnow())
-    db.session.add(batch)
-    db.session.flush()
+        has_calls = db.session.scalar(sa.select(Review.id).where(Review.sample_id == existing.id).limit(1))
+        if has_calls is not None:
+            return existing, False
     picked = draw(period_start, period_end, rate, min_per_lawyer, seed)
+    if not any(picked.values()):
+        # an empty sample is no sample: nothing is stored, and drawing again later finds the calls
+        raise errors.ValidationFailed("所选周期内没有已接通的来电，未创建抽检批次", details={"fields": {
+            "period_start": ["该周期内没有已接通的来电"], "period_end": ["该周期内没有已接通的来电"]}})
+    batch = existing  # drawn before any call of the period existed: filled now, same parameters
+    if batch is None:
+        batch = SampleBatch(period_start=period_start, period_end=period_end, rate=rate, min_per_lawyer=min_per_lawyer,
+                            seed=seed, created_by_id=staff.id, created_at=utcnow())
+        db.session.add(batch)
+        db.session.flush()
     days = dict(db.session.execute(sa.select(Consultation.id, Consultation.local_date).where(
         Consultation.id.in_([i for ids in picked.values() for i in ids]))).all()) if picked else {}
     for lawyer_id, ids in picked.items():

@@ -67,21 +67,9 @@ const LETTER_KINDS = {
   assignment: '指派通知书',
 }
 
-const TIMELINE_ACTIONS = {
-  create: '创建申请', submit: '提交申请', withdraw: '撤回申请', start_review: '开始审查', approve: '批准援助',
-  reject: '不予批准', request_expedite: '申请先行提供', approve_expedite: '批准先行提供', deny_expedite: '驳回先行提供',
-  assign: '指派律师', start_work: '律师开始办理', close: '结案', document_uploaded: '上传材料',
-  document_verified: '材料审核通过', document_rejected: '材料需重新拍摄', linked_to_citizen: '关联到本人',
-  terminate: '终止法律援助', deemed_withdrawn: '视为撤回', reopen_review: '责令改正，重新审查',
-  supplement_notice: '补充材料通知', supplement_received: '收到补充材料', supplement_complete: '材料已补齐',
-  objection_lodged: '提出异议', objection_upheld: '异议审查：维持原决定', grant_after_expedite: '审查后给予法律援助',
-  home_visit_requested: '申请上门服务', home_visit_scheduled: '安排上门服务', home_visit_done: '完成上门服务',
-  progress_note: '办理进展',
-}
-
 module.exports = {
   CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, SEXES, DOCUMENT_KINDS, PHOTO_WARNINGS, PREFILL_FIELDS,
-  DEADLINES, ELIGIBILITY_RESULTS, MEANS_TEST, LETTER_KINDS, TIMELINE_ACTIONS,
+  DEADLINES, ELIGIBILITY_RESULTS, MEANS_TEST, LETTER_KINDS,
 }
 
 /** The eligibility screen's choices (Legal Aid Law Art. 31–33, 42; keys as the API takes them). */

@@ -147,3 +147,62 @@ def test_audit_log_reads_as_sentences_in_page_and_csv(app, client, staff):
     assert "陈主任（manager1） 指派律师办理 申请 FY" in text and "律师 李援助（按系统推荐）" in text
     assert "{'" not in text and '{"' not in text and "lawyer_id" not in text
     assert "系统管理员（admin1） 登录了系统（通过工作台）" in text
+    client.delete_cookie("console_session", path="/console")
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/console/login", data={"username": "nobody", "password": "x" * 12, "csrf_token": token})
+    console_login(client, "admin1")
+    text = client.get("/console/audit.csv?action=auth.login_failed").get_data(as_text=True)
+    assert "用户名「nobody」 登录失败（通过工作台；用户名或密码错误）" in text
+
+
+def test_a_sample_of_a_period_without_calls_is_not_kept(app, client, staff):
+    """Drawing before any call of the period existed stores nothing; drawing again once calls exist works."""
+    import datetime as dt
+
+    from app.common.timeutil import local_today, utcnow
+    from app.consultations import service as calls
+    from app.supervision.models import SampleBatch
+    from app.extensions import db
+    day = local_today() - dt.timedelta(days=1)
+    token = console_login(client, "supervisor1")
+    form = {"csrf_token": token, "period_start": day.isoformat(), "period_end": day.isoformat(), "rate": "1",
+            "min_per_lawyer": "1"}
+    r = client.post("/console/supervision/samples", data=form, headers={"Referer": "http://localhost/console/supervision"})
+    assert r.status_code == 422 and "没有已接通的来电" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(SampleBatch).count() == 0
+        ring = utcnow() - dt.timedelta(days=1)
+        calls.record_call(user(app, "duty1"), {"caller": "13907141234", "ring_at": ring,
+                                               "answered_at": ring + dt.timedelta(seconds=2),
+                                               "ended_at": ring + dt.timedelta(minutes=5)})
+    r = client.post("/console/supervision/samples", data=form, headers={"Referer": "http://localhost/console/supervision"})
+    assert r.status_code == 302 and "/console/supervision/samples/" in r.headers["Location"]
+    with app.app_context():
+        assert db.session.query(SampleBatch).count() == 1
+
+
+def test_home_visits_page_lists_what_the_home_queue_lists(app, client, staff):
+    app_id = make_case(app, "submitted", home_visit_requested=True, home_visit_address="江岸区解放大道1号",
+                       home_visit_reason="术后卧床")
+    console_login(client, "duty1")
+    home = client.get("/console/").get_data(as_text=True)
+    page = client.get("/console/home-visits").get_data(as_text=True)
+    assert "群众申请上门" in home and "江岸区解放大道1号" in home
+    assert 'id="visit-requests"' in page and "江岸区解放大道1号" in page and "术后卧床" in page
+    assert f"/console/applications/{app_id}" in page and "暂无上门服务" not in page
+
+
+def test_case_search_finds_phone_numbers_and_favicon_answers(app, client, staff):
+    from app.applications.models import Application
+    from app.extensions import db
+    app_id = make_case(app, "submitted", phone="13912345678")
+    with app.app_context():
+        ref = db.session.get(Application, app_id).reference
+    console_login(client, "duty1")
+    for q in ("13912345678", "5678", "139 1234 5678"):
+        html = client.get(f"/console/applications?q={q}").get_data(as_text=True)
+        assert ref in html and "139****5678" in html and "13912345678</td>" not in html  # masked in the list
+    assert ref not in client.get("/console/applications?q=8888").get_data(as_text=True)
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and client.get(r.headers["Location"]).mimetype == "image/svg+xml"

@@ -25,6 +25,7 @@ LOGGERS = {"duty_lawyer", "manager"}  # log and edit calls
 READERS = {"duty_lawyer", "manager", "supervisor"}  # read calls (a duty lawyer: own calls only)
 IMPORTERS = {"manager", "admin"}  # CDR import
 WORKERS = {"manager", "duty_lawyer"}  # callback tasks; only the manager closes them
+CALLBACK_VIEWERS = WORKERS | {"supervisor"}  # supervisors follow callbacks, read-only
 SUPERVISION = {"supervisor", "manager"}  # supervision pages; only the supervisor draws and scores
 SCORECARDS = {"supervisor", "manager", "duty_lawyer"}
 
@@ -126,8 +127,9 @@ def citizen_call(b):
     return new_call(b, citizen_id=b.citizen_id)
 
 
-def draw_form(b):  # noqa: ARG001
+def draw_form(b):
     day = _day()
+    new_call(b, ring=dt.datetime.combine(day, dt.time(10), LOCAL_TZ))  # a period without calls gives no sample
     return {"period_start": day.isoformat(), "period_end": day.isoformat(), "rate": "0.5", "min_per_lawyer": "1",
             "seed": f"draw-{next(_seq)}"}  # a new seed: a new batch (same parameters would reopen the old one)
 
@@ -148,13 +150,15 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
         Case(f"{h}.calls_page", "POST", LOGGERS, lambda b: f"{c}/calls",
              lambda b: {"caller": _caller(), "ring_at": _local(-10), "answered": "1", "wait_seconds": "2",
                         "duration_minutes": "3", "topic": "劳动争议", "outcome": "answered", "summary": "咨询"}),
+        Case(f"{h}.reveal_number", "POST", LOGGERS, lambda b: f"{c}/calls/{new_call(b)}/number",
+             lambda b: {"back": "/console/callbacks"}),
         Case(f"{h}.import_page", "GET", IMPORTERS, lambda b: f"{c}/calls/import", fresh=False),
         Case(f"{h}.import_page", "POST", IMPORTERS, lambda b: f"{c}/calls/import",
              lambda b: {"file": (_csv(), "cdr.csv")}),
         Case(f"{h}.import_status", "GET", IMPORTERS, lambda b: f"{c}/calls/import/{new_import(b)}.json", fresh=False),
         # callbacks 回访
-        Case(f"{h}.callbacks_page", "GET", WORKERS, lambda b: f"{c}/callbacks?filter=all", fresh=False),
-        Case(f"{h}.callback_detail", "GET", WORKERS, lambda b: f"{c}/callbacks/{new_task(b)}", fresh=False),
+        Case(f"{h}.callbacks_page", "GET", CALLBACK_VIEWERS, lambda b: f"{c}/callbacks?filter=all", fresh=False),
+        Case(f"{h}.callback_detail", "GET", CALLBACK_VIEWERS, lambda b: f"{c}/callbacks/{new_task(b)}", fresh=False),
         Case(f"{h}.callback_attempt", "POST", WORKERS, lambda b: f"{c}/callbacks/{new_task(b)}/attempts",
              lambda b: {"result": "busy", "note": "占线"}),
         Case(f"{h}.callback_close", "POST", {"manager"}, lambda b: f"{c}/callbacks/{new_task(b)}/satisfied",

@@ -32,11 +32,13 @@ def pg_app(app):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("needs a database server to drop connections: runs in the PostgreSQL pass (.ci/run)")
-        assert db.engine.pool._pre_ping is False  # what this test is about
+        from app.common import readonly
+        # what this test is about: neither pool pings before use
+        assert db.engine.pool._pre_ping is False and readonly.engine().pool._pre_ping is False
     return app
 
 
-def test_killed_connections_cost_at_most_one_request(pg_app, client, fake_wechat):
+def test_killed_connections_cost_at_most_one_request(pg_app, client, fake_wechat, caplog):
     app = pg_app
     s = login(client, fake_wechat)
     a = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()
@@ -45,8 +47,10 @@ def test_killed_connections_cost_at_most_one_request(pg_app, client, fake_wechat
 
     # a pure read meets a dead pooled connection: retried once, the citizen sees a normal answer
     assert _kill_app_connections(app) >= 1
+    caplog.clear()
     r = client.get(detail, headers=s["headers"])
     assert r.status_code == 200 and r.get_json()["id"] == a["id"]
+    assert "database connection lost (attempt 1)" in caplog.text  # it did meet the dead one, and retried
     assert _kill_app_connections(app) >= 1
     assert client.get(listing, headers=s["headers"]).get_json()["total"] == 1
 
@@ -54,7 +58,7 @@ def test_killed_connections_cost_at_most_one_request(pg_app, client, fake_wechat
     assert _kill_app_connections(app) >= 1
     r = client.post("/api/v1/applications", json=full_application(applicant_name="王五"), headers=s["headers"])
     assert r.status_code == 503, r.get_json()
-    assert r.get_json()["code"] == "service_unavailable" and r.headers["Retry-After"] == "1"
+    assert r.get_json()["code"] == "database_unavailable" and r.headers["Retry-After"] == "1"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
     r = client.post("/api/v1/applications", json=full_application(applicant_name="王五"), headers=s["headers"])

@@ -102,7 +102,22 @@ document.documentElement.classList.add("js");
     });
   }
 
+  // a table that scrolls sideways inside its box must be reachable by keyboard (arrow keys scroll it)
+  function scrollables() {
+    document.querySelectorAll("table").forEach(function (t) {
+      var scrolls = t.scrollWidth > t.clientWidth + 1 && getComputedStyle(t).overflowX !== "visible";
+      if (scrolls && !t.hasAttribute("tabindex")) {
+        t.setAttribute("tabindex", "0");
+        if (!t.getAttribute("aria-label")) {
+          var cap = t.querySelector("caption"), h = t.closest("section") && t.closest("section").querySelector("h2");
+          t.setAttribute("aria-label", (cap || h || {textContent: "表格"}).textContent.trim() + "（可左右滚动）");
+        }
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    tick(); setInterval(tick, 30000); menu(); refill(); confirms();
+    tick(); setInterval(tick, 30000); menu(); refill(); confirms(); scrollables();
+    window.addEventListener("resize", scrollables);
   });
 })();

@@ -21,6 +21,7 @@
     box.appendChild(p);
     box.setAttribute("data-rendered", "empty");
   }
+  var narrow = root.clientWidth < 520;  // a phone: legends below the charts, no slice labels
   function sum(list) { return list.reduce(function (a, b) { return a + (b || 0); }, 0); }
   function draw(name, option) {
     var box = el(name);
@@ -61,7 +62,8 @@
     var days = d.series.map(function (s) { return s.day; });
     // talk time in minutes and answer time in seconds on their own axes: a 2-second answer time
     // must not sit flat at the bottom of a 0–350 s scale
-    draw("durations", {legend: {top: 0}, grid: {left: 50, right: 60, top: 40, bottom: 40}, xAxis: {type: "category", data: days},
+    draw("durations", {legend: narrow ? {bottom: 0} : {top: 0}, grid: {left: 50, right: 60, top: 40, bottom: narrow ? 60 : 40},
+      xAxis: {type: "category", data: days},
       yAxis: [{type: "value", name: "通话（分钟）", position: "left"},
               {type: "value", name: "应答（秒）", position: "right", minInterval: 1}],
       series: [
@@ -71,8 +73,10 @@
   });
   get("topics").then(function (d) {
     if (!d.share.length) { empty("topics"); empty("topics-weekly"); return; }
-    draw("topics", {tooltip: {trigger: "item"}, legend: {type: "scroll", orient: "vertical", right: 0, top: 10},
-      series: [{type: "pie", name: "咨询类别", radius: ["35%", "70%"], center: ["40%", "50%"],
+    draw("topics", {tooltip: {trigger: "item"},
+      legend: narrow ? {type: "scroll", bottom: 0} : {type: "scroll", orient: "vertical", right: 0, top: 10},
+      series: [{type: "pie", name: "咨询类别", radius: narrow ? ["30%", "60%"] : ["35%", "70%"],
+        center: narrow ? ["50%", "45%"] : ["40%", "50%"], label: {show: !narrow},
         data: d.share.map(function (s) { return {name: s.topic, value: s.calls}; })}]});
     draw("topics-weekly", {legend: {type: "scroll", top: 0}, xAxis: {type: "category", data: d.weekly.weeks},
       yAxis: {type: "value"}, series: d.weekly.series.map(function (s) {

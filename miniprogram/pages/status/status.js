@@ -44,7 +44,7 @@ Component({
         legalDeadline: format.date(app.legal_deadline),
         timeline: (app.timeline || []).slice().reverse().map((e) => ({
           id: e.id,
-          title: e.action_label || labels.TIMELINE_ACTIONS[e.action] || '办理进展',
+          title: e.action_label || '办理进展', // the server's Chinese name of the event
           note: e.note || '',
           when: format.dateTime(e.created_at),
           actor: e.actor_name || '',

@@ -10,7 +10,7 @@ Usage: python server.py TMPDIR
 """
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import sys
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 def _photo_generator():
     """The project's photo generator (`make_sample(kind, level, seed)`), wherever it lives."""
-    for candidate in ("ocr.synth", "tests.ocr.synth", "tools.synth", "bench.synth"):
+    for candidate in ("ocr.testing.synth", "ocr.synth", "tests.ocr.synth"):
         try:
             return importlib.import_module(candidate).make_sample
         except ImportError:
@@ -34,11 +34,8 @@ def _photo_generator():
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if "\ndef make_sample(" in text:
-            spec = importlib.util.spec_from_file_location("photo_generator", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module.make_sample
+        if "\ndef make_sample(" in text:  # imported as a package module (it may use relative imports)
+            return importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts)).make_sample
     raise SystemExit("photo generator (make_sample) not found")
 
 

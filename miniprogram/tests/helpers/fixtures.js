@@ -13,7 +13,7 @@ function application(over = {}) {
     urgency_reason: null, hardship_category: null, hardship_statement: null, service_type: 'advice',
     home_visit_requested: false, home_visit_address: null, home_visit_reason: null, assigned_lawyer: null,
     backfill: null, decision_reason: null,
-    timeline: [{ id: 1, action: 'create', from_status: null, to_status: 'draft', actor_type: 'citizen',
+    timeline: [{ id: 1, action: 'create', action_label: '创建申请', from_status: null, to_status: 'draft', actor_type: 'citizen',
                  actor_name: '申请人', note: null, created_at: '2026-12-01T02:00:00+00:00' }],
   }, over)
 }

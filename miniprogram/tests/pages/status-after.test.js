@@ -14,8 +14,8 @@ describe('status', () => {
     letters: [{ kind: 'grant', number: '武法援决字〔2026〕第0012号', issued_at: '2026-12-01T03:00:00+00:00',
                 url: '/files/letters/abc.pdf?expires=1&signature=s' }],
     timeline: [
-      { id: 1, action: 'submit', actor_name: '申请人', note: null, created_at: '2026-12-01T01:00:00+00:00' },
-      { id: 2, action: 'assign', actor_name: '王主任', note: '指派李律师', created_at: '2026-12-01T01:40:00+00:00' },
+      { id: 1, action: 'submit', action_label: '提交申请', actor_name: '申请人', note: null, created_at: '2026-12-01T01:00:00+00:00' },
+      { id: 2, action: 'assign', action_label: '指派律师', actor_name: '王主任', note: '指派李律师', created_at: '2026-12-01T01:40:00+00:00' },
     ],
   })
 
