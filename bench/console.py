@@ -42,7 +42,7 @@ def seed(env: dict) -> str:
     from app.common.timeutil import utcnow
     from app.console.models import ConsoleSession
     from app.extensions import db
-    from tests.helpers import full_application
+    from tests.factories import full_application
 
     app = create_app({"TASKS_MODE": "sync"})
     with app.app_context(), app.test_request_context():
