@@ -63,6 +63,7 @@ QUEUE_ORDER = {
     "manager": ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
     "duty_lawyer": ("documents", "review", "backfill", "home_visits"),
     "aid_lawyer": ("my_cases", "home_visits"),
+    "bureau_reviewer": ("objections",),
 }
 QUEUE_PREVIEW = 8  # rows shown per queue; the rest folds away under "显示其余 N 项"
 
@@ -73,6 +74,7 @@ def _urgent_now(queues: dict) -> list[dict]:
         for it in q["items"]:
             st = (it.get("sla") or {}).get("state")
             hot = it.get("overdue") or st in ("breached", "near") or (
+                it["type"] == "objection" and it.get("law_state") in ("near", "overdue")) or (
                 it.get("deadline_hours_left") is not None and it["deadline_hours_left"] <= 72
                 and it.get("status") not in ("assigned", "in_progress", "closed"))
             # one row per case (its first queue in this role's order), one per callback task
@@ -87,7 +89,7 @@ def _urgent_now(queues: dict) -> list[dict]:
 @console_required(*ALL_STAFF)
 def home():
     staff = me()
-    queues = casework.queues_for(staff) if staff.role in CASE_ROLES else {}
+    queues = casework.queues_for(staff)  # only the queues declared for this role
     order = QUEUE_ORDER.get(staff.role)
     if order:
         queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}

@@ -511,6 +511,19 @@ def _queue_callbacks(staff, now):
     return items
 
 
+def _queue_objections(staff, now):
+    """Objections to a refusal or termination still to be decided by the justice bureau (Art. 49),
+    nearest 5-working-day due date first."""
+    items = []
+    for o in db.session.scalars(procedure.objections_stmt(staff, "open")).all():
+        a = db.session.get(Application, o.application_id)
+        item = _app_item(a, now, type="objection", id=o.id, objection=o,
+                         subtitle=f"对{o.against_label}的异议 · 应于 {o.decide_by} 前作出决定")
+        item.update(law_due=o.decide_by, law_state=procedure.due_state(o.decide_by), sla=None, due_at=None, overdue=False)
+        items.append(item)
+    return items
+
+
 def _queue_my_cases(staff, now):
     return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
 
@@ -532,6 +545,7 @@ QUEUE_REGISTRY: dict[str, Queue] = {q.key: q for q in (
     Queue("home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"), _queue_home_visits),
     Queue("callbacks", "回访任务", ("manager",), _queue_callbacks),
     Queue("my_cases", "我的案件", ("aid_lawyer",), _queue_my_cases),
+    Queue("objections", "待审查的异议", ("bureau_reviewer", "manager"), _queue_objections),
 )}
 QUEUES = {key: (q.title, q.roles) for key, q in QUEUE_REGISTRY.items()}  # key: (title, roles)
 

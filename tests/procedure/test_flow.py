@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.common.timeutil import local_today
 from app.extensions import db
-from tests.console.support import api_login, citizen_case
+from tests.console.support import api_login, citizen_case, console_login
 from tests.factories import jpeg_bytes, login
 
 S = "/api/v1/staff/applications"
@@ -202,6 +202,11 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     assert r.status_code == 422
     listed = client.get("/api/v1/staff/objections", headers=bureau).get_json()
     assert [o["id"] for o in listed] == [obj["id"]]
+    # the bureau reviewer's home leads with it, with its 5-working-day due date and a link to the desk
+    console = app.test_client()
+    console_login(console, "bureau1")
+    home = console.get("/console/").get_data(as_text=True)
+    assert "待审查的异议" in home and f"/console/objections/{obj['id']}" in home and obj["decide_by"] in home
     r = client.post(f"/api/v1/staff/objections/{obj['id']}/decide",
                     json={"decision": "correct", "note": "家庭人口应为四人，请重新审查"}, headers=bureau)
     assert r.status_code == 200 and r.get_json()["status"] == "corrected"
