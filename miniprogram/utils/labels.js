@@ -32,6 +32,8 @@ const PHOTO_WARNINGS = {
   wrong_kind: '照片与所选材料类型不符，请确认拍摄的是正确的证件页',
   no_text: '照片中没有识别到文字，请将证件完整拍入画面后重新拍摄',
   expired: '证件已超过有效期，请上传有效证件',
+  surname_unknown: '识别出的姓氏不常见，可能识别有误，请核对姓名',
+  seal_text: '部分内容可能取自印章文字，请核对识别结果',
 }
 
 const PREFILL_FIELDS = {
