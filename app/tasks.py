@@ -10,6 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.extensions import db
@@ -81,11 +82,25 @@ def enqueue(name: str, *args, countdown: float = 0) -> None:
         raise RuntimeError(f"unknown TASKS_MODE {mode}")
 
 
+def _observe(name: str, fn, *args):
+    """Run a task; a pooled connection the database server dropped (restart, failover — the pools do
+    not ping before use) fails on its first statement, so the task runs once more on a fresh one."""
+    try:
+        return metrics.observe_task(name, fn, *args)
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        db.session.rollback()
+        db.session.remove()
+        log.warning("task %s met a dropped database connection; running it again on a fresh one", name)
+        return metrics.observe_task(name, fn, *args)
+
+
 def _run(app: Flask, name: str, args, request_id: str | None = None) -> None:
     tokens = logs.bind(request_id, name)
     with app.app_context():
         try:
-            metrics.observe_task(name, _registry[name], *args)
+            _observe(name, _registry[name], *args)
         except Exception:
             log.exception("task %s failed", name)
             db.session.rollback()
@@ -193,7 +208,7 @@ def make_celery(app: Flask):
                 tokens = logs.bind(getattr(self.request, "request_id", None), name)
                 with app.app_context():
                     try:
-                        metrics.observe_task(name, fn, *args)
+                        _observe(name, fn, *args)
                     finally:
                         db.session.remove()
                         logs.unbind(tokens)

@@ -64,3 +64,26 @@ def test_killed_connections_cost_at_most_one_request(pg_app, client, fake_wechat
     r = client.post("/api/v1/applications", json=full_application(applicant_name="王五"), headers=s["headers"])
     assert r.status_code == 201
     assert client.get(listing, headers=s["headers"]).get_json()["total"] == 2
+
+
+def test_a_task_meeting_a_dropped_connection_runs_again_on_a_fresh_one(pg_app, client, fake_wechat, caplog):
+    """Background work (a Celery worker or the thread pool) holds pooled connections too: the dead
+    one fails the task's first statement, and the task runs once more instead of being lost."""
+    from app import tasks
+    from app.notifications.models import Notification
+
+    app = pg_app
+    s = login(client, fake_wechat)
+    a = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()
+    assert client.post(f"/api/v1/applications/{a['id']}/submit", headers=s["headers"]).status_code == 200
+    fake_wechat.sent.clear()
+    with app.app_context():
+        n = db.session.scalars(sa.select(Notification)).first()
+        n.status, n.attempts = "pending", 0  # as if delivery had not happened yet
+        db.session.commit()
+        note_id = n.id
+    assert _kill_app_connections(app) >= 1
+    caplog.clear()
+    tasks._run(app, "deliver_notification", (note_id,))
+    assert "dropped database connection" in caplog.text and "failed" not in caplog.text
+    assert len(fake_wechat.sent) == 1
