@@ -129,7 +129,7 @@ def test_queues_put_urgent_first_with_sla_countdown(app, client, staff):
     assert review[0]["urgent"] is True and review[0]["sla"]["state"] == "running"
     assert review[0]["sla"]["target_minutes"] == 60 and 55 <= review[0]["sla"]["remaining_minutes"] <= 60
     assert review[1]["sla"]["state"] == "none"  # no target for an ordinary case by default
-    assert set(queues) == {"documents", "review", "expedite", "assign", "backfill", "home_visits", "callbacks"}
+    assert set(queues) == {"documents", "review", "expedite", "assign", "backfill", "home_visits", "callbacks", "objections"}
     duty_h = api_login(client, "duty1")
     assert {q["key"] for q in client.get("/api/v1/staff/queue", headers=duty_h).get_json()} == {
         "documents", "review", "backfill", "home_visits"}
