@@ -191,11 +191,11 @@ def api_cases(staff):
         Case("staff.lawyers", "GET", {"manager"}, lambda b: f"{A}/lawyers", fresh=False),
         Case("staff.update_lawyer", "PATCH", {"manager"}, lambda b: f"{A}/lawyers/{staff['aid2']}",
              lambda b: {"available": not b.flip()}),
-        Case("staff.list_alerts", "GET", {"manager"}, lambda b: f"{A}/alerts", fresh=False),
-        Case("staff.acknowledge_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/acknowledge"),
-        Case("staff.resolve_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/resolve"),
+        Case("alerts.list_alerts", "GET", {"manager"}, lambda b: f"{A}/alerts", fresh=False),
+        Case("alerts.acknowledge_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/acknowledge"),
+        Case("alerts.resolve_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/resolve"),
         Case("staff.sla_summary", "GET", {"manager", "supervisor", "duty_lawyer"}, lambda b: f"{A}/sla", fresh=False),
-        Case("staff.audit_log", "GET", {"admin"}, lambda b: f"{A}/audit", fresh=False),
+        Case("auditlog.audit_log", "GET", {"admin"}, lambda b: f"{A}/audit", fresh=False),
     ]
 
 
