@@ -11,7 +11,7 @@ from app.applications import actions
 from app.applications.models import ApplicationEvent
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.console.support import api_login, citizen_case
+from tests.support import api_login, citizen_case
 
 SECRETS = ("审查意见：材料待核", "负责人调整指派：原推荐律师回避", "当事人情绪不稳，注意沟通方式")
 

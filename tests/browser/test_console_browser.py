@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 from app.common.timeutil import local_today
-from tests.console.support import PASSWORD, citizen_case, fast_argon2, staff  # noqa: F401
+from tests.support import PASSWORD, citizen_case, fast_argon2, staff  # noqa: F401
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

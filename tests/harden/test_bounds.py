@@ -37,7 +37,7 @@ def test_huge_query_and_body_integers_are_422(client, hotline_staff, fake_wechat
     r = client.get(f"/api/v1/consultations?duty_lawyer_id={-HUGE}", headers=h)
     assert r.status_code == 422
     assert client.get("/api/v1/consultations?page=99999999999999999999", headers=h).status_code == 422
-    from tests.hotline.conftest import recent
+    from tests.support import recent
     body = {"caller": "13907141234", "ring_at": recent(0.01).isoformat(), "application_id": HUGE}
     r = client.post("/api/v1/consultations", json=body, headers=hotline_staff["duty_lawyer"]["headers"])
     assert r.status_code == 422 and "application_id" in r.get_json()["details"]["fields"]
@@ -53,7 +53,7 @@ def test_strings_are_bounded_and_nul_refused(client, fake_wechat):
 
 
 def test_console_pages_with_huge_numbers_answer(app, client, staff):
-    from tests.console.support import console_login
+    from tests.support import console_login
     console_login(client, "admin1")
     assert client.get("/console/audit?page=99999999999999999999999").status_code == 200
     console_login(client, "manager1")

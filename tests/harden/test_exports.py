@@ -40,8 +40,8 @@ def evil_lawyer_calls(app, client, hotline_staff):
     staff = hotline_staff
     from app.auth.models import StaffUser
     from app.extensions import db
-    from tests.hotline.conftest import local
-    from tests.hotline.conftest import log_call
+    from tests.support import local
+    from tests.support import log_call
     with app.app_context():
         u = db.session.get(StaffUser, staff["duty_lawyer"]["id"])
         u.full_name = '=HYPERLINK("http://evil","点我")'
@@ -77,7 +77,7 @@ def test_audit_csv_neutralised(app, client, fast_argon2):
     from app.audit import record
     from app.auth.service import create_staff
     from app.extensions import db
-    from tests.console.support import PASSWORD, console_login
+    from tests.support import PASSWORD, console_login
     with app.app_context():
         create_staff("admin9", PASSWORD, "admin", full_name="@SUM(1+1)")  # display names are free text
         entry = record("login_failed", object_type="staff_user", object_id="=1+1", details={"username": "@SUM(1+1)"})

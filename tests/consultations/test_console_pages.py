@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from app.consultations.models import Consultation
 from app.extensions import db
-from tests.console.support import console_login
-from tests.hotline.conftest import recent
+from tests.support import console_login
+from tests.support import recent
 
 PASSWORD = "correct-horse-battery"
 

@@ -3,7 +3,7 @@ import datetime as dt
 from app.extensions import db
 from app.callbacks.models import CallbackTask
 from tests.factories import login
-from tests.hotline.conftest import log_call, recent
+from tests.support import log_call, recent
 
 
 def _citizen_call(client, fake_wechat, app, staff, **extra):

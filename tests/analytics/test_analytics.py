@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.audit import AuditLog
 from app.extensions import db
-from tests.hotline.conftest import local, log_call
+from tests.support import local, log_call
 
 D = "2026-03-"
 

@@ -10,7 +10,7 @@ from app.applications.models import Application, ApplicationEvent
 from app.audit import AuditLog
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.extensions import db
-from tests.console.support import api_login, citizen_case, console_login, make_case
+from tests.support import api_login, citizen_case, console_login, make_case
 from tests.factories import jpeg_bytes
 
 

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.consultations.models import Consultation
 from app.extensions import db
-from tests.hotline.conftest import log_call, recent
+from tests.support import log_call, recent
 
 
 def test_duty_lawyer_logs_call_masked_hashed_region_and_topic(client, app, staff):

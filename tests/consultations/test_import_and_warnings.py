@@ -7,7 +7,7 @@ from app.alerts.models import Alert
 from app.consultations.models import Consultation, RepeatCallerEpisode
 from app.extensions import db
 from app.callbacks.models import CallbackTask
-from tests.hotline.conftest import log_call, recent
+from tests.support import log_call, recent
 
 
 def _fmt(t: dt.datetime, slash=False) -> str:

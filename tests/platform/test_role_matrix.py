@@ -14,7 +14,7 @@ from typing import Callable
 
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
-from tests.console.support import ROLE_USER, api_login, console_login, make_case, user
+from tests.support import ROLE_USER, api_login, console_login, make_case, user
 from tests.factories import jpeg_bytes, login
 
 ROLES = ("anonymous", "citizen", "duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer")
@@ -243,7 +243,7 @@ def _package_matrices():
 
     import tests
     for info in pkgutil.iter_modules(tests.__path__):
-        if info.ispkg and info.name != "console":
+        if info.ispkg and info.name != "platform":
             try:
                 yield importlib.import_module(f"tests.{info.name}.role_matrix")
             except ModuleNotFoundError as exc:
@@ -254,7 +254,7 @@ def _package_matrices():
 def all_console_cases(builder, staff):
     """This file's cases, plus those of every `tests/<package>/role_matrix.py` that defines
     `console_cases(Case, builder, staff)` (other packages' /console pages), plus matrix_extra."""
-    from tests.console import matrix_extra
+    from tests.platform import matrix_extra
     cases = console_cases(staff) + matrix_extra.console_cases(Case, builder, staff)
     for mod in _package_matrices():
         if hasattr(mod, "console_cases"):

@@ -1,6 +1,6 @@
 """The dashboard in a real Chromium: log in through the console and see every chart drawn.
 A missing Chromium fails this test (it is not skipped)."""
-from tests.hotline.conftest import log_call, recent
+from tests.support import log_call, recent
 
 PASSWORD = "correct-horse-battery"
 CHARTS = ("regions", "heatmap", "durations", "topics", "topics-weekly", "rising-topics", "satisfaction", "sla",

@@ -1,4 +1,4 @@
-"""Helpers for console and staff-API tests: staff accounts per role, logins, cases in any state."""
+"""Shared test helpers: staff accounts per role, logins, cases in any state, hotline calls."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +6,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+
+from app.common.timeutil import LOCAL_TZ
 
 PASSWORD = "correct-horse-battery"
 STAFF = {
@@ -147,3 +149,76 @@ def citizen_case(client, fake_wechat, *, kinds=("id_front",), **fields) -> tuple
     r = client.post(f"/api/v1/applications/{app_id}/submit", headers=s["headers"])
     assert r.status_code == 200, r.get_json()
     return s, app_id, docs
+
+
+def _no_fsync(dbapi_conn, record):  # noqa: ARG001
+    import sqlite3
+    cur = dbapi_conn.cursor()
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        cur.execute("PRAGMA synchronous=OFF")
+    else:  # PostgreSQL
+        cur.execute("SET synchronous_commit TO OFF")
+        dbapi_conn.commit()
+    cur.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_commits():
+    """These tests commit a lot: skip the wait for the disk per commit (durability is not under test)."""
+    sa.event.listen(sa.engine.Engine, "connect", _no_fsync)
+    yield
+    sa.event.remove(sa.engine.Engine, "connect", _no_fsync)
+
+
+# --- hotline (calls, callbacks, supervision, analytics) ---------------------------------------
+
+ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin")
+
+
+class HotlineStaff(dict):
+    """{role: {"id", "headers", "staff_no"}} plus .duty2 (a second duty lawyer)."""
+
+
+@pytest.fixture
+def hotline_staff(app):
+    from app.auth.models import StaffUser
+    from app.auth.service import issue_tokens
+    from app.common.timeutil import utcnow
+    from app.extensions import db
+    out = HotlineStaff()
+    with app.app_context():
+        for i, role in enumerate((*ROLES, "duty_lawyer")):
+            key = role if role not in out else "duty2"
+            u = StaffUser(username=f"{key}-u", password_hash="!", role=role, full_name=f"{key}名",
+                          staff_no=f"D{i:03d}" if role == "duty_lawyer" else f"X{i:03d}",
+                          created_at=utcnow(), updated_at=utcnow())
+            db.session.add(u)
+            db.session.flush()
+            tok = issue_tokens("staff", u.id)
+            out[key] = {"id": u.id, "staff_no": u.staff_no, "headers": {"Authorization": f"Bearer {tok['access_token']}"}}
+        db.session.commit()
+    return out
+
+
+def local(y, m, d, hh=10, mm=0, ss=0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, ss, tzinfo=LOCAL_TZ)
+
+
+def recent(days_ago: float = 0, hour: int | None = None) -> dt.datetime:
+    """A local time `days_ago` days before now (optionally at a given local hour)."""
+    t = dt.datetime.now(LOCAL_TZ) - dt.timedelta(days=days_ago)
+    if hour is not None:
+        t = t.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return t.replace(microsecond=0)
+
+
+def log_call(client, headers, caller="13907141234", ring=None, answer_after=2, talk=300, **extra):
+    ring = ring or recent(0.01)
+    body = {"caller": caller, "ring_at": ring.isoformat()}
+    if answer_after is not None:
+        body["answered_at"] = (ring + dt.timedelta(seconds=answer_after)).isoformat()
+        body["ended_at"] = (ring + dt.timedelta(seconds=answer_after + talk)).isoformat()
+    body.update(extra)
+    r = client.post("/api/v1/consultations", json=body, headers=headers)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.callbacks.models import CallbackAttempt
 from app.callbacks.models import CallbackTask
 from app.supervision.models import Review, SampleBatch
-from tests.console.support import PASSWORD, console_login
-from tests.hotline.conftest import local, recent
+from tests.support import PASSWORD, console_login
+from tests.support import local, recent
 
 ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin")
 

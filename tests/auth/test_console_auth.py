@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.audit import AuditLog
 from app.console.models import ConsoleSession
 from app.extensions import db
-from tests.console.support import PASSWORD, console_login, csrf_from
+from tests.support import PASSWORD, console_login, csrf_from
 
 
 def _set_cookie(resp, name):
