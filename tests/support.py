@@ -9,41 +9,9 @@ import sqlalchemy as sa
 
 from app.common.timeutil import LOCAL_TZ
 
-PASSWORD = "correct-horse-battery"
-STAFF = {
-    # username: (role, full name, extra)
-    "duty1": ("duty_lawyer", "张值班", {}),
-    "aid1": ("aid_lawyer", "李援助", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区"}),
-    "aid2": ("aid_lawyer", "王援助", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区"}),
-    "supervisor1": ("supervisor", "赵监管", {}),
-    "manager1": ("manager", "陈主任", {}),
-    "admin1": ("admin", "系统管理员", {}),
-    "bureau1": ("bureau_reviewer", "孙审查", {}),
-}
-ROLE_USER = {"duty_lawyer": "duty1", "aid_lawyer": "aid1", "supervisor": "supervisor1", "manager": "manager1",
-             "admin": "admin1",
-             "bureau_reviewer": "bureau1"}
+from tests.factories import PASSWORD, ROLE_USER, STAFF  # noqa: F401  (the one staff table)
+
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def fast_argon2(monkeypatch):
-    """Cheap argon2 parameters for tests (still argon2, still verified)."""
-    from argon2 import PasswordHasher
-
-    from app.auth import service
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-@pytest.fixture
-def staff(app, fast_argon2):
-    """One account per role (and a second aid lawyer). Returns {username: id}."""
-    from app.auth.service import create_staff
-    ids = {}
-    with app.app_context():
-        for i, (username, (role, name, extra)) in enumerate(STAFF.items()):
-            ids[username] = create_staff(username, PASSWORD, role, full_name=name, staff_no=f"S{i:03d}", **extra).id
-    return ids
 
 
 def csrf_from(html: str) -> str:
@@ -171,34 +139,6 @@ def _fast_commits():
 
 
 # --- hotline (calls, callbacks, supervision, analytics) ---------------------------------------
-
-ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin")
-
-
-class HotlineStaff(dict):
-    """{role: {"id", "headers", "staff_no"}} plus .duty2 (a second duty lawyer)."""
-
-
-@pytest.fixture
-def hotline_staff(app):
-    from app.auth.models import StaffUser
-    from app.auth.service import issue_tokens
-    from app.common.timeutil import utcnow
-    from app.extensions import db
-    out = HotlineStaff()
-    with app.app_context():
-        for i, role in enumerate((*ROLES, "duty_lawyer")):
-            key = role if role not in out else "duty2"
-            u = StaffUser(username=f"{key}-u", password_hash="!", role=role, full_name=f"{key}名",
-                          staff_no=f"D{i:03d}" if role == "duty_lawyer" else f"X{i:03d}",
-                          created_at=utcnow(), updated_at=utcnow())
-            db.session.add(u)
-            db.session.flush()
-            tok = issue_tokens("staff", u.id)
-            out[key] = {"id": u.id, "staff_no": u.staff_no, "headers": {"Authorization": f"Bearer {tok['access_token']}"}}
-        db.session.commit()
-    return out
-
 
 def local(y, m, d, hh=10, mm=0, ss=0) -> dt.datetime:
     return dt.datetime(y, m, d, hh, mm, ss, tzinfo=LOCAL_TZ)

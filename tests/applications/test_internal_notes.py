@@ -22,7 +22,7 @@ def test_internal_notes_never_reach_the_citizen(app, client, fake_wechat, staff)
     base = f"/api/v1/staff/applications/{app_id}"
     assert client.post(f"{base}/start-review", json={"note": SECRETS[0]}, headers=mgr).status_code == 200
     assert client.post(f"{base}/approve", json={}, headers=mgr).status_code == 200
-    r = client.post(f"{base}/assign", json={"lawyer_id": staff["aid2"], "note": SECRETS[1]}, headers=mgr)
+    r = client.post(f"{base}/assign", json={"lawyer_id": staff["aid2"]["id"], "note": SECRETS[1]}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     assert client.post(f"{base}/notes", json={"note": SECRETS[2]}, headers=mgr).status_code == 200
     # a visible note still reaches the citizen: the closing outcome

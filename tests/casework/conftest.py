@@ -1,1 +1,1 @@
-from tests.support import _fast_commits, fast_argon2, staff  # noqa: F401
+from tests.support import _fast_commits  # noqa: F401

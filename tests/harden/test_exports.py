@@ -36,22 +36,22 @@ def _sheet_xml(body: bytes) -> bytes:
 
 
 @pytest.fixture
-def evil_lawyer_calls(app, client, hotline_staff):
-    staff = hotline_staff
+def evil_lawyer_calls(app, client, staff):
+    staff = staff
     from app.auth.models import StaffUser
     from app.extensions import db
     from tests.support import local
     from tests.support import log_call
     with app.app_context():
-        u = db.session.get(StaffUser, staff["duty_lawyer"]["id"])
+        u = db.session.get(StaffUser, staff.role("duty_lawyer")["id"])
         u.full_name = '=HYPERLINK("http://evil","点我")'
         db.session.commit()
-    log_call(client, staff["duty_lawyer"]["headers"], caller="13907141234", ring=local(2026, 3, 2, 10), answer_after=2,
+    log_call(client, staff.role("duty_lawyer")["headers"], caller="13907141234", ring=local(2026, 3, 2, 10), answer_after=2,
              talk=100, topic="劳动争议")
 
 
-def test_analytics_exports_neutralise_names_and_echoed_filters(client, hotline_staff, evil_lawyer_calls):
-    h = hotline_staff["manager"]["headers"]
+def test_analytics_exports_neutralise_names_and_echoed_filters(client, staff, evil_lawyer_calls):
+    h = staff.role("manager")["headers"]
     region = '=HYPERLINK("http://x","y")'
     r = client.get("/api/v1/analytics/export", headers=h, query_string={
         "format": "xlsx", "date_from": "2026-03-01", "date_to": "2026-03-31", "region": region})

@@ -61,7 +61,7 @@ class Builder:
         with self.app.app_context():
             from app.applications.models import Application
             a = db.session.get(Application, app_id)
-            return casework.schedule_home_visit(user(self.app, "manager1"), a, self.staff["aid1"],
+            return casework.schedule_home_visit(user(self.app, "manager1"), a, self.staff["aid1"]["id"],
                                                 utcnow() + dt.timedelta(days=1)).id
 
     def alert(self):
@@ -109,7 +109,7 @@ def console_cases(staff):
         Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('expedite_requested')}/actions/deny_expedite",
              lambda b: {"reason": "不紧急"}),
         Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('approved')}/actions/assign",
-             lambda b: {"lawyer_id": str(staff["aid2"])}),
+             lambda b: {"lawyer_id": str(staff["aid2"]["id"])}),
         Case(act, "POST", {"aid_lawyer"}, lambda b: f"{c}/applications/{b.case('assigned')}/actions/start_work"),
         Case(act, "POST", {"aid_lawyer", "manager"}, lambda b: f"{c}/applications/{b.case('in_progress')}/actions/close",
              lambda b: {"outcome": "已结案"}),
@@ -122,7 +122,7 @@ def console_cases(staff):
              lambda b: f"{c}/applications/{b.case()}/home-visit", lambda b: {"address": "某地"}),
         Case("console.schedule_home_visit", "POST", {"duty_lawyer", "manager"},
              lambda b: f"{c}/applications/{b.case('under_review', **HV)}/home-visit/schedule",
-             lambda b: {"lawyer_id": str(staff["aid1"]), "scheduled_at": _local(600)}),
+             lambda b: {"lawyer_id": str(staff["aid1"]["id"]), "scheduled_at": _local(600)}),
         Case("console.home_visits", "GET", {"duty_lawyer", "manager", "aid_lawyer"}, lambda b: f"{c}/home-visits", fresh=False),
         Case("console.complete_home_visit", "POST", {"aid_lawyer", "manager"},
              lambda b: f"{c}/home-visits/{b.visit()}/complete", lambda b: {"result_note": "已上门"}),
@@ -131,7 +131,7 @@ def console_cases(staff):
         Case("console.reject_document", "POST", {"duty_lawyer", "manager"}, lambda b: f"{c}/documents/{b.doc()}/reject",
              lambda b: {"reason": "blurry"}),
         Case("console.lawyers", "GET", {"manager"}, lambda b: f"{c}/lawyers", fresh=False),
-        Case("console.lawyer_availability", "POST", {"manager"}, lambda b: f"{c}/lawyers/{staff['aid2']}/availability",
+        Case("console.lawyer_availability", "POST", {"manager"}, lambda b: f"{c}/lawyers/{staff['aid2']['id']}/availability",
              lambda b: {"available": "0" if b.flip() else "1"}),
         Case("console.alerts_page", "GET", {"manager"}, lambda b: f"{c}/alerts", fresh=False),
         Case("console.alert_action", "POST", {"manager"}, lambda b: f"{c}/alerts/{b.alert()}/acknowledge"),
@@ -168,7 +168,7 @@ def api_cases(staff):
         Case("staff.action_deny_expedite", "POST", {"manager"},
              lambda b: f"{A}/applications/{b.case('expedite_requested')}/deny-expedite", lambda b: {"reason": "不紧急"}),
         Case("staff.action_assign", "POST", {"manager"}, lambda b: f"{A}/applications/{b.case('approved')}/assign",
-             lambda b: {"lawyer_id": staff["aid2"]}),
+             lambda b: {"lawyer_id": staff["aid2"]["id"]}),
         Case("staff.action_start_work", "POST", {"aid_lawyer"},
              lambda b: f"{A}/applications/{b.case('assigned')}/start-work", lambda b: {}),
         Case("staff.action_close", "POST", {"aid_lawyer", "manager"},
@@ -181,7 +181,7 @@ def api_cases(staff):
              lambda b: f"{A}/applications/{b.case()}/home-visit", lambda b: {"address": "某地"}),
         Case("staff.schedule_home_visit", "POST", {"duty_lawyer", "manager"},
              lambda b: f"{A}/applications/{b.case('under_review', **HV)}/home-visit/schedule",
-             lambda b: {"lawyer_id": staff["aid1"], "scheduled_at": _iso(600)}),
+             lambda b: {"lawyer_id": staff["aid1"]["id"], "scheduled_at": _iso(600)}),
         Case("staff.list_home_visits", "GET", {"duty_lawyer", "manager", "aid_lawyer"}, lambda b: f"{A}/home-visits", fresh=False),
         Case("staff.complete_home_visit", "POST", {"aid_lawyer", "manager"},
              lambda b: f"{A}/home-visits/{b.visit()}/complete", lambda b: {"result_note": "已上门"}),
@@ -189,7 +189,7 @@ def api_cases(staff):
         Case("staff.reject_document", "POST", {"duty_lawyer", "manager"}, lambda b: f"{A}/documents/{b.doc()}/reject",
              lambda b: {"reason": "blurry"}),
         Case("staff.lawyers", "GET", {"manager"}, lambda b: f"{A}/lawyers", fresh=False),
-        Case("staff.update_lawyer", "PATCH", {"manager"}, lambda b: f"{A}/lawyers/{staff['aid2']}",
+        Case("staff.update_lawyer", "PATCH", {"manager"}, lambda b: f"{A}/lawyers/{staff['aid2']['id']}",
              lambda b: {"available": not b.flip()}),
         Case("alerts.list_alerts", "GET", {"manager"}, lambda b: f"{A}/alerts", fresh=False),
         Case("alerts.acknowledge_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/acknowledge"),
