@@ -71,8 +71,10 @@ def _migrations_dir() -> str:
 
 def _register_blueprints(app: Flask, api: Api) -> None:
     """Every domain's API blueprint, then its console pages (declared on the console's one blueprint)."""
+    from app.alerts.routes import blp as alerts_blp
     from app.analytics.routes import blp as analytics_blp
     from app.applications.routes import blp as applications_blp
+    from app.auditlog.routes import blp as auditlog_blp
     from app.auth.routes import blp as auth_blp
     from app.callbacks.routes import blp as callbacks_blp
     from app.consultations.routes import blp as consultations_blp
@@ -84,8 +86,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.supervision.routes import blp as supervision_blp
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
-                supervision_blp, analytics_blp, staff_blp, client_config_blp, procedure_routes.public,
-                procedure_routes.citizen, procedure_routes.staff):
+                supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
+                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff):
         api.register_blueprint(blp)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 

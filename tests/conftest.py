@@ -110,3 +110,21 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def fast_argon2(monkeypatch):
+    """Cheap argon2 parameters for tests (still argon2, still verified)."""
+    from argon2 import PasswordHasher
+
+    from app.auth import service
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def staff(app, fast_argon2):
+    """The one staff fixture: every account of tests.factories.STAFF (one per role, incl. bureau_reviewer,
+    plus duty2 and aid2), password tests.factories.PASSWORD. `staff["aid1"]["id"]`,
+    `staff.role("manager")["headers"]`."""
+    from tests.factories import make_staff
+    return make_staff(app)

@@ -70,3 +70,46 @@ def gps_exif(orientation: int | None = None) -> bytes:
     if orientation:
         exif[0x0112] = orientation
     return exif.tobytes()
+
+
+# --- staff: one account per role (two duty lawyers, two aid lawyers), all with PASSWORD --------------
+
+PASSWORD = "correct-horse-battery"
+STAFF = {
+    # username: (role, full name, extra); staff_no is S000, S001, ... in this order
+    "duty1": ("duty_lawyer", "张值班", {}),
+    "aid1": ("aid_lawyer", "李援助", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区"}),
+    "aid2": ("aid_lawyer", "王援助", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区"}),
+    "supervisor1": ("supervisor", "赵监管", {}),
+    "manager1": ("manager", "陈主任", {}),
+    "admin1": ("admin", "系统管理员", {}),
+    "bureau1": ("bureau_reviewer", "孙审查", {}),
+    "duty2": ("duty_lawyer", "周值班", {}),
+}
+ROLE_USER = {"duty_lawyer": "duty1", "aid_lawyer": "aid1", "supervisor": "supervisor1", "manager": "manager1",
+             "admin": "admin1", "bureau_reviewer": "bureau1"}
+
+
+class Staff(dict):
+    """{username: {"id", "username", "role", "full_name", "staff_no", "headers"}} (headers: a bearer token);
+    `.role(r)`: the first account of role r (duty1, aid1, supervisor1, manager1, admin1, bureau1)."""
+
+    def role(self, role: str) -> dict:
+        return self[ROLE_USER[role]]
+
+
+def make_staff(app) -> Staff:
+    """Create every account of STAFF through the auth service and mint a bearer token for each."""
+    from app.auth.service import create_staff, issue_tokens
+    from app.extensions import db
+    out = Staff()
+    with app.app_context():
+        for i, (username, (role, name, extra)) in enumerate(STAFF.items()):
+            u = create_staff(username, PASSWORD, role, full_name=name, staff_no=f"S{i:03d}", **extra)
+            out[username] = {"id": u.id, "username": username, "role": role, "full_name": name,
+                             "staff_no": u.staff_no}
+        for acc in out.values():
+            tok = issue_tokens("staff", acc["id"])
+            acc["headers"] = {"Authorization": f"Bearer {tok['access_token']}"}
+        db.session.commit()
+    return out

@@ -8,7 +8,6 @@ from flask import g
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
-from app.alerts import service as alerts
 from app.applications.actions import ACTIONS, STAFF_TRANSITIONS
 from app.applications.models import Application
 from app.auth.guards import staff_required
@@ -16,7 +15,6 @@ from app.applications import sla
 from app.casework import service as casework
 from app.common.idempotency import idempotent
 from app.common.pagination import paginate
-from app.audit.query import audit_stmt
 from app.documents import service as documents
 from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
@@ -24,7 +22,7 @@ from app.procedure import schemas as _procedure_inputs  # noqa: F401  (declares 
 from app.staff import schemas as s
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff",
-                description="工作人员接口：工作队列、申请审查、特事特办、指派律师、上门服务、预警、审计")
+                description="工作人员接口：工作队列、申请审查、特事特办、指派律师、上门服务")
 
 CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
 BEARER = [{"bearer": []}]
@@ -189,7 +187,7 @@ def reject_document(data, document_id):
     return documents.reject(g.staff, doc, data["reason"], data.get("note"))
 
 
-# --- roster, alerts, callbacks, SLA, audit --------------------------------------------------------
+# --- roster, SLA --------------------------------------------------------
 
 @blp.route("/lawyers")
 @blp.doc(security=BEARER)
@@ -211,34 +209,6 @@ def update_lawyer(data, lawyer_id):
     return next(r for r in casework.roster() if r["id"] == lawyer_id)
 
 
-@blp.route("/alerts")
-@blp.doc(security=BEARER)
-@staff_required("manager")
-@blp.arguments(s.AlertArgs, location="query")
-@blp.response(200, s.AlertOut(many=True))
-def list_alerts(args):
-    """预警列表（默认未解除的）"""
-    return db.session.scalars(alerts.list_stmt(args["status"] or None, args.get("kind")).limit(500)).all()
-
-
-@blp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
-@blp.doc(security=BEARER)
-@staff_required("manager")
-@blp.response(200, s.AlertOut)
-def acknowledge_alert(alert_id):
-    """确认预警"""
-    return alerts.acknowledge(g.staff, alerts.get(alert_id))
-
-
-@blp.route("/alerts/<int:alert_id>/resolve", methods=["POST"])
-@blp.doc(security=BEARER)
-@staff_required("manager")
-@blp.response(200, s.AlertOut)
-def resolve_alert(alert_id):
-    """解除预警"""
-    return alerts.resolve(g.staff, alerts.get(alert_id))
-
-
 @blp.route("/sla")
 @blp.doc(security=BEARER)
 @staff_required("manager", "supervisor", "duty_lawyer")
@@ -247,13 +217,3 @@ def resolve_alert(alert_id):
 def sla_summary(args):
     """紧急及特事特办案件的指派时限达标率"""
     return sla.summary(days=args["days"])
-
-
-@blp.route("/audit")
-@blp.doc(security=BEARER)
-@staff_required("admin")
-@blp.arguments(s.AuditArgs, location="query")
-@blp.response(200, s.AuditPageOut)
-def audit_log(args):
-    """审计日志（登录、查看材料、状态变更、导出），可筛选"""
-    return paginate(audit_stmt(args), args["page"], args["page_size"])

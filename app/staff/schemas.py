@@ -175,25 +175,6 @@ class QueueOut(ma.Schema):
     items = fields.List(fields.Nested(QueueItemOut))
 
 
-class AlertOut(ma.Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    kind_label = fields.String()
-    severity = fields.String()
-    application_id = fields.Integer(allow_none=True)
-    citizen_id = fields.Integer(allow_none=True)
-    message = fields.String()
-    status = fields.String()
-    created_at = fields.DateTime()
-    acknowledged_at = fields.DateTime(allow_none=True)
-    resolved_at = fields.DateTime(allow_none=True)
-
-
-class AlertArgs(ma.Schema):
-    status = fields.String(load_default="active", validate=validate.OneOf(["active", "open", "acknowledged", "resolved", ""]))
-    kind = fields.String(load_default=None)
-
-
 class SlaSummaryOut(ma.Schema):
     days = fields.Integer()
     target_minutes = fields.Integer()
@@ -207,29 +188,3 @@ class SlaSummaryOut(ma.Schema):
 
 class SlaArgs(ma.Schema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
-
-
-class AuditOut(ma.Schema):
-    id = fields.Integer()
-    at = fields.DateTime()
-    actor_type = fields.String()
-    actor_id = fields.Integer(allow_none=True)
-    actor_name = fields.String(allow_none=True)
-    action = fields.String()
-    object_type = fields.String(allow_none=True)
-    object_id = fields.String(allow_none=True)
-    ip = fields.String(allow_none=True)
-    details = fields.Raw(allow_none=True)
-
-
-class AuditArgs(PageArgs):
-    actor = fields.String(validate=validate.Length(max=64))
-    action = fields.String(validate=validate.Length(max=40))
-    object_type = fields.String(validate=validate.Length(max=40))
-    object_id = fields.String(validate=validate.Length(max=40))
-    ip = fields.String(validate=validate.Length(max=45))
-    since = fields.String(metadata={"description": "YYYY-MM-DD（本地日期）"})
-    until = fields.String(metadata={"description": "YYYY-MM-DD（本地日期，含当日）"})
-
-
-AuditPageOut = page_schema(AuditOut, "AuditPage")

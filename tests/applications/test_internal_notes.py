@@ -11,7 +11,7 @@ from app.applications import actions
 from app.applications.models import ApplicationEvent
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.console.support import api_login, citizen_case
+from tests.support import api_login, citizen_case
 
 SECRETS = ("审查意见：材料待核", "负责人调整指派：原推荐律师回避", "当事人情绪不稳，注意沟通方式")
 
@@ -22,7 +22,7 @@ def test_internal_notes_never_reach_the_citizen(app, client, fake_wechat, staff)
     base = f"/api/v1/staff/applications/{app_id}"
     assert client.post(f"{base}/start-review", json={"note": SECRETS[0]}, headers=mgr).status_code == 200
     assert client.post(f"{base}/approve", json={}, headers=mgr).status_code == 200
-    r = client.post(f"{base}/assign", json={"lawyer_id": staff["aid2"], "note": SECRETS[1]}, headers=mgr)
+    r = client.post(f"{base}/assign", json={"lawyer_id": staff["aid2"]["id"], "note": SECRETS[1]}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     assert client.post(f"{base}/notes", json={"note": SECRETS[2]}, headers=mgr).status_code == 200
     # a visible note still reaches the citizen: the closing outcome

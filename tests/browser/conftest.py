@@ -1,1 +1,1 @@
-from tests.console.conftest import _fast_commits  # noqa: F401
+from tests.support import _fast_commits  # noqa: F401

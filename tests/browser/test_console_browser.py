@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 from app.common.timeutil import local_today
-from tests.console.support import PASSWORD, citizen_case, fast_argon2, staff  # noqa: F401
+from tests.support import PASSWORD, citizen_case
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -60,7 +60,7 @@ def test_expedite_and_assignment_in_the_browser(app, client, fake_wechat, staff,
     assert "尚缺：户口本首页" in mgr.locator("#backfill").inner_text()
     assign = mgr.locator("#form-assign")
     recommended = assign.locator("input[name=lawyer_id]:checked")
-    assert recommended.get_attribute("value") == str(staff["aid1"])  # 李援助: 农民工欠薪 is his field
+    assert recommended.get_attribute("value") == str(staff["aid1"]["id"])  # 李援助: 农民工欠薪 is his field
     assign.locator("button[type=submit]").click()
     mgr.wait_for_url(f"{live_server}/console/")
     mgr.goto(f"{live_server}/console/applications/{app_id}")

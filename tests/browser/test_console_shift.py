@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.console.support import PASSWORD, fast_argon2  # noqa: F401
+from tests.support import PASSWORD
 from tests.fakes.browser import CHROMIUM  # noqa: F401
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

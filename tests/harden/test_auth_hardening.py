@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.auth.models import AuthToken, StaffUser
 from app.extensions import db
-from tests.console.support import PASSWORD
+from tests.support import PASSWORD
 from tests.factories import login
 
 

@@ -10,8 +10,8 @@ from tests.factories import full_application, login
 HUGE = 7793411211
 
 
-def test_huge_path_ids_are_404_on_every_route(app, client, hotline_staff):
-    h = hotline_staff["manager"]["headers"]
+def test_huge_path_ids_are_404_on_every_route(app, client, staff):
+    h = staff.role("manager")["headers"]
     bad = []
     for rule in app.url_map.iter_rules():
         ints = [a for a, conv in rule._converters.items() if conv.__class__.__name__ == "BoundedIntConverter"]
@@ -29,17 +29,17 @@ def test_huge_path_ids_are_404_on_every_route(app, client, hotline_staff):
     assert client.post(f"/api/v1/staff/alerts/329966470418/acknowledge", headers=h).status_code == 404
 
 
-def test_huge_query_and_body_integers_are_422(client, hotline_staff, fake_wechat):
-    h = hotline_staff["manager"]["headers"]
+def test_huge_query_and_body_integers_are_422(client, staff, fake_wechat):
+    h = staff.role("manager")["headers"]
     r = client.get(f"/api/v1/consultations?duty_lawyer_id={HUGE}", headers=h)
     assert r.status_code == 422 and r.get_json()["code"] == "validation_error"
     assert "duty_lawyer_id" in r.get_json()["details"]["fields"]
     r = client.get(f"/api/v1/consultations?duty_lawyer_id={-HUGE}", headers=h)
     assert r.status_code == 422
     assert client.get("/api/v1/consultations?page=99999999999999999999", headers=h).status_code == 422
-    from tests.hotline.conftest import recent
+    from tests.support import recent
     body = {"caller": "13907141234", "ring_at": recent(0.01).isoformat(), "application_id": HUGE}
-    r = client.post("/api/v1/consultations", json=body, headers=hotline_staff["duty_lawyer"]["headers"])
+    r = client.post("/api/v1/consultations", json=body, headers=staff.role("duty_lawyer")["headers"])
     assert r.status_code == 422 and "application_id" in r.get_json()["details"]["fields"]
 
 
@@ -53,7 +53,7 @@ def test_strings_are_bounded_and_nul_refused(client, fake_wechat):
 
 
 def test_console_pages_with_huge_numbers_answer(app, client, staff):
-    from tests.console.support import console_login
+    from tests.support import console_login
     console_login(client, "admin1")
     assert client.get("/console/audit?page=99999999999999999999999").status_code == 200
     console_login(client, "manager1")
@@ -61,7 +61,7 @@ def test_console_pages_with_huge_numbers_answer(app, client, staff):
     assert client.get(f"/console/applications/{HUGE}").status_code == 404
 
 
-def test_cdr_oversized_field_rejects_only_its_row(client, hotline_staff):
+def test_cdr_oversized_field_rejects_only_its_row(client, staff):
     import datetime as dt
 
     from app.common.timeutil import LOCAL_TZ
@@ -73,10 +73,10 @@ def test_cdr_oversized_field_rejects_only_its_row(client, hotline_staff):
              f"G4,13907141237,{t},{t},ok"]
     raw = "\n".join(lines).encode()
     r = client.post("/api/v1/consultations/imports", data={"file": (io.BytesIO(raw), "话单.csv")},
-                    headers=hotline_staff["manager"]["headers"], content_type="multipart/form-data")
+                    headers=staff.role("manager")["headers"], content_type="multipart/form-data")
     assert r.status_code == 202, r.get_json()
     body = r.get_json()
     assert body["status"] == "done" and body["inserted"] == 2 and body["error_count"] == 2, body
-    got = client.get(f"/api/v1/consultations/imports/{body['id']}", headers=hotline_staff["manager"]["headers"]).get_json()
+    got = client.get(f"/api/v1/consultations/imports/{body['id']}", headers=staff.role("manager")["headers"]).get_json()
     by_line = {e["line"]: e["reason"] for e in got["errors"]}
     assert set(by_line) == {3, 4} and "过长" in by_line[3] and "过长" in by_line[4]

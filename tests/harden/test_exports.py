@@ -36,22 +36,22 @@ def _sheet_xml(body: bytes) -> bytes:
 
 
 @pytest.fixture
-def evil_lawyer_calls(app, client, hotline_staff):
-    staff = hotline_staff
+def evil_lawyer_calls(app, client, staff):
+    staff = staff
     from app.auth.models import StaffUser
     from app.extensions import db
-    from tests.hotline.conftest import local
-    from tests.hotline.conftest import log_call
+    from tests.support import local
+    from tests.support import log_call
     with app.app_context():
-        u = db.session.get(StaffUser, staff["duty_lawyer"]["id"])
+        u = db.session.get(StaffUser, staff.role("duty_lawyer")["id"])
         u.full_name = '=HYPERLINK("http://evil","点我")'
         db.session.commit()
-    log_call(client, staff["duty_lawyer"]["headers"], caller="13907141234", ring=local(2026, 3, 2, 10), answer_after=2,
+    log_call(client, staff.role("duty_lawyer")["headers"], caller="13907141234", ring=local(2026, 3, 2, 10), answer_after=2,
              talk=100, topic="劳动争议")
 
 
-def test_analytics_exports_neutralise_names_and_echoed_filters(client, hotline_staff, evil_lawyer_calls):
-    h = hotline_staff["manager"]["headers"]
+def test_analytics_exports_neutralise_names_and_echoed_filters(client, staff, evil_lawyer_calls):
+    h = staff.role("manager")["headers"]
     region = '=HYPERLINK("http://x","y")'
     r = client.get("/api/v1/analytics/export", headers=h, query_string={
         "format": "xlsx", "date_from": "2026-03-01", "date_to": "2026-03-31", "region": region})
@@ -77,7 +77,7 @@ def test_audit_csv_neutralised(app, client, fast_argon2):
     from app.audit import record
     from app.auth.service import create_staff
     from app.extensions import db
-    from tests.console.support import PASSWORD, console_login
+    from tests.support import PASSWORD, console_login
     with app.app_context():
         create_staff("admin9", PASSWORD, "admin", full_name="@SUM(1+1)")  # display names are free text
         entry = record("login_failed", object_type="staff_user", object_id="=1+1", details={"username": "@SUM(1+1)"})

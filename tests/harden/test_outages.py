@@ -16,7 +16,7 @@ from app.consultations.models import CallImport
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
-from tests.console.support import PASSWORD
+from tests.support import PASSWORD
 from tests.factories import full_application, jpeg_bytes, login
 
 
@@ -44,7 +44,7 @@ class _DatabaseDown:
 def test_database_down_503_then_recovers(app, client, fake_wechat, staff):
     s = login(client, fake_wechat)
     assert client.get("/api/v1/me", headers=s["headers"]).status_code == 200
-    from tests.console.support import console_login
+    from tests.support import console_login
     browser = app.test_client()
     console_login(browser, "manager1")
     with _DatabaseDown(app):
@@ -59,7 +59,7 @@ def test_database_down_503_then_recovers(app, client, fake_wechat, staff):
         # the console: a Chinese page, never raw JSON in the browser (issue 11 item 10: staff login)
         page = client.get("/console/login")
         assert page.status_code == 200  # the form itself needs no database
-        from tests.console.support import csrf_from
+        from tests.support import csrf_from
         token = csrf_from(page.get_data(as_text=True))
         for resp in (client.post("/console/login", data={"username": "duty1", "password": PASSWORD, "csrf_token": token}),
                      browser.get("/console/"), browser.get("/console/dashboard")):
@@ -96,7 +96,7 @@ def _all_keys(app):
 
 @pytest.mark.parametrize("write_first", [True, False])
 def test_storage_cut_on_upload_and_cdr_import_503_no_orphan(app, client, fake_wechat, staff, write_first):
-    from tests.console.support import api_login
+    from tests.support import api_login
     s = login(client, fake_wechat)
     aid = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
     mgr = api_login(client, "manager1")
@@ -122,7 +122,7 @@ def test_storage_cut_on_upload_and_cdr_import_503_no_orphan(app, client, fake_we
 
 def test_row_failure_after_cdr_object_written_deletes_object(app, client, staff, monkeypatch):
     from app.consultations import cdr
-    from tests.console.support import api_login
+    from tests.support import api_login
     mgr = api_login(client, "manager1")
     before = _all_keys(app)
 

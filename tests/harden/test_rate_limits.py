@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-from tests.console.support import PASSWORD, csrf_from
+from tests.support import PASSWORD, csrf_from
 from tests.factories import full_application, jpeg_bytes, login
 
 

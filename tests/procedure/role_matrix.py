@@ -1,4 +1,4 @@
-"""Role-matrix entries for the procedure (issue 10), picked up by tests/console/test_role_matrix.py:
+"""Role-matrix entries for the procedure (issue 10), picked up by tests/platform/test_role_matrix.py:
 the review desk, notices, letters and the objection desk in the console; the staff API's procedure
 routes; the citizen's screen, letters and objections; the public screen and the signed PDF link.
 Roles are written out here. Builders write through the services and mark the builder dirty."""
@@ -15,7 +15,7 @@ WRITERS = {"duty_lawyer", "manager"}
 
 
 def _staff(b, username):
-    from tests.console.support import user
+    from tests.support import user
     return user(b.app, username)
 
 
@@ -24,7 +24,7 @@ def _refused(b, citizen_id=None):
     from app.applications.models import Application
     from app.extensions import db
     from app.procedure import service
-    from tests.console.support import make_case
+    from tests.support import make_case
     b.dirty = True
     app_id = make_case(b.app, "under_review", citizen_id=citizen_id, by_phone=citizen_id is None)
     with b.app.app_context():

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from app.common.timeutil import local_today
-from tests.console.support import PASSWORD, citizen_case
+from tests.support import PASSWORD, citizen_case
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

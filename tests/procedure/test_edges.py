@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.common.timeutil import local_today
-from tests.console.support import api_login, citizen_case, make_case
+from tests.support import api_login, citizen_case, make_case
 
 S = "/api/v1/staff/applications"
 

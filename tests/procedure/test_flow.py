@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.common.timeutil import local_today
 from app.extensions import db
-from tests.console.support import api_login, citizen_case, console_login
+from tests.support import api_login, citizen_case, console_login
 from tests.factories import jpeg_bytes, login
 
 S = "/api/v1/staff/applications"
@@ -112,7 +112,7 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
 
     # assignment: the lawyer's notice, the clock ends
     with app.app_context():
-        from tests.console.support import user
+        from tests.support import user
         lawyer_id = user(app, "aid1").id
     r = client.post(f"{S}/{app_id}/assign", json={"lawyer_id": lawyer_id}, headers=mgr)
     assert r.status_code == 200, r.get_json()
@@ -333,7 +333,7 @@ def test_override_and_procedure_view(app, client, fake_wechat, staff):
 
 def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat, staff):
     from app.applications.models import Application
-    from tests.console.support import console_login, make_case
+    from tests.support import console_login, make_case
     fresh = make_case(app, "under_review", by_phone=True)
     late = make_case(app, "under_review", by_phone=True)
     with app.app_context():
@@ -341,7 +341,7 @@ def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat,
                            .values(review_clock_from=local_today() - dt.timedelta(days=30)))
         db.session.commit()
         from app.casework import service as casework
-        from tests.console.support import user
+        from tests.support import user
         items = casework.queues_for(user(app, "duty1"))["review"]["items"]
         ids = [i["id"] for i in items]
         assert ids.index(late) < ids.index(fresh)
@@ -354,7 +354,7 @@ def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat,
 
 
 def test_the_bureau_sees_the_objection_photos_audited(app, client, fake_wechat, staff):
-    from tests.console.support import console_login
+    from tests.support import console_login
     s, app_id, _ = citizen_case(client, fake_wechat)
     duty, mgr = api_login(client, "duty1"), api_login(client, "manager1")
     client.post(f"{S}/{app_id}/start-review", json={}, headers=duty)
@@ -385,7 +385,7 @@ def test_termination_stops_open_work(app, client, fake_wechat, staff):
     from app.casework import service as casework
     from app.applications.models import Application
     from app.common.timeutil import utcnow
-    from tests.console.support import make_case, user
+    from tests.support import make_case, user
     app_id = make_case(app, "in_progress", by_phone=True, home_visit_requested=True, home_visit_address="江岸区某路1号",
                        home_visit_reason="行动不便")
     with app.app_context():

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from tests.console.support import make_case
+from tests.support import make_case
 
 
 def _issue(app, app_id, kind="grant", **data):

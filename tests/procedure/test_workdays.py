@@ -103,7 +103,7 @@ def test_unknown_year_falls_back_to_monday_to_friday():
 
 def test_admin_sees_the_calendar_warning(app, client, staff):
     from app.procedure import service
-    from tests.console.support import console_login
+    from tests.support import console_login
     with app.app_context():
         assert service.calendar_warnings(dt.date(2026, 3, 1)) == []
         warnings = service.calendar_warnings(dt.date(2089, 6, 1))

@@ -1,4 +1,4 @@
-"""Role-matrix entries for the hotline (issue 5), picked up by tests/console/test_role_matrix.py:
+"""Role-matrix entries for the hotline (issue 5), picked up by tests/platform/test_role_matrix.py:
 
 - `console_cases`: every /console page of app/analytics/console.py (dashboard, calls, CDR import,
   callbacks 回访, supervision 质量监管);
@@ -55,7 +55,7 @@ def _day():
 def new_import(b):
     from app.consultations import cdr
     from app.extensions import db
-    from tests.console.support import user
+    from tests.support import user
     b.dirty = True
     with b.app.app_context():
         imp = cdr.create_import("m.csv", b"x", user(b.app, "admin1"))
@@ -67,7 +67,7 @@ def new_call(b, by="duty1", citizen_id=None, ring=None):
     """An answered call logged through the service; logged by duty1 it is duty1's call, logged by the
     manager it has no duty lawyer (so duty1 may not see it)."""
     from app.consultations import service as calls
-    from tests.console.support import user
+    from tests.support import user
     b.dirty = True
     ring = ring or (utcnow() - dt.timedelta(hours=1))
     with b.app.app_context():
@@ -102,7 +102,7 @@ def _sample_with_review(b) -> tuple[int, int]:
     from app.extensions import db
     from app.supervision import service as supervision
     from app.supervision.models import Review
-    from tests.console.support import user
+    from tests.support import user
     day = _day()
     call_id = new_call(b, ring=dt.datetime.combine(day, dt.time(10), LOCAL_TZ))
     with b.app.app_context():

@@ -1,6 +1,6 @@
 """The dashboard in a real Chromium: log in through the console and see every chart drawn.
 A missing Chromium fails this test (it is not skipped)."""
-from tests.hotline.conftest import log_call, recent
+from tests.support import log_call, recent
 
 PASSWORD = "correct-horse-battery"
 CHARTS = ("regions", "heatmap", "durations", "topics", "topics-weekly", "rising-topics", "satisfaction", "sla",
@@ -16,7 +16,7 @@ def test_dashboard_charts_drawn_in_chromium(app, client, staff, live_server, bro
     with app.app_context():
         service.create_staff("browser-manager", PASSWORD, "manager", full_name="浏览器主任")
     for i, (caller, topic) in enumerate((("13907141234", "婚姻家庭"), ("075512345678", "劳动争议"), ("13907141234", "工伤"))):
-        log_call(client, staff["duty_lawyer"]["headers"], caller=caller, ring=recent(i + 0.5), topic=topic)
+        log_call(client, staff.role("duty_lawyer")["headers"], caller=caller, ring=recent(i + 0.5), topic=topic)
 
     from playwright.sync_api import expect
     page = browser.new_page()

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.audit import AuditLog
 from app.extensions import db
-from tests.hotline.conftest import local, log_call
+from tests.support import local, log_call
 
 D = "2026-03-"
 
@@ -12,13 +12,13 @@ D = "2026-03-"
 def _q(client, staff, chart, **params):
     params.setdefault("date_from", "2026-03-01")
     params.setdefault("date_to", "2026-03-31")
-    r = client.get(f"/api/v1/analytics/{chart}", query_string=params, headers=staff["manager"]["headers"])
+    r = client.get(f"/api/v1/analytics/{chart}", query_string=params, headers=staff.role("manager")["headers"])
     assert r.status_code == 200, r.get_json()
     return r.get_json()
 
 
 def _seed(client, staff):
-    h = staff["duty_lawyer"]["headers"]
+    h = staff.role("duty_lawyer")["headers"]
     # 2026-03-02 is a Monday. 23:59:30 local Monday and 00:00:30 local Tuesday (= 16:00:30 UTC Monday)
     log_call(client, h, caller="13907141234", ring=local(2026, 3, 2, 23, 59, 30), answer_after=2, talk=100, topic="婚姻家庭")
     log_call(client, h, caller="13907141235", ring=local(2026, 3, 3, 0, 0, 30), answer_after=5, talk=200, topic="劳动争议")
@@ -54,7 +54,7 @@ def test_dashboard_figures_and_filters(client, staff):
     assert topics["share"][0] == {"topic": "劳动争议", "calls": 2, "share": 0.5}
     assert topics["weekly"]["weeks"] == ["2026-03-02", "2026-03-16"]
     wl = _q(client, staff, "workload")
-    assert {(x["lawyer_name"], x["calls"], x["answered"]) for x in wl["lawyers"]} == {("duty_lawyer名", 3, 2), ("duty2名", 1, 1)}
+    assert {(x["lawyer_name"], x["calls"], x["answered"]) for x in wl["lawyers"]} == {("张值班", 3, 2), ("周值班", 1, 1)}
     assert _q(client, staff, "workload", region="湖北省")["lawyers"][0]["calls"] == 2
     dur = _q(client, staff, "durations")
     assert [s["day"] for s in dur["series"]] == ["2026-03-02", "2026-03-03", "2026-03-20"]
@@ -63,7 +63,7 @@ def test_dashboard_figures_and_filters(client, staff):
 
 
 def test_rising_topics_week_over_week_with_min_support(client, staff):
-    h = staff["duty_lawyer"]["headers"]
+    h = staff.role("duty_lawyer")["headers"]
     n = 0
     for day, topic, count in ((9, "农民工欠薪", 2), (17, "农民工欠薪", 6), (17, "婚姻家庭", 2), (10, "婚姻家庭", 1)):
         for i in range(count):
@@ -80,11 +80,11 @@ def test_rising_topics_week_over_week_with_min_support(client, staff):
 
 def test_analytics_roles_and_validation(client, staff):
     for role in ("duty_lawyer", "aid_lawyer", "admin"):
-        assert client.get("/api/v1/analytics/overview", headers=staff[role]["headers"]).status_code == 403
-        assert client.get("/api/v1/analytics/export", headers=staff[role]["headers"]).status_code == 403
+        assert client.get("/api/v1/analytics/overview", headers=staff.role(role)["headers"]).status_code == 403
+        assert client.get("/api/v1/analytics/export", headers=staff.role(role)["headers"]).status_code == 403
     assert client.get("/api/v1/analytics/overview").status_code == 401
-    assert client.get("/api/v1/analytics/overview", headers=staff["supervisor"]["headers"]).status_code == 200
-    r = client.get("/api/v1/analytics/overview?date_from=2026-03-05&date_to=2026-03-01", headers=staff["manager"]["headers"])
+    assert client.get("/api/v1/analytics/overview", headers=staff.role("supervisor")["headers"]).status_code == 200
+    r = client.get("/api/v1/analytics/overview?date_from=2026-03-05&date_to=2026-03-01", headers=staff.role("manager")["headers"])
     assert r.status_code == 422 and r.get_json()["code"] == "validation_error"
 
 
@@ -92,7 +92,7 @@ def test_xlsx_and_csv_export_audited(client, app, staff):
     from openpyxl import load_workbook
     _seed(client, staff)
     r = client.get("/api/v1/analytics/export?format=xlsx&date_from=2026-03-01&date_to=2026-03-31",
-                   headers=staff["manager"]["headers"])
+                   headers=staff.role("manager")["headers"])
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(r.data))
     assert wb.sheetnames[:3] == ["筛选条件", "总体指标", "来电地区"]
@@ -101,13 +101,13 @@ def test_xlsx_and_csv_export_audited(client, app, staff):
     heat = list(wb["时段分布"].iter_rows(values_only=True))
     assert heat[1][0] == "周一" and heat[1][24] == 1 and heat[2][1] == 1
     r = client.get("/api/v1/analytics/export?format=csv&chart=regions&date_from=2026-03-01&date_to=2026-03-31",
-                   headers=staff["supervisor"]["headers"])
+                   headers=staff.role("supervisor")["headers"])
     text = r.data.decode("utf-8-sig")
     assert text.splitlines()[:2] == ["地区,来电量,接通量", "湖北省武汉市,3,3"]
     with app.app_context():
         logs = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "analytics.export")).all()
         assert [(l.details["format"], l.actor_id) for l in logs] == [
-            ("xlsx", staff["manager"]["id"]), ("csv", staff["supervisor"]["id"])]
+            ("xlsx", staff.role("manager")["id"]), ("csv", staff.role("supervisor")["id"])]
 
 
 def test_rebuild_matches_incremental_rollups(client, app, staff):

@@ -4,11 +4,11 @@ import sqlalchemy as sa
 
 from app.consultations.models import Consultation
 from app.extensions import db
-from tests.hotline.conftest import log_call, recent
+from tests.support import log_call, recent
 
 
 def test_duty_lawyer_logs_call_masked_hashed_region_and_topic(client, app, staff):
-    d = staff["duty_lawyer"]
+    d = staff.role("duty_lawyer")
     body = log_call(client, d["headers"], caller="+86 139-0714-1234",
                     summary="包工头拖欠工资八个月，工地老板不见了", outcome="application_started")
     assert body["caller_masked"] == "139****1234"
@@ -30,7 +30,7 @@ def test_duty_lawyer_logs_call_masked_hashed_region_and_topic(client, app, staff
 
 
 def test_landline_region_by_area_code_and_validation(client, staff):
-    h = staff["manager"]["headers"]
+    h = staff.role("manager")["headers"]
     assert log_call(client, h, caller="0755-12345678")["region"] == "广东省深圳市"
     assert log_call(client, h, caller="85551234")["region"] == "湖北省武汉市"  # local number: hotline area code
     r = client.post("/api/v1/consultations", json={"caller": "12", "ring_at": recent().isoformat()}, headers=h)
@@ -45,11 +45,11 @@ def test_landline_region_by_area_code_and_validation(client, staff):
 
 
 def test_role_checks_on_consultation_routes(client, app, staff):
-    call = log_call(client, staff["duty_lawyer"]["headers"])
+    call = log_call(client, staff.role("duty_lawyer")["headers"])
     before = _count(app)
     for role in ("aid_lawyer", "supervisor", "admin"):
         r = client.post("/api/v1/consultations", json={"caller": "13907141234", "ring_at": recent().isoformat()},
-                        headers=staff[role]["headers"])
+                        headers=staff.role(role)["headers"])
         assert r.status_code == 403, role
     assert client.post("/api/v1/consultations", json={}).status_code == 401
     # another duty lawyer neither sees nor edits the call
@@ -58,20 +58,20 @@ def test_role_checks_on_consultation_routes(client, app, staff):
     assert client.patch(f"/api/v1/consultations/{call['id']}", json={"topic": "刑事"}, headers=other).status_code == 404
     assert client.get(f"/api/v1/consultations/{call['id']}/caller-number", headers=other).status_code == 404
     assert client.get("/api/v1/consultations", headers=other).get_json()["total"] == 0
-    assert client.get(f"/api/v1/consultations/{call['id']}", headers=staff["aid_lawyer"]["headers"]).status_code == 403
+    assert client.get(f"/api/v1/consultations/{call['id']}", headers=staff.role("aid_lawyer")["headers"]).status_code == 403
     # a duty lawyer cannot log a call in someone else's name
     r = client.post("/api/v1/consultations", json={"caller": "13907141234", "ring_at": recent().isoformat(),
                                                     "duty_lawyer_id": staff["duty2"]["id"]},
-                    headers=staff["duty_lawyer"]["headers"])
+                    headers=staff.role("duty_lawyer")["headers"])
     assert r.status_code == 403
     assert _count(app) == before
-    assert client.get(f"/api/v1/consultations/{call['id']}", headers=staff["supervisor"]["headers"]).status_code == 200
+    assert client.get(f"/api/v1/consultations/{call['id']}", headers=staff.role("supervisor")["headers"]).status_code == 200
 
 
 def test_topic_change_moves_rollup_counts(client, app, staff):
     from app.consultations.rollup_models import ROLLUPS
-    call = log_call(client, staff["duty_lawyer"]["headers"], topic="婚姻家庭")
-    r = client.patch(f"/api/v1/consultations/{call['id']}", json={"topic": "刑事"}, headers=staff["duty_lawyer"]["headers"])
+    call = log_call(client, staff.role("duty_lawyer")["headers"], topic="婚姻家庭")
+    r = client.patch(f"/api/v1/consultations/{call['id']}", json={"topic": "刑事"}, headers=staff.role("duty_lawyer")["headers"])
     assert r.status_code == 200 and r.get_json()["topic"] == "刑事"
     with app.app_context():
         t = ROLLUPS["topic"]
@@ -80,7 +80,7 @@ def test_topic_change_moves_rollup_counts(client, app, staff):
 
 
 def test_idempotency_key_on_create(client, app, staff):
-    h = {**staff["duty_lawyer"]["headers"], "Idempotency-Key": "call-1"}
+    h = {**staff.role("duty_lawyer")["headers"], "Idempotency-Key": "call-1"}
     body = {"caller": "13907141234", "ring_at": recent(0.01).isoformat()}
     a = client.post("/api/v1/consultations", json=body, headers=h)
     b = client.post("/api/v1/consultations", json=body, headers=h)
@@ -90,10 +90,10 @@ def test_idempotency_key_on_create(client, app, staff):
 
 def test_suggest_topic_route(client, staff):
     r = client.post("/api/v1/consultations/suggest-topic", json={"summary": "老公家暴，想离婚，孩子抚养权"},
-                    headers=staff["duty_lawyer"]["headers"])
+                    headers=staff.role("duty_lawyer")["headers"])
     assert r.status_code == 200 and r.get_json()["topic"] == "婚姻家庭"
     assert client.post("/api/v1/consultations/suggest-topic", json={"summary": "x"},
-                       headers=staff["aid_lawyer"]["headers"]).status_code == 403
+                       headers=staff.role("aid_lawyer")["headers"]).status_code == 403
 
 
 def _count(app):

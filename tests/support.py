@@ -1,4 +1,4 @@
-"""Helpers for console and staff-API tests: staff accounts per role, logins, cases in any state."""
+"""Shared test helpers: staff accounts per role, logins, cases in any state, hotline calls."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,41 +7,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-PASSWORD = "correct-horse-battery"
-STAFF = {
-    # username: (role, full name, extra)
-    "duty1": ("duty_lawyer", "张值班", {}),
-    "aid1": ("aid_lawyer", "李援助", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区"}),
-    "aid2": ("aid_lawyer", "王援助", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区"}),
-    "supervisor1": ("supervisor", "赵监管", {}),
-    "manager1": ("manager", "陈主任", {}),
-    "admin1": ("admin", "系统管理员", {}),
-    "bureau1": ("bureau_reviewer", "孙审查", {}),
-}
-ROLE_USER = {"duty_lawyer": "duty1", "aid_lawyer": "aid1", "supervisor": "supervisor1", "manager": "manager1",
-             "admin": "admin1",
-             "bureau_reviewer": "bureau1"}
+from app.common.timeutil import LOCAL_TZ
+
+from tests.factories import PASSWORD, ROLE_USER, STAFF  # noqa: F401  (the one staff table)
+
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def fast_argon2(monkeypatch):
-    """Cheap argon2 parameters for tests (still argon2, still verified)."""
-    from argon2 import PasswordHasher
-
-    from app.auth import service
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-@pytest.fixture
-def staff(app, fast_argon2):
-    """One account per role (and a second aid lawyer). Returns {username: id}."""
-    from app.auth.service import create_staff
-    ids = {}
-    with app.app_context():
-        for i, (username, (role, name, extra)) in enumerate(STAFF.items()):
-            ids[username] = create_staff(username, PASSWORD, role, full_name=name, staff_no=f"S{i:03d}", **extra).id
-    return ids
 
 
 def csrf_from(html: str) -> str:
@@ -147,3 +117,48 @@ def citizen_case(client, fake_wechat, *, kinds=("id_front",), **fields) -> tuple
     r = client.post(f"/api/v1/applications/{app_id}/submit", headers=s["headers"])
     assert r.status_code == 200, r.get_json()
     return s, app_id, docs
+
+
+def _no_fsync(dbapi_conn, record):  # noqa: ARG001
+    import sqlite3
+    cur = dbapi_conn.cursor()
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        cur.execute("PRAGMA synchronous=OFF")
+    else:  # PostgreSQL
+        cur.execute("SET synchronous_commit TO OFF")
+        dbapi_conn.commit()
+    cur.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_commits():
+    """These tests commit a lot: skip the wait for the disk per commit (durability is not under test)."""
+    sa.event.listen(sa.engine.Engine, "connect", _no_fsync)
+    yield
+    sa.event.remove(sa.engine.Engine, "connect", _no_fsync)
+
+
+# --- hotline (calls, callbacks, supervision, analytics) ---------------------------------------
+
+def local(y, m, d, hh=10, mm=0, ss=0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, ss, tzinfo=LOCAL_TZ)
+
+
+def recent(days_ago: float = 0, hour: int | None = None) -> dt.datetime:
+    """A local time `days_ago` days before now (optionally at a given local hour)."""
+    t = dt.datetime.now(LOCAL_TZ) - dt.timedelta(days=days_ago)
+    if hour is not None:
+        t = t.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return t.replace(microsecond=0)
+
+
+def log_call(client, headers, caller="13907141234", ring=None, answer_after=2, talk=300, **extra):
+    ring = ring or recent(0.01)
+    body = {"caller": caller, "ring_at": ring.isoformat()}
+    if answer_after is not None:
+        body["answered_at"] = (ring + dt.timedelta(seconds=answer_after)).isoformat()
+        body["ended_at"] = (ring + dt.timedelta(seconds=answer_after + talk)).isoformat()
+    body.update(extra)
+    r = client.post("/api/v1/consultations", json=body, headers=headers)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()

@@ -6,30 +6,15 @@ import sqlalchemy as sa
 
 from app.consultations.models import Consultation
 from app.extensions import db
-from tests.console.support import console_login
-from tests.hotline.conftest import recent
-
-PASSWORD = "correct-horse-battery"
+from tests.support import PASSWORD, console_login
+from tests.support import recent
 
 
-@pytest.fixture
-def people(app, monkeypatch):
-    from argon2 import PasswordHasher
-
-    from app.auth import service
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    ids = {}
-    with app.app_context():
-        for i, role in enumerate(("duty_lawyer", "manager", "supervisor", "aid_lawyer", "admin")):
-            ids[role] = service.create_staff(f"c-{role}", PASSWORD, role, full_name=f"{role}姓名", staff_no=f"C{i:03d}").id
-    return ids
-
-
-def test_dashboard_page_and_data_roles(client, app, people):
-    console_login(client, "c-aid_lawyer", PASSWORD)
+def test_dashboard_page_and_data_roles(client, app, staff):
+    console_login(client, "aid1", PASSWORD)
     assert client.get("/console/dashboard").status_code == 403
     assert client.get("/console/dashboard/data/overview").status_code == 403
-    console_login(client, "c-manager", PASSWORD)
+    console_login(client, "manager1", PASSWORD)
     page = client.get("/console/dashboard")
     assert page.status_code == 200 and "热线数据分析" in page.get_data(as_text=True)
     assert "vendor/echarts.min.js" in page.get_data(as_text=True)
@@ -41,8 +26,8 @@ def test_dashboard_page_and_data_roles(client, app, people):
     assert r.status_code == 200 and r.data.decode("utf-8-sig").startswith("指标,数值")
 
 
-def test_log_call_from_console_with_csrf(client, app, people):
-    csrf = console_login(client, "c-duty_lawyer", PASSWORD)
+def test_log_call_from_console_with_csrf(client, app, staff):
+    csrf = console_login(client, "duty1", PASSWORD)
     form = {"caller": "13907141234", "ring_at": recent(0.01).strftime("%Y-%m-%dT%H:%M"), "answered": "1",
             "wait_seconds": "2", "duration_minutes": "4", "summary": "单位拖欠加班费，想申请劳动仲裁"}
     assert client.post("/console/calls", data=form).status_code == 403  # no CSRF token
@@ -52,13 +37,13 @@ def test_log_call_from_console_with_csrf(client, app, people):
     assert "139****1234" in page and "劳动争议" in page and "13907141234" not in page
     with app.app_context():
         c = db.session.scalars(sa.select(Consultation)).one()
-        assert c.duty_lawyer_id == people["duty_lawyer"] and c.duration_seconds == 240
+        assert c.duty_lawyer_id == staff["duty1"]["id"] and c.duration_seconds == 240
 
 
-def test_cdr_upload_page_progress(client, app, people):
-    csrf = console_login(client, "c-manager", PASSWORD)
+def test_cdr_upload_page_progress(client, app, staff):
+    csrf = console_login(client, "manager1", PASSWORD)
     t = recent(1).strftime("%Y-%m-%d %H:%M:%S")
-    raw = f"呼叫ID,主叫号码,振铃时间,应答时间,结束时间,坐席工号\nK1,13907141234,{t},{t},{t},C000\nK2,1,{t},,,\n".encode("utf-8-sig")
+    raw = f"呼叫ID,主叫号码,振铃时间,应答时间,结束时间,坐席工号\nK1,13907141234,{t},{t},{t},S000\nK2,1,{t},,,\n".encode("utf-8-sig")
     r = client.post("/console/calls/import", data={"csrf_token": csrf, "file": (io.BytesIO(raw), "cdr.csv")},
                     content_type="multipart/form-data")
     assert r.status_code == 302
@@ -67,6 +52,6 @@ def test_cdr_upload_page_progress(client, app, people):
     status_url = page.split('data-status-url="')[1].split('"')[0]
     st = client.get(status_url).get_json()
     assert st["status"] == "done" and st["inserted"] == 1 and st["errors"] == [{"line": 3, "reason": "主叫号码无效：号码位数不正确"}]
-    console_login(client, "c-duty_lawyer", PASSWORD)
+    console_login(client, "duty1", PASSWORD)
     assert client.get("/console/calls/import").status_code == 403
     assert client.get(status_url).status_code == 403

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.audit import AuditLog
 from app.console.models import ConsoleSession
 from app.extensions import db
-from tests.console.support import PASSWORD, console_login, csrf_from
+from tests.support import PASSWORD, console_login, csrf_from
 
 
 def _set_cookie(resp, name):
@@ -86,7 +86,7 @@ def test_idle_sessions_and_disabled_accounts_end(app, client, staff):
     console_login(client, "duty1")
     from app.auth.models import StaffUser
     with app.app_context():
-        db.session.get(StaffUser, staff["duty1"]).is_active = False
+        db.session.get(StaffUser, staff["duty1"]["id"]).is_active = False
         db.session.commit()
     assert client.get("/console/").status_code == 302
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
-from tests.console.support import ROLE_USER, api_login, console_login, make_case, user
+from tests.support import ROLE_USER, api_login, console_login, make_case, user
 from tests.factories import jpeg_bytes, login
 
 ROLES = ("anonymous", "citizen", "duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer")
@@ -61,7 +61,7 @@ class Builder:
         with self.app.app_context():
             from app.applications.models import Application
             a = db.session.get(Application, app_id)
-            return casework.schedule_home_visit(user(self.app, "manager1"), a, self.staff["aid1"],
+            return casework.schedule_home_visit(user(self.app, "manager1"), a, self.staff["aid1"]["id"],
                                                 utcnow() + dt.timedelta(days=1)).id
 
     def alert(self):
@@ -109,7 +109,7 @@ def console_cases(staff):
         Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('expedite_requested')}/actions/deny_expedite",
              lambda b: {"reason": "不紧急"}),
         Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('approved')}/actions/assign",
-             lambda b: {"lawyer_id": str(staff["aid2"])}),
+             lambda b: {"lawyer_id": str(staff["aid2"]["id"])}),
         Case(act, "POST", {"aid_lawyer"}, lambda b: f"{c}/applications/{b.case('assigned')}/actions/start_work"),
         Case(act, "POST", {"aid_lawyer", "manager"}, lambda b: f"{c}/applications/{b.case('in_progress')}/actions/close",
              lambda b: {"outcome": "已结案"}),
@@ -122,7 +122,7 @@ def console_cases(staff):
              lambda b: f"{c}/applications/{b.case()}/home-visit", lambda b: {"address": "某地"}),
         Case("console.schedule_home_visit", "POST", {"duty_lawyer", "manager"},
              lambda b: f"{c}/applications/{b.case('under_review', **HV)}/home-visit/schedule",
-             lambda b: {"lawyer_id": str(staff["aid1"]), "scheduled_at": _local(600)}),
+             lambda b: {"lawyer_id": str(staff["aid1"]["id"]), "scheduled_at": _local(600)}),
         Case("console.home_visits", "GET", {"duty_lawyer", "manager", "aid_lawyer"}, lambda b: f"{c}/home-visits", fresh=False),
         Case("console.complete_home_visit", "POST", {"aid_lawyer", "manager"},
              lambda b: f"{c}/home-visits/{b.visit()}/complete", lambda b: {"result_note": "已上门"}),
@@ -131,7 +131,7 @@ def console_cases(staff):
         Case("console.reject_document", "POST", {"duty_lawyer", "manager"}, lambda b: f"{c}/documents/{b.doc()}/reject",
              lambda b: {"reason": "blurry"}),
         Case("console.lawyers", "GET", {"manager"}, lambda b: f"{c}/lawyers", fresh=False),
-        Case("console.lawyer_availability", "POST", {"manager"}, lambda b: f"{c}/lawyers/{staff['aid2']}/availability",
+        Case("console.lawyer_availability", "POST", {"manager"}, lambda b: f"{c}/lawyers/{staff['aid2']['id']}/availability",
              lambda b: {"available": "0" if b.flip() else "1"}),
         Case("console.alerts_page", "GET", {"manager"}, lambda b: f"{c}/alerts", fresh=False),
         Case("console.alert_action", "POST", {"manager"}, lambda b: f"{c}/alerts/{b.alert()}/acknowledge"),
@@ -168,7 +168,7 @@ def api_cases(staff):
         Case("staff.action_deny_expedite", "POST", {"manager"},
              lambda b: f"{A}/applications/{b.case('expedite_requested')}/deny-expedite", lambda b: {"reason": "不紧急"}),
         Case("staff.action_assign", "POST", {"manager"}, lambda b: f"{A}/applications/{b.case('approved')}/assign",
-             lambda b: {"lawyer_id": staff["aid2"]}),
+             lambda b: {"lawyer_id": staff["aid2"]["id"]}),
         Case("staff.action_start_work", "POST", {"aid_lawyer"},
              lambda b: f"{A}/applications/{b.case('assigned')}/start-work", lambda b: {}),
         Case("staff.action_close", "POST", {"aid_lawyer", "manager"},
@@ -181,7 +181,7 @@ def api_cases(staff):
              lambda b: f"{A}/applications/{b.case()}/home-visit", lambda b: {"address": "某地"}),
         Case("staff.schedule_home_visit", "POST", {"duty_lawyer", "manager"},
              lambda b: f"{A}/applications/{b.case('under_review', **HV)}/home-visit/schedule",
-             lambda b: {"lawyer_id": staff["aid1"], "scheduled_at": _iso(600)}),
+             lambda b: {"lawyer_id": staff["aid1"]["id"], "scheduled_at": _iso(600)}),
         Case("staff.list_home_visits", "GET", {"duty_lawyer", "manager", "aid_lawyer"}, lambda b: f"{A}/home-visits", fresh=False),
         Case("staff.complete_home_visit", "POST", {"aid_lawyer", "manager"},
              lambda b: f"{A}/home-visits/{b.visit()}/complete", lambda b: {"result_note": "已上门"}),
@@ -189,13 +189,13 @@ def api_cases(staff):
         Case("staff.reject_document", "POST", {"duty_lawyer", "manager"}, lambda b: f"{A}/documents/{b.doc()}/reject",
              lambda b: {"reason": "blurry"}),
         Case("staff.lawyers", "GET", {"manager"}, lambda b: f"{A}/lawyers", fresh=False),
-        Case("staff.update_lawyer", "PATCH", {"manager"}, lambda b: f"{A}/lawyers/{staff['aid2']}",
+        Case("staff.update_lawyer", "PATCH", {"manager"}, lambda b: f"{A}/lawyers/{staff['aid2']['id']}",
              lambda b: {"available": not b.flip()}),
-        Case("staff.list_alerts", "GET", {"manager"}, lambda b: f"{A}/alerts", fresh=False),
-        Case("staff.acknowledge_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/acknowledge"),
-        Case("staff.resolve_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/resolve"),
+        Case("alerts.list_alerts", "GET", {"manager"}, lambda b: f"{A}/alerts", fresh=False),
+        Case("alerts.acknowledge_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/acknowledge"),
+        Case("alerts.resolve_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/resolve"),
         Case("staff.sla_summary", "GET", {"manager", "supervisor", "duty_lawyer"}, lambda b: f"{A}/sla", fresh=False),
-        Case("staff.audit_log", "GET", {"admin"}, lambda b: f"{A}/audit", fresh=False),
+        Case("auditlog.audit_log", "GET", {"admin"}, lambda b: f"{A}/audit", fresh=False),
     ]
 
 
@@ -243,7 +243,7 @@ def _package_matrices():
 
     import tests
     for info in pkgutil.iter_modules(tests.__path__):
-        if info.ispkg and info.name != "console":
+        if info.ispkg and info.name != "platform":
             try:
                 yield importlib.import_module(f"tests.{info.name}.role_matrix")
             except ModuleNotFoundError as exc:
@@ -254,7 +254,7 @@ def _package_matrices():
 def all_console_cases(builder, staff):
     """This file's cases, plus those of every `tests/<package>/role_matrix.py` that defines
     `console_cases(Case, builder, staff)` (other packages' /console pages), plus matrix_extra."""
-    from tests.console import matrix_extra
+    from tests.platform import matrix_extra
     cases = console_cases(staff) + matrix_extra.console_cases(Case, builder, staff)
     for mod in _package_matrices():
         if hasattr(mod, "console_cases"):

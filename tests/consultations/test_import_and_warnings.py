@@ -7,7 +7,7 @@ from app.alerts.models import Alert
 from app.consultations.models import Consultation, RepeatCallerEpisode
 from app.extensions import db
 from app.callbacks.models import CallbackTask
-from tests.hotline.conftest import log_call, recent
+from tests.support import log_call, recent
 
 
 def _fmt(t: dt.datetime, slash=False) -> str:
@@ -16,7 +16,7 @@ def _fmt(t: dt.datetime, slash=False) -> str:
 
 def cdr_file(staff, *, encoding="utf-8-sig") -> bytes:
     base = recent(2, hour=9)
-    a = staff["duty_lawyer"]["staff_no"]
+    a = staff.role("duty_lawyer")["staff_no"]
     lines = [
         # Chinese headers in a different order, an unknown column
         "结束时间,呼叫ID,主叫号码,备注,振铃时间,应答时间,坐席工号,录音文件",
@@ -46,7 +46,7 @@ def test_cli_import_bad_rows_reported_and_idempotent(app, staff, tmp_path):
     with app.app_context():
         rows = {c.call_id: c for c in db.session.scalars(sa.select(Consultation))}
         assert set(rows) == {"C001", "C002", "C003"}
-        assert rows["C001"].caller_masked == "139****1234" and rows["C001"].duty_lawyer_id == staff["duty_lawyer"]["id"]
+        assert rows["C001"].caller_masked == "139****1234" and rows["C001"].duty_lawyer_id == staff.role("duty_lawyer")["id"]
         assert rows["C001"].wait_seconds == 2 and rows["C001"].duration_seconds == 298
         assert rows["C001"].recording_key == "rec/C001.wav"
         assert rows["C002"].answered_at is None and rows["C002"].caller_masked == "138****5678"
@@ -60,28 +60,28 @@ def test_cli_import_bad_rows_reported_and_idempotent(app, staff, tmp_path):
 def test_upload_gbk_english_headers_progress_and_roles(client, app, staff):
     base = recent(1, hour=15)
     text = ("agent,caller,ring_at,answered_at,ended_at,call_id,extra\n"
-            f"{staff['duty_lawyer']['staff_no']},13907141234,{_fmt(base, True)},{_fmt(base, True)},{_fmt(base + dt.timedelta(minutes=3), True)},E1,武汉\n"
+            f"{staff.role('duty_lawyer')['staff_no']},13907141234,{_fmt(base, True)},{_fmt(base, True)},{_fmt(base + dt.timedelta(minutes=3), True)},E1,武汉\n"
             f",13807141234,{_fmt(base)},,{_fmt(base)},E2,汉口\n")
     raw = text.encode("gbk")
     data = {"file": (io.BytesIO(raw), "话单.csv")}
-    r = client.post("/api/v1/consultations/imports", data=data, headers=staff["duty_lawyer"]["headers"],
+    r = client.post("/api/v1/consultations/imports", data=data, headers=staff.role("duty_lawyer")["headers"],
                     content_type="multipart/form-data")
     assert r.status_code == 403
     r = client.post("/api/v1/consultations/imports", data={"file": (io.BytesIO(raw), "话单.csv")},
-                    headers=staff["manager"]["headers"], content_type="multipart/form-data")
+                    headers=staff.role("manager")["headers"], content_type="multipart/form-data")
     assert r.status_code == 202, r.get_json()
     body = r.get_json()
     assert body["status"] == "done" and body["inserted"] == 2 and body["encoding"] == "gb18030" and body["progress"] == 1.0
-    got = client.get(f"/api/v1/consultations/imports/{body['id']}", headers=staff["manager"]["headers"]).get_json()
+    got = client.get(f"/api/v1/consultations/imports/{body['id']}", headers=staff.role("manager")["headers"]).get_json()
     assert got["errors"] == [] and got["total_rows"] == 2
     # a file without the required columns is refused as a whole
     r = client.post("/api/v1/consultations/imports", data={"file": (io.BytesIO(b"foo,bar\n1,2\n"), "x.csv")},
-                    headers=staff["manager"]["headers"], content_type="multipart/form-data")
+                    headers=staff.role("manager")["headers"], content_type="multipart/form-data")
     assert r.get_json()["status"] == "failed" and "缺少必需的列" in r.get_json()["message"]
 
 
 def test_repeat_caller_at_two_and_three_calls_once_per_episode(client, app, staff):
-    h = staff["duty_lawyer"]["headers"]
+    h = staff.role("duty_lawyer")["headers"]
     log_call(client, h, caller="13907140001", ring=recent(5))
     log_call(client, h, caller="+86 139 0714 0001", ring=recent(3))
     with app.app_context():  # 2 calls: nothing yet
@@ -117,7 +117,7 @@ def test_repeat_caller_threshold_configurable_and_by_citizen(make_app, staff):
         db.session.add(c)
         db.session.commit()
         cid = c.id
-    h = staff["duty_lawyer"]["headers"]
+    h = staff.role("duty_lawyer")["headers"]
     # the same citizen from two different numbers: the citizen link counts too
     log_call(client, h, caller="13907143333", ring=recent(1), citizen_id=cid)
     log_call(client, h, caller="02766668888", ring=recent(0.1), citizen_id=cid)

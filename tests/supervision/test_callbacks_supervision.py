@@ -3,12 +3,12 @@ import datetime as dt
 from app.extensions import db
 from app.callbacks.models import CallbackTask
 from tests.factories import login
-from tests.hotline.conftest import log_call, recent
+from tests.support import log_call, recent
 
 
 def _citizen_call(client, fake_wechat, app, staff, **extra):
     me = login(client, fake_wechat, "caller")
-    call = log_call(client, staff["duty_lawyer"]["headers"], citizen_id=me["user"]["id"], **extra)
+    call = log_call(client, staff.role("duty_lawyer")["headers"], citizen_id=me["user"]["id"], **extra)
     return me, call
 
 
@@ -17,16 +17,16 @@ def test_citizen_rates_own_consultation_bad_rating_opens_callback_loop(client, a
     other = login(client, fake_wechat, "stranger")
     r = client.post(f"/api/v1/consultations/{call['id']}/rating", json={"stars": 1}, headers=other["headers"])
     assert r.status_code == 404
-    r = client.post(f"/api/v1/consultations/{call['id']}/rating", json={"stars": 1}, headers=staff["manager"]["headers"])
+    r = client.post(f"/api/v1/consultations/{call['id']}/rating", json={"stars": 1}, headers=staff.role("manager")["headers"])
     assert r.status_code == 403
     r = client.post(f"/api/v1/consultations/{call['id']}/rating", json={"stars": 2, "comment": "没听懂"},
                     headers=me["headers"])
     assert r.status_code == 201 and r.get_json()["callback_opened"] is True
-    m, d = staff["manager"]["headers"], staff["duty_lawyer"]["headers"]
+    m, d = staff.role("manager")["headers"], staff.role("duty_lawyer")["headers"]
     tasks = client.get("/api/v1/callbacks?status=open", headers=m).get_json()["items"]
     assert len(tasks) == 1 and tasks[0]["reason"] == "bad_rating" and tasks[0]["overdue"] is False
     tid = tasks[0]["id"]
-    assert client.get("/api/v1/callbacks", headers=staff["supervisor"]["headers"]).status_code == 403
+    assert client.get("/api/v1/callbacks", headers=staff.role("supervisor")["headers"]).status_code == 403
     r = client.post(f"/api/v1/callbacks/{tid}/attempts", json={"result": "no_answer"}, headers=d)
     assert r.status_code == 201
     r = client.post(f"/api/v1/callbacks/{tid}/attempts", json={"result": "reached", "note": "已重新解释"}, headers=m)
@@ -50,7 +50,7 @@ def test_overdue_callbacks_first_and_manager_closes(client, app, staff):
             CallbackTask(reason="alert", status="open", due_at=now + dt.timedelta(hours=5), created_at=now),
             CallbackTask(reason="repeat_caller", status="open", due_at=now - dt.timedelta(hours=1), created_at=now)])
         db.session.commit()
-    m = staff["manager"]["headers"]
+    m = staff.role("manager")["headers"]
     items = client.get("/api/v1/callbacks", headers=m).get_json()["items"]
     assert [i["overdue"] for i in items] == [True, False]
     assert client.get("/api/v1/callbacks?overdue=true", headers=m).get_json()["total"] == 1
@@ -61,17 +61,17 @@ def test_overdue_callbacks_first_and_manager_closes(client, app, staff):
 
 
 def test_sampling_is_reproducible_stratified_and_scored(client, app, staff):
-    d1, d2 = staff["duty_lawyer"], staff["duty2"]
+    d1, d2 = staff.role("duty_lawyer"), staff["duty2"]
     for i in range(10):
         log_call(client, d1["headers"], caller=f"1390714{i:04d}", ring=recent(1 + i * 0.1))
     for i in range(4):
         log_call(client, d2["headers"], caller=f"1380714{i:04d}", ring=recent(1 + i * 0.1))
     log_call(client, d1["headers"], caller="13907149998", ring=recent(1), answer_after=None)  # missed: never sampled
-    s = staff["supervisor"]["headers"]
+    s = staff.role("supervisor")["headers"]
     day_from = (recent(3)).date().isoformat()
     day_to = recent(0).date().isoformat()
     body = {"period_start": day_from, "period_end": day_to, "rate": 0.25, "min_per_lawyer": 2, "seed": "2026-W48"}
-    assert client.post("/api/v1/supervision/samples", json=body, headers=staff["manager"]["headers"]).status_code == 403
+    assert client.post("/api/v1/supervision/samples", json=body, headers=staff.role("manager")["headers"]).status_code == 403
     r = client.post("/api/v1/supervision/samples", json=body, headers=s)
     assert r.status_code == 201
     reviews = r.get_json()["reviews"]
@@ -103,16 +103,16 @@ def test_sampling_is_reproducible_stratified_and_scored(client, app, staff):
     assert client.post(f"/api/v1/supervision/reviews/{rid}/score", json=bad, headers=s).status_code == 422
     good = {"attitude": 24, "professionalism": 20, "language": 22, "accuracy": 18, "comment": "解答清楚"}
     assert client.post(f"/api/v1/supervision/reviews/{rid}/score", json=good,
-                       headers=staff["manager"]["headers"]).status_code == 403
+                       headers=staff.role("manager")["headers"]).status_code == 403
     r = client.post(f"/api/v1/supervision/reviews/{rid}/score", json=good, headers=s)
     assert r.status_code == 200 and r.get_json()["total"] == 84
-    cards = client.get("/api/v1/supervision/scorecards?period=month", headers=staff["manager"]["headers"]).get_json()
+    cards = client.get("/api/v1/supervision/scorecards?period=month", headers=staff.role("manager")["headers"]).get_json()
     lawyer = next(l for l in cards["lawyers"] if l["lawyer_id"] == reviews[0]["lawyer_id"])
     assert lawyer["periods"][0]["total"] == 84 and lawyer["periods"][0]["reviews"] == 1
     # a duty lawyer sees only their own scorecard; aid lawyers nothing
     mine = client.get("/api/v1/supervision/scorecards", headers=staff["duty2"]["headers"]).get_json()
     assert all(l["lawyer_id"] == d2["id"] for l in mine["lawyers"])
-    assert client.get("/api/v1/supervision/scorecards", headers=staff["aid_lawyer"]["headers"]).status_code == 403
+    assert client.get("/api/v1/supervision/scorecards", headers=staff.role("aid_lawyer")["headers"]).status_code == 403
 
 
 def test_scorecard_trend_across_periods(app, staff):
@@ -128,7 +128,7 @@ def test_scorecard_trend_across_periods(app, staff):
                         min_per_lawyer=1, created_at=utcnow())
         db.session.add(b)
         db.session.flush()
-        lid = staff["duty_lawyer"]["id"]
+        lid = staff.role("duty_lawyer")["id"]
         for i, (day, total) in enumerate(((dt.date(2026, 1, 5), 70), (dt.date(2026, 2, 5), 80), (dt.date(2026, 2, 6), 90))):
             ring = dt.datetime(day.year, day.month, day.day, 2, tzinfo=dt.timezone.utc)
             c = Consultation(**build_row(phones.normalise("13907141234"), ring, ring, ring, call_id=f"T{i}",
@@ -139,6 +139,6 @@ def test_scorecard_trend_across_periods(app, staff):
             db.session.add(Review(sample_id=b.id, consultation_id=c.id, lawyer_id=lid, period_day=day, status="scored",
                                   attitude=q, professionalism=q, language=q, accuracy=total - 3 * q, total=total))
         db.session.commit()
-        me = db.session.get(StaffUser, staff["supervisor"]["id"])
+        me = db.session.get(StaffUser, staff.role("supervisor")["id"])
         cards = scorecards(me, "month")["lawyers"][0]["periods"]
         assert [(c["period"], c["total"], c["trend"]) for c in cards] == [("2026-01", 70, None), ("2026-02", 85, 15)]

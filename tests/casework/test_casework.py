@@ -10,7 +10,7 @@ from app.applications.models import Application, ApplicationEvent
 from app.audit import AuditLog
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.extensions import db
-from tests.console.support import api_login, citizen_case, console_login, make_case
+from tests.support import api_login, citizen_case, console_login, make_case
 from tests.factories import jpeg_bytes
 
 
@@ -55,7 +55,7 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
     assert detail.index("李援助") < detail.index("王援助")  # specialty first
     # the manager overrides the suggestion
     r = mgr.post(f"/console/applications/{app_id}/actions/assign",
-                 data={"csrf_token": csrf_m, "lawyer_id": str(staff["aid2"])})
+                 data={"csrf_token": csrf_m, "lawyer_id": str(staff["aid2"]["id"])})
     assert r.status_code == 302
 
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
@@ -129,7 +129,7 @@ def test_queues_put_urgent_first_with_sla_countdown(app, client, staff):
     assert review[0]["urgent"] is True and review[0]["sla"]["state"] == "running"
     assert review[0]["sla"]["target_minutes"] == 60 and 55 <= review[0]["sla"]["remaining_minutes"] <= 60
     assert review[1]["sla"]["state"] == "none"  # no target for an ordinary case by default
-    assert set(queues) == {"documents", "review", "expedite", "assign", "backfill", "home_visits", "callbacks"}
+    assert set(queues) == {"documents", "review", "expedite", "assign", "backfill", "home_visits", "callbacks", "objections"}
     duty_h = api_login(client, "duty1")
     assert {q["key"] for q in client.get("/api/v1/staff/queue", headers=duty_h).get_json()} == {
         "documents", "review", "backfill", "home_visits"}
@@ -168,7 +168,7 @@ def test_alert_scan_raises_once_and_resolves(app, client, staff):
     r = client.post(f"/api/v1/staff/alerts/{alerts[0]['id']}/acknowledge", headers=h)
     assert r.status_code == 200 and r.get_json()["status"] == "acknowledged"
     # the breached case gets its lawyer: the next scan resolves its alert
-    r = client.post(f"/api/v1/staff/applications/{near}/assign", json={"lawyer_id": staff["aid1"]}, headers=h)
+    r = client.post(f"/api/v1/staff/applications/{near}/assign", json={"lawyer_id": staff["aid1"]["id"]}, headers=h)
     assert r.status_code == 200 and r.get_json()["sla"]["state"] == "met"
     runner.invoke(args=["alerts", "scan"])
     with app.app_context():
@@ -210,7 +210,7 @@ def test_phone_intake_console_and_api(app, client, staff):
     app_id = int(r.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
         a = db.session.get(Application, app_id)
-        assert a.status == "submitted" and a.citizen_id is None and a.created_by_staff_id == staff["duty1"]
+        assert a.status == "submitted" and a.citizen_id is None and a.created_by_staff_id == staff["duty1"]["id"]
         assert 4 <= (utcnow() - a.first_contact_at).total_seconds() / 60 <= 7
     # staff add the photos later
     r = client.post(f"/console/applications/{app_id}/documents", content_type="multipart/form-data",
@@ -242,7 +242,7 @@ def test_home_visits_requested_scheduled_done(app, client, fake_wechat, staff):
     assert [i["type"] for i in queues["home_visits"]["items"]] == ["home_visit_request"]
     when = (utcnow() + dt.timedelta(days=1)).isoformat()
     r = client.post(f"/api/v1/staff/applications/{app_id}/home-visit/schedule",
-                    json={"lawyer_id": staff["aid1"], "scheduled_at": when}, headers=h)
+                    json={"lawyer_id": staff["aid1"]["id"], "scheduled_at": when}, headers=h)
     assert r.status_code == 200 and r.get_json()["status"] == "scheduled" and r.get_json()["lawyer_name"] == "李援助"
     visit_id = r.get_json()["id"]
     aid2 = api_login(client, "aid2")
@@ -279,7 +279,7 @@ def test_callbacks_and_roster(app, client, staff):
     make_case(app, "assigned")  # aid1 now has one open case
     roster = {r["name"]: r for r in client.get("/api/v1/staff/lawyers", headers=h).get_json()}
     assert roster["李援助"]["open_cases"] == 1 and roster["王援助"]["open_cases"] == 0
-    r = client.patch(f"/api/v1/staff/lawyers/{staff['aid2']}", json={"available": False}, headers=h)
+    r = client.patch(f"/api/v1/staff/lawyers/{staff['aid2']['id']}", json={"available": False}, headers=h)
     assert r.status_code == 200 and r.get_json()["available"] is False
     app_id = make_case(app, "approved", category="婚姻家庭")
     sugg = client.get(f"/api/v1/staff/applications/{app_id}/lawyer-suggestions", headers=h).get_json()

@@ -12,24 +12,10 @@ from app.extensions import db
 from app.callbacks.models import CallbackAttempt
 from app.callbacks.models import CallbackTask
 from app.supervision.models import Review, SampleBatch
-from tests.console.support import PASSWORD, console_login
-from tests.hotline.conftest import local, recent
+from tests.support import PASSWORD, ROLE_USER, console_login
+from tests.support import local, recent
 
 ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin")
-
-
-@pytest.fixture
-def people(app, monkeypatch):
-    from argon2 import PasswordHasher
-
-    from app.auth import service
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    ids = {}
-    with app.app_context():
-        for i, role in enumerate((*ROLES, "duty_lawyer")):
-            name = f"p-{role}" if f"p-{role}" not in ids else "p-duty2"
-            ids[name] = service.create_staff(name, PASSWORD, role, full_name=f"{name}姓名", staff_no=f"P{i:03d}").id
-    return ids
 
 
 def _tasks(app):
@@ -57,12 +43,12 @@ def _status(app, task_id):
         return db.session.get(CallbackTask, task_id).status
 
 
-def test_callback_pages_forbidden_roles_change_nothing(client, app, people):
+def test_callback_pages_forbidden_roles_change_nothing(client, app, staff):
     late, _ = _tasks(app)
     r = client.get("/console/callbacks")
     assert r.status_code == 302 and "/console/login" in r.headers["Location"]
     for role in ("aid_lawyer", "supervisor", "admin"):
-        csrf = console_login(client, f"p-{role}")
+        csrf = console_login(client, ROLE_USER[role])
         if role == "supervisor":  # follows callbacks read-only: no form to record or close
             page = client.get(f"/console/callbacks/{late}").get_data(as_text=True)
             assert client.get("/console/callbacks").status_code == 200 and 'id="attempt-form"' not in page
@@ -74,15 +60,15 @@ def test_callback_pages_forbidden_roles_change_nothing(client, app, people):
         for op in ("satisfied", "escalate"):
             assert client.post(f"/console/callbacks/{late}/{op}", data={"csrf_token": csrf}).status_code == 403
     # a duty lawyer works the task but may not close it
-    csrf = console_login(client, "p-duty_lawyer")
+    csrf = console_login(client, "duty1")
     for op in ("satisfied", "escalate"):
         assert client.post(f"/console/callbacks/{late}/{op}", data={"csrf_token": csrf}).status_code == 403
     assert _attempts(app) == [] and _status(app, late) == "open"
 
 
-def test_duty_lawyer_logs_attempt_through_the_page(client, app, people):
+def test_duty_lawyer_logs_attempt_through_the_page(client, app, staff):
     late, later = _tasks(app)
-    csrf = console_login(client, "p-duty_lawyer")
+    csrf = console_login(client, "duty1")
     page = client.get("/console/callbacks").get_data(as_text=True)
     # overdue first and highlighted
     assert page.index(f'data-task-id="{late}"') < page.index(f'data-task-id="{later}"')
@@ -99,7 +85,7 @@ def test_duty_lawyer_logs_attempt_through_the_page(client, app, people):
     r = client.post(f"/console/callbacks/{late}/attempts", data={**form, "csrf_token": csrf})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/console/callbacks/{late}")
     (a,) = _attempts(app, late)
-    assert a.result == "no_answer" and a.note == "第一次未接" and a.staff_id == people["p-duty_lawyer"]
+    assert a.result == "no_answer" and a.note == "第一次未接" and a.staff_id == staff["duty1"]["id"]
     assert a.at == at.astimezone(dt.timezone.utc)
     detail = client.get(f"/console/callbacks/{late}").get_data(as_text=True)
     assert "无人接听" in detail and "第一次未接" in detail and at.strftime("%Y-%m-%d %H:%M") in detail
@@ -111,9 +97,9 @@ def test_duty_lawyer_logs_attempt_through_the_page(client, app, people):
                                  .where(AuditLog.action == "callback.attempt")) == 1
 
 
-def test_manager_marks_satisfied_and_escalates_through_the_page(client, app, people):
+def test_manager_marks_satisfied_and_escalates_through_the_page(client, app, staff):
     late, later = _tasks(app)
-    csrf = console_login(client, "p-manager")
+    csrf = console_login(client, "manager1")
     detail = client.get(f"/console/callbacks/{later}").get_data(as_text=True)
     assert "群众已满意" in detail and "升级处理" in detail
     r = client.post(f"/console/callbacks/{later}/attempts", data={"csrf_token": csrf, "result": "reached",
@@ -133,7 +119,7 @@ def test_manager_marks_satisfied_and_escalates_through_the_page(client, app, peo
     assert client.get("/console/callbacks/999999").status_code == 404
 
 
-def _calls(app, people):
+def _calls(app, staff):
     """12 answered calls for the first duty lawyer, 3 for the second, 1 missed (never sampled)."""
     from app.consultations import rollups
     import app.consultations.phones as phones
@@ -143,7 +129,7 @@ def _calls(app, people):
         made = []
         for i in range(16):
             ring = recent(1 + i * 0.05).astimezone(dt.timezone.utc)
-            lawyer = people["p-duty_lawyer"] if i < 12 else people["p-duty2"]
+            lawyer = staff["duty1"]["id"] if i < 12 else staff["duty2"]["id"]
             answered = None if i == 15 else ring + dt.timedelta(seconds=2)
             c = Consultation(**build_row(phones.normalise(f"1390714{i:04d}"), ring, answered,
                                          (answered or ring) + dt.timedelta(seconds=120), call_id=f"S{i}",
@@ -160,22 +146,22 @@ def _draw_form(csrf):
             "rate": "0.25", "min_per_lawyer": "2", "seed": "page-seed"}
 
 
-def test_supervision_pages_forbidden_roles_change_nothing(client, app, people):
-    _calls(app, people)
+def test_supervision_pages_forbidden_roles_change_nothing(client, app, staff):
+    _calls(app, staff)
     for role in ("duty_lawyer", "aid_lawyer", "admin", "manager"):
-        csrf = console_login(client, f"p-{role}")
+        csrf = console_login(client, ROLE_USER[role])
         assert client.post("/console/supervision/samples", data=_draw_form(csrf)).status_code == 403
         if role != "manager":
             assert client.get("/console/supervision").status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SampleBatch)) == 0
-    csrf = console_login(client, "p-supervisor")
+    csrf = console_login(client, "supervisor1")
     r = client.post("/console/supervision/samples", data=_draw_form(csrf))
     assert r.status_code == 302
     with app.app_context():
         rid = db.session.scalars(sa.select(Review.id)).first()
     for role in ("duty_lawyer", "aid_lawyer", "admin", "manager"):
-        csrf = console_login(client, f"p-{role}")
+        csrf = console_login(client, ROLE_USER[role])
         good = {"csrf_token": csrf, "attitude": "20", "professionalism": "20", "language": "20", "accuracy": "20"}
         assert client.post(f"/console/supervision/reviews/{rid}/score", data=good).status_code == 403
         if role in ("aid_lawyer", "admin"):
@@ -183,7 +169,7 @@ def test_supervision_pages_forbidden_roles_change_nothing(client, app, people):
         if role != "manager":
             assert client.get(f"/console/supervision/reviews/{rid}").status_code == 403
     # the manager looks on: pages open, no scoring form
-    console_login(client, "p-manager")
+    console_login(client, "manager1")
     assert client.get("/console/supervision").status_code == 200
     page = client.get(f"/console/supervision/reviews/{rid}").get_data(as_text=True)
     assert 'id="score-form"' not in page and "尚未评分" in page
@@ -191,9 +177,9 @@ def test_supervision_pages_forbidden_roles_change_nothing(client, app, people):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(Review.status == "scored")) == 0
 
 
-def test_supervisor_draws_sample_and_scores_with_recording(client, app, people):
-    _calls(app, people)
-    csrf = console_login(client, "p-supervisor")
+def test_supervisor_draws_sample_and_scores_with_recording(client, app, staff):
+    _calls(app, staff)
+    csrf = console_login(client, "supervisor1")
     page = client.get("/console/supervision").get_data(as_text=True)
     assert 'id="draw-form"' in page and 'href="/console/supervision"' in page
     assert client.post("/console/supervision/samples", data={**_draw_form(csrf), "csrf_token": ""}).status_code == 403
@@ -205,7 +191,7 @@ def test_supervisor_draws_sample_and_scores_with_recording(client, app, people):
     with app.app_context():
         assert db.session.scalars(sa.select(SampleBatch)).one() is not None  # one batch, not two
         per = dict(db.session.execute(sa.select(Review.lawyer_id, sa.func.count()).group_by(Review.lawyer_id)).all())
-        assert per == {people["p-duty_lawyer"]: 3, people["p-duty2"]: 2}
+        assert per == {staff["duty1"]["id"]: 3, staff["duty2"]["id"]: 2}
         review = db.session.scalars(sa.select(Review).order_by(Review.id)).first()
         review.consultation.recording_key = "recordings/test/page.wav"
         rid, cid = review.id, review.consultation_id
@@ -213,14 +199,14 @@ def test_supervisor_draws_sample_and_scores_with_recording(client, app, people):
         from app.storage_bridge import get_storage
         get_storage().put("recordings/test/page.wav", b"RIFF....WAVE", "audio/wav")
     listing = client.get(sample_url).get_data(as_text=True)
-    assert listing.count("待评分</span>") == 5 and "p-duty2姓名" in listing and "13907140" not in listing
+    assert listing.count("待评分</span>") == 5 and "周值班" in listing and "13907140" not in listing
     page = client.get(f"/console/supervision/reviews/{rid}").get_data(as_text=True)
     assert "<audio controls" in page and "signature=" in page and 'id="score-form"' in page
     for key in ("服务态度", "专业水平", "规范用语", "解答准确"):
         assert key in page
     with app.app_context():
         views = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "consultation.recording_view")).all()
-        assert [(v.object_id, v.actor_id) for v in views] == [(str(cid), people["p-supervisor"])]
+        assert [(v.object_id, v.actor_id) for v in views] == [(str(cid), staff["supervisor1"]["id"])]
     bad = {"csrf_token": csrf, "attitude": "26", "professionalism": "20", "language": "20", "accuracy": "20"}
     r = client.post(f"/console/supervision/reviews/{rid}/score", data=bad,
                     headers={"Referer": f"http://localhost/console/supervision/reviews/{rid}"})
@@ -235,17 +221,17 @@ def test_supervisor_draws_sample_and_scores_with_recording(client, app, people):
     assert r.status_code == 302 and "/console/supervision/reviews/" in loc and not loc.endswith(f"/{rid}")  # next call
     with app.app_context():
         rv = db.session.get(Review, rid)
-        assert (rv.status, rv.total, rv.comment, rv.reviewer_id) == ("scored", 84, "解答清楚", people["p-supervisor"])
+        assert (rv.status, rv.total, rv.comment, rv.reviewer_id) == ("scored", 84, "解答清楚", staff["supervisor1"]["id"])
         lawyer = rv.lawyer_id
     cards = client.get("/console/supervision/scorecards?period=month").get_data(as_text=True)
     assert f'data-lawyer-id="{lawyer}"' in cards and "<strong>84.0</strong>" in cards
     # a duty lawyer sees only their own scorecard
-    console_login(client, "p-duty2" if lawyer == people["p-duty_lawyer"] else "p-duty_lawyer")
+    console_login(client, "duty2" if lawyer == staff["duty1"]["id"] else "duty1")
     mine = client.get("/console/supervision/scorecards").get_data(as_text=True)
     assert f'data-lawyer-id="{lawyer}"' not in mine and "暂无评分" in mine
 
 
-def test_lawyer_region_rollups_rebuild_equals_incremental_and_queries(client, app, people):
+def test_lawyer_region_rollups_rebuild_equals_incremental_and_queries(client, app, staff):
     """Incremental maintenance (insert, CDR-like batch, topic edit) of the day x lawyer x region (x topic)
     and month x region rollups equals `flask analytics rebuild-rollups`; the filtered workload and the
     long-range regions chart read them and agree with the calls."""
@@ -258,7 +244,7 @@ def test_lawyer_region_rollups_rebuild_equals_incremental_and_queries(client, ap
     from app.consultations.service import build_row, update_call
     numbers = ["13907141234", "13807141234", "075512345678", "02712345678", "13307221234"]
     topics = ["劳动争议", "婚姻家庭", None]
-    lawyers = [people["p-duty_lawyer"], people["p-duty2"], None]
+    lawyers = [staff["duty1"]["id"], staff["duty2"]["id"], None]
     with app.app_context():
         batch = []
         for i in range(40):

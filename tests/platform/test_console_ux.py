@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.console.support import console_login, make_case, user  # noqa: F401
+from tests.support import console_login, make_case, user  # noqa: F401
 
 STATE_RE = re.compile(r'<script type="application/json" id="form-state">(.*?)</script>', re.S)
 
@@ -106,7 +106,7 @@ def test_one_sla_figure_on_home_and_dashboard(app, client, staff):
     from app.applications.models import Application
     from app.common.timeutil import local_today, utcnow
     from app.extensions import db
-    from tests.console.support import api_login
+    from tests.support import api_login
     soon = local_today() + dt.timedelta(days=1)
     on_time = [make_case(app, "assigned", legal_deadline=soon) for _ in range(3)]
     late = make_case(app, "submitted", legal_deadline=soon)

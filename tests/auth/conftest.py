@@ -1,0 +1,1 @@
+from tests.support import _fast_commits  # noqa: F401

@@ -1,1 +1,0 @@
-from tests.console.support import fast_argon2, staff  # noqa: F401  (staff includes bureau1, the bureau's reviewer)
