@@ -3,7 +3,7 @@ a Celery worker. 16 concurrent clients (4 processes x 4 threads, keep-alive conn
 run the mini-program's calls in a realistic mix: WeChat login (dev-mode codes), create a draft
 application, upload a small photo, read an application's detail, list one's applications.
 
-    python bench/load.py [--seconds 120] [--clients 16] [--database-url postgresql://postgres@127.0.0.1:5432/h_harden]
+    python bench/load.py [--seconds 120] [--clients 16] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
                          [--redis-url redis://127.0.0.1:6379/5]
 
 Creates its own database `<name>_load_bench` on that server (dropped at the end) and uses the given
@@ -168,7 +168,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=120)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--processes", type=int, default=4)
-    ap.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/h_harden")
+    ap.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     args = ap.parse_args()
 
