@@ -116,81 +116,66 @@ def _retry(app_, exc: errors.ApiError, which: str):
     return _desk(app_, error=message, form=_form(), which=which, status=exc.status)
 
 
+def _desk_post(app_, which: str, act, done: str):
+    """Run one desk action: on success back to the desk with `done`; a refusal (422/409) renders the
+    desk again with the message and what was typed; 403/404 propagate."""
+    try:
+        act()
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _retry(app_, exc, which)
+    flash(done() if callable(done) else done, "ok")
+    return redirect(url_for("console.review_desk", application_id=app_.id))
+
+
 @bp.route("/review/<int:application_id>/decide/<action>", methods=["POST"])
 @console_required(*DESK_WRITERS)
 def review_decide(application_id, action):
     app_ = service.staff_application(_me(), application_id)
     if action not in service.DESK_ACTIONS:
         abort(404)
-    try:
-        service.decide(_me(), app_, action, _form())
-    except errors.ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        return _retry(app_, exc, action)
-    flash(f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
-    return redirect(url_for("console.review_desk", application_id=app_.id))
+    return _desk_post(app_, action, lambda: service.decide(_me(), app_, action, _form()),
+                      lambda: f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）")
 
 
 @bp.route("/review/<int:application_id>/notice", methods=["POST"])
 @console_required(*DESK_WRITERS)
 def review_notice(application_id):
     app_ = service.staff_application(_me(), application_id)
-    f = _form()
-    try:
+
+    def issue():
+        f = _form()
         try:
             due = dt.date.fromisoformat(f["due_date"]) if f["due_date"] else None
         except ValueError:
             raise errors.ValidationFailed("截止日期格式不正确", details={"fields": {"due_date": ["格式应为 YYYY-MM-DD"]}}) from None
         service.issue_notice(_me(), app_, f["items"], due, f["note"])
-    except errors.ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        return _retry(app_, exc, "notice")
-    flash("已发出补充材料通知书（一次性告知），审查期限暂停计算", "ok")
-    return redirect(url_for("console.review_desk", application_id=app_.id))
+    return _desk_post(app_, "notice", issue, "已发出补充材料通知书（一次性告知），审查期限暂停计算")
 
 
 @bp.route("/review/<int:application_id>/receive", methods=["POST"])
 @console_required(*DESK_WRITERS)
 def review_receive(application_id):
     app_ = service.staff_application(_me(), application_id)
-    try:
-        service.receive_items(_me(), app_, request.form.getlist("items"))
-    except errors.ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        return _retry(app_, exc, "receive")
-    flash("已登记收到的材料", "ok")
-    return redirect(url_for("console.review_desk", application_id=app_.id))
+    return _desk_post(app_, "receive", lambda: service.receive_items(_me(), app_, request.form.getlist("items")),
+                      "已登记收到的材料")
 
 
 @bp.route("/review/<int:application_id>/override", methods=["POST"])
 @console_required(*DESK_WRITERS)
 def review_override(application_id):
     app_ = service.staff_application(_me(), application_id)
-    try:
-        service.override_screen(_me(), app_, request.form.get("result") or "", request.form.get("reason"))
-    except errors.ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        return _retry(app_, exc, "override")
-    flash("已调整资格审查结果（已记入审计日志）", "ok")
-    return redirect(url_for("console.review_desk", application_id=app_.id))
+    return _desk_post(app_, "override", lambda: service.override_screen(
+        _me(), app_, request.form.get("result") or "", request.form.get("reason")), "已调整资格审查结果（已记入审计日志）")
 
 
 @bp.route("/review/<int:application_id>/grant-after-expedite", methods=["POST"])
 @console_required("manager")
 def review_grant_after_expedite(application_id):
     app_ = service.staff_application(_me(), application_id)
-    try:
-        service.confirm_after_expedite(_me(), app_, request.form.get("note"))
-    except errors.ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        return _retry(app_, exc, "confirm")
-    flash("已作出给予法律援助决定", "ok")
-    return redirect(url_for("console.review_desk", application_id=app_.id))
+    return _desk_post(app_, "confirm", lambda: service.confirm_after_expedite(_me(), app_, request.form.get("note")),
+                      "已作出给予法律援助决定")
 
 
 # --- letters --------------------------------------------------------------------------------------------------
