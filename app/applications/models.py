@@ -39,6 +39,8 @@ def urgent(deadline_at: dt.datetime | None, status: str) -> bool:
 
 class Application(TimestampMixin, db.Model):
     __tablename__ = "applications"
+    # the console's list order (newest first), paged 50 at a time
+    __table_args__ = (sa.Index("ix_applications_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(sa.String(32), unique=True)

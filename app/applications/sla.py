@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 
-from app.applications.models import Application
+from app.applications.models import Application, urgent
 from app.common.timeutil import utcnow
 from app.extensions import db
 
@@ -90,6 +90,21 @@ def state(app_: Application, now: dt.datetime | None = None) -> dict:
     return out
 
 
+class _Clock:
+    """The columns `state` reads, from a Core row: the share over a month of cases without building each case."""
+    __slots__ = ("first_contact_at", "submitted_at", "deadline_at", "assigned_at", "status", "category",
+                 "expedite_reason", "backfill_kinds")
+    COLUMNS = tuple(getattr(Application, name) for name in __slots__)
+
+    def __init__(self, row):
+        for name, value in zip(self.__slots__, row):
+            setattr(self, name, value)
+
+    @property
+    def is_urgent(self) -> bool:
+        return urgent(self.deadline_at, self.status)
+
+
 def compliance(start: dt.datetime, end: dt.datetime, *, category: str | None = None,
                now: dt.datetime | None = None) -> dict:
     """THE definition of the SLA share, used by every page that shows it (home, dashboard, API).
@@ -99,13 +114,13 @@ def compliance(start: dt.datetime, end: dt.datetime, *, category: str | None = N
     it → not counted yet (`waiting`). share = on time / (on time + late)."""
     now = now or utcnow()
     begun = sa.func.coalesce(Application.first_contact_at, Application.submitted_at)
-    stmt = sa.select(Application).where(begun >= start, begun < end)
+    stmt = sa.select(*_Clock.COLUMNS).where(begun >= start, begun < end)
     if category:
         stmt = stmt.where(Application.category == category)
     total = within = waiting = breached_waiting = 0
     minutes = []
-    for a in db.session.scalars(stmt):
-        st = state(a, now)
+    for row in db.session.execute(stmt):
+        st = state(_Clock(row), now)
         if st["state"] in ("met", "missed"):
             total += 1
             within += st["state"] == "met"

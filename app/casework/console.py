@@ -65,7 +65,8 @@ QUEUE_ORDER = {
     "aid_lawyer": ("my_cases", "home_visits"),
     "bureau_reviewer": ("objections",),
 }
-QUEUE_PREVIEW = 8  # rows shown per queue; the rest folds away under "显示其余 N 项"
+QUEUE_PREVIEW = 8  # rows shown per queue on the home
+QUEUE_FOLD = 22  # the next rows, folded away under "显示其后 N 项"; all of them on the queue's own page
 
 
 def _urgent_now(queues: dict) -> list[dict]:
@@ -100,8 +101,21 @@ def home():
     if staff.role == "admin":
         extra["admin"] = _admin_watch()
     return render_template("casework/home.html", queues=queues, urgent_now=_urgent_now(queues), preview=QUEUE_PREVIEW,
+                           fold=QUEUE_FOLD,
                            sla_summary=sla.summary() if show_sla else None,
                            alert_count=alerts.count_active() if staff.role == "manager" else None, **extra)
+
+
+@bp.route("/queues/<key>")
+@console_required(*ALL_STAFF)
+def queue(key: str):
+    """One work queue in full, in the home's order (urgent first, then the nearest due date)."""
+    found = casework.QUEUE_REGISTRY.get(key)
+    if found is None:
+        raise errors.NotFound("没有这个工作队列")
+    if me().role not in found.roles:
+        raise errors.Forbidden("当前角色无权访问此页面")
+    return render_template("casework/queue.html", q=casework.queue_for(me(), key))
 
 
 def _supervisor_work() -> list[dict]:

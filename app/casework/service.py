@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import errors
 from app.applications import actions, service as applications
@@ -18,7 +19,7 @@ from app.auth.models import StaffUser
 from app.applications import sla
 from app.callbacks.models import CallbackTask
 from app.casework.models import HomeVisit
-from app.common.timeutil import end_of_local_day, utcnow
+from app.common.timeutil import end_of_local_day, local_today, utcnow
 from app.documents import service as documents
 from app.documents.models import KINDS, TO_VERIFY, Document
 from app.extensions import db
@@ -390,16 +391,28 @@ def list_visits_stmt(staff: StaffUser, *, active_only: bool = True) -> sa.Select
 
 
 def _app_item(app_: Application, now, **extra) -> dict:
+    """A queue row for a case. Its statutory clock ("law_due", "law_state") is filled in by `queues_for`
+    for all rows at once, unless the builder sets it."""
     st = sla.state(app_, now)
-    # the Legal Aid Law's clocks in working days (review, notice, assignment, objection): the nearest one
-    law_due = procedure.nearest_due(procedure.deadlines(app_))
     return {"type": "application", "id": app_.id, "application_id": app_.id, "application": app_,
             "reference": app_.reference, "title": app_.applicant_name or "（未填姓名）",
             "subtitle": f"{app_.category or '未分类'} · {app_.status_label}", "status": app_.status,
             "urgent": app_.is_urgent, "deadline_at": app_.deadline_at,
             "deadline_hours_left": applications.deadline_hours_left(app_),
-            "law_due": law_due, "law_state": procedure.due_state(law_due),
             "sla": st, "due_at": st["due_at"], "overdue": st["state"] == "breached", **extra}
+
+
+def _fill_law_due(items: list[dict]) -> None:
+    """The Legal Aid Law's clocks in working days (review, notice, assignment, objection): the nearest one
+    per case, read for every case of every queue in two statements."""
+    apps = {it["application"].id: it["application"] for it in items
+            if it.get("application") is not None and "law_due" not in it}
+    found = procedure.deadlines_many(apps.values())
+    today = local_today()
+    for it in items:
+        if "law_due" not in it:
+            due = procedure.nearest_due(found[it["application"].id]) if it.get("application") is not None else None
+            it["law_due"], it["law_state"] = due, procedure.due_state(due, today)
 
 
 def _sort_key(item):
@@ -412,14 +425,20 @@ def _sort_key(item):
 
 
 def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
+    return _queues(staff, [key for key, queue in QUEUE_REGISTRY.items() if staff.role in queue.roles], now)
+
+
+def queue_for(staff: StaffUser, key: str, now: dt.datetime | None = None) -> dict:
+    """One queue (its own page); the caller has checked that the role has it."""
+    return _queues(staff, [key], now)[key]
+
+
+def _queues(staff: StaffUser, keys: list[str], now: dt.datetime | None) -> dict[str, dict]:
     now = now or utcnow()
-    out = {}
-    for key, queue in QUEUE_REGISTRY.items():
-        title = queue.title
-        if staff.role in queue.roles:
-            items = sorted(queue.build(staff, now), key=_sort_key)
-            out[key] = {"key": key, "title": title, "items": items}
-    return out
+    built = {key: QUEUE_REGISTRY[key].build(staff, now) for key in keys}
+    _fill_law_due([it for items in built.values() for it in items])
+    return {key: {"key": key, "title": QUEUE_REGISTRY[key].title, "items": sorted(items, key=_sort_key)}
+            for key, items in built.items()}
 
 
 def _queue_documents(staff, now):
@@ -429,6 +448,11 @@ def _queue_documents(staff, now):
     return [_app_item(a, now, type="document", id=d.id, document=d,
                       subtitle=f"{d.kind_label} · {d.status_label}" + ("（有质量提示）" if d.warnings else ""))
             for d, a in rows]
+
+
+def _by_id(application_ids) -> dict[int, Application]:
+    ids = set(application_ids)
+    return {a.id: a for a in db.session.scalars(sa.select(Application).where(Application.id.in_(ids)))} if ids else {}
 
 
 def _apps(*statuses, **where):
@@ -470,9 +494,10 @@ def _queue_backfill(staff, now):
 def _queue_home_visits(staff, now):
     items = []
     visits = db.session.scalars(list_visits_stmt(staff)).all()
+    cases = _by_id(v.application_id for v in visits)
     seen = set()
     for v in visits:
-        a = db.session.get(Application, v.application_id)
+        a = cases[v.application_id]
         seen.add(a.id)
         when = v.scheduled_at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M") if v.scheduled_at else "待安排时间"
         who = v.lawyer.display_name if v.lawyer else "待定律师"
@@ -490,24 +515,29 @@ def pending_visit_requests(staff: StaffUser) -> list[Application]:
     home queue and the home-visits page both list them."""
     if staff.role not in ("duty_lawyer", "manager"):
         return []
-    return [a for a in _apps("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
-                             "assigned", "in_progress", home_visit_requested=True) if not visits_for(a)]
+    no_visit = ~sa.exists().where(HomeVisit.application_id == Application.id)
+    return db.session.scalars(sa.select(Application).where(
+        Application.status.in_(("submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
+                                "assigned", "in_progress")),
+        Application.home_visit_requested.is_(True), no_visit).order_by(Application.id)).all()
 
 
 def _queue_callbacks(staff, now):
     items = []
     tasks = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
+                               .options(selectinload(CallbackTask.rating))
                                .order_by(CallbackTask.due_at)).all()
+    subjects = _by_id([t.subject_id for t in tasks if t.subject_type == "application"])
     for t in tasks:
         rating = t.rating
-        app_ = db.session.get(Application, t.subject_id) if t.subject_type == "application" else None
+        app_ = subjects.get(t.subject_id) if t.subject_type == "application" else None
         label = {"bad_rating": "差评回访", "repeat_caller": "重复来电回访", "alert": "预警回访"}.get(t.reason, "回访")
         items.append({"type": "callback", "id": t.id, "callback": t, "application_id": app_.id if app_ else None,
                       "application": app_, "reference": app_.reference if app_ else None,
                       "title": label + (f"（{rating.stars} 星）" if rating else ""),
                       "subtitle": (rating.comment if rating and rating.comment else (t.note or "")),
                       "status": t.status, "urgent": False, "deadline_at": None, "deadline_hours_left": None,
-                      "sla": None, "due_at": t.due_at, "overdue": t.due_at < now})
+                      "sla": None, "due_at": t.due_at, "overdue": t.due_at < now, "law_due": None, "law_state": None})
     return items
 
 
@@ -515,8 +545,10 @@ def _queue_objections(staff, now):
     """Objections to a refusal or termination still to be decided by the justice bureau (Art. 49),
     nearest 5-working-day due date first."""
     items = []
-    for o in db.session.scalars(procedure.objections_stmt(staff, "open")).all():
-        a = db.session.get(Application, o.application_id)
+    objections = db.session.scalars(procedure.objections_stmt(staff, "open")).all()
+    cases = _by_id(o.application_id for o in objections)
+    for o in objections:
+        a = cases[o.application_id]
         item = _app_item(a, now, type="objection", id=o.id, objection=o,
                          subtitle=f"对{o.against_label}的异议 · 应于 {o.decide_by} 前作出决定")
         item.update(law_due=o.decide_by, law_state=procedure.due_state(o.decide_by), sla=None, due_at=None, overdue=False)

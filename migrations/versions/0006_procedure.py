@@ -1,7 +1,7 @@
 """procedure: eligibility screen and commitment, clocks, decisions, notices, objections, letters
 
 Revision ID: 0006
-Revises: 0004 (the coordinator re-points it at 0005 when 0005 lands)
+Revises: 0004
 Create Date: 2026-11-30
 
 """

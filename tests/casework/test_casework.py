@@ -293,3 +293,47 @@ def test_staff_api_in_openapi(client):
         assert path in spec["paths"], path
     op = spec["paths"]["/api/v1/staff/applications/{application_id}/assign"]["post"]
     assert op["security"] == [{"bearer": []}] and op["summary"]
+
+
+def _statements(app, fn) -> int:
+    """How many SQL statements `fn` sends."""
+    count = 0
+
+    def seen(*_args):
+        nonlocal count
+        count += 1
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        fn()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    return count
+
+
+def test_home_folds_long_queues_and_each_queue_has_its_page(app, client, staff):
+    from app.casework.console import QUEUE_FOLD, QUEUE_PREVIEW
+    first = [make_case(app, "under_review", by_phone=True) for _ in range(3)]
+    console_login(client, "manager1")
+    few = _statements(app, lambda: client.get("/console/"))
+    n = QUEUE_PREVIEW + QUEUE_FOLD + 1
+    ids = first + [make_case(app, "under_review", by_phone=True) for _ in range(n - 3)]
+    # a granted case (its assignment clock, another queue): read in the same batch as the others
+    make_case(app, "approved", by_phone=True)
+    many = _statements(app, lambda: client.get("/console/"))
+    assert many == few, (few, many)  # the home's statements do not grow with the cases
+    home = client.get("/console/").get_data(as_text=True)
+    section = home[home.index('id="q-review"'):]
+    section = section[:section.index("</section>")]
+    shown = [i for i in ids if f'/console/applications/{i}"' in section]
+    assert len(shown) == QUEUE_PREVIEW + QUEUE_FOLD  # the first 8 and the 22 folded
+    assert f"显示其后 {QUEUE_FOLD} 项" in section and f"查看全部 {n} 项" in section
+    assert 'href="/console/queues/review"' in section
+    page = client.get("/console/queues/review").get_data(as_text=True)
+    assert f"共 {n} 项" in page and all(f'/console/applications/{i}"' in page for i in ids)
+    assert client.get("/console/queues/nothing").status_code == 404
+    console_login(client, "duty1")
+    r = client.get("/console/queues/expedite")  # the manager's queue
+    assert r.status_code == 403 and "无权" in r.get_data(as_text=True)
+    assert client.get("/console/queues/review").status_code == 200

@@ -92,6 +92,9 @@ def console_cases(staff):
     act = "console.application_action"
     return [
         Case("console.home", "GET", set(STAFF_ROLES), lambda b: f"{c}/", fresh=False),
+        Case("console.queue", "GET", {"duty_lawyer", "manager"}, lambda b: f"{c}/queues/review", fresh=False),
+        Case("console.queue", "GET", {"aid_lawyer"}, lambda b: f"{c}/queues/my_cases", fresh=False),
+        Case("console.queue", "GET", {"bureau_reviewer", "manager"}, lambda b: f"{c}/queues/objections", fresh=False),
         Case("console.applications", "GET", CASE, lambda b: f"{c}/applications", fresh=False),
         Case("console.new_application", "GET", {"duty_lawyer"}, lambda b: f"{c}/applications/new", fresh=False),
         Case("console.create_application", "POST", {"duty_lawyer"}, lambda b: f"{c}/applications",

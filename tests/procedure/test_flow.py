@@ -41,6 +41,19 @@ def _detail(client, s, app_id):
     return r.get_json()
 
 
+def _batch_agrees(app, app_id, **expected):
+    """The queues read every case's clocks in one batch (`deadlines_many`): it must give what `deadlines`
+    gives for the case alone (and what the detail shows)."""
+    from app.applications.models import Application
+    from app.procedure import service
+    with app.app_context():
+        a = db.session.get(Application, app_id)
+        alone = service.deadlines(a)
+        assert service.deadlines_many([a]) == {app_id: alone}
+        for key, value in expected.items():
+            assert alone[key] == value, (key, alone)
+
+
 def _upload(client, s, app_id, kind):
     r = client.post("/api/v1/documents", headers=s["headers"], content_type="multipart/form-data",
                     data={"file": (io.BytesIO(jpeg_bytes()), "p.jpg"), "kind": kind, "application_id": str(app_id)})
@@ -83,6 +96,7 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     assert r.status_code == 409 and "一次性" in r.get_json()["message"]
     d = _detail(client, s, app_id)
     assert d["deadlines"]["review_due"] is None and d["deadlines"]["supplement_due"] == due.isoformat()
+    _batch_agrees(app, app_id, review_due=None, supplement_due=due)
     text = _pdf_text(client, d["letters"][0]["url"])
     assert "补充材料通知书" in text and "户口本首页照片" in text and "视为撤回" in text and d["letters"][0]["number"] in text
 
@@ -164,6 +178,7 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     objection_due = (local_today() + dt.timedelta(days=period)).isoformat()
     d = _detail(client, s, app_id)
     assert d["status"] == "rejected" and d["deadlines"]["objection_due"] == objection_due
+    _batch_agrees(app, app_id, objection_due=dt.date.fromisoformat(objection_due))
     refusal = [l for l in d["letters"] if l["kind"] == "refusal"][0]
     text = _pdf_text(client, refusal["url"])
     for expected in ("不予法律援助决定书", refusal["number"], "第三十四条", "高于本市标准", "武汉市司法局",
@@ -192,6 +207,7 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     r = client.post(f"{A}/{app_id}/objections", json={"reasons": "再次异议"}, headers=s["headers"])
     assert r.status_code == 409
     assert _detail(client, s, app_id)["deadlines"]["objection_due"] is None
+    _batch_agrees(app, app_id, objection_due=None)
 
     # the bureau decides; the centre cannot; bad input changes nothing
     assert client.post(f"/api/v1/staff/objections/{obj['id']}/decide", json={"decision": "correct", "note": "x"},
