@@ -30,6 +30,11 @@ from flask import current_app
 from app.common import outage
 from app.extensions import db
 
+try:
+    import psycopg as _psycopg
+except ImportError:  # SQLite only
+    _psycopg = None
+
 log = logging.getLogger(__name__)
 
 
@@ -59,9 +64,33 @@ class RowDict(dict):
             raise AttributeError(name) from None
 
 
+def _raw_dialect(dialect):
+    """psycopg 3: the statement compiled with $1, $2… placeholders and run on a `RawCursor`, which sends
+    it as it is. psycopg's ordinary cursor parses every query for %s placeholders and caches the result
+    only for queries up to 4,096 bytes; the application detail is longer, so it was parsed again on
+    every request."""
+    if dialect.driver != "psycopg":
+        return dialect
+    raw = type(dialect)(paramstyle="numeric_dollar")
+    raw.server_version_info = dialect.server_version_info
+    return raw
+
+
+def _execute(dbapi_conn, sql: str, parameters):
+    """A cursor with the statement run on it. psycopg: a `RawCursor`, and the rows in PostgreSQL's binary
+    format (cheaper to produce and to read than text for dates, numbers and JSON)."""
+    if _psycopg is not None and isinstance(dbapi_conn, _psycopg.Connection):
+        cursor = _psycopg.RawCursor(dbapi_conn)
+        cursor.execute(sql, parameters, binary=True)
+    else:
+        cursor = dbapi_conn.cursor()
+        cursor.execute(sql, parameters)
+    return cursor
+
+
 class _Compiled:
     def __init__(self, stmt: sa.Select, dialect):
-        compiled = stmt.compile(dialect=dialect)
+        compiled = stmt.compile(dialect=_raw_dialect(dialect))
         assert not compiled.literal_execute_params and not compiled.post_compile_params, "no expanding IN here"
         self.sql = str(compiled)
         self.order = compiled.positiontup if compiled.positional else None
@@ -112,22 +141,24 @@ def rows(read: Read, params: dict) -> list[RowDict]:
     compiled = read.compiled(eng.dialect)
     parameters = compiled.parameters(params)
     for attempt in (1, 2):
-        with eng.connect() as conn:
-            dbapi_conn = conn.connection.dbapi_connection
-            cursor = dbapi_conn.cursor()
-            try:
-                cursor.execute(compiled.sql, parameters)
-                raw = cursor.fetchall()
-            except eng.dialect.loaded_dbapi.Error as exc:
-                if not eng.dialect.is_disconnect(exc, dbapi_conn, cursor):
-                    raise
-                log.warning("database connection lost (attempt %d): %s", attempt, type(exc).__name__)
-                conn.invalidate()
-                eng.dispose()  # the other pooled connections went with it (server restart, failover)
-                if attempt == 2:
-                    raise outage.database_unavailable(retry_after=1) from exc
-                continue
-            finally:
+        pooled = eng.raw_connection()  # a pool checkout, without an SQLAlchemy Connection around it
+        dbapi_conn = pooled.dbapi_connection
+        cursor = None
+        try:
+            cursor = _execute(dbapi_conn, compiled.sql, parameters)
+            raw = cursor.fetchall()
+        except eng.dialect.loaded_dbapi.Error as exc:
+            if not eng.dialect.is_disconnect(exc, dbapi_conn, cursor):
+                raise
+            log.warning("database connection lost (attempt %d): %s", attempt, type(exc).__name__)
+            pooled.invalidate()
+            eng.dispose()  # the other pooled connections went with it (server restart, failover)
+            if attempt == 2:
+                raise outage.database_unavailable(retry_after=1) from exc
+            continue
+        finally:
+            if cursor is not None:
                 cursor.close()
+            pooled.close()  # back to the pool (an invalidated one is discarded)
         return [compiled.row(r) for r in raw]
     raise AssertionError("unreachable")
