@@ -17,7 +17,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     if isinstance(config, dict) or config is None:
         config = Config(**(config or {}))
-    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app = _Flask(__name__, static_folder="static", static_url_path="/static")
     from app.common import bounds
     app.url_map.converters["int"] = bounds.BoundedIntConverter  # before any route: ids 1 … 2^31-1
     app.config.from_mapping(config.as_dict())
@@ -53,6 +53,24 @@ def create_app(config: Config | dict | None = None) -> Flask:
     cli.init_app(app)
 
     return app
+
+
+class _Flask(Flask):
+    """Flask asks `inspect.iscoroutinefunction` of every hook and view on every request (eleven times for
+    the application detail); the answer for a registered function does not change, so it is kept."""
+
+    def ensure_sync(self, func):
+        cache = self.__dict__.setdefault("_sync_cache", {})
+        try:
+            return cache[func]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable callable: ask every time
+            return super().ensure_sync(func)
+        wrapped = super().ensure_sync(func)
+        if len(cache) < 4096:  # hooks, views and error handlers: a bounded set
+            cache[func] = wrapped
+        return wrapped
 
 
 class _NoCookieSessionForApi(SecureCookieSessionInterface):

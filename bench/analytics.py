@@ -1,7 +1,8 @@
 """Dashboard benchmark on PostgreSQL: p50 of every /api/v1/analytics endpoint against one
 `SELECT count(*) FROM consultations`, in the same run (warm cache for both).
 
-    createdb -h 127.0.0.1 -U postgres bench
+    python bench/analytics.py --server postgresql://postgres@127.0.0.1:5432/postgres [--generate 1000000]
+        # creates <name>_analytics_bench on that server, loads the calls, measures, drops the database
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench python bench/analytics.py --generate 1000000
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench python bench/analytics.py          # data already there
 
@@ -39,8 +40,23 @@ def main() -> None:
     ap.add_argument("--generate", type=int, default=0, help="first load N demo calls (COPY)")
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--server", default=None, metavar="URL",
+                    help="a PostgreSQL server: the benchmark creates its own database there and drops it after "
+                         "(with --generate 1000000 unless given)")
     args = ap.parse_args()
-    url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
+    if args.server:
+        from bench.api import bench_database
+        url, drop = bench_database(args.server, suffix="analytics_bench")
+        args.generate = args.generate or 1_000_000
+        try:
+            run(args, url)
+        finally:
+            drop()  # WITH (FORCE): the app's pooled connections end with it
+    else:
+        run(args, os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench"))
+
+
+def run(args, url: str) -> None:
     from flask_migrate import upgrade
 
     from app import create_app

@@ -71,12 +71,12 @@ def seed(env: dict) -> tuple[int, str]:
         return a.id, tokens["access_token"]
 
 
-def bench_database(url: str):
-    """(URL of a new database <name>_api_bench on the same server, a function that drops it)."""
+def bench_database(url: str, suffix: str = "api_bench"):
+    """(URL of a new database <name>_<suffix> on the same server, a function that drops it)."""
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
     base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url)
-    name = f"{base.database}_api_bench"
+    name = f"{base.database}_{suffix}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -80,6 +80,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--database-url", default=None, help="PostgreSQL server (as bench/api.py); default SQLite")
+    ap.add_argument("--compare-with", type=Path, default=None, metavar="DIR",
+                    help="also serve another tree's app (e.g. `git archive <commit>` unpacked) in the same rounds")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-console-"))
     drop = None
@@ -106,12 +108,17 @@ def run(args, env: dict) -> None:
         "bare list": ("bare", "/console/applications", {}),
         "application list": ("app", "/console/applications", auth),
     }
+    modules = {"bare": ("bench.bare_app:app", ROOT), "app": ("wsgi:app", ROOT)}
+    if args.compare_with:
+        modules["before"] = ("wsgi:app", args.compare_with.resolve())
+        targets["before: manager home"] = ("before", "/console/", auth)
+        targets["before: application list"] = ("before", "/console/applications", auth)
     servers, rounds = {}, {name: [] for name in targets}
     db_url = env["DATABASE_URL"] if env["DATABASE_URL"].startswith("postgresql") else None
     try:
-        for key, module in {"bare": "bench.bare_app:app", "app": "wsgi:app"}.items():
+        for key, (module, cwd) in modules.items():
             port = free_port()
-            servers[key] = (serve(module, env, port), port)
+            servers[key] = (serve(module, env, port, cwd=cwd), port)
         sizes = {}
         for name, (key, path, headers) in targets.items():
             conn = http.client.HTTPConnection("127.0.0.1", servers[key][1])
@@ -120,8 +127,8 @@ def run(args, env: dict) -> None:
             body = resp.read()
             assert resp.status == 200 and b"<html" in body.lower(), (name, resp.status, body[:300])
             sizes[name] = len(body)
-        pids_of = {"bare": lambda: server_pids(servers["bare"][0], None),
-                   "app": lambda: server_pids(servers["app"][0], db_url)}
+        pids_of = {key: (lambda key=key: server_pids(servers[key][0], None if key == "bare" else db_url))
+                   for key in servers}
         for _ in range(args.rounds):
             for name, (key, path, headers) in targets.items():
                 rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients, pids_of[key]))
@@ -138,8 +145,12 @@ def run(args, env: dict) -> None:
     print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients; {args.rounds} alternating rounds "
           f"of {args.seconds:g} s; database {db_kind}; {N_APPLICATIONS} applications; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    for base, ours, label in (("bare home", "manager home", "GET /console/ (manager)"),
-                              ("bare list", "application list", "GET /console/applications")):
+    pairs = [("bare home", "manager home", "GET /console/ (manager)"),
+             ("bare list", "application list", "GET /console/applications")]
+    if args.compare_with:
+        pairs += [("bare home", "before: manager home", f"  {args.compare_with.name}: home"),
+                  ("bare list", "before: application list", f"  {args.compare_with.name}: list")]
+    for base, ours, label in pairs:
         ratios = [o[0] / b[0] for o, b in zip(rounds[ours], rounds[base])]
         errors = sum(r[1] for r in rounds[ours] + rounds[base])
         cpu_o, cpu_b = median([r[2] for r in rounds[ours]]), median([r[2] for r in rounds[base]])

@@ -95,3 +95,10 @@ def init_app(app) -> None:
         raise RuntimeError("app-wide rate limits need the limiter's before_request hook back (app.common.limits)")
     hooks = app.before_request_funcs.get(None, [])
     app.before_request_funcs[None] = [f for f in hooks if f != limiter._check_request_limit]
+    if not app.config.get("RATELIMIT_HEADERS_ENABLED"):
+        # Its after_request hook adds X-RateLimit headers (off) and settles `deduct_when` limits (none:
+        # `_limit` above declares every limit); its teardown clears a context that ends with the request.
+        def _ours(f) -> bool:
+            return getattr(f, "args", None) == (limiter,) or getattr(f, "__self__", None) is limiter
+        app.after_request_funcs[None] = [f for f in app.after_request_funcs.get(None, []) if not _ours(f)]
+        app.teardown_request_funcs[None] = [f for f in app.teardown_request_funcs.get(None, []) if not _ours(f)]

@@ -10,8 +10,8 @@ import contextvars
 import datetime as dt
 import json
 import logging
+import os
 import re
-import uuid
 
 from flask import Flask, g, request
 
@@ -88,7 +88,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if _SANE.fullmatch(incoming) else uuid.uuid4().hex
+        rid = incoming if _SANE.fullmatch(incoming) else os.urandom(16).hex()
         g.request_id = rid
         g._request_id_token = _request_id.set(rid)
 

@@ -118,6 +118,8 @@ def _allowed() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    _children: dict[tuple, tuple] = {}
+
     @app.before_request
     def _start_timer():
         g._t0 = time.perf_counter()
@@ -125,10 +127,16 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _observe(response):
         t0 = g.pop("_t0", None)
-        if t0 is not None and request.endpoint != "metrics":
-            route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-            HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-            HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - t0)
+        req = request._get_current_object()
+        if t0 is not None and req.endpoint != "metrics":
+            rule = req.url_rule
+            key = (req.method, rule.rule if rule is not None else "unmatched", response.status_code)
+            children = _children.get(key)
+            if children is None:  # the labelled series, looked up once per method, route and status
+                children = _children[key] = (HTTP_REQUESTS.labels(key[0], key[1], str(key[2])),
+                                             HTTP_LATENCY.labels(key[0], key[1]))
+            children[0].inc()
+            children[1].observe(time.perf_counter() - t0)
         return response
 
     @app.get("/metrics", endpoint="metrics")
