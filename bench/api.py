@@ -269,6 +269,66 @@ def run(args, env: dict) -> None:
         cpu_o, cpu_b = median([r[2] for r in rounds[ours]]), median([r[2] for r in rounds[base]])
         print(f"{'':<31}  server CPU per request (app + database processes): {cpu_o:.0f} us vs bare {cpu_b:.0f} us "
               f"= {cpu_b / cpu_o:.2f} (the throughput ratio a machine of our own would show, clients aside)")
+    breakdown(env, app_id, auth, detail, listing)
+
+
+def breakdown(env: dict, app_id: int, auth: dict, detail: str, listing: str, n: int = 2000) -> None:
+    """Where a request's server CPU goes, measured in this process after the rounds: the WSGI call of
+    ours and of the bare app (no HTTP server, no client), and on PostgreSQL the detail's one statement
+    alone, run n times on one pooled connection: the driver's CPU here and the backend's (its /proc)."""
+    os.environ.update(env)
+    from werkzeug.test import EnvironBuilder
+
+    from app import create_app
+    from bench.bare_app import app as bare
+    app = create_app()
+
+    def wsgi_cpu(wsgi, path, headers) -> float:
+        environ = EnvironBuilder(path=path, headers=headers).get_environ()
+
+        def call():
+            for _ in wsgi(dict(environ), lambda *a: None):
+                pass
+        for _ in range(200):
+            call()
+        t0 = time.process_time()
+        for _ in range(n):
+            call()
+        return (time.process_time() - t0) / n * 1e6
+
+    for label, path in (("detail", detail), ("list", listing)):
+        print(f"in-process WSGI call, {label:<6}: ours {wsgi_cpu(app, path, auth):5.0f} us CPU, "
+              f"bare {wsgi_cpu(bare, path, {}):5.0f} us CPU")
+    if "postgres" not in env["DATABASE_URL"]:
+        return
+    from app.applications import read
+    from app.common import crypto, readonly
+    from app.common.timeutil import utcnow
+    with app.test_request_context():
+        eng = readonly.engine()
+        compiled = read._detail_stmt().compiled(eng.dialect)
+        params = compiled.parameters({"id": app_id, "_token_hash": crypto.token_hash(auth["Authorization"][7:]),
+                                      "_now": utcnow()})
+        pooled = eng.raw_connection()
+        try:
+            conn = pooled.dbapi_connection
+            backend = [conn.info.backend_pid]
+
+            def run_statement():
+                cursor = readonly._execute(conn, compiled.sql, params)
+                assert len(cursor.fetchall()) == 2
+                cursor.close()
+            for _ in range(20):
+                run_statement()
+            b0, c0, t0 = _cpu_seconds(backend), time.process_time(), time.perf_counter()
+            for _ in range(n):
+                run_statement()
+            wall, here, there = time.perf_counter() - t0, time.process_time() - c0, _cpu_seconds(backend) - b0
+        finally:
+            pooled.close()
+        eng.dispose()
+    print(f"the detail's statement alone ({n} runs): {wall / n * 1e6:.0f} us wall; driver {here / n * 1e6:.0f} us CPU "
+          f"here, PostgreSQL backend {there / n * 1e6:.0f} us CPU")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ class Calendar:
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_workdays = frozenset(extra_workdays)
         self.fallback_used: set[int] = set()
+        self._memo: dict[tuple, object] = {}  # (operation, date, date | n) → answer: a few hundred a day at most
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.extra_holidays:
@@ -56,24 +57,36 @@ class Calendar:
         self.fallback_used.add(day.year)
         return day.weekday() < 5
 
+    def _remember(self, key: tuple, value):
+        if len(self._memo) > 20_000:
+            self._memo.clear()
+        self._memo[key] = value
+        return value
+
     def add_workdays(self, event: dt.date, n: int) -> dt.date:
         """The n-th working day after `event` (the event's own day never counts)."""
         if n < 1:
             raise ValueError("n must be at least 1")
+        found = self._memo.get(("add", event, n))
+        if found is not None:
+            return found
         day, counted = event, 0
         while counted < n:
             day += dt.timedelta(days=1)
             if self.is_workday(day):
                 counted += 1
-        return day
+        return self._remember(("add", event, n), day)
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after `start` up to and including `end` (0 when end <= start)."""
+        found = self._memo.get(("between", start, end))
+        if found is not None:
+            return found
         day, counted = start, 0
         while day < end:
             day += dt.timedelta(days=1)
             counted += int(self.is_workday(day))
-        return counted
+        return self._remember(("between", start, end), counted)
 
 
 def parse_dates(text: str | None) -> list[dt.date]:
