@@ -315,9 +315,7 @@ def breakdown(env: dict, app_id: int, auth: dict, detail: str, listing: str, n: 
             backend = [conn.info.backend_pid]
 
             def run_statement():
-                cursor = readonly._execute(conn, compiled.sql, params)
-                assert len(cursor.fetchall()) == 2
-                cursor.close()
+                assert len(readonly._fetch(conn, compiled, params)) == 2
             for _ in range(20):
                 run_statement()
             b0, c0, t0 = _cpu_seconds(backend), time.process_time(), time.perf_counter()

@@ -23,6 +23,7 @@ the one request that met a dead connection 503 (SQLAlchemy renews the ORM pool i
 from __future__ import annotations
 
 import logging
+import weakref
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,6 +33,9 @@ from app.extensions import db
 
 try:
     import psycopg as _psycopg
+    from psycopg import pq as _pq
+    from psycopg.adapt import PyFormat, Transformer as _Transformer
+    _AUTO = PyFormat.AUTO
 except ImportError:  # SQLite only
     _psycopg = None
 
@@ -65,10 +69,9 @@ class RowDict(dict):
 
 
 def _raw_dialect(dialect):
-    """psycopg 3: the statement compiled with $1, $2… placeholders and run on a `RawCursor`, which sends
-    it as it is. psycopg's ordinary cursor parses every query for %s placeholders and caches the result
-    only for queries up to 4,096 bytes; the application detail is longer, so it was parsed again on
-    every request."""
+    """psycopg 3: the statement compiled with $1, $2… placeholders, as PostgreSQL takes them (psycopg's
+    cursors parse every query for %s placeholders and cache that only up to 4,096 bytes; the application
+    detail is longer)."""
     if dialect.driver != "psycopg":
         return dialect
     raw = type(dialect)(paramstyle="numeric_dollar")
@@ -76,16 +79,50 @@ def _raw_dialect(dialect):
     return raw
 
 
-def _execute(dbapi_conn, sql: str, parameters):
-    """A cursor with the statement run on it. psycopg: a `RawCursor`, and the rows in PostgreSQL's binary
-    format (cheaper to produce and to read than text for dates, numbers and JSON)."""
+# psycopg connection → {statement: its server-side prepared name}; a new connection prepares again
+_prepared: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _pg_rows(conn, sql: bytes, parameters) -> list[tuple]:
+    """One statement on a psycopg 3 connection at the libpq level (documented `psycopg.pq` and
+    `psycopg.adapt.Transformer`): prepared on the server once per connection, then each run is one
+    Bind/Execute with the rows in binary. The same values a cursor would give, for about a third less of
+    the driver's CPU (a cursor runs its generators, its prepared-statement bookkeeping and a wait loop in
+    Python around the same libpq calls). libpq releases the GIL while it waits."""
+    tx = _Transformer(conn)
+    values = tx.dump_sequence(parameters, [_AUTO] * len(parameters))
+    names = _prepared.get(conn)
+    if names is None:
+        names = _prepared[conn] = {}
+    # the parameters' types are part of the key, as in psycopg's own cache: an int is sent as int2, int4
+    # or int8 by its size, and a statement prepared for one is not run with another
+    key = (sql, tuple(tx.types))
+    name = names.get(key)
+    pgconn = conn.pgconn
+    if name is None:
+        name = f"legalaid_read_{len(names) + 1}".encode()
+        _pg_check(conn, pgconn.prepare(name, sql, tx.types), _pq.ExecStatus.COMMAND_OK)
+        names[key] = name
+    result = pgconn.exec_prepared(name, values, tx.formats, result_format=_pq.Format.BINARY)
+    _pg_check(conn, result, _pq.ExecStatus.TUPLES_OK)
+    tx.set_pgresult(result)
+    return tx.load_rows(0, result.ntuples, tuple)
+
+
+def _pg_check(conn, result, expected) -> None:
+    if result.status != expected:
+        raise _psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+
+
+def _fetch(dbapi_conn, compiled: "_Compiled", parameters) -> list:
     if _psycopg is not None and isinstance(dbapi_conn, _psycopg.Connection):
-        cursor = _psycopg.RawCursor(dbapi_conn)
-        cursor.execute(sql, parameters, binary=True)
-    else:
-        cursor = dbapi_conn.cursor()
-        cursor.execute(sql, parameters)
-    return cursor
+        return _pg_rows(dbapi_conn, compiled.sql_bytes, parameters)
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(compiled.sql, parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 class _Compiled:
@@ -93,6 +130,7 @@ class _Compiled:
         compiled = stmt.compile(dialect=_raw_dialect(dialect))
         assert not compiled.literal_execute_params and not compiled.post_compile_params, "no expanding IN here"
         self.sql = str(compiled)
+        self.sql_bytes = self.sql.encode()
         self.order = compiled.positiontup if compiled.positional else None
         self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
         self.bind_processors = {}
@@ -143,12 +181,10 @@ def rows(read: Read, params: dict) -> list[RowDict]:
     for attempt in (1, 2):
         pooled = eng.raw_connection()  # a pool checkout, without an SQLAlchemy Connection around it
         dbapi_conn = pooled.dbapi_connection
-        cursor = None
         try:
-            cursor = _execute(dbapi_conn, compiled.sql, parameters)
-            raw = cursor.fetchall()
+            raw = _fetch(dbapi_conn, compiled, parameters)
         except eng.dialect.loaded_dbapi.Error as exc:
-            if not eng.dialect.is_disconnect(exc, dbapi_conn, cursor):
+            if not eng.dialect.is_disconnect(exc, dbapi_conn, None):
                 raise
             log.warning("database connection lost (attempt %d): %s", attempt, type(exc).__name__)
             pooled.invalidate()
@@ -157,8 +193,6 @@ def rows(read: Read, params: dict) -> list[RowDict]:
                 raise outage.database_unavailable(retry_after=1) from exc
             continue
         finally:
-            if cursor is not None:
-                cursor.close()
             pooled.close()  # back to the pool (an invalidated one is discarded)
         return [compiled.row(r) for r in raw]
     raise AssertionError("unreachable")

@@ -86,6 +86,21 @@ def test_fast_list_matches_the_schema_and_paginates(client, fake_wechat, app):
     assert r.status_code == 422
 
 
+def test_parameters_of_every_size_on_one_connection(client, fake_wechat, app):
+    """On PostgreSQL the reads are prepared once per connection and run with binary parameters, whose
+    type follows the value (an int is sent as int2, int4 or int8 by its size): small and large ids and
+    offsets must each find their statement, one after the other."""
+    s = login(client, fake_wechat)
+    app_id = _draft(client, s)["id"]
+    for _ in range(2):
+        for id_ in (app_id, 40_000, 2_147_483_647, app_id):
+            r = client.get(f"/api/v1/applications/{id_}", headers=s["headers"])
+            assert r.status_code == (200 if id_ == app_id else 404), (id_, r.get_json())
+        for page in (1, 2, 1_000, 100_000, 1):
+            r = client.get("/api/v1/applications", query_string={"page": page, "page_size": 50}, headers=s["headers"])
+            assert r.status_code == 200 and r.get_json()["total"] == 1, (page, r.get_json())
+
+
 @pytest.mark.parametrize("path", ["/api/v1/applications/{id}", "/api/v1/applications"])
 def test_guard_refusals_on_the_read_path(client, fake_wechat, app, path):
     s = login(client, fake_wechat)
