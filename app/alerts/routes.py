@@ -8,10 +8,9 @@ from app.alerts import schemas as s
 from app.alerts import service as alerts
 from app.auth.guards import staff_required
 from app.extensions import db
+from app.common.openapi import BEARER
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1/staff/alerts", description="预警")
-
-BEARER = [{"bearer": []}]
 
 
 @blp.route("")

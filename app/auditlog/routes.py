@@ -7,10 +7,9 @@ from app.audit.query import audit_stmt
 from app.auditlog import schemas as s
 from app.auth.guards import staff_required
 from app.common.pagination import paginate
+from app.common.openapi import BEARER
 
 blp = Blueprint("auditlog", __name__, url_prefix="/api/v1/staff/audit", description="审计日志")
-
-BEARER = [{"bearer": []}]
 
 
 @blp.route("")

@@ -2,6 +2,9 @@
 so the document describes every real response (schemathesis validates them)."""
 from __future__ import annotations
 
+# `@blp.doc(security=BEARER)`: the operation takes a bearer token (the scheme is declared in create_app)
+BEARER = [{"bearer": []}]
+
 
 def json_object(description: str = "OK") -> dict:
     """`@blp.doc(**json_object("…"))`: a 200 JSON object whose shape is free-form (charts, reports)."""

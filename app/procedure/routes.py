@@ -16,13 +16,13 @@ from app.common.idempotency import idempotent
 from app.extensions import db
 from app.procedure import eligibility, letters, schemas as s, service
 from app.procedure.models import Letter
+from app.common.openapi import BEARER
 
 public = Blueprint("eligibility", __name__, url_prefix="/api/v1", description="法律援助资格自测（无需登录）与文书下载")
 citizen = Blueprint("procedure", __name__, url_prefix="/api/v1/applications",
                     description="法律援助程序（小程序）：资格自测与诚信承诺、法律文书、异议")
 staff = Blueprint("procedure_staff", __name__, url_prefix="/api/v1/staff",
                   description="法律援助程序（工作人员）：审查台、一次性告知、资格调整、终止、司法局异议审查")
-BEARER = [{"bearer": []}]
 CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
 
 

@@ -20,12 +20,12 @@ from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
 from app.procedure import schemas as _procedure_inputs  # noqa: F401  (declares the law's decision inputs first)
 from app.staff import schemas as s
+from app.common.openapi import BEARER
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff",
                 description="工作人员接口：工作队列、申请审查、特事特办、指派律师、上门服务")
 
 CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
-BEARER = [{"bearer": []}]
 
 
 def _detail(application_id: int) -> Application:
