@@ -61,9 +61,10 @@ def review_queue():
         Application.status.in_(service.REVIEW_STATES + ("approved",)), Application.decision.is_(None)
         | Application.status.in_(("approved",)))).all()
     today = local_today()
+    found = service.deadlines_many(apps)
     rows = []
     for a in apps:
-        d = service.deadlines(a)
+        d = found[a.id]
         due = service.nearest_due(d)
         rows.append({"a": a, "deadlines": d, "due": due, "state": service.due_state(due, today)})
     far = dt.date.max

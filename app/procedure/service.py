@@ -108,15 +108,12 @@ def deadlines_from(row, *, notice_due: dt.date | None, notice_open: bool, object
 
 
 def deadlines(app_: Application) -> dict:
-    notice = open_notice(app_.id) if app_.status in NOTICE_STATES else None
-    made = app_.status in OBJECTION_STATES and _objection_pending_or_made(app_.id, app_.decided_at)
-    return deadlines_from(app_, notice_due=notice.due_date if notice else None, notice_open=notice is not None,
-                          objection_made=made)
+    return deadlines_many([app_])[app_.id]
 
 
 def deadlines_many(apps) -> dict[int, dict]:
-    """`deadlines` for many applications at once (queues): two statements in all instead of one or two
-    per application."""
+    """The statutory dates of many applications (queues, the clock scan; `deadlines` for one): at most two
+    statements in all, for the open notices and the objections."""
     apps = list(apps)
     notice_ids = [a.id for a in apps if a.status in NOTICE_STATES]
     objection_ids = [a.id for a in apps if a.status in OBJECTION_STATES]
@@ -712,8 +709,9 @@ def scan(now: dt.datetime, raise_alert) -> dict:
     live = set()
     apps = db.session.scalars(sa.select(Application).where(Application.status.in_(
         REVIEW_STATES + ("approved",)))).all()
+    found = deadlines_many(apps)
     for app_ in apps:
-        d = deadlines(app_)
+        d = found[app_.id]
         ref = app_.reference or app_.id
         for clock, due, label in (("review", d["review_due"], "审查决定"), ("assign", d["assign_due"], "指派律师")):
             state = due_state(due, today)
