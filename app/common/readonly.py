@@ -7,12 +7,12 @@ autocommit mode for good (`DB_READ_POOL_SIZE` per process, beside the ORM's pool
 session's transactions are unaffected; on SQLite they share the one engine (Python's sqlite3
 begins a transaction only before a write, so a SELECT is already outside one).
 
-A `Read` is a Core select compiled once per dialect and run on the pooled connection's DBAPI
-cursor, with the column types' own bind and result processors applied: the same values
-`Connection.execute` would give, without its per-call compilation lookup and result machinery
-(measured on the application detail: 66 against 142 us a statement on PostgreSQL, 50 against
-76 us on SQLite). Rows come back as dicts keyed by the select's column names (`RowDict`). SQLAlchemy engine
-events do not see these statements.
+A `Read` is a Core select compiled once per dialect and run straight on the pooled DBAPI
+connection (SQLite: its cursor; PostgreSQL: prepared once per connection and run at the libpq level,
+`_pg_rows`), with the column types' own bind and result processors applied: the same values
+`Connection.execute` would give, without its per-call compilation lookup and result machinery.
+Rows come back as dicts keyed by the select's column names (`RowDict`). SQLAlchemy engine events do
+not see these statements.
 
 The pool does not ping connections before use (see `Config.SQLALCHEMY_ENGINE_OPTIONS`). A
 connection the server has dropped (restart, failover, `pg_terminate_backend`) fails on its first
