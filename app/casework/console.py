@@ -17,7 +17,7 @@ from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import service as casework
 from app.common.bounds import int_arg
-from app.common.timeutil import LOCAL_TZ, utcnow
+from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
@@ -156,7 +156,8 @@ def applications():
 @bp.route("/applications/new", methods=["GET"])
 @console_required("duty_lawyer")
 def new_application():
-    return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES)
+    return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES,
+                           today=local_today().isoformat())
 
 
 @bp.route("/applications", methods=["POST"])
@@ -214,6 +215,7 @@ def application_detail(application_id):
         .strftime("%Y-%m-%dT%H:%M"))
 
 
+EXPEDITE_DECIDER = "。是否先行提供法律援助由中心主任决定，决定后将在工作台和案件页显示"
 DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
 
 
@@ -251,7 +253,8 @@ def application_action(application_id, action):
             "grounds": f.getlist("grounds"), "ground": f.get("ground"),
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
     casework.act(staff, app_, action, data)
-    flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
+    flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）"
+          + (EXPEDITE_DECIDER if action == "request_expedite" else ""), "ok")
     if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))

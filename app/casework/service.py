@@ -76,6 +76,8 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
                        ("description", "请简要记录来电反映的情况")):
         if not (data.get(key) or "").strip():
             missing[key] = [label]
+    if applications.legal_deadline_problem(data.get("legal_deadline")):
+        missing["legal_deadline"] = [applications.legal_deadline_problem(data["legal_deadline"])]
     if missing:
         raise errors.ValidationFailed("请补全来电人信息", details={"fields": missing})
     if first_contact_at and first_contact_at > utcnow() + dt.timedelta(minutes=5):
@@ -411,8 +413,9 @@ def _fill_law_due(items: list[dict]) -> None:
     today = local_today()
     for it in items:
         if "law_due" not in it:
-            due = procedure.nearest_due(found[it["application"].id]) if it.get("application") is not None else None
-            it["law_due"], it["law_state"] = due, procedure.due_state(due, today)
+            label, due = (procedure.nearest_due_named(found[it["application"].id])
+                          if it.get("application") is not None else (None, None))
+            it["law_due"], it["law_label"], it["law_state"] = due, label, procedure.due_state(due, today)
 
 
 def _sort_key(item):
@@ -551,7 +554,7 @@ def _queue_objections(staff, now):
         a = cases[o.application_id]
         item = _app_item(a, now, type="objection", id=o.id, objection=o,
                          subtitle=f"对{o.against_label}的异议 · 应于 {o.decide_by} 前作出决定")
-        item.update(law_due=o.decide_by, law_state=procedure.due_state(o.decide_by), sla=None, due_at=None, overdue=False)
+        item.update(law_due=o.decide_by, law_label=procedure.DUE_LABELS["decide_by"], law_state=procedure.due_state(o.decide_by), sla=None, due_at=None, overdue=False)
         items.append(item)
     return items
 

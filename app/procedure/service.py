@@ -146,6 +146,21 @@ def nearest_due(values: dict) -> dt.date | None:
     return min(dates) if dates else None
 
 
+# Each statutory date named by its step, wherever it is shown (queues, the desk): never two dates both
+# called "法定期限" (that name belongs to the applicant's own legal deadline, e.g. the last day to appeal).
+DUE_LABELS = {"review_due": "审查期限", "supplement_due": "补正期限", "assign_due": "指派期限",
+              "objection_due": "异议期限", "decide_by": "异议审查期限"}
+
+
+def nearest_due_named(values: dict) -> tuple[str | None, dt.date | None]:
+    """The nearest statutory date and the name of its step ("审查期限" …)."""
+    found = [(v, k) for k, v in values.items() if v]
+    if not found:
+        return None, None
+    due, key = min(found)
+    return DUE_LABELS.get(key), due
+
+
 def due_state(due: dt.date | None, today: dt.date | None = None) -> str | None:
     """none | ok | near (due within CLOCK_NEAR_WORKDAYS working days, or today) | overdue."""
     if due is None:
