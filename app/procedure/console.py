@@ -35,7 +35,7 @@ def _procedure_context():
     def admin_warnings():
         # the calendar's Mon–Fri fallback, shown to the admin on every console page
         me = g.get("console_staff")
-        return service.calendar_warnings() if me is not None and me.role == "admin" else []
+        return service.calendar_warnings() + service.settings_warnings() if me is not None and me.role == "admin" else []
 
     def procedure_links(a):
         # the case page's statutory deadlines and the way to the review desk and the letters tab

@@ -57,6 +57,14 @@ def local_date(moment: dt.datetime | None) -> dt.date | None:
     return moment.astimezone(LOCAL_TZ).date() if moment else None
 
 
+def settings_warnings() -> list[str]:
+    """For the admin: settings the letters need and that are not set."""
+    cfg = current_app.config
+    if not (cfg.get("BUREAU_ADDRESS") or "").strip():
+        return [f"未配置{cfg['BUREAU_NAME']}的地址（BUREAU_ADDRESS）：决定书只写明向{cfg['BUREAU_NAME']}提出异议，不写地址"]
+    return []
+
+
 def calendar_warnings(today: dt.date | None = None) -> list[str]:
     """For the admin: years within the next 60 days (a clock's reach) or already used by a clock that the holiday
     package does not know (Mon–Fri fallback)."""
@@ -406,8 +414,9 @@ def _date_cn(d: dt.date) -> str:
 def _objection_route(app_: Application, against: str) -> list[str]:
     cfg = current_app.config
     due = app_.objection_due
+    address = (cfg.get("BUREAU_ADDRESS") or "").strip()
     return [f"如对本决定有异议，可以自收到本决定书之日起 {cfg['OBJECTION_PERIOD_DAYS']} 日内（即 {_date_cn(due)} 前）"
-            f"向{cfg['BUREAU_NAME']}提出（地址：{cfg['BUREAU_ADDRESS']}），也可以通过“12348 法律援助”小程序提出。"
+            f"向{cfg['BUREAU_NAME']}提出{f'（地址：{address}）' if address else ''}，也可以通过“12348 法律援助”小程序提出。"
             f"{cfg['BUREAU_NAME']}将自收到异议之日起 {cfg['OBJECTION_DECIDE_WORKDAYS']} 个工作日内作出维持或者责令改正的决定"
             f"（《中华人民共和国法律援助法》第四十九条）。"]
 
