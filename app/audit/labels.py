@@ -14,6 +14,7 @@ ACTION_LABELS: dict[str, str] = {
     "application.request_expedite": "申请先行提供（特事特办）", "application.approve_expedite": "批准先行提供（特事特办）", "application.deny_expedite": "驳回特事特办",
     "application.assign": "指派律师", "application.start_work": "开始办理", "application.close": "结案",
     "application.lawyer_choice": "选定指派律师（推荐或调整）", "application.note": "记录办理进展",
+    "application.reveal_phone": "查看完整联系电话",
     # the Legal Aid Law's procedure (app/procedure)
     "application.terminate": "终止法律援助", "application.deemed_withdrawn": "视为撤回申请",
     "application.reopen_review": "责令改正，重新审查", "application.eligibility_screen": "援助条件自助测评",

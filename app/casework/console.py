@@ -17,6 +17,7 @@ from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import service as casework
 from app.common.bounds import int_arg
+from app.common.phone import mask as mask_phone
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents
@@ -42,8 +43,10 @@ def _describe_application(application_id: int) -> dict | None:
     a = db.session.get(Application, application_id)
     if a is None:
         return None
+    # the full number only through the audited reveal (`reveal_phone`), as for calls
     return {"kind": "申请", "text": f"申请 {a.reference}", "at": a.submitted_at, "name": a.applicant_name,
-            "phone": a.phone, "phone_masked": f"{a.phone[:3]}****{a.phone[-4:]}" if a.phone else None,
+            "phone_masked": mask_phone(a.phone) if a.phone else None,
+            "reveal_url": url_for("console.reveal_phone", application_id=a.id) if a.phone else None,
             "summary": f"{a.category or '未分类'} · {a.status_label}"
                        + (f" · 承办律师 {a.assigned_lawyer.display_name}" if a.assigned_lawyer else ""),
             "application": {"id": a.id, "reference": a.reference}}
@@ -54,14 +57,15 @@ callbacks_service.SUBJECT_DESCRIBERS["application"] = _describe_application
 
 @bp.context_processor
 def _labels():
-    return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask}
+    return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask, "mask_phone": mask_phone,
+            "can_reveal_phone": lambda: me().role in PHONE_REVEALERS}
 
 
 # Each role's home leads with what is urgent for it: the queues in this order, and above them the items
 # that cannot wait (breached or near SLA, overdue backfills and callbacks, legal deadlines within 72 h).
 QUEUE_ORDER = {
     "manager": ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
-    "duty_lawyer": ("documents", "review", "backfill", "home_visits"),
+    "duty_lawyer": ("documents", "repeat_callbacks", "review", "backfill", "home_visits"),
     "aid_lawyer": ("my_cases", "home_visits"),
     "bureau_reviewer": ("objections",),
 }
@@ -259,6 +263,21 @@ def application_action(application_id, action):
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))
     return redirect(url_for("console.home"))
+
+
+PHONE_REVEALERS = ("duty_lawyer", "manager", "aid_lawyer")  # those who call the applicant back
+
+
+@bp.route("/applications/<int:application_id>/phone", methods=["POST"])
+@console_required(*PHONE_REVEALERS)
+def reveal_phone(application_id):
+    """The applicant's full number on its own page (never in a list, a cookie or a URL); each view audited."""
+    app_ = casework.reveal_phone(me(), application_id)
+    back_to = request.form.get("back") or ""
+    if not back_to.startswith("/console/"):
+        back_to = url_for("console.application_detail", application_id=app_.id)
+    return render_template("console/number.html", number={"caller": app_.phone}, back_to=back_to,
+                           title="联系电话", who=f"{app_.applicant_name or ''} · 申请 {app_.reference}")
 
 
 @bp.route("/applications/<int:application_id>/notes", methods=["POST"])

@@ -94,6 +94,17 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
     return app_
 
 
+def reveal_phone(staff: StaffUser, application_id: int) -> Application:
+    """The applicant's full phone number, for calling back: the case must be the caller's to see, and every
+    view is written to the audit log (pages show it masked otherwise)."""
+    app_ = get_application(staff, application_id)
+    if not app_.phone:
+        raise errors.NotFound("该申请未留联系电话")
+    audit("application.reveal_phone", actor=staff, object_type="application", object_id=app_.id)
+    db.session.commit()
+    return app_
+
+
 # --- actions ------------------------------------------------------------------------------
 
 def _text(value, field: str, message: str, required: bool = True) -> str | None:
@@ -525,9 +536,15 @@ def pending_visit_requests(staff: StaffUser) -> list[Application]:
         Application.home_visit_requested.is_(True), no_visit).order_by(Application.id)).all()
 
 
-def _queue_callbacks(staff, now):
+def _queue_repeat_callbacks(staff, now):
+    """The duty lawyer calls repeat callers back (the alert is theirs to answer on the hotline)."""
+    return _queue_callbacks(staff, now, reason="repeat_caller")
+
+
+def _queue_callbacks(staff, now, reason: str | None = None):
     items = []
-    tasks = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
+    tasks = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open",
+                                                             CallbackTask.reason == reason if reason else sa.true())
                                .options(selectinload(CallbackTask.rating))
                                .order_by(CallbackTask.due_at)).all()
     subjects = _by_id([t.subject_id for t in tasks if t.subject_type == "application"])
@@ -579,6 +596,7 @@ QUEUE_REGISTRY: dict[str, Queue] = {q.key: q for q in (
     Queue("backfill", "补交材料（到期与逾期）", ("duty_lawyer", "manager"), _queue_backfill),
     Queue("home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"), _queue_home_visits),
     Queue("callbacks", "回访任务", ("manager",), _queue_callbacks),
+    Queue("repeat_callbacks", "重复来电回访", ("duty_lawyer",), _queue_repeat_callbacks),
     Queue("my_cases", "我的案件", ("aid_lawyer",), _queue_my_cases),
     Queue("objections", "待审查的异议", ("bureau_reviewer", "manager"), _queue_objections),
 )}
