@@ -69,3 +69,27 @@ def current(desc: str) -> tuple[str, str] | None:
         if code and latest.get(code) and _is_city(code, latest[code]):
             return (province + latest[code])[:32], province
     return (province + city)[:32], province
+
+
+def rename_stored(batch: int = 5000) -> tuple[int, list]:
+    """Existing calls stored under an old name (the geocoder's, before this module): today's name in place.
+    Returns (calls changed, the local days they fall on) — the caller rebuilds those days' rollups."""
+    import sqlalchemy as sa
+
+    from app.consultations.models import Consultation
+    from app.extensions import db
+    names = db.session.execute(sa.select(Consultation.region).distinct()).scalars().all()
+    renames = {}
+    for old in names:
+        new = current(old) if old else None
+        if new is not None and new[0] != old:
+            renames[old] = new
+    changed, days = 0, set()
+    for old, (region, province) in renames.items():
+        days.update(db.session.execute(sa.select(Consultation.local_date).where(Consultation.region == old)
+                                       .distinct()).scalars())
+        result = db.session.execute(sa.update(Consultation).where(Consultation.region == old)
+                                    .values(region=region, province=province))
+        changed += result.rowcount or 0
+    db.session.commit()
+    return changed, sorted(days)

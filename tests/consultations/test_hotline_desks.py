@@ -300,3 +300,27 @@ def test_an_inverted_dashboard_range_keeps_the_page_and_the_filters(app, staff):
     field = re.search(r'<input type="date" name="date_from"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in field and 'aria-describedby="err-date_from"' in field and "autofocus" in field
     assert re.search(r'id="err-date_from">开始日期不能晚于结束日期<', html)
+
+
+def test_calls_stored_under_an_old_name_are_renamed_and_their_rollups_rebuilt(app, client, staff):
+    h = staff.role("duty_lawyer")["headers"]
+    call = log_call(client, h, caller="07101234567", ring=recent(1))
+    with app.app_context():  # as an older version stored it
+        db.session.execute(sa.update(Consultation).where(Consultation.id == call["id"]).values(region="湖北省襄樊市、襄樊市"))
+        db.session.commit()
+        from app.consultations import rollups
+        rollups.rebuild()
+    mgr0 = app.test_client()
+    console_login(mgr0, "manager1")
+    assert "湖北省襄樊市、襄樊市" in [x["region"] for x in mgr0.get("/console/dashboard/data/regions").get_json()["regions"]]
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["calls", "rename-regions"])
+    assert r.exit_code == 0, r.output
+    assert "更新 1 通" in r.output
+    with app.app_context():
+        assert db.session.get(Consultation, call["id"]).region == "湖北省襄阳市"
+    mgr = app.test_client()
+    console_login(mgr, "manager1")
+    regions_seen = [x["region"] for x in mgr.get("/console/dashboard/data/regions").get_json()["regions"]]
+    assert "湖北省襄阳市" in regions_seen and not any("襄樊" in x for x in regions_seen)
+    assert "更新 0 通" in runner.invoke(args=["calls", "rename-regions"]).output

@@ -116,6 +116,8 @@ def console_cases(staff):
         Case(act, "POST", {"aid_lawyer"}, lambda b: f"{c}/applications/{b.case('assigned')}/actions/start_work"),
         Case(act, "POST", {"aid_lawyer", "manager"}, lambda b: f"{c}/applications/{b.case('in_progress')}/actions/close",
              lambda b: {"outcome": "已结案"}),
+        Case("console.reveal_phone", "POST", {"aid_lawyer", "manager", "duty_lawyer"},
+             lambda b: f"{c}/applications/{b.case('in_progress')}/phone", lambda b: {"back": "/console/"}),
         Case("console.application_note", "POST", {"aid_lawyer", "manager", "duty_lawyer"},
              lambda b: f"{c}/applications/{b.case('in_progress')}/notes", lambda b: {"note": "进展"}),
         Case("console.upload_document", "POST", {"duty_lawyer", "manager"},

@@ -75,6 +75,7 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     form.locator("input[name=due_date]").fill(past)
     form.locator("button[type=submit]").click()
     _error_at_field(duty, "#form-notice", "due_date", "截止日期应晚于今天")
+    duty.screenshot(path=str(ARTIFACTS / "review-desk-notice-error.png"), full_page=True)
     form = duty.locator("#form-notice")  # the page came back with what was typed
     assert form.locator("input[value=hukou_member]").is_checked() and form.locator("input[value=employment_proof]").is_checked()
     assert form.locator("textarea[name=note]").input_value() == "请补充工资欠条"
@@ -102,6 +103,7 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     mgr.locator("#desk-reject textarea[name=reason]").fill("家庭人均月收入高于本市标准")
     mgr.locator("#desk-reject button[type=submit]").click()
     _error_at_field(mgr, "#desk-reject", "grounds", "至少选择一项")
+    mgr.screenshot(path=str(ARTIFACTS / "review-desk-reject-error-360.png"), full_page=False)
     assert mgr.locator("#desk-reject textarea[name=reason]").input_value() == "家庭人均月收入高于本市标准"
     mgr.locator("#desk-reject input[value=not_in_hardship]").check()
     mgr.locator("#desk-reject button[type=submit]").click()
@@ -133,6 +135,7 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     bureau.locator("#form-decide input[value=correct]").check()
     bureau.locator("#form-decide button[type=submit]").click()
     _error_at_field(bureau, "#form-decide", "note", "审查意见")
+    bureau.screenshot(path=str(ARTIFACTS / "objection-error-360.png"), full_page=False)
     assert bureau.locator("#form-decide input[value=correct]").is_checked()
     bureau.locator("#form-decide textarea[name=note]").fill("家庭人口应按四人计算，请重新审查")
     bureau.locator("#form-decide button[type=submit]").click()
