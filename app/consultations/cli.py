@@ -6,7 +6,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app.consultations import cdr
+from app.consultations import cdr, rollups
+from app.consultations.regions import rename_stored
 
 calls_cli = AppGroup("calls", help="热线来电")
 
@@ -30,8 +31,6 @@ def import_cmd(file: Path, chunk: int):
 def rename_regions_cmd():
     """Store every call's region under today's name (GB/T 2260: 湖北省襄樊市 → 湖北省襄阳市), then rebuild the
     rollups of the days that changed. Run once after upgrading; safe to run again (changes nothing then)."""
-    from app.consultations import rollups
-    from app.consultations.regions import rename_stored
     changed, days = rename_stored()
     if days:
         rollups.rebuild(min(days), max(days))

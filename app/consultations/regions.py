@@ -7,6 +7,10 @@ from __future__ import annotations
 import functools
 import re
 
+import sqlalchemy as sa
+
+from app.consultations.models import Consultation
+from app.extensions import db
 from ocr import regions as gb2260
 
 PROVINCE_RE = re.compile(r"^(.+?(?:省|自治区|特别行政区)|北京市|天津市|上海市|重庆市)")
@@ -74,10 +78,6 @@ def current(desc: str) -> tuple[str, str] | None:
 def rename_stored(batch: int = 5000) -> tuple[int, list]:
     """Existing calls stored under an old name (the geocoder's, before this module): today's name in place.
     Returns (calls changed, the local days they fall on) — the caller rebuilds those days' rollups."""
-    import sqlalchemy as sa
-
-    from app.consultations.models import Consultation
-    from app.extensions import db
     names = db.session.execute(sa.select(Consultation.region).distinct()).scalars().all()
     renames = {}
     for old in names:

@@ -143,6 +143,14 @@ def test_callback_list_names_and_masks_full_numbers_only_through_the_audited_rev
     r = mgr.post(f"/console/applications/{app_id}/phone", data={"csrf_token": csrf, "back": f"/console/callbacks/{task.id}"})
     assert r.status_code == 200 and "13871230000" in r.get_data(as_text=True)
     assert _audits(app, "application.reveal_phone") == before + 1
+    # the staff API too: masked in the application, the full number through its audited route
+    from tests.support import api_login
+    h = api_login(client, "manager1")
+    assert client.get(f"/api/v1/staff/applications/{app_id}", headers=h).get_json()["phone"] == "138****0000"
+    r = client.get(f"/api/v1/staff/applications/{app_id}/phone", headers=h)
+    assert r.status_code == 200 and r.get_json()["phone"] == "13871230000"
+    assert _audits(app, "application.reveal_phone") == before + 2
+    assert client.get(f"/api/v1/staff/applications/{app_id}/phone", headers=api_login(client, "supervisor1")).status_code == 403
     # the supervisor follows callbacks but never sees the number, nor may reveal it
     sup = app.test_client()
     csrf_s = console_login(sup, "supervisor1")

@@ -159,6 +159,8 @@ def api_cases(staff):
              lambda b: {"applicant_name": "来电人", "phone": "13800000000", "description": "来电咨询"}),
         Case("staff.get_application", "GET", CASE, lambda b: f"{A}/applications/{b.case('in_progress')}", fresh=False),
         Case("staff.get_application", "GET", CASE - {"aid_lawyer"}, lambda b: f"{A}/applications/{b.case()}", fresh=False),
+        Case("staff.reveal_phone", "GET", {"duty_lawyer", "manager", "aid_lawyer"},
+             lambda b: f"{A}/applications/{b.case('in_progress')}/phone", fresh=False),
         Case("staff.action_start_review", "POST", {"duty_lawyer", "manager"},
              lambda b: f"{A}/applications/{b.case('submitted')}/start-review", lambda b: {}),
         Case("staff.action_approve", "POST", {"manager"}, lambda b: f"{A}/applications/{b.case()}/approve", lambda b: {}),
