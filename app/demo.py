@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
 from app.applications import service as applications
-from app.procedure import law, service as procedure
+from app.procedure import law, objections
 from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
@@ -202,7 +202,7 @@ def _citizens_and_applications(staff: dict, echo) -> None:
                 extra.update(termination_ground="own_lawyer", decision_reason=note)
             applications.transition(actor, app_, action, note=note, **extra)
         if status == "rejected":  # and the citizen has objected to the justice bureau: an open objection
-            procedure.lodge_objection(citizen, app_, "我家四口人，只有我一人打零工，月收入不到三千元，"
+            objections.lodge_objection(citizen, app_, "我家四口人，只有我一人打零工，月收入不到三千元，"
                                                      "审查时把已经离职的配偶也算作有收入，请求重新审查。")
         count += 1
     echo(f"演示申请 {count} 件（覆盖全部状态），群众 {len(citizens)} 人。")

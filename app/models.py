@@ -5,7 +5,7 @@ from app.applications.models import Application, ApplicationEvent  # noqa: F401
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import AuthToken, Citizen, StaffUser  # noqa: F401
 from app.callbacks.models import CallbackAttempt, CallbackTask  # noqa: F401
-from app.casework.models import HomeVisit  # noqa: F401
+from app.visits.models import HomeVisit  # noqa: F401
 from app.common.idempotency import IdempotencyRecord  # noqa: F401
 from app.console.models import ConsoleSession  # noqa: F401
 from app.consultations.models import CallImport, Consultation, RepeatCallerEpisode  # noqa: F401

@@ -65,7 +65,7 @@ def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, 
     `by_phone`: opened by the duty lawyer for a caller (no citizen account, so no WeChat messages)."""
     from app.applications import service as applications
     from app.auth.models import Citizen
-    from app.casework import service as casework
+    from app.casework import cases
     from app.common.timeutil import utcnow
     from app.extensions import db
     from tests.factories import full_application
@@ -94,7 +94,7 @@ def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, 
                 args["lawyer_id"] = user(app, args.pop("lawyer")).id
             if action == "approve_expedite" and args.get("backfill_kinds"):
                 args["backfill_due_at"] = utcnow() + dt.timedelta(days=2)
-            casework.act(user(app, username), app_, action, args)
+            cases.act(user(app, username), app_, action, args)
         assert app_.status == status
         return app_.id
 

@@ -26,9 +26,15 @@ from flask import current_app
 
 import storage
 from app import errors
-from app.common.timeutil import LOCAL_TZ, utcnow
+from app.applications.models import Application
+from app.auth.models import StaffUser
+from app.common.timeutil import LOCAL_TZ, local_today, utcnow
+from app.documents.models import KINDS
 from app.extensions import db
-from app.procedure.models import LETTER_KINDS, Letter, LetterCounter
+from app.notifications import service as notifications
+from app.procedure import law
+from app.procedure.clocks import calendar, local_date
+from app.procedure.models import LETTER_KINDS, Letter, LetterCounter, SupplementNotice
 from app.storage_bridge import get_storage
 
 # fontTools logs every subsetting step at INFO
@@ -276,3 +282,108 @@ def render(content: dict) -> bytes:
     pdf.set_font("cjk", size=9)
     cell(6, f"地址：{content['centre_address']}　申请编号：{content.get('reference') or '—'}")
     return bytes(pdf.output())
+
+
+# --- out: the letters with signed URLs; the wording of each letter --------------------------------------
+
+def letter_out(letter: Letter, *, iso: bool = True) -> dict:
+    return {"id": letter.id, "kind": letter.kind, "kind_label": LETTER_KINDS[letter.kind], "number": letter.number,
+            "issued_at": letter.issued_at.isoformat() if iso else letter.issued_at, "sha256": letter.sha256,
+            "url": signed_url(letter)}
+
+
+def letters_out(application_id: int) -> list[dict]:
+    """The application's letters with signed URLs (the same list for the citizen and the staff)."""
+    return [letter_out(l) for l in list_for(application_id)]
+
+
+def announce(app_: Application, letter: Letter):
+    return notifications.letter_issued(app_, LETTER_KINDS[letter.kind], letter.number)
+
+
+def _who(app_: Application) -> str:
+    return app_.applicant_name or "申请人"
+
+
+def _date_cn(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _objection_route(app_: Application, against: str) -> list[str]:
+    cfg = current_app.config
+    due = app_.objection_due
+    return [f"如对本决定有异议，可以自收到本决定书之日起 {cfg['OBJECTION_PERIOD_DAYS']} 日内（即 {_date_cn(due)} 前）"
+            f"向{cfg['BUREAU_NAME']}提出（地址：{cfg['BUREAU_ADDRESS']}），也可以通过“12348 法律援助”小程序提出。"
+            f"{cfg['BUREAU_NAME']}将自收到异议之日起 {cfg['OBJECTION_DECIDE_WORKDAYS']} 个工作日内作出维持或者责令改正的决定"
+            f"（《中华人民共和国法律援助法》第四十九条）。"]
+
+
+def grant_content(app_: Application) -> dict:
+    basis = "；".join(f"{g['article']}（{g['text']}）" for g in app_.decision_grounds or [])
+    cfg = current_app.config
+    due = calendar().add_workdays(app_.assign_clock_from, cfg["ASSIGN_WORKDAYS"])
+    return {"recipient": _who(app_), "grounds": app_.decision_grounds, "paragraphs": [
+        f"你于 {_date_cn(local_date(app_.submitted_at) or local_today())} 提出的法律援助申请（案件类别：{app_.category or '—'}），"
+        f"经审查，符合法律援助条件，依据《中华人民共和国法律援助法》{basis or '第三十一条'}的规定，决定给予法律援助。",
+        f"本中心将于 {_date_cn(due)} 前指派法律援助人员为你提供法律援助，并另行通知。"
+        + (f"审查意见：{app_.decision_reason}" if app_.decision_reason else "")],
+        "assign_due": due.isoformat()}
+
+
+def refusal_content(app_: Application) -> dict:
+    reasons = [f"{g['text']}（《中华人民共和国法律援助法》{g['article']}）" if g["article"] else g["text"]
+               for g in app_.decision_grounds or []]
+    return {"recipient": _who(app_), "grounds": app_.decision_grounds, "reason": app_.decision_reason,
+            "objection_due": app_.objection_due.isoformat(), "bureau": current_app.config["BUREAU_NAME"],
+            "paragraphs": [
+                f"你于 {_date_cn(local_date(app_.submitted_at) or local_today())} 提出的法律援助申请，经审查，决定不予法律援助。",
+                "理由：" + "；".join(reasons) + "。" + (f"具体说明：{app_.decision_reason}" if app_.decision_reason else ""),
+                *_objection_route(app_, "refusal")]}
+
+
+def expedite_content(app_: Application) -> dict:
+    ground = law.EXPEDITE_GROUNDS.get(app_.expedite_ground or "", ("第四十四条", "先行提供法律援助的情形"))
+    missing = "、".join(KINDS.get(k, k) for k in app_.backfill_kinds or []) or "无"
+    due = app_.backfill_due_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M") if app_.backfill_due_at else "—"
+    return {"recipient": _who(app_), "ground": {"key": app_.expedite_ground, "article": ground[0], "text": ground[1]},
+            "backfill": app_.backfill_kinds or [], "paragraphs": [
+                f"你申请法律援助的事项，因{ground[1]}，依据《中华人民共和国法律援助法》{ground[0]}的规定，决定先行提供法律援助。",
+                f"请于 {due} 前补办有关手续、补充以下材料：{missing}。经审查不符合法律援助条件的，将终止法律援助。"
+                + (f"说明：{app_.expedite_reason}" if app_.expedite_reason else "")]}
+
+
+def assignment_content(app_: Application) -> dict:
+    lawyer = db.session.get(StaffUser, app_.assigned_lawyer_id)
+    return {"recipient": lawyer.display_name if lawyer else "法律援助人员", "lawyer_id": app_.assigned_lawyer_id,
+            "paragraphs": [
+                f"现指派你为受援人{_who(app_)}（申请编号 {app_.reference}，案件类别：{app_.category or '—'}）提供法律援助。",
+                "请自收到本通知之日起及时与受援人联系，依法履行职责，并按规定报告办理情况。"]}
+
+
+def termination_content(app_: Application) -> dict:
+    table = {**law.TERMINATION_GROUNDS, **law.EXPEDITE_TERMINATION}
+    article, text = table[app_.termination_ground]
+    return {"recipient": _who(app_), "ground": {"key": app_.termination_ground, "article": article, "text": text},
+            "reason": app_.decision_reason, "objection_due": app_.objection_due.isoformat(),
+            "bureau": current_app.config["BUREAU_NAME"], "paragraphs": [
+                f"本中心为你提供的法律援助（申请编号 {app_.reference}），因{text}，依据《中华人民共和国法律援助法》{article}"
+                f"的规定，决定终止法律援助。说明：{app_.decision_reason}",
+                *_objection_route(app_, "termination")]}
+
+
+def notice_content(app_: Application, notice: SupplementNotice) -> dict:
+    rows = [f"{i + 1}. {item['label']}" for i, item in enumerate(notice.items)]
+    return {"recipient": _who(app_), "items": notice.items, "due_date": notice.due_date.isoformat(),
+            "paragraphs": [
+                f"你提出的法律援助申请（申请编号 {app_.reference}）材料不齐全。依据《中华人民共和国法律援助法》第四十三条的规定，"
+                f"现一次性告知你需要补充的全部材料，请于 {_date_cn(notice.due_date)} 前通过小程序上传或送交本中心。",
+                "逾期未补充材料或者作出说明的，视为撤回申请。补充材料期间不计入审查期限。"
+                + (f"说明：{notice.note}" if notice.note else "")],
+            "sections": {"需要补充的材料：": rows}}
+
+
+def grant_after_expedite_content(app_: Application) -> dict:
+    basis = "；".join(f"{g['article']}（{g['text']}）" for g in app_.decision_grounds or [])
+    return {"recipient": _who(app_), "grounds": app_.decision_grounds, "paragraphs": [
+        "本中心已先行为你提供法律援助。经审查，你的申请符合法律援助条件，依据《中华人民共和国法律援助法》"
+        f"{basis or '第三十一条'}的规定，决定给予法律援助。" + (f"审查意见：{app_.decision_reason}" if app_.decision_reason else "")]}

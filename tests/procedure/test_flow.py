@@ -20,9 +20,9 @@ A = "/api/v1/applications"
 
 
 def _cal(app):
-    from app.procedure import service
+    from app.procedure import clocks
     with app.app_context():
-        return service.calendar()
+        return clocks.calendar()
 
 
 def _pdf_text(client, url) -> str:
@@ -45,11 +45,11 @@ def _batch_agrees(app, app_id, **expected):
     """The queues read every case's clocks in one batch (`deadlines_many`): it must give what `deadlines`
     gives for the case alone (and what the detail shows)."""
     from app.applications.models import Application
-    from app.procedure import service
+    from app.procedure import clocks
     with app.app_context():
         a = db.session.get(Application, app_id)
-        alone = service.deadlines(a)
-        assert service.deadlines_many([a]) == {app_id: alone}
+        alone = clocks.deadlines(a)
+        assert clocks.deadlines_many([a]) == {app_id: alone}
         for key, value in expected.items():
             assert alone[key] == value, (key, alone)
 
@@ -356,9 +356,9 @@ def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat,
         db.session.execute(sa.update(Application).where(Application.id == late)
                            .values(review_clock_from=local_today() - dt.timedelta(days=30)))
         db.session.commit()
-        from app.casework import service as casework
+        from app.casework import queues
         from tests.support import user
-        items = casework.queues_for(user(app, "duty1"))["review"]["items"]
+        items = queues.queues_for(user(app, "duty1"))["review"]["items"]
         ids = [i["id"] for i in items]
         assert ids.index(late) < ids.index(fresh)
         assert items[ids.index(late)]["law_state"] == "overdue" and items[ids.index(fresh)]["law_state"] == "ok"
@@ -397,8 +397,9 @@ def test_the_bureau_sees_the_objection_photos_audited(app, client, fake_wechat, 
 
 
 def test_termination_stops_open_work(app, client, fake_wechat, staff):
-    from app.casework.models import HomeVisit
-    from app.casework import service as casework
+    from app.visits.models import HomeVisit
+    from app.casework import queues
+    from app.visits import service as visits
     from app.applications.models import Application
     from app.common.timeutil import utcnow
     from tests.support import make_case, user
@@ -406,11 +407,11 @@ def test_termination_stops_open_work(app, client, fake_wechat, staff):
                        home_visit_reason="行动不便")
     with app.app_context():
         a = db.session.get(Application, app_id)
-        casework.schedule_home_visit(user(app, "manager1"), a, user(app, "aid1").id, utcnow() + dt.timedelta(days=1))
+        visits.schedule_home_visit(user(app, "manager1"), a, user(app, "aid1").id, utcnow() + dt.timedelta(days=1))
     mgr = api_login(client, "manager1")
     r = client.post(f"{S}/{app_id}/terminate", json={"ground": "case_ended", "note": "对方已撤诉，案件终结"}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     with app.app_context():
         assert db.session.scalar(sa.select(HomeVisit.status).where(HomeVisit.application_id == app_id)) == "cancelled"
-        queues = casework.queues_for(user(app, "aid1"))
-        assert app_id not in [i["application_id"] for q in queues.values() for i in q["items"]]
+        found = queues.queues_for(user(app, "aid1"))
+        assert app_id not in [i["application_id"] for q in found.values() for i in q["items"]]

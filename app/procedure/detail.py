@@ -1,0 +1,52 @@
+"""The procedure's part of an application's detail (the deadlines and the letters), for the citizen's
+read path (app.applications.read) and the staff's ApplicationOut."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.alerts import service as alerts
+from app.applications import read
+from app.applications.models import DETAIL_HOOKS
+from app.procedure import letters
+from app.procedure.clocks import NOTICE_STATES, deadlines, deadlines_from, deadlines_json
+from app.procedure.models import Letter, Objection, SupplementNotice
+from app.procedure.scan import scan
+
+def _detail_columns(t):
+    notice_due = (sa.select(SupplementNotice.due_date).where(SupplementNotice.application_id == t.c.id,
+                                                             SupplementNotice.status == "open")
+                  .order_by(SupplementNotice.id.desc()).limit(1).scalar_subquery())
+    objection_made = sa.exists().where(Objection.application_id == t.c.id, Objection.received_at >= t.c.decided_at)
+    has_letters = sa.exists().where(Letter.application_id == t.c.id)
+    return [t.c.review_clock_from.label("pr_review_clock_from"), t.c.decision.label("pr_decision"),
+            t.c.assign_clock_from.label("pr_assign_clock_from"), t.c.objection_due.label("pr_objection_due"),
+            notice_due.label("pr_notice_due"), objection_made.label("pr_objection_made"),
+            has_letters.label("pr_has_letters")]
+
+
+class _Row:
+    __slots__ = ("status", "decision", "review_clock_from", "assign_clock_from", "objection_due")
+
+    def __init__(self, row):
+        self.status, self.decision = row.status, row.pr_decision
+        self.review_clock_from, self.assign_clock_from = row.pr_review_clock_from, row.pr_assign_clock_from
+        self.objection_due = row.pr_objection_due
+
+
+def _detail_fill(row, out: dict) -> None:
+    notice_open = row.pr_notice_due is not None and row.status in NOTICE_STATES
+    values = deadlines_from(_Row(row), notice_due=row.pr_notice_due if notice_open else None,
+                            notice_open=notice_open, objection_made=bool(row.pr_objection_made))
+    out["deadlines"] = deadlines_json(values)
+    out["letters"] = letters.letters_out(row.id) if row.pr_has_letters else []
+
+
+def _register_hooks() -> None:
+    alerts.register_scanner(scan)
+    if not any(fill is _detail_fill for _, fill in read.DETAIL_EXTENSIONS):
+        read.DETAIL_EXTENSIONS.append((_detail_columns, _detail_fill))
+    DETAIL_HOOKS["deadlines"] = deadlines
+    DETAIL_HOOKS["letters"] = lambda app_: [letters.letter_out(l, iso=False) for l in letters.list_for(app_.id)]
+
+
+_register_hooks()
