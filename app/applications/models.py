@@ -25,9 +25,12 @@ SERVICE_TYPES = {"representation": "代理", "document_drafting": "代书", "adv
 SEXES = ("男", "女")
 
 
-# What other domains add to an application's detail, without this package importing them:
-# {"deadlines": fn(app) -> dict, "letters": fn(app) -> list}, registered by app/procedure
-DETAIL_HOOKS: dict = {}
+
+
+def _detail_hooks() -> dict:
+    """What other domains add to an application's detail, without this package importing them:
+    {"deadlines": fn(app) -> dict, "letters": fn(app) -> list}, registered by app/procedure's init_app."""
+    return current_app.extensions.get("applications.detail_hooks", {})
 
 
 def urgent(deadline_at: dt.datetime | None, status: str) -> bool:
@@ -120,12 +123,12 @@ class Application(TimestampMixin, db.Model):
 
     @property
     def procedure_deadlines(self) -> dict | None:
-        hook = DETAIL_HOOKS.get("deadlines")
+        hook = _detail_hooks().get("deadlines")
         return hook(self) if hook else None
 
     @property
     def procedure_letters(self) -> list:
-        hook = DETAIL_HOOKS.get("letters")
+        hook = _detail_hooks().get("letters")
         return hook(self) if hook else []
 
 

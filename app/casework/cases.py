@@ -18,7 +18,7 @@ from app.common.timeutil import utcnow
 from app.documents import service as documents
 from app.documents.models import KINDS
 from app.extensions import db
-from app.procedure import decisions as procedure
+from app.procedure import flows
 from app.visits import service as visits
 
 APPLICATION_ROLES = applications.STAFF_ROLES
@@ -72,7 +72,7 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
     data.setdefault("service_type", "advice")
     app_ = applications.create_draft(staff, data, citizen=None)
     app_.first_contact_at = first_contact_at or utcnow()
-    applications.transition(staff, app_, "submit", note="值班律师电话受理")
+    flows.submit(staff, app_, note="值班律师电话受理")
     if app_.home_visit_requested and app_.home_visit_address:
         visits.new_visit(app_, staff, app_.home_visit_address, app_.home_visit_reason)
         db.session.commit()
@@ -80,38 +80,41 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
 
 
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
-    """Run one declared staff action (app.applications.actions) with its inputs checked; the state
-    machine checks state and role. Action-specific effects (fields it sets) come from `_EFFECTS`."""
+    """Run one declared staff action (app.applications.actions) with its inputs checked. A change that
+    crosses domains runs its flow (app/procedure/flows.py); the state machine checks state and role (for
+    the law's decisions before their input, as app/procedure does)."""
     data = data or {}
     spec = actions.ACTIONS.get(action)
     if spec is None or action not in actions.STAFF_TRANSITIONS:
         raise errors.BadRequest("未知操作")
-    if action in procedure.DECISIONS:
-        # the Legal Aid Law's decisions: grounds by article (app/procedure checks role and state first)
-        note, changes = procedure.prepare(app_, action, data, staff)
-        after = None
-    else:
-        note = None
-        if spec.note_field:
-            note = text(data.get(spec.note_field), spec.note_field, spec.note_required or "",
-                         required=bool(spec.note_required))
-        effect = _EFFECTS.get(action)
-        changes, note, after = effect(staff, app_, data, note) if effect else ({}, note, None)
-    applications.transition(staff, app_, action, note=note, **changes)
-    if after:
-        after()
-    return app_
+    if action == "reject":
+        return flows.refuse(staff, app_, data)
+    if action == "request_expedite":
+        return flows.request_expedite(staff, app_, data)
+    if action == "terminate":
+        return flows.terminate(staff, app_, data)
+    note = None
+    if spec.note_field:
+        note = text(data.get(spec.note_field), spec.note_field, spec.note_required or "",
+                    required=bool(spec.note_required))
+    if action == "approve":
+        return flows.grant(staff, app_, note)
+    if action == "approve_expedite":
+        changes, note = _backfill(data, note)
+        return flows.decide_expedite(staff, app_, True, note, **changes)
+    if action == "deny_expedite":
+        return flows.decide_expedite(staff, app_, False, note)
+    if action == "assign":
+        lawyer = aid_lawyer(data.get("lawyer_id"))
+        suggested = [s["lawyer"].id for s in suggest_lawyers(app_)[:1]]
+        return flows.assign(staff, app_, lawyer, suggested=suggested, note=note)
+    if action == "close":
+        return applications.transition(staff, app_, action, note=note, outcome=note)
+    return applications.transition(staff, app_, action, note=note)
 
 
-def _decision(staff, app_, data, note):
-    return {"decision_reason": note}, note, None
-
-
-def _outcome(staff, app_, data, note):
-    return {"outcome": note}, note, None
-
-
-def _backfill(staff, app_, data, note):
+def _backfill(data, note):
+    """What a 先行提供 case must hand in later, and by when (approve_expedite)."""
     kinds = [k for k in (data.get("backfill_kinds") or []) if k]
     bad = [k for k in kinds if k not in KINDS]
     if bad:
@@ -127,24 +130,7 @@ def _backfill(staff, app_, data, note):
     changes = {"backfill_kinds": list(dict.fromkeys(kinds)) or None, "backfill_due_at": due if kinds else None}
     if kinds:
         note = note or "请于截止时间前补交：" + "、".join(KINDS[k] for k in changes["backfill_kinds"])
-    return changes, note, None
-
-
-def _assignment(staff, app_, data, note):
-    lawyer = aid_lawyer(data.get("lawyer_id"))
-    suggested = [s["lawyer"].id for s in suggest_lawyers(app_)[:1]]
-    how = "按系统推荐" if suggested and suggested[0] == lawyer.id else "负责人调整指派"
-    note = note or f"指派援助律师：{lawyer.display_name}（{how}）"
-
-    def audit_choice():
-        # a staff-side audit of the choice (suggested vs overridden) beside the transition record
-        audit("application.lawyer_choice", actor=staff, object_type="application", object_id=app_.id,
-              details={"lawyer_id": app_.assigned_lawyer_id, "suggested": suggested[:1]})
-        db.session.commit()
-    return {"assigned_lawyer_id": lawyer.id}, note, audit_choice
-
-
-_EFFECTS = {"approve": _decision, "approve_expedite": _backfill, "assign": _assignment, "close": _outcome}
+    return changes, note
 
 
 def add_note(staff: StaffUser, app_: Application, note: str) -> Application:

@@ -101,3 +101,23 @@ def due_state(due: dt.date | None, today: dt.date | None = None) -> str | None:
     if due == today or calendar().workdays_between(today, due) <= near:
         return "near"
     return "ok"
+
+
+# --- starting and stopping the clocks (the flows call these, app/procedure/flows.py) ----------------------
+
+def start_review(app_: Application) -> None:
+    """The review clock counts from the day after today (submission, or the bureau's order to correct)."""
+    app_.review_clock_from = local_today()
+
+
+def start_assignment(app_: Application) -> None:
+    app_.assign_clock_from = local_today()
+
+
+def stop_assignment(app_: Application) -> None:
+    app_.assign_clock_from = None
+
+
+def open_objection_period(app_: Application) -> None:
+    """The citizen may object within OBJECTION_PERIOD_DAYS days of a refusal or termination (Art. 49)."""
+    app_.objection_due = local_today() + dt.timedelta(days=current_app.config["OBJECTION_PERIOD_DAYS"])

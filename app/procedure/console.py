@@ -21,7 +21,7 @@ from app.documents import service as documents
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
-from app.procedure import cases, clocks, decisions, eligibility, law, letters, notices, screen
+from app.procedure import cases, clocks, decisions, eligibility, flows, law, letters, notices, screen
 from app.procedure import objections as objections_
 from app.procedure.models import Letter, Objection
 
@@ -137,7 +137,7 @@ def review_decide(application_id, action):
     app_ = cases.staff_application(_me(), application_id)
     if action not in decisions.DESK_ACTIONS:
         abort(404)
-    return _desk_post(app_, action, lambda: decisions.decide(_me(), app_, action, _form()),
+    return _desk_post(app_, action, lambda: flows.desk_decision(_me(), app_, action, _form()),
                       lambda: f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）")
 
 
@@ -152,7 +152,7 @@ def review_notice(application_id):
             due = dt.date.fromisoformat(f["due_date"]) if f["due_date"] else None
         except ValueError:
             raise errors.ValidationFailed("截止日期格式不正确", details={"fields": {"due_date": ["格式应为 YYYY-MM-DD"]}}) from None
-        notices.issue_notice(_me(), app_, f["items"], due, f["note"])
+        flows.notice(_me(), app_, f["items"], due, f["note"])
     return _desk_post(app_, "notice", issue, "已发出补充材料通知书（一次性告知），审查期限暂停计算")
 
 
@@ -176,7 +176,7 @@ def review_override(application_id):
 @console_required("manager")
 def review_grant_after_expedite(application_id):
     app_ = cases.staff_application(_me(), application_id)
-    return _desk_post(app_, "confirm", lambda: decisions.confirm_after_expedite(_me(), app_, request.form.get("note")),
+    return _desk_post(app_, "confirm", lambda: flows.grant_after_expedite(_me(), app_, request.form.get("note")),
                       "已作出给予法律援助决定")
 
 
@@ -266,7 +266,7 @@ def objection(objection_id):
 def decide_objection(objection_id):
     obj = objections_.get_objection(_me(), objection_id)
     try:
-        objections_.decide_objection(_me(), obj, request.form.get("decision") or "", request.form.get("note"))
+        flows.objection_decided(_me(), obj, request.form.get("decision") or "", request.form.get("note"))
     except errors.ApiError as exc:
         if exc.status in (403, 404):
             raise

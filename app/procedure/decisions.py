@@ -9,12 +9,9 @@ from flask import current_app
 from app import errors
 from app.applications import service as applications
 from app.applications.models import Application
-from app.audit import record as audit
 from app.auth.models import StaffUser
 from app.common.timeutil import local_today, utcnow
-from app.extensions import db
-from app.notifications import service as notifications
-from app.procedure import law, letters, notices
+from app.procedure import law
 from app.common.inputs import text
 from app.procedure.screen import screen_answer
 
@@ -78,56 +75,31 @@ DESK_ACTIONS = {"start_review": ("duty_lawyer", "manager"), "approve": ("manager
                 "request_expedite": ("duty_lawyer",), "terminate": ("manager",)}
 
 
-def decide(staff: StaffUser, app_: Application, action: str, data: dict) -> Application:
-    """The review desk's decisions (the same transitions the case API runs through casework)."""
-    if action not in DESK_ACTIONS:
-        raise errors.NotFound("未知操作")
-    note, changes = prepare(app_, action, data, staff)
-    if action == "approve":
-        note = text(data.get("note"), "note", "", required=False)
-        changes = {"decision_reason": note}
-    return applications.transition(staff, app_, action, note=note, **changes)
+# --- what a decision writes (the flows call these after the transition, app/procedure/flows.py) -------------
+
+def record_grant(app_: Application) -> None:
+    """给予法律援助: the decision, with the screen's basis as its grounds."""
+    app_.decision, app_.decided_at = "granted", utcnow()
+    app_.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
 
 
-@applications.before_commit.connect
-def _on_transition(app_: Application, action: str, actor, from_status: str, notifications: list) -> None:
-    today = local_today()
-    cfg = current_app.config
-    letter = None
-    if action == "submit":
-        app_.review_clock_from = today
-    elif action == "approve":
-        app_.decision, app_.decided_at = "granted", utcnow()
-        app_.assign_clock_from = today
-        app_.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
-        letter = letters.issue(app_, "grant", letters.grant_content(app_), actor=actor)
-    elif action == "reject":
-        app_.decision, app_.decided_at = "refused", utcnow()
-        app_.objection_due = today + dt.timedelta(days=cfg["OBJECTION_PERIOD_DAYS"])
-        notices.close_open(app_, "cancelled")
-        letter = letters.issue(app_, "refusal", letters.refusal_content(app_), actor=actor)
-    elif action == "approve_expedite":
-        app_.assign_clock_from = today
-        letter = letters.issue(app_, "expedite", letters.expedite_content(app_), actor=actor)
-    elif action == "assign":
-        app_.assign_clock_from = None
-        letter = letters.issue(app_, "assignment", letters.assignment_content(app_), actor=actor)
-    elif action == "terminate":
-        app_.decided_at = utcnow()
-        app_.objection_due = today + dt.timedelta(days=cfg["OBJECTION_PERIOD_DAYS"])
-        letter = letters.issue(app_, "termination", letters.termination_content(app_), actor=actor)
-    elif action in ("withdraw", "deemed_withdrawn"):
-        notices.close_open(app_, "lapsed" if action == "deemed_withdrawn" else "cancelled")
-    elif action == "reopen_review":
-        app_.review_clock_from = today
-        app_.decision = app_.decided_at = app_.decision_grounds = app_.objection_due = None
-        app_.termination_ground = None
-    if letter is not None and letter.kind != "assignment":
-        notifications.append(letters.announce(app_, letter))
+def record_refusal(app_: Application) -> None:
+    app_.decision, app_.decided_at = "refused", utcnow()
 
 
-def confirm_after_expedite(staff: StaffUser, app_: Application, note: str | None) -> Application:
-    """The review of a 先行提供 case finds it eligible: the grant decision and its letter (no state change)."""
+def record_termination(app_: Application) -> None:
+    app_.decided_at = utcnow()
+
+
+def clear_for_review(app_: Application) -> None:
+    """The bureau ordered the centre to correct: the earlier decision no longer stands."""
+    app_.decision = app_.decided_at = app_.decision_grounds = app_.objection_due = None
+    app_.termination_ground = None
+
+
+def record_grant_after_expedite(staff: StaffUser, app_: Application, note: str | None) -> None:
+    """The review of a 先行提供 case finds it eligible: the grant decision (no state change); the assignment
+    clock runs if no lawyer is assigned yet."""
     if staff.role != "manager":
         raise errors.Forbidden("当前角色无权作出给予法律援助的决定")
     if app_.status not in ("expedite_approved", "assigned", "in_progress") or app_.decision is not None \
@@ -137,10 +109,3 @@ def confirm_after_expedite(staff: StaffUser, app_: Application, note: str | None
     app_.decision_reason = text(note, "note", "", required=False) or app_.decision_reason
     app_.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
     app_.assign_clock_from = local_today() if app_.status == "expedite_approved" else None
-    letter = letters.issue(app_, "grant", letters.grant_after_expedite_content(app_), actor=staff)
-    applications.record_event(app_, staff, "grant_after_expedite", "先行提供法律援助后经审查，符合法律援助条件")
-    audit("application.grant_after_expedite", actor=staff, object_type="application", object_id=app_.id)
-    n = letters.announce(app_, letter)
-    db.session.commit()
-    notifications.dispatch([n])
-    return app_

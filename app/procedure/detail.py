@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.alerts import service as alerts
-from app.applications import read
-from app.applications.models import DETAIL_HOOKS
 from app.procedure import letters
-from app.procedure.clocks import NOTICE_STATES, deadlines, deadlines_from, deadlines_json
+from app.procedure.clocks import NOTICE_STATES, deadlines_from, deadlines_json
 from app.procedure.models import Letter, Objection, SupplementNotice
-from app.procedure.scan import scan
 
-def _detail_columns(t):
+def columns(t):
+    """The extra columns of the citizen's detail statement, given the applications table."""
     notice_due = (sa.select(SupplementNotice.due_date).where(SupplementNotice.application_id == t.c.id,
                                                              SupplementNotice.status == "open")
                   .order_by(SupplementNotice.id.desc()).limit(1).scalar_subquery())
@@ -33,7 +30,8 @@ class _Row:
         self.objection_due = row.pr_objection_due
 
 
-def _detail_fill(row, out: dict) -> None:
+def fill(row, out: dict) -> None:
+    """The detail's deadlines and letters from those columns."""
     notice_open = row.pr_notice_due is not None and row.status in NOTICE_STATES
     values = deadlines_from(_Row(row), notice_due=row.pr_notice_due if notice_open else None,
                             notice_open=notice_open, objection_made=bool(row.pr_objection_made))
@@ -41,12 +39,6 @@ def _detail_fill(row, out: dict) -> None:
     out["letters"] = letters.letters_out(row.id) if row.pr_has_letters else []
 
 
-def _register_hooks() -> None:
-    alerts.register_scanner(scan)
-    if not any(fill is _detail_fill for _, fill in read.DETAIL_EXTENSIONS):
-        read.DETAIL_EXTENSIONS.append((_detail_columns, _detail_fill))
-    DETAIL_HOOKS["deadlines"] = deadlines
-    DETAIL_HOOKS["letters"] = lambda app_: [letters.letter_out(l, iso=False) for l in letters.list_for(app_.id)]
-
-
-_register_hooks()
+def letters_of(app_) -> list[dict]:
+    """The staff's ApplicationOut.letters."""
+    return [letters.letter_out(l, iso=False) for l in letters.list_for(app_.id)]

@@ -13,11 +13,9 @@ from app.applications.models import Application
 from app.audit import record as audit
 from app.auth.models import StaffUser
 from app.common.timeutil import local_today, utcnow
-from app.documents import service as documents
 from app.documents.models import Document
 from app.extensions import db
-from app.notifications import service as notifications
-from app.procedure import eligibility, law, letters
+from app.procedure import eligibility, law
 from app.procedure.clocks import NOTICE_STATES, local_date
 from app.common.inputs import text
 from app.procedure.models import SupplementNotice
@@ -39,8 +37,9 @@ def checklist_for(app_: Application) -> list[dict]:
     return law.checklist(matter)
 
 
-def issue_notice(staff: StaffUser, app_: Application, item_keys, due_date: dt.date | None,
+def issue(staff: StaffUser, app_: Application, item_keys, due_date: dt.date | None,
                  note: str | None = None) -> SupplementNotice:
+    """The notice with its items and due date, its timeline entry and audit (the flow adds the letter and commits)."""
     if staff.role not in ("duty_lawyer", "manager"):
         raise errors.Forbidden("当前角色无权发出补充材料通知")
     if app_.status not in NOTICE_STATES:
@@ -73,11 +72,6 @@ def issue_notice(staff: StaffUser, app_: Application, item_keys, due_date: dt.da
                               f"一次性告知需补充：{labels}；请于 {notice.due_date} 前补充（审查期限暂停计算）")
     audit("application.supplement_notice", actor=staff, object_type="application", object_id=app_.id,
           details={"items": keys, "due_date": due_date.isoformat()})
-    letter = letters.issue(app_, "supplement_notice", letters.notice_content(app_, notice), actor=staff)
-    n = notifications.status_changed(app_, "需补充材料", f"请于{notice.due_date:%m月%d日}前补充材料")
-    n2 = letters.announce(app_, letter)
-    db.session.commit()
-    notifications.dispatch([n, n2])
     return notice
 
 
@@ -118,8 +112,8 @@ def _tick(app_: Application, notice: SupplementNotice, keys: set, when: dt.datet
                                   f"补充材料已齐全，审查期限自 {app_.review_clock_from} 次日起重新计算")
 
 
-@documents.uploaded.connect
-def _on_upload(app_: Application, document: Document, actor) -> None:
+def tick_for_upload(app_: Application, document: Document, actor) -> None:
+    """An uploaded photo ticks off the open notice's item of its kind (in the upload's transaction)."""
     if app_.status not in NOTICE_STATES:
         return
     notice = open_notice(app_.id)

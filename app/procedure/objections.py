@@ -15,7 +15,6 @@ from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import local_today, utcnow
 from app.documents.models import Document
 from app.extensions import db
-from app.notifications import service as notifications
 from app.procedure.clocks import OBJECTION_STATES, calendar, local_date
 from app.common.inputs import text
 from app.procedure.models import Letter, Objection
@@ -91,9 +90,9 @@ def objections_stmt(staff: StaffUser, status: str | None = "open") -> sa.Select:
     return stmt.order_by(Objection.status != "open", Objection.decide_by, Objection.id)
 
 
-def decide_objection(reviewer: StaffUser, obj: Objection, decision: str, note: str | None) -> Objection:
-    """司法局审查人员 decides once: uphold, or order the centre to correct (the application goes back to
-    review with the instruction, and the review clock starts again)."""
+def decide(reviewer: StaffUser, obj: Objection, decision: str, note: str | None) -> tuple[Application, str]:
+    """司法局审查人员 decides once: uphold, or order the centre to correct. Records the decision and its audit;
+    returns the application and the note (the flow reopens the review or tells the citizen, and commits)."""
     if reviewer.role != "bureau_reviewer":
         raise errors.Forbidden("只有司法局审查人员可以对异议作出决定")
     if decision not in ("uphold", "correct"):
@@ -102,21 +101,13 @@ def decide_objection(reviewer: StaffUser, obj: Objection, decision: str, note: s
         raise errors.InvalidTransition(f"该异议已审查（{obj.status_label}），不能再次决定",
                                        details={"status": obj.status})
     note = text(note, "note", "请填写审查意见（申请人可见）" if decision == "correct" else "请填写维持的理由（申请人可见）",
-                 limit=2000)
+                limit=2000)
     app_ = db.session.get(Application, obj.application_id)
     obj.status = "upheld" if decision == "uphold" else "corrected"
     obj.decided_at, obj.decided_by_id, obj.decision_note = utcnow(), reviewer.id, note
     audit("objection.decide", actor=reviewer, object_type="objection", object_id=obj.id,
           details={"decision": obj.status, "application_id": app_.id})
-    bureau = current_app.config["BUREAU_NAME"]
-    if decision == "correct":
-        applications.transition(reviewer, app_, "reopen_review", note=f"{bureau}责令改正：{note}")
-    else:
-        applications.record_event(app_, reviewer, "objection_upheld", f"{bureau}维持原决定：{note}")
-        n = notifications.status_changed(app_, "异议已审查", "司法局维持原决定")
-        db.session.commit()
-        notifications.dispatch([n])
-    return obj
+    return app_, note
 
 
 def objection_out(obj: Objection) -> dict:

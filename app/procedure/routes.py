@@ -8,14 +8,13 @@ from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
 from app import errors
-from app.applications import service as applications
+from app.applications import schemas as application_schemas, service as applications
 from app.audit import record as audit
 from app.auth.guards import citizen_required, staff_required
 from app.common import limits
 from app.common.idempotency import idempotent
 from app.extensions import db
-from app.procedure import cases, clocks, decisions, eligibility, letters, notices, objections, schemas as s
-from app.procedure import detail as _detail  # noqa: F401  (registers the detail hooks; step 2 replaces this)
+from app.procedure import cases, clocks, decisions, eligibility, flows, letters, notices, objections, schemas as s
 from app.procedure import screen as screening
 from app.procedure.models import Letter
 from app.common.openapi import BEARER
@@ -74,6 +73,27 @@ def letter_pdf(letter_id):
 
 
 # --- citizen ---------------------------------------------------------------------------------------------------
+
+@citizen.route("/<int:application_id>/submit", methods=["POST"])
+@citizen_required
+@idempotent
+@citizen.response(200, application_schemas.ApplicationOut)
+def submit_application(application_id):
+    """提交申请（支持 Idempotency-Key：网络重试时返回首次结果）"""
+    app_ = applications.get_for_citizen(g.citizen, application_id)
+    return flows.submit(g.citizen, app_)
+
+
+@citizen.route("/<int:application_id>/withdraw", methods=["POST"])
+@citizen_required
+@idempotent
+@citizen.arguments(application_schemas.ReasonInput)
+@citizen.response(200, application_schemas.ApplicationOut)
+def withdraw_application(data, application_id):
+    """撤回申请"""
+    app_ = applications.get_for_citizen(g.citizen, application_id)
+    return flows.withdraw(g.citizen, app_, data.get("reason"))
+
 
 @citizen.route("/<int:application_id>/eligibility", methods=["PUT"])
 @citizen_required
@@ -187,7 +207,7 @@ def override(data, application_id):
 def issue_notice(data, application_id):
     """一次性告知需补充的全部材料（附截止日；期间审查期限暂停），生成补充材料通知书"""
     app_ = _case(application_id)
-    notices.issue_notice(g.staff, app_, data["items"], data["due_date"], data.get("note"))
+    flows.notice(g.staff, app_, data["items"], data["due_date"], data.get("note"))
     return procedure_view(app_)
 
 
@@ -211,7 +231,7 @@ def receive(data, application_id):
 def grant_after_expedite(data, application_id):
     """先行提供法律援助后审查符合条件：作出给予法律援助决定（不符合的，请终止法律援助）"""
     app_ = _case(application_id)
-    decisions.confirm_after_expedite(g.staff, app_, data.get("note"))
+    flows.grant_after_expedite(g.staff, app_, data.get("note"))
     return procedure_view(app_)
 
 
@@ -257,4 +277,4 @@ def get_objection(objection_id):
 def decide(data, objection_id):
     """司法局审查决定：维持（uphold）或责令改正（correct，申请回到审查并重新计时）；只能决定一次"""
     obj = objections.get_objection(g.staff, objection_id)
-    return objections.objection_out(objections.decide_objection(g.staff, obj, data["decision"], data["note"]))
+    return objections.objection_out(flows.objection_decided(g.staff, obj, data["decision"], data["note"]))

@@ -7,10 +7,10 @@ import datetime as dt
 import sqlalchemy as sa
 
 from app.alerts.models import Alert
-from app.applications import service as applications
 from app.applications.models import Application
 from app.common.timeutil import LOCAL_TZ
 from app.extensions import db
+from app.procedure import flows
 from app.procedure.clocks import NOTICE_STATES, REVIEW_STATES, deadlines_many, due_state
 from app.procedure.models import Objection, SupplementNotice
 
@@ -23,9 +23,7 @@ def scan(now: dt.datetime, raise_alert) -> dict:
     for notice in lapsed:
         app_ = db.session.get(Application, notice.application_id)
         if app_.status in NOTICE_STATES:
-            missing = "、".join(i["label"] for i in notice.missing)
-            applications.transition(None, app_, "deemed_withdrawn",
-                                    note=f"未在 {notice.due_date} 前补充材料（{missing}），依法视为撤回申请")
+            flows.deemed_withdrawn(app_, notice)
             out["deemed_withdrawn"] += 1
         else:
             notice.status, notice.closed_at = "lapsed", now

@@ -19,7 +19,7 @@ from app.common.pagination import paginate
 from app.documents import service as documents
 from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
-from app.procedure import schemas as _procedure_inputs  # noqa: F401  (declares the law's decision inputs first)
+from app.procedure.schemas import DECISION_INPUTS
 from app.staff import schemas as s
 from app.common.openapi import BEARER
 
@@ -97,7 +97,8 @@ def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to
 
 for _name in STAFF_TRANSITIONS:  # one route per declared action, with its roles and input
     _a = ACTIONS[_name]
-    _action_route(_a.api_path, _name, _a.roles, _a.input, _a.summary or _a.label)
+    _input, _summary = DECISION_INPUTS.get(_name, (_a.input, _a.summary))  # the law's decisions: app/procedure's inputs
+    _action_route(_a.api_path, _name, _a.roles, _input, _summary or _a.label)
 
 
 @blp.route("/applications/<int:application_id>/notes", methods=["POST"])

@@ -154,15 +154,12 @@ def pending_visit_requests(staff: StaffUser) -> list[Application]:
         Application.home_visit_requested.is_(True), no_visit).order_by(Application.id)).all()
 
 
-@applications.before_commit.connect
-def _stop_open_work(app_: Application, action: str, actor, from_status: str, notifications: list) -> None:
-    """Termination ends the case: a requested or scheduled home visit is cancelled in the same transaction
-    (queues and the backfill tracker already leave out final states; the alert scan resolves the rest)."""
-    if action != "terminate":
-        return
+def cancel_open(app_: Application, actor, note: str) -> None:
+    """A requested or scheduled home visit is cancelled (termination ends the case, Art. 48); in the caller's
+    transaction (queues and the backfill tracker already leave out final states; the alert scan resolves the rest)."""
     visits = db.session.scalars(sa.select(HomeVisit).where(HomeVisit.application_id == app_.id,
                                                            HomeVisit.status.in_(("requested", "scheduled")))).all()
     for visit in visits:
         visit.status = "cancelled"
     if visits:
-        applications.record_event(app_, actor, "home_visit_cancelled", "法律援助已终止，上门服务取消")
+        applications.record_event(app_, actor, "home_visit_cancelled", note)
