@@ -94,18 +94,7 @@ class Application(TimestampMixin, db.Model):
     backfill_kinds: Mapped[list | None] = mapped_column(JSONType)
     backfill_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(sa.String(500))
-    # the Legal Aid Law's procedure (app/procedure, migration 0006)
-    eligibility: Mapped[dict | None] = mapped_column(JSONType)  # {"input", "answer", "screened_at"}
-    eligibility_override: Mapped[dict | None] = mapped_column(JSONType)  # {"result", "reason", "by", "at"}
-    integrity_commitment: Mapped[dict | None] = mapped_column(JSONType)  # {"version", "text", "accepted_at"}
-    review_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)  # event day the 7 working days count from
-    decision: Mapped[str | None] = mapped_column(sa.String(12))  # granted | refused
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    decision_grounds: Mapped[list | None] = mapped_column(JSONType)  # [{"key", "article", "text"}]
-    expedite_ground: Mapped[str | None] = mapped_column(sa.String(40))
-    assign_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)
-    termination_ground: Mapped[str | None] = mapped_column(sa.String(40))
-    objection_due: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # the Legal Aid Law's procedure keeps its own fields in application_procedure (app/procedure, migration 0008)
     # citizen-confirmed values from OCR prefill: {field: {"value", "document_id"}}
     prefill_confirmed: Mapped[dict | None] = mapped_column(JSONType)
 

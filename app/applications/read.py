@@ -35,8 +35,8 @@ _S = StaffUser.__table__
 _COMPUTED = {"status_label", "id_number_masked", "is_urgent", "assigned_lawyer", "backfill", "timeline", "deadlines",
              "letters"}
 # Other domains' additions to the detail (app/procedure: deadlines, letters) are registered by their
-# init_app on app.extensions["applications.detail"]: (extra column expressions given the applications
-# table, fn(row, out) filling `out`)
+# init_app on app.extensions["applications.detail"]: (fn(from, applications table) joining its table,
+# extra column expressions given the applications table, fn(row, out) filling `out`)
 _COLUMNS = [name for name in schemas.ApplicationOut().fields if name not in _COMPUTED]
 _LIST_COLUMNS = [name for name in schemas.ApplicationSummaryOut().fields if name not in _COMPUTED]
 _EVENT_FIELDS = ("id", "action", "from_status", "to_status", "actor_type", "actor_name", "note", "created_at")
@@ -61,6 +61,13 @@ def _extensions() -> tuple:
     return tuple(current_app.extensions.get("applications.detail", ()))
 
 
+def _joined(extensions: tuple):
+    from_ = _T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
+    for join, _, _ in extensions:
+        from_ = join(from_, _T)
+    return from_
+
+
 @functools.cache
 def _detail_stmt(extensions: tuple):
     """Application, lawyer and timeline in one statement (one row per event; a timeline is short)."""
@@ -68,9 +75,9 @@ def _detail_stmt(extensions: tuple):
                           _T.c.backfill_kinds, _T.c.backfill_due_at, _T.c.assigned_lawyer_id,
                           _S.c.full_name.label("lawyer_full_name"), _S.c.username.label("lawyer_username"),
                           _S.c.phone.label("lawyer_phone"),
-                          *[col for columns, _ in extensions for col in columns(_T)],
+                          *[col for _, columns, _ in extensions for col in columns(_T)],
                           *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
-                .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
+                .select_from(_joined(extensions)
                              .outerjoin(_E, sa.and_(_E.c.application_id == _T.c.id,
                                                    _E.c.citizen_visible.is_(True))))  # internal notes stay internal
                 .where(_T.c.id == sa.bindparam("id")))
@@ -102,7 +109,7 @@ def _detail(rows: list[dict]) -> dict:
         out["backfill"] = backfill_status(row)  # rows also answer attribute access (readonly.RowDict)
     else:
         out["backfill"] = None
-    for _, fill in _extensions():
+    for _, _, fill in _extensions():
         fill(row, out)
     out["timeline"] = [
         {"id": r["ev_id"], "action": r["ev_action"], "action_label": event_label(r["ev_action"]),

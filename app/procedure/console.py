@@ -23,7 +23,7 @@ from app.extensions import db
 from app.storage_bridge import get_storage
 from app.procedure import cases, clocks, decisions, eligibility, flows, law, letters, notices, screen
 from app.procedure import objections as objections_
-from app.procedure.models import Letter, Objection
+from app.procedure.models import ApplicationProcedure, Letter, Objection, read_state
 
 DESK_ROLES = ("duty_lawyer", "manager", "supervisor", "aid_lawyer")
 DESK_WRITERS = ("duty_lawyer", "manager")
@@ -58,9 +58,10 @@ def _me():
 @console_required("duty_lawyer", "manager", "supervisor")
 def review_queue():
     """Open reviews, nearest statutory deadline first, coloured by how close it is."""
-    apps = db.session.scalars(sa.select(Application).where(
-        Application.status.in_(clocks.REVIEW_STATES + ("approved",)), Application.decision.is_(None)
-        | Application.status.in_(("approved",)))).all()
+    apps = db.session.scalars(sa.select(Application)
+                              .outerjoin(ApplicationProcedure, ApplicationProcedure.application_id == Application.id)
+                              .where(Application.status.in_(clocks.REVIEW_STATES + ("approved",)),
+                                     ApplicationProcedure.decision.is_(None) | Application.status.in_(("approved",)))).all()
     today = local_today()
     found = clocks.deadlines_many(apps)
     rows = []
@@ -75,6 +76,7 @@ def review_queue():
 
 def _desk(app_: Application, *, error: str | None = None, form: dict | None = None, which: str | None = None,
           status: int = 200):
+    ps = read_state(app_)
     me = _me()
     docs = documents.list_for_application(me, app_.id)
     d = clocks.deadlines(app_)
@@ -82,14 +84,14 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
                     if me.role in roles and app_.status in TRANSITIONS[a].sources]
     can_notice = me.role in DESK_WRITERS and app_.status in clocks.NOTICE_STATES and notices.open_notice(app_.id) is None
     return render_template(
-        "procedure/desk.html", a=app_, docs=docs, deadlines=d, due_state=clocks.due_state,
+        "procedure/desk.html", a=app_, ps=ps, docs=docs, deadlines=d, due_state=clocks.due_state,
         screen=screen.screen_answer(app_), notices=notices.notices_for(app_.id), notice=notices.open_notice(app_.id),
         checklist=notices.checklist_for(app_), letters=letters.list_for(app_.id), objections=objections_.objections_for(app_.id),
         desk_actions=desk_actions, can_notice=can_notice, transitions=TRANSITIONS, law=law,
         result_labels=eligibility.RESULT_LABELS, means_labels=eligibility.MEANS_TEST_LABELS,
         expedite_applicable=decisions.expedite_grounds_applicable(app_),
-        can_override=me.role in DESK_WRITERS, can_confirm=(me.role == "manager" and app_.expedite_ground
-                                                           and app_.decision is None
+        can_override=me.role in DESK_WRITERS, can_confirm=(me.role == "manager" and ps.expedite_ground
+                                                           and ps.decision is None
                                                            and app_.status in ("expedite_approved", "assigned", "in_progress")),
         default_due=(local_today() + dt.timedelta(days=15)).isoformat(), today=local_today(),
         error=error, form=form or {}, which=which), status

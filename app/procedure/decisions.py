@@ -13,6 +13,7 @@ from app.auth.models import StaffUser
 from app.common.timeutil import local_today, utcnow
 from app.procedure import law
 from app.common.inputs import text
+from app.procedure.models import state
 from app.procedure.screen import screen_answer
 
 def _grounds(keys, table: dict, field: str) -> list[dict]:
@@ -36,8 +37,8 @@ def expedite_grounds_applicable(app_: Application, today: dt.date | None = None)
 DECISIONS = ("reject", "request_expedite", "terminate")  # the decisions whose input this package governs
 
 
-def prepare(app_: Application, action: str, data: dict, actor=None) -> tuple[str | None, dict]:
-    """(note, changes) for the decisions this package governs; raises 422 on bad input (after the
+def prepare(app_: Application, action: str, data: dict, actor=None) -> tuple[str | None, dict, dict]:
+    """(note, the application's changes, the procedure's changes) for the decisions this package governs; raises 422 on bad input (after the
     role and state checks when the actor is given, so a wrong role is 403 and a wrong state 409)."""
     if actor is not None:
         applications.check_transition(actor, app_, action)
@@ -46,7 +47,7 @@ def prepare(app_: Application, action: str, data: dict, actor=None) -> tuple[str
         grounds = _grounds(data.get("grounds"), law.REFUSAL_GROUNDS, "grounds")
         if not grounds:
             raise errors.ValidationFailed("请选择不予法律援助的理由依据", details={"fields": {"grounds": ["至少选择一项"]}})
-        return reason, {"decision_reason": reason, "decision_grounds": grounds}
+        return reason, {"decision_reason": reason}, {"decision_grounds": grounds}
     if action == "request_expedite":
         reason = text(data.get("reason"), "reason", "请说明申请先行提供法律援助的理由")
         ground = data.get("ground") or None
@@ -59,7 +60,7 @@ def prepare(app_: Application, action: str, data: dict, actor=None) -> tuple[str
             msg = (f"法定期限（{app_.legal_deadline}）距今不少于 {current_app.config['EXPEDITE_DEADLINE_DAYS']} 日，"
                    "不符合第四十四条第（一）项" if app_.legal_deadline else "未填写法定期限，不能以期限将至为由先行提供")
             raise errors.ValidationFailed(msg, details={"fields": {"ground": [msg]}})
-        return reason, {"expedite_reason": reason, "expedite_ground": ground}
+        return reason, {"expedite_reason": reason}, {"expedite_ground": ground}
     if action == "terminate":
         ground = data.get("ground")
         table = {**law.TERMINATION_GROUNDS, **law.EXPEDITE_TERMINATION}
@@ -67,8 +68,8 @@ def prepare(app_: Application, action: str, data: dict, actor=None) -> tuple[str
             raise errors.ValidationFailed("请选择终止法律援助的情形（法律援助法第四十八条）", code="unknown_key" if ground else
                                           "validation_error", details={"fields": {"ground": [f"应为：{'、'.join(table)}"]}})
         note = text(data.get("note") or data.get("reason"), "note", "请填写终止说明（群众可见）")
-        return note, {"termination_ground": ground, "decision_reason": note}
-    return None, {}
+        return note, {"decision_reason": note}, {"termination_ground": ground}
+    return None, {}, {}
 
 
 DESK_ACTIONS = {"start_review": ("duty_lawyer", "manager"), "approve": ("manager",), "reject": ("manager",),
@@ -79,33 +80,45 @@ DESK_ACTIONS = {"start_review": ("duty_lawyer", "manager"), "approve": ("manager
 
 def record_grant(app_: Application) -> None:
     """给予法律援助: the decision, with the screen's basis as its grounds."""
-    app_.decision, app_.decided_at = "granted", utcnow()
-    app_.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
+    ps = state(app_)
+    ps.decision, ps.decided_at = "granted", utcnow()
+    ps.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
 
 
 def record_refusal(app_: Application) -> None:
-    app_.decision, app_.decided_at = "refused", utcnow()
+    ps = state(app_)
+    ps.decision, ps.decided_at = "refused", utcnow()
 
 
 def record_termination(app_: Application) -> None:
-    app_.decided_at = utcnow()
+    ps = state(app_)
+    ps.decided_at = utcnow()
 
 
 def clear_for_review(app_: Application) -> None:
     """The bureau ordered the centre to correct: the earlier decision no longer stands."""
-    app_.decision = app_.decided_at = app_.decision_grounds = app_.objection_due = None
-    app_.termination_ground = None
+    ps = state(app_)
+    ps.decision = ps.decided_at = ps.decision_grounds = ps.objection_due = None
+    ps.termination_ground = None
 
 
 def record_grant_after_expedite(staff: StaffUser, app_: Application, note: str | None) -> None:
     """The review of a 先行提供 case finds it eligible: the grant decision (no state change); the assignment
     clock runs if no lawyer is assigned yet."""
+    ps = state(app_)
     if staff.role != "manager":
         raise errors.Forbidden("当前角色无权作出给予法律援助的决定")
-    if app_.status not in ("expedite_approved", "assigned", "in_progress") or app_.decision is not None \
-            or not app_.expedite_ground:
+    if app_.status not in ("expedite_approved", "assigned", "in_progress") or ps.decision is not None \
+            or not ps.expedite_ground:
         raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，不能作出先行提供后的审查决定")
-    app_.decision, app_.decided_at = "granted", utcnow()
+    ps.decision, ps.decided_at = "granted", utcnow()
     app_.decision_reason = text(note, "note", "", required=False) or app_.decision_reason
-    app_.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
-    app_.assign_clock_from = local_today() if app_.status == "expedite_approved" else None
+    ps.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
+    ps.assign_clock_from = local_today() if app_.status == "expedite_approved" else None
+
+
+def record_grounds(app_: Application, **grounds) -> None:
+    """The grounds a decision's input gave (`prepare`): refusal grounds, the 先行提供 or termination ground."""
+    ps = state(app_)
+    for key, value in grounds.items():
+        setattr(ps, key, value)

@@ -75,8 +75,9 @@ def grant(staff: StaffUser, app_: Application, note: str | None) -> Application:
 def refuse(staff: StaffUser, app_: Application, data: dict) -> Application:
     """不予法律援助: reasons by article (checked after role and state); the objection period opens (Art. 49);
     an open notice is cancelled; the refusal letter, naming the objection route, is issued and announced."""
-    reason, changes = decisions.prepare(app_, "reject", data, staff)
+    reason, changes, grounds = decisions.prepare(app_, "reject", data, staff)
     message = applications.apply_transition(staff, app_, "reject", note=reason, **changes)
+    decisions.record_grounds(app_, **grounds)
     decisions.record_refusal(app_)
     clocks.open_objection_period(app_)
     notices.close_open(app_, "cancelled")
@@ -98,8 +99,9 @@ def grant_after_expedite(staff: StaffUser, app_: Application, note: str | None) 
 def terminate(staff: StaffUser, app_: Application, data: dict) -> Application:
     """终止法律援助 (Art. 48): the ground and a note the citizen sees; the objection period opens; the
     termination letter is issued and announced; requested or scheduled home visits are cancelled."""
-    note, changes = decisions.prepare(app_, "terminate", data, staff)
+    note, changes, ground = decisions.prepare(app_, "terminate", data, staff)
     message = applications.apply_transition(staff, app_, "terminate", note=note, **changes)
+    decisions.record_grounds(app_, **ground)
     decisions.record_termination(app_)
     clocks.open_objection_period(app_)
     letter = letters.issue(app_, "termination", letters.termination_content(app_), actor=staff)
@@ -112,8 +114,9 @@ def terminate(staff: StaffUser, app_: Application, data: dict) -> Application:
 
 def request_expedite(staff: StaffUser, app_: Application, data: dict) -> Application:
     """The duty lawyer asks to provide aid first: the ground (Art. 44) and the reason."""
-    reason, changes = decisions.prepare(app_, "request_expedite", data, staff)
+    reason, changes, ground = decisions.prepare(app_, "request_expedite", data, staff)
     message = applications.apply_transition(staff, app_, "request_expedite", note=reason, **changes)
+    decisions.record_grounds(app_, **ground)
     _commit_and_send(message)
     return app_
 

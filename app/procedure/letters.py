@@ -34,7 +34,7 @@ from app.extensions import db
 from app.notifications import service as notifications
 from app.procedure import law
 from app.procedure.clocks import calendar, local_date
-from app.procedure.models import LETTER_KINDS, Letter, LetterCounter, SupplementNotice
+from app.procedure.models import LETTER_KINDS, Letter, LetterCounter, SupplementNotice, read_state
 from app.storage_bridge import get_storage
 
 # fontTools logs every subsetting step at INFO
@@ -310,8 +310,9 @@ def _date_cn(d: dt.date) -> str:
 
 
 def _objection_route(app_: Application, against: str) -> list[str]:
+    ps = read_state(app_)
     cfg = current_app.config
-    due = app_.objection_due
+    due = ps.objection_due
     return [f"如对本决定有异议，可以自收到本决定书之日起 {cfg['OBJECTION_PERIOD_DAYS']} 日内（即 {_date_cn(due)} 前）"
             f"向{cfg['BUREAU_NAME']}提出（地址：{cfg['BUREAU_ADDRESS']}），也可以通过“12348 法律援助”小程序提出。"
             f"{cfg['BUREAU_NAME']}将自收到异议之日起 {cfg['OBJECTION_DECIDE_WORKDAYS']} 个工作日内作出维持或者责令改正的决定"
@@ -319,10 +320,11 @@ def _objection_route(app_: Application, against: str) -> list[str]:
 
 
 def grant_content(app_: Application) -> dict:
-    basis = "；".join(f"{g['article']}（{g['text']}）" for g in app_.decision_grounds or [])
+    ps = read_state(app_)
+    basis = "；".join(f"{g['article']}（{g['text']}）" for g in ps.decision_grounds or [])
     cfg = current_app.config
-    due = calendar().add_workdays(app_.assign_clock_from, cfg["ASSIGN_WORKDAYS"])
-    return {"recipient": _who(app_), "grounds": app_.decision_grounds, "paragraphs": [
+    due = calendar().add_workdays(ps.assign_clock_from, cfg["ASSIGN_WORKDAYS"])
+    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": [
         f"你于 {_date_cn(local_date(app_.submitted_at) or local_today())} 提出的法律援助申请（案件类别：{app_.category or '—'}），"
         f"经审查，符合法律援助条件，依据《中华人民共和国法律援助法》{basis or '第三十一条'}的规定，决定给予法律援助。",
         f"本中心将于 {_date_cn(due)} 前指派法律援助人员为你提供法律援助，并另行通知。"
@@ -331,10 +333,11 @@ def grant_content(app_: Application) -> dict:
 
 
 def refusal_content(app_: Application) -> dict:
+    ps = read_state(app_)
     reasons = [f"{g['text']}（《中华人民共和国法律援助法》{g['article']}）" if g["article"] else g["text"]
-               for g in app_.decision_grounds or []]
-    return {"recipient": _who(app_), "grounds": app_.decision_grounds, "reason": app_.decision_reason,
-            "objection_due": app_.objection_due.isoformat(), "bureau": current_app.config["BUREAU_NAME"],
+               for g in ps.decision_grounds or []]
+    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "reason": app_.decision_reason,
+            "objection_due": ps.objection_due.isoformat(), "bureau": current_app.config["BUREAU_NAME"],
             "paragraphs": [
                 f"你于 {_date_cn(local_date(app_.submitted_at) or local_today())} 提出的法律援助申请，经审查，决定不予法律援助。",
                 "理由：" + "；".join(reasons) + "。" + (f"具体说明：{app_.decision_reason}" if app_.decision_reason else ""),
@@ -342,10 +345,11 @@ def refusal_content(app_: Application) -> dict:
 
 
 def expedite_content(app_: Application) -> dict:
-    ground = law.EXPEDITE_GROUNDS.get(app_.expedite_ground or "", ("第四十四条", "先行提供法律援助的情形"))
+    ps = read_state(app_)
+    ground = law.EXPEDITE_GROUNDS.get(ps.expedite_ground or "", ("第四十四条", "先行提供法律援助的情形"))
     missing = "、".join(KINDS.get(k, k) for k in app_.backfill_kinds or []) or "无"
     due = app_.backfill_due_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M") if app_.backfill_due_at else "—"
-    return {"recipient": _who(app_), "ground": {"key": app_.expedite_ground, "article": ground[0], "text": ground[1]},
+    return {"recipient": _who(app_), "ground": {"key": ps.expedite_ground, "article": ground[0], "text": ground[1]},
             "backfill": app_.backfill_kinds or [], "paragraphs": [
                 f"你申请法律援助的事项，因{ground[1]}，依据《中华人民共和国法律援助法》{ground[0]}的规定，决定先行提供法律援助。",
                 f"请于 {due} 前补办有关手续、补充以下材料：{missing}。经审查不符合法律援助条件的，将终止法律援助。"
@@ -361,10 +365,11 @@ def assignment_content(app_: Application) -> dict:
 
 
 def termination_content(app_: Application) -> dict:
+    ps = read_state(app_)
     table = {**law.TERMINATION_GROUNDS, **law.EXPEDITE_TERMINATION}
-    article, text = table[app_.termination_ground]
-    return {"recipient": _who(app_), "ground": {"key": app_.termination_ground, "article": article, "text": text},
-            "reason": app_.decision_reason, "objection_due": app_.objection_due.isoformat(),
+    article, text = table[ps.termination_ground]
+    return {"recipient": _who(app_), "ground": {"key": ps.termination_ground, "article": article, "text": text},
+            "reason": app_.decision_reason, "objection_due": ps.objection_due.isoformat(),
             "bureau": current_app.config["BUREAU_NAME"], "paragraphs": [
                 f"本中心为你提供的法律援助（申请编号 {app_.reference}），因{text}，依据《中华人民共和国法律援助法》{article}"
                 f"的规定，决定终止法律援助。说明：{app_.decision_reason}",
@@ -383,7 +388,8 @@ def notice_content(app_: Application, notice: SupplementNotice) -> dict:
 
 
 def grant_after_expedite_content(app_: Application) -> dict:
-    basis = "；".join(f"{g['article']}（{g['text']}）" for g in app_.decision_grounds or [])
-    return {"recipient": _who(app_), "grounds": app_.decision_grounds, "paragraphs": [
+    ps = read_state(app_)
+    basis = "；".join(f"{g['article']}（{g['text']}）" for g in ps.decision_grounds or [])
+    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": [
         "本中心已先行为你提供法律援助。经审查，你的申请符合法律援助条件，依据《中华人民共和国法律援助法》"
         f"{basis or '第三十一条'}的规定，决定给予法律援助。" + (f"审查意见：{app_.decision_reason}" if app_.decision_reason else "")]}

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.procedure import eligibility, law
 from app.procedure.clocks import NOTICE_STATES, local_date
 from app.common.inputs import text
-from app.procedure.models import SupplementNotice
+from app.procedure.models import SupplementNotice, read_state, state
 
 def open_notice(application_id: int) -> SupplementNotice | None:
     return db.session.scalar(sa.select(SupplementNotice).where(
@@ -32,7 +32,8 @@ def notices_for(application_id: int) -> list[SupplementNotice]:
 
 
 def checklist_for(app_: Application) -> list[dict]:
-    matter = (app_.eligibility or {}).get("input", {}).get("matter") if app_.eligibility else None
+    ps = read_state(app_)
+    matter = (ps.eligibility or {}).get("input", {}).get("matter") if ps.eligibility else None
     matter = matter or eligibility.CATEGORY_MATTERS.get(app_.category or "")
     return law.checklist(matter)
 
@@ -94,6 +95,7 @@ def receive_items(actor, app_: Application, keys, *, when: dt.datetime | None = 
 
 
 def _tick(app_: Application, notice: SupplementNotice, keys: set, when: dt.datetime, actor) -> None:
+    ps = state(app_)
     items, changed = [], []
     for item in notice.items:
         if item["key"] in keys and not item.get("received_at"):
@@ -107,9 +109,9 @@ def _tick(app_: Application, notice: SupplementNotice, keys: set, when: dt.datet
     if not notice.missing:
         notice.status = "complete"
         notice.closed_at = when
-        app_.review_clock_from = local_date(when)
+        ps.review_clock_from = local_date(when)
         applications.record_event(app_, None, "supplement_complete",
-                                  f"补充材料已齐全，审查期限自 {app_.review_clock_from} 次日起重新计算")
+                                  f"补充材料已齐全，审查期限自 {ps.review_clock_from} 次日起重新计算")
 
 
 def tick_for_upload(app_: Application, document: Document, actor) -> None:

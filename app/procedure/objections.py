@@ -17,7 +17,7 @@ from app.documents.models import Document
 from app.extensions import db
 from app.procedure.clocks import OBJECTION_STATES, calendar, local_date
 from app.common.inputs import text
-from app.procedure.models import Letter, Objection
+from app.procedure.models import Letter, Objection, read_state
 
 def objections_for(application_id: int) -> list[Objection]:
     return db.session.scalars(sa.select(Objection).where(Objection.application_id == application_id)
@@ -32,16 +32,17 @@ def _objection_pending_or_made(application_id: int, since: dt.datetime | None) -
 
 
 def lodge_objection(citizen: Citizen, app_: Application, reasons: str, document_ids=None) -> Objection:
+    ps = read_state(app_)
     if app_.citizen_id != citizen.id:
         raise errors.NotFound("未找到该申请")
     if app_.status not in OBJECTION_STATES:
         raise errors.InvalidTransition(
             f"申请当前状态为「{app_.status_label}」，只有对不予法律援助或终止法律援助的决定才能提出异议",
             details={"status": app_.status, "allowed_from": list(OBJECTION_STATES)})
-    if _objection_pending_or_made(app_.id, app_.decided_at):
+    if _objection_pending_or_made(app_.id, ps.decided_at):
         raise errors.InvalidTransition("已对该决定提出过异议，请等待或查看司法局的审查结果")
-    if app_.objection_due and local_today() > app_.objection_due:
-        raise errors.InvalidTransition(f"提出异议的期限已于 {app_.objection_due} 届满")
+    if ps.objection_due and local_today() > ps.objection_due:
+        raise errors.InvalidTransition(f"提出异议的期限已于 {ps.objection_due} 届满")
     reasons = text(reasons, "reasons", "请填写异议的理由", limit=2000)
     ids = [int(i) for i in (document_ids or [])]
     if ids:

@@ -16,7 +16,7 @@ from app.common.idempotency import idempotent
 from app.extensions import db
 from app.procedure import cases, clocks, decisions, eligibility, flows, letters, notices, objections, schemas as s
 from app.procedure import screen as screening
-from app.procedure.models import Letter
+from app.procedure.models import Letter, read_state
 from app.common.openapi import BEARER
 
 public = Blueprint("eligibility", __name__, url_prefix="/api/v1", description="法律援助资格自测（无需登录）与文书下载")
@@ -169,13 +169,14 @@ def _case(application_id: int):
 
 
 def procedure_view(app_) -> dict:
+    ps = read_state(app_)
     return {"deadlines": clocks.deadlines(app_), "eligibility": screening.screen_answer(app_),
-            "integrity_commitment": app_.integrity_commitment, "checklist": notices.checklist_for(app_),
+            "integrity_commitment": ps.integrity_commitment, "checklist": notices.checklist_for(app_),
             "notices": notices.notices_for(app_.id), "objections": [objections.objection_out(o) for o in
                                                                      objections.objections_for(app_.id)],
             "letters": [letters.letter_out(l, iso=False) for l in letters.list_for(app_.id)],
             "expedite_grounds_applicable": decisions.expedite_grounds_applicable(app_),
-            "decision": app_.decision, "decision_grounds": app_.decision_grounds}
+            "decision": ps.decision, "decision_grounds": ps.decision_grounds}
 
 
 @staff.route("/applications/<int:application_id>/procedure")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.common.timeutil import local_today
 from app.extensions import db
+from app.procedure.models import ApplicationProcedure
 from tests.support import api_login, citizen_case, console_login
 from tests.factories import jpeg_bytes, login
 
@@ -252,7 +253,8 @@ def test_termination_and_expedite_grounds(app, client, fake_wechat, staff):
     assert r.status_code == 200 and r.get_json()["status"] == "expedite_requested"
     with app.app_context():
         from app.applications.models import Application
-        assert db.session.get(Application, app2).expedite_ground == "deadline_within_7_days"
+        from app.procedure.models import read_state
+        assert read_state(db.session.get(Application, app2)).expedite_ground == "deadline_within_7_days"
     r = client.post(f"{S}/{app2}/approve-expedite", json={"backfill_kinds": ["hukou_home"],
                                                           "backfill_due_at": (dt.datetime.now(dt.timezone.utc)
                                                                               + dt.timedelta(days=3)).isoformat()},
@@ -294,7 +296,7 @@ def test_deemed_withdrawn_by_the_scan_and_clock_alerts(app, client, fake_wechat,
     with app.app_context():
         # the notice's due date passes; another application's review has run for weeks
         db.session.execute(sa.update(SupplementNotice).values(due_date=local_today() - dt.timedelta(days=1)))
-        db.session.execute(sa.update(Application).where(Application.id == late_id)
+        db.session.execute(sa.update(ApplicationProcedure).where(ApplicationProcedure.application_id == late_id)
                            .values(review_clock_from=local_today() - dt.timedelta(days=30)))
         db.session.commit()
         out = alerts.scan()
@@ -353,7 +355,7 @@ def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat,
     fresh = make_case(app, "under_review", by_phone=True)
     late = make_case(app, "under_review", by_phone=True)
     with app.app_context():
-        db.session.execute(sa.update(Application).where(Application.id == late)
+        db.session.execute(sa.update(ApplicationProcedure).where(ApplicationProcedure.application_id == late)
                            .values(review_clock_from=local_today() - dt.timedelta(days=30)))
         db.session.commit()
         from app.casework import queues
