@@ -17,9 +17,11 @@ import hmac
 import time
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
+import jinja2
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (Session events)
 from flask import current_app
@@ -309,39 +311,49 @@ def _date_cn(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def _objection_route(app_: Application, against: str) -> list[str]:
-    ps = read_state(app_)
+@functools.cache
+def _wording_env() -> jinja2.Environment:
+    """The letters' wording: app/procedure/templates/letters/<kind>.txt (plain text, no escaping)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "letters"),
+                             autoescape=False, undefined=jinja2.StrictUndefined)
+    env.filters["date_cn"] = _date_cn
+    return env
+
+
+def paragraphs(template: str, **context) -> list[str]:
+    """A letter's paragraphs from its template: separated by a blank line; the lines of one paragraph are
+    joined without a space (Chinese text)."""
+    text = _wording_env().get_template(template).render(**context)
+    blocks = re.split(r"\n[ \t]*\n", text.strip())
+    return ["".join(line.strip() for line in block.splitlines()) for block in blocks if block.strip()]
+
+
+def _objection_route(ps) -> dict:
     cfg = current_app.config
-    due = ps.objection_due
-    return [f"如对本决定有异议，可以自收到本决定书之日起 {cfg['OBJECTION_PERIOD_DAYS']} 日内（即 {_date_cn(due)} 前）"
-            f"向{cfg['BUREAU_NAME']}提出（地址：{cfg['BUREAU_ADDRESS']}），也可以通过“12348 法律援助”小程序提出。"
-            f"{cfg['BUREAU_NAME']}将自收到异议之日起 {cfg['OBJECTION_DECIDE_WORKDAYS']} 个工作日内作出维持或者责令改正的决定"
-            f"（《中华人民共和国法律援助法》第四十九条）。"]
+    return {"objection_period_days": cfg["OBJECTION_PERIOD_DAYS"], "objection_due": ps.objection_due,
+            "bureau": cfg["BUREAU_NAME"], "bureau_address": cfg["BUREAU_ADDRESS"],
+            "objection_decide_workdays": cfg["OBJECTION_DECIDE_WORKDAYS"]}
+
+
+def _submitted(app_: Application) -> dt.date:
+    return local_date(app_.submitted_at) or local_today()
 
 
 def grant_content(app_: Application) -> dict:
     ps = read_state(app_)
-    basis = "；".join(f"{g['article']}（{g['text']}）" for g in ps.decision_grounds or [])
-    cfg = current_app.config
-    due = calendar().add_workdays(ps.assign_clock_from, cfg["ASSIGN_WORKDAYS"])
-    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": [
-        f"你于 {_date_cn(local_date(app_.submitted_at) or local_today())} 提出的法律援助申请（案件类别：{app_.category or '—'}），"
-        f"经审查，符合法律援助条件，依据《中华人民共和国法律援助法》{basis or '第三十一条'}的规定，决定给予法律援助。",
-        f"本中心将于 {_date_cn(due)} 前指派法律援助人员为你提供法律援助，并另行通知。"
-        + (f"审查意见：{app_.decision_reason}" if app_.decision_reason else "")],
+    due = calendar().add_workdays(ps.assign_clock_from, current_app.config["ASSIGN_WORKDAYS"])
+    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": paragraphs(
+        "grant.txt", submitted=_submitted(app_), category=app_.category, grounds=ps.decision_grounds,
+        assign_due=due, decision_reason=app_.decision_reason),
         "assign_due": due.isoformat()}
 
 
 def refusal_content(app_: Application) -> dict:
     ps = read_state(app_)
-    reasons = [f"{g['text']}（《中华人民共和国法律援助法》{g['article']}）" if g["article"] else g["text"]
-               for g in ps.decision_grounds or []]
     return {"recipient": _who(app_), "grounds": ps.decision_grounds, "reason": app_.decision_reason,
             "objection_due": ps.objection_due.isoformat(), "bureau": current_app.config["BUREAU_NAME"],
-            "paragraphs": [
-                f"你于 {_date_cn(local_date(app_.submitted_at) or local_today())} 提出的法律援助申请，经审查，决定不予法律援助。",
-                "理由：" + "；".join(reasons) + "。" + (f"具体说明：{app_.decision_reason}" if app_.decision_reason else ""),
-                *_objection_route(app_, "refusal")]}
+            "paragraphs": paragraphs("refusal.txt", submitted=_submitted(app_), grounds=ps.decision_grounds,
+                                     decision_reason=app_.decision_reason, **_objection_route(ps))}
 
 
 def expedite_content(app_: Application) -> dict:
@@ -350,18 +362,16 @@ def expedite_content(app_: Application) -> dict:
     missing = "、".join(KINDS.get(k, k) for k in app_.backfill_kinds or []) or "无"
     due = app_.backfill_due_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M") if app_.backfill_due_at else "—"
     return {"recipient": _who(app_), "ground": {"key": ps.expedite_ground, "article": ground[0], "text": ground[1]},
-            "backfill": app_.backfill_kinds or [], "paragraphs": [
-                f"你申请法律援助的事项，因{ground[1]}，依据《中华人民共和国法律援助法》{ground[0]}的规定，决定先行提供法律援助。",
-                f"请于 {due} 前补办有关手续、补充以下材料：{missing}。经审查不符合法律援助条件的，将终止法律援助。"
-                + (f"说明：{app_.expedite_reason}" if app_.expedite_reason else "")]}
+            "backfill": app_.backfill_kinds or [], "paragraphs": paragraphs(
+                "expedite.txt", ground_article=ground[0], ground_text=ground[1], backfill_due=due, missing=missing,
+                expedite_reason=app_.expedite_reason)}
 
 
 def assignment_content(app_: Application) -> dict:
     lawyer = db.session.get(StaffUser, app_.assigned_lawyer_id)
     return {"recipient": lawyer.display_name if lawyer else "法律援助人员", "lawyer_id": app_.assigned_lawyer_id,
-            "paragraphs": [
-                f"现指派你为受援人{_who(app_)}（申请编号 {app_.reference}，案件类别：{app_.category or '—'}）提供法律援助。",
-                "请自收到本通知之日起及时与受援人联系，依法履行职责，并按规定报告办理情况。"]}
+            "paragraphs": paragraphs("assignment.txt", who=_who(app_), reference=app_.reference,
+                                     category=app_.category)}
 
 
 def termination_content(app_: Application) -> dict:
@@ -370,26 +380,20 @@ def termination_content(app_: Application) -> dict:
     article, text = table[ps.termination_ground]
     return {"recipient": _who(app_), "ground": {"key": ps.termination_ground, "article": article, "text": text},
             "reason": app_.decision_reason, "objection_due": ps.objection_due.isoformat(),
-            "bureau": current_app.config["BUREAU_NAME"], "paragraphs": [
-                f"本中心为你提供的法律援助（申请编号 {app_.reference}），因{text}，依据《中华人民共和国法律援助法》{article}"
-                f"的规定，决定终止法律援助。说明：{app_.decision_reason}",
-                *_objection_route(app_, "termination")]}
+            "bureau": current_app.config["BUREAU_NAME"], "paragraphs": paragraphs(
+                "termination.txt", reference=app_.reference, ground_article=article, ground_text=text,
+                decision_reason=app_.decision_reason, **_objection_route(ps))}
 
 
 def notice_content(app_: Application, notice: SupplementNotice) -> dict:
     rows = [f"{i + 1}. {item['label']}" for i, item in enumerate(notice.items)]
     return {"recipient": _who(app_), "items": notice.items, "due_date": notice.due_date.isoformat(),
-            "paragraphs": [
-                f"你提出的法律援助申请（申请编号 {app_.reference}）材料不齐全。依据《中华人民共和国法律援助法》第四十三条的规定，"
-                f"现一次性告知你需要补充的全部材料，请于 {_date_cn(notice.due_date)} 前通过小程序上传或送交本中心。",
-                "逾期未补充材料或者作出说明的，视为撤回申请。补充材料期间不计入审查期限。"
-                + (f"说明：{notice.note}" if notice.note else "")],
+            "paragraphs": paragraphs("supplement_notice.txt", reference=app_.reference, due_date=notice.due_date,
+                                     note=notice.note),
             "sections": {"需要补充的材料：": rows}}
 
 
 def grant_after_expedite_content(app_: Application) -> dict:
     ps = read_state(app_)
-    basis = "；".join(f"{g['article']}（{g['text']}）" for g in ps.decision_grounds or [])
-    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": [
-        "本中心已先行为你提供法律援助。经审查，你的申请符合法律援助条件，依据《中华人民共和国法律援助法》"
-        f"{basis or '第三十一条'}的规定，决定给予法律援助。" + (f"审查意见：{app_.decision_reason}" if app_.decision_reason else "")]}
+    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": paragraphs(
+        "grant_after_expedite.txt", grounds=ps.decision_grounds, decision_reason=app_.decision_reason)}

@@ -83,6 +83,9 @@ def test_grant_and_assign(app, client, fake_wechat, staff, monday):
     assert (d["status"], d["deadlines"]["assign_due"], d["deadlines"]["review_due"]) == ("approved", "2026-06-04", None)
     assert [x["kind"] for x in d["letters"]] == ["grant"]
     assert _procedure(client, mgr, app_id)["decision"] == "granted"
+    r = client.get(f"{S}/{app_id}/letters/{d['letters'][0]['id']}", headers=mgr)
+    assert r.get_json()["data"]["paragraphs"][1] == \
+        "本中心将于 2026年6月4日 前指派法律援助人员为你提供法律援助，并另行通知。审查意见：符合条件"
     r = client.post(f"{S}/{app_id}/assign", json={"lawyer_id": staff["aid1"]["id"]}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s, app_id)
@@ -113,6 +116,15 @@ def test_refuse_at_the_review_desk(app, client, fake_wechat, staff, monday):
     assert proc["decision_grounds"] == [{"key": "not_in_hardship", "article": "第三十四条",
                                          "text": "申请人的经济状况不符合本地经济困难标准"}]
     assert _messages(app, app_id)[-2:] == ["不予法律…", "不予法律援助决定书"]
+    # the wording (app/procedure/templates/letters/refusal.txt), word for word as before the templates
+    letter = d["letters"][-1]
+    r = client.get(f"{S}/{app_id}/letters/{letter['id']}", headers=api_login(client, "manager1"))
+    assert r.get_json()["data"]["paragraphs"] == [
+        "你于 2026年6月1日 提出的法律援助申请，经审查，决定不予法律援助。",
+        "理由：申请人的经济状况不符合本地经济困难标准（《中华人民共和国法律援助法》第三十四条）。具体说明：家庭人均收入高于标准",
+        "如对本决定有异议，可以自收到本决定书之日起 30 日内（即 2026年7月1日 前）向武汉市司法局提出（地址：武汉市江岸区三阳路 8 号），"
+        "也可以通过“12348 法律援助”小程序提出。武汉市司法局将自收到异议之日起 5 个工作日内作出维持或者责令改正的决定"
+        "（《中华人民共和国法律援助法》第四十九条）。"]
 
 
 def test_terminate_cancels_the_home_visit(app, client, fake_wechat, staff, monday):
