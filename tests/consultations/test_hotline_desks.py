@@ -117,7 +117,7 @@ def test_callback_list_names_and_masks_full_numbers_only_through_the_audited_rev
     from tests.support import citizen_case
     s, app_id, _ = citizen_case(client, fake_wechat, phone="13871230000")
     from tests.support import user
-    from app.casework import service as casework
+    from app.casework import cases as casework
     with app.app_context():
         from app.applications.models import Application
         a = db.session.get(Application, app_id)
