@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.applications.actions import event_label
+from app.applications.actions import CITIZEN_ACTIONS, citizen_allowed_actions, event_label
 from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
 from app.applications.service import backfill_status
 from app.common.pagination import PageArgs, page_schema
@@ -105,6 +105,15 @@ class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     deadlines = fields.Nested(DeadlinesOut, attribute="procedure_deadlines", allow_none=True)
     letters = fields.List(fields.Nested(LetterOut), attribute="procedure_letters")
     timeline = fields.Method("get_timeline")
+    allowed_actions = fields.Method(
+        "get_allowed_actions",
+        metadata={"type": "array", "items": {"type": "string", "enum": list(CITIZEN_ACTIONS)},
+                  "description": "申请人现在可以进行的操作（小程序据此显示按钮）：" + "、".join(
+                      f"{n}（{a.label}）" for n, a in CITIZEN_ACTIONS.items())})
+
+    def get_allowed_actions(self, obj):
+        from app.common.timeutil import local_today
+        return citizen_allowed_actions(obj.status, obj.procedure_deadlines, local_today())
 
     def get_timeline(self, obj):
         """The citizen's timeline: only the events the citizen sees (internal notes stay internal)."""
