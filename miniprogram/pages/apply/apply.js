@@ -71,6 +71,7 @@ Component({
       TEXT_FIELDS.forEach((k) => { form[k] = app[k] == null ? '' : String(app[k]) })
       BOOL_FIELDS.forEach((k) => { form[k] = !!app[k] })
       this.setData({ id, reference: app.reference || '', form })
+      this.saved = this.payload() // what the server holds: only what the citizen changes is sent
       this.syncPickers()
       // the answers and the commitment kept with the draft (GET …/eligibility), as the citizen left them
       try {
@@ -176,6 +177,22 @@ Component({
       return body
     },
     /**
+     * Only the fields the citizen changed on this page since it was loaded or last saved: a form left
+     * open in the page stack never sends its stale (or empty) values over what was confirmed elsewhere
+     * (the prefill review, another form page).
+     */
+    changes(body) {
+      const saved = this.saved || {}
+      const out = {}
+      Object.keys(body).forEach((k) => {
+        if (!(k in saved) || saved[k] !== body[k]) out[k] = body[k]
+      })
+      return out
+    },
+    onBirthDate(e) {
+      this.setField('birth_date', e.detail.value)
+    },
+    /**
      * Create the draft (once: the Idempotency-Key survives a network failure) or update it; then
      * keep the eligibility answers and the integrity commitment with it (PUT …/eligibility).
      */
@@ -183,12 +200,20 @@ Component({
       const body = this.payload()
       let app
       if (!this.data.id) {
+        // the key follows the body: a retry of the same body replays, an edited body is a new request
         const op = 'create-application'
-        app = await api().createApplication(body, ids.keyFor(op))
+        app = await api().createApplication(body, ids.keyFor(op, body))
         ids.release(op)
+        this.saved = body
         this.setData({ id: app.id, reference: app.reference || '' })
       } else {
-        app = await api().updateApplication(this.data.id, body)
+        const changes = this.changes(body)
+        if (Object.keys(changes).length) {
+          app = await api().updateApplication(this.data.id, changes)
+          this.saved = Object.assign({}, this.saved, changes)
+        } else {
+          app = { id: this.data.id } // nothing changed here: the server keeps what it has
+        }
       }
       const answers = screen.body(this.data.scr)
       if (answers.matter) {
@@ -224,8 +249,9 @@ Component({
         this.setData({ error: '请按提示补充后再提交', fieldErrors: missing })
         return null
       }
-      // consent first, straight from the tap (WeChat refuses it after an await)
-      const consent = subscribe.consent()
+      // consent first, straight from the tap (WeChat refuses it after an await): progress, photos to
+      // re-shoot and the letters (a refusal letter starts the objection period)
+      const consent = subscribe.consent('submit')
       const app = await this.run(async () => {
         await consent
         const saved = await this.save()

@@ -14,7 +14,9 @@ function rowsFrom(prefill) {
       state: f.state,
       disagree: !!f.documents_disagree,
       // a value the citizen typed is never replaced unless they choose to
-      choice: f.state === 'suggested' || f.state === 'same' ? 'accept' : (f.state === 'differs' ? 'skip' : 'accept'),
+      // a confirmed value stays unless the citizen corrects it (it is editable like any other)
+      choice: f.state === 'confirmed' ? 'keep'
+        : (f.state === 'suggested' || f.state === 'same' ? 'accept' : (f.state === 'differs' ? 'skip' : 'accept')),
       corrected: f.current || s.value || '',
     }
   })
@@ -56,7 +58,8 @@ Component({
       const open = this.data.rows.filter((r) => r.state !== 'confirmed')
       const accepted = open.filter((r) => r.choice === 'accept').map((r) => r.field)
       const corrected = {}
-      open.filter((r) => r.choice === 'correct').forEach((r) => { corrected[r.field] = r.corrected.trim() || null })
+      // corrections of open and of already confirmed rows alike go to the draft (same validation as typing)
+      this.data.rows.filter((r) => r.choice === 'correct').forEach((r) => { corrected[r.field] = r.corrected.trim() || null })
       const done = await this.run(async () => {
         if (Object.keys(corrected).length) await api().updateApplication(this.data.id, corrected)
         if (accepted.length) await api().confirmPrefill(this.data.id, accepted)
