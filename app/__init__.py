@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.consultations.routes import blp as consultations_blp
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
+    from app.privacy.routes import blp as privacy_blp
     from app.procedure import routes as procedure_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
@@ -105,7 +106,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
-                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff):
+                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp):
         api.register_blueprint(blp)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 

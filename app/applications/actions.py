@@ -8,6 +8,7 @@ the console's action forms and the templates all read these declarations; pages 
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
 import marshmallow as ma
@@ -209,7 +210,6 @@ def citizen_allowed_actions(status: str, deadlines: dict | None, today) -> list[
             if due is None:
                 continue
             if isinstance(due, str):
-                import datetime as dt
                 due = dt.date.fromisoformat(due)
             if today > due:
                 continue

@@ -5,6 +5,7 @@ from app.applications.actions import CITIZEN_ACTIONS, citizen_allowed_actions, e
 from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
 from app.applications.service import backfill_status
 from app.common.pagination import PageArgs, page_schema
+from app.common.timeutil import local_today
 from ocr import idnumber
 
 
@@ -112,7 +113,6 @@ class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
                       f"{n}（{a.label}）" for n, a in CITIZEN_ACTIONS.items())})
 
     def get_allowed_actions(self, obj):
-        from app.common.timeutil import local_today
         return citizen_allowed_actions(obj.status, obj.procedure_deadlines, local_today())
 
     def get_timeline(self, obj):

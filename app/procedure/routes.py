@@ -8,6 +8,7 @@ from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
 from app import errors
+from app.auth import consents
 from app.applications import service as applications
 from app.audit import record as audit
 from app.auth.guards import citizen_required, staff_required
@@ -80,6 +81,7 @@ def letter_pdf(letter_id):
 def put_screen(data, application_id):
     """保存资格自测结果与个人诚信承诺（草稿阶段；因经济困难申请的须同意承诺）"""
     app_ = applications.get_for_citizen(g.citizen, application_id)
+    consents.require_for_screen(g.citizen, data)  # the household income needs its separate consent
     service.store_screen(g.citizen, app_, data)
     return service.screen_answer(app_)
 
