@@ -323,6 +323,12 @@ function createClient(options = {}) {
     me: () => request('GET', '/api/v1/me'),
     bindPhone: (code, idempotencyKey) => request('POST', '/api/v1/me/phone', { data: { code }, idempotencyKey }),
     clientConfig: () => request('GET', '/api/v1/client-config', { auth: false }),
+    // privacy: separate consents for sensitive data, the data copy, account deletion
+    listConsents: () => request('GET', '/api/v1/me/consents'),
+    grantConsent: (kind, version) => request('POST', '/api/v1/me/consents', { data: { kind, version }, retry: true }),
+    withdrawConsent: (kind) => request('DELETE', `/api/v1/me/consents/${kind}`),
+    dataCopy: () => request('GET', '/api/v1/me/data'),
+    deleteAccount: () => request('POST', '/api/v1/me/deletion', { data: { confirm: true } }),
     // eligibility (no login)
     eligibility: (body) => request('POST', '/api/v1/eligibility', { data: body, auth: false, retry: true }),
     eligibilityRules: () => request('GET', '/api/v1/eligibility/rules', { auth: false }),

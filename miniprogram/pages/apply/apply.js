@@ -5,6 +5,7 @@ const subscribe = require('../../utils/subscribe')
 const rules = require('../../utils/rules')
 const screen = require('../../utils/screen')
 const { api } = require('../../utils/api')
+const consents = require('../../utils/consents')
 
 const TEXT_FIELDS = ['applicant_name', 'sex', 'ethnicity', 'birth_date', 'id_number', 'phone', 'hukou_address',
   'current_address', 'occupation', 'category', 'description', 'opposing_party', 'court', 'case_number',
@@ -189,6 +190,49 @@ Component({
       })
       return out
     },
+    /**
+     * The separate consent for a sensitive field (ID number, income), asked when the citizen starts filling
+     * it in; declined, the field is emptied and the message stays at it.
+     */
+    async onSensitiveFocus(e) {
+      const field = e.currentTarget.dataset.field
+      const kind = consents.FIELD_KIND[field]
+      if (!kind) return true
+      let ok = false
+      try {
+        ok = await consents.ensure(kind)
+      } catch (err) {
+        this.showError(err)
+        return false
+      }
+      if (!ok) this.refuseField(field)
+      return ok
+    },
+    refuseField(field) {
+      const msg = '未同意收集该敏感个人信息，此项不能在线填写；可留空，到法律援助中心现场提供'
+      if (field in this.data.form) this.setData({ [`form.${field}`]: '' })
+      else this.setData({ [`scr.${field}`]: '' })
+      this.setData({ [`fieldErrors.${field}`]: msg })
+    },
+    /** Before a body with sensitive values is sent: every consent it needs (asked now if not given). */
+    async consentsFor(body) {
+      try {
+        await consents.load()
+      } catch (e) {
+        return // the texts cannot be read now: the server still refuses what needs a consent (403 at the field)
+      }
+      for (const kind of consents.neededFor(body)) {
+        if (!(await consents.ensure(kind))) {
+          const fields = {}
+          Object.keys(body).filter((f) => consents.FIELD_KIND[f] === kind && body[f]).forEach((f) => {
+            fields[f] = '未同意收集该敏感个人信息，请清空此项或先同意'
+          })
+          const e = new Error('请先同意收集敏感个人信息，或清空相应内容')
+          e.fields = fields
+          throw e
+        }
+      }
+    },
     onBirthDate(e) {
       this.setField('birth_date', e.detail.value)
     },
@@ -198,6 +242,7 @@ Component({
      */
     async save() {
       const body = this.payload()
+      await this.consentsFor(this.data.id ? this.changes(body) : body)
       let app
       if (!this.data.id) {
         // the key follows the body: a retry of the same body replays, an edited body is a new request
@@ -224,6 +269,7 @@ Component({
           throw e
         }
         if (this.data.committed) answers.integrity_commitment = { version: this.data.commitment.version, accepted: true }
+        await this.consentsFor({ monthly_income: answers.monthly_income })
         await api().saveScreen(app.id, answers)
       }
       return app

@@ -1,6 +1,7 @@
 const labels = require('../../utils/labels')
 const ids = require('../../utils/ids')
 const { api } = require('../../utils/api')
+const consents = require('../../utils/consents')
 
 const SLOTS = [
   { kind: 'id_front', required: true },
@@ -51,6 +52,27 @@ Component({
       const slot = this.data.slots[this.slotIndex(kind)]
       // a photo lost to the network is sent again (same key); one the server refused is not: a new one is chosen
       if (slot.error && slot.pendingPath && slot.retryable) return this.upload(kind, slot.pendingPath)
+      return this.consentFor(kind).then((ok) => (ok ? this.choose(kind) : null))
+    },
+    /** ID-card and household-register photos, income proof: the separate consent, asked before the photo. */
+    async consentFor(kind) {
+      const needed = consents.DOCUMENT_KIND[kind]
+      if (!needed) return true
+      try {
+        await consents.load()
+      } catch (err) {
+        return true // the texts cannot be read now: the server still refuses the photo without the consent
+      }
+      try {
+        if (await consents.ensure(needed)) return true
+      } catch (err) {
+        this.showError(err)
+        return false
+      }
+      this.setSlot(kind, { error: '未同意收集该类敏感个人信息，无法上传此材料；可改为到法律援助中心现场提交' })
+      return false
+    },
+    choose(kind) {
       return new Promise((resolve) => {
         wx.chooseMedia({
           count: 1,
