@@ -45,6 +45,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from app.common import outage
     outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
+    _configured_enums(app, api)
     _register_health(app)
 
     from app import tasks
@@ -53,6 +54,22 @@ def create_app(config: Config | dict | None = None) -> Flask:
     cli.init_app(app)
 
     return app
+
+
+def _configured_enums(app: Flask, api: Api) -> None:
+    """Enumerations that follow the configuration (the province's added matters, situations, groups)
+    written into the OpenAPI document's schemas."""
+    from app.procedure.schemas import openapi_enums
+    schemas = api.spec.components.schemas
+    for name, props in openapi_enums(app.config).items():
+        schema = schemas.get(name)
+        if schema is None:
+            continue
+        for prop, values in props.items():
+            p = schema.get("properties", {}).get(prop)
+            if p is None:
+                continue
+            (p["items"] if p.get("type") == "array" else p)["enum"] = list(values)
 
 
 class _Flask(Flask):

@@ -114,3 +114,11 @@ class ImportOut(ma.Schema):
 class ImportSummaryOut(ImportOut):
     class Meta:
         exclude = ("errors",)
+
+
+class CallerNumberOut(ma.Schema):
+    """The full caller number (an audited reveal, for calling back)."""
+
+    id = fields.Integer(required=True)
+    caller = fields.String(required=True, metadata={"description": "完整来电号码"})
+    caller_masked = fields.String(required=True, allow_none=True, metadata={"description": "脱敏号码"})

@@ -15,7 +15,7 @@ from app.auth.guards import citizen_required, staff_required
 from app.common import limits
 from app.common.idempotency import idempotent
 from app.extensions import db
-from app.procedure import eligibility, letters, schemas as s, service
+from app.procedure import eligibility, law, letters, schemas as s, service
 from app.procedure.models import Letter
 from app.common.openapi import BEARER
 
@@ -53,6 +53,18 @@ def rules():
                                  f"（{cfg['HARDSHIP_STANDARD_TEXT']}）",
             "integrity_commitment": {"version": eligibility.CURRENT_COMMITMENT,
                                      "text": eligibility.INTEGRITY_COMMITMENTS[eligibility.CURRENT_COMMITMENT]}}
+
+
+@public.route("/eligibility/checklist")
+@public.arguments(s.ChecklistArgs, location="query")
+@public.response(200, s.ChecklistOut)
+def checklist(args):
+    """按事项列出需准备的材料（一次性告知补充材料的清单，第四十三条；无需登录）"""
+    matters, _, _ = eligibility.rules(current_app.config)
+    matter = args.get("matter")
+    if matter is not None and matter not in matters:
+        raise errors.NotFound("未知的事项")
+    return {"matter": matter, "items": law.checklist(matter)}
 
 
 @public.route("/letters/<int:letter_id>/pdf")
