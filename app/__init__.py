@@ -46,6 +46,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
     _configured_enums(app, api)
+    from app.common import openapi
+    openapi.apply_fixups(app, api.spec)  # what marshmallow cannot express (app/common/openapi.py)
     _register_health(app)
 
     from app import tasks

@@ -16,8 +16,11 @@ class ApplicationInput(ma.Schema):
     sex = fields.String(allow_none=True, validate=validate.OneOf(["男", "女"]))
     ethnicity = fields.String(allow_none=True, validate=validate.Length(max=32))
     birth_date = fields.Date(allow_none=True)
-    id_number = fields.String(allow_none=True, validate=validate.Length(max=32))
-    phone = fields.String(allow_none=True, validate=validate.Length(max=20))
+    id_number = fields.String(allow_none=True, validate=validate.Length(max=32), metadata={
+        "format": "gb11643", "pattern": "^([0-9]{17}[0-9Xx])?$",
+        "description": "公民身份号码（GB 11643，末位校验码须正确）；需先单独同意（consent_required）"})
+    phone = fields.String(allow_none=True, validate=validate.Length(max=20), metadata={
+        "pattern": "^(1[3-9][0-9]{9})?$", "description": "大陆手机号（11 位）"})
     hukou_address = fields.String(allow_none=True, validate=validate.Length(max=255))
     current_address = fields.String(allow_none=True, validate=validate.Length(max=255))
     occupation = fields.String(allow_none=True, validate=validate.Length(max=64))
