@@ -1,7 +1,7 @@
 """citizen privacy: separate recorded consent for sensitive data; account deletion (issue 18)
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 import app.common.timeutil
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.applications.models import Application
 from app.extensions import db
 from tests.factories import full_application, login
 from tests.support import api_login, citizen_case
@@ -40,15 +39,16 @@ def test_objection_offered_only_while_the_server_accepts_one(app, client, fake_w
     assert _actions(client, s, app_id) == ["upload", "object"] or _actions(client, s, app_id) == ["object"]
     assert "object" in _actions(client, s, app_id)
     # the period ran out (a date in the past): no button, and the server refuses
+    from app.procedure.models import ApplicationProcedure
     with app.app_context():
-        a = db.session.get(Application, app_id)
+        a = db.session.get(ApplicationProcedure, app_id)
         kept, a.objection_due = a.objection_due, dt.date(2026, 1, 5)
         db.session.commit()
     assert "object" not in _actions(client, s, app_id)
     r = client.post(f"{A}/{app_id}/objections", json={"reasons": "家庭收入计算有误，请重新审查"}, headers=s["headers"])
     assert r.status_code == 409 and "2026-01-05" in r.get_json()["message"]
     with app.app_context():
-        a = db.session.get(Application, app_id)
+        a = db.session.get(ApplicationProcedure, app_id)
         a.objection_due = kept
         db.session.commit()
     assert "object" in _actions(client, s, app_id)

@@ -13,7 +13,7 @@ CITIZEN_PATHS = re.compile(r"^/api/v1/(applications|documents|me|auth/wechat|eli
 # what WeChat gives at login and phone binding (not request fields of our API)
 FROM_WECHAT = {"openid", "unionid", "session_key", "phone"}
 # request fields that are not personal data (the docs say so, by name)
-NOT_PERSONAL = {"fields", "kind", "version", "confirm", "file"}
+NOT_PERSONAL = {"fields", "kind", "version", "confirm", "file", "application_id"}
 
 
 def _declaration() -> tuple[dict[str, str], set[str]]:
