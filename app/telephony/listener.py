@@ -27,6 +27,7 @@ from app.telephony import service
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0  # AMI/ESL are quiet between calls; a ping keeps the line checked
+BATCH = 200  # events already received are stored together, in one transaction
 
 
 class ProtocolError(Exception):
@@ -82,6 +83,10 @@ class _Reader:
             return None
         i, n = min(ends)
         return self.buf[:i], i + n
+
+    def complete(self) -> bool:
+        """A whole message is in the buffer already (ESL: its envelope at least)."""
+        return self._head() is not None
 
     def block(self) -> dict[str, str]:
         """Key: Value lines up to a blank line (an AMI message)."""
@@ -252,19 +257,29 @@ class Listener:
                     idle = 0.0
                 continue
             idle = 0.0
-            if evs or agent_state:
-                self._ingest(evs, agent_state)
+            states = [agent_state] if agent_state else []
+            # what the switch has sent already goes into the same transaction (one commit for a burst)
+            while len(evs) < BATCH and session.r.complete():
+                try:
+                    more, state = session.read()
+                except socket.timeout:  # an ESL body still on its way: it stays buffered for the next read
+                    break
+                evs += more
+                if state:
+                    states.append(state)
+            if evs or states:
+                self._ingest(evs, states)
 
-    def _ingest(self, evs, agent_state) -> None:
+    def _ingest(self, evs, states) -> None:
         with self.app.app_context():
             try:
-                if evs:
-                    res = service.ingest(evs)
-                    if self.on_batch:
-                        self.on_batch(evs, res)
-                if agent_state:
-                    service.set_agent_state(*agent_state)
+                for state in states:
+                    service.set_agent_state(*state)
+                res = service.ingest(evs)
+                if self.on_batch:
+                    self.on_batch(evs, res)
             except Exception:  # noqa: BLE001 — one bad event must not end the listener
                 log.exception("telephony: an event could not be stored")
+                db.session.rollback()
             finally:
                 db.session.remove()

@@ -55,23 +55,27 @@ def _insert():
 
 
 def ingest(events: list[Event], *, publish: bool = True) -> Result:
-    """Store and apply the events (one transaction per event: a failure of one leaves the others)."""
+    """Store and apply the events in one transaction, each in its own savepoint (a failure of one — the
+    other listener storing it first — leaves the others); the pops go out after the commit."""
     res = Result()
     agents: dict[str, StaffUser | None] = {}
     for ev in sorted(events, key=lambda e: e.at):
+        pops: list = []
         try:
-            if _store(ev):
-                _apply(ev, res, agents)
-                res.stored += 1
-            else:
-                res.duplicates += 1
-            db.session.commit()
+            with db.session.begin_nested():
+                if _store(ev):
+                    _apply(ev, pops, agents)
+                    res.stored += 1
+                else:
+                    res.duplicates += 1
+            res.pops += pops
         except sa.exc.IntegrityError:
-            db.session.rollback()  # the other listener stored it between our insert and our apply
-            res.duplicates += 1
-        except Exception:
-            db.session.rollback()
-            raise
+            res.duplicates += 1  # stored by the other listener between our insert and our apply
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     if publish and res.pops:
         bus = get_bus(current_app._get_current_object())
         for staff_id, payload in res.pops:
@@ -197,10 +201,9 @@ def set_agent_state(agent: str, state: str, at: dt.datetime | None = None) -> No
         db.session.add(AgentState(agent=agent, state=state, since=at or utcnow(), staff_id=staff.id if staff else None))
     elif not (row.state in ("on_call", "ringing") and state == "available"):
         row.state, row.since = state, at or utcnow()
-    db.session.commit()
 
 
-def _apply(ev: Event, res: Result, agents: dict) -> None:
+def _apply(ev: Event, pops: list, agents: dict) -> None:
     lc = _live_call(ev)
     c = _consultation(ev, lc)
     if c is None:
@@ -225,11 +228,11 @@ def _apply(ev: Event, res: Result, agents: dict) -> None:
             lc.state, lc.agent = "agent_ringing", ev.agent
             _agent_state(ev.agent, "ringing", ev.at, staff, ev.call_id)
             if not again:
-                _pop(c, staff, ev, res)
+                _pop(c, staff, ev, pops)
         c.agent_no = c.agent_no or ev.agent
     elif ev.event == "answered":
         if lc.agent != ev.agent and lc.state != "answered":
-            _pop(c, staff, ev, res)  # answered with no ringing reported for this lawyer (direct bridge)
+            _pop(c, staff, ev, pops)  # answered with no ringing reported for this lawyer (direct bridge)
         if c.answered_at is None or ev.at < c.answered_at:
             c.answered_at = ev.at
         lc.answered_at = c.answered_at
@@ -268,10 +271,10 @@ def _apply(ev: Event, res: Result, agents: dict) -> None:
                        .values(consultation_id=c.id))
 
 
-def _pop(c: Consultation, staff: StaffUser | None, ev: Event, res: Result) -> None:
+def _pop(c: Consultation, staff: StaffUser | None, ev: Event, pops: list) -> None:
     if staff is None or staff.role not in POP_ROLES or not staff.is_active:
         return
-    res.pops.append((staff.id, screenpop.build(c, ev)))
+    pops.append((staff.id, screenpop.build(c, ev)))
 
 
 # --------------------------------------------------------------------------- do not call back
