@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -40,6 +41,7 @@ UNKNOWN_CALLER = "未知号码"
 class Result:
     stored: int = 0
     duplicates: int = 0
+    failed: int = 0
     pops: list = field(default_factory=list)  # (staff_id, payload) published after the commit
 
     def as_dict(self) -> dict:
@@ -55,27 +57,31 @@ def _insert():
 
 
 def ingest(events: list[Event], *, publish: bool = True) -> Result:
-    """Store and apply the events in one transaction, each in its own savepoint (a failure of one — the
-    other listener storing it first — leaves the others); the pops go out after the commit."""
-    res = Result()
-    agents: dict[str, StaffUser | None] = {}
-    for ev in sorted(events, key=lambda e: e.at):
-        pops: list = []
-        try:
-            with db.session.begin_nested():
-                if _store(ev):
-                    _apply(ev, pops, agents)
-                    res.stored += 1
-                else:
-                    res.duplicates += 1
-            res.pops += pops
-        except sa.exc.IntegrityError:
-            res.duplicates += 1  # stored by the other listener between our insert and our apply
+    """Store and apply the events in one transaction (one commit for a webhook list or a listener's
+    burst); should that fail, each event again in its own transaction, so one bad event fails alone.
+    The pops go out after the commit."""
     try:
-        db.session.commit()
+        res = _ingest(events)
     except Exception:
         db.session.rollback()
-        raise
+        if len(events) <= 1:
+            raise
+        res = Result()
+        for ev in events:
+            try:
+                one = _ingest([ev])
+            except sa.exc.IntegrityError:
+                db.session.rollback()  # stored by the other listener between our insert and our apply
+                res.duplicates += 1
+                continue
+            except Exception:  # noqa: BLE001 — logged; the other events are kept
+                db.session.rollback()
+                log.exception("telephony: event %s of call %s could not be applied", ev.event, ev.call_id)
+                res.failed += 1
+                continue
+            res.stored += one.stored
+            res.duplicates += one.duplicates
+            res.pops += one.pops
     if publish and res.pops:
         bus = get_bus(current_app._get_current_object())
         for staff_id, payload in res.pops:
@@ -83,14 +89,62 @@ def ingest(events: list[Event], *, publish: bool = True) -> Result:
     return res
 
 
-def _store(ev: Event) -> bool:
-    """Insert the event; False when it is already there."""
-    values = dict(call_id=ev.call_id, event=ev.event, at=ev.at,
-                  source=ev.source, once_key=f"{ev.call_id}|{ev.event}"[:90] if ev.event in ONCE else None,
-                  agent=ev.agent, queue=ev.queue, data=_data(ev) or None, received_at=utcnow())
-    table = CallEvent.__table__
-    stmt = _insert()(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    return db.session.scalar(stmt) is not None
+def _ingest(events: list[Event]) -> Result:
+    res = Result()
+    agents: dict[str, StaffUser | None] = {}
+    changes: list = []  # (rollup facts, +1 | -1), netted and applied once for the batch
+    calls: dict[str, tuple] = {}  # call_id → (LiveCall, Consultation) read once per batch (locked on PostgreSQL)
+    for ev in sorted(events, key=lambda e: e.at):
+        known = calls.get(ev.call_id)
+        event_id = _store(ev, known[1].id if known and known[1] is not None else None)
+        if event_id is not None:
+            calls[ev.call_id] = _apply(ev, event_id, res.pops, agents, changes, known)
+            res.stored += 1
+        else:
+            res.duplicates += 1
+    deltas: Counter = Counter()
+    for facts, sign in changes:
+        deltas[tuple(sorted(facts.items()))] += sign
+    _apply_rollups(deltas)
+    db.session.commit()
+    return res
+
+
+def _apply_rollups(deltas: Counter) -> None:
+    """A call's facts change with each event (answered, ended): the analytics rollups get the net change
+    of the batch — a whole call in one request is one addition, not five additions and four removals."""
+    plus = [dict(k) for k, n in deltas.items() if n > 0 for _ in range(n)]
+    minus = [dict(k) for k, n in deltas.items() if n < 0 for _ in range(-n)]
+    if minus:
+        rollups.apply(minus, sign=-1)
+    if plus:
+        rollups.apply(plus)
+
+
+_STATEMENTS: dict = {}
+
+
+def _statement(name: str):
+    """The dialect's INSERT … ON CONFLICT DO NOTHING statements, built once (parameters bound per event, so
+    SQLAlchemy compiles each once per process)."""
+    dialect = db.session.get_bind().dialect.name
+    key = (name, dialect)
+    if key not in _STATEMENTS:
+        if name == "event":
+            t = CallEvent.__table__
+            _STATEMENTS[key] = _insert()(t).on_conflict_do_nothing().returning(t.c.id)
+        else:
+            _STATEMENTS[key] = _insert()(LiveCall.__table__).on_conflict_do_nothing()
+    return _STATEMENTS[key]
+
+
+def _store(ev: Event, consultation_id: int | None = None) -> int | None:
+    """Insert the event; its id, or None when it is stored already."""
+    values = dict(call_id=ev.call_id, event=ev.event, at=ev.at, source=ev.source,
+                  once_key=f"{ev.call_id}|{ev.event}"[:90] if ev.event in ONCE else None,
+                  agent=ev.agent, queue=ev.queue, data=_data(ev) or None, received_at=utcnow(),
+                  consultation_id=consultation_id)
+    return db.session.execute(_statement("event"), values).scalar()
 
 
 def _data(ev: Event) -> dict:
@@ -116,16 +170,16 @@ def _caller(raw: str | None) -> tuple[phones.Caller, str] | None:
 
 
 def _live_call(ev: Event) -> LiveCall:
-    table = LiveCall.__table__
-    db.session.execute(_insert()(table).values(
-        call_id=ev.call_id, state="ringing", ring_at=ev.at, updated_at=utcnow()).on_conflict_do_nothing())
+    db.session.execute(_statement("live_call"), dict(
+        call_id=ev.call_id, state="ringing", ring_at=ev.at, updated_at=utcnow(), consultation_id=None, queued_at=None,
+        answered_at=None, ended_at=None, agent=None, queue=None))
     # the row locked for the rest of this event (PostgreSQL): a second listener applying another event
     # of the same call waits instead of overwriting with what it read before
     return db.session.scalars(sa.select(LiveCall).where(LiveCall.call_id == ev.call_id)
                               .with_for_update().execution_options(populate_existing=True)).one()
 
 
-def _consultation(ev: Event, lc: LiveCall) -> Consultation | None:
+def _consultation(ev: Event, lc: LiveCall, changes: list) -> Consultation | None:
     """The call's record, created by its first event (the caller may still be unknown then)."""
     c = db.session.scalars(sa.select(Consultation).where(Consultation.call_id == ev.call_id)
                            .execution_options(populate_existing=True)).first()
@@ -142,7 +196,7 @@ def _consultation(ev: Event, lc: LiveCall) -> Consultation | None:
     db.session.add(c)
     db.session.flush()
     lc.consultation_id = c.id
-    rollups.apply([c])
+    changes.append((rollups.facts(c), 1))
     if found:
         check_repeat_callers([c])
     return c
@@ -203,12 +257,17 @@ def set_agent_state(agent: str, state: str, at: dt.datetime | None = None) -> No
         row.state, row.since = state, at or utcnow()
 
 
-def _apply(ev: Event, pops: list, agents: dict) -> None:
-    lc = _live_call(ev)
-    c = _consultation(ev, lc)
+def _apply(ev: Event, event_id: int, pops: list, agents: dict, changes: list, known: tuple | None) -> tuple:
+    if known is not None and known[1] is not None:
+        lc, c = known
+        linked = True
+    else:
+        lc = _live_call(ev)
+        c = _consultation(ev, lc, changes)
+        linked = False
     if c is None:
         log.warning("telephony: %s for call %s before any other event; stored only", ev.event, ev.call_id)
-        return
+        return lc, None
     old = rollups.facts(c)
     if ev.caller and c.caller_masked == UNKNOWN_CALLER:
         _set_caller(c, ev.caller)
@@ -264,11 +323,11 @@ def _apply(ev: Event, pops: list, agents: dict) -> None:
     c.updated_at = utcnow()
     new = rollups.facts(c)
     if old != new:
-        rollups.apply([old], sign=-1)
-        rollups.apply([new])
+        changes += [(old, -1), (new, 1)]
     db.session.flush()
-    db.session.execute(sa.update(CallEvent).where(CallEvent.call_id == ev.call_id, CallEvent.consultation_id.is_(None))
-                       .values(consultation_id=c.id))
+    if not linked:
+        db.session.execute(sa.update(CallEvent).where(CallEvent.id == event_id).values(consultation_id=c.id))
+    return lc, c
 
 
 def _pop(c: Consultation, staff: StaffUser | None, ev: Event, pops: list) -> None:
