@@ -24,7 +24,6 @@ SHORT_ABANDON_SECONDS = 5
 WAITING_STATES = ("ringing", "queued", "agent_ringing")
 STALE_HOURS = 4  # a call "waiting" longer than this lost its end event (switch down): not counted
 
-_cache: dict = {"at": 0.0, "data": None}
 _lock = threading.Lock()
 
 
@@ -84,11 +83,11 @@ def _short_abandons(today) -> int:
 
 def snapshot(max_age: float = 1.0) -> dict:
     """The figures, computed at most once per `max_age` seconds in this process."""
+    _cache = current_app.extensions.setdefault("telephony_wallboard", {"at": 0.0, "data": None})
     with _lock:
         if _cache["data"] is None or time.monotonic() - _cache["at"] >= max_age:
             _cache["data"] = figures()
             _cache["at"] = time.monotonic()
-            db.session.remove()
         return _cache["data"]
 
 

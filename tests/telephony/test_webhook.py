@@ -195,3 +195,24 @@ def test_do_not_call_flag_shows_in_the_next_pop(tapp, staff):
     pop = sub.get(timeout=1)[1]
     assert pop["do_not_call"] is True and pop["do_not_call_note"] == "本人要求"
     assert pop["calls_7d"] == 1 and pop["recent_calls"][0]["outcome"] == "已解答"
+
+
+def test_wallboard_page_and_stream_by_role(tapp, staff):
+    from tests.support import console_login
+    client = tapp.test_client()
+    console_login(client, "manager1")
+    page = client.get("/console/wallboard")
+    assert page.status_code == 200 and "话务实时情况" in page.get_data(as_text=True)
+    assert 'data-stream="/console/telephony/stream?wallboard=1"' in page.get_data(as_text=True)
+    home = client.get("/console/")
+    assert home.status_code == 200 and 'id="wallboard"' in home.get_data(as_text=True)
+    assert client.get("/console/wallboard.json").json["waiting"] == 0
+    duty = tapp.test_client()
+    console_login(duty, "duty1")
+    assert duty.get("/console/wallboard").status_code == 403
+    home = duty.get("/console/").get_data(as_text=True)
+    assert 'data-stream="/console/telephony/stream"' in home and 'id="wallboard"' not in home
+    aid = tapp.test_client()
+    console_login(aid, "aid1")
+    assert 'id="screen-pop"' not in aid.get("/console/").get_data(as_text=True)
+    assert aid.get("/console/telephony/stream").status_code == 403
