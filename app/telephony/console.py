@@ -34,7 +34,7 @@ def _telephony_context():
 
     def wallboard_figures() -> dict | None:
         user = me() if _has_user() else None
-        return wallboard.snapshot() if user is not None and user.role in WALLBOARD_ROLES else None
+        return wallboard.placeholder() if user is not None and user.role in WALLBOARD_ROLES else None
 
     return {"telephony_stream": telephony_stream, "wallboard_figures": wallboard_figures,
             "AGENT_STATE_LABELS": AGENT_STATE_LABELS}
