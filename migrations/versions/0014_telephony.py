@@ -1,7 +1,7 @@
 """telephony: call events, live calls, agent states, webhook receipts, caller flags; phone-survey ratings
 
 Revision ID: 0014
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
