@@ -30,7 +30,7 @@ ACTION_LABELS: dict[str, str] = {
     # hotline
     "consultation.create": "登记来电", "consultation.update": "修改来电记录",
     "consultation.reveal_number": "查看完整来电号码", "consultation.recording_view": "收听通话录音",
-    "consultation.import": "导入话单",
+    "consultation.import": "导入话单", "telephony.do_not_call": "设置勿回拨",
     "callback.attempt": "记录回访", "callback.satisfied": "记录群众满意", "callback.escalated": "回访升级处理",
     "supervision.sample": "抽取质检样本", "supervision.score": "质检评分",
     # the citizen's own data (app/privacy)

@@ -29,6 +29,7 @@ VERBS = {
     "roster.update": "调整了名册中的", "home_visit.request": "登记了", "home_visit.schedule": "安排了",
     "home_visit.done": "记录完成了", "auth.staff_create": "新建了账号", "auth.staff_update": "修改了账号",
     "consultation.create": "登记了", "consultation.update": "修改了", "consultation.reveal_number": "查看了完整号码", "application.reveal_phone": "查看了完整联系电话",
+    "telephony.do_not_call": "设置了勿回拨（号码）",
     "consultation.recording_view": "收听了录音", "consultation.import": "导入了", "callback.attempt": "记录了一次回访",
     "callback.satisfied": "记录群众已满意，结束了", "callback.escalated": "升级处理了",
     "supervision.sample": "抽取了", "supervision.score": "评分了",
@@ -70,7 +71,7 @@ DETAIL_LABELS = {
     "means_test": "经济困难审查", "number": "文书编号", "objection_id": "异议", "suggested": "系统推荐",
     "channel": "渠道", "is_active": "状态", "available": "接案状态", "from": "原", "to": "改为", "grounds": "理由依据",
     "ground": "情形", "status": "状态", "note": "说明", "due": "期限", "topic": "类别", "region": "地区",
-    "callback_task_id": "回访任务",
+    "callback_task_id": "回访任务", "on": "勿回拨",
 }
 # Values that are keys of a vocabulary, in words (per detail key)
 _ITEM_LABELS = {k: label for items in [procedure_law.COMMON_ITEMS, *procedure_law.MATTER_ITEMS.values()]
