@@ -32,8 +32,15 @@ TASK_MODULES = (
     "app.notifications.service",   # deliver_notification
 )
 
-# Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default
+# Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default.
+# Every run first claims its period (app.common.periodic), so several beats, hosts or processes run
+# each period once. PERIODIC_INTERVALS overrides the seconds per task.
 PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0), ("storage_reconcile", 3600.0))
+
+
+def periodic(app: Flask) -> tuple[tuple[str, float], ...]:
+    overrides = app.config.get("PERIODIC_INTERVALS") or {}
+    return tuple((name, float(overrides.get(name, every))) for name, every in PERIODIC)
 
 
 def task(name: str):
@@ -109,6 +116,31 @@ def _run(app: Flask, name: str, args, request_id: str | None = None) -> None:
             logs.unbind(tokens)
 
 
+def _run_periodic(name: str, every: float) -> None:
+    """One period's run of a periodic task (in an app context): only if this period is not claimed yet."""
+    from app.common import periodic as claims
+    slot = claims.claim(name, every)
+    if slot is None:
+        log.info("periodic task %s: this period already claimed elsewhere, skipped", name)
+        return
+    _observe(name, _registry[name])
+    claims.finish(name, slot)
+    log.info("periodic task %s ran for period %d", name, slot)
+
+
+def _run_periodic_in(app: Flask, name: str, every: float) -> None:
+    tokens = logs.bind(None, name)
+    with app.app_context():
+        try:
+            _run_periodic(name, every)
+        except Exception:
+            log.exception("periodic task %s failed", name)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+            logs.unbind(tokens)
+
+
 def init_app(app: Flask) -> None:
     for module in TASK_MODULES:
         importlib.import_module(module)  # each registers its tasks with @task
@@ -136,14 +168,16 @@ def start_thread_pool(app: Flask) -> None:
 
 
 def _periodic_loop(app: Flask) -> None:
-    due = {name: 0.0 for name, _ in PERIODIC}
+    schedule = periodic(app)
+    due = {name: 0.0 for name, _ in schedule}
+    tick = min(5.0, min(every for _, every in schedule) / 2)
     while True:
         now = time.monotonic()
-        for name, every in PERIODIC:
+        for name, every in schedule:
             if name in _registry and now >= due[name]:
                 due[name] = now + every
-                app.extensions["task_executor"].submit(_run, app, name, ())
-        time.sleep(5)
+                app.extensions["task_executor"].submit(_run_periodic_in, app, name, every)
+        time.sleep(tick)
 
 
 def _sweep_when_worker_starts(app: Flask, celery) -> None:
@@ -197,18 +231,23 @@ def make_celery(app: Flask):
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         timezone="Asia/Shanghai",
-        beat_schedule={name: {"task": name, "schedule": every} for name, every in PERIODIC if name in _registry},
+        # beat marks its sends with the period (kwargs), so the worker claims the period before running
+        beat_schedule={name: {"task": name, "schedule": every, "kwargs": {"_period": every}}
+                       for name, every in periodic(app) if name in _registry},
     )
     _sweep_when_worker_starts(app, celery)
     _keep_log_format(app)
     for name, fn in _registry.items():
         def make(fn=fn, name=name):
             @celery.task(name=name, ignore_result=True, bind=True)
-            def _celery_task(self, *args):
+            def _celery_task(self, *args, _period=None):
                 tokens = logs.bind(getattr(self.request, "request_id", None), name)
                 with app.app_context():
                     try:
-                        _observe(name, fn, *args)
+                        if _period is not None:  # sent by beat: once per period across workers
+                            _run_periodic(name, float(_period))
+                        else:
+                            _observe(name, fn, *args)
                     finally:
                         db.session.remove()
                         logs.unbind(tokens)
