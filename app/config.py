@@ -93,7 +93,7 @@ class Config:
         # periodic sweep and alert scan in a daemon thread on the embedded default (TASKS_MODE=thread)
         self.PERIODIC_TASKS = _bool("PERIODIC_TASKS", True)
         # seconds per periodic task, JSON, e.g. {"sweep": 60, "alerts_scan": 60, "storage_reconcile": 3600}
-        # (those are the defaults); each period runs once across processes and hosts (app/common/periodic.py)
+        # (those are the defaults); each period runs once across processes and hosts (app/tasks.py)
         self.PERIODIC_INTERVALS = _json("PERIODIC_INTERVALS", {})
 
         # --- console sessions ---

@@ -14,4 +14,4 @@ from app.notifications.models import Notification  # noqa: F401
 from app.ratings.models import Rating  # noqa: F401
 from app.supervision.models import Review, SampleBatch  # noqa: F401
 from app.procedure.models import Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401
-from app.common.periodic import PeriodicRun  # noqa: F401
+from app.tasks import PeriodicRun  # noqa: F401
