@@ -162,8 +162,8 @@ def claim_period(task: str, every: float, now: dt.datetime | None = None) -> int
     else:
         from sqlalchemy.dialects.sqlite import insert
     stmt = (insert(table).values(task=task, slot=slot, started_at=now, host=f"{socket.gethostname()}:{os.getpid()}"[:120])
-            .on_conflict_do_nothing(index_elements=["task", "slot"]))
-    won = db.session.execute(stmt).rowcount == 1
+            .on_conflict_do_nothing(index_elements=["task", "slot"]).returning(table.c.slot))
+    won = db.session.execute(stmt).first() is not None
     db.session.commit()
     return slot if won else None
 

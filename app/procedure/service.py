@@ -172,8 +172,9 @@ def letters_out(application_id: int) -> list[dict]:
 
 def staff_application(staff: StaffUser, application_id: int) -> Application:
     """Per-object access as the case desk has it: an aid lawyer sees only assigned cases; a citizen's
-    unsent draft is theirs alone; other roles (the bureau's reviewer too) see no case here (404)."""
-    app_ = db.session.get(Application, application_id)
+    unsent draft is theirs alone; other roles (the bureau's reviewer too) see no case here (404). Locked
+    for the transaction when the request may change it (applications.load_for_change)."""
+    app_ = applications.load_for_change(application_id)
     if app_ is None or staff.role not in ("duty_lawyer", "aid_lawyer", "supervisor", "manager") \
             or not documents.can_staff_see(staff, app_) or (app_.status == "draft" and app_.citizen_id is not None):
         raise errors.NotFound("未找到该申请")
