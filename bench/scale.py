@@ -366,7 +366,7 @@ def measure(app, t: dict, args, echo=print) -> dict:
         t0 = time.perf_counter()
         imp = cdr.import_file(raw, "scale.csv")
         took = time.perf_counter() - t0
-        summary = {k: getattr(imp, k, None) for k in ("status", "rows_total", "rows_imported", "rows_rejected")}
+        summary = imp.message
         db.session.remove()
     res["CDR import"] = ({"rows_per_s": args.cdr / took, "s": took}, None, load())
     echo(f"CDR import {args.cdr:,} rows: {took:.1f} s = {args.cdr / took:,.0f} rows/s; {summary} ({load()})")
