@@ -190,7 +190,9 @@ def replicate_applications(conn, templates: dict, n: int, open_share: float, cen
     conn.execute(sa.text("""
         INSERT INTO documents (application_id, citizen_id, uploaded_by_type, kind, status, storage_key, content_type,
                                byte_size, width, height, sha256, ocr_attempts, created_at, updated_at)
-        SELECT m.new_id, NULL, 'staff', k.kind, 'ocr_done', 'scale/' || m.new_id || '/' || k.kind, 'image/jpeg',
+        SELECT m.new_id, NULL, 'staff', k.kind,
+               CASE WHEN a.status IN ('submitted', 'under_review') THEN 'ocr_done' ELSE 'verified' END,
+               'scale/' || m.new_id || '/' || k.kind, 'image/jpeg',
                183000, 1280, 960, md5(m.new_id || k.kind) || md5(k.kind || m.new_id), 1, a.created_at, a.created_at
         FROM scale_map m JOIN applications a ON a.id = m.new_id
         CROSS JOIN (VALUES ('id_front'), ('id_back')) k(kind)"""))
