@@ -412,7 +412,7 @@ def main() -> None:
     for n_apps, n_calls in sizes:
         print(f"\n== {n_apps:,} applications, {n_calls:,} calls, {args.centres} centre(s); "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {load()}", flush=True)
-        url, drop = bench_database(args.server, "scale")
+        url, drop = bench_database(args.server, f"scale_{n_apps // 1000}k")
         try:
             os.environ["DATABASE_URL"] = url
             from app import create_app
