@@ -127,7 +127,7 @@ def test_two_hosts_two_workers_two_beats(make_app, staff, fake_wechat, tmp_path)
             while time.time() < deadline and not all("Sending due task" in logs[f"beat{i}"].read_text() for i in (1, 2)):
                 time.sleep(0.2)
             beats_from = time.time()  # both beats are sending
-            traffic_until = beats_from + 6 * PERIOD
+            traffic_until = beats_from + 5 * PERIOD
             polls = []
             while time.time() < traffic_until:
                 polls += [pool.submit(poll, i) for i in range(8)]
@@ -190,7 +190,8 @@ def test_two_hosts_two_workers_two_beats(make_app, staff, fake_wechat, tmp_path)
         # sends queued behind OCR run late and fall into one period (that is the point: one run), so
         # not every period has its run; most do
         assert len(periods) >= max(3, int(span / PERIOD) // 2), (task, periods, f"{span:.0f} s")
-    assert time.time() - started < 90, f"took {time.time() - started:.0f} s"
+    # ≈ 70 s at a load average of 9, 100 s at 15 (2 cores): bounded, with room for a busy CI machine
+    assert time.time() - started < 150, f"took {time.time() - started:.0f} s"
 
 
 def _due_date() -> str:
