@@ -17,7 +17,9 @@ its unprepared form saved too little to keep (bench/pooler.py, docs/scale.md).
 The pool does not ping connections before use (see `Config.SQLALCHEMY_ENGINE_OPTIONS`). A
 connection the server has dropped (restart, failover, `pg_terminate_backend`) fails on its first
 statement: the pool is then renewed and the read retried once on a fresh connection; if that
-fails too the database is down and the request gets 503. Elsewhere, the error handler answers
+fails too the database is down and the request gets 503. Any other OperationalError or InterfaceError
+the driver raises on a read (no connection, shutdown, recovery, lock timeout) is 503 as well, never a
+500. Elsewhere, the error handler answers
 the one request that met a dead connection 503 (SQLAlchemy renews the ORM pool itself).
 """
 from __future__ import annotations
@@ -79,6 +81,11 @@ def rows(read: Read, params: dict) -> list[RowDict]:
                 return [RowDict(zip(keys, r)) for r in conn.execute(read.stmt, params)]
         except sa.exc.DBAPIError as exc:
             if not exc.connection_invalidated:
+                if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+                    # no connection to be had, or the server shutting down or starting up, busy, out of
+                    # connections: the database cannot answer now → 503, never a 500
+                    log.warning("database unavailable on a read: %s", type(exc.orig).__name__)
+                    raise outage.database_unavailable() from exc
                 raise
             log.warning("database connection lost (attempt %d): %s", attempt, type(exc.orig).__name__)
             eng.dispose()  # the other pooled connections went with it (server restart, failover)
