@@ -71,6 +71,10 @@ class Read:
         self.keys = keys
 
 
+def _execute(conn: sa.Connection, stmt: sa.Select, params: dict):
+    return conn.execute(stmt, params)
+
+
 def rows(read: Read, params: dict) -> list[RowDict]:
     """All rows of one read; retried once on a fresh connection if its pooled one turned out dead."""
     eng = engine()
@@ -78,7 +82,7 @@ def rows(read: Read, params: dict) -> list[RowDict]:
     for attempt in (1, 2):
         try:
             with eng.connect() as conn:
-                return [RowDict(zip(keys, r)) for r in conn.execute(read.stmt, params)]
+                return [RowDict(zip(keys, r)) for r in _execute(conn, read.stmt, params)]
         except sa.exc.DBAPIError as exc:
             if not exc.connection_invalidated:
                 if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):

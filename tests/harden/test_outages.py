@@ -173,9 +173,9 @@ def test_reconciler_removes_old_orphans_and_reports_missing_objects(make_app, fa
 @pytest.mark.parametrize("path", ["/api/v1/applications?per_page=5", "/api/v1/applications?page_size=5",
                                   "/api/v1/applications/{aid}"])
 def test_citizen_read_path_answers_503_when_the_database_fails_mid_read(app, client, fake_wechat, monkeypatch, path):
-    """The read path runs its statement straight on the DBAPI connection (app/common/readonly.py): an
-    error the driver raises there (the server shutting down, in recovery, busy) is the driver's own
-    OperationalError, not SQLAlchemy's; it must answer 503 database_unavailable, never 500."""
+    """The read path runs its one statement through SQLAlchemy Core on its own autocommit pool
+    (app/common/readonly.py): an error the driver raises there (the server shutting down, in recovery,
+    busy) that is not a disconnect must answer 503 database_unavailable, never 500."""
     from app.common import readonly
     s = login(client, fake_wechat)
     aid = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
@@ -185,11 +185,12 @@ def test_citizen_read_path_answers_503_when_the_database_fails_mid_read(app, cli
         dbapi = db.engine.dialect.loaded_dbapi
     calls = []
 
-    def failing(dbapi_conn, compiled, parameters):  # noqa: ARG001
+    def failing(conn, stmt, parameters):  # noqa: ARG001
         calls.append(1)
-        # not a "disconnect" by the dialect's rules: what PostgreSQL says while shutting down or starting up
-        raise dbapi.OperationalError("FATAL: the database system is shutting down")
-    monkeypatch.setattr(readonly, "_fetch", failing)
+        # not a "disconnect" by the dialect's rules: what PostgreSQL says while shutting down or starting up,
+        # as SQLAlchemy raises it around the driver's error
+        raise sa.exc.OperationalError("SELECT …", {}, dbapi.OperationalError("FATAL: the database system is shutting down"))
+    monkeypatch.setattr(readonly, "_execute", failing)
     for _ in range(3):
         r = client.get(url, headers=s["headers"])
         assert r.status_code == 503, r.data[:300]
