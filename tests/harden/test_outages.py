@@ -31,14 +31,18 @@ class _DatabaseDown:
         raise dialect.loaded_dbapi.OperationalError("connection refused (database down in a test)")
 
     def __enter__(self):
+        from app.common import readonly
         with self.app.app_context():
-            self.engine = db.engine
-        sa.event.listen(self.engine, "do_connect", self._refuse)
-        self.engine.dispose()
+            # the ORM's engine and, on a database server, the read path's own autocommit pool
+            self.engines = list({id(e): e for e in (db.engine, readonly.engine())}.values())
+        for engine in self.engines:
+            sa.event.listen(engine, "do_connect", self._refuse)
+            engine.dispose()
         return self
 
     def __exit__(self, *exc):
-        sa.event.remove(self.engine, "do_connect", self._refuse)
+        for engine in self.engines:
+            sa.event.remove(engine, "do_connect", self._refuse)
 
 
 def test_database_down_503_then_recovers(app, client, fake_wechat, staff):
