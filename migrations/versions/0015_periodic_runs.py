@@ -1,7 +1,7 @@
 """periodic_runs: each periodic task's period claimed once across processes and hosts (issue 21)
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-04
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
