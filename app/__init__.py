@@ -99,13 +99,15 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
     from app.procedure import routes as procedure_routes
+    from app.handling import routes as handling_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
     from app.supervision.routes import blp as supervision_blp
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
-                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff):
+                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff,
+                handling_routes.citizen, handling_routes.staff):
         api.register_blueprint(blp)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 
@@ -119,6 +121,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.consultations import console as _consultations_pages  # noqa: F401
     from app.documents import console as _documents_pages  # noqa: F401
     from app.procedure import console as _procedure_pages  # noqa: F401
+    from app.handling import console as _handling_pages  # noqa: F401
     from app.supervision import console as _supervision_pages  # noqa: F401
     console.init_app(app)
 

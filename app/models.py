@@ -14,3 +14,5 @@ from app.notifications.models import Notification  # noqa: F401
 from app.ratings.models import Rating  # noqa: F401
 from app.supervision.models import Review, SampleBatch  # noqa: F401
 from app.procedure.models import Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401
+from app.handling.models import Archive, ClosingFile, ClosingReview, LawyerChange, TerminationReport  # noqa: F401
+from app.subsidy.models import Subsidy, SubsidyBatch  # noqa: F401

@@ -35,7 +35,8 @@ from app.storage_bridge import get_storage
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 SERIES_OF_KIND = {"grant": "DECISION", "refusal": "DECISION", "expedite": "DECISION", "termination": "DECISION",
-                  "supplement_notice": "NOTICE", "assignment": "ASSIGNMENT"}
+                  "supplement_notice": "NOTICE", "assignment": "ASSIGNMENT",
+                  "lawyer_change": "CHANGE"}
 
 
 def series_prefix(kind: str) -> str:

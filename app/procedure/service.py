@@ -351,8 +351,7 @@ def _on_transition(app_: Application, action: str, actor, from_status: str, noti
         app_.assign_clock_from = today
         letter = letters.issue(app_, "expedite", _expedite_content(app_), actor=actor)
     elif action == "assign":
-        app_.assign_clock_from = None
-        letter = letters.issue(app_, "assignment", _assignment_content(app_), actor=actor)
+        app_.assign_clock_from = None  # the 指派通知书 is app/handling's (its wording in a template)
     elif action == "terminate":
         app_.decided_at = utcnow()
         app_.objection_due = today + dt.timedelta(days=cfg["OBJECTION_PERIOD_DAYS"])
@@ -429,14 +428,6 @@ def _expedite_content(app_: Application) -> dict:
                 f"你申请法律援助的事项，因{ground[1]}，依据《中华人民共和国法律援助法》{ground[0]}的规定，决定先行提供法律援助。",
                 f"请于 {due} 前补办有关手续、补充以下材料：{missing}。经审查不符合法律援助条件的，将终止法律援助。"
                 + (f"说明：{app_.expedite_reason}" if app_.expedite_reason else "")]}
-
-
-def _assignment_content(app_: Application) -> dict:
-    lawyer = db.session.get(StaffUser, app_.assigned_lawyer_id)
-    return {"recipient": lawyer.display_name if lawyer else "法律援助人员", "lawyer_id": app_.assigned_lawyer_id,
-            "paragraphs": [
-                f"现指派你为受援人{_who(app_)}（申请编号 {app_.reference}，案件类别：{app_.category or '—'}）提供法律援助。",
-                "请自收到本通知之日起及时与受援人联系，依法履行职责，并按规定报告办理情况。"]}
 
 
 def _termination_content(app_: Application) -> dict:
