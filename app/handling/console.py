@@ -83,12 +83,13 @@ def case_handling(application_id):
     facts = service._facts(a)
     previews = {k: subsidy.compute(a, k, facts) for k in stages}
     docs = service.closing_documents(staff, a)
+    missing = documents.backfill_status(a)["missing"] if a.backfill_kinds else []
     return render_template(
         "handling/case.html", a=a, cf=cf, is_lawyer=is_lawyer, is_manager=staff.role == "manager",
         changes=service.changes_for(a.id), open_change=service.open_change(a.id), reports=service.reports_for(a.id),
         grounds=service.TERMINATION_GROUNDS, outcomes=OUTCOMES, stages=stages, previews=previews, docs=docs,
         rubric=service.rubric(), quality=service.quality_context(a), archive=service.archive_of(a.id),
-        paid=subsidy.for_application(a.id), yuan=subsidy.yuan, lawyers=_aid_lawyers(a.assigned_lawyer_id),
+        paid=subsidy.for_application(a.id), backfill_missing=missing, yuan=subsidy.yuan, lawyers=_aid_lawyers(a.assigned_lawyer_id),
         deadlines=procedure.deadlines(a), events=[e for e in procedure.events_for(a.id)
                                                   if e.action in ("progress_note", "progress_update")])
 

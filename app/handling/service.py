@@ -425,11 +425,9 @@ def submit_closing(lawyer: StaffUser, app_: Application, data: dict) -> ClosingF
     cf.outcome_detail, cf.report, cf.document_ids, cf.stage, cf.subsidy = detail, report, doc_ids, stage, computed
     cf.status, cf.submitted_at, cf.late = "submitted", utcnow(), today > due
     db.session.flush()
-    note = f"结案方式：{OUTCOMES[outcome]}；办理结束：{ended.isoformat()}（提交期限 {due.isoformat()}）" \
-           + ("；已逾期提交" if cf.late else "")
     audit("closing.submit", actor=lawyer, object_type="closing_file", object_id=cf.id,
           details={"late": cf.late, "subsidy_fen": computed["amount_fen"]})
-    applications.transition(lawyer, app_, "submit_closing", note=note)
+    applications.transition(lawyer, app_, "submit_closing")  # the file itself holds the details
     return cf
 
 
