@@ -85,9 +85,11 @@ def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
 
 
 def unbatched(month: str) -> list[Subsidy]:
-    first, nxt = _month_bounds(month)
-    return db.session.scalars(sa.select(Subsidy).where(Subsidy.batch_id.is_(None), Subsidy.accepted_on >= first,
-                                                       Subsidy.accepted_on < nxt).order_by(Subsidy.id)).all()
+    """What a month's batch pays: every subsidy accepted by the month's end that no batch holds yet (one
+    accepted after its month's batch was made waits for the next month's)."""
+    _, nxt = _month_bounds(month)
+    return db.session.scalars(sa.select(Subsidy).where(Subsidy.batch_id.is_(None), Subsidy.accepted_on < nxt)
+                              .order_by(Subsidy.id)).all()
 
 
 def _manager(staff: StaffUser) -> None:
@@ -96,9 +98,9 @@ def _manager(staff: StaffUser) -> None:
 
 
 def create_batch(manager: StaffUser, month: str) -> SubsidyBatch:
-    """The month's batch: every subsidy accepted in that month not yet in a batch (one batch per month)."""
+    """The month's batch (one per month): every subsidy accepted by the month's end not yet in a batch."""
     _manager(manager)
-    first, nxt = _month_bounds(month)
+    _month_bounds(month)
     if db.session.scalar(sa.select(SubsidyBatch.id).where(SubsidyBatch.month == month)):
         raise errors.Conflict(f"{month} 的补贴批次已存在")
     items = unbatched(month)
