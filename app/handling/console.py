@@ -64,6 +64,7 @@ def handling_desk():
         return render_template("handling/desk.html", mine=service.my_cases(staff))
     return render_template("handling/desk.html", changes=service.pending_changes(), reports=service.open_reports(),
                            closings=service.closing_queue(), to_archive=service.archive_queue(),
+                           grounds=service.TERMINATION_GROUNDS,
                            apps={a.id: a for a in _apps_of(service.pending_changes(), service.open_reports())})
 
 

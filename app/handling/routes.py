@@ -13,6 +13,7 @@ from app import errors
 from app.applications import service as applications
 from app.audit import record as audit
 from app.auth.guards import citizen_required, staff_required
+from app.common.idempotency import idempotent
 from app.common.openapi import BEARER
 from app.extensions import db
 from app.handling import service
@@ -135,6 +136,7 @@ def citizen_handling(application_id):
 
 @citizen.route("/<int:application_id>/lawyer-change", methods=["POST"])
 @citizen_required
+@idempotent
 @citizen.arguments(ReasonsInput)
 @citizen.response(201)
 def citizen_request_change(data, application_id):

@@ -4,7 +4,7 @@ const ids = require('../../utils/ids')
 const { api } = require('../../utils/api')
 
 const WITHDRAWABLE = ['draft', 'submitted', 'under_review', 'expedite_requested']
-const RATABLE = ['assigned', 'in_progress', 'closed']
+const RATABLE = ['assigned', 'in_progress', 'closing_review', 'closed', 'archived']
 const OBJECTABLE = ['rejected', 'terminated']
 const OPEN = ['draft', 'submitted', 'under_review', 'expedite_requested', 'expedite_approved', 'approved', 'assigned', 'in_progress']
 
@@ -100,6 +100,7 @@ Component({
     toPhotos() { wx.navigateTo({ url: `/pages/photos/photos?id=${this.data.id}` }) },
     toRating() { wx.navigateTo({ url: `/pages/rating/rating?id=${this.data.id}` }) },
     toObjection() { wx.navigateTo({ url: `/pages/objection/objection?id=${this.data.id}` }) },
+    toLawyer() { wx.navigateTo({ url: `/pages/lawyer/lawyer?id=${this.data.id}` }) },
     withdraw() {
       return new Promise((resolve) => {
         wx.showModal({
