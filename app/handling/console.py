@@ -21,6 +21,7 @@ from app.documents import service as documents
 from app.extensions import db
 from app.handling import service
 from app.handling.models import OUTCOMES
+from app.procedure import letters
 from app.procedure import service as procedure
 from app.subsidy import service as subsidy
 
@@ -91,8 +92,23 @@ def case_handling(application_id):
         grounds=service.TERMINATION_GROUNDS, outcomes=OUTCOMES, stages=stages, previews=previews, docs=docs,
         rubric=service.rubric(), quality=service.quality_context(a), archive=service.archive_of(a.id),
         paid=subsidy.for_application(a.id), backfill_missing=missing, yuan=subsidy.yuan, lawyers=_aid_lawyers(a.assigned_lawyer_id),
-        deadlines=procedure.deadlines(a), events=[e for e in procedure.events_for(a.id)
+        deadlines=procedure.deadlines(a), case_letters=letters.list_for(a.id), events=[e for e in procedure.events_for(a.id)
                                                   if e.action in ("progress_note", "progress_update")])
+
+
+@bp.route("/applications/<int:application_id>/handling/letters/<int:letter_id>")
+@console_required(*CASE_ROLES)
+def case_letter(application_id, letter_id):
+    """A letter of the case as PDF (the lawyer's 指派通知书 and 更换通知 among them); every view audited."""
+    a = service.case_for_staff(me(), application_id)
+    letter = next((l for l in letters.list_for(a.id) if l.id == letter_id), None)
+    if letter is None:
+        raise errors.NotFound("未找到该文书")
+    data = letters.read_pdf(letter)
+    audit("letter.view", actor=me(), object_type="letter", object_id=letter.id)
+    db.session.commit()
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=letter-{letter.id}.pdf", "Cache-Control": "no-store"})
 
 
 @bp.route("/applications/<int:application_id>/handling/progress", methods=["POST"])

@@ -105,6 +105,15 @@ def batch(b, approved=False):
         return created.id
 
 
+def assigned_letter(b):
+    """An in-progress case of aid1 and its 指派通知书: "<case id>/handling/letters/<letter id>"."""
+    from app.procedure import letters
+    app_id = b.case("in_progress")
+    with b.app.app_context():
+        letter_id = [l.id for l in letters.list_for(app_id) if l.kind == "assignment"][-1]
+    return f"{app_id}/handling/letters/{letter_id}"
+
+
 def own_case(b):
     from tests.support import make_case
     b.dirty = True
@@ -119,6 +128,7 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
         Case(f"{p}.case_handling", "GET", CASE_SEE, lambda b: f"{c}/applications/{b.case('in_progress')}/handling", fresh=False),
         Case(f"{p}.case_handling", "GET", CASE_SEE - {"aid_lawyer"},
              lambda b: f"{c}/applications/{b.case('approved')}/handling", fresh=False),
+        Case(f"{p}.case_letter", "GET", CASE_SEE, lambda b: f"{c}/applications/{assigned_letter(b)}", fresh=False),
         Case(f"{p}.case_progress", "POST", {"aid_lawyer", "manager"},
              lambda b: f"{c}/applications/{b.case('in_progress')}/handling/progress", lambda b: {"note": "已联系受援人", "visible": "1"}),
         Case(f"{p}.case_upload", "POST", {"aid_lawyer"}, lambda b: f"{c}/applications/{b.case('in_progress')}/handling/upload",

@@ -98,3 +98,13 @@ def test_another_lawyers_case_is_not_found(app, staff):
     assert f"/console/applications/{app_id}/handling" in page
     detail = own.get(f"/console/applications/{app_id}").get_data(as_text=True)
     assert 'id="to-handling"' in detail
+    # the lawyer opens their 指派通知书 from the case page (audited); another lawyer cannot
+    page = own.get(f"/console/applications/{app_id}/handling").get_data(as_text=True)
+    import re
+    link = re.search(r'href="(/console/applications/\d+/handling/letters/\d+)">指派通知书', page).group(1)
+    r = own.get(link)
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.get_data().startswith(b"%PDF")
+    assert other.get(link).status_code == 404
+    from app.audit import AuditLog
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.action == "letter.view")) == 1
