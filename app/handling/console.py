@@ -21,8 +21,7 @@ from app.documents import service as documents
 from app.extensions import db
 from app.handling import service
 from app.handling.models import OUTCOMES
-from app.procedure import letters
-from app.procedure import service as procedure
+from app.procedure import clocks, letters
 from app.subsidy import service as subsidy
 
 add_nav(17, "console.handling_desk", "承办与结案", ("manager", "aid_lawyer"))
@@ -92,8 +91,7 @@ def case_handling(application_id):
         grounds=service.TERMINATION_GROUNDS, outcomes=OUTCOMES, stages=stages, previews=previews, docs=docs,
         rubric=service.rubric(), quality=service.quality_context(a), archive=service.archive_of(a.id),
         paid=subsidy.for_application(a.id), backfill_missing=missing, yuan=subsidy.yuan, lawyers=_aid_lawyers(a.assigned_lawyer_id),
-        deadlines=procedure.deadlines(a), case_letters=letters.list_for(a.id), events=[e for e in procedure.events_for(a.id)
-                                                  if e.action in ("progress_note", "progress_update")])
+        deadlines=clocks.deadlines(a), case_letters=letters.list_for(a.id), events=service.progress_of(a.id))
 
 
 @bp.route("/applications/<int:application_id>/handling/letters/<int:letter_id>")

@@ -18,7 +18,7 @@ from app.common.openapi import BEARER
 from app.extensions import db
 from app.handling import service
 from app.handling.models import OUTCOMES
-from app.procedure import service as procedure
+from app.procedure import clocks
 from app.subsidy import service as subsidy
 
 citizen = Blueprint("handling", __name__, url_prefix="/api/v1/applications",
@@ -120,7 +120,7 @@ def staff_view(app_) -> dict:
                                                "batch_id": s.batch_id, "breakdown": s.breakdown},
             "archive": None if a is None else {"sha256": a.sha256, "size": a.size, "archived_at": _iso(a.archived_at),
                                                "retain_until": _iso(a.retain_until), "files": len(a.manifest)},
-            "deadlines": procedure.deadlines_json(procedure.deadlines(app_))}
+            "deadlines": clocks.deadlines_json(clocks.deadlines(app_))}
 
 
 # --- the aided person -----------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """A case after assignment (承办 to 归档), on top of the application state machine and the procedure's
 letters:
 
-- the 指派通知书 to the lawyer at every assignment (its wording in templates/handling/letters);
+- the 指派通知书 to the lawyer at every assignment (the procedure's assign flow and letter template; this
+  package adds the lawyer replaced after a change, `on_assign`, registered by `plugin.init_app`);
 - change of lawyer (Art. 55): asked by the aided person or by the lawyer withdrawing, decided by the
   manager; an approval sends the case back to assignment with a new clock (or assigns the new lawyer at
   once), and the 更换通知 goes to the aided person and to the lawyer who leaves (the new one gets the
@@ -41,9 +42,8 @@ from app.extensions import db
 from app.handling.models import (CHANGE_BY, OUTCOMES, Archive, ClosingFile, ClosingReview, LawyerChange,
                                  TerminationReport)
 from app.notifications import service as notifications
-from app.procedure import law, letters
-from app.procedure import service as procedure
-from app.procedure.models import LETTER_KINDS, Objection
+from app.procedure import clocks, flows, law, letters
+from app.procedure.models import Objection, read_state
 from app.ratings.models import Rating
 from app.storage_bridge import get_storage
 from app.subsidy import service as subsidy
@@ -91,7 +91,7 @@ def _text(value, field: str, message: str, *, minimum: int = 1, limit: int = 200
 def due_after(event_day: dt.date, days: int) -> dt.date:
     """A period of `days` 日 from an event (民法典 Art. 201: it starts the day after; Art. 203: a last day
     that is a holiday or rest day moves to the next working day, 调休 weekends being working days)."""
-    cal = procedure.calendar()
+    cal = clocks.calendar()
     day = event_day + dt.timedelta(days=days)
     while not cal.is_workday(day):
         day += dt.timedelta(days=1)
@@ -115,30 +115,18 @@ def _manager(staff: StaffUser, what: str) -> None:
         raise errors.Forbidden(f"当前角色无权{what}")
 
 
-# --- 指派通知书: every assignment (the state machine's signal, in the transition's transaction) ----------------
+# --- 指派通知书: the procedure's assign flow asks this package about a change of lawyer ----------------------
 
-@applications.before_commit.connect
-def _on_transition(app_: Application, action: str, actor, from_status: str, notifications: list) -> None:
-    if action == "assign":
-        # after a change of lawyer, the notice names the lawyer replaced and the change records the new one
-        change = db.session.scalar(sa.select(LawyerChange).where(
-            LawyerChange.application_id == app_.id, LawyerChange.status == "approved",
-            LawyerChange.to_lawyer_id.is_(None)).order_by(LawyerChange.id.desc()).limit(1))
-        if change is not None:
-            change.to_lawyer_id = app_.assigned_lawyer_id
-        issue_assignment_letter(app_, actor, replaces=change.from_lawyer if change is not None else None)
-
-
-def issue_assignment_letter(app_: Application, actor, replaces: StaffUser | None = None):
-    lawyer = db.session.get(StaffUser, app_.assigned_lawyer_id)
-    granted = _local_date(app_.decided_at) or local_today()
-    recipient, paragraphs = render_text(
-        "assignment.txt.j2", lawyer_name=lawyer.display_name, law_firm=lawyer.law_firm, granted_on=_date_cn(granted),
-        aided_name=app_.applicant_name or "申请人", reference=app_.reference, category=app_.category or "—",
-        service=SERVICE_TYPES.get(app_.service_type or "", "—"), replaces=replaces.display_name if replaces else None,
-        closing_days=current_app.config["CLOSING_PERIOD_DAYS"], aided_phone=app_.phone or "—")
-    return letters.issue(app_, "assignment", {"recipient": recipient, "paragraphs": paragraphs,
-                                              "lawyer_id": lawyer.id, "law_firm": lawyer.law_firm}, actor=actor)
+def on_assign(app_: Application, actor) -> dict:
+    """Registered as `procedure.on_assign`: after an approved change of lawyer, the change records the new
+    lawyer and the 指派通知书 names the one replaced (in the assignment's transaction)."""
+    change = db.session.scalar(sa.select(LawyerChange).where(
+        LawyerChange.application_id == app_.id, LawyerChange.status == "approved",
+        LawyerChange.to_lawyer_id.is_(None)).order_by(LawyerChange.id.desc()).limit(1))
+    if change is None:
+        return {}
+    change.to_lawyer_id = app_.assigned_lawyer_id
+    return {"replaces": change.from_lawyer.display_name}
 
 
 def lawyer_out(lawyer: StaffUser | None) -> dict | None:
@@ -236,10 +224,11 @@ def decide_change(manager: StaffUser, change: LawyerChange, approve: bool, note=
     today = local_today()
     change.status, change.decided_at, change.decided_by_id = "approved", utcnow(), manager.id
     change.decision_note, change.assign_clock_from = note, today
-    # back to assignment: the state machine's declared action (procedure reads assign_clock_from for the clock)
-    applications.transition(manager, app_, "change_lawyer", note=note, assigned_lawyer_id=None,
-                            assign_clock_from=today)
-    assign_due = procedure.deadlines(app_)["assign_due"]
+    # back to assignment: the declared action, and the procedure's assignment clock starts again (Art. 43)
+    message = applications.apply_transition(manager, app_, "change_lawyer", note=note, assigned_lawyer_id=None)
+    clocks.start_assignment(app_)
+    db.session.flush()
+    assign_due = clocks.deadlines(app_)["assign_due"]
     ctx = dict(requested_by=change.requested_by, requested_on=_date_cn(_local_date(change.created_at)),
                reference=app_.reference, aided_name=app_.applicant_name or "申请人", old_lawyer=old.display_name,
                note=note, new_lawyer=new_lawyer.display_name if new_lawyer else None,
@@ -251,12 +240,10 @@ def decide_change(manager: StaffUser, change: LawyerChange, approve: bool, note=
     audit("lawyer_change.decide", actor=manager, object_type="lawyer_change", object_id=change.id,
           details={"decision": "approved", "to_lawyer_id": new_lawyer.id if new_lawyer else None})
     aided_letter = [l for l in letters.list_for(app_.id) if l.kind == "lawyer_change" and l.data.get("to") == "aided"][-1]
-    n = notifications.letter_issued(app_, LETTER_KINDS["lawyer_change"], aided_letter.number)
     db.session.commit()
-    notifications.dispatch([n])
-    if new_lawyer is not None:
-        applications.transition(manager, app_, "assign", note=f"更换后指派援助律师：{new_lawyer.display_name}",
-                                assigned_lawyer_id=new_lawyer.id)
+    notifications.dispatch([message, letters.announce(app_, aided_letter)])
+    if new_lawyer is not None:  # the procedure's assignment (its clock stops, the 指派通知书 goes out)
+        flows.assign(manager, app_, new_lawyer, suggested=[], note=f"更换后指派援助律师：{new_lawyer.display_name}")
     return change
 
 
@@ -336,13 +323,13 @@ def decide_report(manager: StaffUser, report: TerminationReport, decision: str, 
         raise errors.InvalidTransition(f"该报告已「{report.status_label}」，不能再次决定")
     app_ = db.session.get(Application, report.application_id)
     if decision == "terminate":
-        data = {"ground": data.get("ground") or report.ground, "note": data.get("note")}
-        note, changes = procedure.prepare(app_, "terminate", data, manager)
+        # the existing termination: its ground, its letter to the aided person, its objection period
+        flows.terminate(manager, app_, {"ground": data.get("ground") or report.ground, "note": data.get("note")})
         report.status, report.decided_at, report.decided_by_id, report.decision_note = \
-            "terminated", utcnow(), manager.id, note
+            "terminated", utcnow(), manager.id, app_.decision_reason
         audit("termination_report.decide", actor=manager, object_type="termination_report", object_id=report.id,
               details={"decision": "terminate"})
-        applications.transition(manager, app_, "terminate", note=note, **changes)
+        db.session.commit()
         return report
     if decision != "dismiss":
         raise errors.ValidationFailed("决定应为 terminate（终止）或 dismiss（继续援助）", details={"fields": {"decision": ["无效"]}})
@@ -353,6 +340,13 @@ def decide_report(manager: StaffUser, report: TerminationReport, decision: str, 
           details={"decision": "dismiss"})
     db.session.commit()
     return report
+
+
+def progress_of(application_id: int) -> list[ApplicationEvent]:
+    """The progress notes of a case, internal and visible, oldest first."""
+    return db.session.scalars(sa.select(ApplicationEvent).where(
+        ApplicationEvent.application_id == application_id,
+        ApplicationEvent.action.in_(("progress_note", "progress_update"))).order_by(ApplicationEvent.id)).all()
 
 
 # --- closing (Art. 50) -----------------------------------------------------------------------------------
@@ -434,7 +428,7 @@ def submit_closing(lawyer: StaffUser, app_: Application, data: dict) -> ClosingF
 def _facts(app_: Application) -> set[str]:
     """What the subsidy standard's adjustments ask about the case."""
     facts = set()
-    if app_.expedite_ground or app_.backfill_kinds is not None:
+    if read_state(app_).expedite_ground or app_.backfill_kinds is not None:
         facts.add("expedited")
     visits = db.metadata.tables["home_visits"]
     if db.session.scalar(sa.select(visits.c.id).where(visits.c.application_id == app_.id,
@@ -537,10 +531,11 @@ def archive(manager: StaffUser, app_: Application) -> Archive:
         retain_until = today.replace(year=today.year + years, day=28)
     cf = closing_file(app_.id)
     files: list[tuple[str, bytes]] = []
-    app_data = {k: v for k, v in _columns(app_).items() if k not in ("eligibility",)}
-    files.append(("application.json", _json_bytes(app_data)))
-    files.append(("screen.json", _json_bytes({"eligibility": app_.eligibility, "override": app_.eligibility_override,
-                                              "integrity_commitment": app_.integrity_commitment})))
+    ps = read_state(app_)
+    files.append(("application.json", _json_bytes({**_columns(app_), "procedure": {
+        k: v for k, v in _columns(ps).items() if k not in ("eligibility", "eligibility_override", "integrity_commitment")}})))
+    files.append(("screen.json", _json_bytes({"eligibility": ps.eligibility, "override": ps.eligibility_override,
+                                              "integrity_commitment": ps.integrity_commitment})))
     events = db.session.scalars(sa.select(ApplicationEvent).where(ApplicationEvent.application_id == app_.id)
                                 .order_by(ApplicationEvent.id)).all()
     files.append(("events.json", _json_bytes([_columns(e) for e in events])))
@@ -611,7 +606,7 @@ def _summary_pdf(app_, cf, reviews, quality, today, retain_until, n_files) -> by
         aided_name=app_.applicant_name or "—", category=app_.category or "—",
         service=SERVICE_TYPES.get(app_.service_type or "", "—"), lawyer=lawyer.display_name if lawyer else "—",
         law_firm=lawyer.law_firm if lawyer else None, submitted_on=_date_cn(_local_date(app_.submitted_at)),
-        granted_on=_date_cn(_local_date(app_.decided_at)), assigned_on=_date_cn(_local_date(app_.assigned_at)),
+        granted_on=_date_cn(_local_date(read_state(app_).decided_at)), assigned_on=_date_cn(_local_date(app_.assigned_at)),
         ended_on=_date_cn(cf.matter_ended_on if cf else None), closed_on=_date_cn(_local_date(app_.closed_at)),
         outcome=cf.outcome_label if cf else (app_.outcome or "—"), outcome_detail=cf.outcome_detail if cf else None,
         review_total=accepted[-1].total if accepted else "—", review_max=total_max,

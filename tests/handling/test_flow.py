@@ -242,7 +242,7 @@ def test_late_closing_is_flagged_and_adjustments_apply(app, client, fake_wechat,
     s = login(client, fake_wechat)
     with time_machine.travel(at("2026-09-01", 8), tick=False) as clock:
         app_id = granted_case(client, s, staff, clock)
-        from app.casework.models import HomeVisit
+        from app.visits.models import HomeVisit
         with app.app_context():
             db.session.add(HomeVisit(application_id=app_id, status="done", address="武汉市硚口区", requested_by_type="staff"))
             db.session.commit()
