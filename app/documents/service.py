@@ -9,6 +9,7 @@ from flask import current_app
 
 import storage
 from app import errors
+from app.auth import consents
 from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.audit import record as audit
@@ -56,6 +57,8 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
     if kind not in KINDS:
         raise errors.ValidationFailed("材料类型无效", details={"fields": {"kind": [f"应为：{'、'.join(KINDS)}"]}})
     app_ = application_for_upload(actor, application_id)
+    if getattr(actor, "role", None) == "citizen":
+        consents.require_for_document(actor, kind)  # ID and household photos, income proof: separate consent
     if getattr(actor, "role", None) == "aid_lawyer" and kind not in LAWYER_KINDS:
         raise errors.Forbidden("援助律师只能上传法律文书副本（判决书或其他法律文书）")
     # after a refusal or termination the citizen may still add photos (kind other) to an objection (Art. 49)
