@@ -2,7 +2,7 @@
 reviews, archive bundle, subsidies and their monthly batches
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-04
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
