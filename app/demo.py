@@ -34,16 +34,18 @@ from app.supervision import service as supervision
 from app.supervision.models import DIMENSIONS, Review
 from app.applications.models import Application
 from app.auth.models import Citizen as C
+from app.common.permissions import Role
 from app.callbacks.models import CallbackTask
 
 STAFF = [
-    ("duty1", "duty_lawyer", "张值班", "D001", {}),
-    ("aid1", "aid_lawyer", "李援助", "A001", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区"}),
-    ("aid2", "aid_lawyer", "王援助", "A002", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区"}),
-    ("supervisor1", "supervisor", "赵监管", "S001", {}),
-    ("manager1", "manager", "陈主任", "M001", {}),
-    ("admin", "admin", "系统管理员", "X001", {}),
-    ("bureau1", "bureau_reviewer", "孙审查", "B001", {}),
+    ("duty1", Role.duty_lawyer, "张值班", "D001", {}),
+    ("aid1", Role.aid_lawyer, "李援助", "A001", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区"}),
+    ("aid2", Role.aid_lawyer, "王援助", "A002", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区"}),
+    ("supervisor1", Role.supervisor, "赵监管", "S001", {}),
+    ("manager1", Role.manager, "陈主任", "M001", {}),
+    ("admin", Role.admin, "系统管理员", "X001", {}),
+    ("bureau1", Role.bureau_reviewer, "孙审查", "B001", {}),
+    ("city1", Role.city_manager, "钱市级", "C001", {}),
 ]
 
 
@@ -80,9 +82,9 @@ PATHS = {
     "withdrawn": ["submit", "withdraw"],
     "terminated": ["submit", "start_review", "approve", "assign", "terminate"],
 }
-ROLE_FOR_ACTION = {"submit": "citizen", "withdraw": "citizen", "start_review": "duty_lawyer",
-                   "request_expedite": "duty_lawyer", "approve_expedite": "manager", "approve": "manager",
-                   "reject": "manager", "terminate": "manager", "assign": "manager", "start_work": "aid_lawyer", "close": "aid_lawyer"}
+ROLE_FOR_ACTION = {"submit": Role.citizen, "withdraw": Role.citizen, "start_review": Role.duty_lawyer,
+                   "request_expedite": Role.duty_lawyer, "approve_expedite": Role.manager, "approve": Role.manager,
+                   "reject": Role.manager, "terminate": Role.manager, "assign": Role.manager, "start_work": Role.aid_lawyer, "close": Role.aid_lawyer}
 
 
 def _font(size: int):
@@ -181,10 +183,10 @@ def _citizens_and_applications(staff: dict, echo) -> None:
             "户别 家庭户", f"户主姓名 {data['applicant_name']}", f"住址 {data['hukou_address']}"]), "hukou_home.jpg")
         for action in path:
             role = ROLE_FOR_ACTION[action]
-            actor = citizen if role == "citizen" else staff[role]
+            actor = citizen if role == Role.citizen else staff[role]
             extra = {}
             if action == "assign":
-                extra["assigned_lawyer_id"] = staff["aid_lawyer"].id
+                extra["assigned_lawyer_id"] = staff[Role.aid_lawyer].id
             if action == "approve_expedite":
                 extra["backfill_kinds"] = ["hukou_member", "hardship_proof"]
                 extra["backfill_due_at"] = utcnow() + dt.timedelta(days=3)
@@ -262,7 +264,7 @@ LIVE_CALLS = [
 def _hotline(staff: dict, citizens: list, echo) -> None:
     from flask import current_app
 
-    duty = staff["duty_lawyer"]
+    duty = staff[Role.duty_lawyer]
     # two months of history, spread over the demo duty lawyer and three more on the roster
     generator.generate(count=1500, days=60, seed=12348, n_lawyers=4, echo=lambda *_a, **_k: None)
 
@@ -302,7 +304,7 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
     # supervision: last month's sample, every sampled call with its recording, a few scored
     today = local_today()
     end = today.replace(day=1) - dt.timedelta(days=1)
-    batch, _ = supervision.create_sample(staff["supervisor"], end.replace(day=1), end,
+    batch, _ = supervision.create_sample(staff[Role.supervisor], end.replace(day=1), end,
                                          current_app.config["SUPERVISION_SAMPLE_RATE"],
                                          current_app.config["SUPERVISION_MIN_PER_LAWYER"])
     reviews = db.session.scalars(sa.select(Review).where(Review.sample_id == batch.id)
@@ -314,6 +316,6 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
     db.session.commit()
     for i, r in enumerate(reviews[: max(1, len(reviews) // 3)]):
         scores = {k: 20 + (i + j) % 6 for j, k in enumerate(DIMENSIONS)}
-        supervision.score(staff["supervisor"], r.id, {**scores, "comment": "用语规范，解答准确" if i % 2 else "可更耐心"})
+        supervision.score(staff[Role.supervisor], r.id, {**scores, "comment": "用语规范，解答准确" if i % 2 else "可更耐心"})
     echo(f"热线来电 {1500 + len(live)} 通（含录音 {len(reviews) + len(live)} 段、重复来电预警 1 起），"
          f"评价 {rated} 条，抽检 {len(reviews)} 通。")

@@ -10,11 +10,11 @@ from app import errors
 from app.analytics import queries
 from app.analytics.routes import ExportArgs, FilterArgs, export_response, filters_from, run_chart
 from app.console import add_nav, bp, console_required, form_args, me
+from app.common.permissions import P
 from app.consultations.topics import TOPICS
 
-VIEWERS = ("manager", "supervisor")
 
-add_nav(80, "console.dashboard", "数据分析", VIEWERS)
+add_nav(80, "console.dashboard", "数据分析", P.view_analytics)
 
 
 def _query(schema_cls) -> dict:
@@ -22,7 +22,7 @@ def _query(schema_cls) -> dict:
 
 
 @bp.route("/dashboard")
-@console_required(*VIEWERS)
+@console_required(P.view_analytics)
 def dashboard():
     args = _query(FilterArgs)
     f = filters_from(args)
@@ -31,7 +31,7 @@ def dashboard():
 
 
 @bp.route("/dashboard/data/<chart>")
-@console_required(*VIEWERS)
+@console_required(P.view_analytics)
 def dashboard_data(chart):
     if chart not in queries.CHARTS:
         raise errors.NotFound("未找到该图表")
@@ -39,7 +39,7 @@ def dashboard_data(chart):
 
 
 @bp.route("/dashboard/export")
-@console_required(*VIEWERS)
+@console_required(P.export_data)
 def dashboard_export():
     return export_response(me(), _query(ExportArgs))  # audited like the API export
 

@@ -14,6 +14,7 @@ from app.applications.actions import ACTIONS, Action, citizen_sees
 from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
                                      STATUS_LABELS, Application, ApplicationEvent)
 from app.auth.models import Citizen
+from app.common.permissions import CITIZEN, SYSTEM, P, Role, role_of, roles_with
 from app.audit import record as audit_record
 from app.auth import service as auth_service
 from app.auth.service import text_is_safe
@@ -44,10 +45,7 @@ from blinker import Namespace
 before_commit = Namespace().signal("application-transition")
 
 
-def actor_role(actor) -> str:
-    if actor is None:
-        return "system"
-    return "citizen" if isinstance(actor, Citizen) else actor.role
+actor_role = role_of
 
 
 def actor_name(actor) -> str:
@@ -56,20 +54,22 @@ def actor_name(actor) -> str:
 
 # --- reading -------------------------------------------------------------------
 
-STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")  # staff who see applications
+STAFF_ROLES = roles_with(P.view_case)  # TODO(issue 16): casework reads this until it reads P.view_case
 
 
 def can_staff_see(staff, app_: Application) -> bool:
-    """Who may see an application: an aid lawyer only the cases assigned to them; the others by role."""
-    if staff.role == "aid_lawyer":
+    """Who may see an application (P.view_case): an aid lawyer only the cases assigned to them."""
+    if not P.view_case.allows(staff):
+        return False
+    if staff.role == Role.aid_lawyer:
         return app_.assigned_lawyer_id == staff.id
-    return staff.role in ("duty_lawyer", "manager", "supervisor")
+    return True
 
 
 def get_for_staff(staff, application_id: int) -> Application:
     """Per object: what the staff member may not see is a 404, like a missing one."""
     app_ = db.session.get(Application, application_id)
-    if app_ is None or staff.role not in STAFF_ROLES or not can_staff_see(staff, app_):
+    if app_ is None or not can_staff_see(staff, app_):
         raise errors.NotFound("未找到该申请")
     if app_.status == "draft" and app_.citizen_id is not None:
         raise errors.NotFound("未找到该申请")  # a citizen's unsent draft is theirs alone
@@ -203,9 +203,9 @@ def check_transition(actor, app_: Application, action: str) -> Action:
     if spec is None:
         raise errors.BadRequest("未知操作")
     role = actor_role(actor)
-    if role not in spec.roles:
+    if not spec.allows(role):
         raise errors.Forbidden(f"当前角色无权「{spec.label}」")
-    if role == "citizen" and app_.citizen_id != actor.id:
+    if role == CITIZEN and app_.citizen_id != actor.id:
         raise errors.NotFound("未找到该申请")
     if app_.status not in spec.sources:
         raise errors.InvalidTransition(
@@ -220,7 +220,7 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
     role = actor_role(actor)
     if action == "submit":
         # a duty lawyer's phone intake (no citizen account) needs only the caller's essentials
-        phone_intake = app_.citizen_id is None and role == "duty_lawyer"
+        phone_intake = app_.citizen_id is None and role == Role.duty_lawyer
         missing = missing_for_intake(app_) if phone_intake else missing_for_submit(app_)
         if missing:
             raise errors.ValidationFailed("申请信息不完整，请补充后再提交", code="incomplete_application",
@@ -255,7 +255,7 @@ def _event(app_: Application, actor, action: str, from_status, to_status, note,
            citizen_visible: bool = True) -> ApplicationEvent:
     ev = ApplicationEvent(
         application_id=app_.id, action=action, from_status=from_status, to_status=to_status,
-        actor_type="system" if actor is None else ("citizen" if isinstance(actor, Citizen) else "staff"),
+        actor_type=SYSTEM if actor is None else (CITIZEN.value if isinstance(actor, Citizen) else "staff"),
         actor_id=getattr(actor, "id", None), actor_name="系统" if actor is None else actor_name(actor),
         note=note, citizen_visible=citizen_visible, created_at=utcnow())
     db.session.add(ev)

@@ -43,7 +43,6 @@ OBJECT_LABELS: dict[str, str] = {
     "supervision_review": "质检评分", "letter": "法律文书", "objection": "异议",
 }
 
-ACTOR_LABELS: dict[str, str] = {"staff": "工作人员", "citizen": "群众", "system": "系统"}
 
 
 def action_label(action: str) -> str:

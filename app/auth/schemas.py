@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.common.permissions import CITIZEN
 from app.common.phone import mask
 
 
@@ -19,7 +20,7 @@ class TokenOut(ma.Schema):
 
 class CitizenOut(ma.Schema):
     id = fields.Integer()
-    role = fields.Constant("citizen")
+    role = fields.Constant(CITIZEN.value)
     phone_masked = fields.Function(lambda c: mask(c.phone) if c.phone else None)
     phone_bound = fields.Function(lambda c: bool(c.phone))
     has_unionid = fields.Function(lambda c: bool(c.unionid))

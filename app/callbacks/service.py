@@ -14,37 +14,37 @@ from app.callbacks.models import (REASON_LABELS, RESULTS, STATUS_LABELS,  # noqa
                                   CallbackAttempt, CallbackTask)
 from app.common.timeutil import utcnow
 from app.extensions import db
+from app.common.permissions import P, Permission, role_of
 
-WORKERS = ("manager", "duty_lawyer")
 DEFAULT_DUE = dt.timedelta(hours=24)
 
 
 class Transition:
     """One move of a callback task: the states it starts from, where it goes (None: stays), who may."""
 
-    def __init__(self, sources: tuple[str, ...], target: str | None, roles: tuple[str, ...], label: str):
-        self.sources, self.target, self.roles, self.label = sources, target, roles, label
+    def __init__(self, sources: tuple[str, ...], target: str | None, permission: Permission, label: str):
+        self.sources, self.target, self.permission, self.label = sources, target, permission, label
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "attempt": Transition(("open",), None, WORKERS, "记录回访"),
-    "satisfied": Transition(("open",), "satisfied", ("manager",), "记录群众满意"),
-    "escalate": Transition(("open",), "escalated", ("manager",), "升级处理"),
-    "rating_satisfied": Transition(("open",), "satisfied", ("citizen",), "群众重新评价满意"),
+    "attempt": Transition(("open",), None, P.work_callbacks, "记录回访"),
+    "satisfied": Transition(("open",), "satisfied", P.close_callbacks, "记录群众满意"),
+    "escalate": Transition(("open",), "escalated", P.close_callbacks, "升级处理"),
+    "rating_satisfied": Transition(("open",), "satisfied", P.rate_again, "群众重新评价满意"),
 }
 _CLOSING = {"satisfied": "satisfied", "escalated": "escalate"}
 
 
 def allowed_actions(staff, task: CallbackTask) -> list[str]:
     """What this staff member may do to the task now (pages show only these)."""
-    return [name for name, t in TRANSITIONS.items() if staff.role in t.roles and task.status in t.sources]
+    return [name for name, t in TRANSITIONS.items() if t.permission.allows(staff) and task.status in t.sources]
 
 
 def _check(staff, task: CallbackTask, action: str) -> None:
     t = TRANSITIONS[action]
     if task.status not in t.sources:
         raise errors.InvalidTransition("该回访任务已结束")
-    if staff is not None and getattr(staff, "role", "citizen") not in t.roles:
+    if staff is not None and not t.permission.allows(role_of(staff)):
         raise errors.Forbidden(f"当前角色无权「{t.label}」")
 
 

@@ -119,8 +119,16 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def console_required(*roles: str):
-    """Anonymous → the login page; a logged-in role not listed → 403 page."""
+def allows(permission, role) -> bool:
+    """A permission of app.common.permissions (duck-typed: the console imports no domain package)."""
+    if isinstance(permission, str):  # TODO(issue 16): remove once procedure and casework name permissions
+        return role == permission
+    return permission.allows(role)
+
+
+def console_required(*permissions):
+    """Anonymous → the login page; a logged-in role that none of `permissions` (app.common.permissions.P)
+    admits → 403 page."""
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -129,7 +137,7 @@ def console_required(*roles: str):
                 if request.method == "GET":
                     return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
                 raise errors.Unauthorized("登录已过期，请重新登录")
-            if roles and user.role not in roles:
+            if permissions and not any(allows(p, user.role) for p in permissions):
                 raise errors.Forbidden("当前角色无权访问此页面")
             return view(*args, **kwargs)
         return wrapper

@@ -35,14 +35,15 @@ bp = _ConsoleBlueprint("console", __name__, url_prefix="/console", template_fold
                        static_folder="static", static_url_path="/static")
 
 PAGE_SIZE = 50
-_NAV: list[tuple[int, str, str, tuple[str, ...]]] = []
+_NAV: list[tuple[int, str, str, object]] = []
 
 
-def add_nav(order: int, endpoint: str, label: str, roles: tuple[str, ...]) -> None:
-    """A domain puts one of its pages in the console's navigation (shown to the roles listed)."""
+def add_nav(order: int, endpoint: str, label: str, permission) -> None:
+    """A domain puts one of its pages in the console's navigation, shown to the roles `permission`
+    (app.common.permissions.P, the one its page requires) admits."""
     if not any(e == endpoint for _, e, _, _ in _NAV):
-        _NAV.append((order, endpoint, label, tuple(roles)))
-        _NAV.sort()
+        _NAV.append((order, endpoint, label, permission))
+        _NAV.sort(key=lambda n: n[:3])
 
 
 def me():
@@ -92,7 +93,13 @@ def _context():
 
 
 def _nav(user):
-    return [(ep, label) for _, ep, label, roles in _NAV if user.role in roles]
+    return [(ep, label) for _, ep, label, permission in _NAV if _allows(permission, user.role)]
+
+
+def _allows(permission, role) -> bool:
+    if isinstance(permission, tuple):  # TODO(issue 16): remove once procedure and casework name permissions
+        return role in permission
+    return auth.allows(permission, role)
 
 
 FORM_ERROR_STATUSES = (400, 409, 413, 422, 429)

@@ -193,7 +193,7 @@ def _parse_row(fields, mapping, agents: dict[str, int | None], area: str) -> dic
 def _agents() -> dict[str, int | None]:
     rows = db.session.execute(sa.select(StaffUser.staff_no, StaffUser.id, StaffUser.role)
                               .where(StaffUser.staff_no.isnot(None))).all()
-    return {r.staff_no: (r.id if r.role == "duty_lawyer" else None) for r in rows}
+    return {r.staff_no: (r.id if r.role == Role.duty_lawyer else None) for r in rows}
 
 
 def _insert():

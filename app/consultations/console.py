@@ -17,17 +17,15 @@ from app.consultations.models import OUTCOME_LABELS, CallImport
 from app.consultations.schemas import ImportOut
 from app.consultations.topics import TOPICS
 from app.extensions import db
+from app.common.permissions import P
 from app.tasks import enqueue
 
-LOGGERS = ("duty_lawyer", "manager")
-IMPORTERS = ("manager", "admin")
-
-add_nav(90, "console.calls_page", "来电登记", LOGGERS)
-add_nav(100, "console.import_page", "话单导入", IMPORTERS)
+add_nav(90, "console.calls_page", "来电登记", P.log_calls)
+add_nav(100, "console.import_page", "话单导入", P.import_calls)
 
 
 @bp.route("/calls", methods=["GET", "POST"])
-@console_required(*LOGGERS)
+@console_required(P.log_calls)
 def calls_page():
     staff = me()
     if request.method == "POST":
@@ -53,7 +51,7 @@ def calls_page():
 
 
 @bp.route("/calls/import", methods=["GET", "POST"])
-@console_required(*IMPORTERS)
+@console_required(P.import_calls)
 def import_page():
     if request.method == "POST":
         f = request.files.get("file")
@@ -71,7 +69,7 @@ def import_page():
 
 
 @bp.route("/calls/import/<int:import_id>.json")
-@console_required(*IMPORTERS)
+@console_required(P.import_calls)
 def import_status(import_id):
     imp = db.session.get(CallImport, import_id)
     if imp is None:
@@ -80,7 +78,7 @@ def import_status(import_id):
 
 
 @bp.route("/calls/<int:consultation_id>/number", methods=["POST"])
-@console_required(*LOGGERS)
+@console_required(P.log_calls)
 def reveal_number(consultation_id):
     """The caller's full number for calling back (audited), on its own page: never in a cookie or a URL."""
     number = calls.reveal_number(me(), consultation_id)

@@ -9,6 +9,7 @@ from app import errors
 from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.console import bp, console_required, me
+from app.common.permissions import P
 from app.documents import service as documents
 from app.documents.models import LOW_CONFIDENCE, REJECT_REASONS, TO_VERIFY, Document
 from app.extensions import db
@@ -64,7 +65,7 @@ FIELD_LABELS = {
 
 
 @bp.route("/applications/<int:application_id>/documents", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.verify_documents)
 def upload_document(application_id):
     app_ = applications.get_for_staff(me(), application_id)
     f = request.files.get("file")
@@ -77,7 +78,7 @@ def upload_document(application_id):
 
 
 @bp.route("/documents/<int:document_id>")
-@console_required(*applications.STAFF_ROLES)
+@console_required(P.view_case)
 def document_detail(document_id):
     staff = me()
     doc = documents.get_for_staff(staff, document_id)
@@ -102,7 +103,7 @@ def _next_document(doc):
 
 
 @bp.route("/documents/<int:document_id>/verify", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.verify_documents)
 def verify_document(document_id):
     doc = documents.get_for_staff(me(), document_id)
     documents.verify(me(), doc)
@@ -111,7 +112,7 @@ def verify_document(document_id):
 
 
 @bp.route("/documents/<int:document_id>/reject", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.verify_documents)
 def reject_document(document_id):
     doc = documents.get_for_staff(me(), document_id)
     note = (request.form.get("note") or "").strip()[:500] or None
