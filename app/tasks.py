@@ -155,7 +155,7 @@ def _sweep_when_worker_starts(app: Flask, celery) -> None:
     def _on_ready(sender=None, **kwargs):  # noqa: ARG001
         if "sweep" not in _registry:
             return
-        lease = float(app.config.get("OCR_LEASE_SECONDS", 30))
+        lease = float(app.config["OCR_LEASE_SECONDS"])
         for countdown in (None, lease + 2):
             try:
                 celery.send_task("sweep", countdown=countdown)

@@ -33,7 +33,7 @@ def _lease() -> dt.timedelta:
 @on_worker_start
 def load_ocr_engine(app) -> None:
     """Load the OCR models when a worker process starts, so the first photo does not wait for them."""
-    if app.config.get("OCR_ENABLED", True):
+    if app.config["OCR_ENABLED"]:
         ocr.warm_up()
         log.info("OCR engine loaded")
 
