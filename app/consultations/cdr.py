@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from app.consultations import rollups
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
+from app.common.models import upsert_insert
+from app.common.permissions import Role
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
 from app.consultations import phones
 from app.consultations.models import CallImport, Consultation
@@ -196,15 +198,6 @@ def _agents() -> dict[str, int | None]:
     return {r.staff_no: (r.id if r.role == Role.duty_lawyer else None) for r in rows}
 
 
-def _insert():
-    name = db.session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def create_import(filename: str | None, raw: bytes, actor=None, storage_key: str | None = None) -> CallImport:
     imp = CallImport(filename=(filename or "")[:255] or None, storage_key=storage_key,
                      sha256=hashlib.sha256(raw).hexdigest(), status="pending",
@@ -281,7 +274,7 @@ def _insert_chunk(imp: CallImport, good: list[dict]) -> int:
                                 topic_suggested=False, created_by_id=imp.created_by_id, created_at=now, updated_at=now,
                                 **v))
     table = Consultation.__table__
-    stmt = _insert()(table).values(values).on_conflict_do_nothing(index_elements=["call_id"]).returning(table.c.id)
+    stmt = upsert_insert(table).values(values).on_conflict_do_nothing(index_elements=["call_id"]).returning(table.c.id)
     ids = list(db.session.scalars(stmt).all())
     if not ids:
         return 0

@@ -12,7 +12,7 @@ from app.auth.models import Citizen
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
 from app.notifications.models import Notification
-from app.tasks import enqueue, task
+from app.tasks import enqueue, retry_delay, task
 from app.wechat_bridge import get_wechat
 
 log = logging.getLogger(__name__)
@@ -118,13 +118,13 @@ def deliver(notification_id: int) -> None:
 
 def _schedule_retry(n: Notification) -> None:
     cfg = current_app.config
-    if n.attempts >= cfg["NOTIFY_MAX_ATTEMPTS"]:
+    delay = retry_delay(n.attempts, cfg["NOTIFY_MAX_ATTEMPTS"], base=cfg["NOTIFY_RETRY_BASE_SECONDS"])
+    if delay is None:
         n.status = "failed"
         n.next_attempt_at = None
         log.warning("notification %s failed after %s attempts: %s", n.id, n.attempts, n.last_error)
         return
-    backoff = cfg["NOTIFY_RETRY_BASE_SECONDS"] * (2 ** (n.attempts - 1))
-    n.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff)
+    n.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
 
 
 def sweep_due(limit: int = 500) -> int:
