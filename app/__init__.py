@@ -45,6 +45,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from app.common import outage
     outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
+    _wire_domains(app)
     _register_health(app)
 
     from app import tasks
@@ -121,6 +122,14 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.procedure import console as _procedure_pages  # noqa: F401
     from app.supervision import console as _supervision_pages  # noqa: F401
     console.init_app(app)
+
+
+def _wire_domains(app: Flask) -> None:
+    """What a lower domain calls in a higher one is given here, explicitly (CTFd's `load(app)`), and
+    kept on `app.extensions`; no domain fills another's registry when it is imported."""
+    from app import auth
+    from app.documents import flows as document_flows
+    auth.init_app(app, on_phone_bound=document_flows.phone_bound)
 
 
 def _register_health(app: Flask) -> None:

@@ -20,7 +20,7 @@ from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
 from app.common.timeutil import local_today, utcnow
-from app.documents import service as documents
+from app.documents import flows as document_flows
 from app.extensions import db
 from ocr import idnumber
 from app.auth.service import hash_password
@@ -178,8 +178,8 @@ def _citizens_and_applications(staff: dict, echo) -> None:
         app_ = applications.create_draft(citizen, dict(data))
         id_photo = card["image"] if card else demo_photo("居民身份证", [
             f"姓名 {data['applicant_name']}", f"性别 {data['sex']}  民族 汉", f"公民身份号码 {data['id_number']}"])
-        documents.upload(citizen, app_.id, "id_front", id_photo, "id_front.jpg")
-        documents.upload(citizen, app_.id, "hukou_home", demo_photo("居民户口簿", [
+        document_flows.photo_uploaded(citizen, app_.id, "id_front", id_photo, "id_front.jpg")
+        document_flows.photo_uploaded(citizen, app_.id, "hukou_home", demo_photo("居民户口簿", [
             "户别 家庭户", f"户主姓名 {data['applicant_name']}", f"住址 {data['hukou_address']}"]), "hukou_home.jpg")
         for action in path:
             role = ROLE_FOR_ACTION[action]

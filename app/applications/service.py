@@ -16,7 +16,6 @@ from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGO
 from app.auth.models import Citizen
 from app.common.permissions import CITIZEN, SYSTEM, P, Role, role_of, roles_with
 from app.audit import record as audit_record
-from app.auth import service as auth_service
 from app.auth.service import text_is_safe
 from app.common.taxonomy import DOCUMENT_KINDS, LIVE_DOCUMENT_STATUSES
 from app.common.timeutil import end_of_local_day, local_today, utcnow
@@ -268,22 +267,15 @@ def record_event(app_: Application, actor, action: str, note: str | None = None)
     _event(app_, actor, action, app_.status, app_.status, note, citizen_visible=citizen_sees(action))
 
 
-# Run for each application linked to a citizen (documents hand theirs over); registered by the
-# packages that import this one.
-ON_LINKED_TO_CITIZEN: list = []
-
-
 def link_phone_intakes(citizen: Citizen) -> list[Application]:
     """Applications a duty lawyer opened for a caller on the phone belong to the citizen whose
     WeChat-verified phone number is the caller's: link them, so the citizen can follow the case and
-    hand in the documents. Called when a phone number is bound (caller commits)."""
+    hand in the documents. Called by app.documents.flows.phone_bound (the caller commits)."""
     found = db.session.scalars(sa.select(Application).where(
         Application.citizen_id.is_(None), Application.created_by_staff_id.is_not(None),
         Application.phone == citizen.phone, Application.status.not_in(FINAL_STATUSES))).all()
     for app_ in found:
         app_.citizen_id = citizen.id
-        for hook in ON_LINKED_TO_CITIZEN:
-            hook(app_, citizen)
         _event(app_, None, "linked_to_citizen", app_.status, app_.status, "申请人已通过微信验证手机号，可在小程序中查看进度、补交材料")
     return found
 
@@ -292,9 +284,6 @@ def deadline_hours_left(app_: Application) -> float | None:
     if app_.deadline_at is None:
         return None
     return round((app_.deadline_at - utcnow()).total_seconds() / 3600, 1)
-
-
-auth_service.ON_PHONE_BOUND.append(link_phone_intakes)
 
 
 def backfill_status(app_) -> dict:

@@ -6,7 +6,6 @@ import functools
 import logging
 import re
 import secrets
-from typing import Callable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -136,15 +135,9 @@ def bind_phone(citizen: Citizen, *, code: str | None = None, encrypted_data: str
     citizen.phone = phone
     citizen.phone_country_code = str(info.get("country_code") or "86")
     citizen.phone_bound_at = utcnow()
-    for hook in ON_PHONE_BOUND:
-        hook(citizen)
+    current_app.extensions["auth"]["on_phone_bound"](citizen)  # app.documents.flows.phone_bound (app.auth.init_app)
     db.session.commit()
     return citizen
-
-
-# Run in the binding's transaction once a citizen's phone number is verified. Packages that care register
-# here (applications link the phone-intake cases of that number): they import auth, not the other way.
-ON_PHONE_BOUND: list[Callable[[Citizen], None]] = []
 
 
 def text_is_safe(citizen: Citizen | None, text: str | None) -> None:

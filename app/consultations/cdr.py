@@ -17,16 +17,14 @@ import logging
 
 import sqlalchemy as sa
 
-from app.consultations import rollups
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.models import upsert_insert
 from app.common.permissions import Role
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
-from app.consultations import phones
+from app.consultations import flows, phones
 from app.consultations.models import CallImport, Consultation
 from app.consultations.service import build_row, default_area_code
-from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -279,8 +277,7 @@ def _insert_chunk(imp: CallImport, good: list[dict]) -> int:
     if not ids:
         return 0
     calls = db.session.scalars(sa.select(Consultation).where(Consultation.id.in_(ids))).all()
-    rollups.apply(calls)
-    check_repeat_callers(calls)
+    flows.calls_recorded(calls)
     return len(ids)
 
 

@@ -16,9 +16,8 @@ from app.auth.models import Citizen, StaffUser
 from app.common.permissions import P, Role
 from app.common import crypto
 from app.common.timeutil import LOCAL_TZ, utcnow
-from app.consultations import phones, topics
+from app.consultations import flows, phones, topics
 from app.consultations.models import Consultation
-from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
 from app.applications.models import Application
 from app.storage_bridge import get_storage
@@ -110,8 +109,7 @@ def record_call(staff: StaffUser, data: dict) -> Consultation:
     c = Consultation(**row)
     db.session.add(c)
     db.session.flush()
-    rollups.apply([c])
-    check_repeat_callers([c])
+    flows.calls_recorded([c])
     audit("consultation.create", actor=staff, object_type="consultation", object_id=c.id)
     db.session.commit()
     return c

@@ -21,7 +21,6 @@ from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, TRANSITIONS, 
 from app.extensions import db
 from app.common.permissions import CITIZEN, P
 from app.storage_bridge import get_storage
-from app.tasks import enqueue
 from app.notifications import service as notifications
 
 log = logging.getLogger(__name__)
@@ -56,6 +55,8 @@ def get_for_staff(staff, document_id: int) -> Document:
 
 
 def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | None) -> Document:
+    """Store a photo (sanitised, in private storage), supersede the live one of its kind, write the
+    timeline, commit. Its OCR is queued by app.documents.flows.photo_uploaded."""
     if kind not in KINDS:
         raise errors.ValidationFailed("材料类型无效", details={"fields": {"kind": [f"应为：{'、'.join(KINDS)}"]}})
     app_ = application_for_upload(actor, application_id)
@@ -88,9 +89,6 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
         applications.record_event(app_, actor, "document_uploaded", KINDS[kind])
         uploaded.send(app_, document=doc, actor=actor)
         db.session.commit()
-    if doc.status == "ocr_pending":
-        enqueue("ocr_document", doc.id)
-        db.session.expire(doc)  # OCR may already have finished (inline mode): answer with the row as it is now
     return doc
 
 
@@ -199,9 +197,6 @@ backfill_status = applications.backfill_status
 
 
 
-def _hand_over_to_citizen(app_: Application, citizen) -> None:
+def hand_over_to_citizen(app_: Application, citizen) -> None:
     """A phone-intake application now belongs to a citizen: so do its documents."""
     db.session.execute(sa.update(Document).where(Document.application_id == app_.id).values(citizen_id=citizen.id))
-
-
-applications.ON_LINKED_TO_CITIZEN.append(_hand_over_to_citizen)

@@ -38,6 +38,11 @@ def load_ocr_engine(app) -> None:
         log.info("OCR engine loaded")
 
 
+def queue_ocr(document_id: int) -> None:
+    """Recognise a stored photo in the background (after its row is committed)."""
+    enqueue("ocr_document", document_id)
+
+
 @task("ocr_document")
 def ocr_document(document_id: int) -> None:
     """OCR one photo. The claim is a short lease on the row (`ocr_next_attempt_at`), taken with one
