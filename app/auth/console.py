@@ -12,7 +12,8 @@ from app.auth.models import StaffUser
 from app.common.permissions import P, ROLE_LABELS, STAFF_ROLES, Role
 from app.auth.service import authenticate_staff, create_staff
 from app.common import limits
-from app.console import add_nav, auth, bp, console_required, me
+from app.auth.schemas import StaffCreateInput
+from app.console import add_nav, auth, bp, console_required, form_input, me
 from app.extensions import db
 
 add_nav(60, "console.staff_page", "账号管理", P.manage_staff)
@@ -85,13 +86,12 @@ def staff_page():
 @bp.route("/staff", methods=["POST"])
 @console_required(P.manage_staff)
 def staff_create():
-    f = request.form
+    f = form_input(StaffCreateInput)
     extra = {}
-    if f.get("role") == Role.aid_lawyer:
-        extra = {"specialties": ",".join(f.getlist("specialties")) or None, "region": (f.get("region") or "").strip() or None}
-    user = create_staff((f.get("username") or "").strip(), f.get("password") or "", f.get("role") or "",
-                        full_name=(f.get("full_name") or "").strip(), staff_no=(f.get("staff_no") or "").strip() or None,
-                        **extra)
+    if f["role"] == Role.aid_lawyer:
+        extra = {"specialties": ",".join(f["specialties"]) or None, "region": (f["region"] or "").strip() or None}
+    user = create_staff(f["username"].strip(), f["password"], f["role"], full_name=f["full_name"].strip(),
+                        staff_no=(f["staff_no"] or "").strip() or None, **extra)
     audit("auth.staff_create", actor=me(), object_type="staff_user", object_id=user.id, details={"role": user.role})
     db.session.commit()
     flash(f"已创建账号 {user.username}", "ok")

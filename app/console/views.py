@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import marshmallow as ma
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.utils import cached_property
@@ -194,11 +195,37 @@ def local_datetime(value: str | None, field: str, required: bool = False) -> dt.
 
 def form_args(schema_cls, data, ignore=("csrf_token", "then"), message="填写内容有误") -> dict:
     """Load a form or query string through an API input schema; errors become the page's message."""
-    import marshmallow as ma
     try:
         return schema_cls().load({k: v for k, v in data.items() if k not in ignore and v != ""})
     except ma.ValidationError as exc:
         raise errors.ValidationFailed(message, details={"fields": exc.messages}) from None
+
+
+def form_input(schema_cls, form=None) -> dict:
+    """Load a posted console form with the marshmallow schema the API loads for the same action (one
+    input path: the same rules, the same field errors, the same 422 message). A List field takes every
+    value posted under its name, a date-time is the page's <input type=datetime-local> in Beijing time,
+    an empty value counts as not sent; fields the schema does not know are left out (the CSRF token)."""
+    form = request.form if form is None else form
+    schema = schema_cls()
+    data = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        if isinstance(field, ma.fields.List):
+            values = [v for v in form.getlist(key) if v != ""]
+            if values or key in form:
+                data[key] = values
+            continue
+        value = form.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(field, ma.fields.DateTime) and "T" in value and len(value) <= 16:
+            value = local_datetime(value, key).isoformat()
+        data[key] = value
+    try:
+        return schema.load(data)
+    except ma.ValidationError as exc:
+        raise errors.ValidationFailed(details={"fields": exc.messages}) from None
 
 
 def page_no() -> int:

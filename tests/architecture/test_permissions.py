@@ -170,3 +170,22 @@ def test_admin_page_offers_every_staff_role(app, staff):
     html = c.get("/console/staff").get_data(as_text=True)
     select = re.search(r'<select name="role">(.*?)</select>', html, re.S).group(1)
     assert re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', select) == [(r.value, r.label) for r in STAFF_ROLES]
+
+
+def test_admin_page_creates_every_staff_role_and_refuses_others(app, staff):
+    from tests.support import console_login
+    from app.auth.models import StaffUser
+    from app.extensions import db
+    c = app.test_client()
+    csrf = console_login(c, staff.role(Role.admin)["username"])
+    for role in (Role.bureau_reviewer, Role.city_manager):
+        r = c.post("/console/staff", data={"csrf_token": csrf, "username": f"page_{role}", "password": "y" * 12,
+                                           "role": role.value})
+        assert r.status_code == 302, r.get_data(as_text=True)
+    r = c.post("/console/staff", data={"csrf_token": csrf, "username": "page_janitor", "password": "y" * 12,
+                                       "role": "janitor"}, headers={"Referer": "http://localhost/console/staff"})
+    assert r.status_code == 422 and "提交的内容有误" in r.get_data(as_text=True)
+    with app.app_context():
+        made = dict(db.session.execute(sa.select(StaffUser.username, StaffUser.role)
+                                       .where(StaffUser.username.like("page_%"))).all())
+    assert made == {"page_bureau_reviewer": "bureau_reviewer", "page_city_manager": "city_manager"}
