@@ -35,7 +35,17 @@ class DecisionReasonInput(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class ApproveExpediteInput(ma.Schema):
+class ConfirmIncompleteInput(ma.Schema):
+    """An action that would leave work undone (backfill still owed, a returned photo not yet re-taken)
+    is refused unless this is ticked; the refusal says what is left (app.casework.cases)."""
+    confirm_incomplete = fields.Boolean(load_default=False, metadata={"description": "确认：仍有未完成事项时继续"})
+
+
+class ApproveInput(StaffNoteInput, ConfirmIncompleteInput):
+    pass
+
+
+class ApproveExpediteInput(ConfirmIncompleteInput):
     backfill_kinds = fields.List(fields.String(validate=validate.OneOf(list(DOCUMENT_KINDS))), load_default=list,
                                  metadata={"description": "需补交的材料类型"})
     backfill_due_at = fields.AwareDateTime(default_timezone=UTC, load_default=None)
@@ -47,7 +57,7 @@ class AssignInput(ma.Schema):
     note = fields.String(validate=validate.Length(max=500), load_default=None)
 
 
-class CloseCaseInput(ma.Schema):
+class CloseCaseInput(ConfirmIncompleteInput):
     outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
@@ -96,7 +106,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "withdrawn", WithdrawInput, note_field="reason"),
     Action("start_review", "开始审查", P.review_case, ("submitted",), "under_review", StaffNoteInput,
            citizen_sees_note=False, api_path="start-review"),
-    Action("approve", "批准援助", P.decide_case, ("under_review",), "approved", StaffNoteInput,
+    Action("approve", "批准援助", P.decide_case, ("under_review",), "approved", ApproveInput,
            citizen_sees_note=False, api_path="approve"),
     Action("reject", "不予法律援助", P.decide_case, ("submitted", "under_review", "expedite_requested"), "rejected",
            DecisionReasonInput, note_field="reason", note_required="请填写不予法律援助的理由（群众可见）", api_path="reject",
