@@ -47,6 +47,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     _register_blueprints(app, api)
     _wire_domains(app)
     _register_health(app)
+    # what a domain adds to the ones below it, registered on app.extensions in this order (nothing at import)
+    from app.procedure import plugin as procedure_plugin
+    procedure_plugin.init_app(app)
 
     from app import tasks
     tasks.init_app(app)
