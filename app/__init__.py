@@ -47,9 +47,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     _register_blueprints(app, api)
     _wire_domains(app)
     _register_health(app)
-    # what a domain adds to the ones below it, registered on app.extensions in this order (nothing at import)
-    from app.procedure import plugin as procedure_plugin
-    procedure_plugin.init_app(app)
 
     from app import tasks
     tasks.init_app(app)
@@ -130,9 +127,16 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 def _wire_domains(app: Flask) -> None:
     """What a lower domain calls in a higher one is given here, explicitly (CTFd's `load(app)`), and
     kept on `app.extensions`; no domain fills another's registry when it is imported."""
-    from app import auth
+    from app import alerts, auth, callbacks
+    from app.casework import console as casework_pages
+    from app.consultations import service as consultations
     from app.documents import flows as document_flows
+    from app.procedure import plugin as procedure_plugin, scan as procedure_scan
     auth.init_app(app, on_phone_bound=document_flows.phone_bound)
+    callbacks.init_app(app, describers={"consultation": consultations.describe_call,
+                                        "application": casework_pages.describe_application})
+    alerts.init_app(app, scanners=[procedure_scan.scan])
+    procedure_plugin.init_app(app)  # what the procedure adds to the domains below it
 
 
 def _register_health(app: Flask) -> None:

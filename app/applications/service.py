@@ -17,7 +17,7 @@ from app.applications.actions import ACTIONS, Action, citizen_sees
 from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
                                      STATUS_LABELS, Application, ApplicationEvent)
 from app.auth.models import Citizen
-from app.common.permissions import CITIZEN, SYSTEM, P, Role, role_of, roles_with
+from app.common.permissions import CITIZEN, SYSTEM, P, Role, role_of
 from app.audit import record as audit_record
 from app.auth.service import text_is_safe
 from app.common.taxonomy import DOCUMENT_KINDS, LIVE_DOCUMENT_STATUSES
@@ -49,9 +49,6 @@ def actor_name(actor) -> str:
 
 
 # --- reading -------------------------------------------------------------------
-
-STAFF_ROLES = roles_with(P.view_case)  # TODO(issue 16): casework reads this until it reads P.view_case
-
 
 def can_staff_see(staff, app_: Application) -> bool:
     """Who may see an application (P.view_case): an aid lawyer only the cases assigned to them."""

@@ -9,7 +9,7 @@ from app import errors
 from app.audit import record as audit
 from app.common.taxonomy import CATEGORIES
 from app.auth.models import StaffUser
-from app.common.permissions import P, ROLE_LABELS, STAFF_ROLES, Role
+from app.common.permissions import CITIZEN, P, ROLE_LABELS, STAFF_ROLES, Role
 from app.auth.service import authenticate_staff, create_staff
 from app.common import limits
 from app.auth.schemas import StaffCreateInput
@@ -23,7 +23,7 @@ add_nav(60, "console.staff_page", "账号管理", P.manage_staff)
 def _labels():
     """The role names and the permission table, for the templates: `can(P.score_calls)` asks whether the
     logged-in staff member's role has a permission."""
-    return {"ROLE_LABELS": ROLE_LABELS, "P": P, "can": _can}
+    return {"ROLE_LABELS": ROLE_LABELS, "P": P, "can": _can, "CITIZEN": CITIZEN.value}
 
 
 def _can(permission) -> bool:

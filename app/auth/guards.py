@@ -82,22 +82,25 @@ def citizen_required(view):
 
 def staff_required(*permissions: Permission):
     """Staff only; with permissions (app.common.permissions.P), only the roles one of them admits."""
+    _check_permissions(permissions)
+
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if _authenticate() != "staff":
                 raise errors.Forbidden("该接口仅供工作人员使用")
-            if permissions and not any(_allows(p, g.staff.role) for p in permissions):
+            if permissions and not any(p.allows(g.staff) for p in permissions):
                 raise errors.Forbidden("当前角色无权进行此操作")
             return view(*args, **kwargs)
         return wrapper
     return decorator
 
 
-def _allows(permission, role) -> bool:
-    if isinstance(permission, str):  # TODO(issue 16): remove once procedure and casework name permissions
-        return role == permission
-    return permission.allows(role)
+def _check_permissions(permissions) -> None:
+    """A guard names permissions of the table, never roles (tests/architecture/test_permissions.py)."""
+    for p in permissions:
+        if not isinstance(p, Permission):
+            raise TypeError(f"a guard takes permissions of app.common.permissions, not {p!r}")
 
 
 def any_authenticated(view):

@@ -10,8 +10,6 @@ from app.common.timeutil import UTCDateTime
 from app.common import permissions
 from app.extensions import db
 
-STAFF_ROLES = permissions.STAFF_ROLES  # declared in app.common.permissions
-ROLE_LABELS = permissions.ROLE_LABELS
 
 
 class Citizen(TimestampMixin, db.Model):
@@ -53,7 +51,7 @@ class StaffUser(TimestampMixin, db.Model):
     region: Mapped[str | None] = mapped_column(sa.String(64))
     available: Mapped[bool] = mapped_column(default=True)
 
-    __table_args__ = (sa.CheckConstraint(sa.text("role in (%s)" % ",".join(f"'{r}'" for r in STAFF_ROLES)), name="role"),)
+    __table_args__ = (sa.CheckConstraint(sa.text("role in (%s)" % ",".join(f"'{r}'" for r in permissions.STAFF_ROLES)), name="role"),)
 
     @property
     def display_name(self) -> str:

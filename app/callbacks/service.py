@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import errors
 from app.audit import record as audit
@@ -49,13 +49,10 @@ def _check(staff, task: CallbackTask, action: str) -> None:
 
 
 # --------------------------------------------------------------------------- opening
-# What a task is about, for its page: the domain that owns the subject registers a describer
-# (consultations for calls), so this package imports none of them.
-SUBJECT_DESCRIBERS: dict[str, Callable[[int], dict | None]] = {}
-
-
 def describe_subject(task: CallbackTask) -> dict | None:
-    fn = SUBJECT_DESCRIBERS.get(task.subject_type or "")
+    """What a task is about, for its page, by the describer of the domain that owns the subject (given by
+    the app factory through app.callbacks.init_app: this package imports none of them)."""
+    fn = current_app.extensions["callbacks"]["describers"].get(task.subject_type or "")
     return fn(task.subject_id) if fn and task.subject_id else None
 
 

@@ -18,10 +18,9 @@ from app.common.timeutil import utcnow
 from app.documents import service as documents
 from app.documents.models import KINDS
 from app.extensions import db
+from app.common.permissions import P, Role
 from app.procedure import flows
 from app.visits import service as visits
-
-APPLICATION_ROLES = applications.STAFF_ROLES
 
 get_application = applications.get_for_staff
 
@@ -31,10 +30,10 @@ get_document = documents.get_for_staff
 
 def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = None,
               urgent: bool | None = None) -> sa.Select:
-    if staff.role not in APPLICATION_ROLES:
+    if not P.view_case.allows(staff):
         raise errors.Forbidden("当前角色无权查看申请")
     stmt = sa.select(Application).where(sa.or_(Application.status != "draft", Application.citizen_id.is_(None)))
-    if staff.role == "aid_lawyer":
+    if staff.role == Role.aid_lawyer:  # only the cases assigned to them
         stmt = stmt.where(Application.assigned_lawyer_id == staff.id)
     if status:
         stmt = stmt.where(Application.status == status)
@@ -56,7 +55,7 @@ def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = No
 
 def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.datetime | None = None) -> Application:
     """A duty lawyer opens an application for a caller on the phone and submits it at once."""
-    if staff.role != "duty_lawyer":
+    if not P.take_phone_intake.allows(staff):
         raise errors.Forbidden("只有值班律师可以为来电群众代为申请")
     missing = {}
     for key, label in (("applicant_name", "请填写来电人姓名"), ("phone", "请填写联系电话"),
@@ -136,7 +135,7 @@ def _backfill(data, note):
 def add_note(staff: StaffUser, app_: Application, note: str) -> Application:
     """An internal progress note (the citizen does not see it)."""
     spec = actions.ACTIONS["progress_note"]
-    if staff.role not in spec.roles:
+    if not spec.allows(staff.role):
         raise errors.Forbidden("当前角色无权记录办理进展")
     if not actions.can(staff.role, "progress_note", app_.status):
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再记录进展")

@@ -12,7 +12,7 @@ from app.alerts import service as alerts
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
 from app.applications import actions
 from app.audit import AuditLog
-from app.auth.models import STAFF_ROLES, StaffUser
+from app.auth.models import StaffUser
 from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import cases, roster, queues as worklists
@@ -23,22 +23,21 @@ from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_da
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
 from app.extensions import db
+from app.common.permissions import P, Role, roles_with
 from app.procedure import law as procedure_law
 from ocr import idnumber
 from app.applications.models import Application
 from app.supervision.models import Review, SampleBatch
 
-ALL_STAFF = STAFF_ROLES
-CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
 
-add_nav(0, "console.home", "工作台", ALL_STAFF)
-add_nav(10, "console.applications", "申请与案件", CASE_ROLES)
-add_nav(20, "console.new_application", "电话受理", ("duty_lawyer",))
-add_nav(30, "console.home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"))
-add_nav(40, "console.lawyers", "律师名册", ("manager",))
+add_nav(0, "console.home", "工作台", P.use_console)
+add_nav(10, "console.applications", "申请与案件", P.view_case)
+add_nav(20, "console.new_application", "电话受理", P.take_phone_intake)
+add_nav(30, "console.home_visits", "上门服务", P.view_home_visits)
+add_nav(40, "console.lawyers", "律师名册", P.manage_roster)
 
 
-def _describe_application(application_id: int) -> dict | None:
+def describe_application(application_id: int) -> dict | None:
     """A callback task about an application, for its page: who to call and on which number."""
     a = db.session.get(Application, application_id)
     if a is None:
@@ -50,8 +49,6 @@ def _describe_application(application_id: int) -> dict | None:
             "application": {"id": a.id, "reference": a.reference}}
 
 
-callbacks_service.SUBJECT_DESCRIBERS["application"] = _describe_application
-
 
 @bp.context_processor
 def _labels():
@@ -61,10 +58,10 @@ def _labels():
 # Each role's home leads with what is urgent for it: the queues in this order, and above them the items
 # that cannot wait (breached or near SLA, overdue backfills and callbacks, legal deadlines within 72 h).
 QUEUE_ORDER = {
-    "manager": ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
-    "duty_lawyer": ("documents", "review", "backfill", "home_visits"),
-    "aid_lawyer": ("my_cases", "home_visits"),
-    "bureau_reviewer": ("objections",),
+    Role.manager: ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
+    Role.duty_lawyer: ("documents", "review", "backfill", "home_visits"),
+    Role.aid_lawyer: ("my_cases", "home_visits"),
+    Role.bureau_reviewer: ("objections",),
 }
 QUEUE_PREVIEW = 8  # rows shown per queue on the home
 QUEUE_FOLD = 22  # the next rows, folded away under "显示其后 N 项"; all of them on the queue's own page
@@ -88,33 +85,33 @@ def _urgent_now(queues: dict) -> list[dict]:
 
 
 @bp.route("/")
-@console_required(*ALL_STAFF)
+@console_required(P.use_console)
 def home():
     staff = me()
     queues = worklists.queues_for(staff)  # only the queues declared for this role
     order = QUEUE_ORDER.get(staff.role)
     if order:
         queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
-    show_sla = staff.role in ("manager", "supervisor")
+    show_sla = staff.role in (Role.manager, Role.supervisor)
     extra = {}
-    if staff.role == "supervisor":
+    if P.score_calls.allows(staff):
         extra["reviews"] = _supervisor_work()
-    if staff.role == "admin":
-        extra["admin"] = _admin_watch()
+    if P.view_system_health.allows(staff):
+        extra["admin_watch"] = _admin_watch()
     return render_template("casework/home.html", queues=queues, urgent_now=_urgent_now(queues), preview=QUEUE_PREVIEW,
                            fold=QUEUE_FOLD,
                            sla_summary=sla.summary() if show_sla else None,
-                           alert_count=alerts.count_active() if staff.role == "manager" else None, **extra)
+                           alert_count=alerts.count_active() if P.handle_alerts.allows(staff) else None, **extra)
 
 
 @bp.route("/queues/<key>")
-@console_required(*ALL_STAFF)
+@console_required(P.use_console)
 def queue(key: str):
     """One work queue in full, in the home's order (urgent first, then the nearest due date)."""
     found = worklists.QUEUE_REGISTRY.get(key)
     if found is None:
         raise errors.NotFound("没有这个工作队列")
-    if me().role not in found.roles:
+    if not found.permission.allows(me()):
         raise errors.Forbidden("当前角色无权访问此页面")
     return render_template("casework/queue.html", q=worklists.queue_for(me(), key))
 
@@ -139,7 +136,7 @@ def _admin_watch() -> dict:
 
 
 @bp.route("/applications")
-@console_required(*CASE_ROLES)
+@console_required(P.view_case)
 def applications():
     status = request.args.get("status") or None
     if status not in STATUSES:
@@ -155,13 +152,13 @@ def applications():
 
 
 @bp.route("/applications/new", methods=["GET"])
-@console_required("duty_lawyer")
+@console_required(P.take_phone_intake)
 def new_application():
     return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES)
 
 
 @bp.route("/applications", methods=["POST"])
-@console_required("duty_lawyer")
+@console_required(P.take_phone_intake)
 def create_application():
     f = request.form
     data = {k: (f.get(k) or "").strip() or None for k in (
@@ -185,7 +182,7 @@ def create_application():
 
 
 @bp.route("/applications/<int:application_id>")
-@console_required(*CASE_ROLES)
+@console_required(P.view_case)
 def application_detail(application_id):
     staff = me()
     app_ = cases.get_application(staff, application_id)
@@ -197,7 +194,7 @@ def application_detail(application_id):
     visit_lawyers = []
     if can_visit:
         visit_lawyers = db.session.scalars(sa.select(StaffUser).where(
-            StaffUser.role.in_(("aid_lawyer", "duty_lawyer")), StaffUser.is_active.is_(True))
+            StaffUser.role.in_(roles_with(P.do_home_visits)), StaffUser.is_active.is_(True))
             .order_by(StaffUser.role, StaffUser.full_name)).all()
     return render_template(
         "casework/application.html", a=app_, docs=docs, actions=allowed, suggestions=suggestions,
@@ -215,6 +212,7 @@ def application_detail(application_id):
         .strftime("%Y-%m-%dT%H:%M"))
 
 
+ACTING = tuple(dict.fromkeys(actions.ACTIONS[n].permission for n in actions.STAFF_TRANSITIONS))  # who may act on a case
 DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
 
 
@@ -237,7 +235,7 @@ def _left_undone(app_, docs=None) -> dict[str, str]:
 
 
 @bp.route("/applications/<int:application_id>/actions/<action>", methods=["POST"])
-@console_required("duty_lawyer", "manager", "aid_lawyer")
+@console_required(*ACTING)
 def application_action(application_id, action):
     staff = me()
     app_ = cases.get_application(staff, application_id)
@@ -253,14 +251,14 @@ def application_action(application_id, action):
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
     cases.act(staff, app_, action, data)
     flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
-    if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
+    if P.work_case.allows(staff) or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))
     return redirect(url_for("console.home"))
 
 
 @bp.route("/applications/<int:application_id>/notes", methods=["POST"])
-@console_required("aid_lawyer", "manager", "duty_lawyer")
+@console_required(actions.ACTIONS["progress_note"].permission)
 def application_note(application_id):
     app_ = cases.get_application(me(), application_id)
     cases.add_note(me(), app_, request.form.get("note"))
@@ -269,7 +267,7 @@ def application_note(application_id):
 
 
 @bp.route("/applications/<int:application_id>/home-visit", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.arrange_home_visits)
 def request_home_visit(application_id):
     app_ = cases.get_application(me(), application_id)
     visit_service.request_home_visit(me(), app_, request.form.get("address"), request.form.get("reason"))
@@ -278,7 +276,7 @@ def request_home_visit(application_id):
 
 
 @bp.route("/applications/<int:application_id>/home-visit/schedule", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.arrange_home_visits)
 def schedule_home_visit(application_id):
     app_ = cases.get_application(me(), application_id)
     when = local_datetime(request.form.get("scheduled_at"), "scheduled_at")
@@ -288,7 +286,7 @@ def schedule_home_visit(application_id):
 
 
 @bp.route("/home-visits")
-@console_required("duty_lawyer", "manager", "aid_lawyer")
+@console_required(P.view_home_visits)
 def home_visits():
     show_all = request.args.get("all") == "1"
     visits = db.session.scalars(visit_service.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
@@ -299,7 +297,7 @@ def home_visits():
 
 
 @bp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])
-@console_required("duty_lawyer", "manager", "aid_lawyer")
+@console_required(P.view_home_visits)
 def complete_home_visit(visit_id):
     visit = visit_service.get_visit(me(), visit_id)
     visit_service.complete_home_visit(me(), visit, request.form.get("result_note"))
@@ -308,13 +306,13 @@ def complete_home_visit(visit_id):
 
 
 @bp.route("/lawyers")
-@console_required("manager")
+@console_required(P.manage_roster)
 def lawyers():
     return render_template("casework/lawyers.html", rows=roster.roster())
 
 
 @bp.route("/lawyers/<int:lawyer_id>/availability", methods=["POST"])
-@console_required("manager")
+@console_required(P.manage_roster)
 def lawyer_availability(lawyer_id):
     lawyer = roster.set_availability(me(), lawyer_id, request.form.get("available") == "1")
     flash(f"已将{lawyer.display_name}设为{'可接案' if lawyer.available else '暂停接案'}", "ok")

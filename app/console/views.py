@@ -15,6 +15,7 @@ from werkzeug.utils import cached_property
 
 from app import errors
 from app.common.bounds import int_arg
+from app.common.permissions import Permission
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
 from app.console import auth
 from app.extensions import db
@@ -36,12 +37,14 @@ bp = _ConsoleBlueprint("console", __name__, url_prefix="/console", template_fold
                        static_folder="static", static_url_path="/static")
 
 PAGE_SIZE = 50
-_NAV: list[tuple[int, str, str, object]] = []
+_NAV: list[tuple[int, str, str, Permission]] = []
 
 
-def add_nav(order: int, endpoint: str, label: str, permission) -> None:
+def add_nav(order: int, endpoint: str, label: str, permission: Permission) -> None:
     """A domain puts one of its pages in the console's navigation, shown to the roles `permission`
     (app.common.permissions.P, the one its page requires) admits."""
+    if not isinstance(permission, Permission):
+        raise TypeError(f"the navigation takes a permission of app.common.permissions, not {permission!r}")
     if not any(e == endpoint for _, e, _, _ in _NAV):
         _NAV.append((order, endpoint, label, permission))
         _NAV.sort(key=lambda n: n[:3])
@@ -94,13 +97,7 @@ def _context():
 
 
 def _nav(user):
-    return [(ep, label) for _, ep, label, permission in _NAV if _allows(permission, user.role)]
-
-
-def _allows(permission, role) -> bool:
-    if isinstance(permission, tuple):  # TODO(issue 16): remove once procedure and casework name permissions
-        return role in permission
-    return auth.allows(permission, role)
+    return [(ep, label) for _, ep, label, permission in _NAV if permission.allows(user)]
 
 
 FORM_ERROR_STATUSES = (400, 409, 413, 422, 429)

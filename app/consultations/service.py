@@ -203,7 +203,7 @@ def recording_url(staff: StaffUser, c: Consultation) -> str | None:
     return url
 
 
-def _describe_call(consultation_id: int) -> dict | None:
+def describe_call(consultation_id: int) -> dict | None:
     """A callback task about a call, for its page: the caller (masked; the clear number only through the
     audited reveal), who it is when the call is linked to a citizen or an application, what was said."""
     c = db.session.get(Consultation, consultation_id)
@@ -218,5 +218,3 @@ def _describe_call(consultation_id: int) -> dict | None:
             "consultation_id": c.id if c.caller_enc else None, "summary": c.summary,
             "application": {"id": app_.id, "reference": app_.reference} if app_ else None}
 
-
-callbacks.SUBJECT_DESCRIBERS["consultation"] = _describe_call

@@ -18,8 +18,9 @@ def phone_bound(citizen) -> None:
 
 def photo_uploaded(actor, application_id: int, kind: str, raw: bytes, filename: str | None) -> Document:
     """photo uploaded → stored → OCR → prefill:
-    1. the photo is sanitised and stored, the live one of its kind superseded, the timeline written,
-       committed (service.upload);
+    1. the photo is sanitised and stored, the live one of its kind superseded, the timeline written, the
+       open one-time notice's item of its kind ticked off (`documents.after_upload`, given by
+       app.procedure.plugin), committed (service.upload);
     2. a photo of a kind OCR reads (ID card, hukou pages) is queued for recognition: the background
        task (tasks.ocr_document) takes a lease on the row, recognises it, records the fields
        (`ocr_done`), or retries with backoff up to `ocr_failed`;

@@ -33,6 +33,7 @@ from app.auth.models import StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.documents.models import KINDS
 from app.extensions import db
+from app.common.permissions import CITIZEN, SYSTEM, role_of
 from app.notifications import service as notifications
 from app.procedure import law
 from app.procedure.clocks import calendar, local_date
@@ -91,7 +92,7 @@ def issue(app_, kind: str, data: dict, *, actor=None) -> Letter:
     except storage.StorageError:
         raise errors.ServiceUnavailable("文件存储暂时不可用，文书未能生成，请稍后重试", code="storage_unavailable") from None
     letter = Letter(application_id=app_.id, kind=kind, series=series, year=year, seq=seq, number=number,
-                    issued_at=now, issued_by_id=getattr(actor, "id", None) if getattr(actor, "role", "citizen") != "citizen" else None,
+                    issued_at=now, issued_by_id=getattr(actor, "id", None) if role_of(actor) not in (CITIZEN, SYSTEM) else None,
                     storage_key=key, sha256=sha, size=len(pdf), data=content)
     db.session.add(letter)
     try:

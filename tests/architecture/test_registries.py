@@ -13,7 +13,7 @@ from app import errors
 from app.applications import actions
 from app.applications.models import STATUSES
 from app.applications.service import check_transition
-from app.auth.models import STAFF_ROLES
+from app.common.permissions import STAFF_ROLES
 from app.casework import queues
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,5 +120,11 @@ def test_the_registry_check_sees_a_registration(tmp_path):
 
 
 def test_the_domains_are_wired_by_the_factory(app):
+    from app.casework import console as casework_pages
+    from app.consultations import service as consultations
     from app.documents import flows
+    from app.procedure import scan
     assert app.extensions["auth"]["on_phone_bound"] is flows.phone_bound
+    assert app.extensions["callbacks"]["describers"] == {"consultation": consultations.describe_call,
+                                                         "application": casework_pages.describe_application}
+    assert app.extensions["alerts"]["scanners"] == (scan.scan,)
