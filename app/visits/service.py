@@ -40,7 +40,7 @@ def new_visit(app_: Application, actor, address: str, reason: str | None) -> Hom
 
 def can_arrange_home_visit(staff: StaffUser, app_: Application) -> bool:
     """Who may request or schedule a home visit, and while the case is open."""
-    return staff.role in VISIT_ARRANGERS and app_.status not in FINAL_STATUSES
+    return P.arrange_home_visits.allows(staff) and app_.status not in FINAL_STATUSES
 
 
 def can_complete_home_visit(staff: StaffUser, visit: HomeVisit) -> bool:
@@ -48,7 +48,7 @@ def can_complete_home_visit(staff: StaffUser, visit: HomeVisit) -> bool:
 
 
 def request_home_visit(staff: StaffUser, app_: Application, address: str, reason: str | None) -> HomeVisit:
-    if staff.role not in VISIT_ARRANGERS:
+    if not P.arrange_home_visits.allows(staff):
         raise errors.Forbidden("当前角色无权申请上门服务")
     if app_.status in FINAL_STATUSES:
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再申请上门服务")
@@ -69,7 +69,7 @@ def request_home_visit(staff: StaffUser, app_: Application, address: str, reason
 
 def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt.datetime | None,
                         note: str | None = None) -> HomeVisit:
-    if staff.role not in VISIT_ARRANGERS:
+    if not P.arrange_home_visits.allows(staff):
         raise errors.Forbidden("当前角色无权安排上门服务")
     if app_.status in FINAL_STATUSES:
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再安排上门服务")
