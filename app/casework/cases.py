@@ -16,7 +16,8 @@ from app.casework.roster import aid_lawyer, suggest_lawyers
 from app.common.inputs import text
 from app.common.timeutil import utcnow
 from app.documents import service as documents
-from app.documents.models import KINDS
+from app.documents.models import KINDS, Document
+from app.procedure.schemas import DECISION_INPUTS
 from app.extensions import db
 from app.common.permissions import P, Role
 from app.procedure import flows
@@ -64,6 +65,8 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
             missing[key] = [label]
     if missing:
         raise errors.ValidationFailed("请补全来电人信息", details={"fields": missing})
+    if data.get("home_visit_requested") and not (data.get("home_visit_address") or "").strip():
+        raise errors.ValidationFailed("申请上门服务请填写上门地址", details={"fields": {"home_visit_address": ["请填写上门地址"]}})
     if first_contact_at and first_contact_at > utcnow() + dt.timedelta(minutes=5):
         raise errors.ValidationFailed("来电时间不能晚于当前时间", details={"fields": {"first_contact_at": ["来电时间不能晚于当前时间"]}})
     data = {k: v for k, v in data.items() if v not in (None, "")}
@@ -78,6 +81,33 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
     return app_
 
 
+def action_input(action: str):
+    """The input schema of a staff action: the one the staff API loads and the case page's form is loaded
+    with (the law's decisions take app/procedure's inputs)."""
+    return DECISION_INPUTS.get(action, (actions.ACTIONS[action].input, None))[0]
+
+
+def left_undone(app_: Application, docs: list | None = None) -> dict[str, str]:
+    """Actions that would leave work undone, with what: they are refused unless `confirm_incomplete` is
+    given (the API's input field, the case page's tick)."""
+    out = {}
+    if app_.backfill_kinds:
+        missing = documents.backfill_status(app_)["missing"]
+        if missing:
+            labels = "、".join(m["label"] for m in missing)
+            out["close"] = f"尚有 {len(missing)} 项补交材料未交（{labels}），结案后将不再跟踪补交"
+    if docs is None:
+        docs = db.session.scalars(sa.select(Document).where(Document.application_id == app_.id,
+                                                            Document.status != "superseded")).all()
+    live = {d.kind for d in docs if d.status in documents.LIVE}
+    reshoot = sorted({d.kind_label for d in docs if d.status == "rejected" and d.kind not in live})
+    if reshoot:
+        text = f"材料「{'、'.join(reshoot)}」已退回重拍，群众尚未重新上传"
+        for action in ("approve", "approve_expedite"):
+            out[action] = text
+    return out
+
+
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
     """Run one declared staff action (app.applications.actions) with its inputs checked. A change that
     crosses domains runs its flow (app/procedure/flows.py); the state machine checks state and role (for
@@ -86,6 +116,11 @@ def act(staff: StaffUser, app_: Application, action: str, data: dict | None = No
     spec = actions.ACTIONS.get(action)
     if spec is None or action not in actions.STAFF_TRANSITIONS:
         raise errors.BadRequest("未知操作")
+    undone = left_undone(app_).get(action)
+    if undone:
+        applications.check_transition(staff, app_, action)  # who may and from which state first (403/409)
+        if not data.get("confirm_incomplete"):
+            raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
     if action == "reject":
         return flows.refuse(staff, app_, data)
     if action == "request_expedite":

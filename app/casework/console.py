@@ -16,10 +16,11 @@ from app.auth.models import StaffUser
 from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import cases, roster, queues as worklists
+from app.casework.schemas import IntakeInput
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, utcnow
-from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
+from app.console import PAGE_SIZE, add_nav, back, bp, console_required, form_input, local_datetime, me
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
 from app.extensions import db
@@ -160,22 +161,8 @@ def new_application():
 @bp.route("/applications", methods=["POST"])
 @console_required(P.take_phone_intake)
 def create_application():
-    f = request.form
-    data = {k: (f.get(k) or "").strip() or None for k in (
-        "applicant_name", "phone", "description", "category", "service_type", "id_number", "current_address",
-        "urgency_reason", "home_visit_address", "home_visit_reason")}
-    deadline = f.get("legal_deadline")
-    if deadline:
-        try:
-            data["legal_deadline"] = dt.date.fromisoformat(deadline)
-        except ValueError:
-            raise errors.ValidationFailed("法定期限日期格式不正确",
-                                          details={"fields": {"legal_deadline": ["日期格式不正确"]}}) from None
-    data["home_visit_requested"] = f.get("home_visit_requested") == "1"
-    if data["home_visit_requested"] and not data.get("home_visit_address"):
-        raise errors.ValidationFailed("申请上门服务请填写上门地址",
-                                      details={"fields": {"home_visit_address": ["请填写上门地址"]}})
-    contact = local_datetime(f.get("first_contact_at"), "first_contact_at")
+    data = form_input(IntakeInput)  # what the staff API takes; the rules are the service's
+    contact = data.pop("first_contact_at", None)
     app_ = cases.open_for_caller(me(), data, first_contact_at=contact)
     flash(f"已受理并提交申请 {app_.reference}，请提醒来电人通过小程序补充材料", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
@@ -207,31 +194,13 @@ def application_detail(application_id):
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=visit_service.visits_for(app_), active_visit=visit_service.active_visit(app_), visit_lawyers=visit_lawyers,
         service_types=SERVICE_TYPES, event_labels=actions.EVENT_LABELS, transitions=actions.ACTIONS,
-        destructive=DESTRUCTIVE_ACTIONS, left_undone=_left_undone(app_, docs),
+        destructive=DESTRUCTIVE_ACTIONS, left_undone=cases.left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
 
 
 ACTING = tuple(dict.fromkeys(actions.ACTIONS[n].permission for n in actions.STAFF_TRANSITIONS))  # who may act on a case
 DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
-
-
-def _left_undone(app_, docs=None) -> dict[str, str]:
-    """Actions that would leave work undone, with what: they ask for an explicit confirmation."""
-    out = {}
-    if app_.backfill_kinds:
-        missing = documents.backfill_status(app_)["missing"]
-        if missing:
-            labels = "、".join(m["label"] for m in missing)
-            out["close"] = f"尚有 {len(missing)} 项补交材料未交（{labels}），结案后将不再跟踪补交"
-    docs = docs if docs is not None else documents.list_for_application(me(), app_.id)
-    live = {d.kind for d in docs if d.status in documents.LIVE}
-    reshoot = sorted({d.kind_label for d in docs if d.status == "rejected" and d.kind not in live})
-    if reshoot:
-        text = f"材料「{'、'.join(reshoot)}」已退回重拍，群众尚未重新上传"
-        for action in ("approve", "approve_expedite"):
-            out[action] = text
-    return out
 
 
 @bp.route("/applications/<int:application_id>/actions/<action>", methods=["POST"])
@@ -241,15 +210,7 @@ def application_action(application_id, action):
     app_ = cases.get_application(staff, application_id)
     if action not in actions.STAFF_TRANSITIONS:
         raise errors.NotFound("未知操作")
-    f = request.form
-    undone = _left_undone(app_).get(action)
-    if undone and f.get("confirm_incomplete") != "1":
-        raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
-    data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
-            "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
-            "grounds": f.getlist("grounds"), "ground": f.get("ground"),
-            "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
-    cases.act(staff, app_, action, data)
+    cases.act(staff, app_, action, form_input(cases.action_input(action)))  # the API's schema, the same rules
     flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
     if P.work_case.allows(staff) or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
@@ -261,7 +222,7 @@ def application_action(application_id, action):
 @console_required(actions.ACTIONS["progress_note"].permission)
 def application_note(application_id):
     app_ = cases.get_application(me(), application_id)
-    cases.add_note(me(), app_, request.form.get("note"))
+    cases.add_note(me(), app_, form_input(actions.ACTIONS["progress_note"].input)["note"])
     flash("已记录办理进展", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 

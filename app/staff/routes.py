@@ -96,8 +96,8 @@ def _action_route(path: str, action: str, permission: Permission, schema, summar
 
 for _name in STAFF_TRANSITIONS:  # one route per declared action, with its permission and input
     _a = ACTIONS[_name]
-    _input, _summary = DECISION_INPUTS.get(_name, (_a.input, _a.summary))  # the law's decisions: app/procedure's inputs
-    _action_route(_a.api_path, _name, _a.permission, _input, _summary or _a.label)
+    _summary = DECISION_INPUTS.get(_name, (None, _a.summary))[1]  # the law's decisions: app/procedure's inputs
+    _action_route(_a.api_path, _name, _a.permission, cases.action_input(_name), _summary or _a.label)
 
 
 @blp.route("/applications/<int:application_id>/notes", methods=["POST"])

@@ -9,6 +9,7 @@ from app.common.pagination import PageArgs, page_schema
 from app.common.timeutil import UTC
 from app.documents.models import REJECT_REASONS
 from app.applications import sla
+from app.casework.schemas import IntakeInput  # noqa: F401  (the staff API loads it)
 from app.visits.service import visits_for
 
 
@@ -81,24 +82,6 @@ class StaffApplicationListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     q = fields.String(validate=validate.Length(max=64), metadata={"description": "编号、姓名或电话（至少 4 位数字）"})
     urgent = fields.Boolean(load_default=False)
-
-
-class IntakeInput(ma.Schema):
-    """A caller's application taken on the phone (duty lawyer)."""
-
-    applicant_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    service_type = fields.String(validate=validate.OneOf(list(SERVICE_TYPES)))
-    id_number = fields.String(validate=validate.Length(max=32))
-    current_address = fields.String(validate=validate.Length(max=255))
-    legal_deadline = fields.Date()
-    urgency_reason = fields.String(validate=validate.Length(max=500))
-    home_visit_requested = fields.Boolean()
-    home_visit_address = fields.String(validate=validate.Length(max=255))
-    home_visit_reason = fields.String(validate=validate.Length(max=500))
-    first_contact_at = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "来电时间（SLA 计时起点）"})
 
 
 class SuggestionOut(ma.Schema):
