@@ -27,12 +27,18 @@ class StaffNoteInput(ma.Schema):
     note = fields.String(validate=validate.Length(max=500), load_default=None)
 
 
+def said(message: str, max_len: int = 500):
+    """A required free-text field whose refusal says what is missing (the API's field error, the page's message)."""
+    return fields.String(required=True, validate=validate.Length(min=1, max=max_len, error=message),
+                         error_messages={"required": message, "null": message})
+
+
 class RequiredStaffNoteInput(ma.Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    note = said("请填写进展内容")
 
 
 class DecisionReasonInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = said("请说明驳回特事特办的理由")
 
 
 class ConfirmIncompleteInput(ma.Schema):
@@ -58,7 +64,7 @@ class AssignInput(ma.Schema):
 
 
 class CloseCaseInput(ConfirmIncompleteInput):
-    outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    outcome = said("请填写办理结果")
 
 
 class WithdrawInput(ma.Schema):

@@ -16,7 +16,8 @@ from app.auth.models import StaffUser
 from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import cases, roster, queues as worklists
-from app.casework.schemas import IntakeInput
+from app.casework.schemas import AvailabilityInput, IntakeInput
+from app.visits import schemas as visit_inputs
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, utcnow
@@ -231,7 +232,8 @@ def application_note(application_id):
 @console_required(P.arrange_home_visits)
 def request_home_visit(application_id):
     app_ = cases.get_application(me(), application_id)
-    visit_service.request_home_visit(me(), app_, request.form.get("address"), request.form.get("reason"))
+    f = form_input(visit_inputs.HomeVisitRequestInput)
+    visit_service.request_home_visit(me(), app_, f["address"], f["reason"])
     flash("已登记上门服务申请", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
@@ -240,8 +242,8 @@ def request_home_visit(application_id):
 @console_required(P.arrange_home_visits)
 def schedule_home_visit(application_id):
     app_ = cases.get_application(me(), application_id)
-    when = local_datetime(request.form.get("scheduled_at"), "scheduled_at")
-    visit_service.schedule_home_visit(me(), app_, request.form.get("lawyer_id"), when, request.form.get("note"))
+    f = form_input(visit_inputs.HomeVisitScheduleInput)
+    visit_service.schedule_home_visit(me(), app_, f["lawyer_id"], f["scheduled_at"], f["note"])
     flash("已安排上门服务", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
@@ -261,7 +263,7 @@ def home_visits():
 @console_required(P.view_home_visits)
 def complete_home_visit(visit_id):
     visit = visit_service.get_visit(me(), visit_id)
-    visit_service.complete_home_visit(me(), visit, request.form.get("result_note"))
+    visit_service.complete_home_visit(me(), visit, form_input(visit_inputs.HomeVisitCompleteInput)["result_note"])
     flash("已记录上门服务结果", "ok")
     return redirect(back())
 
@@ -275,7 +277,7 @@ def lawyers():
 @bp.route("/lawyers/<int:lawyer_id>/availability", methods=["POST"])
 @console_required(P.manage_roster)
 def lawyer_availability(lawyer_id):
-    lawyer = roster.set_availability(me(), lawyer_id, request.form.get("available") == "1")
+    lawyer = roster.set_availability(me(), lawyer_id, form_input(AvailabilityInput)["available"])
     flash(f"已将{lawyer.display_name}设为{'可接案' if lawyer.available else '暂停接案'}", "ok")
     return redirect(url_for("console.lawyers"))
 

@@ -22,3 +22,7 @@ class IntakeInput(ma.Schema):
     home_visit_address = fields.String(validate=validate.Length(max=255))
     home_visit_reason = fields.String(validate=validate.Length(max=500))
     first_contact_at = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "来电时间（SLA 计时起点）"})
+
+
+class AvailabilityInput(ma.Schema):
+    available = fields.Boolean(required=True)

@@ -222,7 +222,11 @@ def form_input(schema_cls, form=None) -> dict:
     try:
         return schema.load(data)
     except ma.ValidationError as exc:
-        raise errors.ValidationFailed(details={"fields": exc.messages}) from None
+        fields = exc.messages
+        # one field refused: its own words lead (e.g. 请填写办理结果), as the page said before it took the schema
+        only = next(iter(fields.values())) if len(fields) == 1 else None
+        message = only[0] if isinstance(only, list) and only and isinstance(only[0], str) else None
+        raise errors.ValidationFailed(message, details={"fields": fields}) from None
 
 
 def page_no() -> int:

@@ -8,7 +8,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from app import errors
 from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
-from app.console import bp, console_required, me
+from app.console import bp, console_required, form_input, me
+from app.documents.schemas import DocumentRejectInput
 from app.common.permissions import P
 from app.documents import flows, service as documents
 from app.documents.models import LOW_CONFIDENCE, REJECT_REASONS, TO_VERIFY, Document
@@ -115,8 +116,8 @@ def verify_document(document_id):
 @console_required(P.verify_documents)
 def reject_document(document_id):
     doc = documents.get_for_staff(me(), document_id)
-    note = (request.form.get("note") or "").strip()[:500] or None
-    documents.reject(me(), doc, request.form.get("reason") or "", note)
+    f = form_input(DocumentRejectInput)  # the staff API's input
+    documents.reject(me(), doc, f["reason"], (f["note"] or "").strip() or None)
     flash(f"已退回：{doc.kind_label}（群众将收到重新拍摄的提示）", "ok")
     return redirect(url_for("console.application_detail", application_id=doc.application_id))
 

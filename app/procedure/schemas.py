@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.applications.actions import said
 from app.applications.schemas import DeadlinesOut, LetterOut
 
 
@@ -127,14 +128,14 @@ class ReceiveInput(ma.Schema):
 
 
 class RefuseInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = said("请填写不予法律援助的理由（群众可见）")
     grounds = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
                           metadata={"description": "不予援助的理由依据：matter_not_covered | not_in_hardship | "
                                                    "untrue_statement | other"})
 
 
 class ExpediteRequestInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = said("请说明申请特事特办的理由")
     ground = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
                            metadata={"description": "先行提供的情形（第四十四条）：deadline_within_7_days | "
                                                     "preservation_or_advance_execution | other"})
@@ -143,7 +144,7 @@ class ExpediteRequestInput(ma.Schema):
 class TerminateInput(ma.Schema):
     ground = fields.String(required=True, validate=validate.Length(max=40),
                            metadata={"description": "终止情形（第四十八条）"})
-    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    note = said("请填写终止说明（群众可见）")
 
 
 class NoteInput(ma.Schema):

@@ -6,10 +6,10 @@ from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUSES
 from app.applications.actions import allowed_actions
 from app.applications.schemas import ApplicationOut, ApplicationSummaryOut, StaffEventOut
 from app.common.pagination import PageArgs, page_schema
-from app.common.timeutil import UTC
-from app.documents.models import REJECT_REASONS
 from app.applications import sla
-from app.casework.schemas import IntakeInput  # noqa: F401  (the staff API loads it)
+from app.casework.schemas import AvailabilityInput, IntakeInput  # noqa: F401  (the staff API loads them)
+from app.documents.schemas import DocumentRejectInput  # noqa: F401
+from app.visits.schemas import HomeVisitCompleteInput, HomeVisitRequestInput, HomeVisitScheduleInput  # noqa: F401
 from app.visits.service import visits_for
 
 
@@ -105,32 +105,8 @@ class RosterOut(ma.Schema):
     open_cases = fields.Integer()
 
 
-class AvailabilityInput(ma.Schema):
-    available = fields.Boolean(required=True)
-
-
-class HomeVisitRequestInput(ma.Schema):
-    address = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    reason = fields.String(validate=validate.Length(max=500), load_default=None)
-
-
-class HomeVisitScheduleInput(ma.Schema):
-    lawyer_id = fields.Integer(required=True)
-    scheduled_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    note = fields.String(validate=validate.Length(max=500), load_default=None)
-
-
-class HomeVisitCompleteInput(ma.Schema):
-    result_note = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
 class HomeVisitArgs(ma.Schema):
     all = fields.Boolean(load_default=False, metadata={"description": "含已完成与已取消"})
-
-
-class DocumentRejectInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(list(REJECT_REASONS)))
-    note = fields.String(validate=validate.Length(max=500), load_default=None)
 
 
 class QueueItemOut(ma.Schema):
