@@ -23,7 +23,7 @@ add_nav(60, "console.staff_page", "账号管理", P.manage_staff)
 def _labels():
     """The role names and the permission table, for the templates: `can(P.score_calls)` asks whether the
     logged-in staff member's role has a permission."""
-    return {"ROLE_LABELS": ROLE_LABELS, "P": P, "can": _can, "CITIZEN": CITIZEN.value}
+    return {"ROLE_LABELS": ROLE_LABELS, "P": P, "can": _can, "CITIZEN": CITIZEN.value, "Role": Role}
 
 
 def _can(permission) -> bool:

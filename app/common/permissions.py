@@ -115,6 +115,7 @@ class P:
     view_supervision = _p("view_supervision", "质量监管抽样", S, M)
     score_calls = _p("score_calls", "抽样评分", S)
     view_scorecards = _p("view_scorecards", "评分卡（值班律师仅限本人）", D, S, M)
+    view_wallboard = _p("view_wallboard", "话务大屏", S, M)
     view_analytics = _p("view_analytics", "数据分析", S, M, C)
     export_data = _p("export_data", "导出数据", S, M, C)
     handle_alerts = _p("handle_alerts", "处理预警", M, C)

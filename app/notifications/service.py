@@ -17,6 +17,35 @@ from app.wechat_bridge import get_wechat
 
 log = logging.getLogger(__name__)
 
+# Every subscribe message the server sends: its template id's setting and the mini-program page a tap
+# opens (each must be a page of miniprogram/app.json: tests/notifications/test_contract.py).
+TEMPLATE_SETTINGS = {"status": "WECHAT_TEMPLATE_STATUS", "document": "WECHAT_TEMPLATE_DOCUMENT",
+                     "letter": "WECHAT_TEMPLATE_LETTER"}
+PAGES = {"status": "pages/status/status", "document": "pages/photos/photos", "letter": "pages/status/status"}
+# Where the mini-program asks for consent and for which messages (WeChat: at most 3 per request). A
+# one-time consent allows one message: the moments cover every message that can follow them.
+#   submit: progress, photos to re-shoot, the notice/decision letters; objection: the bureau's answer and
+#   the letters after it; awaiting: the status page of a case under review (a notice or decision can come)
+CONSENT_MOMENTS = {"submit": ["status", "document", "letter"], "objection": ["status", "letter"],
+                   "awaiting": ["letter", "status", "document"]}
+
+
+def template_ids() -> dict[str, str]:
+    cfg = current_app.config
+    return {kind: cfg[setting] for kind, setting in TEMPLATE_SETTINGS.items()}
+
+
+def client_config() -> dict:
+    """What the mini-program needs to ask consent for exactly the messages the server sends."""
+    return {"subscribe_templates": template_ids(),
+            "subscribe_long_term": bool(current_app.config["WECHAT_SUBSCRIBE_LONG_TERM"]),
+            "subscribe_moments": {k: list(v) for k, v in CONSENT_MOMENTS.items()}}
+
+
+def _page(kind: str, application, **query) -> str:
+    q = "&".join([f"id={application.id}"] + [f"{k}={v}" for k, v in query.items()])
+    return f"{PAGES[kind]}?{q}"
+
 
 # WeChat subscribe-message values are limited by their field's type (the key's prefix)
 LIMITS = {"thing": 20, "phrase": 5, "character_string": 32}
@@ -36,16 +65,16 @@ def _now() -> str:
     return utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def _message(application, template_setting: str, page: str, values: dict[str, str]) -> Notification | None:
-    """The one message skeleton: a subscribe message to the application's citizen (none for a phone
-    intake nobody has linked yet), queued in the caller's transaction; the caller commits, then calls
-    `dispatch`. `template_setting` names the template id's setting, `page` is the mini-program page
-    ("{id}": the application's), `values` the template's fields, each cut to its type's limit."""
+def _message(application, kind: str, values: dict[str, str], **query) -> Notification | None:
+    """The one message skeleton: a subscribe message of `kind` (its template setting and mini-program page
+    above; `query` is added to the page's) to the application's citizen (none for a phone intake nobody
+    has linked yet), queued in the caller's transaction; the caller commits, then calls `dispatch`.
+    `values` are the template's fields, each cut to its type's limit."""
     if application.citizen_id is None:
         return None
     data = {key: {"value": _value(key, value)} for key, value in values.items()}
     n = Notification(citizen_id=application.citizen_id, application_id=application.id,
-                     template_id=current_app.config[template_setting], page=page.format(id=application.id),
+                     template_id=current_app.config[TEMPLATE_SETTINGS[kind]], page=_page(kind, application, **query),
                      data=data, next_attempt_at=utcnow())
     db.session.add(n)
     return n
@@ -53,7 +82,7 @@ def _message(application, template_setting: str, page: str, values: dict[str, st
 
 def status_changed(application, to_status_label: str, note: str | None = None) -> Notification | None:
     """The application's state changed (with the note the citizen may read)."""
-    return _message(application, "WECHAT_TEMPLATE_STATUS", "pages/application/detail?id={id}", {
+    return _message(application, "status", {
         "character_string1": application.reference or str(application.id),
         "phrase2": to_status_label,
         "time3": _now(),
@@ -63,7 +92,7 @@ def status_changed(application, to_status_label: str, note: str | None = None) -
 
 def document_rejected(application, document) -> Notification | None:
     """Which photo to re-shoot and why."""
-    return _message(application, "WECHAT_TEMPLATE_DOCUMENT", "pages/application/documents?id={id}", {
+    return _message(application, "document", {
         "thing1": document.kind_label,
         "phrase2": "需重新拍摄",
         "thing3": document.reject_message,
@@ -72,12 +101,12 @@ def document_rejected(application, document) -> Notification | None:
 
 def letter_issued(application, title: str, number: str) -> Notification | None:
     """A written decision (法律文书); the page opens the letter."""
-    return _message(application, "WECHAT_TEMPLATE_LETTER", "pages/application/detail?id={id}&tab=letters", {
+    return _message(application, "letter", {
         "thing1": title,
         "character_string2": number,
         "time3": _now(),
         "thing4": "点击查看文书",
-    })
+    }, tab="letters")
 
 
 def dispatch(notifications) -> None:

@@ -1,7 +1,7 @@
 """staff_users: the city-level role (city_manager, 市级管理) joins the role check
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0014
 Create Date: 2026-12-04
 
 The roles are declared in app/auth/permissions.py; a migration keeps its own copy (it must not
@@ -10,7 +10,7 @@ change when the table changes later).
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

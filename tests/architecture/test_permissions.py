@@ -58,6 +58,7 @@ EXPECTED = {
     "view_supervision": {"supervisor", "manager"},
     "score_calls": {"supervisor"},
     "view_scorecards": {"duty_lawyer", "supervisor", "manager"},
+    "view_wallboard": {"supervisor", "manager"},
     "view_analytics": {"supervisor", "manager", "city_manager"},
     "export_data": {"supervisor", "manager", "city_manager"},
     "handle_alerts": {"manager", "city_manager"},

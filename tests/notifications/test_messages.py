@@ -33,14 +33,14 @@ def test_the_three_messages(make_app):
         letter = notifications.letter_issued(_app(3), "不予法律援助决定书", "武法援不字〔2026〕第0012号")
         db.session.flush()
         assert (status.template_id, status.page, status.citizen_id, status.application_id) == (
-            "t-status", "pages/application/detail?id=7", 3, 7)
+            "t-status", "pages/status/status?id=7", 3, 7)
         assert status.data == {"character_string1": {"value": "FY20260925000007"}, "phrase2": {"value": "不予法律…"},
                                "time3": {"value": "2026-09-25 10:30"},
                                "thing4": {"value": "经审查不符合经济困难标准，详见决定书全…"}}
-        assert (doc.template_id, doc.page) == ("t-doc", "pages/application/documents?id=7")
+        assert (doc.template_id, doc.page) == ("t-doc", "pages/photos/photos?id=7")
         assert doc.data == {"thing1": {"value": "居民身份证（人像面）"}, "phrase2": {"value": "需重新拍摄"},
                             "thing3": {"value": "照片模糊，请在光线充足处重新拍摄"}}
-        assert (letter.template_id, letter.page) == ("t-letter", "pages/application/detail?id=7&tab=letters")
+        assert (letter.template_id, letter.page) == ("t-letter", "pages/status/status?id=7&tab=letters")
         assert letter.data == {"thing1": {"value": "不予法律援助决定书"}, "character_string2": {"value": "武法援不字〔2026〕第0012号"},
                                "time3": {"value": "2026-09-25 10:30"}, "thing4": {"value": "点击查看文书"}}
         assert all(n.status == "pending" and n.next_attempt_at == AT for n in (status, doc, letter))
