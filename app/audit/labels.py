@@ -1,8 +1,9 @@
 """The audit log's one vocabulary: every action (`<object>.<verb>`) and object type written to
 `audit_log`, each with its Chinese label, for the audit page, its export and sentences such as
 "张三 查看材料 材料 #12". A test checks that every action the code writes and every object type is here.
-Importable on its own (imports nothing)."""
+Imports only the permission table (its citizen)."""
 from __future__ import annotations
+
 from app.common.permissions import CITIZEN
 
 ACTION_LABELS: dict[str, str] = {
