@@ -158,8 +158,10 @@ def _wire_domains(app: Flask) -> None:
     from app.documents import flows as document_flows
     from app.procedure import plugin as procedure_plugin, scan as procedure_scan
     auth.init_app(app, on_phone_bound=document_flows.phone_bound)
+    from app.consultations import warnings as repeat_callers
     callbacks.init_app(app, describers={"consultation": consultations.describe_call,
-                                        "application": casework_pages.describe_application})
+                                        "application": casework_pages.describe_application},
+                       on_close=[repeat_callers.resolve_episode_alert])
     alerts.init_app(app, scanners=[procedure_scan.scan])
     from app.telephony import wallboard
     app.extensions["metrics.state_providers"] = [wallboard.metric_families]  # the hotline's gauges on /metrics

@@ -162,7 +162,9 @@ class Config:
         self.CENTRE_ADDRESS = _env("CENTRE_ADDRESS", "武汉市江岸区三阳路 8 号")
         self.CENTRE_PHONE = _env("CENTRE_PHONE", "12348")
         self.BUREAU_NAME = _env("BUREAU_NAME", "武汉市司法局")
-        self.BUREAU_ADDRESS = _env("BUREAU_ADDRESS", "武汉市江岸区三阳路 8 号")
+        # the bureau's own address: no default borrowed from the centre (an objection sent to the centre's
+        # door would be lost); unset, letters name the bureau without an address and the admin is warned
+        self.BUREAU_ADDRESS = _env("BUREAU_ADDRESS", "")
         # letter numbers: one series per prefix and year, e.g. 武法援决字〔2026〕第0012号
         self.LETTER_NUMBER_FORMAT = _env("LETTER_NUMBER_FORMAT", "{prefix}〔{year}〕第{seq:04d}号")
         self.LETTER_PREFIX_DECISION = _env("LETTER_PREFIX_DECISION", "武法援决字")

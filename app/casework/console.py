@@ -20,7 +20,8 @@ from app.casework.schemas import AvailabilityInput, IntakeInput
 from app.visits import schemas as visit_inputs
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
-from app.common.timeutil import LOCAL_TZ, utcnow
+from app.common.phone import mask as mask_phone
+from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, form_input, local_datetime, me
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
@@ -44,8 +45,10 @@ def describe_application(application_id: int) -> dict | None:
     a = db.session.get(Application, application_id)
     if a is None:
         return None
+    # the full number only through the audited reveal (`reveal_phone`), as for calls
     return {"kind": "申请", "text": f"申请 {a.reference}", "at": a.submitted_at, "name": a.applicant_name,
-            "phone": a.phone, "phone_masked": f"{a.phone[:3]}****{a.phone[-4:]}" if a.phone else None,
+            "phone_masked": mask_phone(a.phone) if a.phone else None,
+            "reveal_url": url_for("console.reveal_phone", application_id=a.id) if a.phone else None,
             "summary": f"{a.category or '未分类'} · {a.status_label}"
                        + (f" · 承办律师 {a.assigned_lawyer.display_name}" if a.assigned_lawyer else ""),
             "application": {"id": a.id, "reference": a.reference}}
@@ -54,14 +57,15 @@ def describe_application(application_id: int) -> dict | None:
 
 @bp.context_processor
 def _labels():
-    return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask}
+    return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask, "mask_phone": mask_phone,
+            "can_reveal_phone": lambda: P.reveal_phone.allows(me())}
 
 
 # Each role's home leads with what is urgent for it: the queues in this order, and above them the items
 # that cannot wait (breached or near SLA, overdue backfills and callbacks, legal deadlines within 72 h).
 QUEUE_ORDER = {
     Role.manager: ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
-    Role.duty_lawyer: ("documents", "review", "backfill", "home_visits"),
+    Role.duty_lawyer: ("documents", "repeat_callbacks", "review", "backfill", "home_visits"),
     Role.aid_lawyer: ("my_cases", "home_visits"),
     Role.bureau_reviewer: ("objections",),
 }
@@ -156,7 +160,8 @@ def applications():
 @bp.route("/applications/new", methods=["GET"])
 @console_required(P.take_phone_intake)
 def new_application():
-    return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES)
+    return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES,
+                           today=local_today().isoformat())
 
 
 @bp.route("/applications", methods=["POST"])
@@ -201,6 +206,7 @@ def application_detail(application_id):
 
 
 ACTING = tuple(dict.fromkeys(actions.ACTIONS[n].permission for n in actions.STAFF_TRANSITIONS))  # who may act on a case
+EXPEDITE_DECIDER = "。是否先行提供法律援助由中心主任决定，决定后将在工作台和案件页显示"
 DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
 
 
@@ -212,11 +218,26 @@ def application_action(application_id, action):
     if action not in actions.STAFF_TRANSITIONS:
         raise errors.NotFound("未知操作")
     cases.act(staff, app_, action, form_input(cases.action_input(action)))  # the API's schema, the same rules
-    flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
+    flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）"
+          + (EXPEDITE_DECIDER if action == "request_expedite" else ""), "ok")
     if P.work_case.allows(staff) or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))
     return redirect(url_for("console.home"))
+
+
+
+
+@bp.route("/applications/<int:application_id>/phone", methods=["POST"])
+@console_required(P.reveal_phone)
+def reveal_phone(application_id):
+    """The applicant's full number on its own page (never in a list, a cookie or a URL); each view audited."""
+    app_ = cases.reveal_phone(me(), application_id)
+    back_to = request.form.get("back") or ""
+    if not back_to.startswith("/console/"):
+        back_to = url_for("console.application_detail", application_id=app_.id)
+    return render_template("console/number.html", number={"caller": app_.phone}, back_to=back_to,
+                           title="联系电话", who=f"{app_.applicant_name or ''} · 申请 {app_.reference}")
 
 
 @bp.route("/applications/<int:application_id>/notes", methods=["POST"])

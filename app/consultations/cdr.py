@@ -204,6 +204,29 @@ def _parse_row(fields, mapping, agents: dict[str, int | None], area: str) -> dic
                 agent_no=agent or None, duty_lawyer_id=lawyer_id, recording_key=recording)
 
 
+TIME_FORMAT_LABELS = ("2026-03-02 09:15:30", "2026/03/02 09:15:30", "2026/03/02 09:15", "2026-03-02 09:15")
+
+
+def columns_doc() -> list[dict]:
+    """The columns the import reads, for the import page: name, accepted headers, required or not."""
+    notes = {"call_id": "话务系统的呼叫唯一编号；同一编号再次导入不会重复记录",
+             "caller": "手机号或带区号的座机，可带 +86 或前导 0",
+             "ring_at": "北京时间", "answered_at": "未接通的来电留空", "ended_at": "未接通的来电可留空",
+             "agent": "须为下列已登记的值班律师工号；留空则不关联律师", "recording": "录音在存储中的路径，可留空"}
+    return [{"key": k, "label": LABELS[k], "headers": COLUMNS[k], "required": k in REQUIRED, "note": notes.get(k, "")}
+            for k in COLUMNS]
+
+
+def known_agents() -> list[dict]:
+    """Staff numbers the import knows, with who they are: a duty lawyer's number links the call to them;
+    any other staff number is refused for its row (only duty lawyers answer the hotline)."""
+    rows = db.session.execute(sa.select(StaffUser.staff_no, StaffUser.full_name, StaffUser.username, StaffUser.role,
+                                        StaffUser.is_active)
+                              .where(StaffUser.staff_no.isnot(None)).order_by(StaffUser.staff_no)).all()
+    return [{"staff_no": r.staff_no, "name": r.full_name or r.username, "accepted": r.role == Role.duty_lawyer,
+             "active": r.is_active} for r in rows]
+
+
 def _agents() -> dict[str, int | None]:
     rows = db.session.execute(sa.select(StaffUser.staff_no, StaffUser.id, StaffUser.role)
                               .where(StaffUser.staff_no.isnot(None))).all()

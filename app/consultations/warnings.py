@@ -10,7 +10,10 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from app.alerts.service import raise_alert as _raise
+from app.alerts.models import Alert
+from app.alerts.service import raise_alert as _raise, resolve_quietly
+from app.audit import record as audit
+from app.common.permissions import CITIZEN, SYSTEM, role_of
 from app.common.timeutil import utcnow
 from app.consultations.models import Consultation, RepeatCallerEpisode
 from app.extensions import db
@@ -109,3 +112,18 @@ def is_recent(call: Consultation) -> bool:
 def warning_text(ep: RepeatCallerEpisode) -> str:
     days = round(repeat_window().total_seconds() / 86400)
     return f"{ep.caller_masked} 在{days}天内来电{ep.call_count}次（重复来电预警）"
+
+
+def resolve_episode_alert(task, actor) -> None:
+    """Closing a repeat-caller callback (satisfied, escalated, or a rating >= 4) resolves its alert: the
+    episode was answered; a new episode raises a new one. Given to app.callbacks.init_app by the factory."""
+    ep = db.session.scalar(sa.select(RepeatCallerEpisode).where(RepeatCallerEpisode.callback_task_id == task.id))
+    if ep is None or ep.alert_id is None:
+        return
+    alert = db.session.get(Alert, ep.alert_id)
+    if alert is not None and alert.status != "resolved":
+        staff = actor if role_of(actor) not in (CITIZEN, SYSTEM) else None  # a citizen's rating: the system
+        resolve_quietly(alert, staff)
+        audit("alert.resolve", actor=staff, object_type="alert", object_id=alert.id,
+              details={"callback_task_id": task.id})
+
