@@ -45,15 +45,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from app.common import outage
     outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
+    _wire_domains(app)
     _configured_enums(app, api)
     from app.common import openapi
     openapi.apply_fixups(app, api.spec)  # what marshmallow cannot express (app/common/openapi.py)
     _register_health(app)
-    # what a domain adds to the ones below it, registered on app.extensions in this order (nothing at import)
-    from app.procedure import plugin as procedure_plugin
-    procedure_plugin.init_app(app)
-    from app.handling import plugin as handling_plugin
-    handling_plugin.init_app(app)
 
     from app import tasks
     tasks.init_app(app)
@@ -153,6 +149,27 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.supervision import console as _supervision_pages  # noqa: F401
     from app.telephony import console as _telephony_pages  # noqa: F401
     console.init_app(app)
+
+
+def _wire_domains(app: Flask) -> None:
+    """What a lower domain calls in a higher one is given here, explicitly (CTFd's `load(app)`), and
+    kept on `app.extensions`; no domain fills another's registry when it is imported."""
+    from app import alerts, auth, callbacks
+    from app.casework import console as casework_pages
+    from app.consultations import service as consultations
+    from app.documents import flows as document_flows
+    from app.procedure import plugin as procedure_plugin, scan as procedure_scan
+    auth.init_app(app, on_phone_bound=document_flows.phone_bound)
+    from app.consultations import warnings as repeat_callers
+    callbacks.init_app(app, describers={"consultation": consultations.describe_call,
+                                        "application": casework_pages.describe_application},
+                       on_close=[repeat_callers.resolve_episode_alert])
+    alerts.init_app(app, scanners=[procedure_scan.scan])
+    from app.telephony import wallboard
+    app.extensions["metrics.state_providers"] = [wallboard.metric_families]  # the hotline's gauges on /metrics
+    procedure_plugin.init_app(app)  # what the procedure adds to the domains below it
+    from app.handling import plugin as handling_plugin
+    handling_plugin.init_app(app)  # after assignment: the assign flow asks it for the lawyer replaced
 
 
 def _demo_switch(app: Flask) -> None:

@@ -10,6 +10,7 @@ from app.common.reconcile import storage_cli
 from app.alerts.cli import alerts_cli
 from app.analytics.cli import analytics_cli, demo_calls
 from app.consultations.cli import calls_cli
+from app.common.permissions import STAFF_ROLES
 from app.auth.service import create_staff
 from app.documents.tasks import sweep_stale_ocr
 from app.notifications.service import sweep_due
@@ -23,7 +24,7 @@ tasks_cli = AppGroup("tasks", help="后台任务")
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", required=True,
-              type=click.Choice(["duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin"]))
+              type=click.Choice([r.value for r in STAFF_ROLES]), help="the roles of app/common/permissions.py")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="at least 10 characters; prompted when omitted")
 @click.option("--full-name", default="", help="display name")

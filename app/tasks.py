@@ -56,6 +56,18 @@ def task(name: str):
     return decorator
 
 
+def retry_delay(attempts: int, max_attempts: int, *, base: float | None = None,
+                steps: tuple[float, ...] = ()) -> float | None:
+    """Seconds to wait before the next try of a background job that has failed `attempts` times, or
+    None when it has had its `max_attempts`. The wait doubles from `base` (base, 2·base, 4·base …), or
+    follows `steps` (the last one repeating)."""
+    if attempts >= max_attempts:
+        return None
+    if steps:
+        return steps[min(attempts - 1, len(steps) - 1)]
+    return base * (2 ** (attempts - 1))
+
+
 def on_worker_start(fn):
     """Register fn(app) to run in every worker process as its pool starts."""
     _startup.append(fn)
@@ -249,7 +261,7 @@ def _sweep_when_worker_starts(app: Flask, celery) -> None:
     def _on_ready(sender=None, **kwargs):  # noqa: ARG001
         if "sweep" not in _registry:
             return
-        lease = float(app.config.get("OCR_LEASE_SECONDS", 30))
+        lease = float(app.config["OCR_LEASE_SECONDS"])
         for countdown in (None, lease + 2):
             try:
                 celery.send_task("sweep", countdown=countdown)

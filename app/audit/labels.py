@@ -1,8 +1,10 @@
 """The audit log's one vocabulary: every action (`<object>.<verb>`) and object type written to
 `audit_log`, each with its Chinese label, for the audit page, its export and sentences such as
 "张三 查看材料 材料 #12". A test checks that every action the code writes and every object type is here.
-Importable on its own (imports nothing)."""
+Imports only the permission table (its citizen)."""
 from __future__ import annotations
+
+from app.common.permissions import CITIZEN
 
 ACTION_LABELS: dict[str, str] = {
     # staff accounts and sessions
@@ -52,12 +54,11 @@ OBJECT_LABELS: dict[str, str] = {
     "alert": "预警", "audit_log": "审计日志", "analytics": "数据分析", "call_import": "话单导入",
     "consultation": "热线来电", "callback_task": "回访任务", "supervision_sample": "质检抽样批次",
     "supervision_review": "质检评分", "letter": "法律文书", "objection": "异议",
-    "citizen": "群众账号",
+    CITIZEN.value: "群众账号",
     "lawyer_change": "更换法律援助人员申请", "termination_report": "终止情形报告", "closing_file": "结案材料",
     "archive": "归档案卷", "subsidy_batch": "补贴批次",
 }
 
-ACTOR_LABELS: dict[str, str] = {"staff": "工作人员", "citizen": "群众", "system": "系统"}
 
 
 def action_label(action: str) -> str:

@@ -8,18 +8,27 @@ from flask import flash, g, make_response, redirect, render_template, request, u
 from app import errors
 from app.audit import record as audit
 from app.common.taxonomy import CATEGORIES
-from app.auth.models import ROLE_LABELS, STAFF_ROLES, StaffUser
+from app.auth.models import StaffUser
+from app.common.permissions import CITIZEN, P, ROLE_LABELS, STAFF_ROLES, Role
 from app.auth.service import authenticate_staff, create_staff
 from app.common import limits
-from app.console import add_nav, auth, bp, console_required, me
+from app.auth.schemas import StaffCreateInput
+from app.console import add_nav, auth, bp, console_required, form_input, me
 from app.extensions import db
 
-add_nav(60, "console.staff_page", "账号管理", ("admin",))
+add_nav(60, "console.staff_page", "账号管理", P.manage_staff)
 
 
 @bp.context_processor
 def _labels():
-    return {"ROLE_LABELS": ROLE_LABELS}
+    """The role names and the permission table, for the templates: `can(P.score_calls)` asks whether the
+    logged-in staff member's role has a permission."""
+    return {"ROLE_LABELS": ROLE_LABELS, "P": P, "can": _can, "CITIZEN": CITIZEN.value, "Role": Role}
+
+
+def _can(permission) -> bool:
+    user = auth.current_staff()
+    return user is not None and permission.allows(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,22 +77,21 @@ def logout():
 
 
 @bp.route("/staff")
-@console_required("admin")
+@console_required(P.manage_staff)
 def staff_page():
     rows = db.session.scalars(sa.select(StaffUser).order_by(StaffUser.role, StaffUser.username)).all()
     return render_template("auth/staff.html", rows=rows, roles=STAFF_ROLES, categories=CATEGORIES)
 
 
 @bp.route("/staff", methods=["POST"])
-@console_required("admin")
+@console_required(P.manage_staff)
 def staff_create():
-    f = request.form
+    f = form_input(StaffCreateInput)
     extra = {}
-    if f.get("role") == "aid_lawyer":
-        extra = {"specialties": ",".join(f.getlist("specialties")) or None, "region": (f.get("region") or "").strip() or None}
-    user = create_staff((f.get("username") or "").strip(), f.get("password") or "", f.get("role") or "",
-                        full_name=(f.get("full_name") or "").strip(), staff_no=(f.get("staff_no") or "").strip() or None,
-                        **extra)
+    if f["role"] == Role.aid_lawyer:
+        extra = {"specialties": ",".join(f["specialties"]) or None, "region": (f["region"] or "").strip() or None}
+    user = create_staff(f["username"].strip(), f["password"], f["role"], full_name=f["full_name"].strip(),
+                        staff_no=(f["staff_no"] or "").strip() or None, **extra)
     audit("auth.staff_create", actor=me(), object_type="staff_user", object_id=user.id, details={"role": user.role})
     db.session.commit()
     flash(f"已创建账号 {user.username}", "ok")
@@ -91,7 +99,7 @@ def staff_create():
 
 
 @bp.route("/staff/<int:user_id>/active", methods=["POST"])
-@console_required("admin")
+@console_required(P.manage_staff)
 def staff_active(user_id):
     user = db.session.get(StaffUser, user_id)
     if user is None:

@@ -17,6 +17,7 @@ from app.common.timeutil import LOCAL_TZ, end_of_local_day, local_today, utcnow
 from app.documents import service as documents
 from app.documents.models import TO_VERIFY, Document
 from app.extensions import db
+from app.common.permissions import P, Permission
 from app.procedure import clocks
 from app.procedure.objections import objections_stmt
 from app.visits.service import list_visits_stmt, pending_visit_requests
@@ -60,7 +61,7 @@ def _sort_key(item):
 
 
 def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
-    return _queues(staff, [key for key, queue in QUEUE_REGISTRY.items() if staff.role in queue.roles], now)
+    return _queues(staff, [key for key, queue in QUEUE_REGISTRY.items() if queue.permission.allows(staff)], now)
 
 
 def queue_for(staff: StaffUser, key: str, now: dt.datetime | None = None) -> dict:
@@ -193,22 +194,22 @@ def _queue_my_cases(staff, now):
 class Queue:
     key: str
     title: str
-    roles: tuple[str, ...]
+    permission: Permission
     build: Callable[[StaffUser, dt.datetime], list[dict]]
 
 
 QUEUE_REGISTRY: dict[str, Queue] = {q.key: q for q in (
-    Queue("documents", "待审核材料", ("duty_lawyer", "manager"), _queue_documents),
-    Queue("review", "待审查的申请", ("duty_lawyer", "manager"), _queue_review),
-    Queue("expedite", "特事特办申请", ("manager",), _queue_expedite),
-    Queue("assign", "待指派律师", ("manager",), _queue_assign),
-    Queue("backfill", "补交材料（到期与逾期）", ("duty_lawyer", "manager"), _queue_backfill),
-    Queue("home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"), _queue_home_visits),
-    Queue("callbacks", "回访任务", ("manager",), _queue_callbacks),
-    Queue("repeat_callbacks", "重复来电回访", ("duty_lawyer",), _queue_repeat_callbacks),
-    Queue("my_cases", "我的案件", ("aid_lawyer",), _queue_my_cases),
-    Queue("objections", "待审查的异议", ("bureau_reviewer", "manager"), _queue_objections),
+    Queue("documents", "待审核材料", P.verify_documents, _queue_documents),
+    Queue("review", "待审查的申请", P.review_case, _queue_review),
+    Queue("expedite", "特事特办申请", P.decide_expedite, _queue_expedite),
+    Queue("assign", "待指派律师", P.assign_lawyer, _queue_assign),
+    Queue("backfill", "补交材料（到期与逾期）", P.verify_documents, _queue_backfill),
+    Queue("home_visits", "上门服务", P.view_home_visits, _queue_home_visits),
+    Queue("callbacks", "回访任务", P.close_callbacks, _queue_callbacks),
+    Queue("repeat_callbacks", "重复来电回访", P.follow_repeat_callers, _queue_repeat_callbacks),
+    Queue("my_cases", "我的案件", P.work_case, _queue_my_cases),
+    Queue("objections", "待审查的异议", P.view_objections, _queue_objections),
 )}
 
 
-QUEUES = {key: (q.title, q.roles) for key, q in QUEUE_REGISTRY.items()}  # key: (title, roles)
+QUEUES = {key: (q.title, q.permission.roles) for key, q in QUEUE_REGISTRY.items()}  # key: (title, roles)

@@ -13,6 +13,7 @@ from app.auth.models import StaffUser
 from app.common.timeutil import local_today, utcnow
 from app.procedure import law
 from app.common.inputs import text
+from app.common.permissions import P
 from app.procedure.models import state
 from app.procedure.screen import screen_answer
 
@@ -72,8 +73,7 @@ def prepare(app_: Application, action: str, data: dict, actor=None) -> tuple[str
     return None, {}, {}
 
 
-DESK_ACTIONS = {"start_review": ("duty_lawyer", "manager"), "approve": ("manager",), "reject": ("manager",),
-                "request_expedite": ("duty_lawyer",), "terminate": ("manager",)}
+DESK_ACTIONS = ("start_review", "approve", "reject", "request_expedite", "terminate")  # who may: ACTIONS[name].permission
 
 
 # --- what a decision writes (the flows call these after the transition, app/procedure/flows.py) -------------
@@ -106,7 +106,7 @@ def record_grant_after_expedite(staff: StaffUser, app_: Application, note: str |
     """The review of a 先行提供 case finds it eligible: the grant decision (no state change); the assignment
     clock runs if no lawyer is assigned yet."""
     ps = state(app_)
-    if staff.role != "manager":
+    if not P.decide_case.allows(staff):
         raise errors.Forbidden("当前角色无权作出给予法律援助的决定")
     if app_.status not in ("expedite_approved", "assigned", "in_progress") or ps.decision is not None \
             or not ps.expedite_ground:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import hmac
 import time
 import logging
 import os
@@ -32,7 +31,10 @@ from app.applications.models import SERVICE_TYPES, Application
 from app.auth.models import StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.documents.models import KINDS
+from app.common.models import upsert_insert
 from app.extensions import db
+from storage.signing import ExpiringSigner
+from app.common.permissions import CITIZEN, SYSTEM, role_of
 from app.notifications import service as notifications
 from app.procedure import law
 from app.procedure.clocks import calendar, local_date
@@ -60,12 +62,7 @@ def next_number(kind: str, year: int) -> tuple[str, int, str]:
     seq = db.session.execute(bump).scalar()
     if seq is None:
         # first letter of the series this year: create the row (a concurrent creator wins, we bump after)
-        dialect = db.engine.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        db.session.execute(insert(table).values(series=prefix, year=year, last_seq=0).on_conflict_do_nothing())
+        db.session.execute(upsert_insert(table).values(series=prefix, year=year, last_seq=0).on_conflict_do_nothing())
         seq = db.session.execute(bump).scalar()
     number = current_app.config["LETTER_NUMBER_FORMAT"].format(prefix=prefix, year=year, seq=seq)
     return prefix, seq, number
@@ -92,7 +89,7 @@ def issue(app_, kind: str, data: dict, *, actor=None) -> Letter:
     except storage.StorageError:
         raise errors.ServiceUnavailable("文件存储暂时不可用，文书未能生成，请稍后重试", code="storage_unavailable") from None
     letter = Letter(application_id=app_.id, kind=kind, series=series, year=year, seq=seq, number=number,
-                    issued_at=now, issued_by_id=getattr(actor, "id", None) if getattr(actor, "role", "citizen") != "citizen" else None,
+                    issued_at=now, issued_by_id=getattr(actor, "id", None) if role_of(actor) not in (CITIZEN, SYSTEM) else None,
                     storage_key=key, sha256=sha, size=len(pdf), data=content)
     db.session.add(letter)
     try:
@@ -123,26 +120,19 @@ def _discard(session) -> None:
         _forget(key)
 
 
-def _signature(letter_id: int, expires: int) -> str:
-    key = hashlib.sha256(b"letters:" + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(key, f"{letter_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+def _signer() -> ExpiringSigner:
+    return ExpiringSigner(current_app.config["SECRET_KEY"], salt="letters.pdf")
 
 
 def signed_url(letter: Letter) -> str:
     """A link to the PDF served by the app (which checks the SHA-256 before sending), valid
     LETTER_URL_TTL seconds; the expiry is rounded up to the minute so the link is stable while polled."""
     expires = (int(time.time()) + current_app.config["LETTER_URL_TTL"] + 59) // 60 * 60
-    return f"/api/v1/letters/{letter.id}/pdf?expires={expires}&signature={_signature(letter.id, expires)}"
+    return f"/api/v1/letters/{letter.id}/pdf?expires={expires}&signature={_signer().signature(str(letter.id), expires)}"
 
 
 def check_signature(letter_id: int, expires: str, signature: str) -> bool:
-    try:
-        exp = int(expires)
-    except (TypeError, ValueError):
-        return False
-    if exp < time.time():
-        return False
-    return hmac.compare_digest(_signature(letter_id, exp), signature or "")
+    return _signer().check(str(letter_id), expires, signature)
 
 
 def read_pdf(letter: Letter) -> bytes:

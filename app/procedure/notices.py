@@ -15,6 +15,7 @@ from app.auth.models import StaffUser
 from app.common.timeutil import local_today, utcnow
 from app.documents.models import Document
 from app.extensions import db
+from app.common.permissions import P
 from app.procedure import eligibility, law
 from app.procedure.clocks import NOTICE_STATES, local_date
 from app.common.inputs import text
@@ -41,7 +42,7 @@ def checklist_for(app_: Application) -> list[dict]:
 def issue(staff: StaffUser, app_: Application, item_keys, due_date: dt.date | None,
                  note: str | None = None) -> SupplementNotice:
     """The notice with its items and due date, its timeline entry and audit (the flow adds the letter and commits)."""
-    if staff.role not in ("duty_lawyer", "manager"):
+    if not P.review_case.allows(staff):
         raise errors.Forbidden("当前角色无权发出补充材料通知")
     if app_.status not in NOTICE_STATES:
         raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，不能发出补充材料通知",

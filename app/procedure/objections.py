@@ -15,6 +15,7 @@ from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import local_today, utcnow
 from app.documents.models import Document
 from app.extensions import db
+from app.common.permissions import P
 from app.procedure.clocks import OBJECTION_STATES, calendar, local_date
 from app.common.inputs import text
 from app.procedure.models import Letter, Objection, read_state
@@ -77,13 +78,13 @@ def get_objection_for_citizen(citizen: Citizen, objection_id: int) -> Objection:
 
 def get_objection(staff: StaffUser, objection_id: int) -> Objection:
     obj = db.session.get(Objection, objection_id)
-    if obj is None or staff.role not in ("bureau_reviewer", "manager"):
+    if obj is None or not P.view_objections.allows(staff):
         raise errors.NotFound("未找到该异议")
     return obj
 
 
 def objections_stmt(staff: StaffUser, status: str | None = "open") -> sa.Select:
-    if staff.role not in ("bureau_reviewer", "manager"):
+    if not P.view_objections.allows(staff):
         raise errors.Forbidden("当前角色无权查看异议")
     stmt = sa.select(Objection)
     if status:
@@ -94,7 +95,7 @@ def objections_stmt(staff: StaffUser, status: str | None = "open") -> sa.Select:
 def decide(reviewer: StaffUser, obj: Objection, decision: str, note: str | None) -> tuple[Application, str]:
     """司法局审查人员 decides once: uphold, or order the centre to correct. Records the decision and its audit;
     returns the application and the note (the flow reopens the review or tells the citizen, and commits)."""
-    if reviewer.role != "bureau_reviewer":
+    if not P.decide_objection.allows(reviewer):
         raise errors.Forbidden("只有司法局审查人员可以对异议作出决定")
     if decision not in ("uphold", "correct"):
         raise errors.ValidationFailed("决定无效", details={"fields": {"decision": ["应为 uphold（维持）或 correct（责令改正）"]}})

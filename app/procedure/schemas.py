@@ -1,6 +1,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.applications.actions import said
+from app.common.permissions import CITIZEN
 from app.applications.schemas import DeadlinesOut, LetterOut
 from app.procedure import eligibility, law
 
@@ -92,7 +94,7 @@ class AcceptedCommitmentOut(ma.Schema):
 
 
 class ScreenOut(EligibilityOut):
-    source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）", **_enum(["citizen", "derived"])})
+    source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）", **_enum([CITIZEN.value, "derived"])})
     integrity_commitment = fields.Nested(AcceptedCommitmentOut, allow_none=True,
                                          metadata={"description": "已作出的个人诚信承诺（版本与时间）；未作出为 null"})
     input = fields.Dict(allow_none=True)
@@ -154,7 +156,7 @@ class ReceiveInput(ma.Schema):
 
 
 class RefuseInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = said("请填写不予法律援助的理由（群众可见）")
     grounds = fields.List(fields.String(validate=validate.Length(max=40), metadata=_enum(REFUSAL_GROUND_KEYS)), required=True,
                           validate=validate.Length(min=1, max=len(REFUSAL_GROUND_KEYS)),
                           metadata={"description": "不予援助的理由依据（至少一项）：" + "、".join(
@@ -162,7 +164,7 @@ class RefuseInput(ma.Schema):
 
 
 class ExpediteRequestInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = said("请说明申请特事特办的理由")
     ground = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
                            metadata={"description": "先行提供的情形（第四十四条）；不填时，距法定期限不足 7 日的按第（一）项："
                                                     + "、".join(f"{k}（{a}）" for k, (a, _) in law.EXPEDITE_GROUNDS.items()),
@@ -174,7 +176,7 @@ class TerminateInput(ma.Schema):
                            metadata={"description": "终止情形（第四十八条）：" + "、".join(
                                f"{k}（{a}）" for k, (a, _) in {**law.TERMINATION_GROUNDS, **law.EXPEDITE_TERMINATION}.items()),
                                      **_enum(TERMINATION_GROUND_KEYS)})
-    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    note = said("请填写终止说明（群众可见）")
 
 
 class NoteInput(ma.Schema):

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import sqlalchemy as sa
+import time_machine
 
 from app.applications import service
 from app.applications.models import Application, ApplicationEvent
@@ -140,12 +141,11 @@ def test_state_machine_service_roles(app, fake_wechat, client):
     assert d["backfill"]["missing"][0]["kind"] == "hukou_member" and d["backfill"]["complete"] is False
 
 
+@time_machine.travel(dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc), tick=False)  # Friday 10:00 in Beijing
 def test_urgent_when_deadline_within_72_hours(client, fake_wechat):
     s = login(client, fake_wechat)
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    far = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    a = _draft(client, s, **full_application(legal_deadline=tomorrow))
-    b = _draft(client, s, **full_application(legal_deadline=far))
+    a = _draft(client, s, **full_application(legal_deadline="2026-09-26"))
+    b = _draft(client, s, **full_application(legal_deadline="2026-10-25"))
     assert a["is_urgent"] is True and b["is_urgent"] is False
 
 

@@ -36,7 +36,7 @@ def test_the_aided_person_asks_for_another_lawyer(app, client, fake_wechat, staf
         r = client.post(f"{A}/{app_id}/lawyer-change", json={"reasons": "再次申请更换律师"}, headers=s["headers"])
         assert r.status_code == 409
         changes = client.get(f"{S}/lawyer-changes", headers=mgr).get_json()["items"]
-        assert len(changes) == 1 and changes[0]["requested_by"] == "citizen"
+        assert len(changes) == 1 and changes[0]["requested_by"] == "aided"
         change_id = changes[0]["id"]
         assert client.get(f"{S}/lawyer-changes", headers=aid1).status_code == 403
         assert client.post(f"{S}/lawyer-changes/{change_id}/decision", json={"decision": "approve"},
