@@ -1,5 +1,5 @@
 """Every setting lives in app/config.py, read from the environment with its default, and is listed
-in the README's configuration table; no code reads a setting Config does not define; the CDR upload
+in the configuration table (docs/configuration.md); no code reads a setting Config does not define; the CDR upload
 limit is reachable (its requests get their own limit, above the photo's)."""
 from __future__ import annotations
 
@@ -24,8 +24,7 @@ def _from_environment() -> set[str]:
 
 
 def _readme_table() -> set[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    section = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     names = set()
     for line in section.splitlines():
         if line.startswith("| `"):
@@ -36,8 +35,8 @@ def _readme_table() -> set[str]:
 def test_readme_lists_every_setting_and_only_those():
     env, readme = _from_environment(), _readme_table()
     assert len(env) > 40
-    assert env - readme == set(), f"settings missing from the README table: {sorted(env - readme)}"
-    assert readme - env == set(), f"README lists settings Config does not read: {sorted(readme - env)}"
+    assert env - readme == set(), f"settings missing from docs/configuration.md: {sorted(env - readme)}"
+    assert readme - env == set(), f"docs/configuration.md lists settings Config does not read: {sorted(readme - env)}"
 
 
 def test_no_setting_read_outside_config():

@@ -117,7 +117,7 @@ def test_admin_sees_the_calendar_warning(app, client, staff):
 
 
 def test_the_readme_worked_example():
-    """The README's worked example, recomputed (if the package's schedule changes, the README must too)."""
+    """The worked example in docs/procedure.md, recomputed (if the package's schedule changes, that page must too)."""
     cal = Calendar()
     assert cal.add_workdays(dt.date(2026, 9, 24), 7) == dt.date(2026, 10, 12)
     assert cal.add_workdays(dt.date(2026, 10, 9), 7) == dt.date(2026, 10, 19)
