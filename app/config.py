@@ -24,6 +24,10 @@ def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def _float(name: str, default: float) -> float:
+    return float(_env(name, str(default)))
+
+
 def _json(name: str, default):
     import json
     raw = _env(name)
@@ -163,8 +167,23 @@ class Config:
         self.OBJECTION_PERIOD_DAYS = _int("OBJECTION_PERIOD_DAYS", 30)  # provincial rule (e.g. Shandong: 30 days)
         self.EXPEDITE_DEADLINE_DAYS = _int("EXPEDITE_DEADLINE_DAYS", 7)  # Art. 44 (一)
         self.CLOCK_NEAR_WORKDAYS = _int("CLOCK_NEAR_WORKDAYS", 1)  # near-breach alert: due within this many working days
+        # how a period in 日 is counted: `calendar` (民法典 Art. 201, 203: the day after, a last day on a
+        # holiday or rest day moves to the next working day) or `workdays`; per clock in CLOCK_RULES
+        # ({"review"|"assign"|"supplement"|"objection_decide"|"objection_period": rule})
+        self.CLOCK_RULE = _env("CLOCK_RULE", "calendar")
+        self.CLOCK_RULES = _json("CLOCK_RULES", {})
         self.EXTRA_HOLIDAYS = _dates("EXTRA_HOLIDAYS")  # 2026-05-06,2026-05-07: local non-working days
         self.EXTRA_WORKDAYS = _dates("EXTRA_WORKDAYS")
+        # SMS delivery of letters to applicants without WeChat (sms/): provider aliyun | tencent | memory
+        self.SMS_PROVIDER = _env("SMS_PROVIDER")
+        self.SMS_URL = _env("SMS_URL")  # the provider's endpoint (unset: its public one)
+        self.SMS_ACCESS_KEY_ID = _env("SMS_ACCESS_KEY_ID")
+        self.SMS_ACCESS_KEY_SECRET = _env("SMS_ACCESS_KEY_SECRET")
+        self.SMS_SIGN_NAME = _env("SMS_SIGN_NAME")
+        self.SMS_SDK_APP_ID = _env("SMS_SDK_APP_ID")  # Tencent's SmsSdkAppId
+        self.SMS_REGION = _env("SMS_REGION", "ap-guangzhou")  # Tencent's region
+        self.SMS_TEMPLATE_LETTER = _env("SMS_TEMPLATE_LETTER", "SMS_LETTER")  # params: number, what, link
+        self.SMS_TIMEOUT = _float("SMS_TIMEOUT", 10.0)
         # eligibility: the province's hardship standard (Art. 34) and extensions of Art. 31/32/42, as
         # JSON {"key": {"label", "article", "text", "documents": [...]}}
         self.HARDSHIP_MONTHLY_INCOME_PER_MEMBER = _env("HARDSHIP_MONTHLY_INCOME_PER_MEMBER", "2010")
