@@ -38,6 +38,9 @@ Component({
         return { key: k, label: labels.DEADLINES[k], date: format.date(dl[k]), soon: days !== null && days <= 2 }
       })
       const objectionDays = format.daysUntil(dl.objection_due)
+      // the server's counting rule (deadlines.rule), the same one its clocks, alerts and letters use
+      const ruleText = labels.CLOCK_RULES[dl.rule] || labels.CLOCK_RULES.calendar
+      const reviewPaused = !dl.review_due && dl.supplement_due && dl.review_days_left != null
       const bf = app.backfill
       return {
         app,
@@ -50,6 +53,9 @@ Component({
           actor: e.actor_name || '',
         })),
         deadlines,
+        ruleText,
+        reviewPaused: !!reviewPaused,
+        reviewDaysLeft: dl.review_days_left,
         letters: (app.letters || []).map((l) => ({
           kind: l.kind, number: l.number, url: l.url,
           label: l.kind_label || labels.LETTER_KINDS[l.kind] || '法律文书',
