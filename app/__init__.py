@@ -98,15 +98,17 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.consultations.routes import blp as consultations_blp
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
-    from app.procedure import routes as procedure_routes
+    from app.procedure import delivery_routes, routes as procedure_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
     from app.supervision.routes import blp as supervision_blp
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
-                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff):
+                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff,
+                delivery_routes.citizen, delivery_routes.staff):
         api.register_blueprint(blp)
+    app.register_blueprint(delivery_routes.short)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 
     from app import console

@@ -184,6 +184,11 @@ class Config:
         self.SMS_REGION = _env("SMS_REGION", "ap-guangzhou")  # Tencent's region
         self.SMS_TEMPLATE_LETTER = _env("SMS_TEMPLATE_LETTER", "SMS_LETTER")  # params: number, what, link
         self.SMS_TIMEOUT = _float("SMS_TIMEOUT", 10.0)
+        # 送达: a letter announced in the mini-program counts as delivered this many days after; one not
+        # delivered this many days after it was issued raises an alert; the SMS link's public base URL
+        self.DELIVERY_DEEMED_DAYS = _int("DELIVERY_DEEMED_DAYS", 2)
+        self.DELIVERY_ALERT_DAYS = _int("DELIVERY_ALERT_DAYS", 2)
+        self.LETTER_LINK_BASE = _env("LETTER_LINK_BASE", "")
         # eligibility: the province's hardship standard (Art. 34) and extensions of Art. 31/32/42, as
         # JSON {"key": {"label", "article", "text", "documents": [...]}}
         self.HARDSHIP_MONTHLY_INCOME_PER_MEMBER = _env("HARDSHIP_MONTHLY_INCOME_PER_MEMBER", "2010")

@@ -161,3 +161,22 @@ class FakeSms:
     def _take_failure(self) -> str | None:
         with self._lock:
             return self._fail_next.pop(0) if self._fail_next else None
+
+
+def sms_settings(fake: FakeSms, provider: str = "aliyun") -> dict:
+    """The app settings that point the SMS gateway at the fake."""
+    return {"SMS_PROVIDER": provider, "SMS_URL": fake.url, "SMS_ACCESS_KEY_ID": fake.access_key_id,
+            "SMS_ACCESS_KEY_SECRET": fake.access_key_secret, "SMS_SIGN_NAME": SIGN_NAME, "SMS_SDK_APP_ID": SDK_APP_ID,
+            "SMS_TEMPLATE_LETTER": "SMS_LETTER_01", "SMS_TIMEOUT": 5.0, "LETTER_LINK_BASE": "https://12348.example.cn"}
+
+
+try:
+    import pytest
+
+    @pytest.fixture
+    def fake_sms():
+        fake = FakeSms()
+        yield fake
+        fake.close()
+except ImportError:  # pragma: no cover — the module is used outside pytest too
+    pass

@@ -7,14 +7,7 @@ import pytest
 
 import sms
 from sms.aliyun import AliyunSms
-from tests.fakes.sms_server import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SDK_APP_ID, SIGN_NAME, FakeSms
-
-
-@pytest.fixture
-def fake_sms():
-    fake = FakeSms()
-    yield fake
-    fake.close()
+from tests.fakes.sms_server import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SDK_APP_ID, SIGN_NAME
 
 
 def _gateway(provider, fake, secret=ACCESS_KEY_SECRET):
