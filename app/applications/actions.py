@@ -115,6 +115,12 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "withdrawn", StaffNoteInput),
     Action("reopen_review", "责令改正，重新审查", ("bureau_reviewer",), ("rejected", "terminated"), "under_review",
            StaffNoteInput),
+    # the bureau orders the centre to correct (Art. 49): a refusal becomes a grant; a termination is undone
+    # and aid resumes with the same lawyer (or awaits assignment when none was assigned yet)
+    Action("correct_refusal", "责令改正：给予法律援助", ("bureau_reviewer",), ("rejected",), "approved", StaffNoteInput),
+    Action("resume_aid", "责令改正：恢复法律援助", ("bureau_reviewer",), ("terminated",), "assigned", StaffNoteInput),
+    Action("resume_aid_unassigned", "责令改正：恢复法律援助", ("bureau_reviewer",), ("terminated",), "approved",
+           StaffNoteInput),
     # a progress note: no change of state; the manager may still add one after the case ended
     Action("progress_note", "办理进展", ("aid_lawyer", "manager", "duty_lawyer"), OPEN_STATUSES, None,
            RequiredStaffNoteInput, note_required="请填写进展内容", citizen_sees_note=False),
@@ -134,6 +140,7 @@ OTHER_EVENTS = {
     "supplement_notice": ("补充材料通知", True), "supplement_received": ("收到补充材料", True),
     "supplement_complete": ("材料已补齐", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
     "objection_lodged": ("提出异议", True), "objection_upheld": ("异议审查：维持原决定", True),
+    "letter_delivered": ("文书已送达", True), "letter_sms": ("短信通知文书", True),
     "eligibility_override": ("调整援助条件审查结论", False), "home_visit_cancelled": ("取消上门服务", True),
 }
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {k: v[0] for k, v in OTHER_EVENTS.items()}
