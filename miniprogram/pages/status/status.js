@@ -57,7 +57,7 @@ Component({
         reviewPaused: !!reviewPaused,
         reviewDaysLeft: dl.review_days_left,
         letters: (app.letters || []).map((l) => ({
-          kind: l.kind, number: l.number, url: l.url,
+          id: l.id, kind: l.kind, number: l.number, url: l.url, delivered: !!l.delivered_at,
           label: l.kind_label || labels.LETTER_KINDS[l.kind] || '法律文书',
           issued: format.dateTime(l.issued_at),
         })),
@@ -82,6 +82,8 @@ Component({
       wx.showLoading({ title: '正在打开' })
       try {
         await api().openLetter(letter)
+        // the opening is the letter's delivery (送达): recorded once it was shown
+        if (!letter.delivered) api().letterOpened(this.data.id, letter.id).catch(() => {})
       } catch (err) {
         if (err.status === 403) {
           // signed URLs expire after a few minutes: fetch fresh ones and try once more
