@@ -18,6 +18,17 @@ def _login(browser, base, username, width=1366):
     ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True)
     page = ctx.new_page()
     page.set_default_timeout(15_000)
+    # every irreversible decision asks first: the dialogs are recorded and accepted (or dismissed once)
+    page.dialogs, page.dismiss_next = [], [False]
+
+    def _dialog(d):
+        page.dialogs.append(d.message)
+        if page.dismiss_next[0]:
+            page.dismiss_next[0] = False
+            d.dismiss()
+        else:
+            d.accept()
+    page.on("dialog", _dialog)
     page.goto(f"{base}/console/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -64,8 +75,14 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     assert form.locator("textarea[name=note]").input_value() == "请补充工资欠条"
     due = (local_today() + dt.timedelta(days=10)).isoformat()
     form.locator("input[name=due_date]").fill(due)
+    duty.dismiss_next[0] = True  # "no" to the confirmation: nothing is sent
+    form.locator("button[type=submit]").click()
+    assert "一次性告知只能发出一次" in duty.dialogs[-1]
+    assert duty.locator("#clock-stopped").count() == 0
+    asked = len(duty.dialogs)
     form.locator("button[type=submit]").click()
     duty.wait_for_url(f"**/console/review/{app_id}")
+    assert len(duty.dialogs) == asked + 1
     assert "补充材料通知书" in duty.locator(".flash").inner_text()
     assert "暂停" in duty.locator("#clock-stopped").inner_text()
     assert due in duty.locator("#deadlines").inner_text()
@@ -83,6 +100,8 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     mgr = _login(browser, live_server, "manager1", width=360)
     mgr.goto(f"{live_server}/console/review/{app_id}")
     assert _no_horizontal_scroll(mgr)
+    for act in ("approve", "reject"):  # every decision on the desk asks first
+        assert mgr.locator(f"#desk-{act} button[data-confirm]").count() == 1, act
     mgr.locator("#desk-reject textarea[name=reason]").fill("家庭人均月收入高于本市标准")
     mgr.locator("#desk-reject button[type=submit]").click()
     assert "理由依据" in mgr.locator("#desk-error").inner_text()
@@ -90,6 +109,7 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     mgr.locator("#desk-reject input[value=not_in_hardship]").check()
     mgr.locator("#desk-reject button[type=submit]").click()
     mgr.wait_for_url(f"**/console/review/{app_id}")
+    assert "不予法律援助决定书" in mgr.dialogs[-1]
     assert "不予法律援助" in mgr.locator("h1").inner_text()
     mgr.screenshot(path=str(ARTIFACTS / "review-desk-360.png"), full_page=True)
     mgr.goto(f"{live_server}/console/applications/{app_id}/letters")
@@ -121,6 +141,7 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     bureau.locator("#form-decide textarea[name=note]").fill("家庭人口应按四人计算，请重新审查")
     bureau.locator("#form-decide button[type=submit]").click()
     bureau.wait_for_url(f"**/console/objections/{objection_id}")
+    assert "只能作出一次" in bureau.dialogs[-1]
     assert "责令改正" in bureau.locator("#objection-status").inner_text()
     assert bureau.locator("#form-decide").count() == 0  # decided once
     bureau.screenshot(path=str(ARTIFACTS / "objection-desk-360.png"), full_page=True)
