@@ -227,11 +227,25 @@ def send_sms(letter_id: int, *, resend_by=None) -> LetterDelivery | None:
 
 # --- delivery recorded ---------------------------------------------------------------------------------------
 
+_DELIVERED_HOOKS: list = []
+
+
+def on_delivered(fn):
+    """Register fn(letter, delivered_on: local date), called in the delivery's transaction (the clocks that
+    run from a delivery start there)."""
+    if fn not in _DELIVERED_HOOKS:
+        _DELIVERED_HOOKS.append(fn)
+    return fn
+
+
 def _deliver(d: LetterDelivery, way: str, when: dt.datetime, *, by_id: int | None = None, note: str | None = None):
     d.delivered_at, d.delivered_by = when, way
     d.recorded_by_id = by_id
     if note:
         d.note = note[:255]
+    letter = d.letter or db.session.get(Letter, d.letter_id)
+    for fn in _DELIVERED_HOOKS:
+        fn(letter, _aware(when).astimezone(LOCAL_TZ).date())
 
 
 def opened_by_citizen(citizen, app_: Application, letter: Letter) -> LetterDelivery | None:

@@ -19,6 +19,14 @@ depends_on = None
 
 
 def upgrade():
+    # the review clock resumes with the days left when it was paused (never restarts): the days of the
+    # period available from review_clock_from
+    with op.batch_alter_table("applications") as b:
+        b.add_column(sa.Column("review_days", sa.Integer()))
+    # the supplement notice runs from its delivery: its period in days; its due date is known once delivered
+    with op.batch_alter_table("supplement_notices") as b:
+        b.add_column(sa.Column("days", sa.Integer()))
+        b.alter_column("due_date", existing_type=sa.Date(), nullable=True)
     op.create_table(
         "letter_deliveries",
         sa.Column("letter_id", sa.Integer(), sa.ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True),
@@ -62,6 +70,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("supplement_notices") as b:
+        b.drop_column("days")
+    with op.batch_alter_table("applications") as b:
+        b.drop_column("review_days")
     op.drop_index("ix_letter_deliveries_delivered_at", table_name="letter_deliveries")
     op.drop_index("ix_letter_deliveries_application_id", table_name="letter_deliveries")
     op.drop_table("letter_deliveries")

@@ -18,11 +18,12 @@ S = "/api/v1/staff/applications"
 A = "/api/v1/applications"
 
 
-def _letters(app, app_id):
+def _letters(app, app_id, kind="supplement_notice"):
+    """The application's letters of a kind (every application also has its 收件回执)."""
     from app.procedure.models import Letter
     with app.app_context():
         return [(l.id, l.kind, l.number) for l in db.session.scalars(
-            sa.select(Letter).where(Letter.application_id == app_id).order_by(Letter.id))]
+            sa.select(Letter).where(Letter.application_id == app_id, Letter.kind == kind).order_by(Letter.id))]
 
 
 def _delivery(app, letter_id):
@@ -62,7 +63,8 @@ def test_a_phone_applicants_letter_goes_out_by_sms_and_the_link_delivers_it_once
         _notice(client, duty, app_id, dt.date(2026, 3, 24))
     [(letter_id, kind, number)] = _letters(app, app_id)
     assert kind == "supplement_notice"
-    [msg] = fake_sms.sent
+    receipt, msg = fake_sms.sent  # the 收件回执 at submission, then the notice
+    assert receipt["params"]["what"] == "收件回执"
     assert msg["phone"] == "13907140001" and msg["template"] == "SMS_LETTER_01"
     assert msg["params"]["number"] == number and msg["params"]["what"] == "补充材料通知书"
     link = msg["params"]["link"]
@@ -71,7 +73,7 @@ def test_a_phone_applicants_letter_goes_out_by_sms_and_the_link_delivers_it_once
     assert d.channel == "sms" and d.delivered_at is None and d.sms_message_id == msg["id"]
     # the detail says it is not delivered yet
     detail = client.get(f"{S}/{app_id}/procedure", headers=duty).get_json()
-    assert [(l["number"], l["delivered_at"]) for l in detail["letters"]] == [(number, None)]
+    assert [(l["number"], l["delivered_at"]) for l in detail["letters"] if l["kind"] == kind] == [(number, None)]
 
     path = link.removeprefix("https://12348.example.cn")
     assert client.get(path[:-1] + ("A" if path[-1] != "A" else "B")).status_code == 404  # another code
@@ -86,8 +88,9 @@ def test_a_phone_applicants_letter_goes_out_by_sms_and_the_link_delivers_it_once
     again = client.get(path)
     assert again.status_code == 410 and "已使用" in again.get_data(as_text=True)
     detail = client.get(f"{S}/{app_id}/procedure", headers=duty).get_json()
-    assert detail["letters"][0]["delivered_by"] == "sms_link"
-    assert detail["letters"][0]["delivered_at"].startswith("2026-03-10T10:30")  # UTC
+    [notice] = [l for l in detail["letters"] if l["kind"] == kind]
+    assert notice["delivered_by"] == "sms_link"
+    assert notice["delivered_at"].startswith("2026-03-10T10:30")  # UTC
 
 
 def test_undelivered_letters_alert_until_staff_record_the_post(make_app, fake_sms, staff):
@@ -99,10 +102,11 @@ def test_undelivered_letters_alert_until_staff_record_the_post(make_app, fake_sm
         _notice(client, duty, app_id, dt.date(2026, 3, 24))
     [(letter_id, _, _)] = _letters(app, app_id)
     assert _delivery(app, letter_id).channel == "manual" and fake_sms.sent == []
+    [(receipt_id, _, _)] = _letters(app, app_id, "receipt")
     _scan(app, dt.datetime(2026, 3, 11, 9, 0, tzinfo=LOCAL_TZ))  # not 2 days yet
     assert _alerts(app) == []
     _scan(app, dt.datetime(2026, 3, 11, 10, 1, tzinfo=LOCAL_TZ))
-    assert _alerts(app) == [("open", letter_id)]
+    assert _alerts(app) == [("open", receipt_id), ("open", letter_id)]
 
     url = f"{S}/{app_id}/letters/{letter_id}/delivery"
     with time_machine.travel(dt.datetime(2026, 3, 12, 9, 0, tzinfo=LOCAL_TZ), tick=False):
@@ -123,9 +127,9 @@ def test_undelivered_letters_alert_until_staff_record_the_post(make_app, fake_sm
     d = _delivery(app, letter_id)
     assert d.delivered_at.astimezone(LOCAL_TZ).date() == dt.date(2026, 3, 11) and d.note == "EMS 1234567890"
     _scan(app, dt.datetime(2026, 3, 12, 10, 0, tzinfo=LOCAL_TZ))
-    assert _alerts(app) == [("resolved", letter_id)]
+    assert _alerts(app) == [("open", receipt_id), ("resolved", letter_id)]  # the receipt is still to deliver
     events = client.get(f"{S}/{app_id}/procedure", headers=duty).get_json()
-    assert events["letters"][0]["delivered_by"] == "post"
+    assert [l["delivered_by"] for l in events["letters"] if l["id"] == letter_id] == ["post"]
 
 
 def test_a_citizens_letter_is_delivered_when_opened_or_two_days_after_the_announcement(make_app, fake_wechat, staff):
@@ -169,4 +173,4 @@ def test_a_refused_announcement_is_not_a_delivery(make_app, fake_wechat, staff):
     [(letter_id, _, _)] = _letters(app, app_id)
     _scan(app, dt.datetime(2026, 3, 12, 10, 0, tzinfo=LOCAL_TZ))
     assert _delivery(app, letter_id).delivered_at is None
-    assert _alerts(app) == [("open", letter_id)]
+    assert ("open", letter_id) in _alerts(app)

@@ -1,7 +1,8 @@
 """The review desk and the bureau's objection desk in a real browser (Debian's chromium through
 Playwright), at 1366 px and on a phone (360 px): the duty lawyer's notice composer keeps what was typed
 after an error, then sends the one-time notice; the manager refuses with a ground by article; the
-citizen objects; the bureau's reviewer orders a correction, and the application is back in review."""
+citizen objects; the bureau's reviewer orders a correction, and the refusal becomes a grant. Every
+irreversible decision asks for confirmation first (a dismissed one sends nothing)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -85,7 +86,7 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     assert len(duty.dialogs) == asked + 1
     assert "补充材料通知书" in duty.locator(".flash").inner_text()
     assert "暂停" in duty.locator("#clock-stopped").inner_text()
-    assert due in duty.locator("#deadlines").inner_text()
+    assert "剩余的 7 日" in duty.locator("#clock-stopped").inner_text()  # nothing used: the notice came the same day
     duty.screenshot(path=str(ARTIFACTS / "review-desk.png"), full_page=True)
     # everything arrives (registered at the counter): the clock runs again
     duty.locator("#form-receive input[value=hukou_member]").check()
@@ -147,4 +148,5 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     bureau.screenshot(path=str(ARTIFACTS / "objection-desk-360.png"), full_page=True)
 
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
-    assert body["status"] == "under_review" and body["deadlines"]["review_due"]
+    # the refusal became a grant: the assignment clock runs
+    assert body["status"] == "approved" and body["deadlines"]["assign_due"]
