@@ -111,10 +111,9 @@ def delivered_on(letter: Letter) -> dt.date | None:
 def out(d: LetterDelivery | None, *, iso: bool = True) -> dict:
     """The delivery fields a letter carries in the API."""
     if d is None:
-        return {"delivered_at": None, "delivered_by": None, "delivery_channel": None}
+        return {"delivered_at": None, "delivered_by": None}
     at = _aware(d.delivered_at)
-    return {"delivered_at": (at.isoformat() if iso else at) if at else None, "delivered_by": d.delivered_by,
-            "delivery_channel": d.channel}
+    return {"delivered_at": (at.isoformat() if iso else at) if at else None, "delivered_by": d.delivered_by}
 
 
 # --- starting a delivery (in the letter's transaction) ---------------------------------------------------

@@ -60,6 +60,7 @@ def _letter(application_id: int, letter_id: int) -> Letter:
 def _out(letter: Letter) -> dict:
     d = delivery.get(letter.id)
     return {"letter_id": letter.id, "number": letter.number, "kind": letter.kind, **delivery.out(d),
+            "delivery_channel": d.channel if d else None,
             "sms_sent_at": d.sms_sent_at.isoformat() if d and d.sms_sent_at else None,
             "sms_error": d.sms_error if d else None}
 

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 from app.common.timeutil import local_today
-from tests.support import PASSWORD, citizen_case
+from tests.support import PASSWORD, citizen_case, make_case
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -150,3 +150,24 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
     # the refusal became a grant: the assignment clock runs
     assert body["status"] == "approved" and body["deadlines"]["assign_due"]
+
+
+def test_staff_record_a_delivery_by_post_and_confirm_a_grant(app, client, staff, live_server, browser):
+    """A phone applicant's 收件回执 (no WeChat, no SMS gateway) is delivered by post and recorded on the letters
+    tab, after a confirmation; the case page's grant asks first too."""
+    app_id = make_case(app, "under_review", by_phone=True, phone="13907140009")
+    duty = _login(browser, live_server, "duty1", width=360)
+    duty.goto(f"{live_server}/console/applications/{app_id}/letters")
+    assert "未送达" in duty.locator("#letters").inner_text()
+    form = duty.locator("form[id^=deliver-]").first
+    form.locator("input[name=date]").fill(local_today().isoformat())
+    form.locator("input[name=note]").fill("EMS 1100000000")
+    form.locator("button[type=submit]").click()
+    duty.wait_for_url(f"**/console/applications/{app_id}/letters")
+    assert "登记后不能更改" in duty.dialogs[-1]
+    assert "已送达" in duty.locator("#letters").inner_text() and "邮寄送达" in duty.locator("#letters").inner_text()
+    assert duty.locator("form[id^=deliver-]").count() == 0
+    assert _no_horizontal_scroll(duty)
+    mgr = _login(browser, live_server, "manager1")
+    mgr.goto(f"{live_server}/console/applications/{app_id}")
+    assert mgr.locator("#form-approve[data-confirm]").count() == 1
