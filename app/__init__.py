@@ -46,6 +46,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
     _register_health(app)
+    # what a domain adds to the ones below it, registered on app.extensions in this order (nothing at import)
+    from app.procedure import plugin as procedure_plugin
+    procedure_plugin.init_app(app)
 
     from app import tasks
     tasks.init_app(app)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
 from app.applications import service as applications
-from app.procedure import law, service as procedure
+from app.procedure import flows, objections
 from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
@@ -182,27 +182,9 @@ def _citizens_and_applications(staff: dict, echo) -> None:
         for action in path:
             role = ROLE_FOR_ACTION[action]
             actor = citizen if role == "citizen" else staff[role]
-            extra = {}
-            if action == "assign":
-                extra["assigned_lawyer_id"] = staff["aid_lawyer"].id
-            if action == "approve_expedite":
-                extra["backfill_kinds"] = ["hukou_member", "hardship_proof"]
-                extra["backfill_due_at"] = utcnow() + dt.timedelta(days=3)
-            if action == "request_expedite":
-                extra["expedite_reason"] = "上诉期即将届满"
-                extra["expedite_ground"] = "other"
-            note = "演示数据"
-            if action == "reject":  # a refusal gives its reasons by article (its letter names the objection route)
-                note = "家庭人均月收入高于本市经济困难标准"
-                extra["decision_reason"] = note
-                extra["decision_grounds"] = [{"key": "not_in_hardship", "article": law.REFUSAL_GROUNDS["not_in_hardship"][0],
-                                              "text": law.REFUSAL_GROUNDS["not_in_hardship"][1]}]
-            if action == "terminate":
-                note = "受援人已自行委托律师"
-                extra.update(termination_ground="own_lawyer", decision_reason=note)
-            applications.transition(actor, app_, action, note=note, **extra)
+            _demo_step(actor, app_, action, staff)
         if status == "rejected":  # and the citizen has objected to the justice bureau: an open objection
-            procedure.lodge_objection(citizen, app_, "我家四口人，只有我一人打零工，月收入不到三千元，"
+            objections.lodge_objection(citizen, app_, "我家四口人，只有我一人打零工，月收入不到三千元，"
                                                      "审查时把已经离职的配偶也算作有收入，请求重新审查。")
         count += 1
     echo(f"演示申请 {count} 件（覆盖全部状态），群众 {len(citizens)} 人。")
@@ -317,3 +299,27 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
         supervision.score(staff["supervisor"], r.id, {**scores, "comment": "用语规范，解答准确" if i % 2 else "可更耐心"})
     echo(f"热线来电 {1500 + len(live)} 通（含录音 {len(reviews) + len(live)} 段、重复来电预警 1 起），"
          f"评价 {rated} 条，抽检 {len(reviews)} 通。")
+
+
+def _demo_step(actor, app_, action: str, staff: dict) -> None:
+    """One step of a demo case, through the flow a page or the API would run (app/procedure/flows.py)."""
+    note = "演示数据"
+    if action == "submit":
+        flows.submit(actor, app_, note=note)
+    elif action == "withdraw":
+        flows.withdraw(actor, app_, note)
+    elif action == "approve":
+        flows.grant(actor, app_, note)
+    elif action == "reject":  # a refusal gives its reasons by article (its letter names the objection route)
+        flows.refuse(actor, app_, {"reason": "家庭人均月收入高于本市经济困难标准", "grounds": ["not_in_hardship"]})
+    elif action == "request_expedite":
+        flows.request_expedite(actor, app_, {"reason": "上诉期即将届满", "ground": "other"})
+    elif action == "approve_expedite":
+        flows.decide_expedite(actor, app_, True, note, backfill_kinds=["hukou_member", "hardship_proof"],
+                              backfill_due_at=utcnow() + dt.timedelta(days=3))
+    elif action == "assign":
+        flows.assign(actor, app_, staff["aid_lawyer"], suggested=[], note=note)
+    elif action == "terminate":
+        flows.terminate(actor, app_, {"ground": "own_lawyer", "note": "受援人已自行委托律师"})
+    else:
+        applications.transition(actor, app_, action, note=note)

@@ -5,7 +5,7 @@ from app.applications.models import Application, ApplicationEvent  # noqa: F401
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import AuthToken, Citizen, StaffUser  # noqa: F401
 from app.callbacks.models import CallbackAttempt, CallbackTask  # noqa: F401
-from app.casework.models import HomeVisit  # noqa: F401
+from app.visits.models import HomeVisit  # noqa: F401
 from app.common.idempotency import IdempotencyRecord  # noqa: F401
 from app.console.models import ConsoleSession  # noqa: F401
 from app.consultations.models import CallImport, Consultation, RepeatCallerEpisode  # noqa: F401
@@ -13,4 +13,4 @@ from app.documents.models import Document  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
 from app.ratings.models import Rating  # noqa: F401
 from app.supervision.models import Review, SampleBatch  # noqa: F401
-from app.procedure.models import Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401
+from app.procedure.models import ApplicationProcedure, Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401

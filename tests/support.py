@@ -65,7 +65,8 @@ def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, 
     `by_phone`: opened by the duty lawyer for a caller (no citizen account, so no WeChat messages)."""
     from app.applications import service as applications
     from app.auth.models import Citizen
-    from app.casework import service as casework
+    from app.casework import cases
+    from app.procedure import flows
     from app.common.timeutil import utcnow
     from app.extensions import db
     from tests.factories import full_application
@@ -78,7 +79,7 @@ def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, 
             duty = user(app, "duty1")
             app_ = applications.create_draft(duty, data, citizen=None)
             if status != "draft":
-                applications.transition(duty, app_, "submit")
+                flows.submit(duty, app_)
         else:
             citizen = db.session.get(Citizen, citizen_id) if citizen_id else None
             if citizen is None:
@@ -87,14 +88,14 @@ def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, 
                 db.session.commit()
             app_ = applications.create_draft(citizen, data)
             if status != "draft":
-                applications.transition(citizen, app_, "submit")
+                flows.submit(citizen, app_)
         for username, action, args in PATH.get(status, []):
             args = dict(args)
             if "lawyer" in args:
                 args["lawyer_id"] = user(app, args.pop("lawyer")).id
             if action == "approve_expedite" and args.get("backfill_kinds"):
                 args["backfill_due_at"] = utcnow() + dt.timedelta(days=2)
-            casework.act(user(app, username), app_, action, args)
+            cases.act(user(app, username), app_, action, args)
         assert app_.status == status
         return app_.id
 

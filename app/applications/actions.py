@@ -8,7 +8,7 @@ the console's action forms and the templates all read these declarations; pages 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -149,12 +149,6 @@ EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {k: v[0] for k, 
 def event_label(action: str) -> str:
     """The Chinese name of a timeline event, as the console and the mini-program show it."""
     return EVENT_LABELS.get(action, "办理进展")
-
-
-def declare_input(name: str, schema: type[ma.Schema], summary: str | None = None) -> None:
-    """The package that governs an action's input (app.procedure for the law's decisions, which imports
-    this one) gives its schema here at import, before the staff API builds its routes."""
-    ACTIONS[name] = replace(ACTIONS[name], input=schema, summary=summary or ACTIONS[name].summary)
 
 
 def citizen_sees(event: str) -> bool:

@@ -25,9 +25,12 @@ SERVICE_TYPES = {"representation": "代理", "document_drafting": "代书", "adv
 SEXES = ("男", "女")
 
 
-# What other domains add to an application's detail, without this package importing them:
-# {"deadlines": fn(app) -> dict, "letters": fn(app) -> list}, registered by app/procedure
-DETAIL_HOOKS: dict = {}
+
+
+def _detail_hooks() -> dict:
+    """What other domains add to an application's detail, without this package importing them:
+    {"deadlines": fn(app) -> dict, "letters": fn(app) -> list}, registered by app/procedure's init_app."""
+    return current_app.extensions.get("applications.detail_hooks", {})
 
 
 def urgent(deadline_at: dt.datetime | None, status: str) -> bool:
@@ -91,18 +94,7 @@ class Application(TimestampMixin, db.Model):
     backfill_kinds: Mapped[list | None] = mapped_column(JSONType)
     backfill_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(sa.String(500))
-    # the Legal Aid Law's procedure (app/procedure, migration 0006)
-    eligibility: Mapped[dict | None] = mapped_column(JSONType)  # {"input", "answer", "screened_at"}
-    eligibility_override: Mapped[dict | None] = mapped_column(JSONType)  # {"result", "reason", "by", "at"}
-    integrity_commitment: Mapped[dict | None] = mapped_column(JSONType)  # {"version", "text", "accepted_at"}
-    review_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)  # event day the 7 working days count from
-    decision: Mapped[str | None] = mapped_column(sa.String(12))  # granted | refused
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    decision_grounds: Mapped[list | None] = mapped_column(JSONType)  # [{"key", "article", "text"}]
-    expedite_ground: Mapped[str | None] = mapped_column(sa.String(40))
-    assign_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)
-    termination_ground: Mapped[str | None] = mapped_column(sa.String(40))
-    objection_due: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # the Legal Aid Law's procedure keeps its own fields in application_procedure (app/procedure, migration 0008)
     # citizen-confirmed values from OCR prefill: {field: {"value", "document_id"}}
     prefill_confirmed: Mapped[dict | None] = mapped_column(JSONType)
 
@@ -120,12 +112,12 @@ class Application(TimestampMixin, db.Model):
 
     @property
     def procedure_deadlines(self) -> dict | None:
-        hook = DETAIL_HOOKS.get("deadlines")
+        hook = _detail_hooks().get("deadlines")
         return hook(self) if hook else None
 
     @property
     def procedure_letters(self) -> list:
-        hook = DETAIL_HOOKS.get("letters")
+        hook = _detail_hooks().get("letters")
         return hook(self) if hook else []
 
 

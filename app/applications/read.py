@@ -15,7 +15,7 @@ import functools
 
 import orjson
 import sqlalchemy as sa
-from flask import Response, g
+from flask import Response, current_app, g
 
 from app import errors
 from app.applications import schemas
@@ -34,9 +34,9 @@ _S = StaffUser.__table__
 # Every stored column the schema exposes, in the schema's order; computed ones are added below
 _COMPUTED = {"status_label", "id_number_masked", "is_urgent", "assigned_lawyer", "backfill", "timeline", "deadlines",
              "letters"}
-# Other domains' additions to the detail (app/procedure: deadlines, letters), registered before the
-# first request: (extra column expressions given the applications table, fn(row, out) filling `out`)
-DETAIL_EXTENSIONS: list = []
+# Other domains' additions to the detail (app/procedure: deadlines, letters) are registered by their
+# init_app on app.extensions["applications.detail"]: (fn(from, applications table) joining its table,
+# extra column expressions given the applications table, fn(row, out) filling `out`)
 _COLUMNS = [name for name in schemas.ApplicationOut().fields if name not in _COMPUTED]
 _LIST_COLUMNS = [name for name in schemas.ApplicationSummaryOut().fields if name not in _COMPUTED]
 _EVENT_FIELDS = ("id", "action", "from_status", "to_status", "actor_type", "actor_name", "note", "created_at")
@@ -57,16 +57,27 @@ def json_response(data) -> Response:
 
 # --- detail ------------------------------------------------------------------------------------
 
+def _extensions() -> tuple:
+    return tuple(current_app.extensions.get("applications.detail", ()))
+
+
+def _joined(extensions: tuple):
+    from_ = _T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
+    for join, _, _ in extensions:
+        from_ = join(from_, _T)
+    return from_
+
+
 @functools.cache
-def _detail_stmt():
+def _detail_stmt(extensions: tuple):
     """Application, lawyer and timeline in one statement (one row per event; a timeline is short)."""
     resource = (sa.select(_T.c.id, *[_T.c[name] for name in _COLUMNS if name != "id"], _T.c.deadline_at,
                           _T.c.backfill_kinds, _T.c.backfill_due_at, _T.c.assigned_lawyer_id,
                           _S.c.full_name.label("lawyer_full_name"), _S.c.username.label("lawyer_username"),
                           _S.c.phone.label("lawyer_phone"),
-                          *[col for columns, _ in DETAIL_EXTENSIONS for col in columns(_T)],
+                          *[col for _, columns, _ in extensions for col in columns(_T)],
                           *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
-                .select_from(_T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
+                .select_from(_joined(extensions)
                              .outerjoin(_E, sa.and_(_E.c.application_id == _T.c.id,
                                                    _E.c.citizen_visible.is_(True))))  # internal notes stay internal
                 .where(_T.c.id == sa.bindparam("id")))
@@ -75,7 +86,7 @@ def _detail_stmt():
 
 def application_detail(application_id: int) -> dict:
     """The calling citizen's application as `ApplicationOut` renders it; 404 if not theirs."""
-    rows = guards.owned_rows(_detail_stmt(), {"id": application_id})
+    rows = guards.owned_rows(_detail_stmt(_extensions()), {"id": application_id})
     if not rows:
         raise errors.NotFound("未找到该申请")
     return _detail(rows)
@@ -98,7 +109,7 @@ def _detail(rows: list[dict]) -> dict:
         out["backfill"] = backfill_status(row)  # rows also answer attribute access (readonly.RowDict)
     else:
         out["backfill"] = None
-    for _, fill in DETAIL_EXTENSIONS:
+    for _, _, fill in _extensions():
         fill(row, out)
     out["timeline"] = [
         {"id": r["ev_id"], "action": r["ev_action"], "action_label": event_label(r["ev_action"]),

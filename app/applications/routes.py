@@ -46,22 +46,4 @@ def update_application(data, application_id):
     return service.update_draft(g.citizen, app_, data)
 
 
-@blp.route("/<int:application_id>/submit", methods=["POST"])
-@citizen_required
-@idempotent
-@blp.response(200, schemas.ApplicationOut)
-def submit_application(application_id):
-    """提交申请（支持 Idempotency-Key：网络重试时返回首次结果）"""
-    app_ = service.get_for_citizen(g.citizen, application_id)
-    return service.transition(g.citizen, app_, "submit")
-
-
-@blp.route("/<int:application_id>/withdraw", methods=["POST"])
-@citizen_required
-@idempotent
-@blp.arguments(schemas.ReasonInput)
-@blp.response(200, schemas.ApplicationOut)
-def withdraw_application(data, application_id):
-    """撤回申请"""
-    app_ = service.get_for_citizen(g.citizen, application_id)
-    return service.transition(g.citizen, app_, "withdraw", note=data.get("reason"))
+# Submitting and withdrawing run the procedure's flows: their routes are in app/procedure/routes.py.

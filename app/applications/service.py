@@ -1,7 +1,10 @@
 """Legal-aid applications: drafting, validation, the state machine, the timeline.
 
-Every transition goes through `transition()`: it checks the state and the actor's role, writes a
-timeline event and queues the citizen's notification. Routes never set `status` themselves.
+Every state change goes through `apply_transition()`: it checks the state and the actor's role, sets the
+status, writes the timeline event and the audit entry, and returns the citizen's message for after the
+commit. `transition()` applies one and commits; a change that crosses domains (a decision with its
+letter and clocks) runs through a flow (app/procedure/flows.py), which applies the transition, calls the
+other domains in order and commits once. Routes never set `status` themselves.
 """
 from __future__ import annotations
 
@@ -36,12 +39,6 @@ FREE_TEXT_FIELDS = ("description", "urgency_reason", "hardship_statement", "home
 
 # The state changes (each declared once in app.applications.actions)
 TRANSITIONS: dict[str, Action] = {name: a for name, a in ACTIONS.items() if a.target}
-
-# Sent inside `transition` before the commit, so listeners (app/procedure: clocks, letters) write in
-# the same transaction: sender=application, action, actor, from_status, notifications (a list to add to)
-from blinker import Namespace
-
-before_commit = Namespace().signal("application-transition")
 
 
 def actor_role(actor) -> str:
@@ -215,7 +212,16 @@ def check_transition(actor, app_: Application, action: str) -> Action:
 
 
 def transition(actor, app_: Application, action: str, *, note: str | None = None, **changes) -> Application:
-    """Apply a named transition. Checks state and role, writes the timeline, notifies the citizen."""
+    """Apply a named transition that nothing else follows, commit, then send the citizen's message."""
+    message = apply_transition(actor, app_, action, note=note, **changes)
+    db.session.commit()
+    notifications.dispatch([message])
+    return app_
+
+
+def apply_transition(actor, app_: Application, action: str, *, note: str | None = None, **changes):
+    """Check state and role, set the status and `changes`, write the timeline and the audit entry; return the
+    citizen's message (or None) for the caller to dispatch after its commit. Does not commit."""
     spec = check_transition(actor, app_, action)
     role = actor_role(actor)
     if action == "submit":
@@ -243,12 +249,7 @@ def transition(actor, app_: Application, action: str, *, note: str | None = None
         _event(app_, actor, "internal_note", spec.target, spec.target, note, citizen_visible=False)
     audit_record(f"application.{action}", actor=actor, object_type="application", object_id=app_.id,
                  details={"from": from_status, "to": spec.target})
-    n = notifications.status_changed(app_, STATUS_LABELS[spec.target], visible_note)
-    more: list = []
-    before_commit.send(app_, action=action, actor=actor, from_status=from_status, notifications=more)
-    db.session.commit()
-    notifications.dispatch([n, *more])
-    return app_
+    return notifications.status_changed(app_, STATUS_LABELS[spec.target], visible_note)
 
 
 def _event(app_: Application, actor, action: str, from_status, to_status, note,

@@ -15,7 +15,8 @@ from app.audit import AuditLog
 from app.auth.models import STAFF_ROLES, StaffUser
 from app.applications import sla
 from app.callbacks import service as callbacks_service
-from app.casework import service as casework
+from app.casework import cases, roster, queues as worklists
+from app.visits import service as visit_service
 from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
@@ -83,14 +84,14 @@ def _urgent_now(queues: dict) -> list[dict]:
             if hot and mark not in seen and mark[1]:
                 seen.add(mark)
                 out.append({**it, "queue": q["title"]})
-    return sorted(out, key=lambda it: (not it.get("overdue"), it.get("due_at") or casework.FAR_FUTURE))[:10]
+    return sorted(out, key=lambda it: (not it.get("overdue"), it.get("due_at") or worklists.FAR_FUTURE))[:10]
 
 
 @bp.route("/")
 @console_required(*ALL_STAFF)
 def home():
     staff = me()
-    queues = casework.queues_for(staff)  # only the queues declared for this role
+    queues = worklists.queues_for(staff)  # only the queues declared for this role
     order = QUEUE_ORDER.get(staff.role)
     if order:
         queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
@@ -110,12 +111,12 @@ def home():
 @console_required(*ALL_STAFF)
 def queue(key: str):
     """One work queue in full, in the home's order (urgent first, then the nearest due date)."""
-    found = casework.QUEUE_REGISTRY.get(key)
+    found = worklists.QUEUE_REGISTRY.get(key)
     if found is None:
         raise errors.NotFound("没有这个工作队列")
     if me().role not in found.roles:
         raise errors.Forbidden("当前角色无权访问此页面")
-    return render_template("casework/queue.html", q=casework.queue_for(me(), key))
+    return render_template("casework/queue.html", q=worklists.queue_for(me(), key))
 
 
 def _supervisor_work() -> list[dict]:
@@ -146,7 +147,7 @@ def applications():
     q = (request.args.get("q") or "").strip()[:64] or None
     urgent = request.args.get("urgent") == "1"
     page = int_arg(request.args, "page", 1, maximum=100_000)
-    stmt = casework.list_stmt(me(), status=status, q=q, urgent=urgent)
+    stmt = cases.list_stmt(me(), status=status, q=q, urgent=urgent)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("casework/applications.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
@@ -178,7 +179,7 @@ def create_application():
         raise errors.ValidationFailed("申请上门服务请填写上门地址",
                                       details={"fields": {"home_visit_address": ["请填写上门地址"]}})
     contact = local_datetime(f.get("first_contact_at"), "first_contact_at")
-    app_ = casework.open_for_caller(me(), data, first_contact_at=contact)
+    app_ = cases.open_for_caller(me(), data, first_contact_at=contact)
     flash(f"已受理并提交申请 {app_.reference}，请提醒来电人通过小程序补充材料", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
@@ -187,12 +188,12 @@ def create_application():
 @console_required(*CASE_ROLES)
 def application_detail(application_id):
     staff = me()
-    app_ = casework.get_application(staff, application_id)
+    app_ = cases.get_application(staff, application_id)
     docs = documents.list_for_application(staff, app_.id)
     allowed = actions.allowed_actions(staff, app_)
     allowed.sort(key=lambda a: a in DESTRUCTIVE_ACTIONS)  # the main action first, refusals after it
-    suggestions = casework.suggest_lawyers(app_) if "assign" in allowed else []
-    can_visit = casework.can_arrange_home_visit(staff, app_)
+    suggestions = roster.suggest_lawyers(app_) if "assign" in allowed else []
+    can_visit = visit_service.can_arrange_home_visit(staff, app_)
     visit_lawyers = []
     if can_visit:
         visit_lawyers = db.session.scalars(sa.select(StaffUser).where(
@@ -203,11 +204,11 @@ def application_detail(application_id):
         can_upload=documents.can_upload(staff, app_), can_visit=can_visit,
         can_note=actions.can(staff.role, "progress_note", app_.status),
         to_review={d.id for d in docs if d.status in TO_VERIFY and "verify" in documents.allowed_actions(staff, d)},
-        can_complete_visit=lambda v: casework.can_complete_home_visit(staff, v),
-        events=casework.timeline(app_), sla_state=sla.state(app_),
+        can_complete_visit=lambda v: visit_service.can_complete_home_visit(staff, v),
+        events=cases.timeline(app_), sla_state=sla.state(app_),
         backfill=documents.backfill_status(app_) if app_.backfill_kinds else None,
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
-        visits=casework.visits_for(app_), active_visit=casework.active_visit(app_), visit_lawyers=visit_lawyers,
+        visits=visit_service.visits_for(app_), active_visit=visit_service.active_visit(app_), visit_lawyers=visit_lawyers,
         service_types=SERVICE_TYPES, event_labels=actions.EVENT_LABELS, transitions=actions.ACTIONS,
         destructive=DESTRUCTIVE_ACTIONS, left_undone=_left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
@@ -239,7 +240,7 @@ def _left_undone(app_, docs=None) -> dict[str, str]:
 @console_required("duty_lawyer", "manager", "aid_lawyer")
 def application_action(application_id, action):
     staff = me()
-    app_ = casework.get_application(staff, application_id)
+    app_ = cases.get_application(staff, application_id)
     if action not in actions.STAFF_TRANSITIONS:
         raise errors.NotFound("未知操作")
     f = request.form
@@ -250,7 +251,7 @@ def application_action(application_id, action):
             "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
             "grounds": f.getlist("grounds"), "ground": f.get("ground"),
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
-    casework.act(staff, app_, action, data)
+    cases.act(staff, app_, action, data)
     flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
     if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
@@ -261,8 +262,8 @@ def application_action(application_id, action):
 @bp.route("/applications/<int:application_id>/notes", methods=["POST"])
 @console_required("aid_lawyer", "manager", "duty_lawyer")
 def application_note(application_id):
-    app_ = casework.get_application(me(), application_id)
-    casework.add_note(me(), app_, request.form.get("note"))
+    app_ = cases.get_application(me(), application_id)
+    cases.add_note(me(), app_, request.form.get("note"))
     flash("已记录办理进展", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
@@ -270,8 +271,8 @@ def application_note(application_id):
 @bp.route("/applications/<int:application_id>/home-visit", methods=["POST"])
 @console_required("duty_lawyer", "manager")
 def request_home_visit(application_id):
-    app_ = casework.get_application(me(), application_id)
-    casework.request_home_visit(me(), app_, request.form.get("address"), request.form.get("reason"))
+    app_ = cases.get_application(me(), application_id)
+    visit_service.request_home_visit(me(), app_, request.form.get("address"), request.form.get("reason"))
     flash("已登记上门服务申请", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
@@ -279,9 +280,9 @@ def request_home_visit(application_id):
 @bp.route("/applications/<int:application_id>/home-visit/schedule", methods=["POST"])
 @console_required("duty_lawyer", "manager")
 def schedule_home_visit(application_id):
-    app_ = casework.get_application(me(), application_id)
+    app_ = cases.get_application(me(), application_id)
     when = local_datetime(request.form.get("scheduled_at"), "scheduled_at")
-    casework.schedule_home_visit(me(), app_, request.form.get("lawyer_id"), when, request.form.get("note"))
+    visit_service.schedule_home_visit(me(), app_, request.form.get("lawyer_id"), when, request.form.get("note"))
     flash("已安排上门服务", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
@@ -290,18 +291,18 @@ def schedule_home_visit(application_id):
 @console_required("duty_lawyer", "manager", "aid_lawyer")
 def home_visits():
     show_all = request.args.get("all") == "1"
-    visits = db.session.scalars(casework.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
+    visits = db.session.scalars(visit_service.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
     staff = me()
     return render_template("casework/home_visits.html", visits=visits, show_all=show_all,
-                           requests=casework.pending_visit_requests(staff),
-                           can_complete_visit=lambda v: casework.can_complete_home_visit(staff, v))
+                           requests=visit_service.pending_visit_requests(staff),
+                           can_complete_visit=lambda v: visit_service.can_complete_home_visit(staff, v))
 
 
 @bp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])
 @console_required("duty_lawyer", "manager", "aid_lawyer")
 def complete_home_visit(visit_id):
-    visit = casework.get_visit(me(), visit_id)
-    casework.complete_home_visit(me(), visit, request.form.get("result_note"))
+    visit = visit_service.get_visit(me(), visit_id)
+    visit_service.complete_home_visit(me(), visit, request.form.get("result_note"))
     flash("已记录上门服务结果", "ok")
     return redirect(back())
 
@@ -309,13 +310,13 @@ def complete_home_visit(visit_id):
 @bp.route("/lawyers")
 @console_required("manager")
 def lawyers():
-    return render_template("casework/lawyers.html", rows=casework.roster())
+    return render_template("casework/lawyers.html", rows=roster.roster())
 
 
 @bp.route("/lawyers/<int:lawyer_id>/availability", methods=["POST"])
 @console_required("manager")
 def lawyer_availability(lawyer_id):
-    lawyer = casework.set_availability(me(), lawyer_id, request.form.get("available") == "1")
+    lawyer = roster.set_availability(me(), lawyer_id, request.form.get("available") == "1")
     flash(f"已将{lawyer.display_name}设为{'可接案' if lawyer.available else '暂停接案'}", "ok")
     return redirect(url_for("console.lawyers"))
 

@@ -25,10 +25,6 @@ from app.notifications import service as notifications
 
 log = logging.getLogger(__name__)
 
-# Sent before the upload's commit (listeners write in the same transaction): sender=application, document, actor
-from blinker import Namespace
-
-uploaded = Namespace().signal("document-uploaded")
 
 STAFF_DOCUMENT_ROLES = ("duty_lawyer", "manager", "aid_lawyer", "supervisor")
 LIVE = LIVE_DOCUMENT_STATUSES
@@ -86,7 +82,8 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
                 old.status = "superseded"
                 old.superseded_by_id = doc.id
         applications.record_event(app_, actor, "document_uploaded", KINDS[kind])
-        uploaded.send(app_, document=doc, actor=actor)
+        for step in current_app.extensions.get("documents.after_upload", ()):
+            step(app_, doc, actor)  # in this transaction; registered by init_app (app/procedure: the notice's items)
         db.session.commit()
     if doc.status == "ocr_pending":
         enqueue("ocr_document", doc.id)

@@ -3,8 +3,12 @@ working-day clocks, the one-time notice of missing materials, decisions with rea
 先行提供, termination (Art. 48), objections to the justice bureau (Art. 49) and the written
 decisions (letters, PDF).
 
-Modules: `workdays` and `eligibility` are pure (no database); `letters` renders, numbers and
-stores the PDFs; `service` runs the procedure on top of the application state machine;
-`routes`/`console` are the API and the console pages. Imports go one way: this package imports
-applications, documents, notifications, alerts and audit; none of them imports it (they offer
-hooks: the transition signal and the alert scanners)."""
+Modules by concern: `workdays`, `eligibility`, `law` are pure (no database); `screen` (the screen on
+the application), `clocks` (the statutory dates), `notices` (一次性告知), `decisions`, `objections`,
+`letters` (wording, numbering, PDF, storage), `scan` (the periodic scan), `cases` (desk access),
+`detail` (the procedure's part of an application's detail). `flows` holds the changes that cross
+domains, one function per flow; `routes`/`console` (the API and the pages) call them. `plugin.init_app`
+registers what this package adds to the domains below it (called by the app factory).
+
+Imports go one way: this package imports applications, documents, visits, notifications, alerts and
+audit; none of them imports it."""

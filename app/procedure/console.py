@@ -21,8 +21,9 @@ from app.documents import service as documents
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
-from app.procedure import eligibility, law, letters, service
-from app.procedure.models import Letter, Objection
+from app.procedure import cases, clocks, decisions, eligibility, flows, law, letters, notices, screen
+from app.procedure import objections as objections_
+from app.procedure.models import ApplicationProcedure, Letter, Objection, read_state
 
 DESK_ROLES = ("duty_lawyer", "manager", "supervisor", "aid_lawyer")
 DESK_WRITERS = ("duty_lawyer", "manager")
@@ -35,16 +36,16 @@ def _procedure_context():
     def admin_warnings():
         # the calendar's Mon–Fri fallback, shown to the admin on every console page
         me = g.get("console_staff")
-        return service.calendar_warnings() if me is not None and me.role == "admin" else []
+        return clocks.calendar_warnings() if me is not None and me.role == "admin" else []
 
     def procedure_links(a):
         # the case page's statutory deadlines and the way to the review desk and the letters tab
         from markupsafe import Markup
-        return Markup(render_template("procedure/_case_links.html", a=a, deadlines=service.deadlines(a),
-                                      due_state=service.due_state, n_letters=len(letters.list_for(a.id))))
+        return Markup(render_template("procedure/_case_links.html", a=a, deadlines=clocks.deadlines(a),
+                                      due_state=clocks.due_state, n_letters=len(letters.list_for(a.id))))
 
     return {"admin_warnings": admin_warnings, "procedure_law": law, "procedure_links": procedure_links,
-            "expedite_applicable": service.expedite_grounds_applicable}
+            "expedite_applicable": decisions.expedite_grounds_applicable}
 
 
 def _me():
@@ -57,16 +58,17 @@ def _me():
 @console_required("duty_lawyer", "manager", "supervisor")
 def review_queue():
     """Open reviews, nearest statutory deadline first, coloured by how close it is."""
-    apps = db.session.scalars(sa.select(Application).where(
-        Application.status.in_(service.REVIEW_STATES + ("approved",)), Application.decision.is_(None)
-        | Application.status.in_(("approved",)))).all()
+    apps = db.session.scalars(sa.select(Application)
+                              .outerjoin(ApplicationProcedure, ApplicationProcedure.application_id == Application.id)
+                              .where(Application.status.in_(clocks.REVIEW_STATES + ("approved",)),
+                                     ApplicationProcedure.decision.is_(None) | Application.status.in_(("approved",)))).all()
     today = local_today()
-    found = service.deadlines_many(apps)
+    found = clocks.deadlines_many(apps)
     rows = []
     for a in apps:
         d = found[a.id]
-        due = service.nearest_due(d)
-        rows.append({"a": a, "deadlines": d, "due": due, "state": service.due_state(due, today)})
+        due = clocks.nearest_due(d)
+        rows.append({"a": a, "deadlines": d, "due": due, "state": clocks.due_state(due, today)})
     far = dt.date.max
     rows.sort(key=lambda r: (not r["a"].is_urgent, r["due"] or far, r["a"].id))
     return render_template("procedure/review_queue.html", rows=rows, today=today)
@@ -74,21 +76,22 @@ def review_queue():
 
 def _desk(app_: Application, *, error: str | None = None, form: dict | None = None, which: str | None = None,
           status: int = 200):
+    ps = read_state(app_)
     me = _me()
     docs = documents.list_for_application(me, app_.id)
-    d = service.deadlines(app_)
-    desk_actions = [a for a, roles in service.DESK_ACTIONS.items()
+    d = clocks.deadlines(app_)
+    desk_actions = [a for a, roles in decisions.DESK_ACTIONS.items()
                     if me.role in roles and app_.status in TRANSITIONS[a].sources]
-    can_notice = me.role in DESK_WRITERS and app_.status in service.NOTICE_STATES and service.open_notice(app_.id) is None
+    can_notice = me.role in DESK_WRITERS and app_.status in clocks.NOTICE_STATES and notices.open_notice(app_.id) is None
     return render_template(
-        "procedure/desk.html", a=app_, docs=docs, deadlines=d, due_state=service.due_state,
-        screen=service.screen_answer(app_), notices=service.notices_for(app_.id), notice=service.open_notice(app_.id),
-        checklist=service.checklist_for(app_), letters=letters.list_for(app_.id), objections=service.objections_for(app_.id),
+        "procedure/desk.html", a=app_, ps=ps, docs=docs, deadlines=d, due_state=clocks.due_state,
+        screen=screen.screen_answer(app_), notices=notices.notices_for(app_.id), notice=notices.open_notice(app_.id),
+        checklist=notices.checklist_for(app_), letters=letters.list_for(app_.id), objections=objections_.objections_for(app_.id),
         desk_actions=desk_actions, can_notice=can_notice, transitions=TRANSITIONS, law=law,
         result_labels=eligibility.RESULT_LABELS, means_labels=eligibility.MEANS_TEST_LABELS,
-        expedite_applicable=service.expedite_grounds_applicable(app_),
-        can_override=me.role in DESK_WRITERS, can_confirm=(me.role == "manager" and app_.expedite_ground
-                                                           and app_.decision is None
+        expedite_applicable=decisions.expedite_grounds_applicable(app_),
+        can_override=me.role in DESK_WRITERS, can_confirm=(me.role == "manager" and ps.expedite_ground
+                                                           and ps.decision is None
                                                            and app_.status in ("expedite_approved", "assigned", "in_progress")),
         default_due=(local_today() + dt.timedelta(days=15)).isoformat(), today=local_today(),
         error=error, form=form or {}, which=which), status
@@ -97,7 +100,7 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
 @bp.route("/review/<int:application_id>")
 @console_required(*DESK_ROLES)
 def review_desk(application_id):
-    return _desk(service.staff_application(_me(), application_id))
+    return _desk(cases.staff_application(_me(), application_id))
 
 
 def _form() -> dict:
@@ -133,17 +136,17 @@ def _desk_post(app_, which: str, act, done: str):
 @bp.route("/review/<int:application_id>/decide/<action>", methods=["POST"])
 @console_required(*DESK_WRITERS)
 def review_decide(application_id, action):
-    app_ = service.staff_application(_me(), application_id)
-    if action not in service.DESK_ACTIONS:
+    app_ = cases.staff_application(_me(), application_id)
+    if action not in decisions.DESK_ACTIONS:
         abort(404)
-    return _desk_post(app_, action, lambda: service.decide(_me(), app_, action, _form()),
+    return _desk_post(app_, action, lambda: flows.desk_decision(_me(), app_, action, _form()),
                       lambda: f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）")
 
 
 @bp.route("/review/<int:application_id>/notice", methods=["POST"])
 @console_required(*DESK_WRITERS)
 def review_notice(application_id):
-    app_ = service.staff_application(_me(), application_id)
+    app_ = cases.staff_application(_me(), application_id)
 
     def issue():
         f = _form()
@@ -151,31 +154,31 @@ def review_notice(application_id):
             due = dt.date.fromisoformat(f["due_date"]) if f["due_date"] else None
         except ValueError:
             raise errors.ValidationFailed("截止日期格式不正确", details={"fields": {"due_date": ["格式应为 YYYY-MM-DD"]}}) from None
-        service.issue_notice(_me(), app_, f["items"], due, f["note"])
+        flows.notice(_me(), app_, f["items"], due, f["note"])
     return _desk_post(app_, "notice", issue, "已发出补充材料通知书（一次性告知），审查期限暂停计算")
 
 
 @bp.route("/review/<int:application_id>/receive", methods=["POST"])
 @console_required(*DESK_WRITERS)
 def review_receive(application_id):
-    app_ = service.staff_application(_me(), application_id)
-    return _desk_post(app_, "receive", lambda: service.receive_items(_me(), app_, request.form.getlist("items")),
+    app_ = cases.staff_application(_me(), application_id)
+    return _desk_post(app_, "receive", lambda: notices.receive_items(_me(), app_, request.form.getlist("items")),
                       "已登记收到的材料")
 
 
 @bp.route("/review/<int:application_id>/override", methods=["POST"])
 @console_required(*DESK_WRITERS)
 def review_override(application_id):
-    app_ = service.staff_application(_me(), application_id)
-    return _desk_post(app_, "override", lambda: service.override_screen(
+    app_ = cases.staff_application(_me(), application_id)
+    return _desk_post(app_, "override", lambda: screen.override_screen(
         _me(), app_, request.form.get("result") or "", request.form.get("reason")), "已调整资格审查结果（已记入审计日志）")
 
 
 @bp.route("/review/<int:application_id>/grant-after-expedite", methods=["POST"])
 @console_required("manager")
 def review_grant_after_expedite(application_id):
-    app_ = service.staff_application(_me(), application_id)
-    return _desk_post(app_, "confirm", lambda: service.confirm_after_expedite(_me(), app_, request.form.get("note")),
+    app_ = cases.staff_application(_me(), application_id)
+    return _desk_post(app_, "confirm", lambda: flows.grant_after_expedite(_me(), app_, request.form.get("note")),
                       "已作出给予法律援助决定")
 
 
@@ -184,7 +187,7 @@ def review_grant_after_expedite(application_id):
 @bp.route("/applications/<int:application_id>/letters")
 @console_required(*DESK_ROLES)
 def letters_tab(application_id):
-    app_ = service.staff_application(_me(), application_id)
+    app_ = cases.staff_application(_me(), application_id)
     return render_template("procedure/letters.html", a=app_, letters=letters.list_for(app_.id))
 
 
@@ -201,7 +204,7 @@ def open_letter(letter_id):
         if not db.session.scalar(sa.select(Objection.id).where(Objection.application_id == letter.application_id)):
             raise errors.NotFound("未找到该文书")
     else:
-        service.staff_application(me, letter.application_id)
+        cases.staff_application(me, letter.application_id)
     audit("letter.view", actor=me, object_type="letter", object_id=letter.id,
           details={"application_id": letter.application_id, "number": letter.number})
     db.session.commit()
@@ -218,11 +221,11 @@ def objections():
     status = request.args.get("status", "open")
     if status not in ("open", "upheld", "corrected", "all"):
         status = "open"
-    rows = db.session.scalars(service.objections_stmt(_me(), None if status == "all" else status).limit(300)).all()
+    rows = db.session.scalars(objections_.objections_stmt(_me(), None if status == "all" else status).limit(300)).all()
     apps = {a.id: a for a in db.session.scalars(sa.select(Application).where(
         Application.id.in_([o.application_id for o in rows] or [0])))}
     return render_template("procedure/objections.html", rows=rows, apps=apps, status=status,
-                           due_state=service.due_state)
+                           due_state=clocks.due_state)
 
 
 def _objection_photos(obj: Objection) -> list[dict]:
@@ -249,28 +252,28 @@ def _objection_page(obj: Objection, *, error=None, form=None, status=200):
     return render_template("procedure/objection.html", o=obj, a=app_, letters=letters.list_for(app_.id),
                            photos=_objection_photos(obj),
                            event_labels=actions.EVENT_LABELS,
-                           events=service.events_for(app_.id), due_state=service.due_state,
-                           screen=service.screen_answer(app_), error=error, form=form or {},
+                           events=cases.events_for(app_.id), due_state=clocks.due_state,
+                           screen=screen.screen_answer(app_), error=error, form=form or {},
                            can_decide=_me().role == "bureau_reviewer" and obj.status == "open"), status
 
 
 @bp.route("/objections/<int:objection_id>")
 @console_required("bureau_reviewer", "manager")
 def objection(objection_id):
-    return _objection_page(service.get_objection(_me(), objection_id))
+    return _objection_page(objections_.get_objection(_me(), objection_id))
 
 
 @bp.route("/objections/<int:objection_id>/decide", methods=["POST"])
 @console_required("bureau_reviewer")
 def decide_objection(objection_id):
-    obj = service.get_objection(_me(), objection_id)
+    obj = objections_.get_objection(_me(), objection_id)
     try:
-        service.decide_objection(_me(), obj, request.form.get("decision") or "", request.form.get("note"))
+        flows.objection_decided(_me(), obj, request.form.get("decision") or "", request.form.get("note"))
     except errors.ApiError as exc:
         if exc.status in (403, 404):
             raise
         db.session.rollback()
-        obj = service.get_objection(_me(), objection_id)
+        obj = objections_.get_objection(_me(), objection_id)
         return _objection_page(obj, error=exc.message, form=dict(request.form), status=exc.status)
     flash("已作出决定：" + obj.status_label + "，已通知申请人", "ok")
     return redirect(url_for("console.objection", objection_id=obj.id))

@@ -17,18 +17,26 @@ import hmac
 import time
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
+import jinja2
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (Session events)
 from flask import current_app
 
 import storage
 from app import errors
-from app.common.timeutil import LOCAL_TZ, utcnow
+from app.applications.models import Application
+from app.auth.models import StaffUser
+from app.common.timeutil import LOCAL_TZ, local_today, utcnow
+from app.documents.models import KINDS
 from app.extensions import db
-from app.procedure.models import LETTER_KINDS, Letter, LetterCounter
+from app.notifications import service as notifications
+from app.procedure import law
+from app.procedure.clocks import calendar, local_date
+from app.procedure.models import LETTER_KINDS, Letter, LetterCounter, SupplementNotice, read_state
 from app.storage_bridge import get_storage
 
 # fontTools logs every subsetting step at INFO
@@ -276,3 +284,116 @@ def render(content: dict) -> bytes:
     pdf.set_font("cjk", size=9)
     cell(6, f"地址：{content['centre_address']}　申请编号：{content.get('reference') or '—'}")
     return bytes(pdf.output())
+
+
+# --- out: the letters with signed URLs; the wording of each letter --------------------------------------
+
+def letter_out(letter: Letter, *, iso: bool = True) -> dict:
+    return {"id": letter.id, "kind": letter.kind, "kind_label": LETTER_KINDS[letter.kind], "number": letter.number,
+            "issued_at": letter.issued_at.isoformat() if iso else letter.issued_at, "sha256": letter.sha256,
+            "url": signed_url(letter)}
+
+
+def letters_out(application_id: int) -> list[dict]:
+    """The application's letters with signed URLs (the same list for the citizen and the staff)."""
+    return [letter_out(l) for l in list_for(application_id)]
+
+
+def announce(app_: Application, letter: Letter):
+    return notifications.letter_issued(app_, LETTER_KINDS[letter.kind], letter.number)
+
+
+def _who(app_: Application) -> str:
+    return app_.applicant_name or "申请人"
+
+
+def _date_cn(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@functools.cache
+def _wording_env() -> jinja2.Environment:
+    """The letters' wording: app/procedure/templates/letters/<kind>.txt (plain text, no escaping)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "letters"),
+                             autoescape=False, undefined=jinja2.StrictUndefined)
+    env.filters["date_cn"] = _date_cn
+    return env
+
+
+def paragraphs(template: str, **context) -> list[str]:
+    """A letter's paragraphs from its template: separated by a blank line; the lines of one paragraph are
+    joined without a space (Chinese text)."""
+    text = _wording_env().get_template(template).render(**context)
+    blocks = re.split(r"\n[ \t]*\n", text.strip())
+    return ["".join(line.strip() for line in block.splitlines()) for block in blocks if block.strip()]
+
+
+def _objection_route(ps) -> dict:
+    cfg = current_app.config
+    return {"objection_period_days": cfg["OBJECTION_PERIOD_DAYS"], "objection_due": ps.objection_due,
+            "bureau": cfg["BUREAU_NAME"], "bureau_address": cfg["BUREAU_ADDRESS"],
+            "objection_decide_workdays": cfg["OBJECTION_DECIDE_WORKDAYS"]}
+
+
+def _submitted(app_: Application) -> dt.date:
+    return local_date(app_.submitted_at) or local_today()
+
+
+def grant_content(app_: Application) -> dict:
+    ps = read_state(app_)
+    due = calendar().add_workdays(ps.assign_clock_from, current_app.config["ASSIGN_WORKDAYS"])
+    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": paragraphs(
+        "grant.txt", submitted=_submitted(app_), category=app_.category, grounds=ps.decision_grounds,
+        assign_due=due, decision_reason=app_.decision_reason),
+        "assign_due": due.isoformat()}
+
+
+def refusal_content(app_: Application) -> dict:
+    ps = read_state(app_)
+    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "reason": app_.decision_reason,
+            "objection_due": ps.objection_due.isoformat(), "bureau": current_app.config["BUREAU_NAME"],
+            "paragraphs": paragraphs("refusal.txt", submitted=_submitted(app_), grounds=ps.decision_grounds,
+                                     decision_reason=app_.decision_reason, **_objection_route(ps))}
+
+
+def expedite_content(app_: Application) -> dict:
+    ps = read_state(app_)
+    ground = law.EXPEDITE_GROUNDS.get(ps.expedite_ground or "", ("第四十四条", "先行提供法律援助的情形"))
+    missing = "、".join(KINDS.get(k, k) for k in app_.backfill_kinds or []) or "无"
+    due = app_.backfill_due_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M") if app_.backfill_due_at else "—"
+    return {"recipient": _who(app_), "ground": {"key": ps.expedite_ground, "article": ground[0], "text": ground[1]},
+            "backfill": app_.backfill_kinds or [], "paragraphs": paragraphs(
+                "expedite.txt", ground_article=ground[0], ground_text=ground[1], backfill_due=due, missing=missing,
+                expedite_reason=app_.expedite_reason)}
+
+
+def assignment_content(app_: Application) -> dict:
+    lawyer = db.session.get(StaffUser, app_.assigned_lawyer_id)
+    return {"recipient": lawyer.display_name if lawyer else "法律援助人员", "lawyer_id": app_.assigned_lawyer_id,
+            "paragraphs": paragraphs("assignment.txt", who=_who(app_), reference=app_.reference,
+                                     category=app_.category)}
+
+
+def termination_content(app_: Application) -> dict:
+    ps = read_state(app_)
+    table = {**law.TERMINATION_GROUNDS, **law.EXPEDITE_TERMINATION}
+    article, text = table[ps.termination_ground]
+    return {"recipient": _who(app_), "ground": {"key": ps.termination_ground, "article": article, "text": text},
+            "reason": app_.decision_reason, "objection_due": ps.objection_due.isoformat(),
+            "bureau": current_app.config["BUREAU_NAME"], "paragraphs": paragraphs(
+                "termination.txt", reference=app_.reference, ground_article=article, ground_text=text,
+                decision_reason=app_.decision_reason, **_objection_route(ps))}
+
+
+def notice_content(app_: Application, notice: SupplementNotice) -> dict:
+    rows = [f"{i + 1}. {item['label']}" for i, item in enumerate(notice.items)]
+    return {"recipient": _who(app_), "items": notice.items, "due_date": notice.due_date.isoformat(),
+            "paragraphs": paragraphs("supplement_notice.txt", reference=app_.reference, due_date=notice.due_date,
+                                     note=notice.note),
+            "sections": {"需要补充的材料：": rows}}
+
+
+def grant_after_expedite_content(app_: Application) -> dict:
+    ps = read_state(app_)
+    return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": paragraphs(
+        "grant_after_expedite.txt", grounds=ps.decision_grounds, decision_reason=app_.decision_reason)}

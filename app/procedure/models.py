@@ -1,6 +1,5 @@
-"""Procedure records: the one-time notices, the objections, the letters and their number series.
-The application's own procedure fields (screen answer, commitment, clock start, decision, grounds)
-are columns of `applications` (migration 0006)."""
+"""Procedure records: the application's procedure state (one-to-one with the application, its own table
+since migration 0008), the one-time notices, the objections, the letters and their number series."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,6 +21,45 @@ LETTER_KINDS = {
     "termination": "终止法律援助决定书",
     "assignment": "指派通知书",
 }
+
+
+class ApplicationProcedure(db.Model):
+    """The procedure's state of one application: the screen answer and the integrity commitment, when the
+    review and assignment clocks count from, the decision with its grounds, the 先行提供 and termination
+    grounds, the citizen's objection deadline. One row per application, written on the procedure's first
+    write (`state`); an application without one reads as all empty (`read_state`)."""
+
+    __tablename__ = "application_procedure"
+
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    eligibility: Mapped[dict | None] = mapped_column(JSONType)  # {"input", "answer", "screened_at"}
+    eligibility_override: Mapped[dict | None] = mapped_column(JSONType)  # {"result", "reason", "by", "at"}
+    integrity_commitment: Mapped[dict | None] = mapped_column(JSONType)  # {"version", "text", "accepted_at"}
+    review_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)  # event day the 7 working days count from
+    decision: Mapped[str | None] = mapped_column(sa.String(12))  # granted | refused
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decision_grounds: Mapped[list | None] = mapped_column(JSONType)  # [{"key", "article", "text"}]
+    expedite_ground: Mapped[str | None] = mapped_column(sa.String(40))
+    assign_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)
+    termination_ground: Mapped[str | None] = mapped_column(sa.String(40))
+    objection_due: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+
+PROCEDURE_FIELDS = tuple(c.name for c in ApplicationProcedure.__table__.columns if c.name != "application_id")
+
+
+def state(app_) -> ApplicationProcedure:
+    """The application's procedure row, to write (added to the session if it is the first)."""
+    found = db.session.get(ApplicationProcedure, app_.id)
+    if found is None:
+        found = ApplicationProcedure(application_id=app_.id)
+        db.session.add(found)
+    return found
+
+
+def read_state(app_) -> ApplicationProcedure:
+    """The application's procedure row, to read: an empty one (not added) if there is none yet."""
+    return db.session.get(ApplicationProcedure, app_.id) or ApplicationProcedure(application_id=app_.id)
 
 
 class SupplementNotice(db.Model):

@@ -8,14 +8,15 @@ from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
 from app import errors
-from app.applications import service as applications
+from app.applications import schemas as application_schemas, service as applications
 from app.audit import record as audit
 from app.auth.guards import citizen_required, staff_required
 from app.common import limits
 from app.common.idempotency import idempotent
 from app.extensions import db
-from app.procedure import eligibility, letters, schemas as s, service
-from app.procedure.models import Letter
+from app.procedure import cases, clocks, decisions, eligibility, flows, letters, notices, objections, schemas as s
+from app.procedure import screen as screening
+from app.procedure.models import Letter, read_state
 from app.common.openapi import BEARER
 
 public = Blueprint("eligibility", __name__, url_prefix="/api/v1", description="法律援助资格自测（无需登录）与文书下载")
@@ -73,6 +74,27 @@ def letter_pdf(letter_id):
 
 # --- citizen ---------------------------------------------------------------------------------------------------
 
+@citizen.route("/<int:application_id>/submit", methods=["POST"])
+@citizen_required
+@idempotent
+@citizen.response(200, application_schemas.ApplicationOut)
+def submit_application(application_id):
+    """提交申请（支持 Idempotency-Key：网络重试时返回首次结果）"""
+    app_ = applications.get_for_citizen(g.citizen, application_id)
+    return flows.submit(g.citizen, app_)
+
+
+@citizen.route("/<int:application_id>/withdraw", methods=["POST"])
+@citizen_required
+@idempotent
+@citizen.arguments(application_schemas.ReasonInput)
+@citizen.response(200, application_schemas.ApplicationOut)
+def withdraw_application(data, application_id):
+    """撤回申请"""
+    app_ = applications.get_for_citizen(g.citizen, application_id)
+    return flows.withdraw(g.citizen, app_, data.get("reason"))
+
+
 @citizen.route("/<int:application_id>/eligibility", methods=["PUT"])
 @citizen_required
 @citizen.arguments(s.ApplicationEligibilityInput)
@@ -80,8 +102,8 @@ def letter_pdf(letter_id):
 def put_screen(data, application_id):
     """保存资格自测结果与个人诚信承诺（草稿阶段；因经济困难申请的须同意承诺）"""
     app_ = applications.get_for_citizen(g.citizen, application_id)
-    service.store_screen(g.citizen, app_, data)
-    return service.screen_answer(app_)
+    screening.store_screen(g.citizen, app_, data)
+    return screening.screen_answer(app_)
 
 
 @citizen.route("/<int:application_id>/eligibility")
@@ -90,7 +112,7 @@ def put_screen(data, application_id):
 def get_screen(application_id):
     """本申请保存的资格自测结果与个人诚信承诺（小程序重新打开草稿时据此恢复）"""
     app_ = applications.get_for_citizen(g.citizen, application_id)
-    return service.screen_answer(app_)
+    return screening.screen_answer(app_)
 
 
 @citizen.route("/<int:application_id>/letters")
@@ -99,7 +121,7 @@ def get_screen(application_id):
 def list_letters(application_id):
     """本申请的法律文书（带签名下载地址）"""
     applications.get_for_citizen(g.citizen, application_id)
-    return jsonify(service.letters_out(application_id))
+    return jsonify(letters.letters_out(application_id))
 
 
 @citizen.route("/<int:application_id>/letters/<int:letter_id>")
@@ -109,7 +131,7 @@ def get_letter(application_id, letter_id):
     """一份法律文书：结构化内容与签名下载地址（他人的文书一律 404）"""
     applications.get_for_citizen(g.citizen, application_id)
     letter = _letter(application_id, letter_id)
-    return {**service.letter_out(letter, iso=False), "data": letter.data}
+    return {**letters.letter_out(letter, iso=False), "data": letter.data}
 
 
 @citizen.route("/<int:application_id>/objections", methods=["POST"])
@@ -120,8 +142,8 @@ def get_letter(application_id, letter_id):
 def lodge_objection(data, application_id):
     """对不予法律援助或终止法律援助的决定提出异议（法律援助法第四十九条），由司法局 5 个工作日内审查"""
     app_ = applications.get_for_citizen(g.citizen, application_id)
-    obj = service.lodge_objection(g.citizen, app_, data["reasons"], data.get("document_ids"))
-    return service.objection_out(obj)
+    obj = objections.lodge_objection(g.citizen, app_, data["reasons"], data.get("document_ids"))
+    return objections.objection_out(obj)
 
 
 @citizen.route("/<int:application_id>/objections")
@@ -130,7 +152,7 @@ def lodge_objection(data, application_id):
 def list_objections(application_id):
     """本申请的异议及审查结果"""
     applications.get_for_citizen(g.citizen, application_id)
-    return [service.objection_out(o) for o in service.objections_for(application_id)]
+    return [objections.objection_out(o) for o in objections.objections_for(application_id)]
 
 
 def _letter(application_id: int, letter_id: int) -> Letter:
@@ -143,17 +165,18 @@ def _letter(application_id: int, letter_id: int) -> Letter:
 # --- staff -------------------------------------------------------------------------------------------------------
 
 def _case(application_id: int):
-    return service.staff_application(g.staff, application_id)
+    return cases.staff_application(g.staff, application_id)
 
 
 def procedure_view(app_) -> dict:
-    return {"deadlines": service.deadlines(app_), "eligibility": service.screen_answer(app_),
-            "integrity_commitment": app_.integrity_commitment, "checklist": service.checklist_for(app_),
-            "notices": service.notices_for(app_.id), "objections": [service.objection_out(o) for o in
-                                                                     service.objections_for(app_.id)],
-            "letters": [service.letter_out(l, iso=False) for l in letters.list_for(app_.id)],
-            "expedite_grounds_applicable": service.expedite_grounds_applicable(app_),
-            "decision": app_.decision, "decision_grounds": app_.decision_grounds}
+    ps = read_state(app_)
+    return {"deadlines": clocks.deadlines(app_), "eligibility": screening.screen_answer(app_),
+            "integrity_commitment": ps.integrity_commitment, "checklist": notices.checklist_for(app_),
+            "notices": notices.notices_for(app_.id), "objections": [objections.objection_out(o) for o in
+                                                                     objections.objections_for(app_.id)],
+            "letters": [letters.letter_out(l, iso=False) for l in letters.list_for(app_.id)],
+            "expedite_grounds_applicable": decisions.expedite_grounds_applicable(app_),
+            "decision": ps.decision, "decision_grounds": ps.decision_grounds}
 
 
 @staff.route("/applications/<int:application_id>/procedure")
@@ -173,7 +196,7 @@ def get_procedure(application_id):
 def override(data, application_id):
     """调整资格自测结果（须说明理由，记入审计日志）"""
     app_ = _case(application_id)
-    service.override_screen(g.staff, app_, data["result"], data["reason"])
+    screening.override_screen(g.staff, app_, data["result"], data["reason"])
     return procedure_view(app_)
 
 
@@ -185,7 +208,7 @@ def override(data, application_id):
 def issue_notice(data, application_id):
     """一次性告知需补充的全部材料（附截止日；期间审查期限暂停），生成补充材料通知书"""
     app_ = _case(application_id)
-    service.issue_notice(g.staff, app_, data["items"], data["due_date"], data.get("note"))
+    flows.notice(g.staff, app_, data["items"], data["due_date"], data.get("note"))
     return procedure_view(app_)
 
 
@@ -197,7 +220,7 @@ def issue_notice(data, application_id):
 def receive(data, application_id):
     """登记已收到的补充材料（全部收齐后审查期限重新计算）"""
     app_ = _case(application_id)
-    service.receive_items(g.staff, app_, data["items"])
+    notices.receive_items(g.staff, app_, data["items"])
     return procedure_view(app_)
 
 
@@ -209,7 +232,7 @@ def receive(data, application_id):
 def grant_after_expedite(data, application_id):
     """先行提供法律援助后审查符合条件：作出给予法律援助决定（不符合的，请终止法律援助）"""
     app_ = _case(application_id)
-    service.confirm_after_expedite(g.staff, app_, data.get("note"))
+    flows.grant_after_expedite(g.staff, app_, data.get("note"))
     return procedure_view(app_)
 
 
@@ -224,7 +247,7 @@ def staff_letter(application_id, letter_id):
     audit("letter.view", actor=g.staff, object_type="letter", object_id=letter.id,
           details={"application_id": application_id, "number": letter.number})
     db.session.commit()
-    return {**service.letter_out(letter, iso=False), "data": letter.data}
+    return {**letters.letter_out(letter, iso=False), "data": letter.data}
 
 
 @staff.route("/objections")
@@ -235,7 +258,7 @@ def staff_letter(application_id, letter_id):
 def list_objections_staff(args):
     """异议列表（司法局审查人员；法援中心负责人只读）"""
     status = None if args["status"] == "all" else args["status"]
-    return [service.objection_out(o) for o in db.session.scalars(service.objections_stmt(g.staff, status).limit(500))]
+    return [objections.objection_out(o) for o in db.session.scalars(objections.objections_stmt(g.staff, status).limit(500))]
 
 
 @staff.route("/objections/<int:objection_id>")
@@ -244,7 +267,7 @@ def list_objections_staff(args):
 @staff.response(200, s.ObjectionOut)
 def get_objection(objection_id):
     """异议详情"""
-    return service.objection_out(service.get_objection(g.staff, objection_id))
+    return objections.objection_out(objections.get_objection(g.staff, objection_id))
 
 
 @staff.route("/objections/<int:objection_id>/decide", methods=["POST"])
@@ -254,5 +277,5 @@ def get_objection(objection_id):
 @staff.response(200, s.ObjectionOut)
 def decide(data, objection_id):
     """司法局审查决定：维持（uphold）或责令改正（correct，申请回到审查并重新计时）；只能决定一次"""
-    obj = service.get_objection(g.staff, objection_id)
-    return service.objection_out(service.decide_objection(g.staff, obj, data["decision"], data["note"]))
+    obj = objections.get_objection(g.staff, objection_id)
+    return objections.objection_out(flows.objection_decided(g.staff, obj, data["decision"], data["note"]))

@@ -1,7 +1,6 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.applications import actions
 from app.applications.schemas import DeadlinesOut, LetterOut
 
 
@@ -183,9 +182,10 @@ class ProcedureOut(ma.Schema):
     decision_grounds = fields.List(fields.Dict(), allow_none=True)
 
 
-# The law's decisions take these inputs (declared with the actions, app.applications.actions)
-actions.declare_input("reject", RefuseInput,
-                      "不予法律援助：理由与法律依据（群众可见），生成不予法律援助决定书（载明异议途径和期限）")
-actions.declare_input("request_expedite", ExpediteRequestInput,
-                      "申请先行提供法律援助（第四十四条，特事特办；值班律师）：情形与理由")
-actions.declare_input("terminate", TerminateInput, "终止法律援助（第四十八条的情形与说明），生成终止法律援助决定书")
+# The law's decisions take these inputs (the staff API builds their routes with them, app/staff/routes.py):
+# action -> (schema, summary)
+DECISION_INPUTS = {
+    "reject": (RefuseInput, "不予法律援助：理由与法律依据（群众可见），生成不予法律援助决定书（载明异议途径和期限）"),
+    "request_expedite": (ExpediteRequestInput, "申请先行提供法律援助（第四十四条，特事特办；值班律师）：情形与理由"),
+    "terminate": (TerminateInput, "终止法律援助（第四十八条的情形与说明），生成终止法律援助决定书"),
+}

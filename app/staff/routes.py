@@ -12,13 +12,14 @@ from app.applications.actions import ACTIONS, STAFF_TRANSITIONS
 from app.applications.models import Application
 from app.auth.guards import staff_required
 from app.applications import sla
-from app.casework import service as casework
+from app.casework import cases, roster, queues as worklists
+from app.visits import service as home_visits
 from app.common.idempotency import idempotent
 from app.common.pagination import paginate
 from app.documents import service as documents
 from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
-from app.procedure import schemas as _procedure_inputs  # noqa: F401  (declares the law's decision inputs first)
+from app.procedure.schemas import DECISION_INPUTS
 from app.staff import schemas as s
 from app.common.openapi import BEARER
 
@@ -29,7 +30,7 @@ CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
 
 
 def _detail(application_id: int) -> Application:
-    casework.get_application(g.staff, application_id)  # per-object check
+    cases.get_application(g.staff, application_id)  # per-object check
     return db.session.scalar(sa.select(Application).where(Application.id == application_id)
                              .options(selectinload(Application.events)).execution_options(populate_existing=True))
 
@@ -42,7 +43,7 @@ def _detail(application_id: int) -> Application:
 @blp.response(200, s.QueueOut(many=True))
 def queue():
     """当前角色的工作队列（紧急在前，含时限倒计时）"""
-    return list(casework.queues_for(g.staff).values())
+    return list(worklists.queues_for(g.staff).values())
 
 
 # --- applications --------------------------------------------------------------------------
@@ -54,7 +55,7 @@ def queue():
 @blp.response(200, s.StaffApplicationPageOut)
 def list_applications(args):
     """申请列表（援助律师仅见指派给自己的案件）"""
-    stmt = casework.list_stmt(g.staff, status=args.get("status"), q=args.get("q"), urgent=args.get("urgent"))
+    stmt = cases.list_stmt(g.staff, status=args.get("status"), q=args.get("q"), urgent=args.get("urgent"))
     return paginate(stmt, args["page"], args["page_size"])
 
 
@@ -67,7 +68,7 @@ def list_applications(args):
 def create_application(data):
     """值班律师电话受理：为来电群众代为申请并提交（支持 Idempotency-Key）"""
     contact = data.pop("first_contact_at", None)
-    app_ = casework.open_for_caller(g.staff, data, first_contact_at=contact)
+    app_ = cases.open_for_caller(g.staff, data, first_contact_at=contact)
     return _detail(app_.id)
 
 
@@ -82,8 +83,8 @@ def get_application(application_id):
 
 def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to_data=None):
     def view(data, application_id):
-        app_ = casework.get_application(g.staff, application_id)
-        casework.act(g.staff, app_, action, to_data(data) if to_data else data)
+        app_ = cases.get_application(g.staff, application_id)
+        cases.act(g.staff, app_, action, to_data(data) if to_data else data)
         return _detail(app_.id)
     view.__name__ = f"action_{action}"
     view.__doc__ = summary
@@ -96,7 +97,8 @@ def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to
 
 for _name in STAFF_TRANSITIONS:  # one route per declared action, with its roles and input
     _a = ACTIONS[_name]
-    _action_route(_a.api_path, _name, _a.roles, _a.input, _a.summary or _a.label)
+    _input, _summary = DECISION_INPUTS.get(_name, (_a.input, _a.summary))  # the law's decisions: app/procedure's inputs
+    _action_route(_a.api_path, _name, _a.roles, _input, _summary or _a.label)
 
 
 @blp.route("/applications/<int:application_id>/notes", methods=["POST"])
@@ -106,8 +108,8 @@ for _name in STAFF_TRANSITIONS:  # one route per declared action, with its roles
 @blp.response(200, s.StaffApplicationOut)
 def add_note(data, application_id):
     """记录办理进展（写入时间线）"""
-    app_ = casework.get_application(g.staff, application_id)
-    casework.add_note(g.staff, app_, data["note"])
+    app_ = cases.get_application(g.staff, application_id)
+    cases.add_note(g.staff, app_, data["note"])
     return _detail(app_.id)
 
 
@@ -117,8 +119,8 @@ def add_note(data, application_id):
 @blp.response(200, s.SuggestionOut(many=True))
 def lawyer_suggestions(application_id):
     """推荐律师（擅长领域、在办案件数、区域），第一位为推荐人选"""
-    app_ = casework.get_application(g.staff, application_id)
-    return casework.suggest_lawyers(app_)
+    app_ = cases.get_application(g.staff, application_id)
+    return roster.suggest_lawyers(app_)
 
 
 @blp.route("/applications/<int:application_id>/home-visit", methods=["POST"])
@@ -128,8 +130,8 @@ def lawyer_suggestions(application_id):
 @blp.response(201, s.HomeVisitOut)
 def request_home_visit(data, application_id):
     """申请上门服务"""
-    app_ = casework.get_application(g.staff, application_id)
-    return casework.request_home_visit(g.staff, app_, data["address"], data.get("reason"))
+    app_ = cases.get_application(g.staff, application_id)
+    return home_visits.request_home_visit(g.staff, app_, data["address"], data.get("reason"))
 
 
 @blp.route("/applications/<int:application_id>/home-visit/schedule", methods=["POST"])
@@ -139,8 +141,8 @@ def request_home_visit(data, application_id):
 @blp.response(200, s.HomeVisitOut)
 def schedule_home_visit(data, application_id):
     """安排上门服务：律师与时间"""
-    app_ = casework.get_application(g.staff, application_id)
-    return casework.schedule_home_visit(g.staff, app_, data["lawyer_id"], data["scheduled_at"], data.get("note"))
+    app_ = cases.get_application(g.staff, application_id)
+    return home_visits.schedule_home_visit(g.staff, app_, data["lawyer_id"], data["scheduled_at"], data.get("note"))
 
 
 @blp.route("/home-visits")
@@ -150,7 +152,7 @@ def schedule_home_visit(data, application_id):
 @blp.response(200, s.HomeVisitOut(many=True))
 def list_home_visits(args):
     """上门服务列表（援助律师仅见自己的）"""
-    return db.session.scalars(casework.list_visits_stmt(g.staff, active_only=not args["all"]).limit(500)).all()
+    return db.session.scalars(home_visits.list_visits_stmt(g.staff, active_only=not args["all"]).limit(500)).all()
 
 
 @blp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])
@@ -160,8 +162,8 @@ def list_home_visits(args):
 @blp.response(200, s.HomeVisitOut)
 def complete_home_visit(data, visit_id):
     """记录上门服务完成情况（上门律师或负责人）"""
-    visit = casework.get_visit(g.staff, visit_id)
-    return casework.complete_home_visit(g.staff, visit, data["result_note"])
+    visit = home_visits.get_visit(g.staff, visit_id)
+    return home_visits.complete_home_visit(g.staff, visit, data["result_note"])
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -172,7 +174,7 @@ def complete_home_visit(data, visit_id):
 @blp.response(200, DocumentDetailOut)
 def verify_document(document_id):
     """材料审核通过"""
-    doc = casework.get_document(g.staff, document_id)
+    doc = cases.get_document(g.staff, document_id)
     return documents.verify(g.staff, doc)
 
 
@@ -183,7 +185,7 @@ def verify_document(document_id):
 @blp.response(200, DocumentDetailOut)
 def reject_document(data, document_id):
     """退回材料（原因群众可见，并通知其重新拍摄）"""
-    doc = casework.get_document(g.staff, document_id)
+    doc = cases.get_document(g.staff, document_id)
     return documents.reject(g.staff, doc, data["reason"], data.get("note"))
 
 
@@ -195,7 +197,7 @@ def reject_document(data, document_id):
 @blp.response(200, s.RosterOut(many=True))
 def lawyers():
     """援助律师名册（擅长领域、区域、在办案件、接案状态）"""
-    return casework.roster()
+    return roster.roster()
 
 
 @blp.route("/lawyers/<int:lawyer_id>", methods=["PATCH"])
@@ -205,8 +207,8 @@ def lawyers():
 @blp.response(200, s.RosterOut)
 def update_lawyer(data, lawyer_id):
     """调整律师接案状态"""
-    casework.set_availability(g.staff, lawyer_id, data["available"])
-    return next(r for r in casework.roster() if r["id"] == lawyer_id)
+    roster.set_availability(g.staff, lawyer_id, data["available"])
+    return next(r for r in roster.roster() if r["id"] == lawyer_id)
 
 
 @blp.route("/sla")

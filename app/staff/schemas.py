@@ -9,7 +9,7 @@ from app.common.pagination import PageArgs, page_schema
 from app.common.timeutil import UTC
 from app.documents.models import REJECT_REASONS
 from app.applications import sla
-from app.casework.service import visits_for
+from app.visits.service import visits_for
 
 
 def _sla(obj):

@@ -12,7 +12,7 @@ from app.applications import actions
 from app.applications.models import STATUSES
 from app.applications.service import check_transition
 from app.auth.models import STAFF_ROLES
-from app.casework import service as casework
+from app.casework import queues
 
 
 def test_allowed_actions_agree_with_the_state_machine():
@@ -37,9 +37,9 @@ def test_every_staff_action_has_its_route(app):
 
 
 def test_queues_come_from_the_registry():
-    builders = {name for name, fn in inspect.getmembers(casework, inspect.isfunction) if name.startswith("_queue_")}
-    assert {q.build.__name__ for q in casework.QUEUE_REGISTRY.values()} == builders
-    assert "globals()" not in inspect.getsource(casework.queues_for)
+    builders = {name for name, fn in inspect.getmembers(queues, inspect.isfunction) if name.startswith("_queue_")}
+    assert {q.build.__name__ for q in queues.QUEUE_REGISTRY.values()} == builders
+    assert "globals()" not in inspect.getsource(queues.queues_for)
 
 
 @pytest.mark.parametrize("event", ["progress_note", "internal_note"])

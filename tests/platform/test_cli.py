@@ -33,10 +33,10 @@ def test_demo_load_covers_every_state_with_photos(app):
         roles = set(db.session.scalars(sa.select(StaffUser.role)).all())
         assert roles == {"duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer"}
         # the procedure: a refused application with its letter and an open objection to the bureau
-        from app.procedure.models import Letter, Objection
+        from app.procedure.models import Letter, Objection, read_state
         refused = db.session.scalar(sa.select(Application).where(Application.status == "rejected"))
         kinds = set(db.session.scalars(sa.select(Letter.kind).where(Letter.application_id == refused.id)))
-        assert "refusal" in kinds and refused.decision_grounds[0]["article"] == "第三十四条"
+        assert "refusal" in kinds and read_state(refused).decision_grounds[0]["article"] == "第三十四条"
         assert db.session.scalar(sa.select(Objection.status).where(Objection.application_id == refused.id)) == "open"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) >= 2 * len(STATUSES)
     again = runner.invoke(args=["demo", "load"])

@@ -55,13 +55,13 @@ class Builder:
             return documents.upload(user(self.app, "duty1"), app_id, "id_front", jpeg_bytes(), "id.jpg").id
 
     def visit(self):
-        from app.casework import service as casework
+        from app.visits import service as visits
         app_id = self.case("in_progress", home_visit_requested=True, home_visit_address="江岸区某路1号",
                            home_visit_reason="行动不便")
         with self.app.app_context():
             from app.applications.models import Application
             a = db.session.get(Application, app_id)
-            return casework.schedule_home_visit(user(self.app, "manager1"), a, self.staff["aid1"]["id"],
+            return visits.schedule_home_visit(user(self.app, "manager1"), a, self.staff["aid1"]["id"],
                                                 utcnow() + dt.timedelta(days=1)).id
 
     def alert(self):

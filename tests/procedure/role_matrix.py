@@ -23,13 +23,13 @@ def _refused(b, citizen_id=None):
     """A refused application (with its 不予法律援助决定书); the citizen's own when citizen_id is given."""
     from app.applications.models import Application
     from app.extensions import db
-    from app.procedure import service
+    from app.procedure import flows, objections
     from tests.support import make_case
     b.dirty = True
     app_id = make_case(b.app, "under_review", citizen_id=citizen_id, by_phone=citizen_id is None)
     with b.app.app_context():
         a = db.session.get(Application, app_id)
-        service.decide(_staff(b, "manager1"), a, "reject", {"reason": "家庭收入高于标准", "grounds": ["not_in_hardship"]})
+        flows.desk_decision(_staff(b, "manager1"), a, "reject", {"reason": "家庭收入高于标准", "grounds": ["not_in_hardship"]})
     return app_id
 
 
@@ -47,11 +47,11 @@ def objection(b, citizen_id=None):
     from app.applications.models import Application
     from app.auth.models import Citizen
     from app.extensions import db
-    from app.procedure import service
+    from app.procedure import flows, objections
     citizen_id = citizen_id or _citizen(b)
     app_id = _refused(b, citizen_id)
     with b.app.app_context():
-        obj = service.lodge_objection(db.session.get(Citizen, citizen_id), db.session.get(Application, app_id),
+        obj = objections.lodge_objection(db.session.get(Citizen, citizen_id), db.session.get(Application, app_id),
                                       "我的收入计算有误")
         return obj.id
 
@@ -70,10 +70,10 @@ def letter(b):
 def noticed(b):
     from app.applications.models import Application
     from app.extensions import db
-    from app.procedure import service
+    from app.procedure import flows, objections
     app_id = b.case("under_review")
     with b.app.app_context():
-        service.issue_notice(_staff(b, "duty1"), db.session.get(Application, app_id), ["hukou_home", "judgment"],
+        flows.notice(_staff(b, "duty1"), db.session.get(Application, app_id), ["hukou_home", "judgment"],
                              local_today() + dt.timedelta(days=10))
     return app_id
 

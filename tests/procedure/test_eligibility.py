@@ -108,7 +108,8 @@ def test_the_application_keeps_the_screen_and_the_commitment(client, fake_wechat
     with app.app_context():
         from app.applications.models import Application
         from app.extensions import db
-        a = db.session.get(Application, app_id)
+        from app.procedure.models import read_state
+        a = read_state(db.session.get(Application, app_id))
         assert a.integrity_commitment["version"] == "2026-01" and "如实" in a.integrity_commitment["text"] \
             or "真实" in a.integrity_commitment["text"]
         assert a.eligibility["answer"]["result"] == out["result"]

@@ -13,6 +13,7 @@ import time_machine
 
 from app.common.timeutil import LOCAL_TZ, local_today
 from app.extensions import db
+from app.procedure.models import ApplicationProcedure
 from tests.support import api_login, citizen_case, console_login
 from tests.factories import jpeg_bytes, login
 
@@ -23,9 +24,9 @@ MONDAY = time_machine.travel(dt.datetime(2026, 3, 9, 10, 0, tzinfo=LOCAL_TZ), ti
 
 
 def _cal(app):
-    from app.procedure import service
+    from app.procedure import clocks
     with app.app_context():
-        return service.calendar()
+        return clocks.calendar()
 
 
 def _pdf_text(client, url) -> str:
@@ -48,11 +49,11 @@ def _batch_agrees(app, app_id, **expected):
     """The queues read every case's clocks in one batch (`deadlines_many`): it must give what `deadlines`
     gives for the case alone (and what the detail shows)."""
     from app.applications.models import Application
-    from app.procedure import service
+    from app.procedure import clocks
     with app.app_context():
         a = db.session.get(Application, app_id)
-        alone = service.deadlines(a)
-        assert service.deadlines_many([a]) == {app_id: alone}
+        alone = clocks.deadlines(a)
+        assert clocks.deadlines_many([a]) == {app_id: alone}
         for key, value in expected.items():
             assert alone[key] == value, (key, alone)
 
@@ -267,7 +268,8 @@ def test_termination_and_expedite_grounds(app, client, fake_wechat, staff):
     assert r.status_code == 200 and r.get_json()["status"] == "expedite_requested"
     with app.app_context():
         from app.applications.models import Application
-        assert db.session.get(Application, app2).expedite_ground == "deadline_within_7_days"
+        from app.procedure.models import read_state
+        assert read_state(db.session.get(Application, app2)).expedite_ground == "deadline_within_7_days"
     r = client.post(f"{S}/{app2}/approve-expedite", json={"backfill_kinds": ["hukou_home"],
                                                           "backfill_due_at": (dt.datetime.now(dt.timezone.utc)
                                                                               + dt.timedelta(days=3)).isoformat()},
@@ -311,7 +313,7 @@ def test_deemed_withdrawn_by_the_scan_and_clock_alerts(app, client, fake_wechat,
     with app.app_context():
         # the notice's due date passes; another application's review has run for weeks
         db.session.execute(sa.update(SupplementNotice).values(due_date=local_today() - dt.timedelta(days=1)))
-        db.session.execute(sa.update(Application).where(Application.id == late_id)
+        db.session.execute(sa.update(ApplicationProcedure).where(ApplicationProcedure.application_id == late_id)
                            .values(review_clock_from=local_today() - dt.timedelta(days=30)))
         db.session.commit()
         out = alerts.scan()
@@ -370,12 +372,12 @@ def test_queues_sort_and_colour_by_the_statutory_clock(app, client, fake_wechat,
     fresh = make_case(app, "under_review", by_phone=True)
     late = make_case(app, "under_review", by_phone=True)
     with app.app_context():
-        db.session.execute(sa.update(Application).where(Application.id == late)
+        db.session.execute(sa.update(ApplicationProcedure).where(ApplicationProcedure.application_id == late)
                            .values(review_clock_from=local_today() - dt.timedelta(days=30)))
         db.session.commit()
-        from app.casework import service as casework
+        from app.casework import queues
         from tests.support import user
-        items = casework.queues_for(user(app, "duty1"))["review"]["items"]
+        items = queues.queues_for(user(app, "duty1"))["review"]["items"]
         ids = [i["id"] for i in items]
         assert ids.index(late) < ids.index(fresh)
         assert items[ids.index(late)]["law_state"] == "overdue" and items[ids.index(fresh)]["law_state"] == "ok"
@@ -414,8 +416,9 @@ def test_the_bureau_sees_the_objection_photos_audited(app, client, fake_wechat, 
 
 
 def test_termination_stops_open_work(app, client, fake_wechat, staff):
-    from app.casework.models import HomeVisit
-    from app.casework import service as casework
+    from app.visits.models import HomeVisit
+    from app.casework import queues
+    from app.visits import service as visits
     from app.applications.models import Application
     from app.common.timeutil import utcnow
     from tests.support import make_case, user
@@ -423,11 +426,11 @@ def test_termination_stops_open_work(app, client, fake_wechat, staff):
                        home_visit_reason="行动不便")
     with app.app_context():
         a = db.session.get(Application, app_id)
-        casework.schedule_home_visit(user(app, "manager1"), a, user(app, "aid1").id, utcnow() + dt.timedelta(days=1))
+        visits.schedule_home_visit(user(app, "manager1"), a, user(app, "aid1").id, utcnow() + dt.timedelta(days=1))
     mgr = api_login(client, "manager1")
     r = client.post(f"{S}/{app_id}/terminate", json={"ground": "case_ended", "note": "对方已撤诉，案件终结"}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     with app.app_context():
         assert db.session.scalar(sa.select(HomeVisit.status).where(HomeVisit.application_id == app_id)) == "cancelled"
-        queues = casework.queues_for(user(app, "aid1"))
-        assert app_id not in [i["application_id"] for q in queues.values() for i in q["items"]]
+        found = queues.queues_for(user(app, "aid1"))
+        assert app_id not in [i["application_id"] for q in found.values() for i in q["items"]]

@@ -102,13 +102,13 @@ def test_unknown_year_falls_back_to_monday_to_friday():
 
 
 def test_admin_sees_the_calendar_warning(app, client, staff):
-    from app.procedure import service
+    from app.procedure import clocks
     from tests.support import console_login
     with app.app_context():
-        assert service.calendar_warnings(dt.date(2026, 3, 1)) == []
-        warnings = service.calendar_warnings(dt.date(2089, 6, 1))
+        assert clocks.calendar_warnings(dt.date(2026, 3, 1)) == []
+        warnings = clocks.calendar_warnings(dt.date(2089, 6, 1))
         assert warnings and "2089" in warnings[0] and "周一至周五" in warnings[0]
-        service.calendar().fallback_used.add(2091)  # a clock has fallen back: the admin is told
+        clocks.calendar().fallback_used.add(2091)  # a clock has fallen back: the admin is told
     console_login(client, "admin1")
     page = client.get("/console/").get_data(as_text=True)
     assert "2091" in page and "工作日历" in page

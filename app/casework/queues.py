@@ -1,0 +1,206 @@
+"""The work queues of each role (urgent first, then the nearest of the SLA, the legal deadline and the
+statutory clock), declared in one registry (QUEUE_REGISTRY)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.applications import service as applications, sla
+from app.applications.models import FINAL_STATUSES, Application
+from app.auth.models import StaffUser
+from app.callbacks.models import CallbackTask
+from app.common.timeutil import LOCAL_TZ, end_of_local_day, local_today, utcnow
+from app.documents import service as documents
+from app.documents.models import TO_VERIFY, Document
+from app.extensions import db
+from app.procedure import clocks
+from app.procedure.objections import objections_stmt
+from app.visits.service import list_visits_stmt, pending_visit_requests
+
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _app_item(app_: Application, now, **extra) -> dict:
+    """A queue row for a case. Its statutory clock ("law_due", "law_state") is filled in by `queues_for`
+    for all rows at once, unless the builder sets it."""
+    st = sla.state(app_, now)
+    return {"type": "application", "id": app_.id, "application_id": app_.id, "application": app_,
+            "reference": app_.reference, "title": app_.applicant_name or "（未填姓名）",
+            "subtitle": f"{app_.category or '未分类'} · {app_.status_label}", "status": app_.status,
+            "urgent": app_.is_urgent, "deadline_at": app_.deadline_at,
+            "deadline_hours_left": applications.deadline_hours_left(app_),
+            "sla": st, "due_at": st["due_at"], "overdue": st["state"] == "breached", **extra}
+
+
+def _fill_law_due(items: list[dict]) -> None:
+    """The Legal Aid Law's clocks in working days (review, notice, assignment, objection): the nearest one
+    per case, read for every case of every queue in two statements."""
+    apps = {it["application"].id: it["application"] for it in items
+            if it.get("application") is not None and "law_due" not in it}
+    found = clocks.deadlines_many(apps.values())
+    today = local_today()
+    for it in items:
+        if "law_due" not in it:
+            due = clocks.nearest_due(found[it["application"].id]) if it.get("application") is not None else None
+            it["law_due"], it["law_state"] = due, clocks.due_state(due, today)
+
+
+def _sort_key(item):
+    """Urgent first (legal deadline within 72 h), then the nearest of the SLA, the legal deadline and
+    the statutory clock (a working-day due date counts to the end of its day)."""
+    due = item.get("due_at") or FAR_FUTURE
+    deadline = item.get("deadline_at") or FAR_FUTURE
+    law = end_of_local_day(item["law_due"]) if item.get("law_due") else FAR_FUTURE
+    return (not item["urgent"], min(due, deadline, law), item["id"])
+
+
+def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
+    return _queues(staff, [key for key, queue in QUEUE_REGISTRY.items() if staff.role in queue.roles], now)
+
+
+def queue_for(staff: StaffUser, key: str, now: dt.datetime | None = None) -> dict:
+    """One queue (its own page); the caller has checked that the role has it."""
+    return _queues(staff, [key], now)[key]
+
+
+def _queues(staff: StaffUser, keys: list[str], now: dt.datetime | None) -> dict[str, dict]:
+    now = now or utcnow()
+    built = {key: QUEUE_REGISTRY[key].build(staff, now) for key in keys}
+    _fill_law_due([it for items in built.values() for it in items])
+    return {key: {"key": key, "title": QUEUE_REGISTRY[key].title, "items": sorted(items, key=_sort_key)}
+            for key, items in built.items()}
+
+
+def _queue_documents(staff, now):
+    rows = db.session.execute(sa.select(Document, Application).join(Application, Application.id == Document.application_id)
+                              .where(Document.status.in_(TO_VERIFY), Application.status.not_in(FINAL_STATUSES + ("draft",)))
+                              .order_by(Document.id)).all()
+    return [_app_item(a, now, type="document", id=d.id, document=d,
+                      subtitle=f"{d.kind_label} · {d.status_label}" + ("（有质量提示）" if d.warnings else ""))
+            for d, a in rows]
+
+
+def _by_id(application_ids) -> dict[int, Application]:
+    ids = set(application_ids)
+    return {a.id: a for a in db.session.scalars(sa.select(Application).where(Application.id.in_(ids)))} if ids else {}
+
+
+def _apps(*statuses, **where):
+    stmt = sa.select(Application).where(Application.status.in_(statuses))
+    for k, v in where.items():
+        stmt = stmt.where(getattr(Application, k) == v)
+    return db.session.scalars(stmt).all()
+
+
+def _queue_review(staff, now):
+    return [_app_item(a, now) for a in _apps("submitted", "under_review")]
+
+
+def _queue_expedite(staff, now):
+    return [_app_item(a, now, subtitle=f"{a.category or '未分类'} · 理由：{a.expedite_reason or '—'}")
+            for a in _apps("expedite_requested")]
+
+
+def _queue_assign(staff, now):
+    return [_app_item(a, now) for a in _apps("approved", "expedite_approved")]
+
+
+def _queue_backfill(staff, now):
+    items = []
+    apps = db.session.scalars(sa.select(Application).where(
+        Application.backfill_kinds.is_not(None), Application.status.not_in(FINAL_STATUSES))).all()
+    for a in apps:
+        bf = documents.backfill_status(a)
+        if bf["complete"]:
+            continue
+        item = _app_item(a, now, type="backfill", backfill=bf,
+                         subtitle="尚缺：" + "、".join(m["label"] for m in bf["missing"]))
+        item["due_at"] = a.backfill_due_at
+        item["overdue"] = bf["overdue"]
+        items.append(item)
+    return items
+
+
+def _queue_home_visits(staff, now):
+    items = []
+    visits = db.session.scalars(list_visits_stmt(staff)).all()
+    cases = _by_id(v.application_id for v in visits)
+    seen = set()
+    for v in visits:
+        a = cases[v.application_id]
+        seen.add(a.id)
+        when = v.scheduled_at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M") if v.scheduled_at else "待安排时间"
+        who = v.lawyer.display_name if v.lawyer else "待定律师"
+        items.append(_app_item(a, now, type="home_visit", id=v.id, visit=v,
+                               subtitle=f"{v.status_label} · {when} · {who} · {v.address}", due_at=v.scheduled_at))
+    for a in pending_visit_requests(staff):
+        if a.id not in seen:
+            items.append(_app_item(a, now, type="home_visit_request", id=a.id,
+                                   subtitle=f"群众申请上门 · {a.home_visit_address or '地址未填'}", due_at=None))
+    return items
+
+
+def _queue_callbacks(staff, now):
+    items = []
+    tasks = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
+                               .options(selectinload(CallbackTask.rating))
+                               .order_by(CallbackTask.due_at)).all()
+    subjects = _by_id([t.subject_id for t in tasks if t.subject_type == "application"])
+    for t in tasks:
+        rating = t.rating
+        app_ = subjects.get(t.subject_id) if t.subject_type == "application" else None
+        label = {"bad_rating": "差评回访", "repeat_caller": "重复来电回访", "alert": "预警回访"}.get(t.reason, "回访")
+        items.append({"type": "callback", "id": t.id, "callback": t, "application_id": app_.id if app_ else None,
+                      "application": app_, "reference": app_.reference if app_ else None,
+                      "title": label + (f"（{rating.stars} 星）" if rating else ""),
+                      "subtitle": (rating.comment if rating and rating.comment else (t.note or "")),
+                      "status": t.status, "urgent": False, "deadline_at": None, "deadline_hours_left": None,
+                      "sla": None, "due_at": t.due_at, "overdue": t.due_at < now, "law_due": None, "law_state": None})
+    return items
+
+
+def _queue_objections(staff, now):
+    """Objections to a refusal or termination still to be decided by the justice bureau (Art. 49),
+    nearest 5-working-day due date first."""
+    items = []
+    objections = db.session.scalars(objections_stmt(staff, "open")).all()
+    cases = _by_id(o.application_id for o in objections)
+    for o in objections:
+        a = cases[o.application_id]
+        item = _app_item(a, now, type="objection", id=o.id, objection=o,
+                         subtitle=f"对{o.against_label}的异议 · 应于 {o.decide_by} 前作出决定")
+        item.update(law_due=o.decide_by, law_state=clocks.due_state(o.decide_by), sla=None, due_at=None, overdue=False)
+        items.append(item)
+    return items
+
+
+def _queue_my_cases(staff, now):
+    return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    title: str
+    roles: tuple[str, ...]
+    build: Callable[[StaffUser, dt.datetime], list[dict]]
+
+
+QUEUE_REGISTRY: dict[str, Queue] = {q.key: q for q in (
+    Queue("documents", "待审核材料", ("duty_lawyer", "manager"), _queue_documents),
+    Queue("review", "待审查的申请", ("duty_lawyer", "manager"), _queue_review),
+    Queue("expedite", "特事特办申请", ("manager",), _queue_expedite),
+    Queue("assign", "待指派律师", ("manager",), _queue_assign),
+    Queue("backfill", "补交材料（到期与逾期）", ("duty_lawyer", "manager"), _queue_backfill),
+    Queue("home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"), _queue_home_visits),
+    Queue("callbacks", "回访任务", ("manager",), _queue_callbacks),
+    Queue("my_cases", "我的案件", ("aid_lawyer",), _queue_my_cases),
+    Queue("objections", "待审查的异议", ("bureau_reviewer", "manager"), _queue_objections),
+)}
+
+
+QUEUES = {key: (q.title, q.roles) for key, q in QUEUE_REGISTRY.items()}  # key: (title, roles)

@@ -1,0 +1,24 @@
+"""A case as the procedure's desks see it: per-object access and the timeline."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app import errors
+from app.applications.models import Application, ApplicationEvent
+from app.auth.models import StaffUser
+from app.documents import service as documents
+from app.extensions import db
+
+def staff_application(staff: StaffUser, application_id: int) -> Application:
+    """Per-object access as the case desk has it: an aid lawyer sees only assigned cases; a citizen's
+    unsent draft is theirs alone; other roles (the bureau's reviewer too) see no case here (404)."""
+    app_ = db.session.get(Application, application_id)
+    if app_ is None or staff.role not in ("duty_lawyer", "aid_lawyer", "supervisor", "manager") \
+            or not documents.can_staff_see(staff, app_) or (app_.status == "draft" and app_.citizen_id is not None):
+        raise errors.NotFound("未找到该申请")
+    return app_
+
+
+def events_for(application_id: int) -> list:
+    return db.session.scalars(sa.select(ApplicationEvent).where(ApplicationEvent.application_id == application_id)
+                              .order_by(ApplicationEvent.id)).all()
