@@ -210,12 +210,14 @@ def application_detail(application_id):
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=visit_service.visits_for(app_), active_visit=visit_service.active_visit(app_), visit_lawyers=visit_lawyers,
         service_types=SERVICE_TYPES, event_labels=actions.EVENT_LABELS, transitions=actions.ACTIONS,
-        destructive=DESTRUCTIVE_ACTIONS, left_undone=_left_undone(app_, docs),
+        destructive=DESTRUCTIVE_ACTIONS, irreversible=IRREVERSIBLE_ACTIONS, left_undone=_left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
 
 
 DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
+# decisions that cannot be taken back (a letter goes out): they ask for confirmation too
+IRREVERSIBLE_ACTIONS = ("approve", "reject", "approve_expedite", "deny_expedite", "assign", "terminate", "close")
 
 
 def _left_undone(app_, docs=None) -> dict[str, str]:

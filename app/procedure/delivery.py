@@ -32,7 +32,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 import sms
 from app import errors
-from app.alerts import service as alerts
 from app.alerts.models import Alert
 from app.applications import service as applications
 from app.applications.models import Application
@@ -355,5 +354,3 @@ def scan(now: dt.datetime, raise_alert) -> dict:
             alert.status, alert.resolved_at = "resolved", now
     return out
 
-
-alerts.register_scanner(scan)

@@ -17,7 +17,7 @@ from app.auth.guards import citizen_required, staff_required
 from app.common.openapi import BEARER
 from app.common.timeutil import LOCAL_TZ
 from app.extensions import db
-from app.procedure import delivery, letters, service
+from app.procedure import cases, delivery, letters
 from app.procedure.models import Letter
 
 citizen = Blueprint("delivery", __name__, url_prefix="/api/v1/applications",
@@ -83,7 +83,7 @@ def opened(application_id, letter_id):
 @staff.response(200, DeliveryOut)
 def record(data, application_id, letter_id):
     """登记邮寄送达或直接送达（送达日期与方式，即送达回证）；已送达的文书不能重复登记"""
-    app_ = service.staff_application(g.staff, application_id)
+    app_ = cases.staff_application(g.staff, application_id)
     letter = _letter(application_id, letter_id)
     delivery.record_by_staff(g.staff, app_, letter, data["way"], data["date"], data.get("note"))
     return _out(letter)
@@ -95,7 +95,7 @@ def record(data, application_id, letter_id):
 @staff.response(200, DeliveryOut)
 def resend(application_id, letter_id):
     """向申请人手机补发文书短信（新的一次性查看链接，原链接作废）"""
-    app_ = service.staff_application(g.staff, application_id)
+    app_ = cases.staff_application(g.staff, application_id)
     letter = _letter(application_id, letter_id)
     d = delivery.get(letter.id)
     if d is None or d.channel not in ("sms", "manual"):

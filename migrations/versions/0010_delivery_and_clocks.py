@@ -2,7 +2,7 @@
 link, delivered_at / delivered_by)
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04
 
 Letters issued before this revision: those to a citizen with the mini-program were announced by a
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -21,7 +21,7 @@ depends_on = None
 def upgrade():
     # the review clock resumes with the days left when it was paused (never restarts): the days of the
     # period available from review_clock_from
-    with op.batch_alter_table("applications") as b:
+    with op.batch_alter_table("application_procedure") as b:
         b.add_column(sa.Column("review_days", sa.Integer()))
     # the supplement notice runs from its delivery: its period in days; its due date is known once delivered
     with op.batch_alter_table("supplement_notices") as b:
@@ -72,7 +72,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("supplement_notices") as b:
         b.drop_column("days")
-    with op.batch_alter_table("applications") as b:
+    with op.batch_alter_table("application_procedure") as b:
         b.drop_column("review_days")
     op.drop_index("ix_letter_deliveries_delivered_at", table_name="letter_deliveries")
     op.drop_index("ix_letter_deliveries_application_id", table_name="letter_deliveries")

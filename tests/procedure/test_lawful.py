@@ -291,8 +291,9 @@ def test_a_grant_after_an_override_cites_the_override(make_app, fake_wechat, sta
         s, app_id, _ = citizen_case(client, fake_wechat)
         with app.app_context():
             from app.applications.models import Application
+            from app.procedure.models import state
             a = db.session.get(Application, app_id)
-            a.eligibility = {"input": {"matter": "maintenance", "household_size": 1, "monthly_income": "5000"},
+            state(a).eligibility = {"input": {"matter": "maintenance", "household_size": 1, "monthly_income": "5000"},
                              "answer": {"result": "not_eligible", "means_test": "required", "documents": [],
                                         "basis": [{"article": "第三十四条", "text": "家庭人均月收入 5000.00 元，高于本地经济困难标准"}]},
                              "screened_at": "2026-03-02T10:00:00+08:00"}
