@@ -45,6 +45,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from app.common import outage
     outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
+    _configured_enums(app, api)
+    from app.common import openapi
+    openapi.apply_fixups(app, api.spec)  # what marshmallow cannot express (app/common/openapi.py)
     _register_health(app)
     # what a domain adds to the ones below it, registered on app.extensions in this order (nothing at import)
     from app.procedure import plugin as procedure_plugin
@@ -54,8 +57,26 @@ def create_app(config: Config | dict | None = None) -> Flask:
     tasks.init_app(app)
     from app import cli
     cli.init_app(app)
+    if app.config.get("TELEPHONY_DEMO_REPLAY"):
+        _demo_switch(app)
 
     return app
+
+
+def _configured_enums(app: Flask, api: Api) -> None:
+    """Enumerations that follow the configuration (the province's added matters, situations, groups)
+    written into the OpenAPI document's schemas."""
+    from app.procedure.schemas import openapi_enums
+    schemas = api.spec.components.schemas
+    for name, props in openapi_enums(app.config).items():
+        schema = schemas.get(name)
+        if schema is None:
+            continue
+        for prop, values in props.items():
+            p = schema.get("properties", {}).get(prop)
+            if p is None:
+                continue
+            (p["items"] if p.get("type") == "array" else p)["enum"] = list(values)
 
 
 class _Flask(Flask):
@@ -101,15 +122,17 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.consultations.routes import blp as consultations_blp
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
+    from app.privacy.routes import blp as privacy_blp
     from app.procedure import delivery_routes, routes as procedure_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
     from app.supervision.routes import blp as supervision_blp
+    from app.telephony.routes import blp as telephony_blp
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
-                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff,
-                delivery_routes.citizen, delivery_routes.staff):
+                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp,
+                telephony_blp, delivery_routes.citizen, delivery_routes.staff):
         api.register_blueprint(blp)
     app.register_blueprint(delivery_routes.short)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
@@ -125,7 +148,22 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.documents import console as _documents_pages  # noqa: F401
     from app.procedure import console as _procedure_pages  # noqa: F401
     from app.supervision import console as _supervision_pages  # noqa: F401
+    from app.telephony import console as _telephony_pages  # noqa: F401
     console.init_app(app)
+
+
+def _demo_switch(app: Flask) -> None:
+    """The embedded default's demo switch (scripts/dev.sh): replays a recorded morning of call events
+    from the first request on (never in CLI commands such as migrations)."""
+    import threading
+    from app.telephony import demo
+    started = threading.Event()
+
+    @app.before_request
+    def _start_demo_switch():
+        if not started.is_set():
+            started.set()
+            demo.start_in_background(app)
 
 
 def _register_health(app: Flask) -> None:

@@ -13,6 +13,7 @@ from app.consultations.cli import calls_cli
 from app.auth.service import create_staff
 from app.documents.tasks import sweep_stale_ocr
 from app.notifications.service import sweep_due
+from app.telephony.cli import telephony_cli
 
 users_cli = AppGroup("users", help="工作人员账号")
 demo_cli = AppGroup("demo", help="演示数据")
@@ -59,3 +60,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(analytics_cli)
     demo_cli.add_command(demo_calls)
     app.cli.add_command(storage_cli)  # flask storage reconcile
+    app.cli.add_command(telephony_cli)  # flask telephony listen | replay

@@ -82,6 +82,9 @@ class Config:
         self.WECHAT_TEMPLATE_STATUS = _env("WECHAT_TEMPLATE_STATUS", "dev-template-status")
         self.WECHAT_TEMPLATE_DOCUMENT = _env("WECHAT_TEMPLATE_DOCUMENT", "dev-template-document")
         self.WECHAT_TEMPLATE_LETTER = _env("WECHAT_TEMPLATE_LETTER", "dev-template-letter")
+        # 1 when the templates are long-term subscriptions (长期订阅: only for the account categories WeChat
+        # allows, e.g. 政务民生); 0: one-time templates, the mini-program asks again at every moment
+        self.WECHAT_SUBSCRIBE_LONG_TERM = _bool("WECHAT_SUBSCRIBE_LONG_TERM", False)
 
         self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 2 * 3600)
         self.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)
@@ -119,6 +122,18 @@ class Config:
         self.SUPERVISION_SAMPLE_RATE = float(_env("SUPERVISION_SAMPLE_RATE", "0.05"))
         self.SUPERVISION_MIN_PER_LAWYER = _int("SUPERVISION_MIN_PER_LAWYER", 2)
         self.MAX_CDR_BYTES = _int("MAX_CDR_BYTES", 50 * 1024 * 1024)  # call-detail CSV upload
+        # --- the live hotline (app/telephony) ---
+        # signed webhook of a cloud contact centre: HMAC-SHA256 over "<timestamp>.<body>" with this secret
+        self.TELEPHONY_WEBHOOK_SECRET = _env("TELEPHONY_WEBHOOK_SECRET")
+        self.TELEPHONY_WEBHOOK_WINDOW_SECONDS = _int("TELEPHONY_WEBHOOK_WINDOW_SECONDS", 300)
+        # `flask telephony listen`: ami://user:secret@host:5038 or esl://:password@host:8021
+        self.TELEPHONY_URL = _env("TELEPHONY_URL")
+        self.TELEPHONY_RECONNECT_MAX_SECONDS = float(_env("TELEPHONY_RECONNECT_MAX_SECONDS", "30"))
+        # Redis pub/sub channels of the screen pop are named <prefix><topic>
+        self.TELEPHONY_CHANNEL_PREFIX = _env("TELEPHONY_CHANNEL_PREFIX", "legalaid:telephony:")
+        # a recorded morning of events (JSON lines) replayed in-process by the demo switch (scripts/dev.sh)
+        self.TELEPHONY_DEMO_REPLAY = _env("TELEPHONY_DEMO_REPLAY")
+        self.TELEPHONY_DEMO_SPEED = float(_env("TELEPHONY_DEMO_SPEED", "10"))  # replay this many times faster
         # OCR claim: a lease renewed while OCR runs; a crashed worker's work is re-queued once it runs out
         self.OCR_LEASE_SECONDS = _int("OCR_LEASE_SECONDS", 30)
         # Storage reconciler: an object no row names is removed once it is older than this

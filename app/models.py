@@ -4,6 +4,7 @@ from app.consultations.rollup_models import ROLLUPS  # noqa: F401
 from app.applications.models import Application, ApplicationEvent  # noqa: F401
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import AuthToken, Citizen, StaffUser  # noqa: F401
+from app.auth.consents import CitizenConsent  # noqa: F401
 from app.callbacks.models import CallbackAttempt, CallbackTask  # noqa: F401
 from app.visits.models import HomeVisit  # noqa: F401
 from app.common.idempotency import IdempotencyRecord  # noqa: F401
@@ -14,3 +15,4 @@ from app.notifications.models import Notification  # noqa: F401
 from app.ratings.models import Rating  # noqa: F401
 from app.supervision.models import Review, SampleBatch  # noqa: F401
 from app.procedure.models import ApplicationProcedure, Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401
+from app.telephony.models import AgentState, CallerFlag, CallEvent, LiveCall, WebhookReceipt  # noqa: F401

@@ -66,3 +66,31 @@ def rate_consultation(citizen, consultation_id: int, data: dict) -> Rating:
     if call.answered_at is None:
         raise errors.InvalidTransition("未接通的来电无法评价")
     return _rate(citizen, "consultation", call.id, data, lawyer_id=call.duty_lawyer_id)
+
+
+def rate_consultation_by_survey(consultation_id: int, score: int) -> Rating | None:
+    """The switch's post-call survey (the caller pressed 1–5): a rating of that call, in the caller's
+    transaction (flushed, not committed). One per call: a second survey result is ignored (None).
+    A score of 2 or less opens a callback task as a citizen's bad rating does; a good score closes
+    the citizen's open task about this call."""
+    call = db.session.get(Consultation, consultation_id)
+    if call is None:
+        return None
+    if not 1 <= int(score) <= 5:
+        raise errors.ValidationFailed("评分应为 1–5")
+    exists = db.session.scalar(sa.select(Rating.id).where(
+        Rating.source == "phone_survey", Rating.subject_type == "consultation", Rating.subject_id == call.id))
+    if exists:
+        return None
+    rating = Rating(citizen_id=call.citizen_id, subject_type="consultation", subject_id=call.id, round=0,
+                    lawyer_id=call.duty_lawyer_id, stars=int(score), source="phone_survey", created_at=utcnow())
+    db.session.add(rating)
+    db.session.flush()
+    open_task = callbacks.open_task_for(call.citizen_id, "consultation", call.id) if call.citizen_id else None
+    if open_task is not None and rating.stars >= SATISFIED_MIN:
+        callbacks.satisfied_by_rating(open_task)
+    elif open_task is None and rating.stars <= BAD_RATING_MAX:
+        callbacks.open_task("bad_rating", citizen_id=call.citizen_id, rating_id=rating.id,
+                            subject_type="consultation", subject_id=call.id,
+                            note=f"电话满意度评价 {rating.stars} 分（{call.caller_masked}）")
+    return rating
