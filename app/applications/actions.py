@@ -199,20 +199,21 @@ CITIZEN_ACTIONS: dict[str, CitizenAction] = {a.name: a for a in (
 
 def citizen_allowed_actions(status: str, deadlines: dict | None, today) -> list[str]:
     """What the owning citizen may do with the application now, by the declarations above. An objection
-    also needs its period open and no objection yet to this decision: `deadlines["objection_due"]` (a date
-    or ISO text) is given exactly while one may still be lodged (app/procedure leaves it null once an
-    objection was made)."""
+    also needs no objection yet to this decision (`deadlines["objection_open"]`) and, where the province sets
+    a period, its last day (`deadlines["objection_due"]`, a date or ISO text) not passed."""
     out = []
     for name, a in CITIZEN_ACTIONS.items():
         if status not in a.sources:
             continue
         if name == "object":
-            due = (deadlines or {}).get("objection_due")
-            if due is None:
+            # open while no objection was made to this decision; the national law sets no period, so
+            # `objection_due` is a date only where a province sets one (from the letter's delivery)
+            if not (deadlines or {}).get("objection_open"):
                 continue
+            due = (deadlines or {}).get("objection_due")
             if isinstance(due, str):
                 due = dt.date.fromisoformat(due)
-            if today > due:
+            if due is not None and today > due:
                 continue
         out.append(name)
     return out

@@ -88,6 +88,7 @@ class DeadlinesOut(ma.Schema):
     supplement_due = fields.Date(allow_none=True, metadata={"description": "补充材料截止日（自补充材料通知书送达次日起算）"})
     assign_due = fields.Date(allow_none=True, metadata={"description": "指派期限（决定给予援助次日起 3 日）"})
     objection_due = fields.Date(allow_none=True, metadata={"description": "提出异议的最后一日（仅当本省规定了异议期限；自决定书送达次日起算）"})
+    objection_open = fields.Boolean(metadata={"description": "可以对不予或终止的决定提出异议（尚未提出；本省规定期限的，未届满）"})
     rule = fields.String(metadata={"description": "calendar | workdays：计算期限的规则"})
 
 

@@ -91,11 +91,12 @@ def deadlines_from(status: str, ps, *, notice_due: dt.date | None, notice_open: 
     or any object with its clock fields; None: nothing recorded yet), with the rule they are counted by."""
     review_due, days_left = review_clock(status, ps, paused=notice_open)
     objection_until = getattr(ps, "objection_due", None)
-    objection_due = objection_until if status in OBJECTION_STATES and not objection_made else None
+    objection_open = status in OBJECTION_STATES and not objection_made
+    objection_due = objection_until if objection_open else None
     return {"review_due": review_due, "review_days_left": days_left,
             "supplement_due": notice_due if notice_open else None,
             "assign_due": assign_due_of(status, ps, legal_deadline), "objection_due": objection_due,
-            "rule": rule("review")}
+            "objection_open": objection_open, "rule": rule("review")}
 
 
 def deadlines(app_: Application) -> dict:

@@ -73,7 +73,7 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     d = _detail(client, s, app_id)
     # 七日 from the day after: Mon 03-16 (民法典 Art. 201)
     assert d["deadlines"] == {"review_due": "2026-03-16", "review_days_left": 7, "supplement_due": None,
-                              "assign_due": None, "objection_due": None, "rule": "calendar"}
+                              "assign_due": None, "objection_due": None, "objection_open": False, "rule": "calendar"}
     duty, mgr = api_login(client, "duty1"), api_login(client, "manager1")
     other = login(client, fake_wechat)
 
@@ -118,7 +118,7 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     d = _detail(client, s, app_id)
     # resumed the same day with the 7 days left (none was used): Mon 03-16
     assert d["deadlines"] == {"review_due": "2026-03-16", "review_days_left": 7, "supplement_due": None,
-                              "assign_due": None, "objection_due": None, "rule": "calendar"}
+                              "assign_due": None, "objection_due": None, "objection_open": False, "rule": "calendar"}
     actions = [e["action"] for e in d["timeline"]]
     assert "supplement_notice" in actions and "supplement_complete" in actions
 
@@ -143,7 +143,7 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s, app_id)
     assert d["deadlines"] == {"review_due": None, "review_days_left": None, "supplement_due": None, "assign_due": None,
-                              "objection_due": None, "rule": "calendar"}
+                              "objection_due": None, "objection_open": False, "rule": "calendar"}
     kinds = [l["kind"] for l in d["letters"]]
     assert kinds == ["receipt", "supplement_notice", "grant", "assignment"]
     text = _pdf_text(client, d["letters"][3]["url"])

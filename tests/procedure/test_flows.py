@@ -60,7 +60,7 @@ def test_submit_notice_and_withdraw(app, client, fake_wechat, staff, monday):
     d = _detail(client, s, app_id)
     assert d["status"] == "submitted"
     assert d["deadlines"] == {"review_due": "2026-06-08", "review_days_left": 7, "supplement_due": None,
-                              "assign_due": None, "objection_due": None, "rule": "calendar"}
+                              "assign_due": None, "objection_due": None, "objection_open": False, "rule": "calendar"}
     duty = api_login(client, "duty1")
     r = client.post(f"{S}/{app_id}/notices", json={"items": ["hukou_home"], "due_date": "2026-06-11"}, headers=duty)
     assert r.status_code == 201, r.get_json()
