@@ -66,6 +66,12 @@ class Config:
         # A database that does not answer fails fast (503 database_unavailable) instead of holding workers
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
         self.DB_POOL_TIMEOUT = _int("DB_POOL_TIMEOUT", 10)
+        # psycopg's server-side prepared statements (its prepare_threshold: a statement run this many times
+        # on a connection is prepared). Off ("none", the default) is what PgBouncer < 1.21 in transaction
+        # mode needs: a prepared statement lives on one server connection, the next transaction may get
+        # another. A number (psycopg's default is 5) when connecting directly, through a session-mode pool
+        # or PgBouncer >= 1.21 with max_prepared_statements set.
+        self.DB_PREPARE_THRESHOLD = _prepare_threshold(_env("DB_PREPARE_THRESHOLD", "none"))
         # (SQLALCHEMY_ENGINE_OPTIONS follows the final URL: set after the overrides below)
         # Connections each process keeps for pure reads in autocommit (app/common/readonly.py), beside
         # the ORM pool: size it like the threads per process
@@ -98,6 +104,9 @@ class Config:
         self.OCR_ENABLED = _bool("OCR_ENABLED", True)  # off: photos are stored without OCR prefill
         # periodic sweep and alert scan in a daemon thread on the embedded default (TASKS_MODE=thread)
         self.PERIODIC_TASKS = _bool("PERIODIC_TASKS", True)
+        # seconds per periodic task, JSON, e.g. {"sweep": 60, "alerts_scan": 60, "storage_reconcile": 3600}
+        # (those are the defaults); each period runs once across processes and hosts (app/tasks.py)
+        self.PERIODIC_INTERVALS = _json("PERIODIC_INTERVALS", {})
 
         # --- console sessions ---
         self.CONSOLE_IDLE_MINUTES = _int("CONSOLE_IDLE_MINUTES", 30)
@@ -171,7 +180,9 @@ class Config:
         self.CENTRE_ADDRESS = _env("CENTRE_ADDRESS", "武汉市江岸区三阳路 8 号")
         self.CENTRE_PHONE = _env("CENTRE_PHONE", "12348")
         self.BUREAU_NAME = _env("BUREAU_NAME", "武汉市司法局")
-        self.BUREAU_ADDRESS = _env("BUREAU_ADDRESS", "武汉市江岸区三阳路 8 号")
+        # the bureau's own address: no default borrowed from the centre (an objection sent to the centre's
+        # door would be lost); unset, letters name the bureau without an address and the admin is warned
+        self.BUREAU_ADDRESS = _env("BUREAU_ADDRESS", "")
         # letter numbers: one series per prefix and year, e.g. 武法援决字〔2026〕第0012号
         self.LETTER_NUMBER_FORMAT = _env("LETTER_NUMBER_FORMAT", "{prefix}〔{year}〕第{seq:04d}号")
         self.LETTER_PREFIX_DECISION = _env("LETTER_PREFIX_DECISION", "武法援决字")
@@ -256,7 +267,12 @@ def _engine_options(cfg: Config) -> dict:
         # a local file needs no ping; a writer waits this long for a lock before "database is locked"
         return {"connect_args": {"timeout": cfg.DB_CONNECT_TIMEOUT}}
     return {"pool_pre_ping": cfg.DB_POOL_PRE_PING, "pool_timeout": cfg.DB_POOL_TIMEOUT,
-            "connect_args": {"connect_timeout": cfg.DB_CONNECT_TIMEOUT}}
+            "connect_args": {"connect_timeout": cfg.DB_CONNECT_TIMEOUT,
+                             "prepare_threshold": cfg.DB_PREPARE_THRESHOLD}}
+
+
+def _prepare_threshold(raw: str) -> int | None:
+    return None if raw.strip().lower() in ("none", "off", "") else int(raw)
 
 
 def _normalise_db_url(url: str) -> str:

@@ -64,9 +64,21 @@ def can_staff_see(staff, app_: Application) -> bool:
     return staff.role in ("duty_lawyer", "manager", "supervisor")
 
 
+def load_for_change(application_id: int) -> Application | None:
+    """The application row, locked until the transaction ends when the request may change it (any method
+    but GET/HEAD): two hosts handling the same action at once take turns, and the second sees what the
+    first did (its state check refuses) instead of both acting on the state they read. Reads lock nothing."""
+    from flask import has_request_context, request
+    lock = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if lock:  # the row alone (the mapped class joins other tables eagerly, which FOR UPDATE refuses)
+        db.session.execute(sa.select(Application.id).where(Application.id == application_id).with_for_update())
+        return db.session.get(Application, application_id, populate_existing=True)
+    return db.session.get(Application, application_id)
+
+
 def get_for_staff(staff, application_id: int) -> Application:
     """Per object: what the staff member may not see is a 404, like a missing one."""
-    app_ = db.session.get(Application, application_id)
+    app_ = load_for_change(application_id)
     if app_ is None or staff.role not in STAFF_ROLES or not can_staff_see(staff, app_):
         raise errors.NotFound("未找到该申请")
     if app_.status == "draft" and app_.citizen_id is not None:
@@ -185,15 +197,26 @@ def missing_for_submit(app_: Application) -> dict[str, str]:
         missing["birth_date"] = "出生日期与身份证号码不一致"
     if app_.id_number and app_.sex and idnumber.sex(app_.id_number) != app_.sex:
         missing["sex"] = "性别与身份证号码不一致"
-    if app_.legal_deadline and app_.legal_deadline < local_today():
-        missing["legal_deadline"] = "法定期限已过，请核对日期"
+    if legal_deadline_problem(app_.legal_deadline):
+        missing["legal_deadline"] = legal_deadline_problem(app_.legal_deadline)
     return missing
+
+
+def legal_deadline_problem(deadline: dt.date | None) -> str | None:
+    """One rule for the citizen's form and the duty lawyer's phone intake: a legal deadline already past
+    is a typing error (or a case for which first aid comes too late), never an urgent case."""
+    if deadline and deadline < local_today():
+        return "法定期限已过，请核对日期"
+    return None
 
 
 def missing_for_intake(app_: Application) -> dict[str, str]:
     """What a duty lawyer must record to submit a caller's application taken on the phone."""
     need = {"applicant_name": "请填写来电人姓名", "phone": "请填写联系电话", "description": "请简要记录来电反映的情况"}
-    return {k: v for k, v in need.items() if not getattr(app_, k)}
+    missing = {k: v for k, v in need.items() if not getattr(app_, k)}
+    if legal_deadline_problem(app_.legal_deadline):
+        missing["legal_deadline"] = legal_deadline_problem(app_.legal_deadline)
+    return missing
 
 
 def check_transition(actor, app_: Application, action: str) -> Action:

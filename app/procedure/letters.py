@@ -352,7 +352,7 @@ def _objection_route(ps) -> dict:
     return {"objection_period_days": period,
             "objection_last_day": due("objection_period", local_today(), period) if period else None,
             "objection_rule_text": RULE_TEXTS[rule("objection_period")],
-            "bureau": cfg["BUREAU_NAME"], "bureau_address": cfg["BUREAU_ADDRESS"], "art49": law.ART49}
+            "bureau": cfg["BUREAU_NAME"], "bureau_address": (cfg.get("BUREAU_ADDRESS") or "").strip(), "art49": law.ART49}
 
 
 def _submitted(app_: Application) -> dt.date:
@@ -487,7 +487,7 @@ def bureau_content(app_: Application, obj, decision: str, note: str) -> dict:
     else:
         text = paragraphs("bureau_corrected.txt", lawyer_name=lawyer.display_name if lawyer else None, **ctx)
     return {"recipient": _who(app_), "paragraphs": text, "objection_id": obj.id, "decision": decision,
-            "centre": cfg["BUREAU_NAME"], "centre_address": cfg["BUREAU_ADDRESS"]}
+            "centre": cfg["BUREAU_NAME"], "centre_address": (cfg.get("BUREAU_ADDRESS") or "").strip() or "—"}
 
 
 def grant_after_expedite_content(app_: Application) -> dict:
