@@ -266,7 +266,7 @@ def apply_transition(actor, app_: Application, action: str, *, note: str | None 
         app_.first_contact_at = app_.first_contact_at or now
     elif action == "assign":
         app_.assigned_at = now
-    elif spec.target in FINAL_STATUSES:
+    elif spec.target in FINAL_STATUSES and from_status not in FINAL_STATUSES:  # (archiving keeps the closing day)
         app_.closed_at = now
     visible_note = note if spec.citizen_sees_note else None
     _event(app_, actor, action, from_status, spec.target, visible_note)

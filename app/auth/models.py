@@ -61,6 +61,7 @@ class StaffUser(TimestampMixin, db.Model):
     specialties: Mapped[str | None] = mapped_column(sa.String(255))  # comma-separated categories
     region: Mapped[str | None] = mapped_column(sa.String(64))
     available: Mapped[bool] = mapped_column(default=True)
+    law_firm: Mapped[str | None] = mapped_column(sa.String(128))  # the aid lawyer's firm (shown to the aided person)
 
     __table_args__ = (sa.CheckConstraint(sa.text("role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer')"), name="role"),)
 

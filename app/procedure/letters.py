@@ -28,7 +28,7 @@ from flask import current_app
 
 import storage
 from app import errors
-from app.applications.models import Application
+from app.applications.models import SERVICE_TYPES, Application
 from app.auth.models import StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.documents.models import KINDS
@@ -45,7 +45,7 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 SERIES_OF_KIND = {"grant": "DECISION", "refusal": "DECISION", "expedite": "DECISION", "termination": "DECISION",
                   "supplement_notice": "NOTICE", "withdrawal": "NOTICE", "receipt": "RECEIPT",
                   "assignment": "ASSIGNMENT", "termination_notice": "ASSIGNMENT", "resumption_notice": "ASSIGNMENT",
-                  "bureau_upheld": "BUREAU", "bureau_corrected": "BUREAU"}
+                  "bureau_upheld": "BUREAU", "bureau_corrected": "BUREAU", "lawyer_change": "CHANGE"}
 
 
 def series_prefix(kind: str) -> str:
@@ -405,11 +405,17 @@ def _lawyer(app_: Application) -> StaffUser | None:
     return db.session.get(StaffUser, app_.assigned_lawyer_id) if app_.assigned_lawyer_id else None
 
 
-def assignment_content(app_: Application) -> dict:
-    lawyer = _lawyer(app_)
-    return {"recipient": lawyer.display_name if lawyer else "法律援助人员", "lawyer_id": app_.assigned_lawyer_id,
-            "paragraphs": paragraphs("assignment.txt", who=_who(app_), reference=app_.reference,
-                                     category=app_.category)}
+def assignment_content(app_: Application, *, replaces: str | None = None) -> dict:
+    """指派通知书 to the lawyer (with their firm); `replaces`: the lawyer replaced after a change (Art. 55)."""
+    lawyer = db.session.get(StaffUser, app_.assigned_lawyer_id)
+    name = lawyer.display_name if lawyer else "法律援助人员"
+    firm = lawyer.law_firm if lawyer else None
+    granted = local_date(read_state(app_).decided_at) or local_today()
+    return {"recipient": f"{name}（{firm}）" if firm else name, "lawyer_id": app_.assigned_lawyer_id, "law_firm": firm,
+            "paragraphs": paragraphs("assignment.txt", who=_who(app_), reference=app_.reference, category=app_.category,
+                                     granted_on=_date_cn(granted), service=SERVICE_TYPES.get(app_.service_type or "", "—"),
+                                     replaces=replaces, closing_days=current_app.config["CLOSING_PERIOD_DAYS"],
+                                     phone=app_.phone)}
 
 
 def _termination_ground(ps) -> tuple[str, str, bool]:

@@ -26,6 +26,7 @@ LETTER_KINDS = {
     "bureau_corrected": "责令改正决定书",
     "termination_notice": "终止法律援助通知书",
     "resumption_notice": "恢复法律援助通知书",
+    "lawyer_change": "更换通知",  # app/handling (Art. 55)
 }
 
 

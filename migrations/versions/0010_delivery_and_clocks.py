@@ -2,7 +2,7 @@
 link, delivered_at / delivered_by)
 
 Revision ID: 0010
-Revises: 0015
+Revises: 0011
 Create Date: 2026-12-04
 
 Letters issued before this revision: those to a citizen with the mini-program were announced by a
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0015"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

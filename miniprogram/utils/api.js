@@ -359,6 +359,10 @@ function createClient(options = {}) {
     /** 送达: the citizen opened the letter (the first opening is its delivery; the clocks run from it). */
     letterOpened: (applicationId, letterId) =>
       request('POST', `/api/v1/applications/${applicationId}/letters/${letterId}/opened`),
+    // after assignment: the lawyer (name, firm), a change request (Art. 55), the closing
+    handling: (applicationId) => request('GET', `/api/v1/applications/${applicationId}/handling`),
+    requestLawyerChange: (applicationId, body, idempotencyKey) => request(
+      'POST', `/api/v1/applications/${applicationId}/lawyer-change`, { data: body, idempotencyKey }),
     openLetter,
   }
 }
