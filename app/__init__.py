@@ -121,7 +121,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
     from app.privacy.routes import blp as privacy_blp
-    from app.procedure import routes as procedure_routes
+    from app.procedure import delivery_routes, routes as procedure_routes
     from app.handling import routes as handling_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
@@ -131,8 +131,10 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
                 procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp,
-                handling_routes.citizen, handling_routes.staff, telephony_blp):
+                handling_routes.citizen, handling_routes.staff, telephony_blp, delivery_routes.citizen,
+                delivery_routes.staff):
         api.register_blueprint(blp)
+    app.register_blueprint(delivery_routes.short)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 
     from app import console
@@ -164,7 +166,8 @@ def _wire_domains(app: Flask) -> None:
     callbacks.init_app(app, describers={"consultation": consultations.describe_call,
                                         "application": casework_pages.describe_application},
                        on_close=[repeat_callers.resolve_episode_alert])
-    alerts.init_app(app, scanners=[procedure_scan.scan])
+    from app.procedure import delivery as procedure_delivery
+    alerts.init_app(app, scanners=[procedure_scan.scan, procedure_delivery.scan])
     from app.telephony import wallboard
     app.extensions["metrics.state_providers"] = [wallboard.metric_families]  # the hotline's gauges on /metrics
     procedure_plugin.init_app(app)  # what the procedure adds to the domains below it

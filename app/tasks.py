@@ -35,6 +35,7 @@ TASK_MODULES = (
     "app.consultations.tasks",     # calls.import
     "app.documents.tasks",         # ocr_document, sweep (periodic)
     "app.notifications.service",   # deliver_notification
+    "app.procedure.delivery",      # send_letter_sms
 )
 
 # Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default.

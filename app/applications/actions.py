@@ -150,6 +150,12 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "withdrawn", StaffNoteInput),
     Action("reopen_review", "责令改正，重新审查", P.decide_objection, ("rejected", "terminated"), "under_review",
            StaffNoteInput),
+    # the bureau orders the centre to correct (Art. 49): a refusal becomes a grant; a termination is undone
+    # and aid resumes with the same lawyer (or awaits assignment when none was assigned yet)
+    Action("correct_refusal", "责令改正：给予法律援助", P.decide_objection, ("rejected",), "approved", StaffNoteInput),
+    Action("resume_aid", "责令改正：恢复法律援助", P.decide_objection, ("terminated",), "assigned", StaffNoteInput),
+    Action("resume_aid_unassigned", "责令改正：恢复法律援助", P.decide_objection, ("terminated",), "approved",
+           StaffNoteInput),
     # a progress note: no change of state; the manager may still add one after the case ended
     Action("progress_note", "办理进展", P.record_progress, OPEN_STATUSES, None,
            RequiredStaffNoteInput, note_required="请填写进展内容", citizen_sees_note=False),
@@ -168,6 +174,7 @@ OTHER_EVENTS = {
     "supplement_notice": ("补充材料通知", True), "supplement_received": ("收到补充材料", True),
     "supplement_complete": ("材料已补齐", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
     "objection_lodged": ("提出异议", True), "objection_upheld": ("异议审查：维持原决定", True),
+    "letter_delivered": ("文书已送达", True), "letter_sms": ("短信通知文书", True),
     "eligibility_override": ("调整援助条件审查结论", False), "home_visit_cancelled": ("取消上门服务", True),
     # after assignment (app/handling): progress the aided person sees (Art. 46), change of lawyer (Art. 55),
     # the lawyer's report of a termination situation (Art. 48 last paragraph)
@@ -230,20 +237,21 @@ CITIZEN_ACTIONS: dict[str, CitizenAction] = {a.name: a for a in (
 
 def citizen_allowed_actions(status: str, deadlines: dict | None, today) -> list[str]:
     """What the owning citizen may do with the application now, by the declarations above. An objection
-    also needs its period open and no objection yet to this decision: `deadlines["objection_due"]` (a date
-    or ISO text) is given exactly while one may still be lodged (app/procedure leaves it null once an
-    objection was made)."""
+    also needs no objection yet to this decision (`deadlines["objection_open"]`) and, where the province sets
+    a period, its last day (`deadlines["objection_due"]`, a date or ISO text) not passed."""
     out = []
     for name, a in CITIZEN_ACTIONS.items():
         if status not in a.sources:
             continue
         if name == "object":
-            due = (deadlines or {}).get("objection_due")
-            if due is None:
+            # open while no objection was made to this decision; the national law sets no period, so
+            # `objection_due` is a date only where a province sets one (from the letter's delivery)
+            if not (deadlines or {}).get("objection_open"):
                 continue
+            due = (deadlines or {}).get("objection_due")
             if isinstance(due, str):
                 due = dt.date.fromisoformat(due)
-            if today > due:
+            if due is not None and today > due:
                 continue
         out.append(name)
     return out

@@ -22,7 +22,10 @@ ACTION_LABELS: dict[str, str] = {
     "application.reopen_review": "责令改正，重新审查", "application.eligibility_screen": "援助条件自助测评",
     "application.eligibility_override": "调整援助条件审查结论", "application.supplement_notice": "一次性告知补充材料",
     "application.supplement_received": "收到补充材料", "application.grant_after_expedite": "先行提供后审查给予援助",
+    "application.correct_refusal": "责令改正：给予法律援助", "application.resume_aid": "责令改正：恢复法律援助",
+    "application.resume_aid_unassigned": "责令改正：恢复法律援助",
     "objection.lodge": "提出异议", "objection.decide": "审查异议", "letter.view": "查看法律文书",
+    "letter.delivery_recorded": "登记文书送达",
     "home_visit.request": "申请上门服务", "home_visit.schedule": "安排上门服务", "home_visit.done": "完成上门服务",
     "roster.update": "调整律师名册",
     # after assignment (app/handling, app/subsidy)

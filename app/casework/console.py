@@ -200,7 +200,7 @@ def application_detail(application_id):
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=visit_service.visits_for(app_), active_visit=visit_service.active_visit(app_), visit_lawyers=visit_lawyers,
         service_types=SERVICE_TYPES, event_labels=actions.EVENT_LABELS, transitions=actions.ACTIONS,
-        destructive=DESTRUCTIVE_ACTIONS, left_undone=cases.left_undone(app_, docs),
+        destructive=DESTRUCTIVE_ACTIONS, irreversible=IRREVERSIBLE_ACTIONS, left_undone=cases.left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
 
@@ -208,6 +208,8 @@ def application_detail(application_id):
 ACTING = tuple(dict.fromkeys(actions.ACTIONS[n].permission for n in actions.STAFF_TRANSITIONS))  # who may act on a case
 EXPEDITE_DECIDER = "。是否先行提供法律援助由中心主任决定，决定后将在工作台和案件页显示"
 DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
+# decisions that cannot be taken back (a letter goes out): they ask for confirmation too
+IRREVERSIBLE_ACTIONS = ("approve", "reject", "approve_expedite", "deny_expedite", "assign", "terminate", "close")
 
 
 @bp.route("/applications/<int:application_id>/actions/<action>", methods=["POST"])

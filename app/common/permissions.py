@@ -108,6 +108,7 @@ class P:
     manage_home_visits = _p("manage_home_visits", "完成或取消任何上门服务", M)
     manage_roster = _p("manage_roster", "律师名册与指派建议", M)
     view_sla = _p("view_sla", "办理时限统计", D, S, M)
+    record_delivery = _p("record_delivery", "登记文书送达（邮寄、直接送达）与补发短信", D, M)
     # Art. 49 objections
     view_objections = _p("view_objections", "查看异议", B, M)
     decide_objection = _p("decide_objection", "审查异议（维持或责令改正）", B)

@@ -22,7 +22,7 @@ from app.documents.models import Document
 from app.extensions import db
 from app.common.permissions import P
 from app.storage_bridge import get_storage
-from app.procedure import cases, clocks, decisions, eligibility, flows, law, letters, notices, screen
+from app.procedure import cases, clocks, decisions, delivery, eligibility, flows, law, letters, notices, screen
 from app.procedure import objections as objections_
 from app.procedure.models import ApplicationProcedure, Letter, Objection, read_state
 
@@ -81,7 +81,7 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
     docs = documents.list_for_application(me, app_.id)
     d = clocks.deadlines(app_)
     desk_actions = [a for a in decisions.DESK_ACTIONS if actions.can(me.role, a, app_.status)]
-    can_notice = P.review_case.allows(me) and app_.status in clocks.NOTICE_STATES and notices.open_notice(app_.id) is None
+    can_notice = P.review_case.allows(me) and app_.status in clocks.NOTICE_STATES and not notices.notices_for(app_.id)
     return render_template(
         "procedure/desk.html", a=app_, ps=ps, docs=docs, deadlines=d, due_state=clocks.due_state,
         screen=screen.screen_answer(app_), notices=notices.notices_for(app_.id), notice=notices.open_notice(app_.id),
@@ -192,11 +192,42 @@ def review_grant_after_expedite(application_id):
 
 # --- letters --------------------------------------------------------------------------------------------------
 
+def _letters_page(app_, *, error=None, form=None, status=200):
+    return render_template("procedure/letters.html", a=app_, letters=letters.list_for(app_.id),
+                           deliveries=delivery.for_application(app_.id), ways=delivery.WAYS,
+                           channels=delivery.CHANNELS, can_record=P.record_delivery.allows(_me()),
+                           error=error, form=form or {}, today=local_today()), status
+
+
 @bp.route("/applications/<int:application_id>/letters")
 @console_required(P.view_case)
 def letters_tab(application_id):
     app_ = cases.staff_application(_me(), application_id)
-    return render_template("procedure/letters.html", a=app_, letters=letters.list_for(app_.id))
+    return _letters_page(app_)
+
+
+@bp.route("/applications/<int:application_id>/letters/<int:letter_id>/delivery", methods=["POST"])
+@console_required(P.record_delivery)
+def record_letter_delivery(application_id, letter_id):
+    """送达回证: staff record a delivery by post or in person (the date and the way), after a confirmation."""
+    app_ = cases.staff_application(_me(), application_id)
+    letter = db.session.scalar(sa.select(Letter).where(Letter.id == letter_id, Letter.application_id == app_.id))
+    if letter is None:
+        abort(404)
+    f = request.form
+    try:
+        try:
+            day = dt.date.fromisoformat(f.get("date") or "") if f.get("date") else None
+        except ValueError:
+            raise errors.ValidationFailed("送达日期格式不正确", details={"fields": {"date": ["格式应为 YYYY-MM-DD"]}}) from None
+        delivery.record_by_staff(_me(), app_, letter, f.get("way") or "", day, f.get("note"))
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        return _letters_page(app_, error=exc.message, form={**f, "letter_id": letter_id}, status=exc.status)
+    flash(f"已登记送达：{letter.kind_label}（{letter.number}）", "ok")
+    return redirect(url_for("console.letters_tab", application_id=app_.id))
 
 
 @bp.route("/letters/<int:letter_id>")

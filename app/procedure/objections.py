@@ -1,5 +1,6 @@
-"""Objections to a refusal or a termination (Art. 49): lodged by the citizen within the period, decided
-once by the justice bureau's reviewer within 5 working days (uphold, or order the centre to correct)."""
+"""Objections to a refusal or a termination (Art. 49): lodged by the citizen (any time, or within the
+province's period when it sets one), decided once by the justice bureau's reviewer within 五日 (uphold, or
+order the centre to correct)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ from app.common.timeutil import local_today, utcnow
 from app.documents.models import Document
 from app.extensions import db
 from app.common.permissions import P
-from app.procedure.clocks import OBJECTION_STATES, calendar, local_date
+from app.procedure.clocks import OBJECTION_STATES, due, local_date
 from app.common.inputs import text
 from app.procedure.models import Letter, Objection, read_state
 
@@ -42,8 +43,9 @@ def lodge_objection(citizen: Citizen, app_: Application, reasons: str, document_
             details={"status": app_.status, "allowed_from": list(OBJECTION_STATES)})
     if _objection_pending_or_made(app_.id, ps.decided_at):
         raise errors.InvalidTransition("已对该决定提出过异议，请等待或查看司法局的审查结果")
-    if ps.objection_due and local_today() > ps.objection_due:
-        raise errors.InvalidTransition(f"提出异议的期限已于 {ps.objection_due} 届满")
+    period = current_app.config["OBJECTION_PERIOD_DAYS"]
+    if period and ps.objection_due and local_today() > ps.objection_due:
+        raise errors.InvalidTransition(f"提出异议的期限已于 {ps.objection_due} 届满（本省规定自决定书送达之日起 {period} 日内提出）")
     reasons = text(reasons, "reasons", "请填写异议的理由", limit=2000)
     ids = [int(i) for i in (document_ids or [])]
     if ids:
@@ -58,7 +60,7 @@ def lodge_objection(citizen: Citizen, app_: Application, reasons: str, document_
         Letter.application_id == app_.id, Letter.kind == against).order_by(Letter.id.desc()).limit(1))
     obj = Objection(application_id=app_.id, citizen_id=citizen.id, against=against, against_letter_id=letter_id,
                     reasons=reasons, document_ids=ids or None, status="open", received_at=now,
-                    decide_by=calendar().add_workdays(local_date(now), current_app.config["OBJECTION_DECIDE_WORKDAYS"]))
+                    decide_by=due("objection_decide", local_date(now), current_app.config["OBJECTION_DECIDE_DAYS"]))
     db.session.add(obj)
     db.session.flush()
     applications.record_event(app_, citizen, "objection_lodged",

@@ -5,7 +5,9 @@ the app factory; CTFd's plugin `load(app)` is the model). Nothing here runs at i
   procedure state (`detail.join`), adds the columns of `detail.columns` to its one statement and fills
   them with `detail.fill`
   (app.applications.read), the staff's ApplicationOut asks `clocks.deadlines` and `detail.letters_of`;
-- an uploaded photo ticks off the open one-time notice's item of its kind (app.documents.service.upload).
+- an uploaded photo ticks off the open one-time notice's item of its kind (app.documents.service.upload);
+- 送达: the alert scan deems announced letters delivered and raises `letter_undelivered` (`delivery.scan`,
+  given to the alerts by the app factory beside `scan.scan`).
 """
 from __future__ import annotations
 

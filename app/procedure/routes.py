@@ -222,7 +222,7 @@ def override(data, application_id):
 def issue_notice(data, application_id):
     """一次性告知需补充的全部材料（附截止日；期间审查期限暂停），生成补充材料通知书"""
     app_ = _case(application_id)
-    flows.notice(g.staff, app_, data["items"], data["due_date"], data.get("note"))
+    flows.notice(g.staff, app_, data["items"], data.get("due_date"), data.get("note"), days=data.get("days"))
     return procedure_view(app_)
 
 

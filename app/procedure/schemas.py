@@ -42,6 +42,12 @@ class EligibilityInput(ma.Schema):
     monthly_income = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
                                     validate=validate.Range(min=0, max=100_000_000),
                                     metadata={"description": "家庭月收入合计（元）"})
+    injury = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16),
+                           metadata={"description": "人身损害赔偿的事故类型：work 工伤 | traffic 交通 | food_drug 食品药品 | medical 医疗"
+                                                    "（进城务工人员仅工伤免予核查经济困难，第四十二条第（三）项）"})
+    retrial = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24),
+                            metadata={"description": "申诉或申请再审：court_decided 法院已决定、裁定再审 | procuratorate_protest "
+                                                     "检察院已抗诉 | none 都没有（第三十三条）"})
 
 
 class BasisOut(ma.Schema):
@@ -146,7 +152,10 @@ class NoticeInput(ma.Schema):
     items = fields.List(fields.String(validate=validate.Length(max=64), metadata=_enum(NOTICE_ITEM_KEYS)), required=True,
                         validate=validate.Length(min=1, max=30),
                         metadata={"description": "需补充的材料（一次性告知，第四十三条）：GET /api/v1/eligibility/checklist 按事项给出"})
-    due_date = fields.Date(required=True, metadata={"description": "补充材料截止日（须晚于今天）"})
+    days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=90),
+                          metadata={"description": "补充期限（日），自通知书送达次日起算；默认 SUPPLEMENT_DAYS（15 日）"})
+    due_date = fields.Date(load_default=None, allow_none=True,
+                           metadata={"description": "（兼容）截止日：按距今天的日数折算为补充期限"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
@@ -195,7 +204,8 @@ class NoticeOut(ma.Schema):
     status = fields.String()
     status_label = fields.String()
     items = fields.List(fields.Nested(NoticeItemOut))
-    due_date = fields.Date()
+    days = fields.Integer(allow_none=True, metadata={"description": "补充期限（日），自通知书送达次日起算"})
+    due_date = fields.Date(allow_none=True, metadata={"description": "补充材料截止日（通知书送达后确定；未送达为 null）"})
     note = fields.String(allow_none=True)
     issued_at = fields.DateTime()
 

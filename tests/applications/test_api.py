@@ -27,10 +27,11 @@ def test_create_edit_submit_and_timeline(client, fake_wechat):
     assert [(e["action"], e["from_status"], e["to_status"]) for e in d["timeline"]] == [
         ("create", None, "draft"), ("submit", "draft", "submitted")]
     assert d["timeline"][1]["actor_name"] == "申请人"
-    # a subscribe message went to the citizen through the fake WeChat server
-    assert len(fake_wechat.sent) == 1
+    # subscribe messages went to the citizen through the fake WeChat server: the status and the 收件回执
+    assert len(fake_wechat.sent) == 2
     assert fake_wechat.sent[0]["touser"] == s["openid"]
     assert fake_wechat.sent[0]["data"]["phrase2"]["value"] == "已提交"
+    assert fake_wechat.sent[1]["data"]["thing1"]["value"] == "收件回执"
 
 
 def test_submit_incomplete_lists_missing_fields_and_changes_nothing(client, fake_wechat, app):
@@ -270,6 +271,6 @@ def test_retried_submit_with_idempotency_key_returns_the_first_answer(client, fa
         events = db.session.scalars(sa.select(ApplicationEvent.action).where(
             ApplicationEvent.application_id == a["id"])).all()
         assert events.count("submit") == 1
-    assert len(fake_wechat.sent) == 1  # one notification, not two
+    assert len(fake_wechat.sent) == 2  # the status and the receipt once, not twice
     # without a key the second submit is the illegal transition it is
     assert client.post(f"/api/v1/applications/{a['id']}/submit", headers=s["headers"]).status_code == 409

@@ -51,6 +51,7 @@ EXPECTED = {
     "manage_home_visits": {"manager"},
     "manage_roster": {"manager"},
     "view_sla": {"duty_lawyer", "supervisor", "manager"},
+    "record_delivery": {"duty_lawyer", "manager"},
     "view_objections": {"bureau_reviewer", "manager"},
     "decide_objection": {"bureau_reviewer"},
     "log_calls": {"duty_lawyer", "manager"},

@@ -123,8 +123,8 @@ def test_the_domains_are_wired_by_the_factory(app):
     from app.casework import console as casework_pages
     from app.consultations import service as consultations
     from app.documents import flows
-    from app.procedure import scan
+    from app.procedure import delivery, scan
     assert app.extensions["auth"]["on_phone_bound"] is flows.phone_bound
     assert app.extensions["callbacks"]["describers"] == {"consultation": consultations.describe_call,
                                                          "application": casework_pages.describe_application}
-    assert app.extensions["alerts"]["scanners"] == (scan.scan,)
+    assert app.extensions["alerts"]["scanners"] == (scan.scan, delivery.scan)

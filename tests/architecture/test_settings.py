@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("arch_report", ROOT / "scripts" / "arch_report.py")
 arch = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(arch)
-READERS = {"_env", "_int", "_bool", "_json", "_dates", "_float"}
+READERS = {"_env", "_int", "_bool", "_json", "_dates", "_float", "_int_or_none"}
 
 
 def _from_environment() -> set[str]:

@@ -110,8 +110,8 @@ def test_the_lawyer_withdraws_refused_then_replaced_at_once(app, client, fake_we
         d = client.get(f"{A}/{app_id}", headers=s["headers"]).get_json()
         assert d["status"] == "assigned" and d["assigned_lawyer"]["name"] == "王援助"
         kinds = [l["kind"] for l in d["letters"]]
-        assert kinds == ["grant", "assignment", "lawyer_change", "lawyer_change", "assignment"]
-        to_aided = letter_text(client, d["letters"][2]["url"])
+        assert kinds == ["receipt", "grant", "assignment", "lawyer_change", "lawyer_change", "assignment"]
+        to_aided = letter_text(client, d["letters"][3]["url"])
         assert "法律援助人员李援助于2026年9月10日申请退出本案的承办" in to_aided and "已指派王援助继续为你提供法律援助" in to_aided
         assert client.get(f"{S}/applications/{app_id}/handling", headers=aid1).status_code == 404
         assert client.get(f"{S}/applications/{app_id}/handling", headers=aid2).status_code == 200
