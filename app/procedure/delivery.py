@@ -27,8 +27,8 @@ import logging
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import sms
 from app import errors
@@ -119,10 +119,12 @@ def out(d: LetterDelivery | None, *, iso: bool = True) -> dict:
 
 # --- starting a delivery (in the letter's transaction) ---------------------------------------------------
 
-def _open(session: Session, letter: Letter) -> LetterDelivery:
-    """The delivery of a letter being written: internal (a lawyer's or a firm's letter), the mini-program
-    (a citizen's application), SMS (a phone or counter applicant with a phone number, when a gateway is
-    configured) or manual (staff deliver by post or in person and record it)."""
+def open_for(letter: Letter) -> LetterDelivery:
+    """The delivery of a letter being written (letters.issue calls this in the letter's transaction):
+    internal (a lawyer's or a firm's letter), the mini-program (a citizen's application), SMS (a phone or
+    counter applicant with a phone number, when a gateway is configured: sent once the transaction
+    commits, `send_pending`) or manual (staff deliver by post or in person and record it)."""
+    session = db.session
     with session.no_autoflush:
         app_ = session.get(Application, letter.application_id)
     now = utcnow()
@@ -131,7 +133,6 @@ def _open(session: Session, letter: Letter) -> LetterDelivery:
         d.channel, d.delivered_at, d.delivered_by = "internal", now, "internal"
     elif app_ is not None and app_.citizen_id is not None:
         d.channel = "wechat"
-        session.info.setdefault("delivery_unannounced", []).append(d)
     elif app_ is not None and app_.phone and current_app.config.get("SMS_PROVIDER"):
         d.channel, d.sms_phone = "sms", app_.phone
         session.info.setdefault("delivery_sms", []).append(d)
@@ -141,47 +142,21 @@ def _open(session: Session, letter: Letter) -> LetterDelivery:
     return d
 
 
-@sa.event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _ctx, _instances) -> None:
-    if not has_app_context():
-        return
-    for obj in list(session.new):
-        if isinstance(obj, Letter):
-            _open(session, obj)
-    waiting = session.info.get("delivery_unannounced")
-    if not waiting:
-        return
-    template = current_app.config.get("WECHAT_TEMPLATE_LETTER")
-    for obj in list(session.new):
-        if isinstance(obj, Notification) and obj.template_id == template:
-            number = ((obj.data or {}).get("character_string2") or {}).get("value")
-            for d in list(waiting):
-                if d.application_id == obj.application_id and d.letter is not None and d.letter.number == number:
-                    d.notification = obj
-                    waiting.remove(d)
+def announced(letter: Letter, message: Notification | None) -> None:
+    """The subscribe message that announces the letter (letters.announce): two days after WeChat accepted
+    it, the letter counts as delivered (the scan)."""
+    d = get(letter.id)
+    if d is not None and message is not None and d.channel == "wechat":
+        d.notification = message
 
 
-@sa.event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _ctx) -> None:
-    pending = session.info.pop("delivery_sms", None)
-    if pending:
-        session.info.setdefault("delivery_sms_ids", []).extend(d.letter_id for d in pending)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    session.info.pop("delivery_unannounced", None)
-    ids = session.info.pop("delivery_sms_ids", ())
-    if ids and not has_app_context():
-        return  # the periodic scan sends them
-    for letter_id in ids:
-        enqueue("send_letter_sms", letter_id)  # a task runs in its own session (and app context)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    for key in ("delivery_unannounced", "delivery_sms", "delivery_sms_ids"):
-        session.info.pop(key, None)
+def send_pending() -> None:
+    """After the commit of a transaction that wrote letters for SMS delivery: their SMS goes out in the
+    background (a rolled-back letter has no delivery row, and the periodic scan sends any left behind)."""
+    pending = db.session.info.pop("delivery_sms", ())
+    for d in pending:
+        if d.letter_id is not None:
+            enqueue("send_letter_sms", d.letter_id)  # a task runs in its own session (and app context)
 
 
 def _link(code: str) -> str:

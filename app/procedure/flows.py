@@ -20,7 +20,7 @@ from app.auth.models import Citizen, StaffUser
 from app.common.inputs import text
 from app.extensions import db
 from app.notifications import service as notifications
-from app.procedure import clocks, decisions, letters, notices, objections
+from app.procedure import clocks, decisions, delivery, letters, notices, objections
 from app.procedure.models import Objection, SupplementNotice, state
 from app.visits import service as visits
 
@@ -29,6 +29,7 @@ def _commit_and_send(*messages) -> None:
     """One commit for the whole flow, then the citizen's messages (none is sent for a rolled-back change)."""
     db.session.commit()
     notifications.dispatch(messages)
+    delivery.send_pending()  # the SMS of letters written for phone applicants
 
 
 # --- the application comes in, or goes ------------------------------------------------------------------

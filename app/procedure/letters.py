@@ -93,6 +93,7 @@ def issue(app_, kind: str, data: dict, *, actor=None) -> Letter:
                     issued_at=now, issued_by_id=getattr(actor, "id", None) if role_of(actor) not in (CITIZEN, SYSTEM) else None,
                     storage_key=key, sha256=sha, size=len(pdf), data=content)
     db.session.add(letter)
+    delivery.open_for(letter)  # how it will reach the applicant (送达), in the same transaction
     try:
         db.session.flush()
     except Exception:
@@ -301,7 +302,9 @@ def letters_out(application_id: int, *, iso: bool = True) -> list[dict]:
 
 
 def announce(app_: Application, letter: Letter):
-    return notifications.letter_issued(app_, LETTER_KINDS[letter.kind], letter.number)
+    message = notifications.letter_issued(app_, LETTER_KINDS[letter.kind], letter.number)
+    delivery.announced(letter, message)
+    return message
 
 
 def _who(app_: Application) -> str:
