@@ -35,9 +35,9 @@ def with_document(b):
     from app.documents import service as documents
     app_id = b.case("in_progress")
     with b.app.app_context():
-        doc = documents.upload(_user(b, "aid1"), app_id, "other", jpeg_bytes(), "调解书.jpg")
+        doc_id = documents.upload(_user(b, "aid1"), app_id, "other", jpeg_bytes(), "调解书.jpg").id
     b.dirty = True
-    b.closing_ready = (app_id, doc.id)
+    b.closing_ready = (app_id, doc_id)
     return app_id
 
 

@@ -99,6 +99,21 @@ def signed_pdf(b):
         return letters.signed_url(db.session.get(Letter, letter_id))
 
 
+def phone_letter(b, *, sms: bool = False) -> str:
+    """"<application id>/letters/<letter id>" of a phone applicant's refusal letter, not yet delivered (staff
+    deliver it by post or in person, or resend its SMS: `sms` gives the app an in-memory gateway)."""
+    from app.extensions import db
+    from app.procedure import letters
+    if sms:
+        from sms.memory import MemorySms
+        b.app.extensions["sms"] = MemorySms()
+    app_id = _refused(b)
+    with b.app.app_context():
+        letter = letters.list_for(app_id)[-1]
+        db.session.rollback()
+        return f"{app_id}/letters/{letter.id}"
+
+
 def _due():
     return (local_today() + dt.timedelta(days=10)).isoformat()
 
@@ -128,6 +143,9 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
         Case(f"{p}.letters_tab", "GET", CASE_SEE, lambda b: f"{c}/applications/{letter(b)[0]}/letters", fresh=False),
         Case(f"{p}.open_letter", "GET", CASE_SEE | R(P.decide_objection), lambda b: f"{c}/letters/{letter(b)[1]}",
              fresh=False, changes=True),
+        Case(f"{p}.record_letter_delivery", "POST", R(P.record_delivery),
+             lambda b: f"{c}/applications/{phone_letter(b)}/delivery",
+             lambda b: {"way": "post", "date": local_today().isoformat(), "confirm": "1"}),
         Case(f"{p}.objections", "GET", R(P.view_objections), lambda b: f"{c}/objections", fresh=False),
         Case(f"{p}.objection", "GET", R(P.view_objections), lambda b: f"{c}/objections/{objection(b)}",
              fresh=False),
@@ -152,6 +170,11 @@ def api_cases(Case, builder, staff):  # noqa: N803, ARG001
              lambda b: f"{s}/applications/{b.case('expedite_approved')}/grant-after-expedite", lambda b: {}),
         Case(f"{p}.staff_letter", "GET", CASE_SEE, lambda b: "{}/applications/{}/letters/{}".format(s, *letter(b)),
              fresh=False, changes=True),
+        Case("delivery_staff.record", "POST", R(P.record_delivery),
+             lambda b: f"{s}/applications/{phone_letter(b)}/delivery",
+             lambda b: {"way": "in_person", "date": local_today().isoformat()}),
+        Case("delivery_staff.resend", "POST", R(P.record_delivery),
+             lambda b: f"{s}/applications/{phone_letter(b, sms=True)}/sms", lambda b: {}),
         Case(f"{p}.list_objections_staff", "GET", R(P.view_objections), lambda b: f"{s}/objections?status=all",
              fresh=False),
         Case(f"{p}.get_objection", "GET", R(P.view_objections), lambda b: f"{s}/objections/{objection(b)}",
