@@ -23,7 +23,7 @@ from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
 from app.common.timeutil import local_today, utcnow
-from app.documents import flows as document_flows
+from app.documents import flows as document_flows, service as documents
 from app.extensions import db
 from ocr import idnumber
 from app.auth.service import hash_password

@@ -92,12 +92,7 @@ def action_input(action: str):
 def left_undone(app_: Application, docs: list | None = None) -> dict[str, str]:
     """Actions that would leave work undone, with what: they are refused unless `confirm_incomplete` is
     given (the API's input field, the case page's tick)."""
-    out = {}
-    if app_.backfill_kinds:
-        missing = documents.backfill_status(app_)["missing"]
-        if missing:
-            labels = "、".join(m["label"] for m in missing)
-            out["close"] = f"尚有 {len(missing)} 项补交材料未交（{labels}），结案后将不再跟踪补交"
+    out = {}  # closing with documents still owed: the lawyer's closing file asks (app.handling.backfill_owed)
     if docs is None:
         docs = db.session.scalars(sa.select(Document).where(Document.application_id == app_.id,
                                                             Document.status != "superseded")).all()

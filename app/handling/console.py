@@ -159,7 +159,8 @@ def case_closing(application_id):
     f = request.form
     service.submit_closing(me(), a, {"outcome": f.get("outcome"), "outcome_detail": f.get("outcome_detail"),
                                      "matter_ended_on": f.get("matter_ended_on"), "report": f.get("report"),
-                                     "document_ids": f.getlist("document_ids"), "stage": f.get("stage")})
+                                     "document_ids": f.getlist("document_ids"), "stage": f.get("stage"),
+                                     "confirm_incomplete": f.get("confirm_incomplete") == "1"})
     flash("已提交结案材料，等待中心结案审查", "ok")
     return _back(a.id)
 

@@ -61,6 +61,8 @@ class ClosingInput(ma.Schema):
     report = fields.String(required=True, validate=validate.Length(min=1, max=5000), metadata={"description": "办理情况报告"})
     document_ids = fields.List(fields.Integer(), load_default=list)
     stage = fields.String(required=True, metadata={"description": "补贴标准中的办理阶段"})
+    confirm_incomplete = fields.Boolean(load_default=False, metadata={
+        "description": "尚有补交材料未交时须为 true：确认结案后不再跟踪补交"})
 
 
 class ReviewInput(ma.Schema):

@@ -362,11 +362,23 @@ def closing_documents(staff: StaffUser, app_: Application) -> list[Document]:
             if d.kind in CLOSING_DOCUMENT_KINDS and d.status in documents.LIVE]
 
 
+def backfill_owed(app_: Application) -> str | None:
+    """What closing would leave undone: documents still owed after 先行提供 (their tracking ends with the
+    case). Submitting the closing file then needs `confirm_incomplete`."""
+    missing = documents.backfill_status(app_)["missing"] if app_.backfill_kinds else []
+    if not missing:
+        return None
+    return f"尚有 {len(missing)} 项补交材料未交（{'、'.join(m['label'] for m in missing)}），结案后将不再跟踪补交"
+
+
 def submit_closing(lawyer: StaffUser, app_: Application, data: dict) -> ClosingFile:
     """The lawyer's closing file: outcome (OUTCOMES), the day the matter ended, the 办理情况报告, the copies
     of the legal documents (uploaded to the case first), the subsidy stage. Resubmitted after a return."""
     _lawyer_of(lawyer, app_)
     applications.check_transition(lawyer, app_, "submit_closing")
+    owed = backfill_owed(app_)
+    if owed and not data.get("confirm_incomplete"):  # the same rule for the API and the case page
+        raise errors.ValidationFailed(owed, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
     today = local_today()
     fields: dict[str, list[str]] = {}
     outcome = data.get("outcome")

@@ -31,42 +31,55 @@ def _assigned_with_backfill_owed(app, client, staff) -> int:
     return app_id
 
 
+def _closing(app, app_id: int) -> dict:
+    """The lawyer's closing file for the case: a copy of the mediation agreement uploaded first."""
+    from app.documents import service as documents
+    from tests.factories import jpeg_bytes
+    from tests.support import user
+    with app.app_context():
+        doc_id = documents.upload(user(app, "aid1"), app_id, "judgment", jpeg_bytes(), "调解书.jpg").id
+    return {"outcome": "mediation", "matter_ended_on": "2026-09-25", "stage": "non_litigation",
+            "report": "双方自愿达成调解协议，被申请人当场履行，受援人权益已实现。", "document_ids": [doc_id]}
+
+
 @time_machine.travel(NOW, tick=False)
 def test_closing_with_backfill_owed_needs_the_tick_through_the_api(app, client, staff):
+    """The case ends with the lawyer's closing file (Art. 50): with documents still owed after 先行提供 it
+    needs `confirm_incomplete`, through the API as on the case page."""
     app_id = _assigned_with_backfill_owed(app, client, staff)
+    body = _closing(app, app_id)
     h = api_login(client, "aid1")
-    r = client.post(f"/api/v1/staff/applications/{app_id}/close", json={"outcome": "已调解结案"}, headers=h)
+    r = client.post(f"/api/v1/staff/applications/{app_id}/closing", json=body, headers=h)
     assert r.status_code == 422
     assert r.get_json()["message"] == OWED
     assert r.get_json()["details"]["fields"] == {"confirm_incomplete": ["请确认后再提交"]}
     with app.app_context():
         assert db.session.get(Application, app_id).status == "assigned"
-    r = client.post(f"/api/v1/staff/applications/{app_id}/close", json={"outcome": "已调解结案", "confirm_incomplete": True},
-                    headers=h)
-    assert r.status_code == 200 and r.get_json()["status"] == "closed"
+    r = client.post(f"/api/v1/staff/applications/{app_id}/closing", json={**body, "confirm_incomplete": True}, headers=h)
+    assert r.status_code in (200, 201), r.get_json()
     with app.app_context():
-        a = db.session.get(Application, app_id)
-        assert a.closed_at == NOW and a.outcome == "已调解结案"
+        assert db.session.get(Application, app_id).status == "closing_review"
 
 
 @time_machine.travel(NOW, tick=False)
 def test_closing_with_backfill_owed_needs_the_tick_on_the_case_page(app, client, staff):
     app_id = _assigned_with_backfill_owed(app, client, staff)
+    body = _closing(app, app_id)
     page = app.test_client()
     csrf = console_login(page, "aid1")
-    detail = f"http://localhost/console/applications/{app_id}"
-    r = page.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf, "outcome": "已调解结案"},
-                  headers={"Referer": detail})
-    assert r.status_code == 422
-    state = _form_state(r.get_data(as_text=True))
-    assert state["message"] == OWED and state["errors"] == {"confirm_incomplete": ["请确认后再提交"]}
+    form = {**body, "document_ids": str(body["document_ids"][0]), "confirm": "1", "csrf_token": csrf}
+    url = f"/console/applications/{app_id}/handling/closing"
+    referer = {"Referer": f"http://localhost/console/applications/{app_id}/handling"}
+    shown = page.get(f"/console/applications/{app_id}/handling").get_data(as_text=True)
+    assert 'name="confirm_incomplete"' in shown and OWED in shown
+    r = page.post(url, data=form, headers=referer)
+    assert r.status_code == 422 and OWED in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Application, app_id).status == "assigned"
-    r = page.post(f"/console/applications/{app_id}/actions/close",
-                  data={"csrf_token": csrf, "outcome": "已调解结案", "confirm_incomplete": "1"}, headers={"Referer": detail})
+    r = page.post(url, data={**form, "confirm_incomplete": "1"}, headers=referer)
     assert r.status_code == 302
     with app.app_context():
-        assert db.session.get(Application, app_id).status == "closed"
+        assert db.session.get(Application, app_id).status == "closing_review"
 
 
 @time_machine.travel(NOW, tick=False)
