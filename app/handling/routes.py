@@ -72,7 +72,7 @@ class ReviewInput(ma.Schema):
 
 
 class BatchInput(ma.Schema):
-    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="应为 YYYY-MM"))
+    month = fields.String(required=True, validate=validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", error="应为 YYYY-MM（2000–2099 年）"))
 
 
 class ExportArgs(ma.Schema):

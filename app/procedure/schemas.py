@@ -42,10 +42,10 @@ class EligibilityInput(ma.Schema):
     monthly_income = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
                                     validate=validate.Range(min=0, max=100_000_000),
                                     metadata={"description": "家庭月收入合计（元）"})
-    injury = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16),
+    injury = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(eligibility.INJURY_KINDS)),
                            metadata={"description": "人身损害赔偿的事故类型：work 工伤 | traffic 交通 | food_drug 食品药品 | medical 医疗"
                                                     "（进城务工人员仅工伤免予核查经济困难，第四十二条第（三）项）"})
-    retrial = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24),
+    retrial = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(eligibility.RETRIAL_STAGES)),
                             metadata={"description": "申诉或申请再审：court_decided 法院已决定、裁定再审 | procuratorate_protest "
                                                      "检察院已抗诉 | none 都没有（第三十三条）"})
 

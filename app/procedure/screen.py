@@ -41,7 +41,8 @@ def store_screen(citizen: Citizen, app_: Application, data: dict) -> Application
     ps = state(app_)
     if app_.status != "draft":
         raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，只有草稿可以修改资格自测")
-    screen_input = {k: data.get(k) for k in ("matter", "situations", "groups", "household_size", "monthly_income")}
+    screen_input = {k: data.get(k) for k in ("matter", "injury", "retrial", "situations", "groups", "household_size",
+                                              "monthly_income")}
     try:
         answer = eligibility.screen(screen_input, current_app.config)
     except eligibility.UnknownKeys as exc:

@@ -106,7 +106,7 @@ def create_batch(manager: StaffUser, month: str) -> SubsidyBatch:
         raise errors.Conflict(f"{month} 的补贴批次已存在")
     items = unbatched(month)
     if not items:
-        raise errors.ValidationFailed(f"{month} 没有待发放的补贴", details={"fields": {"month": ["没有待发放的补贴"]}})
+        raise errors.Conflict(f"{month} 没有待发放的补贴（该月末前通过结案审查且尚未入批的补贴为零）")
     batch = SubsidyBatch(month=month, status="draft", total_fen=sum(i.amount_fen for i in items),
                          created_at=utcnow(), created_by_id=manager.id)
     db.session.add(batch)

@@ -28,7 +28,7 @@ def verify(secret: str | None, timestamp: str | None, signature: str | None, bod
            now: dt.datetime | None = None) -> str:
     """The signature (lower-case hex) when the request is authentic and fresh; raises otherwise."""
     if not secret:
-        raise errors.ServiceUnavailable("未配置话务系统回调密钥（TELEPHONY_WEBHOOK_SECRET）", code="webhook_not_configured")
+        raise errors.NotFound("话务系统回调未启用（未配置 TELEPHONY_WEBHOOK_SECRET）")
     if not timestamp or not signature:
         raise errors.Unauthorized("缺少签名或时间戳（X-Telephony-Signature、X-Telephony-Timestamp）", code="bad_signature")
     try:

@@ -209,7 +209,7 @@ def test_granted_case_closed_reviewed_archived_and_paid(app, client, fake_wechat
                     "application.close", "application.return_closing", "application.submit_closing"} <= actions
 
         # 7. the subsidy in October's batch: approved, then exported
-        assert client.post(f"{S}/subsidy/batches", json={"month": "2026-09"}, headers=mgr).status_code == 422
+        assert client.post(f"{S}/subsidy/batches", json={"month": "2026-09"}, headers=mgr).status_code == 409
         assert client.post(f"{S}/subsidy/batches", json={"month": "2026-10"}, headers=aid1).status_code == 403
         r = client.post(f"{S}/subsidy/batches", json={"month": "2026-10"}, headers=mgr)
         assert r.status_code == 201, r.get_json()

@@ -62,6 +62,9 @@ KNOWN_REJECTIONS = {
     # ids of an application, citizen or lawyer to link in the body: whether one exists is data, not form
     # (422 naming the field, as for every other body reference)
     "POST /api/v1/consultations": "body reference to a missing object",
+    # the personal integrity commitment is required exactly when the screen's answer requires a means test
+    # (Art. 41), which the answers in the same body decide: a rule across fields
+    "PUT /api/v1/applications/{application_id}/eligibility": "commitment required by the screen's answer",
 }
 # positive_data_acceptance (issue 18): a request the document calls valid must not be refused as invalid
 # (400/422); refusals for the state of the case (409), rights (401/403) or a missing object (404) are fine

@@ -135,3 +135,19 @@ def test_the_stored_screen_and_commitment_can_be_read_back(client, fake_wechat):
     assert out["integrity_commitment"]["version"] == "2026-01" and out["integrity_commitment"]["accepted_at"]
     assert client.get(url, headers=other["headers"]).status_code == 404  # another citizen's: nothing
     assert client.get(url).status_code == 401
+
+
+def test_the_draft_keeps_the_accident_and_the_retrial_answers(client, fake_wechat):
+    """What the screen asked (which accident, whether a retrial was decided) is stored with the draft and
+    decides its answer: a migrant worker's work injury is exempt from the means test (Art. 42 (三))."""
+    from tests.factories import login
+    s = login(client, fake_wechat)
+    app_id = client.post("/api/v1/applications", json={}, headers=s["headers"]).get_json()["id"]
+    body = {"matter": "personal_injury", "injury": "work", "groups": ["migrant_worker_pay_or_injury"]}
+    r = client.put(f"/api/v1/applications/{app_id}/eligibility", json=body, headers=s["headers"])
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["means_test"] == "exempt"
+    saved = client.get(f"/api/v1/applications/{app_id}/eligibility", headers=s["headers"]).get_json()
+    assert saved["input"]["injury"] == "work" and saved["means_test"] == "exempt"
+    r = client.put(f"/api/v1/applications/{app_id}/eligibility", json={**body, "injury": "car"}, headers=s["headers"])
+    assert r.status_code == 422 and "injury" in r.get_json()["details"]["fields"]

@@ -116,7 +116,12 @@ def test_signature_with_prefix_and_window_edge(tapp, staff):
 def test_unconfigured_secret_refuses(make_app, staff):
     app = make_app(TELEPHONY_WEBHOOK_SECRET=None)
     r = post(app.test_client(), [{"call_id": "x", "event": "ringing", "at": _local(9, 0), "caller": "13907101234"}])
-    assert r.status_code == 503 and r.json["code"] == "webhook_not_configured"
+    # the endpoint is off until a secret is set: 404, and nothing stored
+    assert r.status_code == 404 and r.json["code"] == "not_found" and "TELEPHONY_WEBHOOK_SECRET" in r.json["message"]
+    with app.app_context():
+        from app.extensions import db
+        from app.telephony.models import CallEvent
+        assert db.session.query(CallEvent).count() == 0
 
 
 def test_bad_events_refuse_the_whole_request(tapp, staff):

@@ -138,6 +138,14 @@ Component({
       this.clearField('matter')
       this.setData({ 'scr.matterIndex': Number(e.detail.value) })
     },
+    onInjury(e) {
+      this.clearField('injury')
+      this.setData({ 'scr.injuryIndex': Number(e.detail.value) })
+    },
+    onRetrial(e) {
+      this.clearField('retrial')
+      this.setData({ 'scr.retrialIndex': Number(e.detail.value) })
+    },
     onSituations(e) {
       this.setData({ 'scr.situations': screen.toggle(this.data.scr.situations, e.detail.value) })
       this.updateAskIncome()
