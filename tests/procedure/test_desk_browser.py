@@ -50,8 +50,10 @@ def _no_horizontal_scroll(page):
 def _error_at_field(page, form: str, name: str, text: str):
     """A refusal is shown at its field (not only as a banner at the top): the message next to the
     control, the control marked invalid and described by it, focus on the first invalid control."""
+    from playwright.sync_api import expect
+    page.wait_for_load_state()  # the refused POST answers with the desk again: read that page, not the last
     field = page.locator(f"{form} [name={name}]").first
-    assert field.get_attribute("aria-invalid") == "true"
+    expect(field).to_have_attribute("aria-invalid", "true", timeout=10_000)
     described = field.get_attribute("aria-describedby") or ""
     assert f"err-{name}" in described.split()
     msg = page.locator(f"{form} #err-{name}")
