@@ -9,7 +9,7 @@ from app.common.models import TimestampMixin
 from app.common.timeutil import UTCDateTime
 from app.extensions import db
 
-STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer")
+STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer", "city_manager")
 ROLE_LABELS = {
     "citizen": "群众",
     "duty_lawyer": "值班律师",
@@ -18,6 +18,7 @@ ROLE_LABELS = {
     "manager": "法援中心负责人",
     "admin": "系统管理员",
     "bureau_reviewer": "司法局审查人员",
+    "city_manager": "市级管理",
 }
 
 
@@ -59,8 +60,10 @@ class StaffUser(TimestampMixin, db.Model):
     specialties: Mapped[str | None] = mapped_column(sa.String(255))  # comma-separated categories
     region: Mapped[str | None] = mapped_column(sa.String(64))
     available: Mapped[bool] = mapped_column(default=True)
+    # the centre the account belongs to (city-level roles: the city centre; a bureau reviewer: a centre of its bureau)
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)
 
-    __table_args__ = (sa.CheckConstraint(sa.text("role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer')"), name="role"),)
+    __table_args__ = (sa.CheckConstraint(sa.text("role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer','city_manager')"), name="role"),)
 
     @property
     def display_name(self) -> str:

@@ -55,6 +55,7 @@ class Consultation(db.Model):
     recording_key: Mapped[str | None] = mapped_column(sa.String(512))
     citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"))
     application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("applications.id"))
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)  # the centre whose queue it is in
 
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
