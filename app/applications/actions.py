@@ -135,6 +135,8 @@ OTHER_EVENTS = {
     "supplement_complete": ("材料已补齐", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
     "objection_lodged": ("提出异议", True), "objection_upheld": ("异议审查：维持原决定", True),
     "eligibility_override": ("调整援助条件审查结论", False), "home_visit_cancelled": ("取消上门服务", True),
+    # many centres (Art. 38): sent to the competent centre
+    "transferred": ("移送其他法律援助机构", True),
 }
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {k: v[0] for k, v in OTHER_EVENTS.items()}
 

@@ -36,7 +36,7 @@ EDITABLE_FIELDS = (
     "service_type", "home_visit_requested", "home_visit_address", "home_visit_reason",
     "place_district", "place_basis",
 )
-PLACE_BASES = {"organ": "办案机关所在地（法院或其他办案机关）", "event": "争议处理机关所在地或事由发生地"}
+PLACE_BASES = centres.PLACE_BASES
 FREE_TEXT_FIELDS = ("description", "urgency_reason", "hardship_statement", "home_visit_reason", "opposing_party")
 
 
@@ -56,14 +56,14 @@ def actor_name(actor) -> str:
 
 # --- reading -------------------------------------------------------------------
 
-STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")  # staff who see applications
+STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "city_manager")  # staff who see applications
 
 
 def can_staff_see(staff, app_: Application) -> bool:
     """Who may see an application: an aid lawyer only the cases assigned to them; the others by role."""
     if staff.role == "aid_lawyer":
         return app_.assigned_lawyer_id == staff.id
-    return staff.role in ("duty_lawyer", "manager", "supervisor")
+    return staff.role in ("duty_lawyer", "manager", "supervisor", "city_manager")
 
 
 def get_for_staff(staff, application_id: int) -> Application:

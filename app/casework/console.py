@@ -16,6 +16,8 @@ from app.auth.models import STAFF_ROLES, StaffUser
 from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import cases, roster, queues as worklists
+from app.centres import scope, service as centres
+from app.procedure import flows
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ, utcnow
@@ -29,7 +31,7 @@ from app.applications.models import Application
 from app.supervision.models import Review, SampleBatch
 
 ALL_STAFF = STAFF_ROLES
-CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
+CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "city_manager")
 
 add_nav(0, "console.home", "工作台", ALL_STAFF)
 add_nav(10, "console.applications", "申请与案件", CASE_ROLES)
@@ -65,6 +67,7 @@ QUEUE_ORDER = {
     "duty_lawyer": ("documents", "review", "backfill", "home_visits"),
     "aid_lawyer": ("my_cases", "home_visits"),
     "bureau_reviewer": ("objections",),
+    "city_manager": ("review", "expedite", "assign", "callbacks", "backfill", "objections", "documents"),
 }
 QUEUE_PREVIEW = 8  # rows shown per queue on the home
 QUEUE_FOLD = 22  # the next rows, folded away under "显示其后 N 项"; all of them on the queue's own page
@@ -95,7 +98,7 @@ def home():
     order = QUEUE_ORDER.get(staff.role)
     if order:
         queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
-    show_sla = staff.role in ("manager", "supervisor")
+    show_sla = staff.role in ("manager", "supervisor", "city_manager")
     extra = {}
     if staff.role == "supervisor":
         extra["reviews"] = _supervisor_work()
@@ -104,7 +107,7 @@ def home():
     return render_template("casework/home.html", queues=queues, urgent_now=_urgent_now(queues), preview=QUEUE_PREVIEW,
                            fold=QUEUE_FOLD,
                            sla_summary=sla.summary() if show_sla else None,
-                           alert_count=alerts.count_active() if staff.role == "manager" else None, **extra)
+                           alert_count=alerts.count_active() if staff.role in ("manager", "city_manager") else None, **extra)
 
 
 @bp.route("/queues/<key>")
@@ -201,6 +204,9 @@ def application_detail(application_id):
             .order_by(StaffUser.role, StaffUser.full_name)).all()
     return render_template(
         "casework/application.html", a=app_, docs=docs, actions=allowed, suggestions=suggestions,
+        centre=centres.get(app_.centre_id),
+        transfer_to=[c for c in centres.all_centres() if c.id != app_.centre_id]
+        if staff.role in flows.TRANSFER_ROLES and app_.status in flows.TRANSFERABLE else [],
         can_upload=documents.can_upload(staff, app_), can_visit=can_visit,
         can_note=actions.can(staff.role, "progress_note", app_.status),
         to_review={d.id for d in docs if d.status in TO_VERIFY and "verify" in documents.allowed_actions(staff, d)},
@@ -256,6 +262,19 @@ def application_action(application_id, action):
     if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))
+    return redirect(url_for("console.home"))
+
+
+@bp.route("/applications/<int:application_id>/transfer", methods=["POST"])
+@console_required(*flows.TRANSFER_ROLES)
+def application_transfer(application_id):
+    """移送 (Art. 38), confirmed on the page; afterwards the sender no longer finds the application."""
+    staff = me()
+    app_ = cases.get_application(staff, application_id)
+    out = flows.transfer(staff, app_, request.form.get("centre"), request.form.get("reason"))
+    flash(f"已将申请 {out['reference']} 移送{out['centre']['name']}", "ok")
+    if staff.role in scope.CITY_LEVEL:
+        return redirect(url_for("console.application_detail", application_id=out["id"]))
     return redirect(url_for("console.home"))
 
 

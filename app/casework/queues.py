@@ -191,15 +191,15 @@ class Queue:
 
 
 QUEUE_REGISTRY: dict[str, Queue] = {q.key: q for q in (
-    Queue("documents", "待审核材料", ("duty_lawyer", "manager"), _queue_documents),
-    Queue("review", "待审查的申请", ("duty_lawyer", "manager"), _queue_review),
-    Queue("expedite", "特事特办申请", ("manager",), _queue_expedite),
-    Queue("assign", "待指派律师", ("manager",), _queue_assign),
-    Queue("backfill", "补交材料（到期与逾期）", ("duty_lawyer", "manager"), _queue_backfill),
+    Queue("documents", "待审核材料", ("duty_lawyer", "manager", "city_manager"), _queue_documents),
+    Queue("review", "待审查的申请", ("duty_lawyer", "manager", "city_manager"), _queue_review),
+    Queue("expedite", "特事特办申请", ("manager", "city_manager"), _queue_expedite),
+    Queue("assign", "待指派律师", ("manager", "city_manager"), _queue_assign),
+    Queue("backfill", "补交材料（到期与逾期）", ("duty_lawyer", "manager", "city_manager"), _queue_backfill),
     Queue("home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"), _queue_home_visits),
-    Queue("callbacks", "回访任务", ("manager",), _queue_callbacks),
+    Queue("callbacks", "回访任务", ("manager", "city_manager"), _queue_callbacks),
     Queue("my_cases", "我的案件", ("aid_lawyer",), _queue_my_cases),
-    Queue("objections", "待审查的异议", ("bureau_reviewer", "manager"), _queue_objections),
+    Queue("objections", "待审查的异议", ("bureau_reviewer", "manager", "city_manager"), _queue_objections),
 )}
 
 

@@ -1,7 +1,8 @@
 """The one place that keeps centres apart: every ORM statement run for a member of staff is scoped to the
 centres that person may see, by `with_loader_criteria` added in a `do_orm_execute` listener.
 
-- A model is centre-owned when it has a `centre_id` column (applications, calls, callbacks, alerts), or
+- A model is centre-owned when it has a `centre_id` column (applications, calls, callbacks, alerts, staff
+  accounts: one's own is always found), or
   belongs to an application (`__centre_via__ = "application_id"`: documents, letters, objections, the
   timeline, notices, home visits, the procedure's state); it is scoped through the applications table.
 - Who: the request's staff member (`g.staff` for the API, `g.console_staff` for the console). Centre staff
@@ -20,6 +21,7 @@ from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session, with_loader_criteria
 
+from app.audit import record
 from app.extensions import db
 
 CITY_LEVEL = ("city_manager",)  # roles that see every centre (with a centre filter)
@@ -86,7 +88,6 @@ def _bypass():
 @contextlib.contextmanager
 def unscoped(reason: str, *, actor=None):
     """Run a block without the centre scope, recorded in the audit log (e.g. a transfer reads the target)."""
-    from app.audit import record  # noqa: PLC0415  (audit sits beside centres; imported lazily to keep this module light)
     staff = actor if actor is not None else _staff()
     if staff is not None:
         record("centres.scope_bypass", actor=staff, object_type="centre", object_id=getattr(staff, "centre_id", None),
@@ -101,7 +102,7 @@ def _owned_models():
         cls = mapper.class_
         if getattr(cls, "__centre_via__", None) == "application_id":
             via.append(cls)
-        elif "centre_id" in mapper.columns and cls.__tablename__ not in ("staff_users",):
+        elif "centre_id" in mapper.columns and cls.__tablename__ != "centres":
             direct.append(cls)
     return direct, via
 
@@ -115,11 +116,14 @@ def _models():
     return _MODELS[0]
 
 
-def criteria(ids: tuple[int, ...]) -> list:
+def criteria(ids: tuple[int, ...], me_id: int) -> list:
     direct, via = _models()
     apps = db.metadata.tables["applications"]
     in_centres = sa.select(apps.c.id).where(apps.c.centre_id.in_(ids)).scalar_subquery()
-    opts = [with_loader_criteria(cls, cls.centre_id.in_(ids), include_aliases=True) for cls in direct]
+    # staff accounts too (the roster, lawyers to assign): another centre's people are not found; one's own
+    # account always is (a city manager filtering by another centre still reloads itself)
+    opts = [with_loader_criteria(cls, sa.or_(cls.centre_id.in_(ids), cls.id == me_id) if cls.__tablename__ == "staff_users"
+                                 else cls.centre_id.in_(ids), include_aliases=True) for cls in direct]
     opts += [with_loader_criteria(cls, cls.application_id.in_(in_centres), include_aliases=True) for cls in via]
     return opts
 
@@ -138,4 +142,4 @@ def _scope(state) -> None:
     ids = visible_centre_ids(staff)
     if ids is None:
         return
-    state.statement = state.statement.options(*criteria(ids))
+    state.statement = state.statement.options(*criteria(ids, staff.id))

@@ -26,6 +26,7 @@ OVERRIDES = {
 }
 FIELDS = ("code", "name", "address", "phone", "districts", "is_city", *[k for k in OVERRIDES if k not in ("name", "address", "phone")])
 DISTRICT_RE = re.compile(r"^\d{6}$")
+PLACE_BASES = {"organ": "办案机关所在地（法院或其他办案机关）", "event": "争议处理机关所在地或事由发生地"}
 
 
 def get(centre_id: int | None) -> Centre | None:
@@ -76,6 +77,17 @@ def settings(centre_id: int | None) -> dict:
             if value not in (None, ""):
                 out[key] = value
     return out
+
+
+def config_of(centre_id: int | None) -> dict:
+    """The whole configuration as a centre sees it (its overrides over app/config.py)."""
+    return {**current_app.config, **settings(centre_id)}
+
+
+def config_of_code(code: str | None) -> dict:
+    """As `config_of`, for a centre named by code; the province's defaults for none or an unknown code."""
+    c = by_code(code) if code else None
+    return config_of(c.id) if c is not None else dict(current_app.config)
 
 
 def for_district(district: str | None) -> Centre | None:

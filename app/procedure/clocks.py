@@ -14,6 +14,7 @@ from app.common.timeutil import LOCAL_TZ, local_today
 from app.extensions import db
 from app.procedure import workdays
 from app.procedure.models import ApplicationProcedure, Objection, SupplementNotice, state
+from app.centres import service as centres
 
 REVIEW_STATES = ("submitted", "under_review", "expedite_requested", "expedite_approved", "assigned", "in_progress")
 
@@ -143,4 +144,4 @@ def stop_assignment(app_: Application) -> None:
 def open_objection_period(app_: Application) -> None:
     """The citizen may object within OBJECTION_PERIOD_DAYS days of a refusal or termination (Art. 49)."""
     ps = state(app_)
-    ps.objection_due = local_today() + dt.timedelta(days=current_app.config["OBJECTION_PERIOD_DAYS"])
+    ps.objection_due = local_today() + dt.timedelta(days=int(centres.settings(app_.centre_id)["OBJECTION_PERIOD_DAYS"]))

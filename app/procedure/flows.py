@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app import errors
+from app.centres import service as centres
 from app.applications import service as applications
 from app.applications.models import Application
 from app.audit import record as audit
@@ -57,6 +58,39 @@ def deemed_withdrawn(app_: Application, notice: SupplementNotice) -> Application
     notices.close_open(app_, "lapsed")
     _commit_and_send(message)
     return app_
+
+
+TRANSFERABLE = ("submitted", "under_review")
+TRANSFER_ROLES = ("duty_lawyer", "manager", "city_manager")
+
+
+def transfer(staff: StaffUser, app_: Application, to_code: str, reason: str | None) -> dict:
+    """移送 (Art. 38): a centre that finds it is not competent sends the application, with a reason, to the
+    centre that is. The applicant is told (timeline and message); an open one-time notice lapses with the
+    sending centre; the receiving centre's review clock counts from the day after it receives it; the
+    sending centre's staff no longer find the application (404)."""
+    reason = text(reason, "reason", "请填写移送理由")
+    target = centres.by_code((to_code or "").strip())
+    if target is None:
+        raise errors.ValidationFailed("接收机构不存在", details={"fields": {"centre": ["请选择接收的法律援助机构"]}})
+    if target.id == app_.centre_id:
+        raise errors.ValidationFailed("接收机构与当前受理机构相同", details={"fields": {"centre": ["请选择其他法律援助机构"]}})
+    if app_.status not in TRANSFERABLE:
+        raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，只有已提交或审查中的申请可以移送")
+    source = centres.get(app_.centre_id)
+    source_name = source.name if source else "原受理机构"
+    notices.close_open(app_, "cancelled")
+    clocks.start_review(app_)  # received today: the 7 working days count from tomorrow
+    db.session.flush()  # the procedure's rows are written while the sender still sees them
+    app_.centre_id = target.id
+    applications.record_event(app_, staff, "transferred", f"{source_name}移送至{target.name}：{reason}")
+    audit("application.transfer", actor=staff, object_type="application", object_id=app_.id,
+          details={"from": source.code if source else None, "to": target.code, "reason": reason})
+    message = notifications.status_changed(app_, app_.status_label, f"您的申请已移送{target.name}办理")
+    out = {"id": app_.id, "reference": app_.reference, "status": app_.status,
+           "centre": {"code": target.code, "name": target.name}, "from_centre": source.code if source else None}
+    _commit_and_send(message)
+    return out  # the sender can no longer load the application (scoped): what it needs is read before the commit
 
 
 # --- the review decisions -------------------------------------------------------------------------------
@@ -168,7 +202,7 @@ def objection_decided(reviewer: StaffUser, obj: Objection, decision: str, note: 
     """The justice bureau decides once. Correct: the application goes back to review with the instruction,
     the review clock starts again and the earlier decision no longer stands. Uphold: the citizen is told."""
     app_, note = objections.decide(reviewer, obj, decision, note)
-    bureau = current_app.config["BUREAU_NAME"]
+    bureau = centres.settings(app_.centre_id)["BUREAU_NAME"]
     if decision == "correct":
         message = applications.apply_transition(reviewer, app_, "reopen_review", note=f"{bureau}责令改正：{note}")
         clocks.start_review(app_)

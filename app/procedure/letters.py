@@ -28,6 +28,7 @@ from flask import current_app
 
 import storage
 from app import errors
+from app.centres import service as centres
 from app.applications.models import Application
 from app.auth.models import StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
@@ -46,13 +47,15 @@ SERIES_OF_KIND = {"grant": "DECISION", "refusal": "DECISION", "expedite": "DECIS
                   "supplement_notice": "NOTICE", "assignment": "ASSIGNMENT"}
 
 
-def series_prefix(kind: str) -> str:
-    return current_app.config[f"LETTER_PREFIX_{SERIES_OF_KIND[kind]}"]
+def series_prefix(kind: str, centre_id: int | None = None) -> str:
+    """The centre's prefix of the kind's series (prefixes are unique across centres, so a series is one
+    centre's: numbers run per centre and year)."""
+    return centres.settings(centre_id)[f"LETTER_PREFIX_{SERIES_OF_KIND[kind]}"]
 
 
-def next_number(kind: str, year: int) -> tuple[str, int, str]:
+def next_number(kind: str, year: int, centre_id: int | None = None) -> tuple[str, int, str]:
     """(series, seq, formatted number), reserved in the current transaction."""
-    prefix = series_prefix(kind)
+    prefix = series_prefix(kind, centre_id)
     table = LetterCounter.__table__
     bump = (sa.update(table).where(table.c.series == prefix, table.c.year == year)
             .values(last_seq=table.c.last_seq + 1).returning(table.c.last_seq))
@@ -76,9 +79,10 @@ def issue(app_, kind: str, data: dict, *, actor=None) -> Letter:
     now = utcnow()
     year = now.astimezone(LOCAL_TZ).year
     _common_font(current_app.config["LETTER_FONT"])  # built once, before the number's row lock is taken
-    series, seq, number = next_number(kind, year)
+    series, seq, number = next_number(kind, year, app_.centre_id)
+    own = centres.settings(app_.centre_id)
     content = {"kind": kind, "title": LETTER_KINDS[kind], "number": number,
-               "centre": current_app.config["CENTRE_NAME"], "centre_address": current_app.config["CENTRE_ADDRESS"],
+               "centre": own["CENTRE_NAME"], "centre_address": own["CENTRE_ADDRESS"], "bureau_of_centre": own["BUREAU_NAME"],
                "date": now.astimezone(LOCAL_TZ).date().isoformat(), "reference": app_.reference, **data}
     pdf = render(content)
     sha = hashlib.sha256(pdf).hexdigest()
@@ -328,8 +332,8 @@ def paragraphs(template: str, **context) -> list[str]:
     return ["".join(line.strip() for line in block.splitlines()) for block in blocks if block.strip()]
 
 
-def _objection_route(ps) -> dict:
-    cfg = current_app.config
+def _objection_route(app_: Application, ps) -> dict:
+    cfg = {**current_app.config, **centres.settings(app_.centre_id)}
     return {"objection_period_days": cfg["OBJECTION_PERIOD_DAYS"], "objection_due": ps.objection_due,
             "bureau": cfg["BUREAU_NAME"], "bureau_address": cfg["BUREAU_ADDRESS"],
             "objection_decide_workdays": cfg["OBJECTION_DECIDE_WORKDAYS"]}
@@ -351,9 +355,9 @@ def grant_content(app_: Application) -> dict:
 def refusal_content(app_: Application) -> dict:
     ps = read_state(app_)
     return {"recipient": _who(app_), "grounds": ps.decision_grounds, "reason": app_.decision_reason,
-            "objection_due": ps.objection_due.isoformat(), "bureau": current_app.config["BUREAU_NAME"],
+            "objection_due": ps.objection_due.isoformat(), "bureau": centres.settings(app_.centre_id)["BUREAU_NAME"],
             "paragraphs": paragraphs("refusal.txt", submitted=_submitted(app_), grounds=ps.decision_grounds,
-                                     decision_reason=app_.decision_reason, **_objection_route(ps))}
+                                     decision_reason=app_.decision_reason, **_objection_route(app_, ps))}
 
 
 def expedite_content(app_: Application) -> dict:
@@ -380,9 +384,9 @@ def termination_content(app_: Application) -> dict:
     article, text = table[ps.termination_ground]
     return {"recipient": _who(app_), "ground": {"key": ps.termination_ground, "article": article, "text": text},
             "reason": app_.decision_reason, "objection_due": ps.objection_due.isoformat(),
-            "bureau": current_app.config["BUREAU_NAME"], "paragraphs": paragraphs(
+            "bureau": centres.settings(app_.centre_id)["BUREAU_NAME"], "paragraphs": paragraphs(
                 "termination.txt", reference=app_.reference, ground_article=article, ground_text=text,
-                decision_reason=app_.decision_reason, **_objection_route(ps))}
+                decision_reason=app_.decision_reason, **_objection_route(app_, ps))}
 
 
 def notice_content(app_: Application, notice: SupplementNotice) -> dict:
