@@ -4,7 +4,8 @@ centres that person may see, by `with_loader_criteria` added in a `do_orm_execut
 - A model is centre-owned when it has a `centre_id` column (applications, calls, callbacks, alerts, staff
   accounts: one's own is always found), or
   belongs to an application (`__centre_via__ = "application_id"`: documents, letters, objections, the
-  timeline, notices, home visits, the procedure's state); it is scoped through the applications table.
+  timeline, notices, home visits, the procedure's state) or to a call (`"consultation_id"`: supervision
+  reviews, repeat-caller episodes); it is scoped through that table.
 - Who: the request's staff member (`g.staff` for the API, `g.console_staff` for the console). Centre staff
   see their own centre; a bureau reviewer the centres whose bureau is its own; city-level roles see every
   centre, or the one chosen with `?centre=<code>` (the centre filter of every page).
@@ -100,7 +101,7 @@ def _owned_models():
     direct, via = [], []
     for mapper in db.Model.registry.mappers:
         cls = mapper.class_
-        if getattr(cls, "__centre_via__", None) == "application_id":
+        if getattr(cls, "__centre_via__", None):
             via.append(cls)
         elif "centre_id" in mapper.columns and cls.__tablename__ != "centres":
             direct.append(cls)
@@ -118,13 +119,14 @@ def _models():
 
 def criteria(ids: tuple[int, ...], me_id: int) -> list:
     direct, via = _models()
-    apps = db.metadata.tables["applications"]
-    in_centres = sa.select(apps.c.id).where(apps.c.centre_id.in_(ids)).scalar_subquery()
+    parents = {"application_id": db.metadata.tables["applications"], "consultation_id": db.metadata.tables["consultations"]}
+    in_centres = {col: sa.select(t.c.id).where(t.c.centre_id.in_(ids)).scalar_subquery() for col, t in parents.items()}
     # staff accounts too (the roster, lawyers to assign): another centre's people are not found; one's own
     # account always is (a city manager filtering by another centre still reloads itself)
     opts = [with_loader_criteria(cls, sa.or_(cls.centre_id.in_(ids), cls.id == me_id) if cls.__tablename__ == "staff_users"
                                  else cls.centre_id.in_(ids), include_aliases=True) for cls in direct]
-    opts += [with_loader_criteria(cls, cls.application_id.in_(in_centres), include_aliases=True) for cls in via]
+    opts += [with_loader_criteria(cls, getattr(cls, cls.__centre_via__).in_(in_centres[cls.__centre_via__]),
+                                  include_aliases=True) for cls in via]
     return opts
 
 

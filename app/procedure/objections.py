@@ -78,13 +78,13 @@ def get_objection_for_citizen(citizen: Citizen, objection_id: int) -> Objection:
 
 def get_objection(staff: StaffUser, objection_id: int) -> Objection:
     obj = db.session.get(Objection, objection_id)
-    if obj is None or staff.role not in ("bureau_reviewer", "manager"):
+    if obj is None or staff.role not in ("bureau_reviewer", "manager", "city_manager"):
         raise errors.NotFound("未找到该异议")
     return obj
 
 
 def objections_stmt(staff: StaffUser, status: str | None = "open") -> sa.Select:
-    if staff.role not in ("bureau_reviewer", "manager"):
+    if staff.role not in ("bureau_reviewer", "manager", "city_manager"):
         raise errors.Forbidden("当前角色无权查看异议")
     stmt = sa.select(Objection)
     if status:

@@ -20,7 +20,7 @@ depends_on = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 OLD_ROLES = "role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer')"
 NEW_ROLES = "role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer','city_manager')"
-OWNED = ("staff_users", "applications", "consultations", "callback_tasks", "alerts")
+OWNED = ("staff_users", "applications", "consultations", "callback_tasks", "alerts", "call_imports", "supervision_samples")
 
 # the default centre takes today's process settings (the same defaults as app/config.py)
 DEFAULTS = {
