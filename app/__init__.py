@@ -45,6 +45,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from app.common import outage
     outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
+    _configured_enums(app, api)
+    from app.common import openapi
+    openapi.apply_fixups(app, api.spec)  # what marshmallow cannot express (app/common/openapi.py)
     _register_health(app)
     # what a domain adds to the ones below it, registered on app.extensions in this order (nothing at import)
     from app.procedure import plugin as procedure_plugin
@@ -56,6 +59,22 @@ def create_app(config: Config | dict | None = None) -> Flask:
     cli.init_app(app)
 
     return app
+
+
+def _configured_enums(app: Flask, api: Api) -> None:
+    """Enumerations that follow the configuration (the province's added matters, situations, groups)
+    written into the OpenAPI document's schemas."""
+    from app.procedure.schemas import openapi_enums
+    schemas = api.spec.components.schemas
+    for name, props in openapi_enums(app.config).items():
+        schema = schemas.get(name)
+        if schema is None:
+            continue
+        for prop, values in props.items():
+            p = schema.get("properties", {}).get(prop)
+            if p is None:
+                continue
+            (p["items"] if p.get("type") == "array" else p)["enum"] = list(values)
 
 
 class _Flask(Flask):
@@ -102,6 +121,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.consultations.routes import blp as consultations_blp
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
+    from app.privacy.routes import blp as privacy_blp
     from app.procedure import routes as procedure_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
@@ -109,7 +129,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp, centres_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
-                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff):
+                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp):
         api.register_blueprint(blp)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 

@@ -73,6 +73,9 @@ class Config:
         self.WECHAT_TEMPLATE_STATUS = _env("WECHAT_TEMPLATE_STATUS", "dev-template-status")
         self.WECHAT_TEMPLATE_DOCUMENT = _env("WECHAT_TEMPLATE_DOCUMENT", "dev-template-document")
         self.WECHAT_TEMPLATE_LETTER = _env("WECHAT_TEMPLATE_LETTER", "dev-template-letter")
+        # 1 when the templates are long-term subscriptions (长期订阅: only for the account categories WeChat
+        # allows, e.g. 政务民生); 0: one-time templates, the mini-program asks again at every moment
+        self.WECHAT_SUBSCRIBE_LONG_TERM = _bool("WECHAT_SUBSCRIBE_LONG_TERM", False)
 
         self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 2 * 3600)
         self.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)

@@ -14,6 +14,7 @@ import wave
 import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
+from app.auth import consents
 from app.applications import service as applications
 from app.procedure import flows, objections
 from wechat import dev_openid
@@ -195,6 +196,9 @@ def _citizens_and_applications(staff: dict, echo) -> None:
             c = Citizen(openid=openid, phone=phone, phone_country_code="86", phone_bound_at=utcnow())
             db.session.add(c)
             db.session.commit()
+            # the demo citizens gave the separate consents for sensitive data (as the mini-program asks)
+            for kind in consents.KINDS:
+                consents.grant(c, kind, consents.KINDS[kind].version)
         citizens.append((c, dict(
             applicant_name=name, sex=sex, birth_date=born, id_number=_id(region, born, 10 + i, sex == "男"),
             phone=phone, category=cat, description=desc, service_type=service_type, ethnicity="汉",

@@ -5,6 +5,7 @@ from app.consultations.rollup_models import ROLLUPS  # noqa: F401
 from app.applications.models import Application, ApplicationEvent  # noqa: F401
 from app.audit import AuditLog  # noqa: F401
 from app.auth.models import AuthToken, Citizen, StaffUser  # noqa: F401
+from app.auth.consents import CitizenConsent  # noqa: F401
 from app.callbacks.models import CallbackAttempt, CallbackTask  # noqa: F401
 from app.visits.models import HomeVisit  # noqa: F401
 from app.common.idempotency import IdempotencyRecord  # noqa: F401

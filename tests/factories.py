@@ -18,8 +18,11 @@ def valid_id(region="420102", born=dt.date(1985, 6, 15), seq=123) -> str:
     return first17 + idnumber.check_digit(first17)
 
 
-def login(client, fake, name: str | None = None, *, unionid=None) -> dict:
-    """Log in a citizen through the fake WeChat server; returns the API's login answer + headers."""
+def login(client, fake, name: str | None = None, *, unionid=None, consents: bool = True) -> dict:
+    """Log in a citizen through the fake WeChat server; returns the API's login answer + headers.
+    `consents`: the citizen has given every separate consent for sensitive data (ID number, ID and
+    household photos, income) at the current text version, as the mini-program asks before collecting;
+    tests/privacy checks what happens without them."""
     name = name or f"citizen{next(_counter)}"
     code = f"code-{name}-{secrets.token_hex(4)}"
     fake.add_login(code, f"openid-{name}", session_key=_session_key(name), unionid=unionid)
@@ -29,7 +32,20 @@ def login(client, fake, name: str | None = None, *, unionid=None) -> dict:
     body["headers"] = {"Authorization": f"Bearer {body['access_token']}"}
     body["session_key"] = _session_key(name)
     body["openid"] = f"openid-{name}"
+    if consents:
+        grant_consents(client, body["user"]["id"])
     return body
+
+
+def grant_consents(client, citizen_id: int, kinds=None) -> None:
+    from app.auth.consents import KINDS, CitizenConsent
+    from app.common.timeutil import utcnow
+    from app.extensions import db
+    with client.application.app_context():
+        for kind in kinds or KINDS:
+            db.session.add(CitizenConsent(citizen_id=citizen_id, kind=kind, version=KINDS[kind].version,
+                                          granted_at=utcnow()))
+        db.session.commit()
 
 
 def _session_key(name: str) -> str:

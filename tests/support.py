@@ -86,6 +86,9 @@ def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, 
                 citizen = Citizen(openid=f"openid-case-{utcnow().timestamp()}-{id(data)}")
                 db.session.add(citizen)
                 db.session.commit()
+            from app.auth import consents  # the citizen gave the separate consents (tests/privacy checks without)
+            for kind in consents.KINDS:
+                consents.grant(citizen, kind, consents.KINDS[kind].version)
             app_ = applications.create_draft(citizen, data)
             if status != "draft":
                 flows.submit(citizen, app_)

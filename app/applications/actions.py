@@ -8,6 +8,7 @@ the console's action forms and the templates all read these declarations; pages 
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import marshmallow as ma
@@ -165,3 +166,48 @@ def can(role: str, action: str, status: str) -> bool:
 def allowed_actions(staff, app_) -> list[str]:
     """The staff state changes this person may take on this application now (the console's buttons)."""
     return [name for name in STAFF_TRANSITIONS if can(staff.role, name, app_.status)]
+
+
+# --- what the citizen may do now (the mini-program shows a button only for these) ----------------------
+
+RATEABLE_STATUSES = ("assigned", "in_progress", "closed")  # app/ratings refuses a rating in any other
+OBJECTION_STATUSES = ("rejected", "terminated")  # Art. 49: an objection to a refusal or a termination
+
+
+@dataclass(frozen=True)
+class CitizenAction:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+
+
+# The citizen's own state changes come from ACTIONS (submit, withdraw); the rest are declared here.
+CITIZEN_ACTIONS: dict[str, CitizenAction] = {a.name: a for a in (
+    CitizenAction("edit", "修改草稿", ("draft",)),
+    CitizenAction("submit", ACTIONS["submit"].label, ACTIONS["submit"].sources),
+    CitizenAction("withdraw", ACTIONS["withdraw"].label, ACTIONS["withdraw"].sources),
+    CitizenAction("upload", "上传或补交材料", OPEN_STATUSES),
+    CitizenAction("rate", "评价服务", RATEABLE_STATUSES),
+    CitizenAction("object", "提出异议", OBJECTION_STATUSES),
+)}
+
+
+def citizen_allowed_actions(status: str, deadlines: dict | None, today) -> list[str]:
+    """What the owning citizen may do with the application now, by the declarations above. An objection
+    also needs its period open and no objection yet to this decision: `deadlines["objection_due"]` (a date
+    or ISO text) is given exactly while one may still be lodged (app/procedure leaves it null once an
+    objection was made)."""
+    out = []
+    for name, a in CITIZEN_ACTIONS.items():
+        if status not in a.sources:
+            continue
+        if name == "object":
+            due = (deadlines or {}).get("objection_due")
+            if due is None:
+                continue
+            if isinstance(due, str):
+                due = dt.date.fromisoformat(due)
+            if today > due:
+                continue
+        out.append(name)
+    return out

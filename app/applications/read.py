@@ -20,12 +20,13 @@ from flask import Response, current_app, g
 from app import errors
 from app.centres.models import Centre
 from app.applications import schemas
-from app.applications.actions import event_label
+from app.applications.actions import citizen_allowed_actions, event_label
 from app.applications.service import backfill_status
 from app.applications.models import STATUS_LABELS, Application, ApplicationEvent, urgent
 from app.auth import guards
 from app.auth.models import StaffUser
 from app.common import readonly
+from app.common.timeutil import local_today
 from ocr import idnumber
 
 _T = Application.__table__
@@ -35,7 +36,7 @@ _C = Centre.__table__
 
 # Every stored column the schema exposes, in the schema's order; computed ones are added below
 _COMPUTED = {"status_label", "id_number_masked", "is_urgent", "assigned_lawyer", "backfill", "timeline", "deadlines",
-             "letters", "centre"}
+             "letters", "allowed_actions", "centre"}
 # Other domains' additions to the detail (app/procedure: deadlines, letters) are registered by their
 # init_app on app.extensions["applications.detail"]: (fn(from, applications table) joining its table,
 # extra column expressions given the applications table, fn(row, out) filling `out`)
@@ -115,6 +116,7 @@ def _detail(rows: list[dict]) -> dict:
         out["backfill"] = None
     for _, _, fill in _extensions():
         fill(row, out)
+    out["allowed_actions"] = citizen_allowed_actions(row["status"], out.get("deadlines"), local_today())
     out["timeline"] = [
         {"id": r["ev_id"], "action": r["ev_action"], "action_label": event_label(r["ev_action"]),
          "from_status": r["ev_from_status"], "to_status": r["ev_to_status"], "actor_type": r["ev_actor_type"],

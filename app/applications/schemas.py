@@ -2,10 +2,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.centres import service as centres
-from app.applications.actions import event_label
+from app.applications.actions import CITIZEN_ACTIONS, citizen_allowed_actions, event_label
 from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
 from app.applications.service import backfill_status
 from app.common.pagination import PageArgs, page_schema
+from app.common.timeutil import local_today
 from ocr import idnumber
 
 
@@ -16,8 +17,11 @@ class ApplicationInput(ma.Schema):
     sex = fields.String(allow_none=True, validate=validate.OneOf(["男", "女"]))
     ethnicity = fields.String(allow_none=True, validate=validate.Length(max=32))
     birth_date = fields.Date(allow_none=True)
-    id_number = fields.String(allow_none=True, validate=validate.Length(max=32))
-    phone = fields.String(allow_none=True, validate=validate.Length(max=20))
+    id_number = fields.String(allow_none=True, validate=validate.Length(max=32), metadata={
+        "format": "gb11643", "pattern": "^([0-9]{17}[0-9Xx])?$",
+        "description": "公民身份号码（GB 11643，末位校验码须正确）；需先单独同意（consent_required）"})
+    phone = fields.String(allow_none=True, validate=validate.Length(max=20), metadata={
+        "pattern": "^(1[3-9][0-9]{9})?$", "description": "大陆手机号（11 位）"})
     hukou_address = fields.String(allow_none=True, validate=validate.Length(max=255))
     current_address = fields.String(allow_none=True, validate=validate.Length(max=255))
     occupation = fields.String(allow_none=True, validate=validate.Length(max=64))
@@ -117,6 +121,14 @@ class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     deadlines = fields.Nested(DeadlinesOut, attribute="procedure_deadlines", allow_none=True)
     letters = fields.List(fields.Nested(LetterOut), attribute="procedure_letters")
     timeline = fields.Method("get_timeline")
+    allowed_actions = fields.Method(
+        "get_allowed_actions",
+        metadata={"type": "array", "items": {"type": "string", "enum": list(CITIZEN_ACTIONS)},
+                  "description": "申请人现在可以进行的操作（小程序据此显示按钮）：" + "、".join(
+                      f"{n}（{a.label}）" for n, a in CITIZEN_ACTIONS.items())})
+
+    def get_allowed_actions(self, obj):
+        return citizen_allowed_actions(obj.status, obj.procedure_deadlines, local_today())
 
     def get_timeline(self, obj):
         """The citizen's timeline: only the events the citizen sees (internal notes stay internal)."""

@@ -17,6 +17,7 @@ from app.centres import service as centres
 from app.applications.actions import ACTIONS, Action, citizen_sees
 from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
                                      STATUS_LABELS, Application, ApplicationEvent)
+from app.auth import consents
 from app.auth.models import Citizen
 from app.audit import record as audit_record
 from app.auth import service as auth_service
@@ -114,6 +115,7 @@ def update_draft(actor, app_: Application, data: dict) -> Application:
 
 def _check_text(actor, data: dict) -> None:
     if isinstance(actor, Citizen):
+        consents.require_for_fields(actor, data)  # sensitive fields need their separate consent (PIPL Art. 29)
         text = "\n".join(str(data[f]) for f in FREE_TEXT_FIELDS if data.get(f))
         text_is_safe(actor, text)
 

@@ -32,6 +32,9 @@ ACTION_LABELS: dict[str, str] = {
     "consultation.import": "导入话单",
     "callback.attempt": "记录回访", "callback.satisfied": "记录群众满意", "callback.escalated": "回访升级处理",
     "supervision.sample": "抽取质检样本", "supervision.score": "质检评分",
+    # the citizen's own data (app/privacy)
+    "citizen.consent_grant": "同意处理敏感个人信息", "citizen.consent_withdraw": "撤回敏感个人信息同意",
+    "citizen.data_export": "导出本人数据副本", "citizen.delete": "注销账号",
     # exports
     "analytics.export": "导出数据分析", "audit.export": "导出审计日志",
 }
@@ -41,6 +44,7 @@ OBJECT_LABELS: dict[str, str] = {
     "alert": "预警", "audit_log": "审计日志", "analytics": "数据分析", "call_import": "话单导入",
     "consultation": "热线来电", "callback_task": "回访任务", "supervision_sample": "质检抽样批次",
     "supervision_review": "质检评分", "letter": "法律文书", "objection": "异议",
+    "citizen": "群众账号",
 }
 
 ACTOR_LABELS: dict[str, str] = {"staff": "工作人员", "citizen": "群众", "system": "系统"}

@@ -35,6 +35,8 @@ class Citizen(TimestampMixin, db.Model):
     phone_bound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     nickname: Mapped[str | None] = mapped_column(sa.String(64))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # the account was deleted (app/privacy): identifiers gone, kept only as the anchor of kept case files
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     role = "citizen"
 

@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from app.auth import schemas, service
 from app.auth.guards import any_authenticated, bearer_token, citizen_required
-from app.common import limits
+from app.common import limits, openapi
 from app.common.idempotency import idempotent
 from app.audit import record
 from app.extensions import db
@@ -68,3 +68,11 @@ def bind_phone(data):
     """绑定手机号：新版 getPhoneNumber 的 code，或旧版 encrypted_data + iv"""
     return service.bind_phone(g.citizen, code=data.get("code"), encrypted_data=data.get("encrypted_data"),
                               iv=data.get("iv"))
+
+
+@openapi.spec_fixup
+def _phone_input_one_of(app, spec):  # noqa: ARG001
+    """POST /me/phone takes `code`, or `encrypted_data` with `iv` (PhoneInput.one_of)."""
+    schema = spec.components.schemas.get("PhoneInput")
+    if schema is not None:
+        schema["oneOf"] = [{"required": ["code"]}, {"required": ["encrypted_data", "iv"]}]

@@ -77,11 +77,27 @@ def _numeric_bounds_as_numbers(self, field, ret, **kwargs):  # noqa: ARG001 — 
     return {}
 
 
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _document_loader_bounds(self, field, ret, **kwargs):  # noqa: ARG001 — apispec attribute function
+    """What the loader enforces on every field, stated in the document (so a client or a fuzzer that
+    follows the document is never refused for it): integers within 32 bits, text without NUL."""
+    if isinstance(field, fields.Integer) and ret.get("type") == "integer":
+        ret.setdefault("minimum", INT_MIN)
+        ret.setdefault("maximum", INT_MAX)
+    if (isinstance(field, fields.String) and ret.get("type") == "string" and "pattern" not in ret
+            and "format" not in ret and "enum" not in ret and not field.dump_only):
+        ret["pattern"] = NO_NUL
+    return {}
+
+
 def init_app(app, api) -> None:
     install_marshmallow()
     api.register_converter(BoundedIntConverter, _converter_schema)
     api.ma_plugin.converter.add_parameter_attribute_function(_document_integer_bounds)
     api.ma_plugin.converter.add_attribute_function(_numeric_bounds_as_numbers)
+    api.ma_plugin.converter.add_attribute_function(_document_loader_bounds)
 
 
 def int_arg(args, name: str, default: int | None = None, *, minimum: int = 1, maximum: int = INT_MAX) -> int | None:

@@ -17,7 +17,8 @@ not see these statements.
 The pool does not ping connections before use (see `Config.SQLALCHEMY_ENGINE_OPTIONS`). A
 connection the server has dropped (restart, failover, `pg_terminate_backend`) fails on its first
 statement: the pool is then renewed and the read retried once on a fresh connection; if that
-fails too the database is down and the request gets 503. Elsewhere, the error handler answers
+fails too the database is down and the request gets 503. Any other OperationalError or InterfaceError
+the driver raises on a read (shutdown, recovery, lock timeout) is 503 as well, never a 500. Elsewhere, the error handler answers
 the one request that met a dead connection 503 (SQLAlchemy renews the ORM pool itself).
 """
 from __future__ import annotations
@@ -179,12 +180,24 @@ def rows(read: Read, params: dict) -> list[RowDict]:
     compiled = read.compiled(eng.dialect)
     parameters = compiled.parameters(params)
     for attempt in (1, 2):
-        pooled = eng.raw_connection()  # a pool checkout, without an SQLAlchemy Connection around it
+        try:
+            # a pool checkout, without an SQLAlchemy Connection around it; a new connection that cannot be
+            # made raises the driver's own error here (SQLAlchemy wraps it only on Engine.connect)
+            pooled = eng.raw_connection()
+        except eng.dialect.loaded_dbapi.Error as exc:
+            log.warning("database unavailable on connect: %s", type(exc).__name__)
+            raise outage.database_unavailable() from exc
         dbapi_conn = pooled.dbapi_connection
         try:
             raw = _fetch(dbapi_conn, compiled, parameters)
         except eng.dialect.loaded_dbapi.Error as exc:
+            dbapi = eng.dialect.loaded_dbapi
             if not eng.dialect.is_disconnect(exc, dbapi_conn, None):
+                if isinstance(exc, (dbapi.OperationalError, dbapi.InterfaceError)):
+                    # the driver's own error, not SQLAlchemy's (the server shutting down or starting up,
+                    # busy, out of connections): the database cannot answer now → 503, never a 500
+                    log.warning("database unavailable on a read: %s", type(exc).__name__)
+                    raise outage.database_unavailable() from exc
                 raise
             log.warning("database connection lost (attempt %d): %s", attempt, type(exc).__name__)
             pooled.invalidate()

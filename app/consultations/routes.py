@@ -62,6 +62,7 @@ def update_consultation(data, consultation_id):
 
 @blp.route("/<int:consultation_id>/caller-number")
 @staff_required(*LOGGERS)
+@blp.response(200, schemas.CallerNumberOut)
 def reveal_number(consultation_id):
     """查看完整来电号码（用于回访，记入审计日志）"""
     return service.reveal_number(g.staff, consultation_id)

@@ -7,13 +7,18 @@ from app.consultations.models import OUTCOME_LABELS, OUTCOMES
 from app.consultations.topics import TOPICS
 
 
+# storage.base.validate_key in the document's terms (segments of letters, digits, _ . -; no "..")
+RECORDING_KEY_PATTERN = "^([A-Za-z0-9_\\-](?:[A-Za-z0-9_\\-]|\\.(?!\\.)){0,254}(?:/[A-Za-z0-9_\\-](?:[A-Za-z0-9_\\-]|\\.(?!\\.)){0,254})*)?$"
+
+
 def _when(**kw):
     # times without an offset are local (Asia/Shanghai)
     return fields.AwareDateTime(default_timezone=LOCAL_TZ, **kw)
 
 
 class ConsultationInput(ma.Schema):
-    caller = fields.String(required=True, validate=validate.Length(min=3, max=32), metadata={"description": "来电号码"})
+    caller = fields.String(required=True, validate=validate.Length(min=3, max=32), metadata={
+        "format": "cn-phone", "description": "来电号码：中国大陆手机号或固定电话（可带 +86、区号、空格和连字符；号段或区号须存在）"})
     ring_at = _when(required=True, metadata={"description": "振铃时间"})
     answered_at = _when(allow_none=True, metadata={"description": "应答时间（未接为空）"})
     ended_at = _when(allow_none=True, metadata={"description": "结束时间"})
@@ -22,7 +27,8 @@ class ConsultationInput(ma.Schema):
     topic = fields.String(allow_none=True, validate=validate.OneOf(TOPICS))
     summary = fields.String(allow_none=True, validate=validate.Length(max=4000))
     outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
-    recording_key = fields.String(allow_none=True, validate=validate.Length(max=512))
+    recording_key = fields.String(allow_none=True, validate=validate.Length(max=512), metadata={
+        "pattern": RECORDING_KEY_PATTERN, "description": "录音在存储中的键：字母、数字、_ . - /，不含 ..，每段不以 . 开头"})
     citizen_id = fields.Integer(allow_none=True)
     application_id = fields.Integer(allow_none=True)
     call_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
@@ -41,7 +47,8 @@ class ConsultationUpdate(ma.Schema):
     topic = fields.String(allow_none=True, validate=validate.OneOf(TOPICS))
     summary = fields.String(allow_none=True, validate=validate.Length(max=4000))
     outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
-    recording_key = fields.String(allow_none=True, validate=validate.Length(max=512))
+    recording_key = fields.String(allow_none=True, validate=validate.Length(max=512), metadata={
+        "pattern": RECORDING_KEY_PATTERN, "description": "录音在存储中的键：字母、数字、_ . - /，不含 ..，每段不以 . 开头"})
     citizen_id = fields.Integer(allow_none=True)
     application_id = fields.Integer(allow_none=True)
 
@@ -114,3 +121,11 @@ class ImportOut(ma.Schema):
 class ImportSummaryOut(ImportOut):
     class Meta:
         exclude = ("errors",)
+
+
+class CallerNumberOut(ma.Schema):
+    """The full caller number (an audited reveal, for calling back)."""
+
+    id = fields.Integer(required=True)
+    caller = fields.String(required=True, metadata={"description": "完整来电号码"})
+    caller_masked = fields.String(required=True, allow_none=True, metadata={"description": "脱敏号码"})

@@ -5,13 +5,14 @@ from flask_smorest import Blueprint
 import storage
 from app import errors
 from app.auth.guards import any_authenticated, citizen_required
-from app.common import limits
+from app.common import limits, openapi
 from app.common.idempotency import idempotent
 from app.documents import prefill, schemas, service
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
 from app.common.media import sniff
+from app.common.taxonomy import DOCUMENT_KINDS
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="申请材料（照片）")
 
@@ -95,3 +96,17 @@ def get_prefill(application_id):
 def confirm_prefill(data, application_id):
     """确认采用识别结果：写入草稿并记录"""
     return prefill.confirm(g.citizen, application_id, data["fields"])
+
+
+@openapi.spec_fixup
+def _upload_body(app, spec):  # noqa: ARG001
+    """The upload's multipart body: the file and the two form fields (parsed from two locations)."""
+    op = openapi.operation(spec, "/api/v1/documents", "post")
+    if op is None:
+        return
+    op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file", "kind", "application_id"], "additionalProperties": False,
+        "properties": {"file": {"type": "string", "format": "binary", "description": "照片（JPEG、PNG、WebP）"},
+                       "kind": {"type": "string", "enum": list(DOCUMENT_KINDS), "description": "材料类型"},
+                       "application_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                                          "description": "所属申请"}}}}}}

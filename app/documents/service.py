@@ -9,6 +9,7 @@ from flask import current_app
 
 import storage
 from app import errors
+from app.auth import consents
 from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.audit import record as audit
@@ -55,6 +56,8 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
     if kind not in KINDS:
         raise errors.ValidationFailed("材料类型无效", details={"fields": {"kind": [f"应为：{'、'.join(KINDS)}"]}})
     app_ = application_for_upload(actor, application_id)
+    if getattr(actor, "role", None) == "citizen":
+        consents.require_for_document(actor, kind)  # ID and household photos, income proof: separate consent
     # after a refusal or termination the citizen may still add photos (kind other) to an objection (Art. 49)
     if app_.status in FINAL_STATUSES and not (kind == "other" and app_.status in ("rejected", "terminated")):
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再上传材料")

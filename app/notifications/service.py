@@ -17,6 +17,35 @@ from app.wechat_bridge import get_wechat
 
 log = logging.getLogger(__name__)
 
+# Every subscribe message the server sends: its template id's setting and the mini-program page a tap
+# opens (each must be a page of miniprogram/app.json: tests/notifications/test_contract.py).
+TEMPLATE_SETTINGS = {"status": "WECHAT_TEMPLATE_STATUS", "document": "WECHAT_TEMPLATE_DOCUMENT",
+                     "letter": "WECHAT_TEMPLATE_LETTER"}
+PAGES = {"status": "pages/status/status", "document": "pages/photos/photos", "letter": "pages/status/status"}
+# Where the mini-program asks for consent and for which messages (WeChat: at most 3 per request). A
+# one-time consent allows one message: the moments cover every message that can follow them.
+#   submit: progress, photos to re-shoot, the notice/decision letters; objection: the bureau's answer and
+#   the letters after it; awaiting: the status page of a case under review (a notice or decision can come)
+CONSENT_MOMENTS = {"submit": ["status", "document", "letter"], "objection": ["status", "letter"],
+                   "awaiting": ["letter", "status", "document"]}
+
+
+def template_ids() -> dict[str, str]:
+    cfg = current_app.config
+    return {kind: cfg[setting] for kind, setting in TEMPLATE_SETTINGS.items()}
+
+
+def client_config() -> dict:
+    """What the mini-program needs to ask consent for exactly the messages the server sends."""
+    return {"subscribe_templates": template_ids(),
+            "subscribe_long_term": bool(current_app.config["WECHAT_SUBSCRIBE_LONG_TERM"]),
+            "subscribe_moments": {k: list(v) for k, v in CONSENT_MOMENTS.items()}}
+
+
+def _page(kind: str, application, **query) -> str:
+    q = "&".join([f"id={application.id}"] + [f"{k}={v}" for k, v in query.items()])
+    return f"{PAGES[kind]}?{q}"
+
 
 def _short(text: str | None, n: int = 20) -> str:
     # Subscribe-message "thing" values are limited to 20 characters
@@ -31,8 +60,8 @@ def status_changed(application, to_status_label: str, note: str | None = None) -
     now_local = utcnow().astimezone(LOCAL_TZ)
     n = Notification(
         citizen_id=application.citizen_id, application_id=application.id,
-        template_id=current_app.config["WECHAT_TEMPLATE_STATUS"],
-        page=f"pages/application/detail?id={application.id}",
+        template_id=current_app.config[TEMPLATE_SETTINGS["status"]],
+        page=_page("status", application),
         data={
             "character_string1": {"value": application.reference or str(application.id)},
             "phrase2": {"value": _short(to_status_label, 5)},
@@ -51,8 +80,8 @@ def document_rejected(application, document) -> Notification | None:
         return None
     n = Notification(
         citizen_id=application.citizen_id, application_id=application.id,
-        template_id=current_app.config["WECHAT_TEMPLATE_DOCUMENT"],
-        page=f"pages/application/documents?id={application.id}",
+        template_id=current_app.config[TEMPLATE_SETTINGS["document"]],
+        page=_page("document", application),
         data={
             "thing1": {"value": _short(document.kind_label)},
             "phrase2": {"value": "需重新拍摄"},
@@ -70,8 +99,8 @@ def letter_issued(application, title: str, number: str) -> Notification | None:
         return None
     n = Notification(
         citizen_id=application.citizen_id, application_id=application.id,
-        template_id=current_app.config["WECHAT_TEMPLATE_LETTER"],
-        page=f"pages/application/detail?id={application.id}&tab=letters",
+        template_id=current_app.config[TEMPLATE_SETTINGS["letter"]],
+        page=_page("letter", application, tab="letters"),
         data={
             "thing1": {"value": _short(title)},
             "character_string2": {"value": _short(number, 32)},

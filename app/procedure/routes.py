@@ -9,13 +9,14 @@ from flask_smorest import Blueprint
 
 from app import errors
 from app.centres import service as centres
+from app.auth import consents
 from app.applications import schemas as application_schemas, service as applications
 from app.audit import record as audit
 from app.auth.guards import citizen_required, staff_required
 from app.common import limits
 from app.common.idempotency import idempotent
 from app.extensions import db
-from app.procedure import cases, clocks, decisions, eligibility, flows, letters, notices, objections, schemas as s
+from app.procedure import cases, clocks, decisions, eligibility, flows, law, letters, notices, objections, schemas as s
 from app.procedure import screen as screening
 from app.procedure.models import Letter, read_state
 from app.common.openapi import BEARER
@@ -54,6 +55,18 @@ def rules():
                                  f"（{cfg['HARDSHIP_STANDARD_TEXT']}）",
             "integrity_commitment": {"version": eligibility.CURRENT_COMMITMENT,
                                      "text": eligibility.INTEGRITY_COMMITMENTS[eligibility.CURRENT_COMMITMENT]}}
+
+
+@public.route("/eligibility/checklist")
+@public.arguments(s.ChecklistArgs, location="query")
+@public.response(200, s.ChecklistOut)
+def checklist(args):
+    """按事项列出需准备的材料（一次性告知补充材料的清单，第四十三条；无需登录）"""
+    matters, _, _ = eligibility.rules(current_app.config)
+    matter = args.get("matter")
+    if matter is not None and matter not in matters:
+        raise errors.NotFound("未知的事项")
+    return {"matter": matter, "items": law.checklist(matter)}
 
 
 @public.route("/letters/<int:letter_id>/pdf")
@@ -103,6 +116,7 @@ def withdraw_application(data, application_id):
 def put_screen(data, application_id):
     """保存资格自测结果与个人诚信承诺（草稿阶段；因经济困难申请的须同意承诺）"""
     app_ = applications.get_for_citizen(g.citizen, application_id)
+    consents.require_for_screen(g.citizen, data)  # the household income needs its separate consent
     screening.store_screen(g.citizen, app_, data)
     return screening.screen_answer(app_)
 

@@ -2,6 +2,28 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.applications.schemas import DeadlinesOut, LetterOut
+from app.procedure import eligibility, law
+
+# Enumerations the OpenAPI document states (the service checks the same tables, with its own codes)
+REFUSAL_GROUND_KEYS = list(law.REFUSAL_GROUNDS)
+EXPEDITE_GROUND_KEYS = list(law.EXPEDITE_GROUNDS)
+TERMINATION_GROUND_KEYS = list(law.TERMINATION_GROUNDS) + list(law.EXPEDITE_TERMINATION)
+NOTICE_ITEM_KEYS = list(dict.fromkeys([k for k, _, _ in law.COMMON_ITEMS]
+                                      + [k for items in law.MATTER_ITEMS.values() for k, _, _ in items]))
+RESULTS = list(eligibility.RESULT_LABELS)
+MEANS_TESTS = list(eligibility.MEANS_TEST_LABELS)
+
+
+def _enum(keys) -> dict:
+    return {"enum": list(keys)}
+
+
+def openapi_enums(config) -> dict:
+    """The enumerations that follow the configuration (the province adds matters, situations and groups):
+    {schema component: {property: values}}; create_app writes them into the OpenAPI document."""
+    matters, situations, groups = eligibility.rules(config)
+    lists = {"matter": list(matters), "situations": list(situations), "groups": list(groups)}
+    return {name: lists for name in ("EligibilityInput", "ApplicationEligibilityInput")}
 
 
 class EligibilityInput(ma.Schema):
@@ -26,8 +48,10 @@ class BasisOut(ma.Schema):
 
 
 class EligibilityOut(ma.Schema):
-    result = fields.String(metadata={"description": "likely_eligible | not_eligible | needs_review"})
-    means_test = fields.String(metadata={"description": "not_required | exempt | required"})
+    result = fields.String(metadata={"description": "初步结论：" + "、".join(f"{k}（{v}）" for k, v in eligibility.RESULT_LABELS.items()),
+                                     **_enum(RESULTS)})
+    means_test = fields.String(metadata={"description": "经济困难审查：" + "、".join(f"{k}（{v}）" for k, v in eligibility.MEANS_TEST_LABELS.items()),
+                                         **_enum(MEANS_TESTS)})
     basis = fields.List(fields.Nested(BasisOut))
     documents = fields.List(fields.String(), metadata={"description": "需携带或上传的材料"})
 
@@ -68,13 +92,13 @@ class AcceptedCommitmentOut(ma.Schema):
 
 
 class ScreenOut(EligibilityOut):
-    source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）"})
+    source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）", **_enum(["citizen", "derived"])})
     integrity_commitment = fields.Nested(AcceptedCommitmentOut, allow_none=True,
                                          metadata={"description": "已作出的个人诚信承诺（版本与时间）；未作出为 null"})
     input = fields.Dict(allow_none=True)
     screened_at = fields.String(allow_none=True)
     override = fields.Dict(allow_none=True, metadata={"description": "工作人员调整：result、reason、by_name、at"})
-    effective_result = fields.String()
+    effective_result = fields.String(metadata=_enum(RESULTS))
 
 
 class LetterDetailOut(LetterOut):
@@ -90,11 +114,11 @@ class ObjectionInput(ma.Schema):
 class ObjectionOut(ma.Schema):
     id = fields.Integer()
     application_id = fields.Integer()
-    against = fields.String(metadata={"description": "refusal | termination"})
+    against = fields.String(metadata={"description": "refusal | termination", **_enum(["refusal", "termination"])})
     against_label = fields.String()
     reasons = fields.String()
     document_ids = fields.List(fields.Integer())
-    status = fields.String(metadata={"description": "open | upheld | corrected"})
+    status = fields.String(metadata={"description": "open | upheld | corrected", **_enum(["open", "upheld", "corrected"])})
     status_label = fields.String()
     received_at = fields.String()
     decide_by = fields.String(metadata={"description": "司法局应作出决定的最后一日（5 个工作日）"})
@@ -117,32 +141,39 @@ class OverrideInput(ma.Schema):
 
 
 class NoticeInput(ma.Schema):
-    items = fields.List(fields.String(validate=validate.Length(max=64)), required=True, validate=validate.Length(max=30))
+    items = fields.List(fields.String(validate=validate.Length(max=64), metadata=_enum(NOTICE_ITEM_KEYS)), required=True,
+                        validate=validate.Length(min=1, max=30),
+                        metadata={"description": "需补充的材料（一次性告知，第四十三条）：GET /api/v1/eligibility/checklist 按事项给出"})
     due_date = fields.Date(required=True, metadata={"description": "补充材料截止日（须晚于今天）"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class ReceiveInput(ma.Schema):
-    items = fields.List(fields.String(validate=validate.Length(max=64)), required=True, validate=validate.Length(max=30))
+    items = fields.List(fields.String(validate=validate.Length(max=64), metadata=_enum(NOTICE_ITEM_KEYS)), required=True,
+                        validate=validate.Length(min=1, max=30))
 
 
 class RefuseInput(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    grounds = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
-                          metadata={"description": "不予援助的理由依据：matter_not_covered | not_in_hardship | "
-                                                   "untrue_statement | other"})
+    grounds = fields.List(fields.String(validate=validate.Length(max=40), metadata=_enum(REFUSAL_GROUND_KEYS)), required=True,
+                          validate=validate.Length(min=1, max=len(REFUSAL_GROUND_KEYS)),
+                          metadata={"description": "不予援助的理由依据（至少一项）：" + "、".join(
+                              f"{k}（{a}）" if a else k for k, (a, _) in law.REFUSAL_GROUNDS.items())})
 
 
 class ExpediteRequestInput(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
     ground = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
-                           metadata={"description": "先行提供的情形（第四十四条）：deadline_within_7_days | "
-                                                    "preservation_or_advance_execution | other"})
+                           metadata={"description": "先行提供的情形（第四十四条）；不填时，距法定期限不足 7 日的按第（一）项："
+                                                    + "、".join(f"{k}（{a}）" for k, (a, _) in law.EXPEDITE_GROUNDS.items()),
+                                     **_enum(EXPEDITE_GROUND_KEYS + [None])})
 
 
 class TerminateInput(ma.Schema):
     ground = fields.String(required=True, validate=validate.Length(max=40),
-                           metadata={"description": "终止情形（第四十八条）"})
+                           metadata={"description": "终止情形（第四十八条）：" + "、".join(
+                               f"{k}（{a}）" for k, (a, _) in {**law.TERMINATION_GROUNDS, **law.EXPEDITE_TERMINATION}.items()),
+                                     **_enum(TERMINATION_GROUND_KEYS)})
     note = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
@@ -189,3 +220,19 @@ DECISION_INPUTS = {
     "request_expedite": (ExpediteRequestInput, "申请先行提供法律援助（第四十四条，特事特办；值班律师）：情形与理由"),
     "terminate": (TerminateInput, "终止法律援助（第四十八条的情形与说明），生成终止法律援助决定书"),
 }
+
+
+class ChecklistArgs(ma.Schema):
+    matter = fields.String(load_default=None, validate=validate.Length(max=64),
+                           metadata={"description": "事项（GET /api/v1/eligibility/rules 的 matters 键）；不填：各事项通用的材料"})
+
+
+class ChecklistItemOut(ma.Schema):
+    key = fields.String(required=True, metadata=_enum(NOTICE_ITEM_KEYS))
+    label = fields.String(required=True)
+    kind = fields.String(required=True, allow_none=True, metadata={"description": "上传后可勾销此项的材料类型"})
+
+
+class ChecklistOut(ma.Schema):
+    matter = fields.String(required=True, allow_none=True)
+    items = fields.List(fields.Nested(ChecklistItemOut), required=True)

@@ -18,7 +18,8 @@ class Rating(db.Model):
     __tablename__ = "ratings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    # null once the citizen deleted their account (app/privacy): the rating stays, its identity goes
+    citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
     subject_type: Mapped[str] = mapped_column(sa.String(16))
     subject_id: Mapped[int] = mapped_column()
     round: Mapped[int] = mapped_column(default=0)  # 0 = first rating, n = follow-up after callback

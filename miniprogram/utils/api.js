@@ -85,9 +85,20 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 function createClient(options = {}) {
   const env = () => options.wx || wx // looked up at call time: tests swap the global
   const setting = (name) => (options[name] !== undefined ? options[name] : config[name])
-  const base = () => String(setting('BASE_URL')).replace(/\/+$/, '')
+  const base = () => baseUrl(envVersion(), setting)
   let refreshing = null
   let lastLoginRedirect = 0
+
+  /** "develop" (DevTools), "trial" (体验版) or "release" (正式版); develop when unknown (tests, old bases). */
+  function envVersion() {
+    if (options.envVersion) return options.envVersion
+    try {
+      const info = env().getAccountInfoSync && env().getAccountInfoSync()
+      return (info && info.miniProgram && info.miniProgram.envVersion) || 'develop'
+    } catch (e) {
+      return 'develop'
+    }
+  }
 
   // --- tokens ------------------------------------------------------------------
 
@@ -242,7 +253,7 @@ function createClient(options = {}) {
   // --- WeChat login -----------------------------------------------------------------
 
   function wxLoginCode() {
-    const dev = setting('DEV_LOGIN_CODE')
+    const dev = envVersion() === 'develop' ? setting('DEV_LOGIN_CODE') : '' // never outside DevTools
     if (dev) return Promise.resolve(dev)
     return new Promise((resolve, reject) => {
       env().login({
@@ -312,6 +323,12 @@ function createClient(options = {}) {
     me: () => request('GET', '/api/v1/me'),
     bindPhone: (code, idempotencyKey) => request('POST', '/api/v1/me/phone', { data: { code }, idempotencyKey }),
     clientConfig: () => request('GET', '/api/v1/client-config', { auth: false }),
+    // privacy: separate consents for sensitive data, the data copy, account deletion
+    listConsents: () => request('GET', '/api/v1/me/consents'),
+    grantConsent: (kind, version) => request('POST', '/api/v1/me/consents', { data: { kind, version }, retry: true }),
+    withdrawConsent: (kind) => request('DELETE', `/api/v1/me/consents/${kind}`),
+    dataCopy: () => request('GET', '/api/v1/me/data'),
+    deleteAccount: () => request('POST', '/api/v1/me/deletion', { data: { confirm: true } }),
     // eligibility (no login)
     eligibility: (body) => request('POST', '/api/v1/eligibility', { data: body, auth: false, retry: true }),
     eligibilityRules: () => request('GET', '/api/v1/eligibility/rules', { auth: false }),
@@ -343,6 +360,27 @@ function createClient(options = {}) {
   }
 }
 
+const CONFIG_MESSAGE = '小程序未配置服务器地址，请联系法律援助中心'
+
+/** A release or trial build's origin: RELEASE_BASE_URL, https, not a local or private address. */
+function releaseUrlProblem(url) {
+  if (!url) return 'RELEASE_BASE_URL is empty'
+  if (!/^https:\/\/[^/]+/.test(url)) return 'RELEASE_BASE_URL must be https'
+  const host = url.replace(/^https:\/\//, '').split(/[/:]/)[0].toLowerCase()
+  if (host === 'localhost' || /^127\./.test(host) || /^10\./.test(host) || /^192\.168\./.test(host)
+      || /^172\.(1[6-9]|2\d|3[01])\./.test(host) || host === '0.0.0.0' || /\.local$/.test(host)) {
+    return 'RELEASE_BASE_URL points at a local address'
+  }
+  return null
+}
+
+function baseUrl(version, setting) {
+  if (version === 'develop') return String(setting('BASE_URL')).replace(/\/+$/, '')
+  const url = String(setting('RELEASE_BASE_URL') || '').replace(/\/+$/, '')
+  if (releaseUrlProblem(url)) throw new ApiError({ code: 'config_error', message: CONFIG_MESSAGE })
+  return url
+}
+
 let defaultClient = null
 
 /** The client the pages use (config.js settings, the global wx). */
@@ -351,4 +389,4 @@ function api() {
   return defaultClient
 }
 
-module.exports = { api, createClient, ApiError, fieldErrors, TOKEN_KEY, NETWORK_MESSAGE }
+module.exports = { api, createClient, ApiError, fieldErrors, releaseUrlProblem, TOKEN_KEY, NETWORK_MESSAGE }

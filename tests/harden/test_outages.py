@@ -166,3 +166,46 @@ def test_reconciler_removes_old_orphans_and_reports_missing_objects(make_app, fa
     assert {"documents/999/young-orphan.jpg", "elsewhere/not-ours.bin", kept_key} <= keys
     with app.app_context():
         assert db.session.get(Document, ids[1]) is not None  # rows are reported, never deleted
+
+
+# --- issue 18: the citizen's fast read path under an outage -------------------------------------------
+
+@pytest.mark.parametrize("path", ["/api/v1/applications?per_page=5", "/api/v1/applications?page_size=5",
+                                  "/api/v1/applications/{aid}"])
+def test_citizen_read_path_answers_503_when_the_database_fails_mid_read(app, client, fake_wechat, monkeypatch, path):
+    """The read path runs its statement straight on the DBAPI connection (app/common/readonly.py): an
+    error the driver raises there (the server shutting down, in recovery, busy) is the driver's own
+    OperationalError, not SQLAlchemy's; it must answer 503 database_unavailable, never 500."""
+    from app.common import readonly
+    s = login(client, fake_wechat)
+    aid = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
+    url = path.format(aid=aid)
+    assert client.get(url, headers=s["headers"]).status_code == 200
+    with app.app_context():
+        dbapi = db.engine.dialect.loaded_dbapi
+    calls = []
+
+    def failing(dbapi_conn, compiled, parameters):  # noqa: ARG001
+        calls.append(1)
+        # not a "disconnect" by the dialect's rules: what PostgreSQL says while shutting down or starting up
+        raise dbapi.OperationalError("FATAL: the database system is shutting down")
+    monkeypatch.setattr(readonly, "_fetch", failing)
+    for _ in range(3):
+        r = client.get(url, headers=s["headers"])
+        assert r.status_code == 503, r.data[:300]
+        body = r.get_json()
+        assert body["code"] == "database_unavailable" and body["message"] == "数据库暂时不可用，请稍后重试"
+        assert int(r.headers["Retry-After"]) > 0
+    assert calls
+    monkeypatch.undo()
+    assert client.get(url, headers=s["headers"]).status_code == 200  # recovers without a restart
+
+
+def test_citizen_list_503_while_the_database_refuses_connections(app, client, fake_wechat):
+    s = login(client, fake_wechat)
+    client.post("/api/v1/applications", json=full_application(), headers=s["headers"])
+    with _DatabaseDown(app):
+        for _ in range(5):
+            r = client.get("/api/v1/applications?per_page=5", headers=s["headers"])
+            assert r.status_code == 503 and r.get_json()["code"] == "database_unavailable", r.data[:300]
+    assert client.get("/api/v1/applications?per_page=5", headers=s["headers"]).status_code == 200

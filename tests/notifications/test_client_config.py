@@ -5,7 +5,8 @@ def test_client_config_gives_the_servers_template_ids_without_login(make_app):
     app = make_app(WECHAT_TEMPLATE_STATUS="tmpl-status-123", WECHAT_TEMPLATE_DOCUMENT="tmpl-doc-456")
     r = app.test_client().get("/api/v1/client-config")
     assert r.status_code == 200
-    assert r.get_json()["subscribe_templates"] == {"status": "tmpl-status-123", "document": "tmpl-doc-456"}
+    assert r.get_json()["subscribe_templates"] == {"status": "tmpl-status-123", "document": "tmpl-doc-456",
+                                                   "letter": "dev-template-letter"}
 
 
 def test_client_config_is_in_the_openapi_document(client):

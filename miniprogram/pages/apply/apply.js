@@ -5,6 +5,7 @@ const subscribe = require('../../utils/subscribe')
 const rules = require('../../utils/rules')
 const screen = require('../../utils/screen')
 const { api } = require('../../utils/api')
+const consents = require('../../utils/consents')
 
 const TEXT_FIELDS = ['applicant_name', 'sex', 'ethnicity', 'birth_date', 'id_number', 'phone', 'hukou_address',
   'current_address', 'occupation', 'category', 'description', 'opposing_party', 'court', 'case_number',
@@ -71,6 +72,7 @@ Component({
       TEXT_FIELDS.forEach((k) => { form[k] = app[k] == null ? '' : String(app[k]) })
       BOOL_FIELDS.forEach((k) => { form[k] = !!app[k] })
       this.setData({ id, reference: app.reference || '', form })
+      this.saved = this.payload() // what the server holds: only what the citizen changes is sent
       this.syncPickers()
       // the answers and the commitment kept with the draft (GET …/eligibility), as the citizen left them
       try {
@@ -176,19 +178,87 @@ Component({
       return body
     },
     /**
+     * Only the fields the citizen changed on this page since it was loaded or last saved: a form left
+     * open in the page stack never sends its stale (or empty) values over what was confirmed elsewhere
+     * (the prefill review, another form page).
+     */
+    changes(body) {
+      const saved = this.saved || {}
+      const out = {}
+      Object.keys(body).forEach((k) => {
+        if (!(k in saved) || saved[k] !== body[k]) out[k] = body[k]
+      })
+      return out
+    },
+    /**
+     * The separate consent for a sensitive field (ID number, income), asked when the citizen starts filling
+     * it in; declined, the field is emptied and the message stays at it.
+     */
+    async onSensitiveFocus(e) {
+      const field = e.currentTarget.dataset.field
+      const kind = consents.FIELD_KIND[field]
+      if (!kind) return true
+      let ok = false
+      try {
+        ok = await consents.ensure(kind)
+      } catch (err) {
+        this.showError(err)
+        return false
+      }
+      if (!ok) this.refuseField(field)
+      return ok
+    },
+    refuseField(field) {
+      const msg = '未同意收集该敏感个人信息，此项不能在线填写；可留空，到法律援助中心现场提供'
+      if (field in this.data.form) this.setData({ [`form.${field}`]: '' })
+      else this.setData({ [`scr.${field}`]: '' })
+      this.setData({ [`fieldErrors.${field}`]: msg })
+    },
+    /** Before a body with sensitive values is sent: every consent it needs (asked now if not given). */
+    async consentsFor(body) {
+      try {
+        await consents.load()
+      } catch (e) {
+        return // the texts cannot be read now: the server still refuses what needs a consent (403 at the field)
+      }
+      for (const kind of consents.neededFor(body)) {
+        if (!(await consents.ensure(kind))) {
+          const fields = {}
+          Object.keys(body).filter((f) => consents.FIELD_KIND[f] === kind && body[f]).forEach((f) => {
+            fields[f] = '未同意收集该敏感个人信息，请清空此项或先同意'
+          })
+          const e = new Error('请先同意收集敏感个人信息，或清空相应内容')
+          e.fields = fields
+          throw e
+        }
+      }
+    },
+    onBirthDate(e) {
+      this.setField('birth_date', e.detail.value)
+    },
+    /**
      * Create the draft (once: the Idempotency-Key survives a network failure) or update it; then
      * keep the eligibility answers and the integrity commitment with it (PUT …/eligibility).
      */
     async save() {
       const body = this.payload()
+      await this.consentsFor(this.data.id ? this.changes(body) : body)
       let app
       if (!this.data.id) {
+        // the key follows the body: a retry of the same body replays, an edited body is a new request
         const op = 'create-application'
-        app = await api().createApplication(body, ids.keyFor(op))
+        app = await api().createApplication(body, ids.keyFor(op, body))
         ids.release(op)
+        this.saved = body
         this.setData({ id: app.id, reference: app.reference || '' })
       } else {
-        app = await api().updateApplication(this.data.id, body)
+        const changes = this.changes(body)
+        if (Object.keys(changes).length) {
+          app = await api().updateApplication(this.data.id, changes)
+          this.saved = Object.assign({}, this.saved, changes)
+        } else {
+          app = { id: this.data.id } // nothing changed here: the server keeps what it has
+        }
       }
       const answers = screen.body(this.data.scr)
       if (answers.matter) {
@@ -199,6 +269,7 @@ Component({
           throw e
         }
         if (this.data.committed) answers.integrity_commitment = { version: this.data.commitment.version, accepted: true }
+        await this.consentsFor({ monthly_income: answers.monthly_income })
         await api().saveScreen(app.id, answers)
       }
       return app
@@ -224,8 +295,9 @@ Component({
         this.setData({ error: '请按提示补充后再提交', fieldErrors: missing })
         return null
       }
-      // consent first, straight from the tap (WeChat refuses it after an await)
-      const consent = subscribe.consent()
+      // consent first, straight from the tap (WeChat refuses it after an await): progress, photos to
+      // re-shoot and the letters (a refusal letter starts the objection period)
+      const consent = subscribe.consent('submit')
       const app = await this.run(async () => {
         await consent
         const saved = await this.save()

@@ -12,6 +12,8 @@ Component({
     goApply() { wx.navigateTo({ url: '/pages/apply/apply' }) },
     goMine() { wx.navigateTo({ url: '/pages/mine/mine' }) },
     goPhone() { wx.navigateTo({ url: '/pages/phone/phone' }) },
+    goAccount() { wx.navigateTo({ url: '/pages/account/account' }) },
+    goPrivacy() { wx.navigateTo({ url: '/pages/privacy/privacy' }) },
     toggleLarge(e) {
       const on = !!e.detail.value
       prefs.setLarge(on)

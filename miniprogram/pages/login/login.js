@@ -1,4 +1,5 @@
 const { api } = require('../../utils/api')
+const privacy = require('../../utils/privacy')
 
 Component({
   behaviors: [require('../../behaviors/page')],
@@ -10,9 +11,16 @@ Component({
     onAgree(e) {
       this.setData({ agreed: (e.detail.value || []).indexOf('yes') >= 0 })
     },
+    openNotice() { wx.navigateTo({ url: '/pages/privacy/privacy' }) },
+    openContract() { return privacy.openContract() },
     async login() {
       if (!this.data.agreed) {
         this.setData({ error: '请先阅读并同意个人信息保护说明' })
+        return null
+      }
+      // WeChat's privacy guide first (shows the popup if the citizen has not agreed yet)
+      if (!(await privacy.requireAuthorized())) {
+        this.setData({ error: '需要同意《小程序隐私保护指引》后才能登录使用' })
         return null
       }
       const res = await this.run(() => api().login())

@@ -70,12 +70,13 @@ Component({
         this.setData({ fieldErrors: { document_ids: '有照片未上传成功，请删除后重新添加' }, error: '请处理未上传成功的照片' })
         return null
       }
-      const consent = subscribe.consent() // the bureau's answer comes as a subscribe message
+      const consent = subscribe.consent('objection') // the bureau's answer and later letters come as subscribe messages
       this.clearErrors()
       const op = `objection:${this.data.id}`
       const res = await this.run(async () => {
         await consent
-        return api().object(this.data.id, { reasons, document_ids: this.data.photos.map((p) => p.id) }, ids.keyFor(op))
+        const body = { reasons, document_ids: this.data.photos.map((p) => p.id) }
+        return api().object(this.data.id, body, ids.keyFor(op, body)) // an edited reason is a new request
       })
       if (!res) return null
       ids.release(op)

@@ -1,6 +1,7 @@
 const labels = require('../../utils/labels')
 const ids = require('../../utils/ids')
 const { api } = require('../../utils/api')
+const consents = require('../../utils/consents')
 
 const SLOTS = [
   { kind: 'id_front', required: true },
@@ -23,7 +24,7 @@ Component({
   data: {
     id: null,
     slots: SLOTS.map((s) => Object.assign({}, s, labels.DOCUMENT_KINDS[s.kind], {
-      doc: null, prompts: [], uploading: false, progress: 0, error: '', pendingPath: '',
+      doc: null, prompts: [], uploading: false, progress: 0, error: '', pendingPath: '', retryable: false,
     })),
   },
   methods: {
@@ -49,7 +50,29 @@ Component({
     shoot(e) {
       const kind = e.currentTarget.dataset.kind
       const slot = this.data.slots[this.slotIndex(kind)]
-      if (slot.error && slot.pendingPath) return this.upload(kind, slot.pendingPath)
+      // a photo lost to the network is sent again (same key); one the server refused is not: a new one is chosen
+      if (slot.error && slot.pendingPath && slot.retryable) return this.upload(kind, slot.pendingPath)
+      return this.consentFor(kind).then((ok) => (ok ? this.choose(kind) : null))
+    },
+    /** ID-card and household-register photos, income proof: the separate consent, asked before the photo. */
+    async consentFor(kind) {
+      const needed = consents.DOCUMENT_KIND[kind]
+      if (!needed) return true
+      try {
+        await consents.load()
+      } catch (err) {
+        return true // the texts cannot be read now: the server still refuses the photo without the consent
+      }
+      try {
+        if (await consents.ensure(needed)) return true
+      } catch (err) {
+        this.showError(err)
+        return false
+      }
+      this.setSlot(kind, { error: '未同意收集该类敏感个人信息，无法上传此材料；可改为到法律援助中心现场提交' })
+      return false
+    },
+    choose(kind) {
       return new Promise((resolve) => {
         wx.chooseMedia({
           count: 1,
@@ -77,7 +100,12 @@ Component({
         if (doc.status === 'ocr_pending') await this.poll(doc.id)
         return doc
       } catch (err) {
-        this.setSlot(kind, { uploading: false, error: err.fields && err.fields.file ? err.fields.file : err.message })
+        // network failure or server unavailable: "重试上传" sends the same photo again; a refusal (invalid
+        // image, too large, 4xx) forgets it, so the next tap takes a new photo
+        const retryable = !!(err.network || err.status >= 500 || err.status === 429)
+        this.setSlot(kind, { uploading: false, retryable, pendingPath: retryable ? filePath : '',
+                             error: err.fields && err.fields.file ? err.fields.file : err.message })
+        if (!retryable) ids.release(op)
         if (err.code === 'login_required') this.showError(err)
         return null
       }

@@ -1,5 +1,6 @@
 const labels = require('../../utils/labels')
 const { api } = require('../../utils/api')
+const consents = require('../../utils/consents')
 
 function rowsFrom(prefill) {
   return Object.keys(prefill.fields || {}).map((field) => {
@@ -14,7 +15,9 @@ function rowsFrom(prefill) {
       state: f.state,
       disagree: !!f.documents_disagree,
       // a value the citizen typed is never replaced unless they choose to
-      choice: f.state === 'suggested' || f.state === 'same' ? 'accept' : (f.state === 'differs' ? 'skip' : 'accept'),
+      // a confirmed value stays unless the citizen corrects it (it is editable like any other)
+      choice: f.state === 'confirmed' ? 'keep'
+        : (f.state === 'suggested' || f.state === 'same' ? 'accept' : (f.state === 'differs' ? 'skip' : 'accept')),
       corrected: f.current || s.value || '',
     }
   })
@@ -56,8 +59,19 @@ Component({
       const open = this.data.rows.filter((r) => r.state !== 'confirmed')
       const accepted = open.filter((r) => r.choice === 'accept').map((r) => r.field)
       const corrected = {}
-      open.filter((r) => r.choice === 'correct').forEach((r) => { corrected[r.field] = r.corrected.trim() || null })
+      // corrections of open and of already confirmed rows alike go to the draft (same validation as typing)
+      this.data.rows.filter((r) => r.choice === 'correct').forEach((r) => { corrected[r.field] = r.corrected.trim() || null })
       const done = await this.run(async () => {
+        // the ID number is sensitive: its separate consent before it is copied into the draft
+        const sensitive = accepted.concat(Object.keys(corrected).filter((f) => corrected[f]))
+          .filter((f) => consents.FIELD_KIND[f])
+        for (const f of sensitive) {
+          if (!(await consents.ensure(consents.FIELD_KIND[f]))) {
+            const e = new Error('未同意收集该敏感个人信息：请将该项改为“暂不采用”，或先同意')
+            e.fields = { [f]: '未同意收集该敏感个人信息' }
+            throw e
+          }
+        }
         if (Object.keys(corrected).length) await api().updateApplication(this.data.id, corrected)
         if (accepted.length) await api().confirmPrefill(this.data.id, accepted)
         return true

@@ -32,7 +32,7 @@ Component({
       const body = { stars: d.stars, comment: d.comment.trim() || null }
       ;['attitude', 'professionalism', 'timeliness'].forEach((k) => { if (d[k]) body[k] = d[k] })
       const op = `rating:${d.id}`
-      const res = await this.run(() => api().rate(d.id, body, ids.keyFor(op)))
+      const res = await this.run(() => api().rate(d.id, body, ids.keyFor(op, body)))
       if (!res) return null
       ids.release(op)
       this.setData({ done: res })

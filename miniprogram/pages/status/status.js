@@ -3,18 +3,34 @@ const format = require('../../utils/format')
 const ids = require('../../utils/ids')
 const { api } = require('../../utils/api')
 
-const WITHDRAWABLE = ['draft', 'submitted', 'under_review', 'expedite_requested']
-const RATABLE = ['assigned', 'in_progress', 'closed']
+const subscribe = require('../../utils/subscribe')
+
 const OBJECTABLE = ['rejected', 'terminated']
-const OPEN = ['draft', 'submitted', 'under_review', 'expedite_requested', 'expedite_approved', 'approved', 'assigned', 'in_progress']
+// while these last a notice to supplement or a decision letter can come: the page offers to receive it
+const AWAITING = ['submitted', 'under_review', 'expedite_requested', 'expedite_approved', 'approved']
 
 Component({
   behaviors: [require('../../behaviors/page')],
   data: { id: null, app: null, timeline: [], deadlines: [], letters: [], objections: [], backfill: null, can: {}, legalDeadline: '', objectionDue: '' },
   methods: {
     async onLoad(query) {
+      query = query || {}
       this.setData({ id: Number(query.id) })
-      await this.refresh()
+      subscribe.loadConfig()
+      const app = await this.refresh()
+      // a letter's subscribe message opens this page with tab=letters: show the letters
+      if (app && query.tab === 'letters' && this.data.letters.length && wx.pageScrollTo) {
+        wx.pageScrollTo({ selector: '#letters', duration: 0 })
+      }
+      return app
+    },
+    /** "接收办理通知": consent for the messages that can come while the case is decided (from the tap). */
+    notifyMe() {
+      return subscribe.consent('awaiting').then((res) => {
+        const accepted = Object.keys(res).filter((k) => res[k] === 'accept').length
+        wx.showToast({ title: accepted ? '已开启办理通知' : '未开启通知', icon: accepted ? 'success' : 'none' })
+        return res
+      })
     },
     async onPullDownRefresh() {
       await this.refresh()
@@ -37,7 +53,7 @@ Component({
         const days = format.daysUntil(dl[k])
         return { key: k, label: labels.DEADLINES[k], date: format.date(dl[k]), soon: days !== null && days <= 2 }
       })
-      const objectionDays = format.daysUntil(dl.objection_due)
+      const allowed = app.allowed_actions || []
       const bf = app.backfill
       return {
         app,
@@ -61,13 +77,14 @@ Component({
           id: o.id, status: o.status, statusLabel: o.status_label || '', against: o.against_label || '',
           received: format.dateTime(o.received_at), decideBy: format.date(o.decide_by), note: o.decision_note || '',
         })),
+        // the buttons follow what the server says the citizen may do now (allowed_actions)
         can: {
-          edit: app.status === 'draft',
-          upload: OPEN.indexOf(app.status) >= 0 && app.status !== 'draft',
-          rate: RATABLE.indexOf(app.status) >= 0,
-          object: OBJECTABLE.indexOf(app.status) >= 0 && (objectionDays === null || objectionDays >= 0)
-            && !(app.objections || []).some((o) => o.status === 'open'),
-          withdraw: WITHDRAWABLE.indexOf(app.status) >= 0,
+          edit: allowed.indexOf('edit') >= 0,
+          upload: allowed.indexOf('upload') >= 0,
+          rate: allowed.indexOf('rate') >= 0,
+          object: allowed.indexOf('object') >= 0,
+          withdraw: allowed.indexOf('withdraw') >= 0,
+          notify: AWAITING.indexOf(app.status) >= 0,
         },
       }
     },

@@ -8,4 +8,6 @@ beforeEach(() => {
   require('../../utils/ids')._pending.clear()
   require('../../utils/subscribe')._reset()
   require('../../utils/rules')._reset()
+  require('../../utils/consents')._reset()
+  require('../../utils/privacy')._reset()
 })

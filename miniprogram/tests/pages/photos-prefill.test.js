@@ -131,6 +131,7 @@ describe('prefill review', () => {
 
   test('accepted fields go to prefill/confirm, corrected ones to the draft, then back to the form', async () => {
     login(wx)
+    wx.on('GET', '/api/v1/me/consents', ok({ items: [{ kind: 'id_number', title: '公民身份号码', version: '2026-12', granted: true }] }))
     wx.on('GET', '/api/v1/applications/12/prefill', ok(prefill))
     wx.on('PATCH', '/api/v1/applications/12', ok({ id: 12 }))
     wx.on('POST', '/api/v1/applications/12/prefill/confirm', ok(prefill))
@@ -148,6 +149,7 @@ describe('prefill review', () => {
 
   test('a rejected value (ID check digit) is shown at its row and the page stays', async () => {
     login(wx)
+    wx.on('GET', '/api/v1/me/consents', ok({ items: [{ kind: 'id_number', title: '公民身份号码', version: '2026-12', granted: true }] }))
     wx.on('GET', '/api/v1/applications/12/prefill', ok(prefill))
     wx.on('POST', '/api/v1/applications/12/prefill/confirm', err(422, 'validation_error', '提交的内容有误，请检查后重试',
       { fields: { id_number: ['身份证号码无效（请核对位数和末位校验码）'] } }))

@@ -7,6 +7,7 @@ const future = (days) => new Date(Date.now() + days * 86400000 + 8 * 3600000).to
 describe('status', () => {
   const assigned = application({
     status: 'assigned', status_label: '已指派律师', is_urgent: true, legal_deadline: future(1),
+    allowed_actions: ['upload', 'rate'],
     assigned_lawyer: { id: 4, name: '李律师', phone: '13900139000' },
     deadlines: { review_due: null, supplement_due: null, assign_due: future(3), objection_due: null },
     backfill: { required: [{ kind: 'hukou_home', label: '户口本首页' }], missing: [{ kind: 'hukou_home', label: '户口本首页' }],
@@ -58,7 +59,7 @@ describe('status', () => {
   test('a refusal offers the objection until its last day', async () => {
     login(wx)
     wx.on('GET', '/api/v1/applications/12', ok(application({ status: 'rejected', status_label: '不予法律援助',
-      decision_reason: '不属于法律援助事项范围', deadlines: { objection_due: future(20) } })))
+      decision_reason: '不属于法律援助事项范围', deadlines: { objection_due: future(20) }, allowed_actions: ['object'] })))
     const page = renderPage('status')
     await page.instance.onLoad({ id: '12' })
     await flush()
@@ -69,7 +70,7 @@ describe('status', () => {
     global.wx = createFakeWx()
     login(wx)
     wx.on('GET', '/api/v1/applications/12/objections', ok([]))
-    wx.on('GET', '/api/v1/applications/12', ok(application({ status: 'rejected', deadlines: { objection_due: future(-1) } })))
+    wx.on('GET', '/api/v1/applications/12', ok(application({ status: 'rejected', deadlines: { objection_due: null }, allowed_actions: [] })))
     const late = renderPage('status')
     await late.instance.onLoad({ id: '12' })
     expect(late.instance.data.can.object).toBe(false)
@@ -92,7 +93,8 @@ describe('status', () => {
   test('withdraw asks first, then posts with a key and refreshes', async () => {
     login(wx)
     let status = 'submitted'
-    wx.on('GET', '/api/v1/applications/12', () => ok(application({ status, status_label: status === 'withdrawn' ? '已撤回' : '已提交' })))
+    wx.on('GET', '/api/v1/applications/12', () => ok(application({ status, status_label: status === 'withdrawn' ? '已撤回' : '已提交',
+      allowed_actions: status === 'withdrawn' ? [] : ['withdraw', 'upload'] })))
     wx.on('POST', '/api/v1/applications/12/withdraw', () => { status = 'withdrawn'; return ok(application({ status })) })
     const page = renderPage('status')
     await page.instance.onLoad({ id: '12' })
