@@ -56,8 +56,7 @@ def default_centre() -> Centre:
     c = city_centre()
     if c is None:
         cfg = current_app.config
-        values = {col: cfg[key] for col, key in OVERRIDES.items()
-                  if col in ("name", "address", "phone", "bureau_name", "bureau_address") or col.startswith("letter_")}
+        values = {"name": cfg["CENTRE_NAME"]}  # the rest stays empty: it reads as the province default
         now = utcnow()
         with _bypass():  # a Core insert: this may run inside a flush (a new row's centre)
             db.session.execute(sa.insert(Centre.__table__).values(code="city", is_city=True, districts=[],
