@@ -182,3 +182,31 @@ def test_cli_creates_lists_and_updates_centres(app):
     assert r.exit_code != 0 and "6 位" in r.output
     r = runner.invoke(args=["centres", "create", "dup", "--name", "Y", "--letter-prefix-decision", "岸法援决字"])
     assert r.exit_code != 0 and "已被其他中心使用" in r.output
+
+
+def test_the_admin_page_puts_an_account_in_a_centre(app, centres):
+    from app.auth.models import StaffUser
+    from app.extensions import db
+    from tests.support import console_login
+    city_admin = app.test_client()
+    token = console_login(city_admin, "admin1")
+    r = city_admin.post("/console/staff", data={"csrf_token": token, "username": "duty_hs_new", "password": "y" * 12,
+                                                "role": "duty_lawyer", "centre": "hongshan"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    district_admin = app.test_client()
+    token = console_login(district_admin, "admin1_hs")
+    r = district_admin.post("/console/staff", data={"csrf_token": token, "username": "sneaky", "password": "y" * 12,
+                                                    "role": "manager", "centre": centres["city"]["code"]})
+    shown = district_admin.get(r.headers["Location"]).get_data(as_text=True) if r.status_code == 302 else r.get_data(as_text=True)
+    assert "只能为本中心创建账号" in shown
+    with app.app_context():
+        made = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "duty_hs_new"))
+        assert made.centre_id == centres["hs"]["id"]
+        assert db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "sneaky")) is None
+    page = district_admin.get("/console/staff").get_data(as_text=True)
+    assert "duty_hs_new" in page and "duty1_hs" in page and ">duty1<" not in page  # another centre's staff are not listed
+    assert client_ok(city_admin.get("/console/centres"))
+
+
+def client_ok(r):
+    return r.status_code == 200 and "洪山区法律援助中心" in r.get_data(as_text=True)
