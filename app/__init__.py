@@ -57,6 +57,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     tasks.init_app(app)
     from app import cli
     cli.init_app(app)
+    if app.config.get("TELEPHONY_DEMO_REPLAY"):
+        _demo_switch(app)
 
     return app
 
@@ -126,10 +128,12 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
     from app.supervision.routes import blp as supervision_blp
+    from app.telephony.routes import blp as telephony_blp
 
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp, centres_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
-                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp):
+                procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp,
+                telephony_blp):
         api.register_blueprint(blp)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 
@@ -145,7 +149,22 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.documents import console as _documents_pages  # noqa: F401
     from app.procedure import console as _procedure_pages  # noqa: F401
     from app.supervision import console as _supervision_pages  # noqa: F401
+    from app.telephony import console as _telephony_pages  # noqa: F401
     console.init_app(app)
+
+
+def _demo_switch(app: Flask) -> None:
+    """The embedded default's demo switch (scripts/dev.sh): replays a recorded morning of call events
+    from the first request on (never in CLI commands such as migrations)."""
+    import threading
+    from app.telephony import demo
+    started = threading.Event()
+
+    @app.before_request
+    def _start_demo_switch():
+        if not started.is_set():
+            started.set()
+            demo.start_in_background(app)
 
 
 def _register_health(app: Flask) -> None:

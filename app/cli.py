@@ -16,6 +16,7 @@ from app.auth.service import create_staff
 from app.centres import service as centres
 from app.documents.tasks import sweep_stale_ocr
 from app.notifications.service import sweep_due
+from app.telephony.cli import telephony_cli
 
 users_cli = AppGroup("users", help="工作人员账号")
 demo_cli = AppGroup("demo", help="演示数据")
@@ -68,3 +69,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(analytics_cli)
     demo_cli.add_command(demo_calls)
     app.cli.add_command(storage_cli)  # flask storage reconcile
+    app.cli.add_command(telephony_cli)  # flask telephony listen | replay

@@ -113,6 +113,18 @@ class Config:
         self.SUPERVISION_SAMPLE_RATE = float(_env("SUPERVISION_SAMPLE_RATE", "0.05"))
         self.SUPERVISION_MIN_PER_LAWYER = _int("SUPERVISION_MIN_PER_LAWYER", 2)
         self.MAX_CDR_BYTES = _int("MAX_CDR_BYTES", 50 * 1024 * 1024)  # call-detail CSV upload
+        # --- the live hotline (app/telephony) ---
+        # signed webhook of a cloud contact centre: HMAC-SHA256 over "<timestamp>.<body>" with this secret
+        self.TELEPHONY_WEBHOOK_SECRET = _env("TELEPHONY_WEBHOOK_SECRET")
+        self.TELEPHONY_WEBHOOK_WINDOW_SECONDS = _int("TELEPHONY_WEBHOOK_WINDOW_SECONDS", 300)
+        # `flask telephony listen`: ami://user:secret@host:5038 or esl://:password@host:8021
+        self.TELEPHONY_URL = _env("TELEPHONY_URL")
+        self.TELEPHONY_RECONNECT_MAX_SECONDS = float(_env("TELEPHONY_RECONNECT_MAX_SECONDS", "30"))
+        # Redis pub/sub channels of the screen pop are named <prefix><topic>
+        self.TELEPHONY_CHANNEL_PREFIX = _env("TELEPHONY_CHANNEL_PREFIX", "legalaid:telephony:")
+        # a recorded morning of events (JSON lines) replayed in-process by the demo switch (scripts/dev.sh)
+        self.TELEPHONY_DEMO_REPLAY = _env("TELEPHONY_DEMO_REPLAY")
+        self.TELEPHONY_DEMO_SPEED = float(_env("TELEPHONY_DEMO_SPEED", "10"))  # replay this many times faster
         # OCR claim: a lease renewed while OCR runs; a crashed worker's work is re-queued once it runs out
         self.OCR_LEASE_SECONDS = _int("OCR_LEASE_SECONDS", 30)
         # Storage reconciler: an object no row names is removed once it is older than this
@@ -150,7 +162,9 @@ class Config:
         self.CENTRE_ADDRESS = _env("CENTRE_ADDRESS", "武汉市江岸区三阳路 8 号")
         self.CENTRE_PHONE = _env("CENTRE_PHONE", "12348")
         self.BUREAU_NAME = _env("BUREAU_NAME", "武汉市司法局")
-        self.BUREAU_ADDRESS = _env("BUREAU_ADDRESS", "武汉市江岸区三阳路 8 号")
+        # the bureau's own address: no default borrowed from the centre (an objection sent to the centre's
+        # door would be lost); unset, letters name the bureau without an address and the admin is warned
+        self.BUREAU_ADDRESS = _env("BUREAU_ADDRESS", "")
         # letter numbers: one series per prefix and year, e.g. 武法援决字〔2026〕第0012号
         self.LETTER_NUMBER_FORMAT = _env("LETTER_NUMBER_FORMAT", "{prefix}〔{year}〕第{seq:04d}号")
         self.LETTER_PREFIX_DECISION = _env("LETTER_PREFIX_DECISION", "武法援决字")

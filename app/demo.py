@@ -54,7 +54,7 @@ CENTRES = [
      "districts": ["420103", "420104", "420105", "420106", "420107", "420112", "420113", "420114", "420115",
                    "420116", "420117"],
      "letter_prefix_decision": "武法援决字", "letter_prefix_notice": "武法援补字", "letter_prefix_assignment": "武法援指字",
-     "bureau_name": "武汉市司法局", "bureau_address": "武汉市江岸区三阳路 8 号"},
+     "bureau_name": "武汉市司法局"},
     {"code": "jiangan", "name": "江岸区法律援助中心", "address": "武汉市江岸区沿江大道 188 号", "phone": "027-82760000",
      "districts": ["420102"], "letter_prefix_decision": "岸法援决字", "letter_prefix_notice": "岸法援补字",
      "letter_prefix_assignment": "岸法援指字", "bureau_name": "武汉市江岸区司法局",

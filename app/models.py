@@ -16,3 +16,4 @@ from app.notifications.models import Notification  # noqa: F401
 from app.ratings.models import Rating  # noqa: F401
 from app.supervision.models import Review, SampleBatch  # noqa: F401
 from app.procedure.models import ApplicationProcedure, Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401
+from app.telephony.models import AgentState, CallerFlag, CallEvent, LiveCall, WebhookReceipt  # noqa: F401

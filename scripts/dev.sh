@@ -10,5 +10,9 @@ PYTHON=${PYTHON:-python3}
 export FLASK_APP=wsgi.py
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load
-echo "控制台 http://127.0.0.1:${PORT:-5000}/console/  ·  API 文档 http://127.0.0.1:${PORT:-5000}/api/docs"
+# The demo switch: a recorded morning of call events replayed in the web process (TELEPHONY_DEMO_REPLAY=1:
+# the bundled app/telephony/fixtures/morning.jsonl, 10x faster), so the wallboard and duty1's screen pop are
+# alive on a first look. TELEPHONY_DEMO_REPLAY= (empty) turns it off; a path replays another recording.
+export TELEPHONY_DEMO_REPLAY=${TELEPHONY_DEMO_REPLAY-1}
+echo "控制台 http://127.0.0.1:${PORT:-5000}/console/  ·  话务大屏 http://127.0.0.1:${PORT:-5000}/console/wallboard  ·  API 文档 http://127.0.0.1:${PORT:-5000}/api/docs"
 exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -88,6 +88,12 @@ def resolve(staff, alert: Alert) -> Alert:
     return alert
 
 
+def resolve_quietly(alert: Alert, staff=None) -> None:
+    """Resolve in the caller's transaction (the caller audits and commits): when the work the alert asked
+    for is done elsewhere, e.g. its callback task is closed."""
+    _resolve(alert, staff)
+
+
 def _resolve(alert: Alert, staff=None) -> None:
     alert.status = "resolved"
     alert.resolved_at = utcnow()

@@ -10,6 +10,7 @@ from app import errors
 from app.analytics import queries
 from app.analytics.routes import ExportArgs, FilterArgs, export_response, filters_from, run_chart
 from app.console import add_nav, bp, console_required, form_args, me
+from app.consultations import regions
 from app.consultations.topics import TOPICS
 
 VIEWERS = ("manager", "supervisor")
@@ -24,10 +25,21 @@ def _query(schema_cls) -> dict:
 @bp.route("/dashboard")
 @console_required(*VIEWERS)
 def dashboard():
-    args = _query(FilterArgs)
+    """A bad filter (an inverted date range …) keeps the page and what was chosen, with the message at its
+    field; the charts wait for a valid query instead of the page being replaced by an error."""
+    try:
+        args = _query(FilterArgs)
+    except errors.ValidationFailed as exc:
+        fields = (exc.details or {}).get("fields") or {}
+        values = {k: (request.args.get(k) or "")[:32] for k in ("date_from", "date_to", "region", "topic", "min_support")}
+        return render_template("analytics/dashboard.html", f=None, values=values, topics=TOPICS, charts=queries.CHARTS,
+                               regions=regions.choices(), field_errors={k: "；".join(v) if isinstance(v, list) else str(v)
+                                                                      for k, v in fields.items()}), 422
     f = filters_from(args)
-    return render_template("analytics/dashboard.html", f=f, topics=TOPICS, charts=queries.CHARTS,
-                           min_support=args.get("min_support", 10))
+    values = {"date_from": f.date_from.isoformat(), "date_to": f.date_to.isoformat(), "region": f.region or "",
+              "topic": f.topic or "", "min_support": args.get("min_support", 10)}
+    return render_template("analytics/dashboard.html", f=f, values=values, topics=TOPICS, charts=queries.CHARTS,
+                           regions=regions.choices(), field_errors={})
 
 
 @bp.route("/dashboard/data/<chart>")

@@ -193,8 +193,17 @@ def topics(f: Filters) -> dict:
     grid = {(w, tp): _int(n) for w, tp, n in weekly}
     return {"filters": f.as_dict(), "total": total,
             "share": [{"topic": tp, "calls": _int(n), "share": _ratio(_int(n), total)} for tp, n in share],
-            "weekly": {"weeks": [w.isoformat() for w in weeks],
+            "weekly": {"weeks": [w.isoformat() for w in weeks], "coverage": [week_coverage(w, f) for w in weeks],
                        "series": [{"topic": tp, "calls": [grid.get((w, tp), 0) for w in weeks]} for tp in names]}}
+
+
+def week_coverage(monday: dt.date, f: Filters) -> dict:
+    """How much of an ISO week (Monday `monday`) the range covers: a first or last week cut by the range is
+    partial, so a chart can mark it instead of showing a drop (3 days of calls next to full weeks)."""
+    first, last = max(monday, f.date_from), min(monday + dt.timedelta(days=6), f.date_to)
+    days = max((last - first).days + 1, 0)
+    return {"week": monday.isoformat(), "from": first.isoformat(), "to": last.isoformat(), "days": days,
+            "partial": days < 7}
 
 
 def rising_topics(f: Filters, min_support: int = 10) -> dict:

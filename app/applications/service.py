@@ -201,15 +201,26 @@ def missing_for_submit(app_: Application) -> dict[str, str]:
         missing["birth_date"] = "出生日期与身份证号码不一致"
     if app_.id_number and app_.sex and idnumber.sex(app_.id_number) != app_.sex:
         missing["sex"] = "性别与身份证号码不一致"
-    if app_.legal_deadline and app_.legal_deadline < local_today():
-        missing["legal_deadline"] = "法定期限已过，请核对日期"
+    if legal_deadline_problem(app_.legal_deadline):
+        missing["legal_deadline"] = legal_deadline_problem(app_.legal_deadline)
     return missing
+
+
+def legal_deadline_problem(deadline: dt.date | None) -> str | None:
+    """One rule for the citizen's form and the duty lawyer's phone intake: a legal deadline already past
+    is a typing error (or a case for which first aid comes too late), never an urgent case."""
+    if deadline and deadline < local_today():
+        return "法定期限已过，请核对日期"
+    return None
 
 
 def missing_for_intake(app_: Application) -> dict[str, str]:
     """What a duty lawyer must record to submit a caller's application taken on the phone."""
     need = {"applicant_name": "请填写来电人姓名", "phone": "请填写联系电话", "description": "请简要记录来电反映的情况"}
-    return {k: v for k, v in need.items() if not getattr(app_, k)}
+    missing = {k: v for k, v in need.items() if not getattr(app_, k)}
+    if legal_deadline_problem(app_.legal_deadline):
+        missing["legal_deadline"] = legal_deadline_problem(app_.legal_deadline)
+    return missing
 
 
 def check_transition(actor, app_: Application, action: str) -> Action:

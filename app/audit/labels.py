@@ -14,6 +14,7 @@ ACTION_LABELS: dict[str, str] = {
     "application.request_expedite": "申请先行提供（特事特办）", "application.approve_expedite": "批准先行提供（特事特办）", "application.deny_expedite": "驳回特事特办",
     "application.assign": "指派律师", "application.start_work": "开始办理", "application.close": "结案",
     "application.lawyer_choice": "选定指派律师（推荐或调整）", "application.note": "记录办理进展",
+    "application.reveal_phone": "查看完整联系电话",
     # the Legal Aid Law's procedure (app/procedure)
     "application.terminate": "终止法律援助", "application.deemed_withdrawn": "视为撤回申请",
     "application.reopen_review": "责令改正，重新审查", "application.eligibility_screen": "援助条件自助测评",
@@ -29,7 +30,7 @@ ACTION_LABELS: dict[str, str] = {
     # hotline
     "consultation.create": "登记来电", "consultation.update": "修改来电记录",
     "consultation.reveal_number": "查看完整来电号码", "consultation.recording_view": "收听通话录音",
-    "consultation.import": "导入话单",
+    "consultation.import": "导入话单", "telephony.do_not_call": "设置勿回拨",
     "callback.attempt": "记录回访", "callback.satisfied": "记录群众满意", "callback.escalated": "回访升级处理",
     "supervision.sample": "抽取质检样本", "supervision.score": "质检评分",
     # the citizen's own data (app/privacy)

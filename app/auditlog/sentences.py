@@ -7,7 +7,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.audit.labels import ACTION_LABELS
+from app.audit.labels import ACTION_LABELS, OBJECT_LABELS
+from app.procedure import law as procedure_law
+from app.procedure.eligibility import MEANS_TEST_LABELS, RESULT_LABELS as SCREEN_RESULTS
+from app.procedure.models import OBJECTION_STATUSES
 from app.applications.models import Application
 from app.auth.models import StaffUser
 from app.documents.models import Document
@@ -25,7 +28,8 @@ VERBS = {
     "application.note": "记录了办理进展", "alert.acknowledge": "确认了", "alert.resolve": "解除了",
     "roster.update": "调整了名册中的", "home_visit.request": "登记了", "home_visit.schedule": "安排了",
     "home_visit.done": "记录完成了", "auth.staff_create": "新建了账号", "auth.staff_update": "修改了账号",
-    "consultation.create": "登记了", "consultation.update": "修改了", "consultation.reveal_number": "查看了完整号码",
+    "consultation.create": "登记了", "consultation.update": "修改了", "consultation.reveal_number": "查看了完整号码", "application.reveal_phone": "查看了完整联系电话",
+    "telephony.do_not_call": "设置了勿回拨（号码）",
     "consultation.recording_view": "收听了录音", "consultation.import": "导入了", "callback.attempt": "记录了一次回访",
     "callback.satisfied": "记录群众已满意，结束了", "callback.escalated": "升级处理了",
     "supervision.sample": "抽取了", "supervision.score": "评分了",
@@ -36,9 +40,10 @@ TRANSITION_VERBS = {
     "assign": "指派律师办理", "start_work": "开始办理", "close": "结案了",
 }
 OBJECT_NOUNS = {
+    **OBJECT_LABELS,  # every object type of the vocabulary has a Chinese name; the shorter nouns below read better
     "application": "申请", "document": "材料", "staff_user": "账号", "consultation": "来电", "callback_task": "回访任务",
     "supervision_review": "抽检来电", "supervision_sample": "抽检批次", "alert": "预警", "home_visit": "上门服务",
-    "audit_log": "审计日志", "analytics": "数据分析报表", "call_import": "话单",
+    "audit_log": "审计日志", "analytics": "数据分析报表", "call_import": "话单", "letter": "法律文书", "objection": "异议",
 }
 # Filter labels of actions the shared vocabulary (app.audit.labels) does not name yet.
 EXTRA_LABELS = {
@@ -61,7 +66,21 @@ DETAIL_LABELS = {
     "rows": "行数", "filters": "筛选条件", "total": "总分", "role": "角色", "calls": "来电数", "period": "周期",
     "rate": "抽样比例", "seed": "随机种子", "format": "格式", "kind": "材料", "reason": "原因", "result": "结果",
     "username": "用户名", "application_id": "申请", "lawyer_id": "律师", "fields": "字段", "inserted": "导入",
-    "duplicates": "重复", "errors": "错误",
+    "duplicates": "重复", "errors": "错误", "against": "异议对象", "bytes": "字节数", "charts": "图表",
+    "decision": "决定", "due_date": "截止日期", "filename": "文件名", "sha256": "文件校验值", "items": "材料",
+    "means_test": "经济困难审查", "number": "文书编号", "objection_id": "异议", "suggested": "系统推荐",
+    "channel": "渠道", "is_active": "状态", "available": "接案状态", "from": "原", "to": "改为", "grounds": "理由依据",
+    "ground": "情形", "status": "状态", "note": "说明", "due": "期限", "topic": "类别", "region": "地区",
+    "callback_task_id": "回访任务", "on": "勿回拨",
+}
+# Values that are keys of a vocabulary, in words (per detail key)
+_ITEM_LABELS = {k: label for items in [procedure_law.COMMON_ITEMS, *procedure_law.MATTER_ITEMS.values()]
+                for k, label, _kind in items}
+VALUE_LABELS = {
+    "against": {"refusal": "不予法律援助决定", "termination": "终止法律援助决定"},
+    "decision": OBJECTION_STATUSES, "means_test": MEANS_TEST_LABELS, "items": _ITEM_LABELS,
+    "format": {"xlsx": "Excel", "csv": "CSV"},
+    "grounds": {k: t for k, (_a, t) in procedure_law.REFUSAL_GROUNDS.items()},
 }
 FILTER_LABELS = {"actor": "操作人", "action": "操作", "object_type": "对象类型", "object_id": "对象ID", "ip": "IP",
                  "since": "起始日期", "until": "截止日期", "date_from": "开始日期", "date_to": "结束日期",
@@ -131,11 +150,13 @@ def obj(r, names: Names) -> str:
     return f"{noun} #{oid}" if oid else noun
 
 
-def _value(v) -> str:
+def _value(v, key: str | None = None) -> str:
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, (list, tuple)):
-        return "、".join(_value(x) for x in v) or "无"
+        return "、".join(_value(x, key) for x in v) or "无"
+    if isinstance(v, str) and key in VALUE_LABELS:
+        return VALUE_LABELS[key].get(v, v)
     if isinstance(v, dict):
         return "，".join(f"{FILTER_LABELS.get(k, DETAIL_LABELS.get(k, k))} {_value(x)}" for k, x in v.items()) or "无"
     return "" if v is None else str(v)
@@ -145,7 +166,7 @@ def how(r, names: Names) -> str:
     """The record's details in words."""
     d = dict(r.details) if isinstance(r.details, dict) else ({} if r.details in (None, "") else {"详情": r.details})
     parts = []
-    if "from" in d and "to" in d:
+    if "from" in d and "to" in d and not r.action.startswith("application.eligibility"):
         parts.append(f"状态 {STATUS_LABELS.get(d.pop('from'), '—')} → {STATUS_LABELS.get(d.pop('to'), '—')}")
     if "lawyer_id" in d:
         lawyer = d.pop("lawyer_id")
@@ -165,6 +186,12 @@ def how(r, names: Names) -> str:
         parts.append(f"原因：{REJECT_REASONS.get(d.pop('reason'), '其他')}")
     if r.action == "callback.attempt" and d.get("result"):
         parts.append(RESULTS.get(d.pop("result"), "其他"))
+    if r.action in ("application.eligibility_screen", "application.eligibility_override"):
+        for key in ("result", "from", "to"):
+            if isinstance(d.get(key), str) and d[key] in SCREEN_RESULTS:
+                d[key] = SCREEN_RESULTS[d[key]]
+        if "from" in d and "to" in d:
+            parts.append(f"{d.pop('from')} → {d.pop('to')}")
     if "kind" in d:
         parts.append(f"材料 {KINDS.get(d.pop('kind'), '其他')}")
     if "application_id" in d and isinstance(d["application_id"], int):
@@ -182,7 +209,7 @@ def how(r, names: Names) -> str:
     for key, value in d.items():
         if value in (None, "", [], {}):
             continue
-        parts.append(f"{DETAIL_LABELS.get(key, FILTER_LABELS.get(key, key))} {_value(value)}")
+        parts.append(f"{DETAIL_LABELS.get(key, FILTER_LABELS.get(key, '其他'))} {_value(value, key)}")
     return "；".join(parts)
 
 

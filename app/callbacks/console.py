@@ -39,7 +39,10 @@ def callbacks_page():
     attempts = dict(db.session.execute(sa.select(CallbackAttempt.task_id, sa.func.count())
                                        .where(CallbackAttempt.task_id.in_([t.id for t in rows]))
                                        .group_by(CallbackAttempt.task_id)).all()) if rows else {}
+    # who to call, by name and masked number (the full number only on the task page, through the audited reveal)
+    subjects = {t.id: cb.describe_subject(t) or {} for t in rows}
     return render_template("callbacks/callbacks.html", rows=rows, which=which, filters=CALLBACK_FILTERS,
+                           subjects=subjects,
                            attempts=attempts, total=total, page=page, pages=max(1, -(-total // PAGE)),
                            overdue=cb.overdue_count(), now=utcnow(), REASONS=cb.REASON_LABELS,
                            STATUSES=cb.STATUS_LABELS)
@@ -51,8 +54,11 @@ def _subject(task: CallbackTask) -> dict | None:
     subject = cb.describe_subject(task)
     if subject is None:
         return None
+    if subject.get("consultation_id") and not subject.get("reveal_url"):
+        subject["reveal_url"] = url_for("console.reveal_number", consultation_id=subject["consultation_id"])
+    subject.pop("phone", None)  # the full number only through the audited reveal
     if me().role not in cb.WORKERS:
-        subject = {**subject, "phone": None, "consultation_id": None}
+        subject = {**subject, "consultation_id": None, "reveal_url": None}
     if subject.get("application"):
         subject["url"] = url_for("console.application_detail", application_id=subject["application"]["id"])
     return subject

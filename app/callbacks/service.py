@@ -81,12 +81,24 @@ def open_task_for(citizen_id: int, subject_type: str, subject_id: int) -> Callba
         CallbackTask.subject_id == subject_id, CallbackTask.status == "open")).first()
 
 
-def satisfied_by_rating(task: CallbackTask) -> None:
+# What else ends with a task (in the closing transaction): the domain that opened it registers, e.g. the
+# repeat-caller alert of the episode is resolved (app.consultations.warnings). fn(task, actor) -> None.
+ON_CLOSE: list[Callable] = []
+
+
+def _closed(task: CallbackTask, actor) -> None:
+    for fn in ON_CLOSE:
+        fn(task, actor)
+
+
+def satisfied_by_rating(task: CallbackTask, citizen=None) -> None:
     """A new rating of 4 stars or more closes the task (caller commits)."""
     _check(None, task, "rating_satisfied")
     task.status = "satisfied"
     task.closed_at = utcnow()
-    task.note = "群众回访后重新评价满意"
+    task.note = ((task.note + "；") if task.note else "") + "群众回访后重新评价满意"
+    task.note = task.note[:500]
+    _closed(task, citizen)
 
 
 # --------------------------------------------------------------------------- working the task
@@ -120,6 +132,7 @@ def close(staff, task_id: int, status: str, note: str | None) -> CallbackTask:
         task.note = ((task.note + "；") if task.note else "") + note.strip()
         task.note = task.note[:500]
     audit(f"callback.{status}", actor=staff, object_type="callback_task", object_id=task.id)
+    _closed(task, staff)
     db.session.commit()
     return task
 

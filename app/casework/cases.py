@@ -63,6 +63,8 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
                        ("description", "请简要记录来电反映的情况")):
         if not (data.get(key) or "").strip():
             missing[key] = [label]
+    if applications.legal_deadline_problem(data.get("legal_deadline")):
+        missing["legal_deadline"] = [applications.legal_deadline_problem(data["legal_deadline"])]
     if missing:
         raise errors.ValidationFailed("请补全来电人信息", details={"fields": missing})
     if first_contact_at and first_contact_at > utcnow() + dt.timedelta(minutes=5):
@@ -150,3 +152,14 @@ def add_note(staff: StaffUser, app_: Application, note: str) -> Application:
 def timeline(app_: Application) -> list:
     return db.session.scalars(sa.select(ApplicationEvent).where(ApplicationEvent.application_id == app_.id)
                               .order_by(ApplicationEvent.id)).all()
+
+
+def reveal_phone(staff: StaffUser, application_id: int) -> Application:
+    """The applicant's full phone number, for calling back: the case must be the caller's to see, and every
+    view is written to the audit log (pages show it masked otherwise)."""
+    app_ = get_application(staff, application_id)
+    if not app_.phone:
+        raise errors.NotFound("该申请未留联系电话")
+    audit("application.reveal_phone", actor=staff, object_type="application", object_id=app_.id)
+    db.session.commit()
+    return app_

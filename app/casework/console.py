@@ -20,7 +20,8 @@ from app.centres import scope, service as centres
 from app.procedure import flows
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
-from app.common.timeutil import LOCAL_TZ, utcnow
+from app.common.phone import mask as mask_phone
+from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
@@ -45,8 +46,10 @@ def _describe_application(application_id: int) -> dict | None:
     a = db.session.get(Application, application_id)
     if a is None:
         return None
+    # the full number only through the audited reveal (`reveal_phone`), as for calls
     return {"kind": "申请", "text": f"申请 {a.reference}", "at": a.submitted_at, "name": a.applicant_name,
-            "phone": a.phone, "phone_masked": f"{a.phone[:3]}****{a.phone[-4:]}" if a.phone else None,
+            "phone_masked": mask_phone(a.phone) if a.phone else None,
+            "reveal_url": url_for("console.reveal_phone", application_id=a.id) if a.phone else None,
             "summary": f"{a.category or '未分类'} · {a.status_label}"
                        + (f" · 承办律师 {a.assigned_lawyer.display_name}" if a.assigned_lawyer else ""),
             "application": {"id": a.id, "reference": a.reference}}
@@ -57,14 +60,15 @@ callbacks_service.SUBJECT_DESCRIBERS["application"] = _describe_application
 
 @bp.context_processor
 def _labels():
-    return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask}
+    return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask, "mask_phone": mask_phone,
+            "can_reveal_phone": lambda: me().role in PHONE_REVEALERS}
 
 
 # Each role's home leads with what is urgent for it: the queues in this order, and above them the items
 # that cannot wait (breached or near SLA, overdue backfills and callbacks, legal deadlines within 72 h).
 QUEUE_ORDER = {
     "manager": ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
-    "duty_lawyer": ("documents", "review", "backfill", "home_visits"),
+    "duty_lawyer": ("documents", "repeat_callbacks", "review", "backfill", "home_visits"),
     "aid_lawyer": ("my_cases", "home_visits"),
     "bureau_reviewer": ("objections",),
     "city_manager": ("review", "expedite", "assign", "callbacks", "backfill", "objections", "documents"),
@@ -160,7 +164,8 @@ def applications():
 @bp.route("/applications/new", methods=["GET"])
 @console_required("duty_lawyer")
 def new_application():
-    return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES)
+    return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES,
+                           today=local_today().isoformat())
 
 
 @bp.route("/applications", methods=["POST"])
@@ -221,6 +226,7 @@ def application_detail(application_id):
         .strftime("%Y-%m-%dT%H:%M"))
 
 
+EXPEDITE_DECIDER = "。是否先行提供法律援助由中心主任决定，决定后将在工作台和案件页显示"
 DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
 
 
@@ -258,7 +264,8 @@ def application_action(application_id, action):
             "grounds": f.getlist("grounds"), "ground": f.get("ground"),
             "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
     cases.act(staff, app_, action, data)
-    flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）", "ok")
+    flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）"
+          + (EXPEDITE_DECIDER if action == "request_expedite" else ""), "ok")
     if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))
@@ -276,6 +283,21 @@ def application_transfer(application_id):
     if staff.role in scope.CITY_LEVEL:
         return redirect(url_for("console.application_detail", application_id=out["id"]))
     return redirect(url_for("console.home"))
+
+
+PHONE_REVEALERS = ("duty_lawyer", "manager", "aid_lawyer")  # those who call the applicant back
+
+
+@bp.route("/applications/<int:application_id>/phone", methods=["POST"])
+@console_required(*PHONE_REVEALERS)
+def reveal_phone(application_id):
+    """The applicant's full number on its own page (never in a list, a cookie or a URL); each view audited."""
+    app_ = cases.reveal_phone(me(), application_id)
+    back_to = request.form.get("back") or ""
+    if not back_to.startswith("/console/"):
+        back_to = url_for("console.application_detail", application_id=app_.id)
+    return render_template("console/number.html", number={"caller": app_.phone}, back_to=back_to,
+                           title="联系电话", who=f"{app_.applicant_name or ''} · 申请 {app_.reference}")
 
 
 @bp.route("/applications/<int:application_id>/notes", methods=["POST"])

@@ -45,8 +45,9 @@ def _fill_law_due(items: list[dict]) -> None:
     today = local_today()
     for it in items:
         if "law_due" not in it:
-            due = clocks.nearest_due(found[it["application"].id]) if it.get("application") is not None else None
-            it["law_due"], it["law_state"] = due, clocks.due_state(due, today)
+            label, due = (clocks.nearest_due_named(found[it["application"].id])
+                          if it.get("application") is not None else (None, None))
+            it["law_due"], it["law_label"], it["law_state"] = due, label, clocks.due_state(due, today)
 
 
 def _sort_key(item):
@@ -144,9 +145,15 @@ def _queue_home_visits(staff, now):
     return items
 
 
-def _queue_callbacks(staff, now):
+def _queue_repeat_callbacks(staff, now):
+    """The duty lawyer calls repeat callers back (the alert is theirs to answer on the hotline)."""
+    return _queue_callbacks(staff, now, reason="repeat_caller")
+
+
+def _queue_callbacks(staff, now, reason: str | None = None):
     items = []
-    tasks = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open")
+    tasks = db.session.scalars(sa.select(CallbackTask).where(CallbackTask.status == "open",
+                                                             CallbackTask.reason == reason if reason else sa.true())
                                .options(selectinload(CallbackTask.rating))
                                .order_by(CallbackTask.due_at)).all()
     subjects = _by_id([t.subject_id for t in tasks if t.subject_type == "application"])
@@ -173,7 +180,7 @@ def _queue_objections(staff, now):
         a = cases[o.application_id]
         item = _app_item(a, now, type="objection", id=o.id, objection=o,
                          subtitle=f"对{o.against_label}的异议 · 应于 {o.decide_by} 前作出决定")
-        item.update(law_due=o.decide_by, law_state=clocks.due_state(o.decide_by), sla=None, due_at=None, overdue=False)
+        item.update(law_due=o.decide_by, law_label=clocks.DUE_LABELS["decide_by"], law_state=clocks.due_state(o.decide_by), sla=None, due_at=None, overdue=False)
         items.append(item)
     return items
 
@@ -198,6 +205,7 @@ QUEUE_REGISTRY: dict[str, Queue] = {q.key: q for q in (
     Queue("backfill", "补交材料（到期与逾期）", ("duty_lawyer", "manager", "city_manager"), _queue_backfill),
     Queue("home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"), _queue_home_visits),
     Queue("callbacks", "回访任务", ("manager", "city_manager"), _queue_callbacks),
+    Queue("repeat_callbacks", "重复来电回访", ("duty_lawyer",), _queue_repeat_callbacks),
     Queue("my_cases", "我的案件", ("aid_lawyer",), _queue_my_cases),
     Queue("objections", "待审查的异议", ("bureau_reviewer", "manager", "city_manager"), _queue_objections),
 )}

@@ -21,7 +21,7 @@ from app.consultations import rollups
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
-from app.consultations import phones
+from app.consultations import cdr_formats, phones
 from app.consultations.models import CallImport, Consultation
 from app.consultations.service import build_row, default_area_code
 from app.consultations.warnings import check_repeat_callers
@@ -117,6 +117,20 @@ def read_rows(raw: bytes) -> tuple[str, dict[str, int], list[tuple[int, list[str
     return encoding, mapping, rows
 
 
+def read_any(raw: bytes, agents: dict) -> tuple[str, str, dict[str, int], list]:
+    """(format, encoding, {column: index}, [(line number, fields)]) for the platform's CSV or a switch's
+    own file (Asterisk Master.csv or queue_log, FreeSWITCH mod_cdr_csv or mod_json_cdr), detected."""
+    text, encoding = decode(raw)
+    kind = cdr_formats.detect(text)
+    if kind == "csv":
+        encoding, mapping, rows = read_rows(raw)
+        return kind, encoding, mapping, rows
+    rows = cdr_formats.rows_for(kind, text, agents)
+    if not rows:
+        raise FileRejected(f"{cdr_formats.LABELS[kind]} 文件中没有呼叫记录")
+    return kind, encoding, dict(cdr_formats.MAPPING), rows
+
+
 MAX_FIELD_CHARS = 2000  # no CDR column holds more; a longer one rejects its row
 
 
@@ -190,6 +204,29 @@ def _parse_row(fields, mapping, agents: dict[str, int | None], area: str) -> dic
                 agent_no=agent or None, duty_lawyer_id=lawyer_id, recording_key=recording)
 
 
+TIME_FORMAT_LABELS = ("2026-03-02 09:15:30", "2026/03/02 09:15:30", "2026/03/02 09:15", "2026-03-02 09:15")
+
+
+def columns_doc() -> list[dict]:
+    """The columns the import reads, for the import page: name, accepted headers, required or not."""
+    notes = {"call_id": "话务系统的呼叫唯一编号；同一编号再次导入不会重复记录",
+             "caller": "手机号或带区号的座机，可带 +86 或前导 0",
+             "ring_at": "北京时间", "answered_at": "未接通的来电留空", "ended_at": "未接通的来电可留空",
+             "agent": "须为下列已登记的值班律师工号；留空则不关联律师", "recording": "录音在存储中的路径，可留空"}
+    return [{"key": k, "label": LABELS[k], "headers": COLUMNS[k], "required": k in REQUIRED, "note": notes.get(k, "")}
+            for k in COLUMNS]
+
+
+def known_agents() -> list[dict]:
+    """Staff numbers the import knows, with who they are: a duty lawyer's number links the call to them;
+    any other staff number is refused for its row (only duty lawyers answer the hotline)."""
+    rows = db.session.execute(sa.select(StaffUser.staff_no, StaffUser.full_name, StaffUser.username, StaffUser.role,
+                                        StaffUser.is_active)
+                              .where(StaffUser.staff_no.isnot(None)).order_by(StaffUser.staff_no)).all()
+    return [{"staff_no": r.staff_no, "name": r.full_name or r.username, "accepted": r.role == "duty_lawyer",
+             "active": r.is_active} for r in rows]
+
+
 def _agents() -> dict[str, int | None]:
     rows = db.session.execute(sa.select(StaffUser.staff_no, StaffUser.id, StaffUser.role)
                               .where(StaffUser.staff_no.isnot(None))).all()
@@ -221,15 +258,15 @@ def run_import(imp: CallImport, raw: bytes, chunk: int = CHUNK) -> CallImport:
     """Import every good row of `raw` into consultations; progress and errors on `imp` (committed per chunk)."""
     imp.status = "running"
     db.session.commit()
+    agents, area = _agents(), default_area_code()
     try:
-        encoding, mapping, rows = read_rows(raw)
+        kind, encoding, mapping, rows = read_any(raw, agents)
     except FileRejected as exc:
         imp.status, imp.message, imp.finished_at = "failed", str(exc), utcnow()
         db.session.commit()
         return imp
     imp.encoding, imp.total_rows = encoding, len(rows)
     db.session.commit()
-    agents, area = _agents(), default_area_code()
     seen: set[str] = set()
     errors_: list[dict] = list(imp.errors or [])
     for start in range(0, len(rows), chunk):
@@ -255,7 +292,9 @@ def run_import(imp: CallImport, raw: bytes, chunk: int = CHUNK) -> CallImport:
         imp.errors = list(errors_)
         db.session.commit()
     imp.status, imp.finished_at = "done", utcnow()
-    imp.message = f"共 {imp.total_rows} 行：导入 {imp.inserted}，重复 {imp.duplicates}，错误 {imp.error_count}"
+    what = "行" if kind == "csv" else "个呼叫"
+    imp.message = (f"{cdr_formats.LABELS[kind]}，共 {imp.total_rows} {what}：导入 {imp.inserted}，"
+                   f"重复 {imp.duplicates}，错误 {imp.error_count}")
     db.session.commit()
     return imp
 

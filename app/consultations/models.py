@@ -14,7 +14,7 @@ from app.extensions import db
 OUTCOMES = ("answered", "transferred", "application_started", "home_visit_requested", "callback_needed")
 OUTCOME_LABELS = {"answered": "已解答", "transferred": "已转办", "application_started": "已启动援助申请",
                   "home_visit_requested": "已申请上门服务", "callback_needed": "需回访"}
-SOURCES = ("console", "import", "demo")
+SOURCES = ("console", "import", "demo", "switch")  # switch: live events (app.telephony)
 # BIGINT on PostgreSQL (tens of millions of rows and beyond); INTEGER on SQLite so it autoincrements
 BigID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

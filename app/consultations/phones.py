@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import geocoder
 
+from app.consultations import regions
+
 from app.common.crypto import phone_hash
 from app.common.phone import mask  # noqa: F401  (re-exported: callers mask with phones.mask)
 
@@ -93,6 +95,9 @@ def _region_cached(key: str, kind: str) -> tuple[str | None, str]:
     desc = geocoder.description_for_number(pn, "zh") or ""
     if not desc or desc == "中国":
         return UNKNOWN, UNKNOWN
+    named = regions.current(desc)  # today's names (襄樊 → 襄阳), one form per city
+    if named is not None:
+        return named
     m = PROVINCE_RE.match(desc)
     province = m.group(1) if m else desc
     return desc[:32], province[:16]

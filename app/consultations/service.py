@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 
 import sqlalchemy as sa
+from storage.base import MAX_SIGNED_URL_EXPIRES
 from flask import current_app
 
 from app import errors
@@ -129,6 +130,49 @@ def can_see(staff: StaffUser, c: Consultation) -> bool:
     return staff.role in READERS or (staff.role == "duty_lawyer" and c.duty_lawyer_id == staff.id)
 
 
+def bound_hash(citizen) -> str | None:
+    """The keyed hash of the phone number a citizen bound (None without one)."""
+    if not getattr(citizen, "phone", None):
+        return None
+    try:
+        return phones.normalise(citizen.phone, default_area_code()).hash
+    except phones.InvalidNumber:
+        return None
+
+
+def made_by(citizen, call: Consultation) -> bool:
+    """The citizen's own call: linked to them, or made from the phone number they bound (matched on the
+    keyed hash; the clear number is never compared)."""
+    if call.citizen_id == citizen.id:
+        return True
+    h = bound_hash(citizen)
+    return h is not None and call.caller_hash == h
+
+
+def citizen_calls_stmt(citizen) -> sa.Select:
+    """The calls a citizen made (linked, or from their bound number), newest first."""
+    h = bound_hash(citizen)
+    who = Consultation.citizen_id == citizen.id
+    if h is not None:
+        who = sa.or_(who, Consultation.caller_hash == h)
+    return sa.select(Consultation).where(who).order_by(Consultation.ring_at.desc(), Consultation.id.desc())
+
+
+def caller_cond(value: str):
+    """Find calls by number as staff know it: the full number (matched on its keyed hash), the masked
+    form shown in lists (138****1234), or its last digits (1234)."""
+    value = value.strip().replace(" ", "").replace("-", "")
+    if "*" in value:
+        return Consultation.caller_masked == value
+    if value.isdigit() and len(value) <= 4:
+        return Consultation.caller_masked.endswith(value)
+    try:
+        h = phones.normalise(value, default_area_code()).hash
+    except phones.InvalidNumber:
+        h = "-"
+    return Consultation.caller_hash == h
+
+
 def list_stmt(staff: StaffUser, args: dict) -> sa.Select:
     stmt = sa.select(Consultation)
     if staff.role == "duty_lawyer":
@@ -144,11 +188,7 @@ def list_stmt(staff: StaffUser, args: dict) -> sa.Select:
     if args.get("region"):
         stmt = stmt.where(phones.region_cond(Consultation.region, Consultation.province, args["region"]))
     if args.get("caller"):
-        try:
-            h = phones.normalise(args["caller"], default_area_code()).hash
-        except phones.InvalidNumber:
-            h = "-"
-        stmt = stmt.where(Consultation.caller_hash == h)
+        stmt = stmt.where(caller_cond(args["caller"]))
     if args.get("citizen_id"):
         stmt = stmt.where(Consultation.citizen_id == args["citizen_id"])
     return stmt.order_by(Consultation.ring_at.desc(), Consultation.id.desc())
@@ -195,11 +235,19 @@ def reveal_number(staff: StaffUser, consultation_id: int) -> dict:
     return {"id": c.id, "caller": number, "caller_masked": c.caller_masked}
 
 
+def recording_ttl(c: Consultation) -> int:
+    """How long a recording's signed URL lives: the usual TTL plus twice the call's length, so a reviewer can
+    listen to a long call, pause and go back without the player's range requests failing half way (a fixed
+    300 s died in the middle of any call longer than five minutes). Capped at the storage's limit."""
+    talk = max(int(c.duration_seconds or 0), 0)
+    return min(int(current_app.config["SIGNED_URL_TTL"]) + 2 * talk, MAX_SIGNED_URL_EXPIRES)
+
+
 def recording_url(staff: StaffUser, c: Consultation) -> str | None:
     if not c.recording_key:
         return None
     try:
-        url = get_storage().signed_url(c.recording_key, expires=current_app.config["SIGNED_URL_TTL"])
+        url = get_storage().signed_url(c.recording_key, expires=recording_ttl(c))
     except Exception:  # noqa: BLE001 — a bad or missing object must not break the review page
         return None
     audit("consultation.recording_view", actor=staff, object_type="consultation", object_id=c.id)

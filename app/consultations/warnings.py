@@ -9,7 +9,9 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from app.alerts.service import raise_alert as _raise
+from app.alerts.models import Alert
+from app.alerts.service import raise_alert as _raise, resolve_quietly
+from app.audit import record as audit
 from app.callbacks import service as callbacks
 from app.common.timeutil import utcnow
 from app.consultations.models import Consultation, RepeatCallerEpisode
@@ -115,3 +117,21 @@ def _open_repeat_callback(ep: RepeatCallerEpisode, call: Consultation, window: d
                         details={"episode_id": ep.id, "callback_task_id": task.id, "consultation_id": call.id,
                                  "calls": ep.call_count, "region": ep.region, "topic": ep.topic})
     ep.alert_id = alert.id
+
+
+def _resolve_episode_alert(task, actor) -> None:
+    """Closing a repeat-caller callback (satisfied, escalated, or a rating >= 4) resolves its alert: the
+    episode was answered; a new episode raises a new one."""
+    ep = db.session.scalar(sa.select(RepeatCallerEpisode).where(RepeatCallerEpisode.callback_task_id == task.id))
+    if ep is None or ep.alert_id is None:
+        return
+    alert = db.session.get(Alert, ep.alert_id)
+    if alert is not None and alert.status != "resolved":
+        staff = actor if getattr(actor, "role", "citizen") != "citizen" else None  # a citizen's rating: the system
+        resolve_quietly(alert, staff)
+        audit("alert.resolve", actor=staff, object_type="alert", object_id=alert.id,
+              details={"callback_task_id": task.id})
+
+
+if _resolve_episode_alert not in callbacks.ON_CLOSE:
+    callbacks.ON_CLOSE.append(_resolve_episode_alert)

@@ -8,7 +8,8 @@ METRICS_ALLOW_IPS (default loopback only).
 - legalaid_ocr_duration_seconds (one OCR pass over a photo);
 - legalaid_sla_breaches_total (new SLA breach alerts raised) and, read at scrape time,
   legalaid_alerts_open{kind}, legalaid_queue_depth{queue} (Celery's Redis list) and
-  legalaid_pending_work{kind} (OCR and notifications waiting in the database).
+  legalaid_pending_work{kind} (OCR and notifications waiting in the database), and the hotline
+  wallboard's figures (legalaid_hotline_*, added by app.telephony.wallboard through STATE_PROVIDERS).
 
 Under gunicorn with several workers set PROMETHEUS_MULTIPROC_DIR (an empty folder) so the counters
 of every worker are added up."""
@@ -46,6 +47,11 @@ _DOCUMENTS = sa.table("documents", sa.column("status"))
 _NOTIFICATIONS = sa.table("notifications", sa.column("status"))
 
 
+# Gauges a domain adds without this package importing it (app.telephony: the wallboard's figures):
+# functions run in the app context at scrape time, each returning a list of metric families
+STATE_PROVIDERS: list = []
+
+
 class _StateCollector:
     """Gauges read when Prometheus scrapes: open alerts, queue depth, work waiting in the database."""
 
@@ -56,6 +62,7 @@ class _StateCollector:
         alerts = GaugeMetricFamily("legalaid_alerts_open", "Open alerts", labels=["kind"])
         pending = GaugeMetricFamily("legalaid_pending_work", "Work waiting in the database", labels=["kind"])
         queue = GaugeMetricFamily("legalaid_queue_depth", "Messages waiting in the task queue", labels=["queue"])
+        extra: list = []
         try:
             with self.app.app_context():
                 for kind, n in db.session.execute(sa.select(_ALERTS.c.kind, sa.func.count()).where(
@@ -65,6 +72,13 @@ class _StateCollector:
                                             ("notifications", _NOTIFICATIONS, "pending")):
                     n = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.status == status))
                     pending.add_metric([kind], n or 0)
+                for provider in STATE_PROVIDERS:
+                    try:
+                        extra.extend(provider())
+                    except Exception as exc:  # noqa: BLE001 — one provider failing leaves the others
+                        db.session.rollback()
+                        log.warning("metrics: %s unavailable (%s)", getattr(provider, "__name__", provider),
+                                    type(exc).__name__)
                 db.session.remove()
         except Exception as exc:  # noqa: BLE001 — a scrape must not fail because the database is down
             log.warning("metrics: database gauges unavailable (%s)", type(exc).__name__)
@@ -79,6 +93,7 @@ class _StateCollector:
         yield alerts
         yield pending
         yield queue
+        yield from extra
 
 
 def _registry(app: Flask) -> CollectorRegistry:

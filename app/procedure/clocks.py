@@ -34,6 +34,14 @@ def local_date(moment: dt.datetime | None) -> dt.date | None:
     return moment.astimezone(LOCAL_TZ).date() if moment else None
 
 
+def settings_warnings() -> list[str]:
+    """For the admin: settings the letters need and that are not set."""
+    cfg = current_app.config
+    if not (cfg.get("BUREAU_ADDRESS") or "").strip():
+        return [f"未配置{cfg['BUREAU_NAME']}的地址（BUREAU_ADDRESS）：决定书只写明向{cfg['BUREAU_NAME']}提出异议，不写地址"]
+    return []
+
+
 def calendar_warnings(today: dt.date | None = None) -> list[str]:
     """For the admin: years within the next 60 days (a clock's reach) or already used by a clock that the holiday
     package does not know (Mon–Fri fallback)."""
@@ -107,6 +115,21 @@ def deadlines_json(values: dict) -> dict:
 def nearest_due(values: dict) -> dt.date | None:
     dates = [v for v in values.values() if v]
     return min(dates) if dates else None
+
+
+# Each statutory date named by its step, wherever it is shown (queues, the desk): never two dates both
+# called "法定期限" (that name belongs to the applicant's own legal deadline, e.g. the last day to appeal).
+DUE_LABELS = {"review_due": "审查期限", "supplement_due": "补正期限", "assign_due": "指派期限",
+              "objection_due": "异议期限", "decide_by": "异议审查期限"}
+
+
+def nearest_due_named(values: dict) -> tuple[str | None, dt.date | None]:
+    """The nearest statutory date and the name of its step ("审查期限" …)."""
+    found = [(v, k) for k, v in values.items() if v]
+    if not found:
+        return None, None
+    due, key = min(found)
+    return DUE_LABELS.get(key), due
 
 
 def due_state(due: dt.date | None, today: dt.date | None = None) -> str | None:

@@ -36,7 +36,7 @@ def _procedure_context():
     def admin_warnings():
         # the calendar's Mon–Fri fallback, shown to the admin on every console page
         me = g.get("console_staff")
-        return clocks.calendar_warnings() if me is not None and me.role == "admin" else []
+        return clocks.calendar_warnings() + clocks.settings_warnings() if me is not None and me.role == "admin" else []
 
     def procedure_links(a):
         # the case page's statutory deadlines and the way to the review desk and the letters tab
@@ -45,6 +45,7 @@ def _procedure_context():
                                       due_state=clocks.due_state, n_letters=len(letters.list_for(a.id))))
 
     return {"admin_warnings": admin_warnings, "procedure_law": law, "procedure_links": procedure_links,
+            "due_labels": clocks.DUE_LABELS,
             "expedite_applicable": decisions.expedite_grounds_applicable}
 
 
@@ -110,14 +111,22 @@ def _form() -> dict:
             "result": f.get("result")}
 
 
+def _field_state(exc: errors.ApiError) -> None:
+    """The refused form's values and each message at its field, for console.js (aria-invalid,
+    aria-describedby, focus on the first invalid field), as every other console form has them."""
+    fields = (exc.details or {}).get("fields") or {}
+    values = {k: [v[:5000] for v in request.form.getlist(k)] for k in request.form if k != "csrf_token"}
+    g.form_state = {"action": request.path, "message": exc.message, "values": values,
+                    "errors": {k: v for k, v in fields.items() if v}}
+
+
 def _retry(app_, exc: errors.ApiError, which: str):
-    """Render the desk again with the error and what was typed (no redirect: nothing is lost)."""
+    """Render the desk again with what was typed and each message at its field (no redirect: nothing is
+    lost)."""
     db.session.rollback()
     app_ = db.session.get(Application, app_.id)
-    fields = (exc.details or {}).get("fields") or {}
-    extra = "；".join("、".join(v) if isinstance(v, list) else str(v) for v in fields.values() if v)
-    message = exc.message + (f"（{extra}）" if extra and extra not in exc.message else "")
-    return _desk(app_, error=message, form=_form(), which=which, status=exc.status)
+    _field_state(exc)
+    return _desk(app_, form=_form(), which=which, status=exc.status)
 
 
 def _desk_post(app_, which: str, act, done: str):
@@ -140,7 +149,8 @@ def review_decide(application_id, action):
     if action not in decisions.DESK_ACTIONS:
         abort(404)
     return _desk_post(app_, action, lambda: flows.desk_decision(_me(), app_, action, _form()),
-                      lambda: f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）")
+                      lambda: f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）"
+                      + ("。是否先行提供法律援助由中心主任决定" if action == "request_expedite" else ""))
 
 
 @bp.route("/review/<int:application_id>/notice", methods=["POST"])
@@ -268,12 +278,15 @@ def objection(objection_id):
 def decide_objection(objection_id):
     obj = objections_.get_objection(_me(), objection_id)
     try:
+        if not request.form.get("decision"):
+            raise errors.ValidationFailed("请选择审查决定", details={"fields": {"decision": ["请选择维持原决定或责令改正"]}})
         flows.objection_decided(_me(), obj, request.form.get("decision") or "", request.form.get("note"))
     except errors.ApiError as exc:
         if exc.status in (403, 404):
             raise
         db.session.rollback()
         obj = objections_.get_objection(_me(), objection_id)
-        return _objection_page(obj, error=exc.message, form=dict(request.form), status=exc.status)
+        _field_state(exc)
+        return _objection_page(obj, form=dict(request.form), status=exc.status)
     flash("已作出决定：" + obj.status_label + "，已通知申请人", "ok")
     return redirect(url_for("console.objection", objection_id=obj.id))

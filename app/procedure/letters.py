@@ -335,7 +335,7 @@ def paragraphs(template: str, **context) -> list[str]:
 def _objection_route(app_: Application, ps) -> dict:
     cfg = {**current_app.config, **centres.settings(app_.centre_id)}
     return {"objection_period_days": cfg["OBJECTION_PERIOD_DAYS"], "objection_due": ps.objection_due,
-            "bureau": cfg["BUREAU_NAME"], "bureau_address": cfg["BUREAU_ADDRESS"],
+            "bureau": cfg["BUREAU_NAME"], "bureau_address": (cfg.get("BUREAU_ADDRESS") or "").strip(),
             "objection_decide_workdays": cfg["OBJECTION_DECIDE_WORKDAYS"]}
 
 

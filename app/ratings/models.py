@@ -18,8 +18,10 @@ class Rating(db.Model):
     __tablename__ = "ratings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # null once the citizen deleted their account (app/privacy): the rating stays, its identity goes
+    # None once the citizen deleted their account (app/privacy: the rating stays, its identity goes), or
+    # for a phone survey (the caller pressed 1–5 after the call) when the call is linked to no citizen
     citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(12), default="citizen", server_default="citizen")  # | phone_survey
     subject_type: Mapped[str] = mapped_column(sa.String(16))
     subject_id: Mapped[int] = mapped_column()
     round: Mapped[int] = mapped_column(default=0)  # 0 = first rating, n = follow-up after callback
@@ -35,5 +37,8 @@ class Rating(db.Model):
         sa.UniqueConstraint("citizen_id", "subject_type", "subject_id", "round", name="uq_ratings_subject_round"),
         sa.Index("ix_ratings_subject", "subject_type", "subject_id"),
         sa.CheckConstraint("stars between 1 and 5", name="stars"),
+        # one phone-survey rating per call (citizen ratings are unique by citizen, subject and round)
+        sa.Index("uq_ratings_phone_survey", "subject_type", "subject_id", unique=True,
+                 postgresql_where=sa.text("source = 'phone_survey'"), sqlite_where=sa.text("source = 'phone_survey'")),
     )
 

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from app.applications import service as applications
 from app.auth.guards import citizen_required
 from app.common.idempotency import idempotent
+from app.common.pagination import PageArgs
 from app.ratings import schemas, service
 
 blp = Blueprint("ratings", __name__, url_prefix="/api/v1", description="服务评价")
@@ -44,3 +45,12 @@ def rate_consultation(data, consultation_id):
 def get_consultation_ratings(consultation_id):
     """我对该次咨询的评价"""
     return service.ratings_for(g.citizen, "consultation", consultation_id)
+
+
+@blp.route("/consultations/mine")
+@citizen_required
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, schemas.MyCallPageOut)
+def my_consultations(args):
+    """我的热线来电（按绑定的手机号匹配；可对已接通的来电评价）"""
+    return service.my_calls(g.citizen, args["page"], args["page_size"])

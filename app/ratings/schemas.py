@@ -1,3 +1,4 @@
+from app.common.pagination import PageArgs, page_schema
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -24,3 +25,20 @@ class RatingOut(RatingInput):
 
     def get_callback_opened(self, obj):
         return obj.round == 0 and obj.stars <= BAD_RATING_MAX
+
+
+class MyCallOut(ma.Schema):
+    """A call the citizen made, as they may see it: no number, no summary written by staff."""
+    id = fields.Integer(required=True)
+    ring_at = fields.DateTime(required=True)
+    answered = fields.Method("get_answered", metadata={"description": "是否接通（未接通的来电不能评价）"})
+    duration_seconds = fields.Integer()
+    topic = fields.String(allow_none=True)
+    rated = fields.Boolean(metadata={"description": "是否已评价"})
+    can_rate = fields.Boolean(metadata={"description": "现在能否评价（已接通；未评价，或回访中可重新评价）"})
+
+    def get_answered(self, obj):
+        return obj.answered_at is not None
+
+
+MyCallPageOut = page_schema(MyCallOut, "MyCallPage")

@@ -102,6 +102,16 @@ for _name in STAFF_TRANSITIONS:  # one route per declared action, with its roles
     _action_route(_a.api_path, _name, _a.roles, _input, _summary or _a.label)
 
 
+@blp.route("/applications/<int:application_id>/phone")
+@blp.doc(security=BEARER)
+@staff_required("duty_lawyer", "manager", "aid_lawyer")
+@blp.response(200, s.PhoneOut)
+def reveal_phone(application_id):
+    """查看申请人完整联系电话（用于回访，记入审计日志）"""
+    app_ = cases.reveal_phone(g.staff, application_id)
+    return {"id": app_.id, "reference": app_.reference, "phone": app_.phone}
+
+
 @blp.route("/applications/<int:application_id>/notes", methods=["POST"])
 @blp.doc(security=BEARER)
 @staff_required(*ACTIONS["progress_note"].roles)

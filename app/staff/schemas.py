@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUSES
 from app.applications.actions import allowed_actions
+from app.common.phone import mask as mask_phone
 from app.applications.schemas import ApplicationOut, ApplicationSummaryOut, StaffEventOut
 from app.common.pagination import PageArgs, page_schema
 from app.common.timeutil import UTC
@@ -50,6 +51,10 @@ class StaffApplicationSummaryOut(ApplicationSummaryOut):
 
 
 class StaffApplicationOut(ApplicationOut):
+    # the applicant's number masked, as on every console page; the full one through the audited
+    # GET /api/v1/staff/applications/{id}/phone
+    phone = fields.Function(lambda a: mask_phone(a.phone) if a.phone else None, allow_none=True,
+                            metadata={"description": "联系电话（脱敏；完整号码经 /phone 查看并记入审计日志）"})
     first_contact_at = fields.DateTime(allow_none=True)
     deadline_at = fields.DateTime(allow_none=True)
     expedite_reason = fields.String(allow_none=True)
@@ -206,3 +211,9 @@ class TransferOut(ma.Schema):
     status = fields.String()
     centre = fields.Nested(_CentreRef)
     from_centre = fields.String(allow_none=True)
+
+
+class PhoneOut(ma.Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    phone = fields.String(required=True, metadata={"description": "完整联系电话"})

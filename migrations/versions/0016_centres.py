@@ -26,7 +26,7 @@ OWNED = ("staff_users", "applications", "consultations", "callback_tasks", "aler
 DEFAULTS = {
     "name": ("CENTRE_NAME", "武汉市法律援助中心"), "address": ("CENTRE_ADDRESS", "武汉市江岸区三阳路 8 号"),
     "phone": ("CENTRE_PHONE", "12348"), "bureau_name": ("BUREAU_NAME", "武汉市司法局"),
-    "bureau_address": ("BUREAU_ADDRESS", "武汉市江岸区三阳路 8 号"),
+    "bureau_address": ("BUREAU_ADDRESS", None),
     "letter_prefix_decision": ("LETTER_PREFIX_DECISION", "武法援决字"),
     "letter_prefix_notice": ("LETTER_PREFIX_NOTICE", "武法援补字"),
     "letter_prefix_assignment": ("LETTER_PREFIX_ASSIGNMENT", "武法援指字"),

@@ -17,6 +17,8 @@ def _login(browser, base, username):
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
     page.set_default_timeout(30_000)
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))  # confirmations are accepted
     page.goto(f"{base}/console/")
     assert "/console/login" in page.url  # anonymous: the login page
     page.fill("input[name=username]", username)
@@ -41,8 +43,10 @@ def test_expedite_and_assignment_in_the_browser(app, client, fake_wechat, staff,
     duty.wait_for_url(f"**/console/applications/{app_id}")
     assert "已审核通过" in duty.locator(".flash").inner_text()
     duty.fill("#form-request_expedite textarea[name=reason]", "上诉期明日届满，户口本尚在老家")
+    assert "由中心主任决定" in duty.locator("#form-request_expedite").inner_text()  # the duty lawyer is told
     duty.click("#form-request_expedite button[type=submit]")
     assert "特事特办申请中" in duty.locator("h1").inner_text()
+    assert any("中心主任决定" in m for m in duty.dialogs) and "由中心主任决定" in duty.locator(".flash").inner_text()
 
     # the manager: the queue (screenshot), approve with a backfill, assign the suggested lawyer
     mgr = _login(browser, live_server, "manager1")

@@ -132,7 +132,7 @@ def test_queues_put_urgent_first_with_sla_countdown(app, client, staff):
     assert set(queues) == {"documents", "review", "expedite", "assign", "backfill", "home_visits", "callbacks", "objections"}
     duty_h = api_login(client, "duty1")
     assert {q["key"] for q in client.get("/api/v1/staff/queue", headers=duty_h).get_json()} == {
-        "documents", "review", "backfill", "home_visits"}
+        "documents", "repeat_callbacks", "review", "backfill", "home_visits"}
 
 
 def test_sla_target_configurable_per_category(make_app, staff):

@@ -156,6 +156,10 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
         Case(f"{h}.import_page", "POST", IMPORTERS, lambda b: f"{c}/calls/import",
              lambda b: {"file": (_csv(), "cdr.csv")}),
         Case(f"{h}.import_status", "GET", IMPORTERS, lambda b: f"{c}/calls/import/{new_import(b)}.json", fresh=False),
+        Case(f"{h}.import_statuses", "GET", IMPORTERS, lambda b: f"{c}/calls/import/status.json?ids={new_import(b)}",
+             fresh=False),
+        Case(f"{h}.call_detail", "GET", LOGGERS, lambda b: f"{c}/calls/{new_call(b)}", fresh=False),
+        Case(f"{h}.call_detail", "GET", {"manager"}, lambda b: f"{c}/calls/{new_call(b, by='manager1')}", fresh=False),
         # callbacks 回访
         Case(f"{h}.callbacks_page", "GET", CALLBACK_VIEWERS, lambda b: f"{c}/callbacks?filter=all", fresh=False),
         Case(f"{h}.callback_detail", "GET", CALLBACK_VIEWERS, lambda b: f"{c}/callbacks/{new_task(b)}", fresh=False),
@@ -222,6 +226,7 @@ def api_cases(Case, builder, staff):  # noqa: N803, ARG001
              lambda b: {"stars": 5}),
         Case("ratings.get_consultation_ratings", "GET", {"citizen"}, lambda b: f"{c}/{citizen_call(b)}/rating",
              fresh=False),
+        Case("ratings.my_consultations", "GET", {"citizen"}, lambda b: f"{c}/mine", fresh=False),
         # callbacks 回访
         Case("callbacks.list_tasks", "GET", WORKERS, lambda b: k, fresh=False),
         Case("callbacks.get_task_route", "GET", WORKERS, lambda b: f"{k}/{new_task(b)}", fresh=False),

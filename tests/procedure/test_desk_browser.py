@@ -18,6 +18,7 @@ def _login(browser, base, username, width=1366):
     ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True)
     page = ctx.new_page()
     page.set_default_timeout(15_000)
+    page.on("dialog", lambda d: d.accept())  # irreversible acts ask for confirmation
     page.goto(f"{base}/console/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -35,6 +36,21 @@ def _no_horizontal_scroll(page):
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def _error_at_field(page, form: str, name: str, text: str):
+    """A refusal is shown at its field (not only as a banner at the top): the message next to the
+    control, the control marked invalid and described by it, focus on the first invalid control."""
+    field = page.locator(f"{form} [name={name}]").first
+    assert field.get_attribute("aria-invalid") == "true"
+    described = field.get_attribute("aria-describedby") or ""
+    assert f"err-{name}" in described.split()
+    msg = page.locator(f"{form} #err-{name}")
+    assert text in msg.inner_text()
+    assert page.evaluate(f"document.activeElement === document.querySelector('{form} [name={name}]')")
+    # the message is next to its field, not a screen away
+    fb, mb = field.bounding_box(), msg.bounding_box()
+    assert abs(mb["y"] - fb["y"]) < 300, (fb, mb)
+
+
 def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     s, app_id, _ = citizen_case(client, fake_wechat)
@@ -49,7 +65,7 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     duty.locator("#review-queue").get_by_role("link", name="审查").first.click()
     duty.wait_for_url(f"**/console/review/{app_id}")
     review_due = duty.locator("#deadlines").inner_text()
-    assert "审查决定期限" in review_due and "第三十一条第（五）项" in duty.locator("#screen").inner_text()
+    assert "审查期限" in review_due and "第三十一条第（五）项" in duty.locator("#screen").inner_text()
     form = duty.locator("#form-notice")
     form.locator("input[value=hukou_member]").check()
     form.locator("input[value=employment_proof]").check()
@@ -58,7 +74,8 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     duty.evaluate(f"document.querySelector('#form-notice input[name=due_date]').removeAttribute('min')")
     form.locator("input[name=due_date]").fill(past)
     form.locator("button[type=submit]").click()
-    assert "截止日期应晚于今天" in duty.locator("#desk-error").inner_text()
+    _error_at_field(duty, "#form-notice", "due_date", "截止日期应晚于今天")
+    duty.screenshot(path=str(ARTIFACTS / "review-desk-notice-error.png"), full_page=True)
     form = duty.locator("#form-notice")  # the page came back with what was typed
     assert form.locator("input[value=hukou_member]").is_checked() and form.locator("input[value=employment_proof]").is_checked()
     assert form.locator("textarea[name=note]").input_value() == "请补充工资欠条"
@@ -85,7 +102,8 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     assert _no_horizontal_scroll(mgr)
     mgr.locator("#desk-reject textarea[name=reason]").fill("家庭人均月收入高于本市标准")
     mgr.locator("#desk-reject button[type=submit]").click()
-    assert "理由依据" in mgr.locator("#desk-error").inner_text()
+    _error_at_field(mgr, "#desk-reject", "grounds", "至少选择一项")
+    mgr.screenshot(path=str(ARTIFACTS / "review-desk-reject-error-360.png"), full_page=False)
     assert mgr.locator("#desk-reject textarea[name=reason]").input_value() == "家庭人均月收入高于本市标准"
     mgr.locator("#desk-reject input[value=not_in_hardship]").check()
     mgr.locator("#desk-reject button[type=submit]").click()
@@ -116,7 +134,8 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     assert "只有我有收入" in bureau.locator("#objection-reasons").inner_text()
     bureau.locator("#form-decide input[value=correct]").check()
     bureau.locator("#form-decide button[type=submit]").click()
-    assert "审查意见" in bureau.locator("#objection-error").inner_text()
+    _error_at_field(bureau, "#form-decide", "note", "审查意见")
+    bureau.screenshot(path=str(ARTIFACTS / "objection-error-360.png"), full_page=False)
     assert bureau.locator("#form-decide input[value=correct]").is_checked()
     bureau.locator("#form-decide textarea[name=note]").fill("家庭人口应按四人计算，请重新审查")
     bureau.locator("#form-decide button[type=submit]").click()

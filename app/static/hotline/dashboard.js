@@ -78,9 +78,26 @@
       series: [{type: "pie", name: "咨询类别", radius: narrow ? ["30%", "60%"] : ["35%", "70%"],
         center: narrow ? ["50%", "45%"] : ["40%", "50%"], label: {show: !narrow},
         data: d.share.map(function (s) { return {name: s.topic, value: s.calls}; })}]});
-    draw("topics-weekly", {legend: {type: "scroll", top: 0}, xAxis: {type: "category", data: d.weekly.weeks},
-      yAxis: {type: "value"}, series: d.weekly.series.map(function (s) {
-        return {type: "line", name: s.topic, stack: "total", areaStyle: {}, data: s.calls}; })});
+    // a first or last week cut by the date range is marked "部分（N 天）" and shaded, not read as a drop
+    var cov = d.weekly.coverage || [];
+    var labels = d.weekly.weeks.map(function (w, i) {
+      var c = cov[i];
+      return w.slice(5) + "周" + (c && c.partial ? "\n（部分，" + c.days + " 天）" : "");
+    });
+    var partial = [];
+    cov.forEach(function (c, i) { if (c.partial) partial.push([{xAxis: labels[i]}, {xAxis: labels[i]}]); });
+    draw("topics-weekly", {legend: {type: "scroll", top: 0}, tooltip: {trigger: "axis"},
+      xAxis: {type: "category", data: labels, axisLabel: {interval: 0}},
+      yAxis: {type: "value"}, series: d.weekly.series.map(function (s, k) {
+        var line = {type: "line", name: s.topic, stack: "total", areaStyle: {}, data: s.calls};
+        if (k === 0 && partial.length) {
+          line.markArea = {silent: true, itemStyle: {color: "rgba(86,96,107,0.12)"},
+            label: {show: true, position: "insideTop", color: "#56606b", formatter: "部分周"}, data: partial};
+        }
+        return line; })});
+    var note = el("topics-weekly").parentNode.querySelector(".chart-note");
+    if (note) note.textContent = cov.some(function (c) { return c.partial; }) ?
+      "阴影标出首尾不满 7 天的周（只含所选日期范围内的天数），其来电量不能与整周直接比较。" : "";
   });
   get("rising-topics").then(function (d) {
     var items = d.topics.slice(0, 10);
