@@ -52,6 +52,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     # what a domain adds to the ones below it, registered on app.extensions in this order (nothing at import)
     from app.procedure import plugin as procedure_plugin
     procedure_plugin.init_app(app)
+    from app.handling import plugin as handling_plugin
+    handling_plugin.init_app(app)
 
     from app import tasks
     tasks.init_app(app)
@@ -125,6 +127,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.notifications.routes import blp as client_config_blp
     from app.privacy.routes import blp as privacy_blp
     from app.procedure import routes as procedure_routes
+    from app.handling import routes as handling_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
     from app.supervision.routes import blp as supervision_blp
@@ -133,7 +136,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp, centres_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
                 procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp,
-                telephony_blp):
+                handling_routes.citizen, handling_routes.staff, telephony_blp):
         api.register_blueprint(blp)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 
@@ -148,6 +151,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.consultations import console as _consultations_pages  # noqa: F401
     from app.documents import console as _documents_pages  # noqa: F401
     from app.procedure import console as _procedure_pages  # noqa: F401
+    from app.handling import console as _handling_pages  # noqa: F401
     from app.supervision import console as _supervision_pages  # noqa: F401
     from app.telephony import console as _telephony_pages  # noqa: F401
     console.init_app(app)

@@ -36,6 +36,31 @@ def _dates(name: str) -> list:
     return [dt.date.fromisoformat(p.strip()) for p in raw.split(",") if p.strip()]
 
 
+DEFAULT_QUALITY_RUBRIC = [
+    {"key": "timeliness", "label": "办理及时（接受指派、报告、结案时限）", "max": 20},
+    {"key": "communication", "label": "与受援人沟通、通报办理情况（第四十六条）", "max": 20},
+    {"key": "legal_work", "label": "法律文书与代理意见质量", "max": 30},
+    {"key": "outcome", "label": "办理结果与受援人权益维护", "max": 20},
+    {"key": "file", "label": "案卷材料完整规范", "max": 10},
+]
+DEFAULT_SUBSIDY_STANDARD = {
+    "types": {
+        "representation": {"label": "代理", "stages": {
+            "first_instance": {"label": "一审（含仲裁）", "amount": 3000},
+            "second_instance": {"label": "二审", "amount": 2500},
+            "retrial": {"label": "再审", "amount": 2500},
+            "non_litigation": {"label": "非诉讼代理（调解、和解）", "amount": 1500},
+            "ended_early": {"label": "提前终结（撤诉、终止）", "amount": 800}}},
+        "document_drafting": {"label": "代书", "stages": {"drafted": {"label": "代写法律文书", "amount": 300}}},
+        "advice": {"label": "咨询", "stages": {"answered": {"label": "法律咨询", "amount": 100}}},
+    },
+    "adjustments": [
+        {"key": "home_visit", "label": "上门服务", "when": "home_visit", "amount": 200},
+        {"key": "expedited", "label": "先行提供法律援助（紧急）", "when": "expedited", "percent": 10},
+    ],
+}
+
+
 class Config:
     def __init__(self, **overrides):
         self.APP_ENV = _env("APP_ENV", "development")
@@ -57,6 +82,12 @@ class Config:
         # A database that does not answer fails fast (503 database_unavailable) instead of holding workers
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
         self.DB_POOL_TIMEOUT = _int("DB_POOL_TIMEOUT", 10)
+        # psycopg's server-side prepared statements (its prepare_threshold: a statement run this many times
+        # on a connection is prepared). Off ("none", the default) is what PgBouncer < 1.21 in transaction
+        # mode needs: a prepared statement lives on one server connection, the next transaction may get
+        # another. A number (psycopg's default is 5) when connecting directly, through a session-mode pool
+        # or PgBouncer >= 1.21 with max_prepared_statements set.
+        self.DB_PREPARE_THRESHOLD = _prepare_threshold(_env("DB_PREPARE_THRESHOLD", "none"))
         # (SQLALCHEMY_ENGINE_OPTIONS follows the final URL: set after the overrides below)
         # Connections each process keeps for pure reads in autocommit (app/common/readonly.py), beside
         # the ORM pool: size it like the threads per process
@@ -89,6 +120,9 @@ class Config:
         self.OCR_ENABLED = _bool("OCR_ENABLED", True)  # off: photos are stored without OCR prefill
         # periodic sweep and alert scan in a daemon thread on the embedded default (TASKS_MODE=thread)
         self.PERIODIC_TASKS = _bool("PERIODIC_TASKS", True)
+        # seconds per periodic task, JSON, e.g. {"sweep": 60, "alerts_scan": 60, "storage_reconcile": 3600}
+        # (those are the defaults); each period runs once across processes and hosts (app/tasks.py)
+        self.PERIODIC_INTERVALS = _json("PERIODIC_INTERVALS", {})
 
         # --- console sessions ---
         self.CONSOLE_IDLE_MINUTES = _int("CONSOLE_IDLE_MINUTES", 30)
@@ -190,6 +224,17 @@ class Config:
         self.ELIGIBILITY_EXTRA_SITUATIONS = _json("ELIGIBILITY_EXTRA_SITUATIONS", {})
         self.ELIGIBILITY_EXTRA_GROUPS = _json("ELIGIBILITY_EXTRA_GROUPS", {})
 
+        # --- after assignment (app/handling, app/subsidy) ---
+        # 结案: the lawyer submits the closing file within this many 日 of the matter ending (Civil Code counting)
+        self.CLOSING_PERIOD_DAYS = _int("CLOSING_PERIOD_DAYS", 30)
+        # the closing review's quality rubric (Art. 59): JSON [{"key", "label", "max"}]
+        self.QUALITY_RUBRIC = _json("QUALITY_RUBRIC", DEFAULT_QUALITY_RUBRIC)
+        # 归档: years an archived file is kept
+        self.ARCHIVE_RETENTION_YEARS = _int("ARCHIVE_RETENTION_YEARS", 30)
+        # 办案补贴 (Art. 52): the province's standard, JSON (amounts in yuan), see docs/procedure-after-assignment.md
+        self.SUBSIDY_STANDARD = _json("SUBSIDY_STANDARD", DEFAULT_SUBSIDY_STANDARD)
+        self.LETTER_PREFIX_CHANGE = _env("LETTER_PREFIX_CHANGE", "武法援更字")
+
         self.JSON_AS_ASCII = False
 
         # flask-smorest / OpenAPI
@@ -223,7 +268,12 @@ def _engine_options(cfg: Config) -> dict:
         # a local file needs no ping; a writer waits this long for a lock before "database is locked"
         return {"connect_args": {"timeout": cfg.DB_CONNECT_TIMEOUT}}
     return {"pool_pre_ping": cfg.DB_POOL_PRE_PING, "pool_timeout": cfg.DB_POOL_TIMEOUT,
-            "connect_args": {"connect_timeout": cfg.DB_CONNECT_TIMEOUT}}
+            "connect_args": {"connect_timeout": cfg.DB_CONNECT_TIMEOUT,
+                             "prepare_threshold": cfg.DB_PREPARE_THRESHOLD}}
+
+
+def _prepare_threshold(raw: str) -> int | None:
+    return None if raw.strip().lower() in ("none", "off", "") else int(raw)
 
 
 def _normalise_db_url(url: str) -> str:

@@ -17,6 +17,8 @@ from PIL import Image, ImageDraw, ImageFont
 from app.auth import consents
 from app.applications import service as applications
 from app.procedure import flows, objections
+from app.handling import service as handling
+from app.subsidy import service as subsidy
 from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
@@ -40,8 +42,10 @@ from app.callbacks.models import CallbackTask
 
 STAFF = [
     ("duty1", "duty_lawyer", "张值班", "D001", {}),
-    ("aid1", "aid_lawyer", "李援助", "A001", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区"}),
-    ("aid2", "aid_lawyer", "王援助", "A002", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区"}),
+    ("aid1", "aid_lawyer", "李援助", "A001", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区",
+                                            "law_firm": "湖北楚天律师事务所"}),
+    ("aid2", "aid_lawyer", "王援助", "A002", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区",
+                                            "law_firm": "湖北江城律师事务所"}),
     ("supervisor1", "supervisor", "赵监管", "S001", {}),
     ("manager1", "manager", "陈主任", "M001", {}),
     ("admin", "admin", "系统管理员", "X001", {}),
@@ -101,14 +105,18 @@ PATHS = {
     "approved": ["submit", "start_review", "approve"],
     "assigned": ["submit", "start_review", "approve", "assign"],
     "in_progress": ["submit", "start_review", "approve", "assign", "start_work"],
-    "closed": ["submit", "start_review", "approve", "assign", "start_work", "close"],
+    # after assignment (app/handling): the lawyer's closing file, the centre's review, the archive
+    "closing_review": ["submit", "start_review", "approve", "assign", "start_work", "closing"],
+    "closed": ["submit", "start_review", "approve", "assign", "start_work", "closing", "accept"],
+    "archived": ["submit", "start_review", "approve", "assign", "start_work", "closing", "accept", "archive"],
     "rejected": ["submit", "start_review", "reject"],
     "withdrawn": ["submit", "withdraw"],
     "terminated": ["submit", "start_review", "approve", "assign", "terminate"],
 }
 ROLE_FOR_ACTION = {"submit": "citizen", "withdraw": "citizen", "start_review": "duty_lawyer",
                    "request_expedite": "duty_lawyer", "approve_expedite": "manager", "approve": "manager",
-                   "reject": "manager", "terminate": "manager", "assign": "manager", "start_work": "aid_lawyer", "close": "aid_lawyer"}
+                   "reject": "manager", "terminate": "manager", "assign": "manager", "start_work": "aid_lawyer"}
+DEMO_SCORES = {"timeliness": 18, "communication": 18, "legal_work": 27, "outcome": 18, "file": 9}
 
 
 def _font(size: int):
@@ -224,6 +232,9 @@ def _citizens_and_applications(staff: dict, echo) -> None:
         documents.upload(citizen, app_.id, "hukou_home", demo_photo("居民户口簿", [
             "户别 家庭户", f"户主姓名 {data['applicant_name']}", f"住址 {data['hukou_address']}"]), "hukou_home.jpg")
         for action in path:
+            if action in ("closing", "accept", "archive"):
+                _after_assignment(action, staff, app_)
+                continue
             role = ROLE_FOR_ACTION[action]
             actor = citizen if role == "citizen" else staff[role]
             _demo_step(actor, app_, action, staff)
@@ -235,6 +246,22 @@ def _citizens_and_applications(staff: dict, echo) -> None:
     return [c for c, _data, _card in citizens]
     echo("小程序开发模式登录（演示群众）：POST /api/v1/auth/wechat/login {\"code\": \"dev:demo1\"} …… dev:demo4；"
          "任意 dev:<名字> 登录为新用户")
+
+
+def _after_assignment(step: str, staff: dict, app_) -> None:
+    """The lawyer's closing file (with a copy of the judgment), the centre's review, the archive."""
+    lawyer, manager = staff["aid_lawyer"], staff["manager"]
+    if step == "closing":
+        doc = documents.upload(lawyer, app_.id, "judgment", demo_photo("民事调解书", [
+            f"申请人 {app_.applicant_name}", "双方自愿达成调解协议", "被申请人当场支付欠款"]), "judgment.jpg")
+        stage = next(iter(subsidy.stages_for(app_.service_type)))
+        handling.submit_closing(lawyer, app_, {
+            "outcome": "mediation", "matter_ended_on": local_today(), "document_ids": [doc.id], "stage": stage,
+            "report": "经承办律师组织调解，双方自愿达成调解协议，被申请人当场履行，受援人权益已实现。"})
+    elif step == "accept":
+        handling.review_closing(manager, app_, "accept", DEMO_SCORES)
+    elif step == "archive":
+        handling.archive(manager, app_)
 
 
 # --- the hotline ----------------------------------------------------------------------------------

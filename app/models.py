@@ -16,4 +16,7 @@ from app.notifications.models import Notification  # noqa: F401
 from app.ratings.models import Rating  # noqa: F401
 from app.supervision.models import Review, SampleBatch  # noqa: F401
 from app.procedure.models import ApplicationProcedure, Letter, LetterCounter, Objection, SupplementNotice  # noqa: F401
+from app.tasks import PeriodicRun  # noqa: F401
+from app.handling.models import Archive, ClosingFile, ClosingReview, LawyerChange, TerminationReport  # noqa: F401
+from app.subsidy.models import Subsidy, SubsidyBatch  # noqa: F401
 from app.telephony.models import AgentState, CallerFlag, CallEvent, LiveCall, WebhookReceipt  # noqa: F401

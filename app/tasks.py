@@ -4,14 +4,19 @@ inside an app context. The database is the truth: tasks re-read their rows and a
 """
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
+import os
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
 
 from app.extensions import db
 from app.observability import logs, metrics
@@ -32,8 +37,15 @@ TASK_MODULES = (
     "app.notifications.service",   # deliver_notification
 )
 
-# Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default
+# Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default.
+# Every run first claims its period (claim_period below), so several beats, hosts or processes run
+# each period once. PERIODIC_INTERVALS overrides the seconds per task.
 PERIODIC = (("sweep", 60.0), ("alerts_scan", 60.0), ("storage_reconcile", 3600.0))
+
+
+def periodic(app: Flask) -> tuple[tuple[str, float], ...]:
+    overrides = app.config.get("PERIODIC_INTERVALS") or {}
+    return tuple((name, float(overrides.get(name, every))) for name, every in PERIODIC)
 
 
 def task(name: str):
@@ -109,6 +121,86 @@ def _run(app: Flask, name: str, args, request_id: str | None = None) -> None:
             logs.unbind(tokens)
 
 
+# --- once per period: the claim -------------------------------------------------------------------
+# Beat (one process) sends the periodic tasks; several hosts, a second beat started by mistake during a
+# deploy, or the embedded thread mode in several processes could still send one period's task twice.
+# Each run therefore first claims its period: one row per (task, slot) where slot = the period's start
+# in epoch seconds divided by its length, inserted with ON CONFLICT DO NOTHING and committed before the
+# work starts. Whoever inserts the row runs the work; everyone else skips it. It needs no session
+# state (no advisory lock held across transactions), so it works behind PgBouncer in transaction mode,
+# and it leaves a record of who ran what (`periodic_runs`, pruned after PERIODIC_KEEP_DAYS).
+
+PERIODIC_KEEP_DAYS = 7
+
+
+def _utcnow() -> dt.datetime:  # naive UTC, as UTCDateTime stores it (app.common imports this module)
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class PeriodicRun(db.Model):
+    __tablename__ = "periodic_runs"
+
+    task: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    slot: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    started_at: Mapped[dt.datetime] = mapped_column(sa.DateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime())
+    host: Mapped[str] = mapped_column(sa.String(120))
+
+
+def slot_of(now: dt.datetime, every: float) -> int:
+    return int(now.replace(tzinfo=dt.timezone.utc).timestamp() // every)
+
+
+def claim_period(task: str, every: float, now: dt.datetime | None = None) -> int | None:
+    """Claim this period of `task` (committed at once); its slot if ours, None if already claimed."""
+    now = now or _utcnow()
+    slot = slot_of(now, every)
+    table = PeriodicRun.__table__
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = (insert(table).values(task=task, slot=slot, started_at=now, host=f"{socket.gethostname()}:{os.getpid()}"[:120])
+            .on_conflict_do_nothing(index_elements=["task", "slot"]).returning(table.c.slot))
+    won = db.session.execute(stmt).first() is not None
+    db.session.commit()
+    return slot if won else None
+
+
+def finish_period(task: str, slot: int) -> None:
+    table = PeriodicRun.__table__
+    db.session.execute(sa.update(table).where(table.c.task == task, table.c.slot == slot)
+                       .values(finished_at=_utcnow()))
+    cutoff = _utcnow() - dt.timedelta(days=PERIODIC_KEEP_DAYS)
+    db.session.execute(sa.delete(table).where(table.c.task == task, table.c.started_at < cutoff))
+    db.session.commit()
+
+
+def _run_periodic(name: str, every: float) -> None:
+    """One period's run of a periodic task (in an app context): only if this period is not claimed yet."""
+    slot = claim_period(name, every)
+    if slot is None:
+        log.info("periodic task %s: this period already claimed elsewhere, skipped", name)
+        return
+    _observe(name, _registry[name])
+    finish_period(name, slot)
+    log.info("periodic task %s ran for period %d", name, slot)
+
+
+def _run_periodic_in(app: Flask, name: str, every: float) -> None:
+    tokens = logs.bind(None, name)
+    with app.app_context():
+        try:
+            _run_periodic(name, every)
+        except Exception:
+            log.exception("periodic task %s failed", name)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+            logs.unbind(tokens)
+
+
 def init_app(app: Flask) -> None:
     for module in TASK_MODULES:
         importlib.import_module(module)  # each registers its tasks with @task
@@ -136,14 +228,16 @@ def start_thread_pool(app: Flask) -> None:
 
 
 def _periodic_loop(app: Flask) -> None:
-    due = {name: 0.0 for name, _ in PERIODIC}
+    schedule = periodic(app)
+    due = {name: 0.0 for name, _ in schedule}
+    tick = min(5.0, min(every for _, every in schedule) / 2)
     while True:
         now = time.monotonic()
-        for name, every in PERIODIC:
+        for name, every in schedule:
             if name in _registry and now >= due[name]:
                 due[name] = now + every
-                app.extensions["task_executor"].submit(_run, app, name, ())
-        time.sleep(5)
+                app.extensions["task_executor"].submit(_run_periodic_in, app, name, every)
+        time.sleep(tick)
 
 
 def _sweep_when_worker_starts(app: Flask, celery) -> None:
@@ -197,18 +291,23 @@ def make_celery(app: Flask):
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         timezone="Asia/Shanghai",
-        beat_schedule={name: {"task": name, "schedule": every} for name, every in PERIODIC if name in _registry},
+        # beat marks its sends with the period (kwargs), so the worker claims the period before running
+        beat_schedule={name: {"task": name, "schedule": every, "kwargs": {"_period": every}}
+                       for name, every in periodic(app) if name in _registry},
     )
     _sweep_when_worker_starts(app, celery)
     _keep_log_format(app)
     for name, fn in _registry.items():
         def make(fn=fn, name=name):
             @celery.task(name=name, ignore_result=True, bind=True)
-            def _celery_task(self, *args):
+            def _celery_task(self, *args, _period=None):
                 tokens = logs.bind(getattr(self.request, "request_id", None), name)
                 with app.app_context():
                     try:
-                        _observe(name, fn, *args)
+                        if _period is not None:  # sent by beat: once per period across workers
+                            _run_periodic(name, float(_period))
+                        else:
+                            _observe(name, fn, *args)
                     finally:
                         db.session.remove()
                         logs.unbind(tokens)

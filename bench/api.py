@@ -306,24 +306,19 @@ def breakdown(env: dict, app_id: int, auth: dict, detail: str, listing: str, n: 
     from app.common.timeutil import utcnow
     with app.test_request_context():
         eng = readonly.engine()
-        compiled = read._detail_stmt().compiled(eng.dialect)
-        params = compiled.parameters({"id": app_id, "_token_hash": crypto.token_hash(auth["Authorization"][7:]),
-                                      "_now": utcnow()})
-        pooled = eng.raw_connection()
-        try:
-            conn = pooled.dbapi_connection
-            backend = [conn.info.backend_pid]
+        stmt = read._detail_stmt()
+        params = {"id": app_id, "_token_hash": crypto.token_hash(auth["Authorization"][7:]), "_now": utcnow()}
+        with eng.connect() as conn:  # the pool's one connection, reused by every run below
+            backend = [conn.connection.dbapi_connection.info.backend_pid]
 
-            def run_statement():
-                assert len(readonly._fetch(conn, compiled, params)) == 2
-            for _ in range(20):
-                run_statement()
-            b0, c0, t0 = _cpu_seconds(backend), time.process_time(), time.perf_counter()
-            for _ in range(n):
-                run_statement()
-            wall, here, there = time.perf_counter() - t0, time.process_time() - c0, _cpu_seconds(backend) - b0
-        finally:
-            pooled.close()
+        def run_statement():
+            assert len(readonly.rows(stmt, params)) == 2
+        for _ in range(20):
+            run_statement()
+        b0, c0, t0 = _cpu_seconds(backend), time.process_time(), time.perf_counter()
+        for _ in range(n):
+            run_statement()
+        wall, here, there = time.perf_counter() - t0, time.process_time() - c0, _cpu_seconds(backend) - b0
         eng.dispose()
     print(f"the detail's statement alone ({n} runs): {wall / n * 1e6:.0f} us wall; driver {here / n * 1e6:.0f} us CPU "
           f"here, PostgreSQL backend {there / n * 1e6:.0f} us CPU")

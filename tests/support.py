@@ -54,9 +54,29 @@ PATH = {
     "assigned": [("duty1", "start_review", {}), ("manager1", "approve", {}), ("manager1", "assign", {"lawyer": "aid1"})],
     "in_progress": [("duty1", "start_review", {}), ("manager1", "approve", {}),
                     ("manager1", "assign", {"lawyer": "aid1"}), ("aid1", "start_work", {})],
+    "closing_review": [("duty1", "start_review", {}), ("manager1", "approve", {}), ("manager1", "assign", {"lawyer": "aid1"}),
+                       ("aid1", "closing", {})],
     "closed": [("duty1", "start_review", {}), ("manager1", "approve", {}), ("manager1", "assign", {"lawyer": "aid1"}),
-               ("aid1", "close", {"outcome": "已调解结案"})],
+               ("aid1", "closing", {}), ("manager1", "accept", {})],
 }
+SCORES = {"timeliness": 18, "communication": 18, "legal_work": 27, "outcome": 18, "file": 9}
+
+
+def _after_assignment(app, username: str, step: str, app_) -> None:
+    """The closing file (a copy of the mediation agreement uploaded by the lawyer) and its acceptance."""
+    from app.documents import service as documents
+    from app.handling import service as handling
+    from app.common.timeutil import local_today
+    from tests.factories import jpeg_bytes
+    actor = user(app, username)
+    if step == "closing":
+        doc = documents.upload(actor, app_.id, "other", jpeg_bytes(), "调解书.jpg")
+        handling.submit_closing(actor, app_, {
+            "outcome": "mediation", "outcome_detail": "已调解结案", "matter_ended_on": local_today(),
+            "document_ids": [doc.id], "stage": "non_litigation",
+            "report": "经承办律师组织调解，双方自愿达成调解协议，被申请人当场履行。"})
+    else:
+        handling.review_closing(actor, app_, "accept", SCORES)
 
 
 def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, by_phone: bool = False,
@@ -93,6 +113,9 @@ def make_case(app, status: str = "submitted", *, citizen_id: int | None = None, 
             if status != "draft":
                 flows.submit(citizen, app_)
         for username, action, args in PATH.get(status, []):
+            if action in ("closing", "accept"):
+                _after_assignment(app, username, action, app_)
+                continue
             args = dict(args)
             if "lawyer" in args:
                 args["lawyer_id"] = user(app, args.pop("lawyer")).id

@@ -127,9 +127,20 @@ def scan(now: dt.datetime | None = None) -> dict:
     now = now or utcnow()
     raised = {"sla_breach": 0, "sla_near_breach": 0, "backfill_overdue": 0, "deadline_close": 0, "resolved": 0}
 
-    def raise_alert(kind, **kwargs):  # counts the new ones
-        new = not db.session.scalar(sa.select(Alert.id).where(Alert.dedupe_key == kwargs["dedupe_key"]))
+    # what was raised before for cases still open, read once: a condition that persists (a breach stays
+    # a breach while the case waits) costs no query per case and per scan
+    known = set(db.session.scalars(sa.select(Alert.dedupe_key).join(Application, Application.id == Alert.application_id)
+                                   .where(Alert.dedupe_key.is_not(None), Application.status.not_in(FINAL_STATUSES))))
+
+    def raise_alert(kind, **kwargs):
+        """Raise an alert unless its dedupe key was raised before; counts the new ones. Returns the alert,
+        or None when it had been raised before (in any state)."""
+        key = kwargs["dedupe_key"]
+        if key in known:
+            return None
+        new = not db.session.scalar(sa.select(Alert.id).where(Alert.dedupe_key == key))
         alert = _raise_alert(kind, **kwargs)
+        known.add(key)
         raised[kind] = raised.get(kind, 0) + int(new)
         return alert
     waiting = db.session.scalars(sa.select(Application).where(Application.status.in_(sla.WAITING_STATUSES))).all()

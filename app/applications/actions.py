@@ -105,8 +105,17 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            citizen_sees_note=False, api_path="assign"),
     Action("start_work", "开始办理", ("aid_lawyer",), ("assigned",), "in_progress", StaffNoteInput,
            citizen_sees_note=False, api_path="start-work"),
-    Action("close", "结案", ("aid_lawyer", "manager"), ("assigned", "in_progress"), "closed", CloseCaseInput,
-           note_field="outcome", note_required="请填写办理结果", api_path="close"),
+    # after assignment (app/handling takes these with its own inputs): the lawyer's closing file (Art. 50),
+    # the centre's closing review (accept = 结案, or return with reasons), the archive (归档)
+    Action("submit_closing", "提交结案材料", ("aid_lawyer",), ("assigned", "in_progress"), "closing_review",
+           StaffNoteInput, citizen_sees_note=False),
+    Action("return_closing", "结案审查：退回补正", ("manager",), ("closing_review",), "in_progress", StaffNoteInput,
+           citizen_sees_note=False),
+    Action("close", "结案", ("manager",), ("closing_review",), "closed", CloseCaseInput, note_field="outcome",
+           note_required="请填写办理结果"),
+    # Art. 55: the manager approves a change of lawyer; the case goes back to assignment (a new 3-日 clock)
+    Action("change_lawyer", "更换法律援助人员", ("manager",), ("assigned", "in_progress"), "approved", StaffNoteInput),
+    Action("archive", "归档", ("manager",), ("closed",), "archived", StaffNoteInput, citizen_sees_note=False),
     # the Legal Aid Law's procedure (app/procedure takes these with its own inputs): termination
     # (Art. 48), the periodic scan's 视为撤回 after an unanswered notice (Art. 43), the bureau's order to
     # correct (Art. 49); their notes are the reasons the citizen is given
@@ -136,6 +145,11 @@ OTHER_EVENTS = {
     "supplement_complete": ("材料已补齐", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
     "objection_lodged": ("提出异议", True), "objection_upheld": ("异议审查：维持原决定", True),
     "eligibility_override": ("调整援助条件审查结论", False), "home_visit_cancelled": ("取消上门服务", True),
+    # after assignment (app/handling): progress the aided person sees (Art. 46), change of lawyer (Art. 55),
+    # the lawyer's report of a termination situation (Art. 48 last paragraph)
+    "progress_update": ("办理进展", True), "lawyer_change_requested": ("申请更换法律援助人员", True),
+    "lawyer_changed": ("更换法律援助人员", True), "lawyer_change_refused": ("不予更换法律援助人员", True),
+    "termination_reported": ("律师报告终止情形", False), "termination_report_dismissed": ("终止情形报告：继续援助", False),
     # many centres (Art. 38): sent to the competent centre
     "transferred": ("移送其他法律援助机构", True),
 }

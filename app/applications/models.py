@@ -12,14 +12,14 @@ from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
 STATUSES = ("draft", "submitted", "under_review", "expedite_requested", "expedite_approved", "approved",
-            "assigned", "in_progress", "closed", "rejected", "withdrawn", "terminated")
+            "assigned", "in_progress", "closing_review", "closed", "archived", "rejected", "withdrawn", "terminated")
 STATUS_LABELS = {
     "draft": "草稿", "submitted": "已提交", "under_review": "审查中", "expedite_requested": "特事特办申请中",
     "expedite_approved": "特事特办已批准", "approved": "已批准", "assigned": "已指派律师",
-    "in_progress": "办理中", "closed": "已结案", "rejected": "不予法律援助", "withdrawn": "已撤回",
+    "in_progress": "办理中", "closing_review": "结案审查中", "closed": "已结案", "archived": "已归档", "rejected": "不予法律援助", "withdrawn": "已撤回",
     "terminated": "已终止法律援助",
 }
-FINAL_STATUSES = ("closed", "rejected", "withdrawn", "terminated")
+FINAL_STATUSES = ("closed", "archived", "rejected", "withdrawn", "terminated")
 HARDSHIP_CATEGORIES = ("低保", "特困供养", "农民工追索劳动报酬", "残疾人", "老年人", "军人军属", "其他")
 SERVICE_TYPES = {"representation": "代理", "document_drafting": "代书", "advice": "咨询"}
 SEXES = ("男", "女")

@@ -77,8 +77,8 @@ def _detail_stmt(extensions: tuple):
     resource = (sa.select(_T.c.id, *[_T.c[name] for name in _COLUMNS if name != "id"], _T.c.deadline_at,
                           _T.c.backfill_kinds, _T.c.backfill_due_at, _T.c.assigned_lawyer_id,
                           _S.c.full_name.label("lawyer_full_name"), _S.c.username.label("lawyer_username"),
-                          _S.c.phone.label("lawyer_phone"), _C.c.code.label("centre_code"),
-                          _C.c.name.label("centre_name"),
+                          _S.c.phone.label("lawyer_phone"), _S.c.law_firm.label("lawyer_law_firm"),
+                          _C.c.code.label("centre_code"), _C.c.name.label("centre_name"),
                           *[col for _, columns, _ in extensions for col in columns(_T)],
                           *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
                 .select_from(_joined(extensions)
@@ -108,7 +108,7 @@ def _detail(rows: list[dict]) -> dict:
     out["is_urgent"] = urgent(row["deadline_at"], row["status"])
     out["assigned_lawyer"] = None if row["assigned_lawyer_id"] is None else {
         "id": row["assigned_lawyer_id"], "name": row["lawyer_full_name"] or row["lawyer_username"],
-        "phone": row["lawyer_phone"]}
+        "phone": row["lawyer_phone"], "law_firm": row["lawyer_law_firm"]}
     out["centre"] = None if row["centre_code"] is None else {"code": row["centre_code"], "name": row["centre_name"]}
     if row["backfill_kinds"]:
         out["backfill"] = backfill_status(row)  # rows also answer attribute access (readonly.RowDict)

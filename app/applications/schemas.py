@@ -66,6 +66,7 @@ class LawyerOut(ma.Schema):
     id = fields.Integer()
     name = fields.String(attribute="display_name")
     phone = fields.String(allow_none=True)
+    law_firm = fields.String(allow_none=True, metadata={"description": "承办律师所在律师事务所"})
 
 
 class ApplicationSummaryOut(ma.Schema):

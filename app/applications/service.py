@@ -67,9 +67,21 @@ def can_staff_see(staff, app_: Application) -> bool:
     return staff.role in ("duty_lawyer", "manager", "supervisor", "city_manager")
 
 
+def load_for_change(application_id: int) -> Application | None:
+    """The application row, locked until the transaction ends when the request may change it (any method
+    but GET/HEAD): two hosts handling the same action at once take turns, and the second sees what the
+    first did (its state check refuses) instead of both acting on the state they read. Reads lock nothing."""
+    from flask import has_request_context, request
+    lock = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if lock:  # the row alone (the mapped class joins other tables eagerly, which FOR UPDATE refuses)
+        db.session.execute(sa.select(Application.id).where(Application.id == application_id).with_for_update())
+        return db.session.get(Application, application_id, populate_existing=True)
+    return db.session.get(Application, application_id)
+
+
 def get_for_staff(staff, application_id: int) -> Application:
     """Per object: what the staff member may not see is a 404, like a missing one."""
-    app_ = db.session.get(Application, application_id)
+    app_ = load_for_change(application_id)
     if app_ is None or staff.role not in STAFF_ROLES or not can_staff_see(staff, app_):
         raise errors.NotFound("未找到该申请")
     if app_.status == "draft" and app_.citizen_id is not None:
@@ -270,7 +282,7 @@ def apply_transition(actor, app_: Application, action: str, *, note: str | None 
         app_.first_contact_at = app_.first_contact_at or now
     elif action == "assign":
         app_.assigned_at = now
-    elif spec.target in FINAL_STATUSES:
+    elif spec.target in FINAL_STATUSES and from_status not in FINAL_STATUSES:  # (archiving keeps the closing day)
         app_.closed_at = now
     visible_note = note if spec.citizen_sees_note else None
     _event(app_, actor, action, from_status, spec.target, visible_note)

@@ -23,6 +23,13 @@ ACTION_LABELS: dict[str, str] = {
     "objection.lodge": "提出异议", "objection.decide": "审查异议", "letter.view": "查看法律文书",
     "home_visit.request": "申请上门服务", "home_visit.schedule": "安排上门服务", "home_visit.done": "完成上门服务",
     "roster.update": "调整律师名册",
+    # after assignment (app/handling, app/subsidy)
+    "application.submit_closing": "提交结案材料", "application.return_closing": "结案审查：退回补正",
+    "application.change_lawyer": "更换法律援助人员", "application.archive": "归档",
+    "lawyer_change.request": "申请更换法律援助人员", "lawyer_change.decide": "决定更换法律援助人员",
+    "termination_report.create": "报告终止情形", "termination_report.decide": "决定终止情形报告",
+    "closing.submit": "提交结案材料", "closing.review": "结案审查", "archive.create": "归档", "archive.view": "查看归档案卷",
+    "subsidy_batch.create": "生成补贴批次", "subsidy_batch.approve": "审批补贴批次", "subsidy_batch.export": "导出补贴批次",
     # documents
     "document.view": "查看材料", "document.verify": "材料审核通过", "document.reject": "材料退回重拍",
     # alerts
@@ -46,6 +53,8 @@ OBJECT_LABELS: dict[str, str] = {
     "consultation": "热线来电", "callback_task": "回访任务", "supervision_sample": "质检抽样批次",
     "supervision_review": "质检评分", "letter": "法律文书", "objection": "异议",
     "citizen": "群众账号",
+    "lawyer_change": "更换法律援助人员申请", "termination_report": "终止情形报告", "closing_file": "结案材料",
+    "archive": "归档案卷", "subsidy_batch": "补贴批次",
 }
 
 ACTOR_LABELS: dict[str, str] = {"staff": "工作人员", "citizen": "群众", "system": "系统"}

@@ -33,17 +33,26 @@ VERBS = {
     "consultation.recording_view": "收听了录音", "consultation.import": "导入了", "callback.attempt": "记录了一次回访",
     "callback.satisfied": "记录群众已满意，结束了", "callback.escalated": "升级处理了",
     "supervision.sample": "抽取了", "supervision.score": "评分了",
+    # after assignment (app/handling, app/subsidy)
+    "lawyer_change.request": "提出了", "lawyer_change.decide": "决定了", "termination_report.create": "提交了",
+    "termination_report.decide": "决定了", "closing.submit": "提交了", "closing.review": "审查了",
+    "archive.create": "封存了", "archive.view": "下载了", "subsidy_batch.create": "生成了",
+    "subsidy_batch.approve": "审批了", "subsidy_batch.export": "导出了",
 }
 TRANSITION_VERBS = {
     "submit": "提交了", "withdraw": "撤回了", "start_review": "开始审查", "approve": "批准了", "reject": "不予批准",
     "request_expedite": "申请特事特办", "approve_expedite": "批准特事特办", "deny_expedite": "驳回特事特办",
-    "assign": "指派律师办理", "start_work": "开始办理", "close": "结案了",
+    "assign": "指派律师办理", "start_work": "开始办理", "close": "结案审查通过，结案了",
+    "submit_closing": "提交了结案材料：", "return_closing": "退回补正", "change_lawyer": "更换了承办律师：",
+    "archive": "归档了",
 }
 OBJECT_NOUNS = {
     **OBJECT_LABELS,  # every object type of the vocabulary has a Chinese name; the shorter nouns below read better
     "application": "申请", "document": "材料", "staff_user": "账号", "consultation": "来电", "callback_task": "回访任务",
     "supervision_review": "抽检来电", "supervision_sample": "抽检批次", "alert": "预警", "home_visit": "上门服务",
     "audit_log": "审计日志", "analytics": "数据分析报表", "call_import": "话单", "letter": "法律文书", "objection": "异议",
+    "lawyer_change": "更换律师申请", "termination_report": "终止情形报告", "closing_file": "结案材料",
+    "archive": "归档案卷", "subsidy_batch": "补贴批次",
 }
 # Filter labels of actions the shared vocabulary (app.audit.labels) does not name yet.
 EXTRA_LABELS = {

@@ -62,6 +62,7 @@ class StaffUser(TimestampMixin, db.Model):
     specialties: Mapped[str | None] = mapped_column(sa.String(255))  # comma-separated categories
     region: Mapped[str | None] = mapped_column(sa.String(64))
     available: Mapped[bool] = mapped_column(default=True)
+    law_firm: Mapped[str | None] = mapped_column(sa.String(128))  # the aid lawyer's firm (shown to the aided person)
     # the centre the account belongs to (city-level roles: the city centre; a bureau reviewer: a centre of its bureau)
     centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)
 

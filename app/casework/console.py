@@ -85,7 +85,7 @@ def _urgent_now(queues: dict) -> list[dict]:
             hot = it.get("overdue") or st in ("breached", "near") or (
                 it["type"] == "objection" and it.get("law_state") in ("near", "overdue")) or (
                 it.get("deadline_hours_left") is not None and it["deadline_hours_left"] <= 72
-                and it.get("status") not in ("assigned", "in_progress", "closed"))
+                and it.get("status") not in ("assigned", "in_progress", "closing_review", "closed", "archived"))
             # one row per case (its first queue in this role's order), one per callback task
             mark = ("callback", it["id"]) if it["type"] == "callback" else ("case", it.get("application_id"))
             if hot and mark not in seen and mark[1]:

@@ -94,13 +94,14 @@ def _insert_for_dialect():
 
 
 def _upsert(table: sa.Table, key_cols: tuple[str, ...], rows: list[dict]) -> None:
+    if not rows:
+        return
     insert = _insert_for_dialect()
-    for i in range(0, len(rows), 500):
-        stmt = insert(table).values(rows[i:i + 500])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(key_cols),
-            set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
-        db.session.execute(stmt)
+    # one statement, compiled once, run for all rows (executemany; batched by SQLAlchemy's insertmanyvalues)
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=list(key_cols),
+                                      set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
+    db.session.execute(stmt, rows)
 
 
 def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None) -> dict:

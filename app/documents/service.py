@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 
 STAFF_DOCUMENT_ROLES = ("duty_lawyer", "manager", "aid_lawyer", "supervisor")
+LAWYER_KINDS = ("judgment", "other")  # what an aid lawyer uploads to their case: copies of the legal documents
 LIVE = LIVE_DOCUMENT_STATUSES
 
 
@@ -37,7 +38,7 @@ def application_for_upload(actor, application_id: int) -> Application:
     app_ = db.session.get(Application, application_id)
     if app_ is None or not can_staff_see(actor, app_):
         raise errors.NotFound("未找到该申请")
-    if actor.role not in ("duty_lawyer", "manager"):
+    if actor.role not in ("duty_lawyer", "manager", "aid_lawyer"):  # an aid lawyer: their own case (above)
         raise errors.Forbidden("当前角色无权上传材料")
     return app_
 
@@ -58,6 +59,8 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
     app_ = application_for_upload(actor, application_id)
     if getattr(actor, "role", None) == "citizen":
         consents.require_for_document(actor, kind)  # ID and household photos, income proof: separate consent
+    if getattr(actor, "role", None) == "aid_lawyer" and kind not in LAWYER_KINDS:
+        raise errors.Forbidden("援助律师只能上传法律文书副本（判决书或其他法律文书）")
     # after a refusal or termination the citizen may still add photos (kind other) to an objection (Art. 49)
     if app_.status in FINAL_STATUSES and not (kind == "other" and app_.status in ("rejected", "terminated")):
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再上传材料")

@@ -177,7 +177,10 @@ def assign(staff: StaffUser, app_: Application, lawyer: StaffUser, *, suggested:
     note = note or f"指派援助律师：{lawyer.display_name}（{how}）"
     message = applications.apply_transition(staff, app_, "assign", note=note, assigned_lawyer_id=lawyer.id)
     clocks.stop_assignment(app_)
-    letters.issue(app_, "assignment", letters.assignment_content(app_), actor=staff)
+    extra: dict = {}
+    for hook in current_app.extensions.get("procedure.on_assign", ()):  # app/handling: after a change of lawyer
+        extra.update(hook(app_, staff) or {})
+    letters.issue(app_, "assignment", letters.assignment_content(app_, **extra), actor=staff)
     audit("application.lawyer_choice", actor=staff, object_type="application", object_id=app_.id,
           details={"lawyer_id": app_.assigned_lawyer_id, "suggested": suggested[:1]})
     _commit_and_send(message)

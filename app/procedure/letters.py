@@ -29,7 +29,7 @@ from flask import current_app
 import storage
 from app import errors
 from app.centres import service as centres
-from app.applications.models import Application
+from app.applications.models import SERVICE_TYPES, Application
 from app.auth.models import StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.documents.models import KINDS
@@ -44,13 +44,15 @@ from app.storage_bridge import get_storage
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 SERIES_OF_KIND = {"grant": "DECISION", "refusal": "DECISION", "expedite": "DECISION", "termination": "DECISION",
-                  "supplement_notice": "NOTICE", "assignment": "ASSIGNMENT"}
+                  "supplement_notice": "NOTICE", "assignment": "ASSIGNMENT",
+                  "lawyer_change": "CHANGE"}
 
 
 def series_prefix(kind: str, centre_id: int | None = None) -> str:
     """The centre's prefix of the kind's series (prefixes are unique across centres, so a series is one
     centre's: numbers run per centre and year)."""
-    return centres.settings(centre_id)[f"LETTER_PREFIX_{SERIES_OF_KIND[kind]}"]
+    key = f"LETTER_PREFIX_{SERIES_OF_KIND[kind]}"
+    return centres.settings(centre_id).get(key) or current_app.config[key]  # a series no centre overrides: the province's
 
 
 def next_number(kind: str, year: int, centre_id: int | None = None) -> tuple[str, int, str]:
@@ -371,11 +373,17 @@ def expedite_content(app_: Application) -> dict:
                 expedite_reason=app_.expedite_reason)}
 
 
-def assignment_content(app_: Application) -> dict:
+def assignment_content(app_: Application, *, replaces: str | None = None) -> dict:
+    """指派通知书 to the lawyer (with their firm); `replaces`: the lawyer replaced after a change (Art. 55)."""
     lawyer = db.session.get(StaffUser, app_.assigned_lawyer_id)
-    return {"recipient": lawyer.display_name if lawyer else "法律援助人员", "lawyer_id": app_.assigned_lawyer_id,
-            "paragraphs": paragraphs("assignment.txt", who=_who(app_), reference=app_.reference,
-                                     category=app_.category)}
+    name = lawyer.display_name if lawyer else "法律援助人员"
+    firm = lawyer.law_firm if lawyer else None
+    granted = local_date(read_state(app_).decided_at) or local_today()
+    return {"recipient": f"{name}（{firm}）" if firm else name, "lawyer_id": app_.assigned_lawyer_id, "law_firm": firm,
+            "paragraphs": paragraphs("assignment.txt", who=_who(app_), reference=app_.reference, category=app_.category,
+                                     granted_on=_date_cn(granted), service=SERVICE_TYPES.get(app_.service_type or "", "—"),
+                                     replaces=replaces, closing_days=current_app.config["CLOSING_PERIOD_DAYS"],
+                                     phone=app_.phone)}
 
 
 def termination_content(app_: Application) -> dict:

@@ -20,6 +20,7 @@ LETTER_KINDS = {
     "expedite": "先行提供法律援助决定书",
     "termination": "终止法律援助决定书",
     "assignment": "指派通知书",
+    "lawyer_change": "更换通知",  # app/handling (Art. 55)
 }
 
 

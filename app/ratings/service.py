@@ -17,7 +17,7 @@ from app.consultations.models import Consultation
 from app.ratings.models import BAD_RATING_MAX, Rating
 
 SATISFIED_MIN = 4
-RATEABLE_APPLICATION_STATUSES = ("assigned", "in_progress", "closed")
+RATEABLE_APPLICATION_STATUSES = ("assigned", "in_progress", "closing_review", "closed", "archived")
 
 
 def rate_application(citizen, application_id: int, data: dict) -> Rating:

@@ -2,7 +2,7 @@
 to one; the role city_manager; existing data moves into a default (city) centre built from the settings
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0011
 Create Date: 2026-12-04
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

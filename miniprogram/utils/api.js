@@ -356,6 +356,10 @@ function createClient(options = {}) {
     object: (applicationId, body, idempotencyKey) => request('POST', `/api/v1/applications/${applicationId}/objections`,
                                                              { data: body, idempotencyKey }),
     objections: (applicationId) => request('GET', `/api/v1/applications/${applicationId}/objections`),
+    // after assignment: the lawyer (name, firm), a change request (Art. 55), the closing
+    handling: (applicationId) => request('GET', `/api/v1/applications/${applicationId}/handling`),
+    requestLawyerChange: (applicationId, body, idempotencyKey) => request(
+      'POST', `/api/v1/applications/${applicationId}/lawyer-change`, { data: body, idempotencyKey }),
     openLetter,
   }
 }

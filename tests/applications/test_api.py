@@ -122,6 +122,8 @@ def test_state_machine_service_roles(app, fake_wechat, client):
         service.transition(mgr, app_, "approve_expedite", backfill_kinds=["hukou_member"],
                            backfill_due_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3))
         with pytest.raises(errors.InvalidTransition):
+            service.transition(aid, app_, "submit_closing")
+        with pytest.raises(errors.Forbidden):  # the centre closes (after its closing review), not the lawyer
             service.transition(aid, app_, "close")
         service.transition(mgr, app_, "assign", assigned_lawyer_id=aid.id)
         assert app_.assigned_at is not None

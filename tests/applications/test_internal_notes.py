@@ -3,6 +3,7 @@
 progress notes reach neither the citizen API nor a WeChat subscribe message, while the staff see them."""
 from __future__ import annotations
 
+import io
 import json
 
 import sqlalchemy as sa
@@ -11,6 +12,8 @@ from app.applications import actions
 from app.applications.models import ApplicationEvent
 from app.extensions import db
 from app.notifications.models import Notification
+from app.common.timeutil import local_today
+from tests.factories import jpeg_bytes
 from tests.support import api_login, citizen_case
 
 SECRETS = ("审查意见：材料待核", "负责人调整指派：原推荐律师回避", "当事人情绪不稳，注意沟通方式")
@@ -25,9 +28,19 @@ def test_internal_notes_never_reach_the_citizen(app, client, fake_wechat, staff)
     r = client.post(f"{base}/assign", json={"lawyer_id": staff["aid2"]["id"], "note": SECRETS[1]}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     assert client.post(f"{base}/notes", json={"note": SECRETS[2]}, headers=mgr).status_code == 200
-    # a visible note still reaches the citizen: the closing outcome
+    # a visible note still reaches the citizen: the closing outcome (closing file, then the centre's acceptance)
     aid = api_login(client, "aid2")
-    assert client.post(f"{base}/close", json={"outcome": "已代写上诉状"}, headers=aid).status_code == 200
+    r = client.post("/api/v1/documents", headers=aid, content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(jpeg_bytes()), "a.jpg"), "kind": "other", "application_id": str(app_id)})
+    assert r.status_code == 201, r.get_json()
+    r = client.post(f"/api/v1/staff/applications/{app_id}/closing", headers=aid, json={
+        "outcome": "document_drafted", "outcome_detail": "已代写上诉状", "matter_ended_on": local_today().isoformat(),
+        "document_ids": [r.get_json()["id"]], "stage": "non_litigation", "report": "已代写上诉状并于上诉期内提交二审法院，受援人已签收。"})
+    assert r.status_code == 201, r.get_json()
+    scores = {"timeliness": 18, "communication": 18, "legal_work": 27, "outcome": 18, "file": 9}
+    r = client.post(f"/api/v1/staff/applications/{app_id}/closing/review", headers=mgr,
+                    json={"decision": "accept", "scores": scores})
+    assert r.status_code == 200, r.get_json()
 
     # the citizen's API: the state changes are there, none of the internal notes
     detail = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"])

@@ -92,16 +92,32 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
     assert aid.post(f"/console/applications/{app_id}/actions/start_work", data={"csrf_token": csrf_a}).status_code == 302
     assert aid.post(f"/console/applications/{app_id}/notes",
                     data={"csrf_token": csrf_a, "note": "已电话联系当事人，准备上诉状"}).status_code == 302
-    r = aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a})
-    assert r.status_code == 302  # outcome missing: back with an error message, nothing changed
-    assert "尚有 2 项补交材料未交" in aid.get(f"/console/applications/{app_id}").get_data(as_text=True)
-    r = aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a, "confirm_incomplete": "1"})
-    assert r.status_code == 302  # confirmed, but the outcome is missing
-    assert "请填写办理结果" in aid.get(f"/console/applications/{app_id}").get_data(as_text=True)
-    assert aid.post(f"/console/applications/{app_id}/actions/close",  # closing with backfill owed: confirmed
-                    data={"csrf_token": csrf_a, "outcome": "已代写上诉状并提交", "confirm_incomplete": "1"}).status_code == 302
+    # closing goes through the closing file (app/handling): the backfill still owed is said beside the form,
+    # and the submission needs its confirmation
+    assert aid.post(f"/console/applications/{app_id}/actions/close", data={"csrf_token": csrf_a}).status_code == 404
+    page = aid.get(f"/console/applications/{app_id}/handling").get_data(as_text=True)
+    assert "尚有 2 项补交材料未交" in page
+    r = aid.post(f"/console/applications/{app_id}/handling/upload", data={
+        "csrf_token": csrf_a, "kind": "other", "file": (io.BytesIO(jpeg_bytes()), "上诉状.jpg")},
+        content_type="multipart/form-data")
+    assert r.status_code == 302
+    with app.app_context():
+        from app.documents.models import Document
+        doc_id = db.session.scalar(sa.select(Document.id).where(Document.application_id == app_id, Document.kind == "other"))
+    closing = {"csrf_token": csrf_a, "outcome": "document_drafted", "outcome_detail": "已代写上诉状并提交",
+               "matter_ended_on": local_today().isoformat(), "document_ids": str(doc_id), "stage": "non_litigation",
+               "report": "已代写上诉状并于上诉期内提交二审法院，受援人已签收。"}
+    r = aid.post(f"/console/applications/{app_id}/handling/closing", data=closing)
+    assert r.status_code == 302  # not confirmed: back with the message, nothing changed
+    assert "请勾选确认后再提交结案材料" in aid.get(f"/console/applications/{app_id}/handling").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Application, app_id).status == "in_progress"
+    assert aid.post(f"/console/applications/{app_id}/handling/closing", data={**closing, "confirm": "1"}).status_code == 302
+    review = {"csrf_token": csrf_m, "decision": "accept", "confirm": "1", "score_timeliness": "18", "score_communication": "18",
+              "score_legal_work": "27", "score_outcome": "18", "score_file": "9"}
+    assert mgr.post(f"/console/applications/{app_id}/handling/review", data=review).status_code == 302
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
-    assert body["status"] == "closed" and body["outcome"] == "已代写上诉状并提交"
+    assert body["status"] == "closed" and body["outcome"] == "代写法律文书完成：已代写上诉状并提交"
     # the progress note is internal: not in the citizen's timeline, in the staff's marked as such
     assert not any(e["action"] == "progress_note" or "准备上诉状" in (e["note"] or "") for e in body["timeline"])
     staff_timeline = client.get(f"/api/v1/staff/applications/{app_id}", headers=api_login(client, "manager1")).get_json()["timeline"]

@@ -25,7 +25,7 @@ def test_upgrade_moves_everything_into_the_default_centre(tmp_path):
     app = create_app(base_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.sqlite3'}",
                                  CENTRE_NAME="某市法律援助中心", BUREAU_NAME="某市司法局", LETTER_PREFIX_DECISION="某法援决字"))
     with app.app_context():
-        upgrade(revision="0014")
+        upgrade(revision="0011")
         now = dt.datetime(2026, 6, 1, 2, 0)
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO staff_users (id, username, password_hash, role, full_name, is_active, "
@@ -61,7 +61,7 @@ def test_upgrade_moves_everything_into_the_default_centre(tmp_path):
                                  "failed_logins, available, created_at, updated_at, centre_id) VALUES "
                                  "(2, 'c1', 'x', 'city_manager', '市级', 1, 0, 1, :now, :now, 1)"), {"now": now})
             conn.commit()
-        downgrade(revision="0014")
+        downgrade(revision="0011")
         with db.engine.connect() as conn:
             assert "centres" not in sa.inspect(conn).get_table_names()
             for table, rows in before.items():

@@ -31,14 +31,18 @@ class _DatabaseDown:
         raise dialect.loaded_dbapi.OperationalError("connection refused (database down in a test)")
 
     def __enter__(self):
+        from app.common import readonly
         with self.app.app_context():
-            self.engine = db.engine
-        sa.event.listen(self.engine, "do_connect", self._refuse)
-        self.engine.dispose()
+            # the ORM's engine and, on a database server, the read path's own autocommit pool
+            self.engines = list({id(e): e for e in (db.engine, readonly.engine())}.values())
+        for engine in self.engines:
+            sa.event.listen(engine, "do_connect", self._refuse)
+            engine.dispose()
         return self
 
     def __exit__(self, *exc):
-        sa.event.remove(self.engine, "do_connect", self._refuse)
+        for engine in self.engines:
+            sa.event.remove(engine, "do_connect", self._refuse)
 
 
 def test_database_down_503_then_recovers(app, client, fake_wechat, staff):
@@ -173,9 +177,9 @@ def test_reconciler_removes_old_orphans_and_reports_missing_objects(make_app, fa
 @pytest.mark.parametrize("path", ["/api/v1/applications?per_page=5", "/api/v1/applications?page_size=5",
                                   "/api/v1/applications/{aid}"])
 def test_citizen_read_path_answers_503_when_the_database_fails_mid_read(app, client, fake_wechat, monkeypatch, path):
-    """The read path runs its statement straight on the DBAPI connection (app/common/readonly.py): an
-    error the driver raises there (the server shutting down, in recovery, busy) is the driver's own
-    OperationalError, not SQLAlchemy's; it must answer 503 database_unavailable, never 500."""
+    """The read path runs its one statement through SQLAlchemy Core on its own autocommit pool
+    (app/common/readonly.py): an error the driver raises there (the server shutting down, in recovery,
+    busy) that is not a disconnect must answer 503 database_unavailable, never 500."""
     from app.common import readonly
     s = login(client, fake_wechat)
     aid = client.post("/api/v1/applications", json=full_application(), headers=s["headers"]).get_json()["id"]
@@ -185,11 +189,12 @@ def test_citizen_read_path_answers_503_when_the_database_fails_mid_read(app, cli
         dbapi = db.engine.dialect.loaded_dbapi
     calls = []
 
-    def failing(dbapi_conn, compiled, parameters):  # noqa: ARG001
+    def failing(conn, stmt, parameters):  # noqa: ARG001
         calls.append(1)
-        # not a "disconnect" by the dialect's rules: what PostgreSQL says while shutting down or starting up
-        raise dbapi.OperationalError("FATAL: the database system is shutting down")
-    monkeypatch.setattr(readonly, "_fetch", failing)
+        # not a "disconnect" by the dialect's rules: what PostgreSQL says while shutting down or starting up,
+        # as SQLAlchemy raises it around the driver's error
+        raise sa.exc.OperationalError("SELECT …", {}, dbapi.OperationalError("FATAL: the database system is shutting down"))
+    monkeypatch.setattr(readonly, "_execute", failing)
     for _ in range(3):
         r = client.get(url, headers=s["headers"])
         assert r.status_code == 503, r.data[:300]

@@ -12,10 +12,27 @@ from app.extensions import db
 from tests.factories import full_application, login
 
 
+def _pgbouncer_kill(url) -> int | None:
+    """Behind PgBouncer (CI's PostgreSQL pass) a terminated backend is replaced by the pooler unseen:
+    drop the app's client connections at the pooler instead (its admin console: KILL, then RESUME).
+    None when `url` is not a PgBouncer."""
+    import subprocess
+    cmd = ["psql", "-X", "-q", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres",
+           "-d", "pgbouncer"]
+    if subprocess.run([*cmd, "-c", "SHOW VERSION"], capture_output=True).returncode != 0:
+        return None
+    out = subprocess.run([*cmd, "-c", f"KILL {url.database}", "-c", f"RESUME {url.database}"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return 1
+
+
 def _kill_app_connections(app) -> int:
     """Terminate, server side, every other session on the test database (the app's pooled ones)."""
     with app.app_context():
         url = db.engine.url
+    killed = _pgbouncer_kill(url)
+    if killed is not None:
+        return killed
     killer = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with killer.connect() as conn:

@@ -117,6 +117,7 @@ Component({
     toPhotos() { wx.navigateTo({ url: `/pages/photos/photos?id=${this.data.id}` }) },
     toRating() { wx.navigateTo({ url: `/pages/rating/rating?id=${this.data.id}` }) },
     toObjection() { wx.navigateTo({ url: `/pages/objection/objection?id=${this.data.id}` }) },
+    toLawyer() { wx.navigateTo({ url: `/pages/lawyer/lawyer?id=${this.data.id}` }) },
     withdraw() {
       return new Promise((resolve) => {
         wx.showModal({
