@@ -45,15 +45,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from app.common import outage
     outage.init_app(app)  # 503 for outages, 422 for values out of range, Chinese pages in browsers
     _register_blueprints(app, api)
+    _wire_domains(app)
     _configured_enums(app, api)
     from app.common import openapi
     openapi.apply_fixups(app, api.spec)  # what marshmallow cannot express (app/common/openapi.py)
     _register_health(app)
-    # what a domain adds to the ones below it, registered on app.extensions in this order (nothing at import)
-    from app.procedure import plugin as procedure_plugin
-    procedure_plugin.init_app(app)
-    from app.handling import plugin as handling_plugin
-    handling_plugin.init_app(app)
 
     from app import tasks
     tasks.init_app(app)
@@ -126,7 +122,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
     from app.privacy.routes import blp as privacy_blp
-    from app.procedure import routes as procedure_routes
+    from app.procedure import delivery_routes, routes as procedure_routes
     from app.handling import routes as handling_routes
     from app.ratings.routes import blp as ratings_blp
     from app.staff.routes import blp as staff_blp
@@ -136,8 +132,10 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp, centres_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
                 procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp,
-                handling_routes.citizen, handling_routes.staff, telephony_blp):
+                handling_routes.citizen, handling_routes.staff, telephony_blp, delivery_routes.citizen,
+                delivery_routes.staff):
         api.register_blueprint(blp)
+    app.register_blueprint(delivery_routes.short)
     app.add_url_rule("/files/<path:key>", "local_file", serve_local_file)
 
     from app import console
@@ -155,6 +153,28 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.supervision import console as _supervision_pages  # noqa: F401
     from app.telephony import console as _telephony_pages  # noqa: F401
     console.init_app(app)
+
+
+def _wire_domains(app: Flask) -> None:
+    """What a lower domain calls in a higher one is given here, explicitly (CTFd's `load(app)`), and
+    kept on `app.extensions`; no domain fills another's registry when it is imported."""
+    from app import alerts, auth, callbacks
+    from app.casework import console as casework_pages
+    from app.consultations import service as consultations
+    from app.documents import flows as document_flows
+    from app.procedure import plugin as procedure_plugin, scan as procedure_scan
+    auth.init_app(app, on_phone_bound=document_flows.phone_bound)
+    from app.consultations import warnings as repeat_callers
+    callbacks.init_app(app, describers={"consultation": consultations.describe_call,
+                                        "application": casework_pages.describe_application},
+                       on_close=[repeat_callers.resolve_episode_alert])
+    from app.procedure import delivery as procedure_delivery
+    alerts.init_app(app, scanners=[procedure_scan.scan, procedure_delivery.scan])
+    from app.telephony import wallboard
+    app.extensions["metrics.state_providers"] = [wallboard.metric_families]  # the hotline's gauges on /metrics
+    procedure_plugin.init_app(app)  # what the procedure adds to the domains below it
+    from app.handling import plugin as handling_plugin
+    handling_plugin.init_app(app)  # after assignment: the assign flow asks it for the lawyer replaced
 
 
 def _demo_switch(app: Flask) -> None:

@@ -11,7 +11,7 @@ from app.alerts.cli import alerts_cli
 from app.analytics.cli import analytics_cli, demo_calls
 from app.consultations.cli import calls_cli
 from app.centres.cli import centres_cli
-from app.auth.models import STAFF_ROLES
+from app.common.permissions import STAFF_ROLES
 from app.auth.service import create_staff
 from app.centres import service as centres
 from app.documents.tasks import sweep_stale_ocr
@@ -26,7 +26,7 @@ tasks_cli = AppGroup("tasks", help="后台任务")
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", required=True,
-              type=click.Choice(list(STAFF_ROLES)))
+              type=click.Choice([r.value for r in STAFF_ROLES]), help="the roles of app/common/permissions.py")
 @click.option("--centre", default=None, help="centre code (default: the city centre)")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="at least 10 characters; prompted when omitted")

@@ -24,6 +24,15 @@ def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def _int_or_none(name: str) -> int | None:
+    value = _env(name)
+    return int(value) if value is not None else None
+
+
+def _float(name: str, default: float) -> float:
+    return float(_env(name, str(default)))
+
+
 def _json(name: str, default):
     import json
     raw = _env(name)
@@ -204,18 +213,44 @@ class Config:
         self.LETTER_PREFIX_DECISION = _env("LETTER_PREFIX_DECISION", "武法援决字")
         self.LETTER_PREFIX_NOTICE = _env("LETTER_PREFIX_NOTICE", "武法援补字")
         self.LETTER_PREFIX_ASSIGNMENT = _env("LETTER_PREFIX_ASSIGNMENT", "武法援指字")
+        self.LETTER_PREFIX_RECEIPT = _env("LETTER_PREFIX_RECEIPT", "武法援收字")
+        self.LETTER_PREFIX_BUREAU = _env("LETTER_PREFIX_BUREAU", "武司法援异字")  # the bureau's decisions on objections
+        # where the bureau's decision to uphold may be challenged (行政复议法 Art. 24: the government at its level)
+        self.RECONSIDERATION_BODY = _env("RECONSIDERATION_BODY", "武汉市人民政府")
         # a CJK font the install provides (Debian fonts-noto-cjk); a subset is embedded in each PDF
         self.LETTER_FONT = _env("LETTER_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
         self.LETTER_URL_TTL = _int("LETTER_URL_TTL", 600)
-        # clocks (working days on the State Council's schedule, chinese-calendar) and periods
-        self.REVIEW_WORKDAYS = _int("REVIEW_WORKDAYS", 7)  # Art. 43
-        self.ASSIGN_WORKDAYS = _int("ASSIGN_WORKDAYS", 3)  # Art. 43
-        self.OBJECTION_DECIDE_WORKDAYS = _int("OBJECTION_DECIDE_WORKDAYS", 5)  # Art. 49
-        self.OBJECTION_PERIOD_DAYS = _int("OBJECTION_PERIOD_DAYS", 30)  # provincial rule (e.g. Shandong: 30 days)
-        self.EXPEDITE_DEADLINE_DAYS = _int("EXPEDITE_DEADLINE_DAYS", 7)  # Art. 44 (一)
-        self.CLOCK_NEAR_WORKDAYS = _int("CLOCK_NEAR_WORKDAYS", 1)  # near-breach alert: due within this many working days
+        # the statutory clocks, in 日 counted by CLOCK_RULE / CLOCK_RULES below
+        self.REVIEW_DAYS = _int("REVIEW_DAYS", 7)  # Art. 43: 七日 to decide
+        self.ASSIGN_DAYS = _int("ASSIGN_DAYS", 3)  # Art. 43: 三日 to assign
+        self.OBJECTION_DECIDE_DAYS = _int("OBJECTION_DECIDE_DAYS", 5)  # Art. 49: 五日 for the bureau
+        self.SUPPLEMENT_DAYS = _int("SUPPLEMENT_DAYS", 15)  # the supplement notice's default period, from delivery
+        # the province's period to object (the national law sets none): unset → any time, no deadline on letters
+        self.OBJECTION_PERIOD_DAYS = _int_or_none("OBJECTION_PERIOD_DAYS")
+        self.EXPEDITE_DEADLINE_DAYS = _int("EXPEDITE_DEADLINE_DAYS", 7)  # Art. 44 (一): calendar days, always
+        self.CLOCK_NEAR_DAYS = _int("CLOCK_NEAR_DAYS", 1)  # near-breach alert: due within this many days (the clock's rule)
+        # how a period in 日 is counted: `calendar` (民法典 Art. 201, 203: the day after, a last day on a
+        # holiday or rest day moves to the next working day) or `workdays`; per clock in CLOCK_RULES
+        # ({"review"|"assign"|"supplement"|"objection_decide"|"objection_period": rule})
+        self.CLOCK_RULE = _env("CLOCK_RULE", "calendar")
+        self.CLOCK_RULES = _json("CLOCK_RULES", {})
         self.EXTRA_HOLIDAYS = _dates("EXTRA_HOLIDAYS")  # 2026-05-06,2026-05-07: local non-working days
         self.EXTRA_WORKDAYS = _dates("EXTRA_WORKDAYS")
+        # SMS delivery of letters to applicants without WeChat (sms/): provider aliyun | tencent | memory
+        self.SMS_PROVIDER = _env("SMS_PROVIDER")
+        self.SMS_URL = _env("SMS_URL")  # the provider's endpoint (unset: its public one)
+        self.SMS_ACCESS_KEY_ID = _env("SMS_ACCESS_KEY_ID")
+        self.SMS_ACCESS_KEY_SECRET = _env("SMS_ACCESS_KEY_SECRET")
+        self.SMS_SIGN_NAME = _env("SMS_SIGN_NAME")
+        self.SMS_SDK_APP_ID = _env("SMS_SDK_APP_ID")  # Tencent's SmsSdkAppId
+        self.SMS_REGION = _env("SMS_REGION", "ap-guangzhou")  # Tencent's region
+        self.SMS_TEMPLATE_LETTER = _env("SMS_TEMPLATE_LETTER", "SMS_LETTER")  # params: number, what, link
+        self.SMS_TIMEOUT = _float("SMS_TIMEOUT", 10.0)
+        # 送达: a letter announced in the mini-program counts as delivered this many days after; one not
+        # delivered this many days after it was issued raises an alert; the SMS link's public base URL
+        self.DELIVERY_DEEMED_DAYS = _int("DELIVERY_DEEMED_DAYS", 2)
+        self.DELIVERY_ALERT_DAYS = _int("DELIVERY_ALERT_DAYS", 2)
+        self.LETTER_LINK_BASE = _env("LETTER_LINK_BASE", "")
         # eligibility: the province's hardship standard (Art. 34) and extensions of Art. 31/32/42, as
         # JSON {"key": {"label", "article", "text", "documents": [...]}}
         self.HARDSHIP_MONTHLY_INCOME_PER_MEMBER = _env("HARDSHIP_MONTHLY_INCOME_PER_MEMBER", "2010")

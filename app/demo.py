@@ -24,7 +24,7 @@ from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
 from app.centres import service as centres
 from app.common.timeutil import local_today, utcnow
-from app.documents import service as documents
+from app.documents import flows as document_flows
 from app.extensions import db
 from ocr import idnumber
 from app.auth.service import hash_password
@@ -38,19 +38,20 @@ from app.supervision import service as supervision
 from app.supervision.models import DIMENSIONS, Review
 from app.applications.models import Application
 from app.auth.models import Citizen as C
+from app.common.permissions import Role
 from app.callbacks.models import CallbackTask
 
 STAFF = [
-    ("duty1", "duty_lawyer", "张值班", "D001", {}),
-    ("aid1", "aid_lawyer", "李援助", "A001", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区",
-                                            "law_firm": "湖北楚天律师事务所"}),
-    ("aid2", "aid_lawyer", "王援助", "A002", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区",
-                                            "law_firm": "湖北江城律师事务所"}),
-    ("supervisor1", "supervisor", "赵监管", "S001", {}),
-    ("manager1", "manager", "陈主任", "M001", {}),
-    ("admin", "admin", "系统管理员", "X001", {}),
-    ("bureau1", "bureau_reviewer", "孙审查", "B001", {}),
-    ("city1", "city_manager", "市级管理员", "C001", {}),
+    ("duty1", Role.duty_lawyer, "张值班", "D001", {}),
+    ("aid1", Role.aid_lawyer, "李援助", "A001", {"specialties": "劳动争议,农民工欠薪,工伤", "region": "江岸区",
+                                                 "law_firm": "湖北楚天律师事务所"}),
+    ("aid2", Role.aid_lawyer, "王援助", "A002", {"specialties": "婚姻家庭,医疗纠纷", "region": "武昌区",
+                                                 "law_firm": "湖北江城律师事务所"}),
+    ("supervisor1", Role.supervisor, "赵监管", "S001", {}),
+    ("manager1", Role.manager, "陈主任", "M001", {}),
+    ("admin", Role.admin, "系统管理员", "X001", {}),
+    ("bureau1", Role.bureau_reviewer, "孙审查", "B001", {}),
+    ("city1", Role.city_manager, "钱市级", "C001", {}),
 ]
 # many centres (Art. 38): the city centre and two district centres; each district has its own staff
 CENTRES = [
@@ -69,10 +70,10 @@ CENTRES = [
      "bureau_address": "武汉市洪山区珞喻路 1 号", "objection_period_days": 15},
 ]
 DISTRICT_STAFF = [
-    ("duty_ja", "duty_lawyer", "江值班", "D101", "jiangan"), ("manager_ja", "manager", "江主任", "M101", "jiangan"),
-    ("aid_ja", "aid_lawyer", "江援助", "A101", "jiangan"),
-    ("duty_hs", "duty_lawyer", "洪值班", "D201", "hongshan"), ("manager_hs", "manager", "洪主任", "M201", "hongshan"),
-    ("aid_hs", "aid_lawyer", "洪援助", "A201", "hongshan"), ("bureau_hs", "bureau_reviewer", "洪审查", "B201", "hongshan"),
+    ("duty_ja", Role.duty_lawyer, "江值班", "D101", "jiangan"), ("manager_ja", Role.manager, "江主任", "M101", "jiangan"),
+    ("aid_ja", Role.aid_lawyer, "江援助", "A101", "jiangan"),
+    ("duty_hs", Role.duty_lawyer, "洪值班", "D201", "hongshan"), ("manager_hs", Role.manager, "洪主任", "M201", "hongshan"),
+    ("aid_hs", Role.aid_lawyer, "洪援助", "A201", "hongshan"), ("bureau_hs", Role.bureau_reviewer, "洪审查", "B201", "hongshan"),
 ]
 PLACES = ("420102", "420111", "420106")  # the demo applications' places, so every centre has cases
 
@@ -113,9 +114,9 @@ PATHS = {
     "withdrawn": ["submit", "withdraw"],
     "terminated": ["submit", "start_review", "approve", "assign", "terminate"],
 }
-ROLE_FOR_ACTION = {"submit": "citizen", "withdraw": "citizen", "start_review": "duty_lawyer",
-                   "request_expedite": "duty_lawyer", "approve_expedite": "manager", "approve": "manager",
-                   "reject": "manager", "terminate": "manager", "assign": "manager", "start_work": "aid_lawyer"}
+ROLE_FOR_ACTION = {"submit": Role.citizen, "withdraw": Role.citizen, "start_review": Role.duty_lawyer,
+                   "request_expedite": Role.duty_lawyer, "approve_expedite": Role.manager, "approve": Role.manager,
+                   "reject": Role.manager, "terminate": Role.manager, "assign": Role.manager, "start_work": Role.aid_lawyer}
 DEMO_SCORES = {"timeliness": 18, "communication": 18, "legal_work": 27, "outcome": 18, "file": 9}
 
 
@@ -228,15 +229,15 @@ def _citizens_and_applications(staff: dict, echo) -> None:
         app_ = applications.create_draft(citizen, dict(data, place_district=PLACES[n % len(PLACES)], place_basis="event"))
         id_photo = card["image"] if card else demo_photo("居民身份证", [
             f"姓名 {data['applicant_name']}", f"性别 {data['sex']}  民族 汉", f"公民身份号码 {data['id_number']}"])
-        documents.upload(citizen, app_.id, "id_front", id_photo, "id_front.jpg")
-        documents.upload(citizen, app_.id, "hukou_home", demo_photo("居民户口簿", [
+        document_flows.photo_uploaded(citizen, app_.id, "id_front", id_photo, "id_front.jpg")
+        document_flows.photo_uploaded(citizen, app_.id, "hukou_home", demo_photo("居民户口簿", [
             "户别 家庭户", f"户主姓名 {data['applicant_name']}", f"住址 {data['hukou_address']}"]), "hukou_home.jpg")
         for action in path:
             if action in ("closing", "accept", "archive"):
                 _after_assignment(action, staff, app_)
                 continue
             role = ROLE_FOR_ACTION[action]
-            actor = citizen if role == "citizen" else staff[role]
+            actor = citizen if role == Role.citizen else staff[role]
             _demo_step(actor, app_, action, staff)
         if status == "rejected":  # and the citizen has objected to the justice bureau: an open objection
             objections.lodge_objection(citizen, app_, "我家四口人，只有我一人打零工，月收入不到三千元，"
@@ -250,7 +251,7 @@ def _citizens_and_applications(staff: dict, echo) -> None:
 
 def _after_assignment(step: str, staff: dict, app_) -> None:
     """The lawyer's closing file (with a copy of the judgment), the centre's review, the archive."""
-    lawyer, manager = staff["aid_lawyer"], staff["manager"]
+    lawyer, manager = staff[Role.aid_lawyer], staff[Role.manager]
     if step == "closing":
         doc = documents.upload(lawyer, app_.id, "judgment", demo_photo("民事调解书", [
             f"申请人 {app_.applicant_name}", "双方自愿达成调解协议", "被申请人当场支付欠款"]), "judgment.jpg")
@@ -315,7 +316,7 @@ LIVE_CALLS = [
 def _hotline(staff: dict, citizens: list, echo) -> None:
     from flask import current_app
 
-    duty = staff["duty_lawyer"]
+    duty = staff[Role.duty_lawyer]
     # two months of history, spread over the demo duty lawyer and three more on the roster
     generator.generate(count=1500, days=60, seed=12348, n_lawyers=4, echo=lambda *_a, **_k: None)
 
@@ -355,7 +356,7 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
     # supervision: last month's sample, every sampled call with its recording, a few scored
     today = local_today()
     end = today.replace(day=1) - dt.timedelta(days=1)
-    batch, _ = supervision.create_sample(staff["supervisor"], end.replace(day=1), end,
+    batch, _ = supervision.create_sample(staff[Role.supervisor], end.replace(day=1), end,
                                          current_app.config["SUPERVISION_SAMPLE_RATE"],
                                          current_app.config["SUPERVISION_MIN_PER_LAWYER"])
     reviews = db.session.scalars(sa.select(Review).where(Review.sample_id == batch.id)
@@ -367,7 +368,7 @@ def _hotline(staff: dict, citizens: list, echo) -> None:
     db.session.commit()
     for i, r in enumerate(reviews[: max(1, len(reviews) // 3)]):
         scores = {k: 20 + (i + j) % 6 for j, k in enumerate(DIMENSIONS)}
-        supervision.score(staff["supervisor"], r.id, {**scores, "comment": "用语规范，解答准确" if i % 2 else "可更耐心"})
+        supervision.score(staff[Role.supervisor], r.id, {**scores, "comment": "用语规范，解答准确" if i % 2 else "可更耐心"})
     echo(f"热线来电 {1500 + len(live)} 通（含录音 {len(reviews) + len(live)} 段、重复来电预警 1 起），"
          f"评价 {rated} 条，抽检 {len(reviews)} 通。")
 
@@ -389,7 +390,7 @@ def _demo_step(actor, app_, action: str, staff: dict) -> None:
         flows.decide_expedite(actor, app_, True, note, backfill_kinds=["hukou_member", "hardship_proof"],
                               backfill_due_at=utcnow() + dt.timedelta(days=3))
     elif action == "assign":
-        flows.assign(actor, app_, staff["aid_lawyer"], suggested=[], note=note)
+        flows.assign(actor, app_, staff[Role.aid_lawyer], suggested=[], note=note)
     elif action == "terminate":
         flows.terminate(actor, app_, {"ground": "own_lawyer", "note": "受援人已自行委托律师"})
     else:

@@ -35,6 +35,7 @@ TASK_MODULES = (
     "app.consultations.tasks",     # calls.import
     "app.documents.tasks",         # ocr_document, sweep (periodic)
     "app.notifications.service",   # deliver_notification
+    "app.procedure.delivery",      # send_letter_sms
 )
 
 # Periodic work (name, seconds): Celery beat in production; a daemon thread on the embedded default.
@@ -54,6 +55,18 @@ def task(name: str):
         fn.task_name = name
         return fn
     return decorator
+
+
+def retry_delay(attempts: int, max_attempts: int, *, base: float | None = None,
+                steps: tuple[float, ...] = ()) -> float | None:
+    """Seconds to wait before the next try of a background job that has failed `attempts` times, or
+    None when it has had its `max_attempts`. The wait doubles from `base` (base, 2·base, 4·base …), or
+    follows `steps` (the last one repeating)."""
+    if attempts >= max_attempts:
+        return None
+    if steps:
+        return steps[min(attempts - 1, len(steps) - 1)]
+    return base * (2 ** (attempts - 1))
 
 
 def on_worker_start(fn):
@@ -249,7 +262,7 @@ def _sweep_when_worker_starts(app: Flask, celery) -> None:
     def _on_ready(sender=None, **kwargs):  # noqa: ARG001
         if "sweep" not in _registry:
             return
-        lease = float(app.config.get("OCR_LEASE_SECONDS", 30))
+        lease = float(app.config["OCR_LEASE_SECONDS"])
         for countdown in (None, lease + 2):
             try:
                 celery.send_task("sweep", countdown=countdown)

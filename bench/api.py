@@ -177,6 +177,41 @@ def load(port: int, path: str, headers: dict, seconds: float, clients: int,
     return n / elapsed, sum(r[1] for r in results), cpu / max(n, 1) * 1e6
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def measure(modules: dict, targets: dict, env: dict, rounds: int, seconds: float, clients: int
+            ) -> tuple[dict[str, list], dict[str, bytes]]:
+    """Serve each of `modules` ({key: (wsgi module, folder)}) with gunicorn, check the first answer of each
+    of `targets` ({name: (server key, path, headers, check(status, body) -> bool)}), then load every
+    target in `rounds` alternating rounds (a noisy machine affects them alike) and stop the servers.
+    Returns ({target: [load() of each round]}, {target: its first answer's body})."""
+    db_url = env["DATABASE_URL"] if env["DATABASE_URL"].startswith("postgresql") else None
+    servers, results, first = {}, {name: [] for name in targets}, {}
+    try:
+        for key, (module, cwd) in modules.items():
+            port = free_port()
+            servers[key] = (serve(module, env, port, cwd), port)
+        for name, (key, path, headers, check) in targets.items():
+            conn = http.client.HTTPConnection("127.0.0.1", servers[key][1])
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            first[name] = resp.read()
+            assert check(resp.status, first[name]), (name, resp.status, first[name][:300])
+        pids_of = {key: (lambda key=key: server_pids(servers[key][0], None if key == "bare" else db_url))
+                   for key in servers}
+        for _ in range(rounds):
+            for name, (key, path, headers, _check) in targets.items():
+                results[name].append(load(servers[key][1], path, headers, seconds, clients, pids_of[key]))
+    finally:
+        for proc, _port in servers.values():
+            proc.terminate()
+            proc.wait(10)
+    return results, first
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3, help="length of one round")
@@ -208,45 +243,22 @@ def run(args, env: dict) -> None:
     app_id, token = seed(env)
     auth = {"Authorization": f"Bearer {token}"}
     detail, listing = f"/api/v1/applications/{app_id}", "/api/v1/applications"
+    def ok(check):
+        return lambda status, body: status == 200 and check(json.loads(body))
+
     # name: (server, path, headers, check of the first answer)
     targets = {
-        "bare Flask detail": ("bare", detail, {}, lambda b: b["id"] == app_id),
-        "GET application": ("app", detail, auth, lambda b: b["id"] == app_id and len(b["timeline"]) == 2),
-        "bare Flask list": ("bare", listing, {}, lambda b: len(b["items"]) == 3),
-        "GET applications": ("app", listing, auth, lambda b: b["total"] == 3 and b["items"][0]["id"] == app_id),
+        "bare Flask detail": ("bare", detail, {}, ok(lambda b: b["id"] == app_id)),
+        "GET application": ("app", detail, auth, ok(lambda b: b["id"] == app_id and len(b["timeline"]) == 2)),
+        "bare Flask list": ("bare", listing, {}, ok(lambda b: len(b["items"]) == 3)),
+        "GET applications": ("app", listing, auth, ok(lambda b: b["total"] == 3 and b["items"][0]["id"] == app_id)),
     }
     modules = {"bare": ("bench.bare_app:app", ROOT), "app": ("wsgi:app", ROOT)}
     if args.compare_with:
         modules["before"] = ("wsgi:app", args.compare_with.resolve())
         targets = {**dict(list(targets.items())[:2]), "before: GET application": ("before", *targets["GET application"][1:]),
                    **dict(list(targets.items())[2:]), "before: GET applications": ("before", *targets["GET applications"][1:])}
-    servers, rounds = {}, {name: [] for name in targets}
-    try:
-        for key, (module, cwd) in modules.items():
-            port = free_port()
-            servers[key] = (serve(module, env, port, cwd), port)
-        for name, (key, path, headers, check) in targets.items():
-            conn = http.client.HTTPConnection("127.0.0.1", servers[key][1])
-            conn.request("GET", path, headers=headers)
-            resp = conn.getresponse()
-            body = json.loads(resp.read())
-            assert resp.status == 200 and check(body), (name, body)
-        db_url = env["DATABASE_URL"] if env["DATABASE_URL"].startswith("postgresql") else None
-        pids_of = {"bare": lambda: server_pids(servers["bare"][0], None),
-                   "app": lambda: server_pids(servers["app"][0], db_url),
-                   "before": lambda: server_pids(servers["before"][0], db_url)}
-        for _ in range(args.rounds):
-            for name, (key, path, headers, _check) in targets.items():
-                rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients, pids_of[key]))
-    finally:
-        for proc, _port in servers.values():
-            proc.terminate()
-            proc.wait(10)
-
-    def median(values):
-        values = sorted(values)
-        return values[len(values) // 2]
-
+    rounds, _first = measure(modules, targets, env, args.rounds, args.seconds, args.clients)
     db_kind = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
     print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients; "
           f"{args.rounds} alternating rounds of {args.seconds:g} s; database {db_kind}; "

@@ -11,7 +11,6 @@ server CPU per request (app and database processes).
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api import GUNICORN, bench_database, free_port, load, serve, server_pids  # noqa: E402
+from bench.api import GUNICORN, bench_database, measure, median  # noqa: E402
 
 N_APPLICATIONS = 300
 
@@ -102,46 +101,23 @@ def main() -> None:
 def run(args, env: dict) -> None:
     cookie = seed(env)
     auth = {"Cookie": cookie}
+    def page(status, body):
+        return status == 200 and b"<html" in body.lower()
+
     targets = {
-        "bare home": ("bare", "/console/", {}),
-        "manager home": ("app", "/console/", auth),
-        "bare list": ("bare", "/console/applications", {}),
-        "application list": ("app", "/console/applications", auth),
+        "bare home": ("bare", "/console/", {}, page),
+        "manager home": ("app", "/console/", auth, page),
+        "bare list": ("bare", "/console/applications", {}, page),
+        "application list": ("app", "/console/applications", auth, page),
     }
     modules = {"bare": ("bench.bare_app:app", ROOT), "app": ("wsgi:app", ROOT)}
     if args.compare_with:
         modules["before"] = ("wsgi:app", args.compare_with.resolve())
-        targets["before: manager home"] = ("before", "/console/", auth)
-        targets["before: application list"] = ("before", "/console/applications", auth)
-    servers, rounds = {}, {name: [] for name in targets}
-    db_url = env["DATABASE_URL"] if env["DATABASE_URL"].startswith("postgresql") else None
-    try:
-        for key, (module, cwd) in modules.items():
-            port = free_port()
-            servers[key] = (serve(module, env, port, cwd=cwd), port)
-        sizes = {}
-        for name, (key, path, headers) in targets.items():
-            conn = http.client.HTTPConnection("127.0.0.1", servers[key][1])
-            conn.request("GET", path, headers=headers)
-            resp = conn.getresponse()
-            body = resp.read()
-            assert resp.status == 200 and b"<html" in body.lower(), (name, resp.status, body[:300])
-            sizes[name] = len(body)
-        pids_of = {key: (lambda key=key: server_pids(servers[key][0], None if key == "bare" else db_url))
-                   for key in servers}
-        for _ in range(args.rounds):
-            for name, (key, path, headers) in targets.items():
-                rounds[name].append(load(servers[key][1], path, headers, args.seconds, args.clients, pids_of[key]))
-    finally:
-        for proc, _port in servers.values():
-            proc.terminate()
-            proc.wait(10)
-
-    def median(values):
-        values = sorted(values)
-        return values[len(values) // 2]
-
-    db_kind = "PostgreSQL" if db_url else "SQLite"
+        targets["before: manager home"] = ("before", "/console/", auth, page)
+        targets["before: application list"] = ("before", "/console/applications", auth, page)
+    rounds, first = measure(modules, targets, env, args.rounds, args.seconds, args.clients)
+    sizes = {name: len(body) for name, body in first.items()}
+    db_kind = "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite"
     print(f"gunicorn {' '.join(GUNICORN)}; {args.clients} keep-alive clients; {args.rounds} alternating rounds "
           f"of {args.seconds:g} s; database {db_kind}; {N_APPLICATIONS} applications; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import stat
 import tempfile
@@ -20,6 +18,7 @@ from .base import (
     validate_expires,
     validate_key,
 )
+from .signing import ExpiringSigner
 
 __all__ = ["LocalStorage"]
 
@@ -32,7 +31,7 @@ class LocalStorage(Storage):
     """Objects are files under ``root``; ``a/b/c`` is stored at ``root/a/b/c``.
 
     A folder cannot serve URLs, so ``signed_url`` returns an app-relative URL
-    ``{url_prefix}/{key}?expires=<unix ts>&signature=<hex HMAC-SHA256>`` that the
+    ``{url_prefix}/{key}?expires=<unix ts>&signature=<HMAC-SHA256, itsdangerous>`` that the
     web app serves after checking it with :meth:`verify`.
     """
 
@@ -44,7 +43,7 @@ class LocalStorage(Storage):
         # Resolve now so that a later chdir does not move the storage.
         self.root = os.path.abspath(os.path.expanduser(root))
         self.url_prefix = url_prefix.rstrip("/")
-        self._secret = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+        self._signer = ExpiringSigner(secret, salt="storage.local.url")
 
     def __repr__(self) -> str:
         return f"LocalStorage(root={self.root!r})"
@@ -62,8 +61,7 @@ class LocalStorage(Storage):
         return None
 
     def _sign(self, key: str, expires_at: int) -> str:
-        message = f"{key}\n{expires_at}".encode("ascii")
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return self._signer.signature(key, expires_at)
 
     # -- Storage API -------------------------------------------------------
 
@@ -149,16 +147,9 @@ class LocalStorage(Storage):
         """
         try:
             validate_key(key)
-            expires_at = int(expires)
         except (ValueError, TypeError):
             return False
-        if not isinstance(signature, str) or not signature.isascii():
-            return False
-        expected = self._sign(key, expires_at)
-        # Compare first (constant time), then check expiry.
-        if not hmac.compare_digest(expected, signature.lower()):
-            return False
-        return time.time() <= expires_at
+        return self._signer.check(key, expires, signature)
 
     def ping(self) -> None:
         broken = self._root_broken()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tests.fakes.browser import browser, live_server  # noqa: F401
 from tests.fakes.moto import moto_s3  # noqa: F401
+from tests.fakes.sms_server import fake_sms  # noqa: F401
 from tests.fakes.wechat_fixture import fake_wechat  # noqa: F401
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="legalaid-test-"))

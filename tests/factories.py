@@ -101,9 +101,11 @@ STAFF = {
     "admin1": ("admin", "系统管理员", {}),
     "bureau1": ("bureau_reviewer", "孙审查", {}),
     "duty2": ("duty_lawyer", "周值班", {}),
+    "city1": ("city_manager", "钱市级", {}),
 }
+# the account the role matrix and `staff.role(r)` use for each staff role of app/common/permissions.py
 ROLE_USER = {"duty_lawyer": "duty1", "aid_lawyer": "aid1", "supervisor": "supervisor1", "manager": "manager1",
-             "admin": "admin1", "bureau_reviewer": "bureau1"}
+             "admin": "admin1", "bureau_reviewer": "bureau1", "city_manager": "city1"}
 
 
 class Staff(dict):

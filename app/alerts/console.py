@@ -7,13 +7,14 @@ from app import errors
 from app.alerts import service as alerts
 from app.alerts.models import KIND_LABELS as ALERT_KIND_LABELS
 from app.console import add_nav, back, bp, console_required, me
+from app.common.permissions import P
 from app.extensions import db
 
-add_nav(50, "console.alerts_page", "预警", ("manager",))
+add_nav(50, "console.alerts_page", "预警", P.handle_alerts)
 
 
 @bp.route("/alerts")
-@console_required("manager")
+@console_required(P.handle_alerts)
 def alerts_page():
     status = request.args.get("status", "active")
     kind = request.args.get("kind") or None
@@ -22,7 +23,7 @@ def alerts_page():
 
 
 @bp.route("/alerts/<int:alert_id>/<op>", methods=["POST"])
-@console_required("manager")
+@console_required(P.handle_alerts)
 def alert_action(alert_id, op):
     alert = alerts.get(alert_id)
     if op == "acknowledge":

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from app.alerts import schemas as s
 from app.alerts import service as alerts
 from app.auth.guards import staff_required
+from app.common.permissions import P
 from app.extensions import db
 from app.common.openapi import BEARER
 
@@ -15,7 +16,7 @@ blp = Blueprint("alerts", __name__, url_prefix="/api/v1/staff/alerts", descripti
 
 @blp.route("")
 @blp.doc(security=BEARER)
-@staff_required("manager")
+@staff_required(P.handle_alerts)
 @blp.arguments(s.AlertArgs, location="query")
 @blp.response(200, s.AlertOut(many=True))
 def list_alerts(args):
@@ -25,7 +26,7 @@ def list_alerts(args):
 
 @blp.route("/<int:alert_id>/acknowledge", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("manager")
+@staff_required(P.handle_alerts)
 @blp.response(200, s.AlertOut)
 def acknowledge_alert(alert_id):
     """确认预警"""
@@ -34,7 +35,7 @@ def acknowledge_alert(alert_id):
 
 @blp.route("/<int:alert_id>/resolve", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("manager")
+@staff_required(P.handle_alerts)
 @blp.response(200, s.AlertOut)
 def resolve_alert(alert_id):
     """解除预警"""

@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app import errors
@@ -49,17 +50,6 @@ def raise_alert(kind: str, *, message: str, severity: str = "warning", applicati
 
 
 _raise_alert = raise_alert
-
-# Other domains' checks run by the same periodic scan: fn(now, raise_alert) -> {"resolved": n, ...};
-# `raise_alert` there counts new alerts by kind. Registered at import by the owning package.
-SCANNERS: list = []
-
-
-def register_scanner(fn):
-    if fn not in SCANNERS:
-        SCANNERS.append(fn)
-    return fn
-
 
 def get(alert_id: int) -> Alert:
     alert = db.session.get(Alert, alert_id)
@@ -190,7 +180,7 @@ def scan(now: dt.datetime | None = None) -> dict:
             _resolve(alert)
             raised["resolved"] += 1
     db.session.commit()
-    for scanner in SCANNERS:
+    for scanner in current_app.extensions["alerts"]["scanners"]:  # app.alerts.init_app
         for key, n in (scanner(now, raise_alert) or {}).items():
             raised[key] = raised.get(key, 0) + n
         db.session.commit()

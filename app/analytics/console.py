@@ -10,12 +10,12 @@ from app import errors
 from app.analytics import queries
 from app.analytics.routes import ExportArgs, FilterArgs, export_response, filters_from, run_chart
 from app.console import add_nav, bp, console_required, form_args, me
+from app.common.permissions import P
 from app.consultations import regions
 from app.consultations.topics import TOPICS
 
-VIEWERS = ("manager", "supervisor")
 
-add_nav(80, "console.dashboard", "数据分析", VIEWERS)
+add_nav(80, "console.dashboard", "数据分析", P.view_analytics)
 
 
 def _query(schema_cls) -> dict:
@@ -23,7 +23,7 @@ def _query(schema_cls) -> dict:
 
 
 @bp.route("/dashboard")
-@console_required(*VIEWERS)
+@console_required(P.view_analytics)
 def dashboard():
     """A bad filter (an inverted date range …) keeps the page and what was chosen, with the message at its
     field; the charts wait for a valid query instead of the page being replaced by an error."""
@@ -43,7 +43,7 @@ def dashboard():
 
 
 @bp.route("/dashboard/data/<chart>")
-@console_required(*VIEWERS)
+@console_required(P.view_analytics)
 def dashboard_data(chart):
     if chart not in queries.CHARTS:
         raise errors.NotFound("未找到该图表")
@@ -51,7 +51,7 @@ def dashboard_data(chart):
 
 
 @bp.route("/dashboard/export")
-@console_required(*VIEWERS)
+@console_required(P.export_data)
 def dashboard_export():
     return export_response(me(), _query(ExportArgs))  # audited like the API export
 

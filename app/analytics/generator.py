@@ -19,6 +19,7 @@ import time
 import sqlalchemy as sa
 
 from app.common import crypto
+from app.common.permissions import Role
 from app.common.timeutil import LOCAL_TZ, UTC, local_today, utcnow
 from app.consultations import phones
 from app.centres import service as centres
@@ -72,7 +73,7 @@ def _prefixes(rng: random.Random, home: str = "湖北省武汉市", province: st
 
 def ensure_duty_lawyers(n: int) -> list[tuple[int, str]]:
     rows = db.session.execute(sa.select(StaffUser.id, StaffUser.staff_no).where(
-        StaffUser.role == "duty_lawyer", StaffUser.staff_no.isnot(None)).order_by(StaffUser.id)).all()
+        StaffUser.role == Role.duty_lawyer.value, StaffUser.staff_no.isnot(None)).order_by(StaffUser.id)).all()
     have = [(r.id, r.staff_no) for r in rows]
     existing_nos = set(db.session.scalars(sa.select(StaffUser.staff_no).where(StaffUser.staff_no.isnot(None))))
     existing_names = set(db.session.scalars(sa.select(StaffUser.username)))
@@ -84,7 +85,7 @@ def ensure_duty_lawyers(n: int) -> list[tuple[int, str]]:
         if no in existing_nos or username in existing_names:
             continue
         # generated lawyers cannot log in until an admin sets a password ("!" is no argon2 hash)
-        u = StaffUser(username=username, password_hash="!", role="duty_lawyer", staff_no=no,
+        u = StaffUser(username=username, password_hash="!", role=Role.duty_lawyer.value, staff_no=no,
                       full_name=surnames[(i - 2) % len(surnames)] + "律师" + f"{i - 1:02d}", is_active=True,
                       created_at=utcnow(), updated_at=utcnow())
         db.session.add(u)

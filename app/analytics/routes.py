@@ -9,12 +9,12 @@ from app.analytics import export, queries
 from app.consultations.rollup_models import NO_TOPIC
 from app.audit import record as audit
 from app.auth.guards import staff_required
+from app.common.permissions import P
 from app.common import exports, openapi
 from app.consultations.topics import TOPICS
 from app.extensions import db
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/analytics", description="大数据分析")
-VIEWERS = ("manager", "supervisor")
 
 
 class FilterArgs(ma.Schema):
@@ -54,7 +54,7 @@ def run_chart(name: str, args: dict) -> dict:
 
 
 def _make_view(name: str, label: str):
-    @staff_required(*VIEWERS)
+    @staff_required(P.view_analytics)
     @blp.arguments(FilterArgs, location="query")
     @blp.doc(**openapi.json_object(label))
     def view(args):
@@ -69,7 +69,7 @@ for _name, (_fn, _label) in queries.CHARTS.items():
 
 
 @blp.route("/export")
-@staff_required(*VIEWERS)
+@staff_required(P.export_data)
 @blp.arguments(ExportArgs, location="query")
 @blp.doc(**openapi.download(exports.XLSX_MIMETYPE, "text/csv"))
 def export_charts(args):

@@ -85,12 +85,17 @@ class ApplicationSummaryOut(ma.Schema):
 
 
 class DeadlinesOut(ma.Schema):
-    """法定期限（工作日按国务院节假日安排计算）；不适用或计时暂停时为 null"""
+    """法定期限：按 `rule` 计算（calendar：自次日起算的日，最后一日为法定节假日或休息日的顺延至其后第一个工作日，
+    民法典第二百零一条、第二百零三条；workdays：工作日）；不适用或计时暂停时为 null"""
 
-    review_due = fields.Date(allow_none=True, metadata={"description": "审查决定期限（收到完整申请次日起 7 个工作日）"})
-    supplement_due = fields.Date(allow_none=True, metadata={"description": "补充材料截止日（期间审查期限暂停）"})
-    assign_due = fields.Date(allow_none=True, metadata={"description": "指派期限（决定给予援助次日起 3 个工作日）"})
-    objection_due = fields.Date(allow_none=True, metadata={"description": "对不予或终止决定提出异议的最后一日"})
+    review_due = fields.Date(allow_none=True, metadata={"description": "审查决定期限（收到申请次日起 7 日，法律援助法第四十三条）；"
+                                                                      "补充材料期间暂停，为 null"})
+    review_days_left = fields.Integer(allow_none=True, metadata={"description": "审查期限尚余的日数（暂停时为补齐材料后仍可用的日数）"})
+    supplement_due = fields.Date(allow_none=True, metadata={"description": "补充材料截止日（自补充材料通知书送达次日起算）"})
+    assign_due = fields.Date(allow_none=True, metadata={"description": "指派期限（决定给予援助次日起 3 日）"})
+    objection_due = fields.Date(allow_none=True, metadata={"description": "提出异议的最后一日（仅当本省规定了异议期限；自决定书送达次日起算）"})
+    objection_open = fields.Boolean(metadata={"description": "可以对不予或终止的决定提出异议（尚未提出；本省规定期限的，未届满）"})
+    rule = fields.String(metadata={"description": "calendar | workdays：计算期限的规则"})
 
 
 class LetterOut(ma.Schema):
@@ -101,6 +106,9 @@ class LetterOut(ma.Schema):
     issued_at = fields.DateTime()
     sha256 = fields.String()
     url = fields.String(metadata={"description": "带签名的下载地址（PDF，限时有效）"})
+    delivered_at = fields.DateTime(allow_none=True, metadata={"description": "送达时间；未送达为 null"})
+    delivered_by = fields.String(allow_none=True, metadata={"description": "送达方式：opened 小程序内查看 | wechat_deemed "
+                                 "订阅消息通知满两日 | sms_link 短信链接查看 | post 邮寄 | in_person 直接送达 | internal 系统内"})
 
 
 def _centre_of(a) -> dict | None:

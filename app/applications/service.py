@@ -19,8 +19,8 @@ from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGO
                                      STATUS_LABELS, Application, ApplicationEvent)
 from app.auth import consents
 from app.auth.models import Citizen
+from app.common.permissions import CITIZEN, SYSTEM, P, Role, role_of
 from app.audit import record as audit_record
-from app.auth import service as auth_service
 from app.auth.service import text_is_safe
 from app.common.taxonomy import DOCUMENT_KINDS, LIVE_DOCUMENT_STATUSES
 from app.common.timeutil import end_of_local_day, local_today, utcnow
@@ -45,10 +45,7 @@ FREE_TEXT_FIELDS = ("description", "urgency_reason", "hardship_statement", "home
 TRANSITIONS: dict[str, Action] = {name: a for name, a in ACTIONS.items() if a.target}
 
 
-def actor_role(actor) -> str:
-    if actor is None:
-        return "system"
-    return "citizen" if isinstance(actor, Citizen) else actor.role
+actor_role = role_of
 
 
 def actor_name(actor) -> str:
@@ -57,14 +54,13 @@ def actor_name(actor) -> str:
 
 # --- reading -------------------------------------------------------------------
 
-STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "city_manager")  # staff who see applications
-
-
 def can_staff_see(staff, app_: Application) -> bool:
-    """Who may see an application: an aid lawyer only the cases assigned to them; the others by role."""
-    if staff.role == "aid_lawyer":
+    """Who may see an application (P.view_case): an aid lawyer only the cases assigned to them."""
+    if not P.view_case.allows(staff):
+        return False
+    if staff.role == Role.aid_lawyer:
         return app_.assigned_lawyer_id == staff.id
-    return staff.role in ("duty_lawyer", "manager", "supervisor", "city_manager")
+    return True
 
 
 def load_for_change(application_id: int) -> Application | None:
@@ -82,7 +78,7 @@ def load_for_change(application_id: int) -> Application | None:
 def get_for_staff(staff, application_id: int) -> Application:
     """Per object: what the staff member may not see is a 404, like a missing one."""
     app_ = load_for_change(application_id)
-    if app_ is None or staff.role not in STAFF_ROLES or not can_staff_see(staff, app_):
+    if app_ is None or not can_staff_see(staff, app_):
         raise errors.NotFound("未找到该申请")
     if app_.status == "draft" and app_.citizen_id is not None:
         raise errors.NotFound("未找到该申请")  # a citizen's unsent draft is theirs alone
@@ -241,9 +237,9 @@ def check_transition(actor, app_: Application, action: str) -> Action:
     if spec is None:
         raise errors.BadRequest("未知操作")
     role = actor_role(actor)
-    if role not in spec.roles:
+    if not spec.allows(role):
         raise errors.Forbidden(f"当前角色无权「{spec.label}」")
-    if role == "citizen" and app_.citizen_id != actor.id:
+    if role == CITIZEN and app_.citizen_id != actor.id:
         raise errors.NotFound("未找到该申请")
     if app_.status not in spec.sources:
         raise errors.InvalidTransition(
@@ -267,7 +263,7 @@ def apply_transition(actor, app_: Application, action: str, *, note: str | None 
     role = actor_role(actor)
     if action == "submit":
         # a duty lawyer's phone intake (no citizen account) needs only the caller's essentials
-        phone_intake = app_.citizen_id is None and role == "duty_lawyer"
+        phone_intake = app_.citizen_id is None and role == Role.duty_lawyer
         missing = missing_for_intake(app_) if phone_intake else missing_for_submit(app_)
         if missing:
             raise errors.ValidationFailed("申请信息不完整，请补充后再提交", code="incomplete_application",
@@ -297,7 +293,7 @@ def _event(app_: Application, actor, action: str, from_status, to_status, note,
            citizen_visible: bool = True) -> ApplicationEvent:
     ev = ApplicationEvent(
         application_id=app_.id, action=action, from_status=from_status, to_status=to_status,
-        actor_type="system" if actor is None else ("citizen" if isinstance(actor, Citizen) else "staff"),
+        actor_type=SYSTEM if actor is None else (CITIZEN.value if isinstance(actor, Citizen) else "staff"),
         actor_id=getattr(actor, "id", None), actor_name="系统" if actor is None else actor_name(actor),
         note=note, citizen_visible=citizen_visible, created_at=utcnow())
     db.session.add(ev)
@@ -310,22 +306,15 @@ def record_event(app_: Application, actor, action: str, note: str | None = None)
     _event(app_, actor, action, app_.status, app_.status, note, citizen_visible=citizen_sees(action))
 
 
-# Run for each application linked to a citizen (documents hand theirs over); registered by the
-# packages that import this one.
-ON_LINKED_TO_CITIZEN: list = []
-
-
 def link_phone_intakes(citizen: Citizen) -> list[Application]:
     """Applications a duty lawyer opened for a caller on the phone belong to the citizen whose
     WeChat-verified phone number is the caller's: link them, so the citizen can follow the case and
-    hand in the documents. Called when a phone number is bound (caller commits)."""
+    hand in the documents. Called by app.documents.flows.phone_bound (the caller commits)."""
     found = db.session.scalars(sa.select(Application).where(
         Application.citizen_id.is_(None), Application.created_by_staff_id.is_not(None),
         Application.phone == citizen.phone, Application.status.not_in(FINAL_STATUSES))).all()
     for app_ in found:
         app_.citizen_id = citizen.id
-        for hook in ON_LINKED_TO_CITIZEN:
-            hook(app_, citizen)
         _event(app_, None, "linked_to_citizen", app_.status, app_.status, "申请人已通过微信验证手机号，可在小程序中查看进度、补交材料")
     return found
 
@@ -334,9 +323,6 @@ def deadline_hours_left(app_: Application) -> float | None:
     if app_.deadline_at is None:
         return None
     return round((app_.deadline_at - utcnow()).total_seconds() / 3600, 1)
-
-
-auth_service.ON_PHONE_BOUND.append(link_phone_intakes)
 
 
 def backfill_status(app_) -> dict:

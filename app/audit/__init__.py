@@ -8,6 +8,7 @@ from flask import has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.models import JSONType
+from app.common.permissions import CITIZEN, SYSTEM, role_of
 from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -31,10 +32,10 @@ class AuditLog(db.Model):
 
 def record(action: str, *, actor=None, object_type: str | None = None, object_id=None,
            details: dict | None = None) -> AuditLog:
-    citizen = getattr(actor, "role", None) == "citizen"
+    citizen = role_of(actor) == CITIZEN
     entry = AuditLog(
         at=utcnow(), action=action,
-        actor_type="system" if actor is None else ("citizen" if citizen else "staff"),
+        actor_type=SYSTEM if actor is None else (CITIZEN.value if citizen else "staff"),
         actor_id=getattr(actor, "id", None),
         actor_name=None if actor is None or citizen else actor.username,
         object_type=object_type, object_id=None if object_id is None else str(object_id),

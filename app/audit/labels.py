@@ -1,8 +1,10 @@
 """The audit log's one vocabulary: every action (`<object>.<verb>`) and object type written to
 `audit_log`, each with its Chinese label, for the audit page, its export and sentences such as
 "张三 查看材料 材料 #12". A test checks that every action the code writes and every object type is here.
-Importable on its own (imports nothing)."""
+Imports only the permission table (its citizen)."""
 from __future__ import annotations
+
+from app.common.permissions import CITIZEN
 
 ACTION_LABELS: dict[str, str] = {
     # staff accounts and sessions
@@ -20,7 +22,10 @@ ACTION_LABELS: dict[str, str] = {
     "application.reopen_review": "责令改正，重新审查", "application.eligibility_screen": "援助条件自助测评",
     "application.eligibility_override": "调整援助条件审查结论", "application.supplement_notice": "一次性告知补充材料",
     "application.supplement_received": "收到补充材料", "application.grant_after_expedite": "先行提供后审查给予援助",
+    "application.correct_refusal": "责令改正：给予法律援助", "application.resume_aid": "责令改正：恢复法律援助",
+    "application.resume_aid_unassigned": "责令改正：恢复法律援助",
     "objection.lodge": "提出异议", "objection.decide": "审查异议", "letter.view": "查看法律文书",
+    "letter.delivery_recorded": "登记文书送达",
     "home_visit.request": "申请上门服务", "home_visit.schedule": "安排上门服务", "home_visit.done": "完成上门服务",
     "roster.update": "调整律师名册",
     # after assignment (app/handling, app/subsidy)
@@ -52,12 +57,11 @@ OBJECT_LABELS: dict[str, str] = {
     "alert": "预警", "audit_log": "审计日志", "analytics": "数据分析", "call_import": "话单导入",
     "consultation": "热线来电", "callback_task": "回访任务", "supervision_sample": "质检抽样批次",
     "supervision_review": "质检评分", "letter": "法律文书", "objection": "异议",
-    "citizen": "群众账号",
+    CITIZEN.value: "群众账号",
     "lawyer_change": "更换法律援助人员申请", "termination_report": "终止情形报告", "closing_file": "结案材料",
     "archive": "归档案卷", "subsidy_batch": "补贴批次",
 }
 
-ACTOR_LABELS: dict[str, str] = {"staff": "工作人员", "citizen": "群众", "system": "系统"}
 
 
 def action_label(action: str) -> str:

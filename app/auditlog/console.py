@@ -13,13 +13,14 @@ from app.common import exports
 from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ
 from app.console import PAGE_SIZE, add_nav, bp, console_required, format_local, me
+from app.common.permissions import P
 from app.extensions import db
 
-add_nav(70, "console.audit_page", "审计日志", ("admin",))
+add_nav(70, "console.audit_page", "审计日志", P.view_audit)
 
 
 @bp.route("/audit")
-@console_required("admin")
+@console_required(P.view_audit)
 def audit_page():
     page = int_arg(request.args, "page", 1, maximum=100_000)
     stmt = audit_stmt(request.args)
@@ -36,7 +37,7 @@ def audit_page():
 
 
 @bp.route("/audit.csv")
-@console_required("admin")
+@console_required(P.view_audit)
 def audit_export():
     rows = db.session.scalars(audit_stmt(request.args).limit(100_000)).all()
     audit("audit.export", actor=me(), object_type="audit_log",

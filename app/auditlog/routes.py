@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from app.audit.query import audit_stmt
 from app.auditlog import schemas as s
 from app.auth.guards import staff_required
+from app.common.permissions import P
 from app.common.pagination import paginate
 from app.common.openapi import BEARER
 
@@ -14,7 +15,7 @@ blp = Blueprint("auditlog", __name__, url_prefix="/api/v1/staff/audit", descript
 
 @blp.route("")
 @blp.doc(security=BEARER)
-@staff_required("admin")
+@staff_required(P.view_audit)
 @blp.arguments(s.AuditArgs, location="query")
 @blp.response(200, s.AuditPageOut)
 def audit_log(args):

@@ -17,7 +17,7 @@ from app.documents.models import Document
 from app.applications.models import STATUS_LABELS
 from app.documents.models import KINDS, REJECT_REASONS
 from app.callbacks.models import RESULTS
-from app.auth.models import ROLE_LABELS
+from app.common.permissions import CITIZEN, ROLE_LABELS, SYSTEM
 
 # What each action does, as a verb phrase (the object follows). The labels of the audit vocabulary
 # (ACTION_LABELS) name actions in filters; these read as sentences.
@@ -67,7 +67,7 @@ def action_labels() -> dict[str, str]:
     return {**EXTRA_LABELS, **ACTION_LABELS}
 
 
-ACTOR_TYPES = {"citizen": "群众", "system": "系统", "staff": "工作人员"}
+ACTOR_TYPES = {CITIZEN.value: CITIZEN.label, SYSTEM: "系统", "staff": "工作人员"}
 CHANNELS = {"console": "工作台", "api": "接口", "miniprogram": "小程序"}
 LOGIN_FAILURES = {"invalid_credentials": "用户名或密码错误", "unauthorized": "用户名或密码错误", "locked": "账号已锁定",
                   "account_locked": "账号已锁定", "inactive": "账号已停用", "account_disabled": "账号已停用"}
@@ -134,7 +134,7 @@ class Names:
 
 
 def actor(r, names: Names | None = None) -> str:
-    if r.actor_type == "staff" or (r.actor_name and r.actor_type not in ("citizen", "system")):
+    if r.actor_type == "staff" or (r.actor_name and r.actor_type not in (CITIZEN, SYSTEM)):
         known = names.staff.get(r.actor_id) if names and r.actor_id else None
         if known and r.actor_name and r.actor_name != known:
             return f"{known}（{r.actor_name}）"  # name, and the username the record was written under

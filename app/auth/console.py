@@ -10,19 +10,28 @@ from flask import flash, g, make_response, redirect, render_template, request, u
 from app import errors
 from app.audit import record as audit
 from app.common.taxonomy import CATEGORIES
-from app.auth.models import ROLE_LABELS, STAFF_ROLES, StaffUser
+from app.auth.models import StaffUser
+from app.common.permissions import CITIZEN, P, ROLE_LABELS, STAFF_ROLES, Role
 from app.auth.service import authenticate_staff, create_staff
 from app.centres import scope, service as centres
 from app.common import limits
-from app.console import add_nav, auth, bp, console_required, me
+from app.auth.schemas import StaffCreateInput
+from app.console import add_nav, auth, bp, console_required, form_input, me
 from app.extensions import db
 
-add_nav(60, "console.staff_page", "账号管理", ("admin",))
+add_nav(60, "console.staff_page", "账号管理", P.manage_staff)
 
 
 @bp.context_processor
 def _labels():
-    return {"ROLE_LABELS": ROLE_LABELS}
+    """The role names and the permission table, for the templates: `can(P.score_calls)` asks whether the
+    logged-in staff member's role has a permission."""
+    return {"ROLE_LABELS": ROLE_LABELS, "P": P, "can": _can, "CITIZEN": CITIZEN.value, "Role": Role}
+
+
+def _can(permission) -> bool:
+    user = auth.current_staff()
+    return user is not None and permission.allows(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,7 +80,7 @@ def logout():
 
 
 @bp.route("/staff")
-@console_required("admin")
+@console_required(P.manage_staff)
 def staff_page():
     rows = db.session.scalars(sa.select(StaffUser).order_by(StaffUser.role, StaffUser.username)).all()
     return render_template("auth/staff.html", rows=rows, roles=STAFF_ROLES, categories=CATEGORIES,
@@ -79,14 +88,14 @@ def staff_page():
 
 
 @bp.route("/staff", methods=["POST"])
-@console_required("admin")
+@console_required(P.manage_staff)
 def staff_create():
-    f = request.form
+    f = form_input(StaffCreateInput)
     extra = {}
-    if f.get("role") == "aid_lawyer":
-        extra = {"specialties": ",".join(f.getlist("specialties")) or None, "region": (f.get("region") or "").strip() or None}
-    if f.get("centre"):
-        chosen = centres.by_code(f.get("centre"))
+    if f["role"] == Role.aid_lawyer:
+        extra = {"specialties": ",".join(f["specialties"]) or None, "region": (f["region"] or "").strip() or None}
+    if f["centre"]:
+        chosen = centres.by_code(f["centre"])
         if chosen is None:
             raise errors.ValidationFailed("所属中心不存在", details={"fields": {"centre": ["请选择所属中心"]}})
         own = centres.get(me().centre_id)
@@ -95,9 +104,8 @@ def staff_create():
         extra["centre_id"] = chosen.id
     other = extra.get("centre_id") not in (None, me().centre_id)
     with scope.unscoped("admin creates an account in another centre") if other else contextlib.nullcontext():
-        user = create_staff((f.get("username") or "").strip(), f.get("password") or "", f.get("role") or "",
-                            full_name=(f.get("full_name") or "").strip(), staff_no=(f.get("staff_no") or "").strip() or None,
-                            **extra)
+        user = create_staff(f["username"].strip(), f["password"], f["role"], full_name=f["full_name"].strip(),
+                            staff_no=(f["staff_no"] or "").strip() or None, **extra)
         username, user_id, role = user.username, user.id, user.role  # read here: another centre's row is not reloaded
     audit("auth.staff_create", actor=me(), object_type="staff_user", object_id=user_id, details={"role": role})
     db.session.commit()
@@ -106,7 +114,7 @@ def staff_create():
 
 
 @bp.route("/staff/<int:user_id>/active", methods=["POST"])
-@console_required("admin")
+@console_required(P.manage_staff)
 def staff_active(user_id):
     user = db.session.get(StaffUser, user_id)
     if user is None:

@@ -19,6 +19,7 @@ from werkzeug.local import LocalProxy
 
 from app import errors
 from app.auth.models import AuthToken, Citizen, StaffUser
+from app.common.permissions import CITIZEN, Permission
 from app.auth.service import subject_of_access_token
 from app.common import crypto, readonly
 from app.common.timeutil import UTCDateTime, utcnow
@@ -56,7 +57,7 @@ def _authenticate() -> str:
     if ref is None:
         raise errors.Unauthorized("登录已过期，请重新登录", code="invalid_token")
     subject_type, subject_id = ref
-    if subject_type == "citizen":
+    if subject_type == CITIZEN:
         _set_citizen(subject_id)
     else:
         _set_staff(subject_id)
@@ -73,23 +74,33 @@ def _set_staff(staff_id: int) -> None:
 def citizen_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if _authenticate() != "citizen":
+        if _authenticate() != CITIZEN:
             raise errors.Forbidden("该接口仅供小程序用户使用")
         return view(*args, **kwargs)
     return wrapper
 
 
-def staff_required(*roles: str):
+def staff_required(*permissions: Permission):
+    """Staff only; with permissions (app.common.permissions.P), only the roles one of them admits."""
+    _check_permissions(permissions)
+
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if _authenticate() != "staff":
                 raise errors.Forbidden("该接口仅供工作人员使用")
-            if roles and g.staff.role not in roles:
+            if permissions and not any(p.allows(g.staff) for p in permissions):
                 raise errors.Forbidden("当前角色无权进行此操作")
             return view(*args, **kwargs)
         return wrapper
     return decorator
+
+
+def _check_permissions(permissions) -> None:
+    """A guard names permissions of the table, never roles (tests/architecture/test_permissions.py)."""
+    for p in permissions:
+        if not isinstance(p, Permission):
+            raise TypeError(f"a guard takes permissions of app.common.permissions, not {p!r}")
 
 
 def any_authenticated(view):
@@ -120,7 +131,7 @@ def citizen_owned(resource: sa.Select, owner: sa.ColumnElement, *, order_by: tup
     matches, or no row at all when the token is not live. `order_by` names resource columns
     ("-name": descending)."""
     tok = _token_cte()
-    me = sa.select(tok.c.subject_id).where(tok.c.subject_type == "citizen").scalar_subquery()
+    me = sa.select(tok.c.subject_id).where(tok.c.subject_type == CITIZEN.value).scalar_subquery()
     owned = resource.where(owner == me).subquery("owned")
     stmt = (sa.select(tok.c.subject_type.label("_subject_type"), tok.c.subject_id.label("_subject_id"), owned)
             .select_from(tok.outerjoin(owned, sa.true()))
@@ -141,7 +152,7 @@ def owned_rows(read: readonly.Read, params: dict) -> list[dict]:
     if not rows:
         raise errors.Unauthorized("登录已过期，请重新登录", code="invalid_token")
     first = rows[0]
-    if first["_subject_type"] != "citizen":
+    if first["_subject_type"] != CITIZEN:
         _set_staff(first["_subject_id"])  # an unusable staff account is 401 as on every other route
         raise errors.Forbidden("该接口仅供小程序用户使用")
     _set_citizen(first["_subject_id"])

@@ -7,19 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.models import TimestampMixin
 from app.common.timeutil import UTCDateTime
+from app.common import permissions
 from app.extensions import db
 
-STAFF_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer", "city_manager")
-ROLE_LABELS = {
-    "citizen": "群众",
-    "duty_lawyer": "值班律师",
-    "aid_lawyer": "援助律师",
-    "supervisor": "监管人员",
-    "manager": "法援中心负责人",
-    "admin": "系统管理员",
-    "bureau_reviewer": "司法局审查人员",
-    "city_manager": "市级管理",
-}
 
 
 class Citizen(TimestampMixin, db.Model):
@@ -38,7 +28,7 @@ class Citizen(TimestampMixin, db.Model):
     # the account was deleted (app/privacy): identifiers gone, kept only as the anchor of kept case files
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    role = "citizen"
+    role = permissions.CITIZEN
 
     def __repr__(self):  # never print session_key
         return f"<Citizen {self.id}>"
@@ -66,7 +56,7 @@ class StaffUser(TimestampMixin, db.Model):
     # the centre the account belongs to (city-level roles: the city centre; a bureau reviewer: a centre of its bureau)
     centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)
 
-    __table_args__ = (sa.CheckConstraint(sa.text("role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer','city_manager')"), name="role"),)
+    __table_args__ = (sa.CheckConstraint(sa.text("role in (%s)" % ",".join(f"'{r}'" for r in permissions.STAFF_ROLES)), name="role"),)
 
     @property
     def display_name(self) -> str:

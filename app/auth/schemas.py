@@ -1,6 +1,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.common.permissions import CITIZEN, STAFF_ROLES
+from app.common.taxonomy import CATEGORIES
 from app.common.phone import mask
 
 
@@ -19,7 +21,7 @@ class TokenOut(ma.Schema):
 
 class CitizenOut(ma.Schema):
     id = fields.Integer()
-    role = fields.Constant("citizen")
+    role = fields.Constant(CITIZEN.value)
     phone_masked = fields.Function(lambda c: mask(c.phone) if c.phone else None)
     phone_bound = fields.Function(lambda c: bool(c.phone))
     has_unionid = fields.Function(lambda c: bool(c.unionid))
@@ -60,3 +62,16 @@ class StaffOut(ma.Schema):
 
 class StaffLoginOut(TokenOut):
     user = fields.Nested(StaffOut)
+
+
+class StaffCreateInput(ma.Schema):
+    """The administrator's new staff account (the console's staff page loads its form with this)."""
+    username = fields.String(required=True, validate=validate.Length(max=64))
+    password = fields.String(required=True, load_only=True)
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in STAFF_ROLES],
+                                                               labels=[r.label for r in STAFF_ROLES]))
+    full_name = fields.String(load_default="", validate=validate.Length(max=64))
+    staff_no = fields.String(load_default=None, validate=validate.Length(max=32))
+    region = fields.String(load_default=None, validate=validate.Length(max=64))  # aid lawyers
+    specialties = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)), load_default=list)  # aid lawyers
+    centre = fields.String(load_default=None, validate=validate.Length(max=32))  # the account's centre (code)

@@ -6,7 +6,6 @@ import functools
 import logging
 import re
 import secrets
-from typing import Callable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -15,7 +14,8 @@ from flask import current_app
 
 from app import errors
 from app.centres import service as centres
-from app.auth.models import STAFF_ROLES, AuthToken, Citizen, StaffUser
+from app.auth.models import AuthToken, Citizen, StaffUser
+from app.common.permissions import CITIZEN, STAFF_ROLES
 from app.common import crypto
 from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
@@ -113,7 +113,7 @@ def wechat_login(code: str) -> tuple[Citizen, dict, bool]:
     citizen.session_key_enc = crypto.encrypt(info["session_key"])
     citizen.last_login_at = utcnow()
     db.session.flush()
-    tokens = issue_tokens("citizen", citizen.id)
+    tokens = issue_tokens(CITIZEN.value, citizen.id)
     db.session.commit()
     log.info("citizen login id=%s new=%s", citizen.id, created)
     return citizen, tokens, created
@@ -136,15 +136,9 @@ def bind_phone(citizen: Citizen, *, code: str | None = None, encrypted_data: str
     citizen.phone = phone
     citizen.phone_country_code = str(info.get("country_code") or "86")
     citizen.phone_bound_at = utcnow()
-    for hook in ON_PHONE_BOUND:
-        hook(citizen)
+    current_app.extensions["auth"]["on_phone_bound"](citizen)  # app.documents.flows.phone_bound (app.auth.init_app)
     db.session.commit()
     return citizen
-
-
-# Run in the binding's transaction once a citizen's phone number is verified. Packages that care register
-# here (applications link the phone-intake cases of that number): they import auth, not the other way.
-ON_PHONE_BOUND: list[Callable[[Citizen], None]] = []
 
 
 def text_is_safe(citizen: Citizen | None, text: str | None) -> None:
@@ -168,7 +162,8 @@ def create_staff(username: str, password: str, role: str, *, full_name: str = ""
         raise errors.ValidationFailed("用户名只能包含字母、数字和 _ . -，长度 3–64 位",
                                       details={"fields": {"username": ["只能包含字母、数字和 _ . -，长度 3–64 位"]}})
     if role not in STAFF_ROLES:
-        raise errors.ValidationFailed(f"角色无效，应为：{'、'.join(STAFF_ROLES)}")
+        raise errors.ValidationFailed(f"角色无效，应为：{'、'.join(STAFF_ROLES)}",
+                                      details={"fields": {"role": [f"应为：{'、'.join(r.label for r in STAFF_ROLES)}"]}})
     if len(password) < 10:
         raise errors.ValidationFailed("密码至少 10 位")
     if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == username)):
@@ -177,7 +172,7 @@ def create_staff(username: str, password: str, role: str, *, full_name: str = ""
         extra["centre_id"] = centres.default_centre().id  # the city centre (city-level roles belong there)
     elif centres.get(extra["centre_id"]) is None:
         raise errors.ValidationFailed("所属中心不存在", details={"fields": {"centre_id": ["所属中心不存在"]}})
-    user = StaffUser(username=username, password_hash=hash_password(password), role=role,
+    user = StaffUser(username=username, password_hash=hash_password(password), role=str(role),
                      full_name=full_name, staff_no=staff_no, **extra)
     db.session.add(user)
     db.session.commit()

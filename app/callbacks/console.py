@@ -10,21 +10,21 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app import errors
 from app.auth.service import display_names
+from app.common.permissions import P
 from app.callbacks import service as cb
 from app.callbacks.models import CallbackAttempt, CallbackTask
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.console import add_nav, bp, console_required, local_datetime, me, page_no
 from app.extensions import db
 
-VIEWERS = cb.WORKERS + ("supervisor",)  # supervisors follow bad ratings up, read-only
-add_nav(110, "console.callbacks_page", "回访", VIEWERS)
+add_nav(110, "console.callbacks_page", "回访", P.view_callbacks)  # supervisors follow bad ratings up, read-only
 
 CALLBACK_FILTERS = {"open": "待回访", "overdue": "已逾期", "closed": "已结束", "all": "全部"}
 PAGE = 50
 
 
 @bp.route("/callbacks")
-@console_required(*VIEWERS)
+@console_required(P.view_callbacks)
 def callbacks_page():
     which = request.args.get("filter") or "open"
     if which not in CALLBACK_FILTERS:
@@ -57,7 +57,7 @@ def _subject(task: CallbackTask) -> dict | None:
     if subject.get("consultation_id") and not subject.get("reveal_url"):
         subject["reveal_url"] = url_for("console.reveal_number", consultation_id=subject["consultation_id"])
     subject.pop("phone", None)  # the full number only through the audited reveal
-    if me().role not in cb.WORKERS:
+    if not P.work_callbacks.allows(me()):
         subject = {**subject, "consultation_id": None, "reveal_url": None}
     if subject.get("application"):
         subject["url"] = url_for("console.application_detail", application_id=subject["application"]["id"])
@@ -65,7 +65,7 @@ def _subject(task: CallbackTask) -> dict | None:
 
 
 @bp.route("/callbacks/<int:task_id>")
-@console_required(*VIEWERS)
+@console_required(P.view_callbacks)
 def callback_detail(task_id):
     task = cb.get_task(task_id)
     attempts = cb.attempts_of(task.id)
@@ -78,7 +78,7 @@ def callback_detail(task_id):
 
 
 @bp.route("/callbacks/<int:task_id>/attempts", methods=["POST"])
-@console_required(*cb.WORKERS)
+@console_required(P.work_callbacks)
 def callback_attempt(task_id):
     f = request.form
     result = f.get("result") or ""
@@ -93,7 +93,7 @@ def callback_attempt(task_id):
 
 
 @bp.route("/callbacks/<int:task_id>/<any(satisfied, escalate):op>", methods=["POST"])
-@console_required("manager")
+@console_required(P.close_callbacks)
 def callback_close(task_id, op):
     note = (request.form.get("note") or "").strip()
     if len(note) > 300:

@@ -5,17 +5,17 @@ from flask import g
 from flask_smorest import Blueprint
 
 from app.auth.guards import staff_required
+from app.common.permissions import P
 from app.callbacks import service
 from app.callbacks.schemas import AttemptInput, AttemptOut, CloseInput, TaskDetailOut, TaskListArgs, TaskOut
 from app.common.pagination import page_schema, paginate
 
-WORKERS = service.WORKERS
 
 blp = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks", description="回访")
 
 
 @blp.route("")
-@staff_required(*WORKERS)
+@staff_required(P.work_callbacks)
 @blp.arguments(TaskListArgs, location="query")
 @blp.response(200, page_schema(TaskOut, "CallbackTaskPage"))
 def list_tasks(args):
@@ -24,7 +24,7 @@ def list_tasks(args):
 
 
 @blp.route("/<int:task_id>")
-@staff_required(*WORKERS)
+@staff_required(P.work_callbacks)
 @blp.response(200, TaskDetailOut)
 def get_task_route(task_id):
     """回访任务详情与回访记录"""
@@ -32,7 +32,7 @@ def get_task_route(task_id):
 
 
 @blp.route("/<int:task_id>/attempts", methods=["POST"])
-@staff_required(*WORKERS)
+@staff_required(P.work_callbacks)
 @blp.arguments(AttemptInput)
 @blp.response(201, AttemptOut)
 def post_attempt(data, task_id):
@@ -41,7 +41,7 @@ def post_attempt(data, task_id):
 
 
 @blp.route("/<int:task_id>/satisfied", methods=["POST"])
-@staff_required("manager")
+@staff_required(P.close_callbacks)
 @blp.arguments(CloseInput)
 @blp.response(200, TaskDetailOut)
 def post_satisfied(data, task_id):
@@ -50,7 +50,7 @@ def post_satisfied(data, task_id):
 
 
 @blp.route("/<int:task_id>/escalate", methods=["POST"])
-@staff_required("manager")
+@staff_required(P.close_callbacks)
 @blp.arguments(CloseInput)
 @blp.response(200, TaskDetailOut)
 def post_escalate(data, task_id):

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import errors
 from app.audit import record as audit
@@ -14,48 +14,45 @@ from app.callbacks.models import (REASON_LABELS, RESULTS, STATUS_LABELS,  # noqa
                                   CallbackAttempt, CallbackTask)
 from app.common.timeutil import utcnow
 from app.extensions import db
+from app.common.permissions import P, Permission, role_of
 
-WORKERS = ("manager", "duty_lawyer")
 DEFAULT_DUE = dt.timedelta(hours=24)
 
 
 class Transition:
     """One move of a callback task: the states it starts from, where it goes (None: stays), who may."""
 
-    def __init__(self, sources: tuple[str, ...], target: str | None, roles: tuple[str, ...], label: str):
-        self.sources, self.target, self.roles, self.label = sources, target, roles, label
+    def __init__(self, sources: tuple[str, ...], target: str | None, permission: Permission, label: str):
+        self.sources, self.target, self.permission, self.label = sources, target, permission, label
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "attempt": Transition(("open",), None, WORKERS, "记录回访"),
-    "satisfied": Transition(("open",), "satisfied", ("manager",), "记录群众满意"),
-    "escalate": Transition(("open",), "escalated", ("manager",), "升级处理"),
-    "rating_satisfied": Transition(("open",), "satisfied", ("citizen",), "群众重新评价满意"),
+    "attempt": Transition(("open",), None, P.work_callbacks, "记录回访"),
+    "satisfied": Transition(("open",), "satisfied", P.close_callbacks, "记录群众满意"),
+    "escalate": Transition(("open",), "escalated", P.close_callbacks, "升级处理"),
+    "rating_satisfied": Transition(("open",), "satisfied", P.rate_again, "群众重新评价满意"),
 }
 _CLOSING = {"satisfied": "satisfied", "escalated": "escalate"}
 
 
 def allowed_actions(staff, task: CallbackTask) -> list[str]:
     """What this staff member may do to the task now (pages show only these)."""
-    return [name for name, t in TRANSITIONS.items() if staff.role in t.roles and task.status in t.sources]
+    return [name for name, t in TRANSITIONS.items() if t.permission.allows(staff) and task.status in t.sources]
 
 
 def _check(staff, task: CallbackTask, action: str) -> None:
     t = TRANSITIONS[action]
     if task.status not in t.sources:
         raise errors.InvalidTransition("该回访任务已结束")
-    if staff is not None and getattr(staff, "role", "citizen") not in t.roles:
+    if staff is not None and not t.permission.allows(role_of(staff)):
         raise errors.Forbidden(f"当前角色无权「{t.label}」")
 
 
 # --------------------------------------------------------------------------- opening
-# What a task is about, for its page: the domain that owns the subject registers a describer
-# (consultations for calls), so this package imports none of them.
-SUBJECT_DESCRIBERS: dict[str, Callable[[int], dict | None]] = {}
-
-
 def describe_subject(task: CallbackTask) -> dict | None:
-    fn = SUBJECT_DESCRIBERS.get(task.subject_type or "")
+    """What a task is about, for its page, by the describer of the domain that owns the subject (given by
+    the app factory through app.callbacks.init_app: this package imports none of them)."""
+    fn = current_app.extensions["callbacks"]["describers"].get(task.subject_type or "")
     return fn(task.subject_id) if fn and task.subject_id else None
 
 
@@ -81,13 +78,10 @@ def open_task_for(citizen_id: int, subject_type: str, subject_id: int) -> Callba
         CallbackTask.subject_id == subject_id, CallbackTask.status == "open")).first()
 
 
-# What else ends with a task (in the closing transaction): the domain that opened it registers, e.g. the
-# repeat-caller alert of the episode is resolved (app.consultations.warnings). fn(task, actor) -> None.
-ON_CLOSE: list[Callable] = []
-
-
 def _closed(task: CallbackTask, actor) -> None:
-    for fn in ON_CLOSE:
+    """What else ends with a task, in the closing transaction: given by the app factory (app.callbacks.init_app),
+    e.g. the repeat-caller alert of the episode is resolved (app.consultations.warnings). fn(task, actor)."""
+    for fn in current_app.extensions["callbacks"]["on_close"]:
         fn(task, actor)
 
 

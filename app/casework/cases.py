@@ -16,12 +16,12 @@ from app.casework.roster import aid_lawyer, suggest_lawyers
 from app.common.inputs import text
 from app.common.timeutil import utcnow
 from app.documents import service as documents
-from app.documents.models import KINDS
+from app.documents.models import KINDS, Document
+from app.procedure.schemas import DECISION_INPUTS
 from app.extensions import db
+from app.common.permissions import P, Role
 from app.procedure import flows
 from app.visits import service as visits
-
-APPLICATION_ROLES = applications.STAFF_ROLES
 
 get_application = applications.get_for_staff
 
@@ -31,10 +31,10 @@ get_document = documents.get_for_staff
 
 def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = None,
               urgent: bool | None = None) -> sa.Select:
-    if staff.role not in APPLICATION_ROLES:
+    if not P.view_case.allows(staff):
         raise errors.Forbidden("当前角色无权查看申请")
     stmt = sa.select(Application).where(sa.or_(Application.status != "draft", Application.citizen_id.is_(None)))
-    if staff.role == "aid_lawyer":
+    if staff.role == Role.aid_lawyer:  # only the cases assigned to them
         stmt = stmt.where(Application.assigned_lawyer_id == staff.id)
     if status:
         stmt = stmt.where(Application.status == status)
@@ -56,7 +56,7 @@ def list_stmt(staff: StaffUser, *, status: str | None = None, q: str | None = No
 
 def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.datetime | None = None) -> Application:
     """A duty lawyer opens an application for a caller on the phone and submits it at once."""
-    if staff.role != "duty_lawyer":
+    if not P.take_phone_intake.allows(staff):
         raise errors.Forbidden("只有值班律师可以为来电群众代为申请")
     missing = {}
     for key, label in (("applicant_name", "请填写来电人姓名"), ("phone", "请填写联系电话"),
@@ -67,6 +67,8 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
         missing["legal_deadline"] = [applications.legal_deadline_problem(data["legal_deadline"])]
     if missing:
         raise errors.ValidationFailed("请补全来电人信息", details={"fields": missing})
+    if data.get("home_visit_requested") and not (data.get("home_visit_address") or "").strip():
+        raise errors.ValidationFailed("申请上门服务请填写上门地址", details={"fields": {"home_visit_address": ["请填写上门地址"]}})
     if first_contact_at and first_contact_at > utcnow() + dt.timedelta(minutes=5):
         raise errors.ValidationFailed("来电时间不能晚于当前时间", details={"fields": {"first_contact_at": ["来电时间不能晚于当前时间"]}})
     data = {k: v for k, v in data.items() if v not in (None, "")}
@@ -81,6 +83,33 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
     return app_
 
 
+def action_input(action: str):
+    """The input schema of a staff action: the one the staff API loads and the case page's form is loaded
+    with (the law's decisions take app/procedure's inputs)."""
+    return DECISION_INPUTS.get(action, (actions.ACTIONS[action].input, None))[0]
+
+
+def left_undone(app_: Application, docs: list | None = None) -> dict[str, str]:
+    """Actions that would leave work undone, with what: they are refused unless `confirm_incomplete` is
+    given (the API's input field, the case page's tick)."""
+    out = {}
+    if app_.backfill_kinds:
+        missing = documents.backfill_status(app_)["missing"]
+        if missing:
+            labels = "、".join(m["label"] for m in missing)
+            out["close"] = f"尚有 {len(missing)} 项补交材料未交（{labels}），结案后将不再跟踪补交"
+    if docs is None:
+        docs = db.session.scalars(sa.select(Document).where(Document.application_id == app_.id,
+                                                            Document.status != "superseded")).all()
+    live = {d.kind for d in docs if d.status in documents.LIVE}
+    reshoot = sorted({d.kind_label for d in docs if d.status == "rejected" and d.kind not in live})
+    if reshoot:
+        text = f"材料「{'、'.join(reshoot)}」已退回重拍，群众尚未重新上传"
+        for action in ("approve", "approve_expedite"):
+            out[action] = text
+    return out
+
+
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
     """Run one declared staff action (app.applications.actions) with its inputs checked. A change that
     crosses domains runs its flow (app/procedure/flows.py); the state machine checks state and role (for
@@ -89,6 +118,11 @@ def act(staff: StaffUser, app_: Application, action: str, data: dict | None = No
     spec = actions.ACTIONS.get(action)
     if spec is None or action not in actions.STAFF_TRANSITIONS:
         raise errors.BadRequest("未知操作")
+    undone = left_undone(app_).get(action)
+    if undone:
+        applications.check_transition(staff, app_, action)  # who may and from which state first (403/409)
+        if not data.get("confirm_incomplete"):
+            raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
     if action == "reject":
         return flows.refuse(staff, app_, data)
     if action == "request_expedite":
@@ -138,7 +172,7 @@ def _backfill(data, note):
 def add_note(staff: StaffUser, app_: Application, note: str) -> Application:
     """An internal progress note (the citizen does not see it)."""
     spec = actions.ACTIONS["progress_note"]
-    if staff.role not in spec.roles:
+    if not spec.allows(staff.role):
         raise errors.Forbidden("当前角色无权记录办理进展")
     if not actions.can(staff.role, "progress_note", app_.status):
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再记录进展")

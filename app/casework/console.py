@@ -12,36 +12,37 @@ from app.alerts import service as alerts
 from app.applications.models import CATEGORIES, SERVICE_TYPES, STATUS_LABELS, STATUSES
 from app.applications import actions
 from app.audit import AuditLog
-from app.auth.models import STAFF_ROLES, StaffUser
+from app.auth.models import StaffUser
 from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import cases, roster, queues as worklists
+from app.casework.schemas import AvailabilityInput, IntakeInput
 from app.centres import scope, service as centres
 from app.procedure import flows
+from app.visits import schemas as visit_inputs
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
 from app.common.phone import mask as mask_phone
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
-from app.console import PAGE_SIZE, add_nav, back, bp, console_required, local_datetime, me
+from app.console import PAGE_SIZE, add_nav, back, bp, console_required, form_input, local_datetime, me
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
 from app.extensions import db
+from app.common.permissions import P, Role, roles_with
 from app.procedure import law as procedure_law
 from ocr import idnumber
 from app.applications.models import Application
 from app.supervision.models import Review, SampleBatch
 
-ALL_STAFF = STAFF_ROLES
-CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "city_manager")
 
-add_nav(0, "console.home", "工作台", ALL_STAFF)
-add_nav(10, "console.applications", "申请与案件", CASE_ROLES)
-add_nav(20, "console.new_application", "电话受理", ("duty_lawyer",))
-add_nav(30, "console.home_visits", "上门服务", ("duty_lawyer", "manager", "aid_lawyer"))
-add_nav(40, "console.lawyers", "律师名册", ("manager",))
+add_nav(0, "console.home", "工作台", P.use_console)
+add_nav(10, "console.applications", "申请与案件", P.view_case)
+add_nav(20, "console.new_application", "电话受理", P.take_phone_intake)
+add_nav(30, "console.home_visits", "上门服务", P.view_home_visits)
+add_nav(40, "console.lawyers", "律师名册", P.manage_roster)
 
 
-def _describe_application(application_id: int) -> dict | None:
+def describe_application(application_id: int) -> dict | None:
     """A callback task about an application, for its page: who to call and on which number."""
     a = db.session.get(Application, application_id)
     if a is None:
@@ -55,23 +56,21 @@ def _describe_application(application_id: int) -> dict | None:
             "application": {"id": a.id, "reference": a.reference}}
 
 
-callbacks_service.SUBJECT_DESCRIBERS["application"] = _describe_application
-
 
 @bp.context_processor
 def _labels():
     return {"KINDS": KINDS, "STATUS_LABELS": STATUS_LABELS, "mask_id": idnumber.mask, "mask_phone": mask_phone,
-            "can_reveal_phone": lambda: me().role in PHONE_REVEALERS}
+            "can_reveal_phone": lambda: P.reveal_phone.allows(me())}
 
 
 # Each role's home leads with what is urgent for it: the queues in this order, and above them the items
 # that cannot wait (breached or near SLA, overdue backfills and callbacks, legal deadlines within 72 h).
 QUEUE_ORDER = {
-    "manager": ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
-    "duty_lawyer": ("documents", "repeat_callbacks", "review", "backfill", "home_visits"),
-    "aid_lawyer": ("my_cases", "home_visits"),
-    "bureau_reviewer": ("objections",),
-    "city_manager": ("review", "expedite", "assign", "callbacks", "backfill", "objections", "documents"),
+    Role.manager: ("expedite", "assign", "callbacks", "backfill", "home_visits", "review", "documents"),
+    Role.duty_lawyer: ("documents", "repeat_callbacks", "review", "backfill", "home_visits"),
+    Role.aid_lawyer: ("my_cases", "home_visits"),
+    Role.bureau_reviewer: ("objections",),
+    Role.city_manager: ("review", "expedite", "assign", "callbacks", "backfill", "objections", "documents"),
 }
 QUEUE_PREVIEW = 8  # rows shown per queue on the home
 QUEUE_FOLD = 22  # the next rows, folded away under "显示其后 N 项"; all of them on the queue's own page
@@ -95,33 +94,33 @@ def _urgent_now(queues: dict) -> list[dict]:
 
 
 @bp.route("/")
-@console_required(*ALL_STAFF)
+@console_required(P.use_console)
 def home():
     staff = me()
     queues = worklists.queues_for(staff)  # only the queues declared for this role
     order = QUEUE_ORDER.get(staff.role)
     if order:
         queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
-    show_sla = staff.role in ("manager", "supervisor", "city_manager")
+    show_sla = staff.role in (Role.manager, Role.supervisor, Role.city_manager)
     extra = {}
-    if staff.role == "supervisor":
+    if P.score_calls.allows(staff):
         extra["reviews"] = _supervisor_work()
-    if staff.role == "admin":
-        extra["admin"] = _admin_watch()
+    if P.view_system_health.allows(staff):
+        extra["admin_watch"] = _admin_watch()
     return render_template("casework/home.html", queues=queues, urgent_now=_urgent_now(queues), preview=QUEUE_PREVIEW,
                            fold=QUEUE_FOLD,
                            sla_summary=sla.summary() if show_sla else None,
-                           alert_count=alerts.count_active() if staff.role in ("manager", "city_manager") else None, **extra)
+                           alert_count=alerts.count_active() if P.handle_alerts.allows(staff) else None, **extra)
 
 
 @bp.route("/queues/<key>")
-@console_required(*ALL_STAFF)
+@console_required(P.use_console)
 def queue(key: str):
     """One work queue in full, in the home's order (urgent first, then the nearest due date)."""
     found = worklists.QUEUE_REGISTRY.get(key)
     if found is None:
         raise errors.NotFound("没有这个工作队列")
-    if me().role not in found.roles:
+    if not found.allows(me()):
         raise errors.Forbidden("当前角色无权访问此页面")
     return render_template("casework/queue.html", q=worklists.queue_for(me(), key))
 
@@ -146,7 +145,7 @@ def _admin_watch() -> dict:
 
 
 @bp.route("/applications")
-@console_required(*CASE_ROLES)
+@console_required(P.view_case)
 def applications():
     status = request.args.get("status") or None
     if status not in STATUSES:
@@ -162,38 +161,24 @@ def applications():
 
 
 @bp.route("/applications/new", methods=["GET"])
-@console_required("duty_lawyer")
+@console_required(P.take_phone_intake)
 def new_application():
     return render_template("casework/new_application.html", categories=CATEGORIES, service_types=SERVICE_TYPES,
                            today=local_today().isoformat())
 
 
 @bp.route("/applications", methods=["POST"])
-@console_required("duty_lawyer")
+@console_required(P.take_phone_intake)
 def create_application():
-    f = request.form
-    data = {k: (f.get(k) or "").strip() or None for k in (
-        "applicant_name", "phone", "description", "category", "service_type", "id_number", "current_address",
-        "urgency_reason", "home_visit_address", "home_visit_reason")}
-    deadline = f.get("legal_deadline")
-    if deadline:
-        try:
-            data["legal_deadline"] = dt.date.fromisoformat(deadline)
-        except ValueError:
-            raise errors.ValidationFailed("法定期限日期格式不正确",
-                                          details={"fields": {"legal_deadline": ["日期格式不正确"]}}) from None
-    data["home_visit_requested"] = f.get("home_visit_requested") == "1"
-    if data["home_visit_requested"] and not data.get("home_visit_address"):
-        raise errors.ValidationFailed("申请上门服务请填写上门地址",
-                                      details={"fields": {"home_visit_address": ["请填写上门地址"]}})
-    contact = local_datetime(f.get("first_contact_at"), "first_contact_at")
+    data = form_input(IntakeInput)  # what the staff API takes; the rules are the service's
+    contact = data.pop("first_contact_at", None)
     app_ = cases.open_for_caller(me(), data, first_contact_at=contact)
     flash(f"已受理并提交申请 {app_.reference}，请提醒来电人通过小程序补充材料", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
 
 @bp.route("/applications/<int:application_id>")
-@console_required(*CASE_ROLES)
+@console_required(P.view_case)
 def application_detail(application_id):
     staff = me()
     app_ = cases.get_application(staff, application_id)
@@ -205,7 +190,7 @@ def application_detail(application_id):
     visit_lawyers = []
     if can_visit:
         visit_lawyers = db.session.scalars(sa.select(StaffUser).where(
-            StaffUser.role.in_(("aid_lawyer", "duty_lawyer")), StaffUser.is_active.is_(True))
+            StaffUser.role.in_(roles_with(P.do_home_visits)), StaffUser.is_active.is_(True))
             .order_by(StaffUser.role, StaffUser.full_name)).all()
     return render_template(
         "casework/application.html", a=app_, docs=docs, actions=allowed, suggestions=suggestions,
@@ -221,59 +206,36 @@ def application_detail(application_id):
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=visit_service.visits_for(app_), active_visit=visit_service.active_visit(app_), visit_lawyers=visit_lawyers,
         service_types=SERVICE_TYPES, event_labels=actions.EVENT_LABELS, transitions=actions.ACTIONS,
-        destructive=DESTRUCTIVE_ACTIONS, left_undone=_left_undone(app_, docs),
+        destructive=DESTRUCTIVE_ACTIONS, irreversible=IRREVERSIBLE_ACTIONS, left_undone=cases.left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
 
 
+ACTING = tuple(dict.fromkeys(actions.ACTIONS[n].permission for n in actions.STAFF_TRANSITIONS))  # who may act on a case
 EXPEDITE_DECIDER = "。是否先行提供法律援助由中心主任决定，决定后将在工作台和案件页显示"
 DESTRUCTIVE_ACTIONS = tuple(name for name, a in actions.ACTIONS.items() if a.danger)
-
-
-def _left_undone(app_, docs=None) -> dict[str, str]:
-    """Actions that would leave work undone, with what: they ask for an explicit confirmation."""
-    out = {}
-    if app_.backfill_kinds:
-        missing = documents.backfill_status(app_)["missing"]
-        if missing:
-            labels = "、".join(m["label"] for m in missing)
-            out["close"] = f"尚有 {len(missing)} 项补交材料未交（{labels}），结案后将不再跟踪补交"
-    docs = docs if docs is not None else documents.list_for_application(me(), app_.id)
-    live = {d.kind for d in docs if d.status in documents.LIVE}
-    reshoot = sorted({d.kind_label for d in docs if d.status == "rejected" and d.kind not in live})
-    if reshoot:
-        text = f"材料「{'、'.join(reshoot)}」已退回重拍，群众尚未重新上传"
-        for action in ("approve", "approve_expedite"):
-            out[action] = text
-    return out
+# decisions that cannot be taken back (a letter goes out): they ask for confirmation too
+IRREVERSIBLE_ACTIONS = ("approve", "reject", "approve_expedite", "deny_expedite", "assign", "terminate", "close")
 
 
 @bp.route("/applications/<int:application_id>/actions/<action>", methods=["POST"])
-@console_required("duty_lawyer", "manager", "aid_lawyer")
+@console_required(*ACTING)
 def application_action(application_id, action):
     staff = me()
     app_ = cases.get_application(staff, application_id)
     if action not in actions.STAFF_TRANSITIONS:
         raise errors.NotFound("未知操作")
-    f = request.form
-    undone = _left_undone(app_).get(action)
-    if undone and f.get("confirm_incomplete") != "1":
-        raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
-    data = {"note": f.get("note"), "reason": f.get("reason"), "outcome": f.get("outcome"),
-            "lawyer_id": f.get("lawyer_id"), "backfill_kinds": f.getlist("backfill_kinds"),
-            "grounds": f.getlist("grounds"), "ground": f.get("ground"),
-            "backfill_due_at": local_datetime(f.get("backfill_due_at"), "backfill_due_at")}
-    cases.act(staff, app_, action, data)
+    cases.act(staff, app_, action, form_input(cases.action_input(action)))  # the API's schema, the same rules
     flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）"
           + (EXPEDITE_DECIDER if action == "request_expedite" else ""), "ok")
-    if staff.role == "aid_lawyer" or action in ("start_review", "request_expedite", "approve_expedite", "approve",
+    if P.work_case.allows(staff) or action in ("start_review", "request_expedite", "approve_expedite", "approve",
                                              "deny_expedite"):
         return redirect(url_for("console.application_detail", application_id=app_.id))
     return redirect(url_for("console.home"))
 
 
 @bp.route("/applications/<int:application_id>/transfer", methods=["POST"])
-@console_required(*flows.TRANSFER_ROLES)
+@console_required(flows.TRANSFER_ROLES)
 def application_transfer(application_id):
     """移送 (Art. 38), confirmed on the page; afterwards the sender no longer finds the application."""
     staff = me()
@@ -285,11 +247,8 @@ def application_transfer(application_id):
     return redirect(url_for("console.home"))
 
 
-PHONE_REVEALERS = ("duty_lawyer", "manager", "aid_lawyer")  # those who call the applicant back
-
-
 @bp.route("/applications/<int:application_id>/phone", methods=["POST"])
-@console_required(*PHONE_REVEALERS)
+@console_required(P.reveal_phone)
 def reveal_phone(application_id):
     """The applicant's full number on its own page (never in a list, a cookie or a URL); each view audited."""
     app_ = cases.reveal_phone(me(), application_id)
@@ -301,35 +260,36 @@ def reveal_phone(application_id):
 
 
 @bp.route("/applications/<int:application_id>/notes", methods=["POST"])
-@console_required("aid_lawyer", "manager", "duty_lawyer")
+@console_required(actions.ACTIONS["progress_note"].permission)
 def application_note(application_id):
     app_ = cases.get_application(me(), application_id)
-    cases.add_note(me(), app_, request.form.get("note"))
+    cases.add_note(me(), app_, form_input(actions.ACTIONS["progress_note"].input)["note"])
     flash("已记录办理进展", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
 
 @bp.route("/applications/<int:application_id>/home-visit", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.arrange_home_visits)
 def request_home_visit(application_id):
     app_ = cases.get_application(me(), application_id)
-    visit_service.request_home_visit(me(), app_, request.form.get("address"), request.form.get("reason"))
+    f = form_input(visit_inputs.HomeVisitRequestInput)
+    visit_service.request_home_visit(me(), app_, f["address"], f["reason"])
     flash("已登记上门服务申请", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
 
 @bp.route("/applications/<int:application_id>/home-visit/schedule", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.arrange_home_visits)
 def schedule_home_visit(application_id):
     app_ = cases.get_application(me(), application_id)
-    when = local_datetime(request.form.get("scheduled_at"), "scheduled_at")
-    visit_service.schedule_home_visit(me(), app_, request.form.get("lawyer_id"), when, request.form.get("note"))
+    f = form_input(visit_inputs.HomeVisitScheduleInput)
+    visit_service.schedule_home_visit(me(), app_, f["lawyer_id"], f["scheduled_at"], f["note"])
     flash("已安排上门服务", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
 
 @bp.route("/home-visits")
-@console_required("duty_lawyer", "manager", "aid_lawyer")
+@console_required(P.view_home_visits)
 def home_visits():
     show_all = request.args.get("all") == "1"
     visits = db.session.scalars(visit_service.list_visits_stmt(me(), active_only=not show_all).limit(200)).all()
@@ -340,24 +300,24 @@ def home_visits():
 
 
 @bp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])
-@console_required("duty_lawyer", "manager", "aid_lawyer")
+@console_required(P.view_home_visits)
 def complete_home_visit(visit_id):
     visit = visit_service.get_visit(me(), visit_id)
-    visit_service.complete_home_visit(me(), visit, request.form.get("result_note"))
+    visit_service.complete_home_visit(me(), visit, form_input(visit_inputs.HomeVisitCompleteInput)["result_note"])
     flash("已记录上门服务结果", "ok")
     return redirect(back())
 
 
 @bp.route("/lawyers")
-@console_required("manager")
+@console_required(P.manage_roster)
 def lawyers():
     return render_template("casework/lawyers.html", rows=roster.roster())
 
 
 @bp.route("/lawyers/<int:lawyer_id>/availability", methods=["POST"])
-@console_required("manager")
+@console_required(P.manage_roster)
 def lawyer_availability(lawyer_id):
-    lawyer = roster.set_availability(me(), lawyer_id, request.form.get("available") == "1")
+    lawyer = roster.set_availability(me(), lawyer_id, form_input(AvailabilityInput)["available"])
     flash(f"已将{lawyer.display_name}设为{'可接案' if lawyer.available else '暂停接案'}", "ok")
     return redirect(url_for("console.lawyers"))
 

@@ -8,6 +8,7 @@ from app.applications.models import Application
 from app.audit import record as audit
 from app.auth.models import StaffUser
 from app.extensions import db
+from app.common.permissions import P, Role
 
 OPEN_CASE_STATUSES = ("assigned", "in_progress")
 
@@ -25,7 +26,7 @@ def specialties(lawyer: StaffUser) -> list[str]:
 
 def roster() -> list[dict]:
     counts = open_case_counts()
-    lawyers = db.session.scalars(sa.select(StaffUser).where(StaffUser.role == "aid_lawyer")
+    lawyers = db.session.scalars(sa.select(StaffUser).where(StaffUser.role == Role.aid_lawyer.value)
                                  .order_by(StaffUser.full_name, StaffUser.username)).all()
     return [{"lawyer": l, "id": l.id, "name": l.display_name, "specialties": specialties(l), "region": l.region,
              "available": bool(l.available and l.is_active), "is_active": l.is_active,
@@ -57,10 +58,10 @@ def suggest_lawyers(app_: Application) -> list[dict]:
 
 
 def set_availability(staff: StaffUser, lawyer_id: int, available: bool) -> StaffUser:
-    if staff.role not in ("manager", "admin"):
+    if not (P.manage_roster.allows(staff) or P.manage_staff.allows(staff)):
         raise errors.Forbidden("当前角色无权调整律师名册")
     lawyer = db.session.get(StaffUser, lawyer_id)
-    if lawyer is None or lawyer.role != "aid_lawyer":
+    if lawyer is None or lawyer.role != Role.aid_lawyer:
         raise errors.NotFound("未找到该援助律师")
     lawyer.available = bool(available)
     audit("roster.update", actor=staff, object_type="staff_user", object_id=lawyer.id,
@@ -74,6 +75,6 @@ def aid_lawyer(lawyer_id) -> StaffUser:
         lawyer = db.session.get(StaffUser, int(lawyer_id)) if lawyer_id not in (None, "") else None
     except (TypeError, ValueError):
         lawyer = None
-    if lawyer is None or lawyer.role != "aid_lawyer" or not lawyer.is_active:
+    if lawyer is None or lawyer.role != Role.aid_lawyer or not lawyer.is_active:
         raise errors.ValidationFailed("请选择一位在册的援助律师", details={"fields": {"lawyer_id": ["无效的援助律师"]}})
     return lawyer

@@ -23,10 +23,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from app.audit import record
+from app.common.permissions import CITIZEN, P
 from app.extensions import db
 
-CITY_LEVEL = ("city_manager",)  # roles that see every centre (with a centre filter)
-BUREAU_LEVEL = ("bureau_reviewer",)  # sees the centres its bureau set up
+CITY_LEVEL = P.see_all_centres  # roles that see every centre (with a centre filter)
+BUREAU_LEVEL = P.see_bureau_centres  # sees the centres its bureau set up
 
 
 def _staff():
@@ -48,7 +49,7 @@ def _by_code(code: str) -> int | None:
 def visible_centre_ids(staff=None) -> tuple[int, ...] | None:
     """The centre ids the caller may see, None for all (city level without a filter, no staff)."""
     staff = staff if staff is not None else _staff()
-    if staff is None or getattr(staff, "role", "citizen") == "citizen":
+    if staff is None or getattr(staff, "role", CITIZEN) == CITIZEN:
         return None
     cached = g.get("_centre_scope")
     if cached is not None and cached[0] == staff.id:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import errors
+from app.common.permissions import CITIZEN
 from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -68,7 +69,7 @@ def idempotent(view):
         if not (1 <= len(key) <= 128) or not key.isprintable():
             raise errors.BadRequest("Idempotency-Key 格式无效（1–128 个可见字符）", code="invalid_idempotency_key")
         actor = g.actor
-        owner = f"{actor.role if actor.role == 'citizen' else 'staff'}:{actor.id}"
+        owner = f"{CITIZEN.value if actor.role == CITIZEN else 'staff'}:{actor.id}"
         fp = _fingerprint()
         existing = db.session.scalar(sa.select(IdempotencyRecord).where(
             IdempotencyRecord.owner == owner, IdempotencyRecord.key == key))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from app import errors
 from app.common import crypto
+from app.common.permissions import Permission
 from app.common.timeutil import utcnow
 from app.console.models import ConsoleSession
 from app.extensions import db
@@ -119,8 +120,13 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def console_required(*roles: str):
-    """Anonymous → the login page; a logged-in role not listed → 403 page."""
+def console_required(*permissions):
+    """Anonymous → the login page; a logged-in role that none of `permissions` (app.common.permissions.P)
+    admits → 403 page."""
+    for p in permissions:
+        if not isinstance(p, Permission):
+            raise TypeError(f"a page takes permissions of app.common.permissions, not {p!r}")
+
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -129,7 +135,7 @@ def console_required(*roles: str):
                 if request.method == "GET":
                     return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
                 raise errors.Unauthorized("登录已过期，请重新登录")
-            if roles and user.role not in roles:
+            if permissions and not any(p.allows(user) for p in permissions):
                 raise errors.Forbidden("当前角色无权访问此页面")
             return view(*args, **kwargs)
         return wrapper

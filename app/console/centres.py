@@ -8,12 +8,13 @@ from app import errors
 from app.audit import record as audit
 from app.centres import scope, service
 from app.centres.models import Centre
+from app.common.permissions import P
 from app.console.auth import console_required
 from app.console.views import add_nav, bp, me
 from app.extensions import db
 
-add_nav(61, "console.centres_page", "法援中心", ("admin", "city_manager"))
-EDITORS = ("admin",)
+add_nav(61, "console.centres_page", "法援中心", P.view_centres)
+EDITORS = P.edit_centres
 
 
 @bp.context_processor
@@ -36,14 +37,14 @@ def _form() -> dict:
 
 
 @bp.route("/centres")
-@console_required("admin", "city_manager")
+@console_required(P.view_centres)
 def centres_page():
     return render_template("centres/centres.html", rows=service.all_centres(), can_edit=me().role in EDITORS,
                            overrides=service.OVERRIDES)
 
 
 @bp.route("/centres", methods=["POST"])
-@console_required(*EDITORS)
+@console_required(EDITORS)
 def centre_create():
     try:
         c = service.create(_form())
@@ -58,7 +59,7 @@ def centre_create():
 
 
 @bp.route("/centres/<int:centre_id>", methods=["POST"])
-@console_required(*EDITORS)
+@console_required(EDITORS)
 def centre_update(centre_id):
     c = service.get(centre_id)
     if c is None:

@@ -8,12 +8,14 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import marshmallow as ma
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.utils import cached_property
 
 from app import errors
 from app.common.bounds import int_arg
+from app.common.permissions import Permission
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
 from app.console import auth
 from app.extensions import db
@@ -35,14 +37,17 @@ bp = _ConsoleBlueprint("console", __name__, url_prefix="/console", template_fold
                        static_folder="static", static_url_path="/static")
 
 PAGE_SIZE = 50
-_NAV: list[tuple[int, str, str, tuple[str, ...]]] = []
+_NAV: list[tuple[int, str, str, Permission]] = []
 
 
-def add_nav(order: int, endpoint: str, label: str, roles: tuple[str, ...]) -> None:
-    """A domain puts one of its pages in the console's navigation (shown to the roles listed)."""
+def add_nav(order: int, endpoint: str, label: str, permission: Permission) -> None:
+    """A domain puts one of its pages in the console's navigation, shown to the roles `permission`
+    (app.common.permissions.P, the one its page requires) admits."""
+    if not isinstance(permission, Permission):
+        raise TypeError(f"the navigation takes a permission of app.common.permissions, not {permission!r}")
     if not any(e == endpoint for _, e, _, _ in _NAV):
-        _NAV.append((order, endpoint, label, tuple(roles)))
-        _NAV.sort()
+        _NAV.append((order, endpoint, label, permission))
+        _NAV.sort(key=lambda n: n[:3])
 
 
 def me():
@@ -92,7 +97,7 @@ def _context():
 
 
 def _nav(user):
-    return [(ep, label) for _, ep, label, roles in _NAV if user.role in roles]
+    return [(ep, label) for _, ep, label, permission in _NAV if permission.allows(user)]
 
 
 FORM_ERROR_STATUSES = (400, 409, 413, 422, 429)
@@ -187,11 +192,41 @@ def local_datetime(value: str | None, field: str, required: bool = False) -> dt.
 
 def form_args(schema_cls, data, ignore=("csrf_token", "then"), message="填写内容有误") -> dict:
     """Load a form or query string through an API input schema; errors become the page's message."""
-    import marshmallow as ma
     try:
         return schema_cls().load({k: v for k, v in data.items() if k not in ignore and v != ""})
     except ma.ValidationError as exc:
         raise errors.ValidationFailed(message, details={"fields": exc.messages}) from None
+
+
+def form_input(schema_cls, form=None) -> dict:
+    """Load a posted console form with the marshmallow schema the API loads for the same action (one
+    input path: the same rules, the same field errors, the same 422 message). A List field takes every
+    value posted under its name, a date-time is the page's <input type=datetime-local> in Beijing time,
+    an empty value counts as not sent; fields the schema does not know are left out (the CSRF token)."""
+    form = request.form if form is None else form
+    schema = schema_cls()
+    data = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        if isinstance(field, ma.fields.List):
+            values = [v for v in form.getlist(key) if v != ""]
+            if values or key in form:
+                data[key] = values
+            continue
+        value = form.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(field, ma.fields.DateTime) and "T" in value and len(value) <= 16:
+            value = local_datetime(value, key).isoformat()
+        data[key] = value
+    try:
+        return schema.load(data)
+    except ma.ValidationError as exc:
+        fields = exc.messages
+        # one field refused: its own words lead (e.g. 请填写办理结果), as the page said before it took the schema
+        only = next(iter(fields.values())) if len(fields) == 1 else None
+        message = only[0] if isinstance(only, list) and only and isinstance(only[0], str) else None
+        raise errors.ValidationFailed(message, details={"fields": fields}) from None
 
 
 def page_no() -> int:

@@ -17,14 +17,14 @@ import logging
 
 import sqlalchemy as sa
 
-from app.consultations import rollups
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
+from app.common.models import upsert_insert
+from app.common.permissions import Role
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
-from app.consultations import cdr_formats, phones
+from app.consultations import cdr_formats, flows, phones
 from app.consultations.models import CallImport, Consultation
 from app.consultations.service import build_row, default_area_code
-from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -229,23 +229,14 @@ def known_agents() -> list[dict]:
     rows = db.session.execute(sa.select(StaffUser.staff_no, StaffUser.full_name, StaffUser.username, StaffUser.role,
                                         StaffUser.is_active)
                               .where(StaffUser.staff_no.isnot(None)).order_by(StaffUser.staff_no)).all()
-    return [{"staff_no": r.staff_no, "name": r.full_name or r.username, "accepted": r.role == "duty_lawyer",
+    return [{"staff_no": r.staff_no, "name": r.full_name or r.username, "accepted": r.role == Role.duty_lawyer,
              "active": r.is_active} for r in rows]
 
 
 def _agents() -> dict[str, int | None]:
     rows = db.session.execute(sa.select(StaffUser.staff_no, StaffUser.id, StaffUser.role)
                               .where(StaffUser.staff_no.isnot(None))).all()
-    return {r.staff_no: (r.id if r.role == "duty_lawyer" else None) for r in rows}
-
-
-def _insert():
-    name = db.session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return {r.staff_no: (r.id if r.role == Role.duty_lawyer else None) for r in rows}
 
 
 def create_import(filename: str | None, raw: bytes, actor=None, storage_key: str | None = None) -> CallImport:
@@ -331,13 +322,12 @@ def _insert_chunk(imp: CallImport, good: list[dict]) -> int:
     if db.session.get_bind().dialect.name == "postgresql":
         calls = _copy_in(table, values, returned)
     else:  # one statement compiled once and run for the chunk (executemany)
-        stmt = _insert()(table).on_conflict_do_nothing(index_elements=["call_id"]).returning(*returned)
+        stmt = upsert_insert(table).on_conflict_do_nothing(index_elements=["call_id"]).returning(*returned)
         calls = db.session.execute(stmt, values).all()
     if not calls:
         return 0
     # what the rollups and the repeat-caller check read came back with the insert: no reload
-    rollups.apply(calls)
-    check_repeat_callers(calls)
+    flows.calls_recorded(calls)
     return len(calls)
 
 
@@ -361,7 +351,7 @@ def _copy_in(table: sa.Table, values: list[dict], returned: list) -> list:
                     row[i] = p(row[i])
                 copy.write_row(row)
     stage = sa.table("cdr_stage", *[sa.column(c) for c in cols])
-    stmt = (_insert()(table).from_select(cols, sa.select(*[stage.c[c] for c in cols]))
+    stmt = (upsert_insert(table).from_select(cols, sa.select(*[stage.c[c] for c in cols]))
             .on_conflict_do_nothing(index_elements=["call_id"]).returning(*returned))
     rows = conn.execute(stmt).all()
     conn.exec_driver_sql("DROP TABLE cdr_stage")  # a second chunk in the same transaction makes its own

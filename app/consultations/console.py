@@ -20,17 +20,15 @@ from app.consultations.models import OUTCOME_LABELS, CallImport
 from app.consultations.schemas import ImportOut, ImportSummaryOut
 from app.consultations.topics import TOPICS
 from app.extensions import db
+from app.common.permissions import P
 from app.tasks import enqueue
 
-LOGGERS = ("duty_lawyer", "manager")
-IMPORTERS = ("manager", "admin")
-
-add_nav(90, "console.calls_page", "来电登记", LOGGERS)
-add_nav(100, "console.import_page", "话单导入", IMPORTERS)
+add_nav(90, "console.calls_page", "来电登记", P.log_calls)
+add_nav(100, "console.import_page", "话单导入", P.import_calls)
 
 
 @bp.route("/calls", methods=["GET", "POST"])
-@console_required(*LOGGERS)
+@console_required(P.log_calls)
 def calls_page():
     staff = me()
     if request.method == "POST":
@@ -78,7 +76,7 @@ class CallSearch(PageArgs):
 
 
 @bp.route("/calls/<int:consultation_id>")
-@console_required(*LOGGERS)
+@console_required(P.log_calls)
 def call_detail(consultation_id):
     """One call: when, who (masked; the full number through the audited reveal), what was said, the outcome,
     the recording and what it led to."""
@@ -89,7 +87,7 @@ def call_detail(consultation_id):
 
 
 @bp.route("/calls/import", methods=["GET", "POST"])
-@console_required(*IMPORTERS)
+@console_required(P.import_calls)
 def import_page():
     if request.method == "POST":
         f = request.files.get("file")
@@ -114,7 +112,7 @@ IMPORT_POLL_MAX = 600  # polls per page (every 2 s: 20 minutes), then the page a
 
 
 @bp.route("/calls/import/status.json")
-@console_required(*IMPORTERS)
+@console_required(P.import_calls)
 def import_statuses():
     """A small status answer for the history's unfinished rows: `?ids=3,4` (at most 20), no error lists."""
     raw = (request.args.get("ids") or "")[:400]
@@ -133,7 +131,7 @@ def import_statuses():
 
 
 @bp.route("/calls/import/<int:import_id>.json")
-@console_required(*IMPORTERS)
+@console_required(P.import_calls)
 def import_status(import_id):
     imp = db.session.get(CallImport, import_id)
     if imp is None:
@@ -142,7 +140,7 @@ def import_status(import_id):
 
 
 @bp.route("/calls/<int:consultation_id>/number", methods=["POST"])
-@console_required(*LOGGERS)
+@console_required(P.log_calls)
 def reveal_number(consultation_id):
     """The caller's full number for calling back (audited), on its own page: never in a cookie or a URL."""
     number = calls.reveal_number(me(), consultation_id)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.consultations.rollup_models import GRAINS, HOURS, MEASURES, MONTHLY, NO_TOPIC, ROLLUPS
+from app.common.models import upsert_insert
 from app.extensions import db
 from app.consultations.models import Consultation as C
 
@@ -82,23 +83,11 @@ def apply(calls, sign: int = 1) -> None:
                                                       *[t.c[d] == row[d] for d in dims]))
 
 
-def _insert_for_dialect():
-    name = db.session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover
-        raise RuntimeError(f"rollups need PostgreSQL or SQLite, not {name}")
-    return insert
-
-
 def _upsert(table: sa.Table, key_cols: tuple[str, ...], rows: list[dict]) -> None:
     if not rows:
         return
-    insert = _insert_for_dialect()
     # one statement, compiled once, run for all rows (executemany; batched by SQLAlchemy's insertmanyvalues)
-    stmt = insert(table)
+    stmt = upsert_insert(table)
     stmt = stmt.on_conflict_do_update(index_elements=list(key_cols),
                                       set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
     db.session.execute(stmt, rows)

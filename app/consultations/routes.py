@@ -14,18 +14,16 @@ from app.common.timeutil import utcnow
 from app.consultations import cdr, schemas, service, topics
 from app.consultations.models import CallImport
 from app.extensions import db
+from app.common.permissions import P
 from app.tasks import enqueue
 from app.storage_bridge import get_storage
 
 blp = Blueprint("consultations", __name__, url_prefix="/api/v1/consultations", description="热线咨询（来电）")
 
-LOGGERS = ("duty_lawyer", "manager")
-READERS = ("duty_lawyer", "manager", "supervisor")
-IMPORTERS = ("manager", "admin")
 
 
 @blp.route("", methods=["POST"])
-@staff_required(*LOGGERS)
+@staff_required(P.log_calls)
 @idempotent
 @blp.arguments(schemas.ConsultationInput)
 @blp.response(201, schemas.ConsultationOut)
@@ -35,7 +33,7 @@ def create_consultation(data):
 
 
 @blp.route("")
-@staff_required(*READERS)
+@staff_required(P.view_calls)
 @blp.arguments(schemas.ConsultationListArgs, location="query")
 @blp.response(200, schemas.ConsultationPageOut)
 def list_consultations(args):
@@ -44,7 +42,7 @@ def list_consultations(args):
 
 
 @blp.route("/<int:consultation_id>")
-@staff_required(*READERS)
+@staff_required(P.view_calls)
 @blp.response(200, schemas.ConsultationOut)
 def get_consultation(consultation_id):
     """来电详情"""
@@ -52,7 +50,7 @@ def get_consultation(consultation_id):
 
 
 @blp.route("/<int:consultation_id>", methods=["PATCH"])
-@staff_required(*LOGGERS)
+@staff_required(P.log_calls)
 @blp.arguments(schemas.ConsultationUpdate)
 @blp.response(200, schemas.ConsultationOut)
 def update_consultation(data, consultation_id):
@@ -61,7 +59,7 @@ def update_consultation(data, consultation_id):
 
 
 @blp.route("/<int:consultation_id>/caller-number")
-@staff_required(*LOGGERS)
+@staff_required(P.log_calls)
 @blp.response(200, schemas.CallerNumberOut)
 def reveal_number(consultation_id):
     """查看完整来电号码（用于回访，记入审计日志）"""
@@ -69,7 +67,7 @@ def reveal_number(consultation_id):
 
 
 @blp.route("/topics")
-@staff_required(*READERS)
+@staff_required(P.view_calls)
 @blp.doc(**openapi.json_object("咨询类别 {\"topics\": [...]}"))
 def list_topics():
     """咨询类别"""
@@ -77,7 +75,7 @@ def list_topics():
 
 
 @blp.route("/suggest-topic", methods=["POST"])
-@staff_required(*LOGGERS)
+@staff_required(P.log_calls)
 @blp.arguments(schemas.SuggestInput)
 @blp.doc(**openapi.json_object("建议的类别与关键词"))
 def suggest_topic(data):
@@ -97,7 +95,7 @@ def _cdr_request_limit():
 
 
 @blp.route("/imports", methods=["POST"])
-@staff_required(*IMPORTERS)
+@staff_required(P.import_calls)
 @blp.arguments(schemas.ImportFiles, location="files")
 @blp.response(202, schemas.ImportOut)
 def upload_cdr(files):
@@ -118,7 +116,7 @@ def upload_cdr(files):
 
 
 @blp.route("/imports")
-@staff_required(*IMPORTERS)
+@staff_required(P.import_calls)
 @blp.response(200, schemas.ImportSummaryOut(many=True))
 def list_imports():
     """最近的导入记录"""
@@ -127,7 +125,7 @@ def list_imports():
 
 
 @blp.route("/imports/<int:import_id>")
-@staff_required(*IMPORTERS)
+@staff_required(P.import_calls)
 @blp.response(200, schemas.ImportOut)
 def get_import(import_id):
     """导入进度与错误行"""

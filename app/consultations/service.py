@@ -14,17 +14,15 @@ from app.consultations import rollups
 from app.audit import record as audit
 from app.callbacks import service as callbacks
 from app.auth.models import Citizen, StaffUser
+from app.common.permissions import P, Role
 from app.common import crypto
 from app.common.timeutil import LOCAL_TZ, utcnow
-from app.consultations import phones, topics
+from app.consultations import flows, phones, topics
 from app.consultations.models import Consultation
-from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
 from app.applications.models import Application
 from app.storage_bridge import get_storage
 
-MANAGERS = ("manager",)
-READERS = ("manager", "supervisor")
 
 
 def default_area_code() -> str:
@@ -76,14 +74,14 @@ def _links(data: dict) -> tuple[int | None, int | None]:
 
 
 def _lawyer(staff: StaffUser, lawyer_id: int | None) -> int | None:
-    if staff.role == "duty_lawyer":
+    if staff.role == Role.duty_lawyer:
         if lawyer_id not in (None, staff.id):
             raise errors.Forbidden("值班律师只能登记本人接听的来电")
         return staff.id
     if lawyer_id is None:
         return None
     lawyer = db.session.get(StaffUser, lawyer_id)
-    if lawyer is None or lawyer.role != "duty_lawyer":
+    if lawyer is None or lawyer.role != Role.duty_lawyer:
         raise errors.ValidationFailed("值班律师不存在", details={"fields": {"duty_lawyer_id": ["不是值班律师"]}})
     return lawyer.id
 
@@ -112,8 +110,7 @@ def record_call(staff: StaffUser, data: dict) -> Consultation:
     c = Consultation(**row)
     db.session.add(c)
     db.session.flush()
-    rollups.apply([c])
-    check_repeat_callers([c])
+    flows.calls_recorded([c])
     audit("consultation.create", actor=staff, object_type="consultation", object_id=c.id)
     db.session.commit()
     return c
@@ -127,7 +124,7 @@ def get_for_staff(staff: StaffUser, consultation_id: int) -> Consultation:
 
 
 def can_see(staff: StaffUser, c: Consultation) -> bool:
-    return staff.role in READERS or (staff.role == "duty_lawyer" and c.duty_lawyer_id == staff.id)
+    return P.view_all_calls.allows(staff) or (P.view_calls.allows(staff) and c.duty_lawyer_id == staff.id)
 
 
 def bound_hash(citizen) -> str | None:
@@ -175,7 +172,7 @@ def caller_cond(value: str):
 
 def list_stmt(staff: StaffUser, args: dict) -> sa.Select:
     stmt = sa.select(Consultation)
-    if staff.role == "duty_lawyer":
+    if not P.view_all_calls.allows(staff):  # a duty lawyer: the calls they answered
         stmt = stmt.where(Consultation.duty_lawyer_id == staff.id)
     elif args.get("duty_lawyer_id"):
         stmt = stmt.where(Consultation.duty_lawyer_id == args["duty_lawyer_id"])
@@ -199,7 +196,7 @@ UPDATABLE = ("topic", "summary", "outcome", "recording_key", "citizen_id", "appl
 
 def update_call(staff: StaffUser, consultation_id: int, data: dict) -> Consultation:
     c = get_for_staff(staff, consultation_id)
-    if staff.role not in ("manager", "duty_lawyer"):
+    if not P.log_calls.allows(staff):
         raise errors.Forbidden("当前角色无权修改来电记录")
     old = rollups.facts(c)
     if "citizen_id" in data or "application_id" in data:
@@ -225,7 +222,7 @@ def update_call(staff: StaffUser, consultation_id: int, data: dict) -> Consultat
 def reveal_number(staff: StaffUser, consultation_id: int) -> dict:
     """The clear number, for calling back; every reveal is audited."""
     c = get_for_staff(staff, consultation_id)
-    if staff.role not in ("manager", "duty_lawyer"):
+    if not P.log_calls.allows(staff):
         raise errors.Forbidden("当前角色无权查看完整号码")
     number = crypto.decrypt(c.caller_enc) if c.caller_enc else None
     if not number:
@@ -254,7 +251,7 @@ def recording_url(staff: StaffUser, c: Consultation) -> str | None:
     return url
 
 
-def _describe_call(consultation_id: int) -> dict | None:
+def describe_call(consultation_id: int) -> dict | None:
     """A callback task about a call, for its page: the caller (masked; the clear number only through the
     audited reveal), who it is when the call is linked to a citizen or an application, what was said."""
     c = db.session.get(Consultation, consultation_id)
@@ -269,5 +266,3 @@ def _describe_call(consultation_id: int) -> dict | None:
             "consultation_id": c.id if c.caller_enc else None, "summary": c.summary,
             "application": {"id": app_.id, "reference": app_.reference} if app_ else None}
 
-
-callbacks.SUBJECT_DESCRIBERS["consultation"] = _describe_call

@@ -1,6 +1,7 @@
-"""Early warning (预警) for repeat callers, run when calls are recorded (console or CDR import).
-Alerts go to the console's alerts inbox (app.alerts), which also holds the SLA-breach, backfill-overdue
-and deadline-close alerts raised by app.alerts.service.scan()."""
+"""Early warning (预警) for repeat callers: the episodes a number (or citizen) opens by calling often,
+found when calls are recorded (console or CDR import; app.consultations.flows.calls_recorded opens the
+callback task and the alert for a new one). Alerts go to the console's alerts inbox (app.alerts),
+which also holds the SLA-breach, backfill-overdue and deadline-close alerts of app.alerts.service.scan()."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,7 @@ from flask import current_app
 from app.alerts.models import Alert
 from app.alerts.service import raise_alert as _raise, resolve_quietly
 from app.audit import record as audit
-from app.callbacks import service as callbacks
+from app.common.permissions import CITIZEN, SYSTEM, role_of
 from app.common.timeutil import utcnow
 from app.consultations.models import Consultation, RepeatCallerEpisode
 from app.extensions import db
@@ -41,10 +42,10 @@ def raise_alert(kind: str, *, dedupe_key: str, message: str, severity: str = "wa
 
 
 # --------------------------------------------------------------------------- repeat callers
-def check_repeat_callers(calls: list[Consultation]) -> list[RepeatCallerEpisode]:
+def check_repeat_callers(calls: list[Consultation]) -> list[tuple[RepeatCallerEpisode, Consultation]]:
     """Run after new calls are flushed. A number (or citizen) reaching the threshold within the window
-    opens one episode with a callback task and an alert; later calls in the episode only extend it.
-    Old calls (imports of past months) record the episode without a callback or alert."""
+    opens one episode (returned, flushed, with the call that opened it); later calls in the episode only
+    extend it."""
     calls = sorted((c for c in calls if c.ring_at is not None), key=lambda c: (c.ring_at, c.id))
     if not calls:
         return []
@@ -99,39 +100,30 @@ def check_repeat_callers(calls: list[Consultation]) -> list[RepeatCallerEpisode]
         db.session.add(ep)
         db.session.flush()
         episodes.append(ep)
-        created.append(ep)
-        if c.ring_at >= now - window:
-            _open_repeat_callback(ep, c, window)
+        created.append((ep, c))
     return created
 
 
-def _open_repeat_callback(ep: RepeatCallerEpisode, call: Consultation, window: dt.timedelta) -> None:
-    days = round(window.total_seconds() / 86400)
-    note = f"{ep.caller_masked} 在{days}天内来电{ep.call_count}次（重复来电预警）"
-    task = callbacks.open_task("repeat_caller", citizen_id=ep.citizen_id, subject_type="consultation",
-                               subject_id=call.id, note=note,
-                               due_in=dt.timedelta(hours=float(_cfg("REPEAT_CALLBACK_DUE_HOURS"))))
-    ep.callback_task_id = task.id
-    alert = raise_alert("repeat_caller", dedupe_key=f"repeat_caller:{ep.id}", message=note, severity="critical",
-                        citizen_id=ep.citizen_id,
-                        details={"episode_id": ep.id, "callback_task_id": task.id, "consultation_id": call.id,
-                                 "calls": ep.call_count, "region": ep.region, "topic": ep.topic})
-    ep.alert_id = alert.id
+def is_recent(call: Consultation) -> bool:
+    """A call within the window of now (not one of an import of past months)."""
+    return call.ring_at >= utcnow() - repeat_window()
 
 
-def _resolve_episode_alert(task, actor) -> None:
+def warning_text(ep: RepeatCallerEpisode) -> str:
+    days = round(repeat_window().total_seconds() / 86400)
+    return f"{ep.caller_masked} 在{days}天内来电{ep.call_count}次（重复来电预警）"
+
+
+def resolve_episode_alert(task, actor) -> None:
     """Closing a repeat-caller callback (satisfied, escalated, or a rating >= 4) resolves its alert: the
-    episode was answered; a new episode raises a new one."""
+    episode was answered; a new episode raises a new one. Given to app.callbacks.init_app by the factory."""
     ep = db.session.scalar(sa.select(RepeatCallerEpisode).where(RepeatCallerEpisode.callback_task_id == task.id))
     if ep is None or ep.alert_id is None:
         return
     alert = db.session.get(Alert, ep.alert_id)
     if alert is not None and alert.status != "resolved":
-        staff = actor if getattr(actor, "role", "citizen") != "citizen" else None  # a citizen's rating: the system
+        staff = actor if role_of(actor) not in (CITIZEN, SYSTEM) else None  # a citizen's rating: the system
         resolve_quietly(alert, staff)
         audit("alert.resolve", actor=staff, object_type="alert", object_id=alert.id,
               details={"callback_task_id": task.id})
 
-
-if _resolve_episode_alert not in callbacks.ON_CLOSE:
-    callbacks.ON_CLOSE.append(_resolve_episode_alert)

@@ -8,8 +8,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from app import errors
 from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
-from app.console import bp, console_required, me
-from app.documents import service as documents
+from app.console import bp, console_required, form_input, me
+from app.documents.schemas import DocumentRejectInput
+from app.common.permissions import P
+from app.documents import flows, service as documents
 from app.documents.models import LOW_CONFIDENCE, REJECT_REASONS, TO_VERIFY, Document
 from app.extensions import db
 
@@ -64,20 +66,20 @@ FIELD_LABELS = {
 
 
 @bp.route("/applications/<int:application_id>/documents", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.verify_documents)
 def upload_document(application_id):
     app_ = applications.get_for_staff(me(), application_id)
     f = request.files.get("file")
     if f is None or not f.filename:
         raise errors.ValidationFailed("请选择要上传的照片")
     raw = f.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
-    doc = documents.upload(me(), app_.id, request.form.get("kind") or "", raw, f.filename)
+    doc = flows.photo_uploaded(me(), app_.id, request.form.get("kind") or "", raw, f.filename)
     flash(f"已上传：{doc.kind_label}", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 
 
 @bp.route("/documents/<int:document_id>")
-@console_required(*applications.STAFF_ROLES)
+@console_required(P.view_case)
 def document_detail(document_id):
     staff = me()
     doc = documents.get_for_staff(staff, document_id)
@@ -102,7 +104,7 @@ def _next_document(doc):
 
 
 @bp.route("/documents/<int:document_id>/verify", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.verify_documents)
 def verify_document(document_id):
     doc = documents.get_for_staff(me(), document_id)
     documents.verify(me(), doc)
@@ -111,11 +113,11 @@ def verify_document(document_id):
 
 
 @bp.route("/documents/<int:document_id>/reject", methods=["POST"])
-@console_required("duty_lawyer", "manager")
+@console_required(P.verify_documents)
 def reject_document(document_id):
     doc = documents.get_for_staff(me(), document_id)
-    note = (request.form.get("note") or "").strip()[:500] or None
-    documents.reject(me(), doc, request.form.get("reason") or "", note)
+    f = form_input(DocumentRejectInput)  # the staff API's input
+    documents.reject(me(), doc, f["reason"], (f["note"] or "").strip() or None)
     flash(f"已退回：{doc.kind_label}（群众将收到重新拍摄的提示）", "ok")
     return redirect(url_for("console.application_detail", application_id=doc.application_id))
 

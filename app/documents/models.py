@@ -10,6 +10,7 @@ from app.common.objects import owns
 from app.common.taxonomy import DOCUMENT_KINDS
 from app.common.timeutil import UTCDateTime
 from app.extensions import db
+from app.common.permissions import P
 
 KINDS = DOCUMENT_KINDS
 OCR_KINDS = ("hukou_home", "hukou_member", "id_front", "id_back")
@@ -17,11 +18,10 @@ STATUSES = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed", "verified", "re
 STATUS_LABELS = {"uploaded": "已上传", "ocr_pending": "识别中", "ocr_done": "识别完成", "ocr_failed": "识别失败",
                  "verified": "审核通过", "rejected": "需重新拍摄", "superseded": "已被替换"}
 TO_VERIFY = ("uploaded", "ocr_pending", "ocr_done", "ocr_failed")  # waiting for a staff decision
-REVIEWERS = ("duty_lawyer", "manager")  # who verifies and rejects photos
 # Staff decisions on a document: the states each may start from, where it goes, who may take it
 TRANSITIONS = {
-    "verify": {"sources": TO_VERIFY + ("rejected",), "target": "verified", "roles": REVIEWERS, "label": "审核通过"},
-    "reject": {"sources": TO_VERIFY + ("verified",), "target": "rejected", "roles": REVIEWERS, "label": "退回重拍"},
+    "verify": {"sources": TO_VERIFY + ("rejected",), "target": "verified", "permission": P.verify_documents, "label": "审核通过"},
+    "reject": {"sources": TO_VERIFY + ("verified",), "target": "rejected", "permission": P.verify_documents, "label": "退回重拍"},
 }
 LOW_CONFIDENCE = 0.8  # OCR values below this confidence are highlighted for the reviewer
 REJECT_REASONS = {

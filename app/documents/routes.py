@@ -7,7 +7,7 @@ from app import errors
 from app.auth.guards import any_authenticated, citizen_required
 from app.common import limits, openapi
 from app.common.idempotency import idempotent
-from app.documents import prefill, schemas, service
+from app.documents import flows, prefill, schemas, service
 from app.documents.models import Document
 from app.extensions import db
 from app.storage_bridge import get_storage
@@ -28,7 +28,7 @@ def upload(form, files):
     """上传材料照片（wx.uploadFile：multipart/form-data，字段 file，附 kind 与 application_id）"""
     f = request.files["file"]
     raw = f.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
-    return service.upload(g.actor, form["application_id"], form["kind"], raw, f.filename)
+    return flows.photo_uploaded(g.actor, form["application_id"], form["kind"], raw, f.filename)
 
 
 @blp.route("/applications/<int:application_id>/documents")

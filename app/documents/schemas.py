@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.documents.models import KINDS
+from app.documents.models import KINDS, REJECT_REASONS
 
 
 class UploadForm(ma.Schema):
@@ -55,3 +55,8 @@ class ListArgs(ma.Schema):
 class PrefillConfirmInput(ma.Schema):
     fields = fields.List(fields.String(validate=validate.Length(max=32)), required=True,
                          validate=validate.Length(min=1, max=20), metadata={"description": "采用识别结果的字段"})
+
+
+class DocumentRejectInput(ma.Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(list(REJECT_REASONS)))
+    note = fields.String(validate=validate.Length(max=500), load_default=None)

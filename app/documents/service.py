@@ -18,16 +18,15 @@ from app.common.objects import stored_object
 from app.common.taxonomy import LIVE_DOCUMENT_STATUSES
 from app.common.timeutil import utcnow
 from app.documents import imaging
-from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, REVIEWERS, TRANSITIONS, Document
+from app.documents.models import KINDS, OCR_KINDS, REJECT_REASONS, TRANSITIONS, Document
 from app.extensions import db
+from app.common.permissions import CITIZEN, P, role_of
 from app.storage_bridge import get_storage
-from app.tasks import enqueue
 from app.notifications import service as notifications
 
 log = logging.getLogger(__name__)
 
 
-STAFF_DOCUMENT_ROLES = ("duty_lawyer", "manager", "aid_lawyer", "supervisor")
 LAWYER_KINDS = ("judgment", "other")  # what an aid lawyer uploads to their case: copies of the legal documents
 LIVE = LIVE_DOCUMENT_STATUSES
 
@@ -38,7 +37,7 @@ def application_for_upload(actor, application_id: int) -> Application:
     app_ = db.session.get(Application, application_id)
     if app_ is None or not can_staff_see(actor, app_):
         raise errors.NotFound("未找到该申请")
-    if actor.role not in ("duty_lawyer", "manager", "aid_lawyer"):  # an aid lawyer: their own case (above)
+    if not (P.verify_documents.allows(actor) or P.upload_case_documents.allows(actor)):  # a lawyer: own case (above)
         raise errors.Forbidden("当前角色无权上传材料")
     return app_
 
@@ -54,12 +53,14 @@ def get_for_staff(staff, document_id: int) -> Document:
 
 
 def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | None) -> Document:
+    """Store a photo (sanitised, in private storage), supersede the live one of its kind, write the
+    timeline, commit. Its OCR is queued by app.documents.flows.photo_uploaded."""
     if kind not in KINDS:
         raise errors.ValidationFailed("材料类型无效", details={"fields": {"kind": [f"应为：{'、'.join(KINDS)}"]}})
     app_ = application_for_upload(actor, application_id)
-    if getattr(actor, "role", None) == "citizen":
+    if role_of(actor) == CITIZEN:
         consents.require_for_document(actor, kind)  # ID and household photos, income proof: separate consent
-    if getattr(actor, "role", None) == "aid_lawyer" and kind not in LAWYER_KINDS:
+    if P.upload_case_documents.allows(actor) and kind not in LAWYER_KINDS:
         raise errors.Forbidden("援助律师只能上传法律文书副本（判决书或其他法律文书）")
     # after a refusal or termination the citizen may still add photos (kind other) to an objection (Art. 49)
     if app_.status in FINAL_STATUSES and not (kind == "other" and app_.status in ("rejected", "terminated")):
@@ -72,7 +73,7 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
     with stored_object(key, clean.data, clean.content_type):  # no orphan object if the row is not written
         doc = Document(
             application_id=app_.id, citizen_id=app_.citizen_id,
-            uploaded_by_type="citizen" if isinstance(actor, Citizen) else "staff", uploaded_by_id=actor.id,
+            uploaded_by_type=CITIZEN.value if isinstance(actor, Citizen) else "staff", uploaded_by_id=actor.id,
             kind=kind, status="ocr_pending" if _ocr_on(kind) else "uploaded", storage_key=key,
             content_type=clean.content_type, byte_size=len(clean.data), width=clean.width, height=clean.height,
             sha256=clean.sha256, original_filename=(filename or "")[:255] or None,
@@ -91,9 +92,6 @@ def upload(actor, application_id: int, kind: str, raw: bytes, filename: str | No
         for step in current_app.extensions.get("documents.after_upload", ()):
             step(app_, doc, actor)  # in this transaction; registered by init_app (app/procedure: the notice's items)
         db.session.commit()
-    if doc.status == "ocr_pending":
-        enqueue("ocr_document", doc.id)
-        db.session.expire(doc)  # OCR may already have finished (inline mode): answer with the row as it is now
     return doc
 
 
@@ -111,7 +109,7 @@ def get_document(actor, document_id: int) -> Document:
             raise errors.NotFound("未找到该材料")
     else:
         app_ = db.session.get(Application, doc.application_id)
-        if actor.role not in STAFF_DOCUMENT_ROLES or not can_staff_see(actor, app_):
+        if not can_staff_see(actor, app_):  # P.view_case, and an aid lawyer only their cases
             raise errors.NotFound("未找到该材料")
     return doc
 
@@ -146,20 +144,20 @@ def signed_view(actor, document_id: int) -> dict:
 
 def allowed_actions(staff, doc: Document) -> list[str]:
     """The decisions this staff member may take on this document now (the page shows only these)."""
-    return [name for name, t in TRANSITIONS.items() if staff.role in t["roles"] and doc.status in t["sources"]]
+    return [name for name, t in TRANSITIONS.items() if t["permission"].allows(staff) and doc.status in t["sources"]]
 
 
 def can_review(staff) -> bool:
-    return staff.role in REVIEWERS
+    return P.verify_documents.allows(staff)
 
 
 def can_upload(staff, app_: Application) -> bool:
-    return staff.role in ("duty_lawyer", "manager") and app_.status not in FINAL_STATUSES
+    return P.verify_documents.allows(staff) and app_.status not in FINAL_STATUSES
 
 
 def _check(staff, doc: Document, action: str) -> None:
     t = TRANSITIONS[action]
-    if staff.role not in t["roles"]:
+    if not t["permission"].allows(staff):
         raise errors.Forbidden("当前角色无权审核材料")
     if doc.status not in t["sources"]:
         raise errors.InvalidTransition(f"材料当前状态为「{doc.status_label}」，不能{t['label']}")
@@ -179,7 +177,7 @@ def verify(staff, doc: Document) -> Document:
 
 
 def reject(staff, doc: Document, reason: str, note: str | None = None) -> Document:
-    if staff.role not in TRANSITIONS["reject"]["roles"]:
+    if not TRANSITIONS["reject"]["permission"].allows(staff):
         raise errors.Forbidden("当前角色无权审核材料")
     if reason not in REJECT_REASONS:
         raise errors.ValidationFailed("退回原因无效", details={"fields": {"reason": [f"应为：{'、'.join(REJECT_REASONS)}"]}})
@@ -202,9 +200,6 @@ backfill_status = applications.backfill_status
 
 
 
-def _hand_over_to_citizen(app_: Application, citizen) -> None:
+def hand_over_to_citizen(app_: Application, citizen) -> None:
     """A phone-intake application now belongs to a citizen: so do its documents."""
     db.session.execute(sa.update(Document).where(Document.application_id == app_.id).values(citizen_id=citizen.id))
-
-
-applications.ON_LINKED_TO_CITIZEN.append(_hand_over_to_citizen)

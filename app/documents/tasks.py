@@ -16,7 +16,7 @@ from app.extensions import db
 from app.observability.metrics import OCR_LATENCY
 from app.notifications.service import sweep_due
 from app.storage_bridge import get_storage
-from app.tasks import enqueue, on_worker_start, task
+from app.tasks import enqueue, on_worker_start, retry_delay, task
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -33,9 +33,14 @@ def _lease() -> dt.timedelta:
 @on_worker_start
 def load_ocr_engine(app) -> None:
     """Load the OCR models when a worker process starts, so the first photo does not wait for them."""
-    if app.config.get("OCR_ENABLED", True):
+    if app.config["OCR_ENABLED"]:
         ocr.warm_up()
         log.info("OCR engine loaded")
+
+
+def queue_ocr(document_id: int) -> None:
+    """Recognise a stored photo in the background (after its row is committed)."""
+    enqueue("ocr_document", document_id)
 
 
 @task("ocr_document")
@@ -122,12 +127,12 @@ def _record(doc: Document, result, exc) -> None:
     if exc is not None:
         log.warning("OCR of document %s failed (attempt %s): %s", doc.id, doc.ocr_attempts, type(exc).__name__)
         doc.ocr_error = f"{type(exc).__name__}: {exc}"[:255]
-        if doc.ocr_attempts >= MAX_ATTEMPTS:
+        delay = retry_delay(doc.ocr_attempts, MAX_ATTEMPTS, steps=BACKOFF_SECONDS)
+        if delay is None:
             doc.status = "ocr_failed"
             doc.ocr_next_attempt_at = None
             db.session.commit()
             return
-        delay = BACKOFF_SECONDS[min(doc.ocr_attempts - 1, len(BACKOFF_SECONDS) - 1)]
         doc.ocr_next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
         db.session.commit()
         enqueue("ocr_document", doc.id, countdown=delay)

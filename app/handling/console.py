@@ -14,6 +14,7 @@ from markupsafe import Markup
 from app import errors
 from app.applications.models import Application
 from app.audit import record as audit
+from app.common.permissions import P, Role
 from app.common.timeutil import local_today
 from app.auth.models import StaffUser
 from app.console import add_nav, bp, console_required, me
@@ -24,17 +25,16 @@ from app.handling.models import OUTCOMES
 from app.procedure import clocks, letters
 from app.subsidy import service as subsidy
 
-add_nav(17, "console.handling_desk", "承办与结案", ("manager", "aid_lawyer"))
-add_nav(18, "console.subsidy_batches", "办案补贴", ("manager",))
+add_nav(17, "console.handling_desk", "承办与结案", P.handle_cases)
+add_nav(18, "console.subsidy_batches", "办案补贴", P.manage_subsidies)
 
-CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
 
 
 @bp.context_processor
 def _handling_context():
     def handling_links(a):
         if a.status not in ("assigned", "in_progress", "closing_review", "closed", "archived", "approved") \
-                or me().role not in ("manager", "aid_lawyer", "supervisor"):
+                or not P.view_handling.allows(me()):
             return ""
         return Markup(render_template("handling/_case_link.html", a=a))
     return {"handling_links": handling_links}
@@ -52,15 +52,15 @@ def _back(app_id: int):
 
 def _aid_lawyers(exclude: int | None = None) -> list[StaffUser]:
     return [l for l in db.session.scalars(sa.select(StaffUser).where(
-        StaffUser.role == "aid_lawyer", StaffUser.is_active.is_(True)).order_by(StaffUser.full_name)).all()
+        StaffUser.role == Role.aid_lawyer, StaffUser.is_active.is_(True)).order_by(StaffUser.full_name)).all()
         if l.id != exclude]
 
 
 @bp.route("/handling")
-@console_required("manager", "aid_lawyer")
+@console_required(P.handle_cases)
 def handling_desk():
     staff = me()
-    if staff.role == "aid_lawyer":
+    if staff.role == Role.aid_lawyer:
         return render_template("handling/desk.html", mine=service.my_cases(staff))
     return render_template("handling/desk.html", changes=service.pending_changes(), reports=service.open_reports(),
                            closings=service.closing_queue(), to_archive=service.archive_queue(),
@@ -74,19 +74,19 @@ def _apps_of(*lists):
 
 
 @bp.route("/applications/<int:application_id>/handling")
-@console_required(*CASE_ROLES)
+@console_required(P.view_handling)
 def case_handling(application_id):
     staff = me()
     a = service.case_for_staff(staff, application_id)
     cf = service.closing_file(a.id)
-    is_lawyer = staff.role == "aid_lawyer" and a.assigned_lawyer_id == staff.id
+    is_lawyer = staff.role == Role.aid_lawyer and a.assigned_lawyer_id == staff.id
     stages = subsidy.stages_for(a.service_type)
     facts = service._facts(a)
     previews = {k: subsidy.compute(a, k, facts) for k in stages}
     docs = service.closing_documents(staff, a)
     missing = documents.backfill_status(a)["missing"] if a.backfill_kinds else []
     return render_template(
-        "handling/case.html", a=a, cf=cf, is_lawyer=is_lawyer, is_manager=staff.role == "manager",
+        "handling/case.html", a=a, cf=cf, is_lawyer=is_lawyer, is_manager=P.decide_after_assignment.allows(staff),
         changes=service.changes_for(a.id), open_change=service.open_change(a.id), reports=service.reports_for(a.id),
         grounds=service.TERMINATION_GROUNDS, outcomes=OUTCOMES, stages=stages, previews=previews, docs=docs,
         rubric=service.rubric(), quality=service.quality_context(a), archive=service.archive_of(a.id),
@@ -95,7 +95,7 @@ def case_handling(application_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/letters/<int:letter_id>")
-@console_required(*CASE_ROLES)
+@console_required(P.view_handling)
 def case_letter(application_id, letter_id):
     """A letter of the case as PDF (the lawyer's 指派通知书 and 更换通知 among them); every view audited."""
     a = service.case_for_staff(me(), application_id)
@@ -110,7 +110,7 @@ def case_letter(application_id, letter_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/progress", methods=["POST"])
-@console_required("aid_lawyer", "manager")
+@console_required(P.handle_cases)
 def case_progress(application_id):
     a = service.case_for_staff(me(), application_id)
     service.add_progress(me(), a, request.form.get("note"), request.form.get("visible") == "1")
@@ -119,7 +119,7 @@ def case_progress(application_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/upload", methods=["POST"])
-@console_required("aid_lawyer")
+@console_required(P.report_as_lawyer)
 def case_upload(application_id):
     a = service.case_for_staff(me(), application_id)
     f = request.files.get("file")
@@ -134,7 +134,7 @@ def case_upload(application_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/withdrawal", methods=["POST"])
-@console_required("aid_lawyer")
+@console_required(P.report_as_lawyer)
 def case_withdrawal(application_id):
     a = service.case_for_staff(me(), application_id)
     service.withdraw_as_lawyer(me(), a, request.form.get("reasons"))
@@ -143,7 +143,7 @@ def case_withdrawal(application_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/termination-report", methods=["POST"])
-@console_required("aid_lawyer")
+@console_required(P.report_as_lawyer)
 def case_termination_report(application_id):
     a = service.case_for_staff(me(), application_id)
     service.report_termination(me(), a, request.form.get("ground"), request.form.get("facts"))
@@ -152,7 +152,7 @@ def case_termination_report(application_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/closing", methods=["POST"])
-@console_required("aid_lawyer")
+@console_required(P.report_as_lawyer)
 def case_closing(application_id):
     a = service.case_for_staff(me(), application_id)
     _confirmed("提交结案材料")
@@ -165,7 +165,7 @@ def case_closing(application_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/review", methods=["POST"])
-@console_required("manager")
+@console_required(P.decide_after_assignment)
 def case_review(application_id):
     a = service.case_for_staff(me(), application_id)
     decision = request.form.get("decision")
@@ -177,7 +177,7 @@ def case_review(application_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/archive", methods=["POST"])
-@console_required("manager")
+@console_required(P.decide_after_assignment)
 def case_archive(application_id):
     a = service.case_for_staff(me(), application_id)
     _confirmed("归档")
@@ -187,7 +187,7 @@ def case_archive(application_id):
 
 
 @bp.route("/applications/<int:application_id>/handling/archive.zip")
-@console_required("manager")
+@console_required(P.decide_after_assignment)
 def case_archive_zip(application_id):
     a = service.case_for_staff(me(), application_id)
     record = service.archive_of(a.id)
@@ -201,7 +201,7 @@ def case_archive_zip(application_id):
 
 
 @bp.route("/lawyer-changes/<int:change_id>", methods=["POST"])
-@console_required("manager")
+@console_required(P.decide_after_assignment)
 def change_decision(change_id):
     change = service.get_change(me(), change_id)
     _confirmed("作出决定")
@@ -212,7 +212,7 @@ def change_decision(change_id):
 
 
 @bp.route("/termination-reports/<int:report_id>", methods=["POST"])
-@console_required("manager")
+@console_required(P.decide_after_assignment)
 def report_decision(report_id):
     report = service.get_report(me(), report_id)
     _confirmed("作出决定")
@@ -225,7 +225,7 @@ def report_decision(report_id):
 # --- subsidy batches ---------------------------------------------------------------------------------------
 
 @bp.route("/subsidy")
-@console_required("manager")
+@console_required(P.manage_subsidies)
 def subsidy_batches():
     month = request.args.get("month") or local_today().strftime("%Y-%m")
     try:
@@ -237,7 +237,7 @@ def subsidy_batches():
 
 
 @bp.route("/subsidy", methods=["POST"])
-@console_required("manager")
+@console_required(P.manage_subsidies)
 def subsidy_create():
     batch = subsidy.create_batch(me(), request.form.get("month") or "")
     flash(f"已生成 {batch.month} 补贴批次（{len(batch.items)} 件，合计 {subsidy.yuan(batch.total_fen)} 元）", "ok")
@@ -245,7 +245,7 @@ def subsidy_create():
 
 
 @bp.route("/subsidy/<int:batch_id>")
-@console_required("manager")
+@console_required(P.manage_subsidies)
 def subsidy_batch(batch_id):
     batch = subsidy.get_batch(me(), batch_id)
     return render_template("subsidy/batch.html", batch=batch, rows=subsidy.rows(batch), headers=subsidy.HEADERS,
@@ -253,7 +253,7 @@ def subsidy_batch(batch_id):
 
 
 @bp.route("/subsidy/<int:batch_id>/approve", methods=["POST"])
-@console_required("manager")
+@console_required(P.manage_subsidies)
 def subsidy_approve(batch_id):
     batch = subsidy.get_batch(me(), batch_id)
     _confirmed("审批")
@@ -263,7 +263,7 @@ def subsidy_approve(batch_id):
 
 
 @bp.route("/subsidy/<int:batch_id>/export.<fmt>")
-@console_required("manager")
+@console_required(P.manage_subsidies)
 def subsidy_export(batch_id, fmt):
     body, mime, name = subsidy.export(me(), subsidy.get_batch(me(), batch_id), fmt)
     return Response(body, headers={"Content-Type": mime, "Content-Disposition": f"attachment; filename={name}"})

@@ -14,7 +14,7 @@ from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 
 CHANGE_STATUSES = {"open": "待决定", "approved": "已同意更换", "refused": "不予更换"}
-CHANGE_BY = {"citizen": "受援人申请更换", "lawyer": "律师申请退出"}
+CHANGE_BY = {"aided": "受援人申请更换", "lawyer": "律师申请退出"}
 REPORT_STATUSES = {"open": "待负责人决定", "terminated": "已决定终止", "dismissed": "不予终止，继续援助"}
 # 结案 outcomes (the procedure rules' usual ways a matter ends)
 OUTCOMES = {
@@ -33,7 +33,7 @@ class LawyerChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
-    requested_by: Mapped[str] = mapped_column(sa.String(8))  # citizen | lawyer
+    requested_by: Mapped[str] = mapped_column(sa.String(8))  # aided (the aided person) | lawyer
     requester_id: Mapped[int] = mapped_column()  # citizens.id or staff_users.id
     from_lawyer_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_users.id"))
     reasons: Mapped[str] = mapped_column(sa.Text)

@@ -15,6 +15,7 @@ from app.audit import record as audit
 from app.auth.guards import citizen_required, staff_required
 from app.common.idempotency import idempotent
 from app.common.openapi import BEARER
+from app.common.permissions import P
 from app.extensions import db
 from app.handling import service
 from app.handling.models import OUTCOMES
@@ -148,11 +149,10 @@ def citizen_request_change(data, application_id):
 
 # --- staff ----------------------------------------------------------------------------------------------------
 
-CASE_ROLES = ("aid_lawyer", "manager", "duty_lawyer", "supervisor")
 
 
 @staff.route("/applications/<int:application_id>/handling")
-@staff_required(*CASE_ROLES)
+@staff_required(P.view_handling)
 @staff.doc(security=BEARER)
 @staff.response(200)
 def staff_handling(application_id):
@@ -161,7 +161,7 @@ def staff_handling(application_id):
 
 
 @staff.route("/applications/<int:application_id>/progress", methods=["POST"])
-@staff_required("aid_lawyer", "manager")
+@staff_required(P.handle_cases)
 @staff.doc(security=BEARER)
 @staff.arguments(ProgressInput)
 @staff.response(201)
@@ -173,7 +173,7 @@ def progress(data, application_id):
 
 
 @staff.route("/applications/<int:application_id>/withdrawal", methods=["POST"])
-@staff_required("aid_lawyer")
+@staff_required(P.report_as_lawyer)
 @staff.doc(security=BEARER)
 @staff.arguments(ReasonsInput)
 @staff.response(201)
@@ -184,7 +184,7 @@ def lawyer_withdrawal(data, application_id):
 
 
 @staff.route("/lawyer-changes")
-@staff_required("manager")
+@staff_required(P.decide_after_assignment)
 @staff.doc(security=BEARER)
 @staff.response(200)
 def list_changes():
@@ -193,7 +193,7 @@ def list_changes():
 
 
 @staff.route("/lawyer-changes/<int:change_id>/decision", methods=["POST"])
-@staff_required("manager")
+@staff_required(P.decide_after_assignment)
 @staff.doc(security=BEARER)
 @staff.arguments(ChangeDecisionInput)
 @staff.response(200)
@@ -205,7 +205,7 @@ def decide_change(data, change_id):
 
 
 @staff.route("/applications/<int:application_id>/termination-reports", methods=["POST"])
-@staff_required("aid_lawyer")
+@staff_required(P.report_as_lawyer)
 @staff.doc(security=BEARER)
 @staff.arguments(TerminationReportInput)
 @staff.response(201)
@@ -216,7 +216,7 @@ def report_termination(data, application_id):
 
 
 @staff.route("/termination-reports")
-@staff_required("manager")
+@staff_required(P.decide_after_assignment)
 @staff.doc(security=BEARER)
 @staff.response(200)
 def list_reports():
@@ -225,7 +225,7 @@ def list_reports():
 
 
 @staff.route("/termination-reports/<int:report_id>/decision", methods=["POST"])
-@staff_required("manager")
+@staff_required(P.decide_after_assignment)
 @staff.doc(security=BEARER)
 @staff.arguments(ReportDecisionInput)
 @staff.response(200)
@@ -236,7 +236,7 @@ def decide_report(data, report_id):
 
 
 @staff.route("/applications/<int:application_id>/closing", methods=["POST"])
-@staff_required("aid_lawyer")
+@staff_required(P.report_as_lawyer)
 @staff.doc(security=BEARER)
 @staff.arguments(ClosingInput)
 @staff.response(201)
@@ -248,7 +248,7 @@ def submit_closing(data, application_id):
 
 
 @staff.route("/applications/<int:application_id>/closing/review", methods=["POST"])
-@staff_required("manager")
+@staff_required(P.decide_after_assignment)
 @staff.doc(security=BEARER)
 @staff.arguments(ReviewInput)
 @staff.response(200)
@@ -260,7 +260,7 @@ def review_closing(data, application_id):
 
 
 @staff.route("/applications/<int:application_id>/archive", methods=["POST"])
-@staff_required("manager")
+@staff_required(P.decide_after_assignment)
 @staff.doc(security=BEARER)
 @staff.response(201)
 def archive(application_id):
@@ -271,7 +271,7 @@ def archive(application_id):
 
 
 @staff.route("/applications/<int:application_id>/archive.zip")
-@staff_required("manager")
+@staff_required(P.decide_after_assignment)
 @staff.doc(security=BEARER)
 @staff.response(200, content_type="application/zip")
 def archive_zip(application_id):
@@ -298,7 +298,7 @@ def batch_out(b) -> dict:
 
 
 @staff.route("/subsidy/batches")
-@staff_required("manager")
+@staff_required(P.manage_subsidies)
 @staff.doc(security=BEARER)
 @staff.response(200)
 def list_batches():
@@ -307,7 +307,7 @@ def list_batches():
 
 
 @staff.route("/subsidy/batches", methods=["POST"])
-@staff_required("manager")
+@staff_required(P.manage_subsidies)
 @staff.doc(security=BEARER)
 @staff.arguments(BatchInput)
 @staff.response(201)
@@ -317,7 +317,7 @@ def create_batch(data):
 
 
 @staff.route("/subsidy/batches/<int:batch_id>/approve", methods=["POST"])
-@staff_required("manager")
+@staff_required(P.manage_subsidies)
 @staff.doc(security=BEARER)
 @staff.response(200)
 def approve_batch(batch_id):
@@ -326,7 +326,7 @@ def approve_batch(batch_id):
 
 
 @staff.route("/subsidy/batches/<int:batch_id>/export")
-@staff_required("manager")
+@staff_required(P.manage_subsidies)
 @staff.doc(security=BEARER)
 @staff.arguments(ExportArgs, location="query")
 @staff.response(200, content_type="text/csv")

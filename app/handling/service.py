@@ -31,6 +31,7 @@ from flask import current_app
 
 import storage
 from app import errors
+from app.common.permissions import P, Role
 from app.applications import service as applications
 from app.applications.models import SERVICE_TYPES, Application, ApplicationEvent
 from app.audit import record as audit
@@ -106,12 +107,12 @@ def case_for_staff(staff: StaffUser, application_id: int) -> Application:
 
 
 def _lawyer_of(staff: StaffUser, app_: Application) -> None:
-    if staff.role != "aid_lawyer" or app_.assigned_lawyer_id != staff.id:
+    if not P.report_as_lawyer.allows(staff) or app_.assigned_lawyer_id != staff.id:
         raise errors.NotFound("未找到该申请")
 
 
 def _manager(staff: StaffUser, what: str) -> None:
-    if staff.role != "manager":
+    if not P.decide_after_assignment.allows(staff):
         raise errors.Forbidden(f"当前角色无权{what}")
 
 
@@ -165,7 +166,7 @@ def request_change(citizen: Citizen, app_: Application, reasons) -> LawyerChange
     if app_.citizen_id != citizen.id:
         raise errors.NotFound("未找到该申请")
     reasons = _text(reasons, "reasons", "请说明请求更换法律援助人员的理由", minimum=5, limit=1000)
-    change = _new_change(app_, "citizen", citizen.id, reasons)
+    change = _new_change(app_, "aided", citizen.id, reasons)
     applications.record_event(app_, citizen, "lawyer_change_requested", reasons)
     audit("lawyer_change.request", actor=citizen, object_type="lawyer_change", object_id=change.id)
     db.session.commit()
@@ -186,7 +187,7 @@ def withdraw_as_lawyer(lawyer: StaffUser, app_: Application, reasons) -> LawyerC
 
 def get_change(staff: StaffUser, change_id: int) -> LawyerChange:
     change = db.session.get(LawyerChange, change_id)
-    if change is None or staff.role != "manager":
+    if change is None or not P.decide_after_assignment.allows(staff):
         raise errors.NotFound("未找到该更换申请")
     return change
 
@@ -217,7 +218,7 @@ def decide_change(manager: StaffUser, change: LawyerChange, approve: bool, note=
             new_lawyer = db.session.get(StaffUser, int(new_lawyer_id))
         except (TypeError, ValueError):
             new_lawyer = None
-        if new_lawyer is None or new_lawyer.role != "aid_lawyer" or not new_lawyer.is_active \
+        if new_lawyer is None or new_lawyer.role != Role.aid_lawyer or not new_lawyer.is_active \
                 or new_lawyer.id == change.from_lawyer_id:
             raise errors.ValidationFailed("请选择另一位在册的援助律师", details={"fields": {"lawyer_id": ["无效的援助律师"]}})
     old = db.session.get(StaffUser, change.from_lawyer_id)
@@ -256,9 +257,9 @@ def pending_changes() -> list[LawyerChange]:
 
 def add_progress(lawyer: StaffUser, app_: Application, note, visible: bool) -> ApplicationEvent:
     """办理进展 (Art. 46): seen by the aided person when `visible`, else internal (never in the citizen API)."""
-    if lawyer.role == "aid_lawyer":
+    if lawyer.role == Role.aid_lawyer:
         _lawyer_of(lawyer, app_)
-    elif lawyer.role != "manager":
+    elif not P.decide_after_assignment.allows(lawyer):
         raise errors.Forbidden("当前角色无权记录办理进展")
     if app_.status not in HANDLING_STATES + ("closing_review",):
         raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，不能记录办理进展")
@@ -300,7 +301,7 @@ def report_termination(lawyer: StaffUser, app_: Application, ground, facts) -> T
 
 def get_report(staff: StaffUser, report_id: int) -> TerminationReport:
     report = db.session.get(TerminationReport, report_id)
-    if report is None or staff.role != "manager":
+    if report is None or not P.decide_after_assignment.allows(staff):
         raise errors.NotFound("未找到该报告")
     return report
 

@@ -12,7 +12,7 @@ from app.auth.models import Citizen
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
 from app.notifications.models import Notification
-from app.tasks import enqueue, task
+from app.tasks import enqueue, retry_delay, task
 from app.wechat_bridge import get_wechat
 
 log = logging.getLogger(__name__)
@@ -47,70 +47,66 @@ def _page(kind: str, application, **query) -> str:
     return f"{PAGES[kind]}?{q}"
 
 
+# WeChat subscribe-message values are limited by their field's type (the key's prefix)
+LIMITS = {"thing": 20, "phrase": 5, "character_string": 32}
+
+
 def _short(text: str | None, n: int = 20) -> str:
-    # Subscribe-message "thing" values are limited to 20 characters
     text = text or ""
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def status_changed(application, to_status_label: str, note: str | None = None) -> Notification | None:
-    """Queue a status message for the application's citizen (caller commits, then calls dispatch)."""
+def _value(key: str, value: str | None) -> str:
+    kind = key.rstrip("0123456789")
+    return _short(value, LIMITS[kind]) if kind in LIMITS else value
+
+
+def _now() -> str:
+    return utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _message(application, kind: str, values: dict[str, str], **query) -> Notification | None:
+    """The one message skeleton: a subscribe message of `kind` (its template setting and mini-program page
+    above; `query` is added to the page's) to the application's citizen (none for a phone intake nobody
+    has linked yet), queued in the caller's transaction; the caller commits, then calls `dispatch`.
+    `values` are the template's fields, each cut to its type's limit."""
     if application.citizen_id is None:
         return None
-    now_local = utcnow().astimezone(LOCAL_TZ)
-    n = Notification(
-        citizen_id=application.citizen_id, application_id=application.id,
-        template_id=current_app.config[TEMPLATE_SETTINGS["status"]],
-        page=_page("status", application),
-        data={
-            "character_string1": {"value": application.reference or str(application.id)},
-            "phrase2": {"value": _short(to_status_label, 5)},
-            "time3": {"value": now_local.strftime("%Y-%m-%d %H:%M")},
-            "thing4": {"value": _short(note or "点击查看办理进度")},
-        },
-        next_attempt_at=utcnow(),
-    )
+    data = {key: {"value": _value(key, value)} for key, value in values.items()}
+    n = Notification(citizen_id=application.citizen_id, application_id=application.id,
+                     template_id=current_app.config[TEMPLATE_SETTINGS[kind]], page=_page(kind, application, **query),
+                     data=data, next_attempt_at=utcnow())
     db.session.add(n)
     return n
+
+
+def status_changed(application, to_status_label: str, note: str | None = None) -> Notification | None:
+    """The application's state changed (with the note the citizen may read)."""
+    return _message(application, "status", {
+        "character_string1": application.reference or str(application.id),
+        "phrase2": to_status_label,
+        "time3": _now(),
+        "thing4": note or "点击查看办理进度",
+    })
 
 
 def document_rejected(application, document) -> Notification | None:
-    """Tell the citizen which photo to re-shoot and why."""
-    if application.citizen_id is None:
-        return None
-    n = Notification(
-        citizen_id=application.citizen_id, application_id=application.id,
-        template_id=current_app.config[TEMPLATE_SETTINGS["document"]],
-        page=_page("document", application),
-        data={
-            "thing1": {"value": _short(document.kind_label)},
-            "phrase2": {"value": "需重新拍摄"},
-            "thing3": {"value": _short(document.reject_message)},
-        },
-        next_attempt_at=utcnow(),
-    )
-    db.session.add(n)
-    return n
+    """Which photo to re-shoot and why."""
+    return _message(application, "document", {
+        "thing1": document.kind_label,
+        "phrase2": "需重新拍摄",
+        "thing3": document.reject_message,
+    })
 
 
 def letter_issued(application, title: str, number: str) -> Notification | None:
-    """Announce a written decision (法律文书) to the citizen; the page opens the letter."""
-    if application.citizen_id is None:
-        return None
-    n = Notification(
-        citizen_id=application.citizen_id, application_id=application.id,
-        template_id=current_app.config[TEMPLATE_SETTINGS["letter"]],
-        page=_page("letter", application, tab="letters"),
-        data={
-            "thing1": {"value": _short(title)},
-            "character_string2": {"value": _short(number, 32)},
-            "time3": {"value": utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")},
-            "thing4": {"value": "点击查看文书"},
-        },
-        next_attempt_at=utcnow(),
-    )
-    db.session.add(n)
-    return n
+    """A written decision (法律文书); the page opens the letter."""
+    return _message(application, "letter", {
+        "thing1": title,
+        "character_string2": number,
+        "time3": _now(),
+        "thing4": "点击查看文书",
+    }, tab="letters")
 
 
 def dispatch(notifications) -> None:
@@ -147,13 +143,13 @@ def deliver(notification_id: int) -> None:
 
 def _schedule_retry(n: Notification) -> None:
     cfg = current_app.config
-    if n.attempts >= cfg["NOTIFY_MAX_ATTEMPTS"]:
+    delay = retry_delay(n.attempts, cfg["NOTIFY_MAX_ATTEMPTS"], base=cfg["NOTIFY_RETRY_BASE_SECONDS"])
+    if delay is None:
         n.status = "failed"
         n.next_attempt_at = None
         log.warning("notification %s failed after %s attempts: %s", n.id, n.attempts, n.last_error)
         return
-    backoff = cfg["NOTIFY_RETRY_BASE_SECONDS"] * (2 ** (n.attempts - 1))
-    n.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff)
+    n.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
 
 
 def sweep_due(limit: int = 500) -> int:

@@ -9,7 +9,7 @@ METRICS_ALLOW_IPS (default loopback only).
 - legalaid_sla_breaches_total (new SLA breach alerts raised) and, read at scrape time,
   legalaid_alerts_open{kind}, legalaid_queue_depth{queue} (Celery's Redis list) and
   legalaid_pending_work{kind} (OCR and notifications waiting in the database), and the hotline
-  wallboard's figures (legalaid_hotline_*, added by app.telephony.wallboard through STATE_PROVIDERS).
+  wallboard's figures (legalaid_hotline_*, app.telephony.wallboard.metric_families, given by the app factory).
 
 Under gunicorn with several workers set PROMETHEUS_MULTIPROC_DIR (an empty folder) so the counters
 of every worker are added up."""
@@ -47,9 +47,9 @@ _DOCUMENTS = sa.table("documents", sa.column("status"))
 _NOTIFICATIONS = sa.table("notifications", sa.column("status"))
 
 
-# Gauges a domain adds without this package importing it (app.telephony: the wallboard's figures):
-# functions run in the app context at scrape time, each returning a list of metric families
-STATE_PROVIDERS: list = []
+# Gauges a domain adds without this package importing it (app.telephony: the wallboard's figures) are
+# given by the app factory as app.extensions["metrics.state_providers"]: functions run in the app context
+# at scrape time, each returning a list of metric families
 
 
 class _StateCollector:
@@ -72,7 +72,7 @@ class _StateCollector:
                                             ("notifications", _NOTIFICATIONS, "pending")):
                     n = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.status == status))
                     pending.add_metric([kind], n or 0)
-                for provider in STATE_PROVIDERS:
+                for provider in self.app.extensions.get("metrics.state_providers", ()):
                     try:
                         extra.extend(provider())
                     except Exception as exc:  # noqa: BLE001 — one provider failing leaves the others

@@ -2,6 +2,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from app.audit import record as audit
+from app.common.permissions import CITIZEN
 from app.auth import consents
 from app.auth.guards import citizen_required
 from app.extensions import db
@@ -25,7 +26,7 @@ def list_consents():
 def grant_consent(data):
     """单独同意处理一类敏感个人信息（记录所阅读说明的版本和时间）"""
     out = consents.grant(g.citizen, data["kind"], data["version"])
-    audit("citizen.consent_grant", actor=g.citizen, object_type="citizen", object_id=g.citizen.id,
+    audit("citizen.consent_grant", actor=g.citizen, object_type=CITIZEN.value, object_id=g.citizen.id,
           details={"kind": data["kind"], "version": data["version"]})
     db.session.commit()
     return out
@@ -37,7 +38,7 @@ def grant_consent(data):
 def withdraw_consent(kind):
     """撤回同意：此后不再收集该类信息（已提交的申请材料依法保存）"""
     out = consents.withdraw(g.citizen, kind)
-    audit("citizen.consent_withdraw", actor=g.citizen, object_type="citizen", object_id=g.citizen.id,
+    audit("citizen.consent_withdraw", actor=g.citizen, object_type=CITIZEN.value, object_id=g.citizen.id,
           details={"kind": kind})
     db.session.commit()
     return out

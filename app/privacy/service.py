@@ -31,6 +31,7 @@ from app.common.timeutil import utcnow
 from app.consultations.models import Consultation
 from app.documents.models import Document
 from app.extensions import db
+from app.common.permissions import CITIZEN
 from app.notifications.models import Notification
 from app.procedure.models import Objection
 from app.ratings.models import Rating
@@ -71,7 +72,7 @@ def data_copy(citizen: Citizen) -> dict:
         "objections": [{"id": o.id, "application_id": o.application_id, "reasons": o.reasons, "status": o.status,
                         "received_at": _iso(o.received_at)} for o in objections],
     }
-    audit("citizen.data_export", actor=citizen, object_type="citizen", object_id=citizen.id,
+    audit("citizen.data_export", actor=citizen, object_type=CITIZEN.value, object_id=citizen.id,
           details={"applications": len(apps), "documents": len(docs)})
     db.session.commit()
     return out
@@ -122,7 +123,7 @@ def delete_account(citizen: Citizen) -> dict:
         db.session.execute(sa.update(model).where(model.citizen_id == cid).values(citizen_id=None))
     db.session.execute(sa.update(Document).where(Document.citizen_id == cid, Document.application_id.is_(None))
                        .values(citizen_id=None))
-    db.session.execute(sa.delete(AuthToken).where(AuthToken.subject_type == "citizen", AuthToken.subject_id == cid))
+    db.session.execute(sa.delete(AuthToken).where(AuthToken.subject_type == CITIZEN.value, AuthToken.subject_id == cid))
     db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.owner == f"citizen:{cid}"))
     db.session.execute(sa.update(CitizenConsent).where(CitizenConsent.citizen_id == cid,
                                                        CitizenConsent.withdrawn_at.is_(None)).values(withdrawn_at=now))
@@ -133,7 +134,7 @@ def delete_account(citizen: Citizen) -> dict:
     citizen.nickname = None
     citizen.deleted_at = now
     summary = {"drafts_deleted": len(drafts), "photos_deleted": n_docs, "case_files_kept": kept}
-    audit("citizen.delete", actor=citizen, object_type="citizen", object_id=cid, details=summary)
+    audit("citizen.delete", actor=citizen, object_type=CITIZEN.value, object_id=cid, details=summary)
     db.session.commit()
     storage = get_storage()
     for key in keys:  # after the commit: a failed delete leaves an orphan for `flask storage reconcile`

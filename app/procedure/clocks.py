@@ -1,7 +1,11 @@
-"""The Legal Aid Law's clocks in working days: review (Art. 43: 7 working days from the day after a
-complete application), stopped while a one-time notice waits; assignment (3 working days after the
-grant); the citizen's objection period (config). The dates of the spec are read here, for one
-application or many at once."""
+"""The Legal Aid Law's clocks, in 日 counted as the Civil Code says (Art. 201: from the day after; Art. 203:
+a last day on a statutory holiday or rest day moves to the next working day) or in working days where a
+province counts so — each clock's rule is configuration (`workdays.rule_for`), one rule used everywhere:
+review (Art. 43: 七日 from the day after submission; paused while the one-time notice waits and resumed
+with the days left), assignment (三日 from the grant; after 先行提供 no later than the day before the
+limitation date), the bureau's decision (Art. 49: 五日), the province's objection period (from the day
+after the decision was delivered, when set). The dates of the spec are read here, for one application or
+many at once."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +17,7 @@ from app.applications.models import Application
 from app.common.timeutil import LOCAL_TZ, local_today
 from app.extensions import db
 from app.procedure import workdays
-from app.procedure.models import ApplicationProcedure, Objection, SupplementNotice, state
+from app.procedure.models import ApplicationProcedure, Letter, Objection, SupplementNotice, state
 from app.centres import service as centres
 
 REVIEW_STATES = ("submitted", "under_review", "expedite_requested", "expedite_approved", "assigned", "in_progress")
@@ -28,6 +32,16 @@ def calendar() -> workdays.Calendar:
     if cal is None:
         cal = current_app.extensions["workdays"] = workdays.from_config(current_app.config)
     return cal
+
+
+def rule(clock: str) -> str:
+    """The configured rule of a clock: `calendar` | `workdays`."""
+    return workdays.rule_for(current_app.config, clock)
+
+
+def due(clock: str, event: dt.date, n: int) -> dt.date:
+    """The last day of a period of n 日 after `event`, by the clock's rule."""
+    return calendar().periods.due(rule(clock), event, n)
 
 
 def local_date(moment: dt.datetime | None) -> dt.date | None:
@@ -51,24 +65,47 @@ def calendar_warnings(today: dt.date | None = None) -> list[str]:
             f"请升级 chinese-calendar 或通过 EXTRA_HOLIDAYS / EXTRA_WORKDAYS 配置" for y in workdays.unknown_years(years)]
 
 
-def deadlines_from(status: str, ps, *, notice_due: dt.date | None, notice_open: bool, objection_made: bool) -> dict:
-    """The four dates of the spec from an application's status and its procedure state (an
-    ApplicationProcedure, or any object with its clock fields; None: nothing recorded yet)."""
-    cal, cfg = calendar(), current_app.config
+def review_clock(status: str, ps, *, paused: bool, today: dt.date | None = None) -> tuple[dt.date | None, int | None]:
+    """(review_due, review_days_left). Paused by the one-time notice: no due date, and the days still left.
+    Running: the due date of the days left from review_clock_from, and the days until it."""
+    if status not in REVIEW_STATES or getattr(ps, "decision", None) is not None:
+        return None, None
     review_from = getattr(ps, "review_clock_from", None)
+    days = getattr(ps, "review_days", None)
+    n = days if days is not None else current_app.config["REVIEW_DAYS"]
+    if paused:
+        return None, n
+    if not review_from:
+        return None, None
+    periods, r = calendar().periods, rule("review")
+    review_due = periods.resumed_due(r, review_from, n)
+    return review_due, periods.days_left(r, today or local_today(), review_due)
+
+
+def assign_due_of(status: str, ps, legal_deadline: dt.date | None = None) -> dt.date | None:
+    """Art. 43: 三日 from the grant; after 先行提供 (Art. 44), no later than the day before the limitation date
+    that justified it."""
     assign_from = getattr(ps, "assign_clock_from", None)
+    if status not in ("approved", "expedite_approved") or not assign_from:
+        return None
+    out = due("assign", assign_from, current_app.config["ASSIGN_DAYS"])
+    if status == "expedite_approved" and legal_deadline:
+        out = min(out, legal_deadline - dt.timedelta(days=1))
+    return out
+
+
+def deadlines_from(status: str, ps, *, notice_due: dt.date | None, notice_open: bool, objection_made: bool,
+                   legal_deadline: dt.date | None = None) -> dict:
+    """The dates of the spec from an application's status and its procedure state (an ApplicationProcedure,
+    or any object with its clock fields; None: nothing recorded yet), with the rule they are counted by."""
+    review_due, days_left = review_clock(status, ps, paused=notice_open)
     objection_until = getattr(ps, "objection_due", None)
-    review_due = supplement_due = assign_due = objection_due = None
-    if status in REVIEW_STATES and getattr(ps, "decision", None) is None and review_from and not notice_open:
-        review_due = cal.add_workdays(review_from, cfg["REVIEW_WORKDAYS"])
-    if notice_open:
-        supplement_due = notice_due
-    if status in ("approved", "expedite_approved") and assign_from:
-        assign_due = cal.add_workdays(assign_from, cfg["ASSIGN_WORKDAYS"])
-    if status in OBJECTION_STATES and objection_until and not objection_made:
-        objection_due = objection_until
-    return {"review_due": review_due, "supplement_due": supplement_due, "assign_due": assign_due,
-            "objection_due": objection_due}
+    objection_open = status in OBJECTION_STATES and not objection_made
+    objection_due = objection_until if objection_open else None
+    return {"review_due": review_due, "review_days_left": days_left,
+            "supplement_due": notice_due if notice_open else None,
+            "assign_due": assign_due_of(status, ps, legal_deadline), "objection_due": objection_due,
+            "objection_open": objection_open, "rule": rule("review")}
 
 
 def deadlines(app_: Application) -> dict:
@@ -85,7 +122,7 @@ def deadlines_many(apps) -> dict[int, dict]:
             ApplicationProcedure.application_id.in_([a.id for a in apps])))}
     notice_ids = [a.id for a in apps if a.status in NOTICE_STATES]
     objection_ids = [a.id for a in apps if a.status in OBJECTION_STATES]
-    notices: dict[int, dt.date] = {}
+    notices: dict[int, dt.date | None] = {}
     if notice_ids:
         for app_id, due in db.session.execute(
                 sa.select(SupplementNotice.application_id, SupplementNotice.due_date)
@@ -104,16 +141,16 @@ def deadlines_many(apps) -> dict[int, dict]:
         made = a.status in OBJECTION_STATES and any(
             decided_at is None or at >= decided_at for at in received.get(a.id, ()))
         out[a.id] = deadlines_from(a.status, ps, notice_due=notices.get(a.id), notice_open=a.id in notices,
-                                   objection_made=made)
+                                   objection_made=made, legal_deadline=a.legal_deadline)
     return out
 
 
 def deadlines_json(values: dict) -> dict:
-    return {k: (v.isoformat() if v else None) for k, v in values.items()}
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
 
 
 def nearest_due(values: dict) -> dt.date | None:
-    dates = [v for v in values.values() if v]
+    dates = [v for v in values.values() if isinstance(v, dt.date)]
     return min(dates) if dates else None
 
 
@@ -125,22 +162,22 @@ DUE_LABELS = {"review_due": "审查期限", "supplement_due": "补正期限", "a
 
 def nearest_due_named(values: dict) -> tuple[str | None, dt.date | None]:
     """The nearest statutory date and the name of its step ("审查期限" …)."""
-    found = [(v, k) for k, v in values.items() if v]
+    found = [(v, k) for k, v in values.items() if isinstance(v, dt.date)]
     if not found:
         return None, None
-    due, key = min(found)
-    return DUE_LABELS.get(key), due
+    due_on, key = min(found)
+    return DUE_LABELS.get(key), due_on
 
 
-def due_state(due: dt.date | None, today: dt.date | None = None) -> str | None:
-    """none | ok | near (due within CLOCK_NEAR_WORKDAYS working days, or today) | overdue."""
-    if due is None:
+def due_state(due_on: dt.date | None, today: dt.date | None = None, clock: str = "review") -> str | None:
+    """none | ok | near (due within CLOCK_NEAR_DAYS days by the clock's rule, or today) | overdue."""
+    if due_on is None:
         return None
     today = today or local_today()
-    if due < today:
+    if due_on < today:
         return "overdue"
-    near = current_app.config["CLOCK_NEAR_WORKDAYS"]
-    if due == today or calendar().workdays_between(today, due) <= near:
+    near = current_app.config["CLOCK_NEAR_DAYS"]
+    if due_on == today or calendar().periods.days_left(rule(clock), today, due_on) <= near:
         return "near"
     return "ok"
 
@@ -149,9 +186,26 @@ def due_state(due: dt.date | None, today: dt.date | None = None) -> str | None:
 
 
 def start_review(app_: Application) -> None:
-    """The review clock counts from the day after today (submission, or the bureau's order to correct)."""
+    """The review clock counts 七日 from the day after today (submission)."""
     ps = state(app_)
-    ps.review_clock_from = local_today()
+    ps.review_clock_from, ps.review_days = local_today(), current_app.config["REVIEW_DAYS"]
+
+
+def pause_review(app_: Application) -> int:
+    """The one-time notice: the days of the review period used before today are kept, the rest wait for the
+    materials (returns the days left)."""
+    ps = state(app_)
+    n = ps.review_days if ps.review_days is not None else current_app.config["REVIEW_DAYS"]
+    if ps.review_clock_from:
+        used = calendar().periods.used_before(rule("review"), ps.review_clock_from, local_today())
+        ps.review_days = max(n - used, 0)
+    return ps.review_days if ps.review_days is not None else n
+
+
+def resume_review(app_: Application, on: dt.date) -> None:
+    """The materials arrived on `on`: the days left run again from the day after (never from the start)."""
+    ps = state(app_)
+    ps.review_clock_from = on
 
 
 def start_assignment(app_: Application) -> None:
@@ -165,6 +219,22 @@ def stop_assignment(app_: Application) -> None:
 
 
 def open_objection_period(app_: Application) -> None:
-    """The citizen may object within OBJECTION_PERIOD_DAYS days of a refusal or termination (Art. 49)."""
+    """A refusal or termination: the province's objection period (if it sets one) runs from the day after the
+    letter is delivered (`_on_delivered`), not from today; until then there is no deadline."""
     ps = state(app_)
-    ps.objection_due = local_today() + dt.timedelta(days=int(centres.settings(app_.centre_id)["OBJECTION_PERIOD_DAYS"]))
+    ps.objection_due = None
+
+
+def on_delivered(letter: Letter, delivered_on: dt.date) -> None:
+    """A letter was delivered (送达): the periods that run from it start — the supplement notice's due date, and
+    the objection period when the application's centre (or the province) sets one."""
+    app_ = db.session.get(Application, letter.application_id)
+    cfg = centres.config_of(app_.centre_id)
+    if letter.kind == "supplement_notice":
+        notice = db.session.scalar(sa.select(SupplementNotice).where(SupplementNotice.application_id == app_.id)
+                                   .order_by(SupplementNotice.id.desc()).limit(1))
+        if notice is not None and notice.due_date is None:
+            notice.due_date = due("supplement", delivered_on, notice.days or cfg["SUPPLEMENT_DAYS"])
+    elif letter.kind in ("refusal", "termination") and cfg["OBJECTION_PERIOD_DAYS"] and app_.status in OBJECTION_STATES:
+        state(app_).objection_due = due("objection_period", delivered_on, int(cfg["OBJECTION_PERIOD_DAYS"]))
+

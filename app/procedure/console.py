@@ -20,15 +20,14 @@ from app.console import add_nav, bp, console_required
 from app.documents import service as documents
 from app.documents.models import Document
 from app.extensions import db
+from app.common.permissions import P
 from app.storage_bridge import get_storage
-from app.procedure import cases, clocks, decisions, eligibility, flows, law, letters, notices, screen
+from app.procedure import cases, clocks, decisions, delivery, eligibility, flows, law, letters, notices, screen
 from app.procedure import objections as objections_
 from app.procedure.models import ApplicationProcedure, Letter, Objection, read_state
 
-DESK_ROLES = ("duty_lawyer", "manager", "supervisor", "aid_lawyer")
-DESK_WRITERS = ("duty_lawyer", "manager")
-add_nav(15, "console.review_queue", "审查台", ("duty_lawyer", "manager", "supervisor"))
-add_nav(16, "console.objections", "异议审查", ("bureau_reviewer", "manager"))
+add_nav(15, "console.review_queue", "审查台", P.view_review_desk)
+add_nav(16, "console.objections", "异议审查", P.view_objections)
 
 
 @bp.context_processor
@@ -36,7 +35,7 @@ def _procedure_context():
     def admin_warnings():
         # the calendar's Mon–Fri fallback, shown to the admin on every console page
         me = g.get("console_staff")
-        return clocks.calendar_warnings() + clocks.settings_warnings() if me is not None and me.role == "admin" else []
+        return clocks.calendar_warnings() + clocks.settings_warnings() if me is not None and P.view_system_health.allows(me) else []
 
     def procedure_links(a):
         # the case page's statutory deadlines and the way to the review desk and the letters tab
@@ -56,7 +55,7 @@ def _me():
 # --- review queue and desk -------------------------------------------------------------------------------
 
 @bp.route("/review")
-@console_required("duty_lawyer", "manager", "supervisor")
+@console_required(P.view_review_desk)
 def review_queue():
     """Open reviews, nearest statutory deadline first, coloured by how close it is."""
     apps = db.session.scalars(sa.select(Application)
@@ -81,9 +80,8 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
     me = _me()
     docs = documents.list_for_application(me, app_.id)
     d = clocks.deadlines(app_)
-    desk_actions = [a for a, roles in decisions.DESK_ACTIONS.items()
-                    if me.role in roles and app_.status in TRANSITIONS[a].sources]
-    can_notice = me.role in DESK_WRITERS and app_.status in clocks.NOTICE_STATES and notices.open_notice(app_.id) is None
+    desk_actions = [a for a in decisions.DESK_ACTIONS if actions.can(me.role, a, app_.status)]
+    can_notice = P.review_case.allows(me) and app_.status in clocks.NOTICE_STATES and not notices.notices_for(app_.id)
     return render_template(
         "procedure/desk.html", a=app_, ps=ps, docs=docs, deadlines=d, due_state=clocks.due_state,
         screen=screen.screen_answer(app_), notices=notices.notices_for(app_.id), notice=notices.open_notice(app_.id),
@@ -91,7 +89,7 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
         desk_actions=desk_actions, can_notice=can_notice, transitions=TRANSITIONS, law=law,
         result_labels=eligibility.RESULT_LABELS, means_labels=eligibility.MEANS_TEST_LABELS,
         expedite_applicable=decisions.expedite_grounds_applicable(app_),
-        can_override=me.role in DESK_WRITERS, can_confirm=(me.role == "manager" and ps.expedite_ground
+        can_override=P.review_case.allows(me), can_confirm=(P.decide_case.allows(me) and ps.expedite_ground
                                                            and ps.decision is None
                                                            and app_.status in ("expedite_approved", "assigned", "in_progress")),
         default_due=(local_today() + dt.timedelta(days=15)).isoformat(), today=local_today(),
@@ -99,7 +97,7 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
 
 
 @bp.route("/review/<int:application_id>")
-@console_required(*DESK_ROLES)
+@console_required(P.view_case)
 def review_desk(application_id):
     return _desk(cases.staff_application(_me(), application_id))
 
@@ -143,7 +141,7 @@ def _desk_post(app_, which: str, act, done: str):
 
 
 @bp.route("/review/<int:application_id>/decide/<action>", methods=["POST"])
-@console_required(*DESK_WRITERS)
+@console_required(P.review_case)
 def review_decide(application_id, action):
     app_ = cases.staff_application(_me(), application_id)
     if action not in decisions.DESK_ACTIONS:
@@ -154,7 +152,7 @@ def review_decide(application_id, action):
 
 
 @bp.route("/review/<int:application_id>/notice", methods=["POST"])
-@console_required(*DESK_WRITERS)
+@console_required(P.review_case)
 def review_notice(application_id):
     app_ = cases.staff_application(_me(), application_id)
 
@@ -169,7 +167,7 @@ def review_notice(application_id):
 
 
 @bp.route("/review/<int:application_id>/receive", methods=["POST"])
-@console_required(*DESK_WRITERS)
+@console_required(P.review_case)
 def review_receive(application_id):
     app_ = cases.staff_application(_me(), application_id)
     return _desk_post(app_, "receive", lambda: notices.receive_items(_me(), app_, request.form.getlist("items")),
@@ -177,7 +175,7 @@ def review_receive(application_id):
 
 
 @bp.route("/review/<int:application_id>/override", methods=["POST"])
-@console_required(*DESK_WRITERS)
+@console_required(P.review_case)
 def review_override(application_id):
     app_ = cases.staff_application(_me(), application_id)
     return _desk_post(app_, "override", lambda: screen.override_screen(
@@ -185,7 +183,7 @@ def review_override(application_id):
 
 
 @bp.route("/review/<int:application_id>/grant-after-expedite", methods=["POST"])
-@console_required("manager")
+@console_required(P.decide_case)
 def review_grant_after_expedite(application_id):
     app_ = cases.staff_application(_me(), application_id)
     return _desk_post(app_, "confirm", lambda: flows.grant_after_expedite(_me(), app_, request.form.get("note")),
@@ -194,22 +192,53 @@ def review_grant_after_expedite(application_id):
 
 # --- letters --------------------------------------------------------------------------------------------------
 
+def _letters_page(app_, *, error=None, form=None, status=200):
+    return render_template("procedure/letters.html", a=app_, letters=letters.list_for(app_.id),
+                           deliveries=delivery.for_application(app_.id), ways=delivery.WAYS,
+                           channels=delivery.CHANNELS, can_record=P.record_delivery.allows(_me()),
+                           error=error, form=form or {}, today=local_today()), status
+
+
 @bp.route("/applications/<int:application_id>/letters")
-@console_required(*DESK_ROLES)
+@console_required(P.view_case)
 def letters_tab(application_id):
     app_ = cases.staff_application(_me(), application_id)
-    return render_template("procedure/letters.html", a=app_, letters=letters.list_for(app_.id))
+    return _letters_page(app_)
+
+
+@bp.route("/applications/<int:application_id>/letters/<int:letter_id>/delivery", methods=["POST"])
+@console_required(P.record_delivery)
+def record_letter_delivery(application_id, letter_id):
+    """送达回证: staff record a delivery by post or in person (the date and the way), after a confirmation."""
+    app_ = cases.staff_application(_me(), application_id)
+    letter = db.session.scalar(sa.select(Letter).where(Letter.id == letter_id, Letter.application_id == app_.id))
+    if letter is None:
+        abort(404)
+    f = request.form
+    try:
+        try:
+            day = dt.date.fromisoformat(f.get("date") or "") if f.get("date") else None
+        except ValueError:
+            raise errors.ValidationFailed("送达日期格式不正确", details={"fields": {"date": ["格式应为 YYYY-MM-DD"]}}) from None
+        delivery.record_by_staff(_me(), app_, letter, f.get("way") or "", day, f.get("note"))
+    except errors.ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        return _letters_page(app_, error=exc.message, form={**f, "letter_id": letter_id}, status=exc.status)
+    flash(f"已登记送达：{letter.kind_label}（{letter.number}）", "ok")
+    return redirect(url_for("console.letters_tab", application_id=app_.id))
 
 
 @bp.route("/letters/<int:letter_id>")
-@console_required(*DESK_ROLES, "bureau_reviewer")
+@console_required(P.view_case, P.view_objections)
 def open_letter(letter_id):
     """The PDF (its SHA-256 checked), each opening audited."""
     letter = db.session.get(Letter, letter_id)
     if letter is None:
         abort(404)
     me = _me()
-    if me.role == "bureau_reviewer":
+    if not P.view_case.allows(me):
         # the bureau sees the letters of applications with an objection
         if not db.session.scalar(sa.select(Objection.id).where(Objection.application_id == letter.application_id)):
             raise errors.NotFound("未找到该文书")
@@ -226,7 +255,7 @@ def open_letter(letter_id):
 # --- the bureau's objection desk --------------------------------------------------------------------------------
 
 @bp.route("/objections")
-@console_required("bureau_reviewer", "manager")
+@console_required(P.view_objections)
 def objections():
     status = request.args.get("status", "open")
     if status not in ("open", "upheld", "corrected", "all"):
@@ -264,17 +293,17 @@ def _objection_page(obj: Objection, *, error=None, form=None, status=200):
                            event_labels=actions.EVENT_LABELS,
                            events=cases.events_for(app_.id), due_state=clocks.due_state,
                            screen=screen.screen_answer(app_), error=error, form=form or {},
-                           can_decide=_me().role == "bureau_reviewer" and obj.status == "open"), status
+                           can_decide=P.decide_objection.allows(_me()) and obj.status == "open"), status
 
 
 @bp.route("/objections/<int:objection_id>")
-@console_required("bureau_reviewer", "manager")
+@console_required(P.view_objections)
 def objection(objection_id):
     return _objection_page(objections_.get_objection(_me(), objection_id))
 
 
 @bp.route("/objections/<int:objection_id>/decide", methods=["POST"])
-@console_required("bureau_reviewer")
+@console_required(P.decide_objection)
 def decide_objection(objection_id):
     obj = objections_.get_objection(_me(), objection_id)
     try:

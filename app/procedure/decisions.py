@@ -11,8 +11,9 @@ from app.applications import service as applications
 from app.applications.models import Application
 from app.auth.models import StaffUser
 from app.common.timeutil import local_today, utcnow
-from app.procedure import law
+from app.procedure import eligibility, law
 from app.common.inputs import text
+from app.common.permissions import P
 from app.procedure.models import state
 from app.procedure.screen import screen_answer
 
@@ -72,17 +73,36 @@ def prepare(app_: Application, action: str, data: dict, actor=None) -> tuple[str
     return None, {}, {}
 
 
-DESK_ACTIONS = {"start_review": ("duty_lawyer", "manager"), "approve": ("manager",), "reject": ("manager",),
-                "request_expedite": ("duty_lawyer",), "terminate": ("manager",)}
+DESK_ACTIONS = ("start_review", "approve", "reject", "request_expedite", "terminate")  # who may: ACTIONS[name].permission
 
 
 # --- what a decision writes (the flows call these after the transition, app/procedure/flows.py) -------------
 
+def decision_basis(app_: Application) -> list[dict]:
+    """The basis a grant cites: the screen's; after a staff override to 'likely eligible', the matter and the
+    override's reason — never the screen's unfavourable result."""
+    answer = screen_answer(app_)
+    override = answer.get("override")
+    if override and override.get("result") == "likely_eligible" and answer["result"] != "likely_eligible":
+        matters = eligibility.rules(current_app.config)[0]
+        key = (answer.get("input") or {}).get("matter") or eligibility.CATEGORY_MATTERS.get(app_.category or "")
+        matter = [{"key": "screen", "article": matters[key].article, "text": matters[key].text}] if key in matters else []
+        return matter + [{"key": "override", "article": "", "text": f"经审查认定：{override.get('reason')}"}]
+    return [{"key": "screen", **b} for b in answer["basis"]]
+
+
 def record_grant(app_: Application) -> None:
-    """给予法律援助: the decision, with the screen's basis as its grounds."""
+    """给予法律援助: the decision, with the basis of the decision actually taken as its grounds."""
     ps = state(app_)
     ps.decision, ps.decided_at = "granted", utcnow()
-    ps.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
+    ps.decision_grounds = decision_basis(app_)
+
+
+def record_resumption(app_: Application) -> None:
+    """The bureau undid a termination: the termination no longer stands (the grant does)."""
+    ps = state(app_)
+    ps.termination_ground = ps.objection_due = None
+    ps.decided_at = None
 
 
 def record_refusal(app_: Application) -> None:
@@ -106,14 +126,14 @@ def record_grant_after_expedite(staff: StaffUser, app_: Application, note: str |
     """The review of a 先行提供 case finds it eligible: the grant decision (no state change); the assignment
     clock runs if no lawyer is assigned yet."""
     ps = state(app_)
-    if staff.role != "manager":
+    if not P.decide_case.allows(staff):
         raise errors.Forbidden("当前角色无权作出给予法律援助的决定")
     if app_.status not in ("expedite_approved", "assigned", "in_progress") or ps.decision is not None \
             or not ps.expedite_ground:
         raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，不能作出先行提供后的审查决定")
     ps.decision, ps.decided_at = "granted", utcnow()
     app_.decision_reason = text(note, "note", "", required=False) or app_.decision_reason
-    ps.decision_grounds = [{"key": "screen", **b} for b in screen_answer(app_)["basis"]]
+    ps.decision_grounds = decision_basis(app_)
     ps.assign_clock_from = local_today() if app_.status == "expedite_approved" else None
 
 

@@ -21,28 +21,32 @@ def columns(t):
     notice_due = (sa.select(SupplementNotice.due_date).where(SupplementNotice.application_id == t.c.id,
                                                              SupplementNotice.status == "open")
                   .order_by(SupplementNotice.id.desc()).limit(1).scalar_subquery())
+    notice_open = sa.exists().where(SupplementNotice.application_id == t.c.id, SupplementNotice.status == "open")
     objection_made = sa.exists().where(Objection.application_id == t.c.id, Objection.received_at >= _P.c.decided_at)
     has_letters = sa.exists().where(Letter.application_id == t.c.id)
     return [_P.c.review_clock_from.label("pr_review_clock_from"), _P.c.decision.label("pr_decision"),
+            _P.c.review_days.label("pr_review_days"), t.c.legal_deadline.label("pr_legal_deadline"),
+            notice_open.label("pr_notice_open"),
             _P.c.assign_clock_from.label("pr_assign_clock_from"), _P.c.objection_due.label("pr_objection_due"),
             notice_due.label("pr_notice_due"), objection_made.label("pr_objection_made"),
             has_letters.label("pr_has_letters")]
 
 
 class _State:
-    __slots__ = ("decision", "review_clock_from", "assign_clock_from", "objection_due")
+    __slots__ = ("decision", "review_clock_from", "assign_clock_from", "objection_due", "review_days")
 
     def __init__(self, row):
-        self.decision = row.pr_decision
+        self.decision, self.review_days = row.pr_decision, row.pr_review_days
         self.review_clock_from, self.assign_clock_from = row.pr_review_clock_from, row.pr_assign_clock_from
         self.objection_due = row.pr_objection_due
 
 
 def fill(row, out: dict) -> None:
     """The detail's deadlines and letters from those columns."""
-    notice_open = row.pr_notice_due is not None and row.status in NOTICE_STATES
+    notice_open = bool(row.pr_notice_open) and row.status in NOTICE_STATES
     values = deadlines_from(row.status, _State(row), notice_due=row.pr_notice_due if notice_open else None,
-                            notice_open=notice_open, objection_made=bool(row.pr_objection_made))
+                            notice_open=notice_open, objection_made=bool(row.pr_objection_made),
+                            legal_deadline=row.pr_legal_deadline)
     out["deadlines"] = deadlines_json(values)
     out["letters"] = letters.letters_out(row.id) if row.pr_has_letters else []
 

@@ -21,6 +21,8 @@ def _r(key, label, article, text, *documents):
     return Rule(key, label, article, text, tuple(documents))
 
 
+CRIMINAL = "criminal"  # a key of its own so the screen can say where such a matter goes
+
 # Art. 31 (matters) and Art. 33 (申诉、再审)
 MATTERS: dict[str, Rule] = {r.key: r for r in (
     _r("state_compensation", "国家赔偿", "第三十一条第（一）项", "依法请求国家赔偿",
@@ -44,6 +46,7 @@ MATTERS: dict[str, Rule] = {r.key: r for r in (
        "因经济困难没有委托辩护人或者诉讼代理人的，本人及其近亲属可以向法律援助机构申请法律援助",
        "生效裁判文书或决定书", "再审决定、再审裁定或抗诉书"),
     _r("other", "其他事项", "第三十一条第（九）项", "法律、法规、规章规定的其他情形"),
+    _r(CRIMINAL, "刑事案件（辩护、被害人代理）", "第二十四条至第二十九条", "刑事案件的法律援助", ),
 )}
 
 # Art. 32: no economic-hardship condition
@@ -66,7 +69,21 @@ GROUPS: dict[str, Rule] = {r.key: r for r in (
     _r("migrant_worker_pay_or_injury", "追索劳动报酬或工伤赔偿的进城务工人员", "第四十二条第（三）项",
        "申请支付劳动报酬或者请求工伤事故人身损害赔偿的进城务工人员", "务工证明（工牌、工资条、工友证言等）"),
 )}
+# Art. 42 (三) covers two matters only: pay (Art. 31 (五)) and a WORK injury (工伤事故, one of the four
+# accidents of Art. 31 (七)) — not a traffic, food/drug or medical accident.
 MIGRANT_MATTERS = ("labour_relation_or_pay", "personal_injury")
+INJURY_KINDS = {"work": "工伤事故", "traffic": "交通事故", "food_drug": "食品药品安全事故", "medical": "医疗事故"}
+MIGRANT_INJURY = "work"
+
+# Art. 33: a 申诉 or 再审 petition qualifies only after a court decided to retry or a procuratorate protested
+RETRIAL_STAGES = {"court_decided": "人民法院已决定、裁定再审", "procuratorate_protest": "人民检察院已提出抗诉",
+                  "none": "尚未决定再审，也未提出抗诉"}
+
+# Criminal matters (Art. 24–29) are not screened here: their own routes, and the hotline
+CRIMINAL_BASIS = {"article": "第二十四条至第二十九条",
+                  "text": "刑事案件的法律援助（犯罪嫌疑人、被告人的辩护，被害人、自诉人、附带民事诉讼原告人的代理，"
+                          "以及由人民法院、人民检察院、公安机关通知法律援助机构指派律师的情形）依照法律援助法第二章的规定办理，"
+                          "不适用本自测；请拨打 12348 法律援助热线或到法律援助中心咨询"}
 
 ART34 = ("第三十四条", "经济困难的标准，由省、自治区、直辖市人民政府根据本行政区域经济发展状况和法律援助工作需要确定，并实行动态调整")
 ART41 = ("第四十一条", "因经济困难申请法律援助的，申请人应当如实说明经济困难状况；法律援助机构可以通过信息共享查询，"
@@ -80,13 +97,21 @@ HARDSHIP_DOCUMENTS = ("经济困难状况个人诚信承诺书（小程序中签
 HARDSHIP_CATEGORY_GROUPS = {
     "低保": "assistance_or_special_care", "特困供养": "assistance_or_special_care",
     "军人军属": "assistance_or_special_care", "农民工追索劳动报酬": "migrant_worker_pay_or_injury",
-    "残疾人": "dependent_without_income", "老年人": "dependent_without_income",
+    # 残疾人 / 老年人 are NOT mapped: Art. 42 (一) exempts them only 无固定生活来源, which the category
+    # does not say (the citizen's screen, or the staff, state it with `dependent_without_income`)
+}
+# the form's categories that name an Art. 42 group only in part: the screen says what is missing
+HARDSHIP_CATEGORY_NOTES = {
+    "残疾人": "残疾人仅在无固定生活来源时免予核查经济困难状况（第四十二条第（一）项）",
+    "老年人": "老年人仅在无固定生活来源时免予核查经济困难状况（第四十二条第（一）项）",
 }
 # The form's case categories → the Art. 31 matters (a starting point; the citizen's screen wins)
 CATEGORY_MATTERS = {
     "农民工欠薪": "labour_relation_or_pay", "劳动争议": "labour_relation_or_pay", "工伤": "personal_injury",
     "交通事故": "personal_injury", "医疗纠纷": "personal_injury", "婚姻家庭": "maintenance",
+    "刑事": CRIMINAL, "刑事案件": CRIMINAL, "刑事辩护": CRIMINAL,
 }
+CATEGORY_INJURIES = {"工伤": "work", "交通事故": "traffic", "医疗纠纷": "medical"}
 
 RESULT_LABELS = {"likely_eligible": "初步符合条件", "not_eligible": "初步不符合条件", "needs_review": "需法援中心审查"}
 MEANS_TEST_LABELS = {"not_required": "不受经济困难条件限制", "exempt": "免予核查经济困难状况", "required": "需审查经济困难状况"}
@@ -125,8 +150,11 @@ def _basis(rule: Rule) -> dict:
 
 
 def screen(data: dict, config) -> dict:
-    """data: {"matter", "situations", "groups", "household_size", "monthly_income"} → the answer.
-    Raises UnknownKeys for a matter, situation or group the rules do not know."""
+    """data: {"matter", "situations", "groups", "household_size", "monthly_income", "injury", "retrial"}
+    → the answer. `injury` (personal_injury: work | traffic | food_drug | medical) decides whether the
+    migrant worker's exemption applies (Art. 42 (三): a work injury only); `retrial` (retrial_petition:
+    court_decided | procuratorate_protest | none) is the condition of Art. 33.
+    Raises UnknownKeys for a matter, situation, group, injury or retrial stage the rules do not know."""
     matters, situations, groups = rules(config)
     unknown: dict[str, list[str]] = {}
     matter_key = data.get("matter")
@@ -138,10 +166,19 @@ def screen(data: dict, config) -> dict:
     bad = [g for g in data.get("groups") or () if g not in groups]
     if bad:
         unknown["groups"] = [f"未知的人员类别：{'、'.join(bad)}"]
+    injury, retrial = data.get("injury"), data.get("retrial")
+    if injury is not None and injury not in INJURY_KINDS:
+        unknown["injury"] = [f"未知的事故类型：{injury}，应为：{'、'.join(INJURY_KINDS)}"]
+    if retrial is not None and retrial not in RETRIAL_STAGES:
+        unknown["retrial"] = [f"未知的再审情况：{retrial}，应为：{'、'.join(RETRIAL_STAGES)}"]
     if unknown:
         raise UnknownKeys(unknown)
 
     matter = matters[matter_key]
+    if matter_key == CRIMINAL:
+        # Art. 24–29: defence and victims' aid follow their own routes; the screen says so, nothing more
+        return {"result": "needs_review", "means_test": "required", "basis": [dict(CRIMINAL_BASIS)],
+                "documents": list(ALWAYS_DOCUMENTS)}
     basis = [_basis(matter)]
     documents = list(ALWAYS_DOCUMENTS) + list(matter.documents)
     sits = [situations[s] for s in dict.fromkeys(data.get("situations") or ())]
@@ -150,19 +187,41 @@ def screen(data: dict, config) -> dict:
         basis.append(_basis(s))
         documents += s.documents
 
+    # Art. 33: the petition qualifies only once a retrial was decided or a protest lodged
+    retrial_blocked = retrial_open = False
+    if matter_key == "retrial_petition":
+        if retrial in ("court_decided", "procuratorate_protest"):
+            basis.append({"article": "第三十三条", "text": f"已说明：{RETRIAL_STAGES[retrial]}"})
+        elif retrial == "none":
+            retrial_blocked = True
+            basis.append({"article": "第三十三条", "text": "申诉或者申请再审，须在人民法院决定、裁定再审或者人民检察院"
+                                                         "提出抗诉后，方可申请法律援助；目前尚不符合该条件"})
+        else:
+            retrial_open = True
+            basis.append({"article": "第三十三条", "text": "请说明人民法院是否已决定、裁定再审，或者人民检察院是否已提出抗诉"})
+
     standard = Decimal(str(config.get("HARDSHIP_MONTHLY_INCOME_PER_MEMBER") or 0))
     if sits:
+        # Art. 32: these situations need no hardship condition, whatever the matter
         means_test = "not_required"
         result = "likely_eligible"
         basis.append({"article": "第三十二条", "text": "有上述情形的，申请法律援助不受经济困难条件的限制"})
     else:
-        applying = [g for g in grps if g.key != "migrant_worker_pay_or_injury" or matter_key in MIGRANT_MATTERS]
+        def migrant_applies() -> bool:
+            if matter_key == "labour_relation_or_pay":
+                return True
+            return matter_key == "personal_injury" and injury == MIGRANT_INJURY
+        applying = [g for g in grps if g.key != "migrant_worker_pay_or_injury" or migrant_applies()]
         for g in grps:
             if g in applying:
                 basis.append(_basis(g))
                 documents += g.documents
+            elif matter_key == "personal_injury" and injury is None:
+                basis.append({"article": g.article, "text": g.text + "（仅适用于追索劳动报酬或工伤事故人身损害赔偿；"
+                                                                     "请说明事故类型，交通事故、医疗事故等不适用）"})
             else:
-                basis.append({"article": g.article, "text": g.text + "（仅适用于追索劳动报酬或工伤赔偿，本事项不适用）"})
+                what = f"本事项（{INJURY_KINDS[injury]}）" if matter_key == "personal_injury" else "本事项"
+                basis.append({"article": g.article, "text": g.text + f"（仅适用于追索劳动报酬或工伤事故人身损害赔偿，{what}不适用）"})
         if applying:
             means_test = "exempt"
             basis.append({"article": ART42, "text": "申请人有材料证明属于上述人员的，免予核查经济困难状况"})
@@ -184,10 +243,16 @@ def screen(data: dict, config) -> dict:
                                                            + (f"（{std_text}）" if std_text else "")})
                 result = "needs_review"
             basis.append({"article": ART41[0], "text": "因经济困难申请的，应如实说明经济困难状况并作出个人诚信承诺"})
-    if matter_key == "other" and result == "likely_eligible":
-        result = "needs_review"  # the province's rules decide: the centre checks
-    if matter_key == "other":
-        basis.append({"article": matter.article, "text": "其他事项是否属于法律援助范围，由法援中心依照本省规定审查"})
+        if matter_key == "other" and result == "likely_eligible":
+            result = "needs_review"  # Art. 31 (九): the rules that name the matter decide; the centre checks
+    if matter_key == "other" and not sits:
+        basis.append({"article": matter.article, "text": "其他事项是否属于法律援助范围，由法援中心依照法律、法规、规章的规定审查"})
+    if retrial_blocked:
+        result = "not_eligible"
+    elif retrial_open and result == "likely_eligible":
+        result = "needs_review"
+    for note in data.get("notes") or ():
+        basis.append(note)
     return {"result": result, "means_test": means_test, "basis": basis,
             "documents": list(dict.fromkeys(documents))}
 
@@ -196,6 +261,8 @@ def screen_from_application(app_, config) -> dict:
     """The screen for an application without a stored answer: its category and hardship category
     mapped onto the matters and the Art. 42 groups."""
     group = HARDSHIP_CATEGORY_GROUPS.get(app_.hardship_category or "")
+    note = HARDSHIP_CATEGORY_NOTES.get(app_.hardship_category or "")
     data = {"matter": CATEGORY_MATTERS.get(app_.category or "", "other"), "situations": [],
-            "groups": [group] if group else []}
+            "groups": [group] if group else [], "injury": CATEGORY_INJURIES.get(app_.category or ""),
+            "notes": [{"article": "第四十二条第（一）项", "text": note}] if note else []}
     return screen(data, config)

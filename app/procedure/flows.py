@@ -19,10 +19,11 @@ from app.applications.models import Application
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.inputs import text
+from app.common.permissions import P
 from app.extensions import db
 from app.notifications import service as notifications
-from app.procedure import clocks, decisions, letters, notices, objections
-from app.procedure.models import Objection, SupplementNotice
+from app.procedure import clocks, decisions, delivery, letters, notices, objections
+from app.procedure.models import Objection, SupplementNotice, state
 from app.visits import service as visits
 
 
@@ -30,15 +31,18 @@ def _commit_and_send(*messages) -> None:
     """One commit for the whole flow, then the citizen's messages (none is sent for a rolled-back change)."""
     db.session.commit()
     notifications.dispatch(messages)
+    delivery.send_pending()  # the SMS of letters written for phone applicants
 
 
 # --- the application comes in, or goes ------------------------------------------------------------------
 
 def submit(actor, app_: Application, *, note: str | None = None) -> Application:
-    """提交 (the citizen, or the duty lawyer for a caller): to review; the review clock starts (Art. 43)."""
+    """提交 (the citizen, or the duty lawyer for a caller): to review; the review clock starts (Art. 43); the
+    收件回执 tells the applicant the day received and the day the review is due."""
     message = applications.apply_transition(actor, app_, "submit", note=note)
     clocks.start_review(app_)
-    _commit_and_send(message)
+    receipt = letters.issue(app_, "receipt", letters.receipt_content(app_), actor=actor)
+    _commit_and_send(message, letters.announce(app_, receipt))
     return app_
 
 
@@ -51,17 +55,21 @@ def withdraw(citizen: Citizen, app_: Application, reason: str | None) -> Applica
 
 
 def deemed_withdrawn(app_: Application, notice: SupplementNotice) -> Application:
-    """视为撤回 (the scan, Art. 43): the notice's due date has passed with items missing; the notice lapses."""
+    """视为撤回 (the scan, Art. 43): a DELIVERED notice's due date has passed with items missing; the notice
+    lapses and the applicant is told in writing (视为撤回申请通知书)."""
     missing = "、".join(i["label"] for i in notice.missing)
+    notice_letter = letters.latest(app_, "supplement_notice")
+    content = letters.withdrawal_content(app_, notice, notice_letter)
     message = applications.apply_transition(None, app_, "deemed_withdrawn",
-                                            note=f"未在 {notice.due_date} 前补充材料（{missing}），依法视为撤回申请")
+                                            note=f"未在 {notice.due_date}（含当日）前补充材料（{missing}），依法视为撤回申请")
     notices.close_open(app_, "lapsed")
-    _commit_and_send(message)
+    letter = letters.issue(app_, "withdrawal", content)
+    _commit_and_send(message, letters.announce(app_, letter))
     return app_
 
 
 TRANSFERABLE = ("submitted", "under_review")
-TRANSFER_ROLES = ("duty_lawyer", "manager", "city_manager")
+TRANSFER_ROLES = P.transfer_case  # who may transfer (移送)
 
 
 def transfer(staff: StaffUser, app_: Application, to_code: str, reason: str | None) -> dict:
@@ -139,6 +147,8 @@ def terminate(staff: StaffUser, app_: Application, data: dict) -> Application:
     decisions.record_termination(app_)
     clocks.open_objection_period(app_)
     letter = letters.issue(app_, "termination", letters.termination_content(app_), actor=staff)
+    if app_.assigned_lawyer_id:  # the lawyer and the lawyer's firm are told (a notice)
+        letters.issue(app_, "termination_notice", letters.termination_notice_content(app_, letter), actor=staff)
     visits.cancel_open(app_, staff, "法律援助已终止，上门服务取消")
     _commit_and_send(message, letters.announce(app_, letter))
     return app_
@@ -189,12 +199,14 @@ def assign(staff: StaffUser, app_: Application, lawyer: StaffUser, *, suggested:
 
 # --- the one-time notice (Art. 43) ------------------------------------------------------------------------
 
-def notice(staff: StaffUser, app_: Application, item_keys, due_date, note: str | None = None) -> SupplementNotice:
-    """一次性告知: every missing item at once with a due date (the review clock pauses); the notice letter is
+def notice(staff: StaffUser, app_: Application, item_keys, due_date=None, note: str | None = None,
+           days: int | None = None) -> SupplementNotice:
+    """一次性告知 (once per application): every missing item at once with a period that runs from the day
+    after the notice is delivered; the review clock pauses with the days it has used; the notice letter is
     issued; the citizen is told what to hand in and the letter is announced."""
-    found = notices.issue(staff, app_, item_keys, due_date, note)
+    found = notices.issue(staff, app_, item_keys, due_date, note, days=days)
     letter = letters.issue(app_, "supplement_notice", letters.notice_content(app_, found), actor=staff)
-    _commit_and_send(notifications.status_changed(app_, "需补充材料", f"请于{found.due_date:%m月%d日}前补充材料"),
+    _commit_and_send(notifications.status_changed(app_, "需补充材料", f"请自收到通知书之日起{found.days}日内补充材料"),
                      letters.announce(app_, letter))
     return found
 
@@ -202,18 +214,34 @@ def notice(staff: StaffUser, app_: Application, item_keys, due_date, note: str |
 # --- objections (Art. 49) ---------------------------------------------------------------------------------
 
 def objection_decided(reviewer: StaffUser, obj: Objection, decision: str, note: str | None) -> Objection:
-    """The justice bureau decides once. Correct: the application goes back to review with the instruction,
-    the review clock starts again and the earlier decision no longer stands. Uphold: the citizen is told."""
+    """The justice bureau decides once, in writing. Uphold: the 维持决定书 with its reasons and the route onwards
+    (行政复议, 行政诉讼). Correct: the 责令改正决定书; a refusal becomes a grant (the centre's 给予法律援助决定书,
+    the assignment clock starts); a termination is undone and aid resumes with the same lawyer, who is told."""
     app_, note = objections.decide(reviewer, obj, decision, note)
     bureau = centres.settings(app_.centre_id)["BUREAU_NAME"]
-    if decision == "correct":
-        message = applications.apply_transition(reviewer, app_, "reopen_review", note=f"{bureau}责令改正：{note}")
-        clocks.start_review(app_)
-        decisions.clear_for_review(app_)
+    letter = letters.issue(app_, "bureau_upheld" if decision == "uphold" else "bureau_corrected",
+                           letters.bureau_content(app_, obj, decision, note), actor=reviewer)
+    messages = [letters.announce(app_, letter)]
+    if decision == "correct" and obj.against == "refusal":
+        messages.append(applications.apply_transition(reviewer, app_, "correct_refusal", note=f"{bureau}责令改正：{note}"))
+        decisions.record_grant(app_)
+        state(app_).objection_due = None
+        clocks.start_assignment(app_)
+        grant_letter = letters.issue(app_, "grant", letters.grant_content(app_, corrected=True), actor=reviewer)
+        messages.append(letters.announce(app_, grant_letter))
+    elif decision == "correct":
+        terminated = letters.latest(app_, "termination")
+        action = "resume_aid" if app_.assigned_lawyer_id else "resume_aid_unassigned"
+        messages.append(applications.apply_transition(reviewer, app_, action, note=f"{bureau}责令改正：{note}"))
+        decisions.record_resumption(app_)
+        if app_.assigned_lawyer_id:
+            letters.issue(app_, "resumption_notice", letters.resumption_content(app_, terminated), actor=reviewer)
+        else:
+            clocks.start_assignment(app_)
     else:
         applications.record_event(app_, reviewer, "objection_upheld", f"{bureau}维持原决定：{note}")
-        message = notifications.status_changed(app_, "异议已审查", "司法局维持原决定")
-    _commit_and_send(message)
+        messages.append(notifications.status_changed(app_, "异议已审查", "司法局维持原决定"))
+    _commit_and_send(*messages)
     return obj
 
 

@@ -38,6 +38,19 @@ ART43 = ("第四十三条", "法律援助机构应当自收到法律援助申请
 ART49 = ("第四十九条", "申请人、受援人对法律援助机构不予法律援助、终止法律援助的决定有异议的，可以向设立该法律援助机构的"
                      "司法行政部门提出。司法行政部门应当自收到异议之日起五日内进行审查，作出维持法律援助机构决定或者责令"
                      "法律援助机构改正的决定")
+# Art. 49 para. 3: the route onwards from the bureau's decision to uphold
+ART49_3 = ("第四十九条第三款", "申请人、受援人对司法行政部门维持法律援助机构决定不服的，可以依法申请行政复议或者提起行政诉讼")
+# the two routes, each quoted word for word
+RECONSIDERATION = ("《中华人民共和国行政复议法》第二十条第一款",
+                   "公民、法人或者其他组织认为行政行为侵犯其合法权益的，可以自知道或者应当知道该行政行为之日起六十日内提出"
+                   "行政复议申请；但是法律规定的申请期限超过六十日的除外")
+SUIT = ("《中华人民共和国行政诉讼法》第四十六条第一款",
+        "公民、法人或者其他组织直接向人民法院提起诉讼的，应当自知道或者应当知道作出行政行为之日起六个月内提出。"
+        "法律另有规定的除外")
+# 民法典 on periods (the default clock rule)
+CIVIL_CODE_201 = ("《中华人民共和国民法典》第二百零一条第一款", "按照年、月、日计算期间的，开始的当日不计入，自下一日开始计算")
+CIVIL_CODE_203 = ("《中华人民共和国民法典》第二百零三条第一款",
+                  "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日")
 
 # The one-time notice's checklist: items every application may lack, then per matter.
 # Each item: (key, label, document kind that ticks it off when uploaded, or None)
@@ -64,8 +77,11 @@ def checklist(matter: str | None) -> list[dict]:
     items = list(COMMON_ITEMS) + list(MATTER_ITEMS.get(matter or "", ()))
     return [{"key": k, "label": label, "kind": kind} for k, label, kind in items]
 
-# Art. 44 para. 2 with Art. 48: a 先行提供 case whose review finds the applicant not eligible
+# Art. 44 para. 2 and the Ministry's procedure rules (not Art. 48 (八)): a 先行提供 case whose review finds
+# the applicant not eligible is terminated
+PROCEDURE_RULES = "《办理法律援助案件程序规定》"
 EXPEDITE_TERMINATION = {
-    "ineligible_after_expedite": ("第四十四条、第四十八条第（八）项", "先行提供法律援助后经审查，受援人不符合法律援助条件"),
+    "ineligible_after_expedite": (f"第四十四条，{PROCEDURE_RULES}",
+                                  "先行提供法律援助后经审查，申请人不符合法律援助条件"),
 }
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import hmac
 import time
 import logging
 import os
@@ -33,10 +32,13 @@ from app.applications.models import SERVICE_TYPES, Application
 from app.auth.models import StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.documents.models import KINDS
+from app.common.models import upsert_insert
 from app.extensions import db
+from storage.signing import ExpiringSigner
+from app.common.permissions import CITIZEN, SYSTEM, role_of
 from app.notifications import service as notifications
-from app.procedure import law
-from app.procedure.clocks import calendar, local_date
+from app.procedure import delivery, law
+from app.procedure.clocks import assign_due_of, due, local_date, rule
 from app.procedure.models import LETTER_KINDS, Letter, LetterCounter, SupplementNotice, read_state
 from app.storage_bridge import get_storage
 
@@ -44,8 +46,9 @@ from app.storage_bridge import get_storage
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 SERIES_OF_KIND = {"grant": "DECISION", "refusal": "DECISION", "expedite": "DECISION", "termination": "DECISION",
-                  "supplement_notice": "NOTICE", "assignment": "ASSIGNMENT",
-                  "lawyer_change": "CHANGE"}
+                  "supplement_notice": "NOTICE", "withdrawal": "NOTICE", "receipt": "RECEIPT",
+                  "assignment": "ASSIGNMENT", "termination_notice": "ASSIGNMENT", "resumption_notice": "ASSIGNMENT",
+                  "bureau_upheld": "BUREAU", "bureau_corrected": "BUREAU", "lawyer_change": "CHANGE"}
 
 
 def series_prefix(kind: str, centre_id: int | None = None) -> str:
@@ -64,12 +67,7 @@ def next_number(kind: str, year: int, centre_id: int | None = None) -> tuple[str
     seq = db.session.execute(bump).scalar()
     if seq is None:
         # first letter of the series this year: create the row (a concurrent creator wins, we bump after)
-        dialect = db.engine.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        db.session.execute(insert(table).values(series=prefix, year=year, last_seq=0).on_conflict_do_nothing())
+        db.session.execute(upsert_insert(table).values(series=prefix, year=year, last_seq=0).on_conflict_do_nothing())
         seq = db.session.execute(bump).scalar()
     number = current_app.config["LETTER_NUMBER_FORMAT"].format(prefix=prefix, year=year, seq=seq)
     return prefix, seq, number
@@ -97,9 +95,10 @@ def issue(app_, kind: str, data: dict, *, actor=None) -> Letter:
     except storage.StorageError:
         raise errors.ServiceUnavailable("文件存储暂时不可用，文书未能生成，请稍后重试", code="storage_unavailable") from None
     letter = Letter(application_id=app_.id, kind=kind, series=series, year=year, seq=seq, number=number,
-                    issued_at=now, issued_by_id=getattr(actor, "id", None) if getattr(actor, "role", "citizen") != "citizen" else None,
+                    issued_at=now, issued_by_id=getattr(actor, "id", None) if role_of(actor) not in (CITIZEN, SYSTEM) else None,
                     storage_key=key, sha256=sha, size=len(pdf), data=content)
     db.session.add(letter)
+    delivery.open_for(letter)  # how it will reach the applicant (送达), in the same transaction
     try:
         db.session.flush()
     except Exception:
@@ -128,26 +127,19 @@ def _discard(session) -> None:
         _forget(key)
 
 
-def _signature(letter_id: int, expires: int) -> str:
-    key = hashlib.sha256(b"letters:" + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(key, f"{letter_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+def _signer() -> ExpiringSigner:
+    return ExpiringSigner(current_app.config["SECRET_KEY"], salt="letters.pdf")
 
 
 def signed_url(letter: Letter) -> str:
     """A link to the PDF served by the app (which checks the SHA-256 before sending), valid
     LETTER_URL_TTL seconds; the expiry is rounded up to the minute so the link is stable while polled."""
     expires = (int(time.time()) + current_app.config["LETTER_URL_TTL"] + 59) // 60 * 60
-    return f"/api/v1/letters/{letter.id}/pdf?expires={expires}&signature={_signature(letter.id, expires)}"
+    return f"/api/v1/letters/{letter.id}/pdf?expires={expires}&signature={_signer().signature(str(letter.id), expires)}"
 
 
 def check_signature(letter_id: int, expires: str, signature: str) -> bool:
-    try:
-        exp = int(expires)
-    except (TypeError, ValueError):
-        return False
-    if exp < time.time():
-        return False
-    return hmac.compare_digest(_signature(letter_id, exp), signature or "")
+    return _signer().check(str(letter_id), expires, signature)
 
 
 def read_pdf(letter: Letter) -> bytes:
@@ -169,6 +161,12 @@ def verify(letter: Letter) -> bool:
         return hashlib.sha256(get_storage().get(letter.storage_key)).hexdigest() == letter.sha256
     except storage.StorageError:
         return False
+
+
+def latest(app_, kind: str) -> Letter | None:
+    """The application's newest letter of a kind."""
+    return db.session.scalar(sa.select(Letter).where(Letter.application_id == app_.id, Letter.kind == kind)
+                             .order_by(Letter.id.desc()).limit(1))
 
 
 def list_for(application_id: int) -> list[Letter]:
@@ -294,27 +292,32 @@ def render(content: dict) -> bytes:
 
 # --- out: the letters with signed URLs; the wording of each letter --------------------------------------
 
-def letter_out(letter: Letter, *, iso: bool = True) -> dict:
+def letter_out(letter: Letter, *, iso: bool = True, deliveries: dict | None = None) -> dict:
+    d = deliveries.get(letter.id) if deliveries is not None else delivery.get(letter.id)
     return {"id": letter.id, "kind": letter.kind, "kind_label": LETTER_KINDS[letter.kind], "number": letter.number,
             "issued_at": letter.issued_at.isoformat() if iso else letter.issued_at, "sha256": letter.sha256,
-            "url": signed_url(letter)}
+            "url": signed_url(letter), **delivery.out(d, iso=iso)}
 
 
-def letters_out(application_id: int) -> list[dict]:
-    """The application's letters with signed URLs (the same list for the citizen and the staff)."""
-    return [letter_out(l) for l in list_for(application_id)]
+def letters_out(application_id: int, *, iso: bool = True) -> list[dict]:
+    """The application's letters with signed URLs and their delivery (the same list for the citizen and the
+    staff)."""
+    found = delivery.for_application(application_id)
+    return [letter_out(l, iso=iso, deliveries=found) for l in list_for(application_id)]
 
 
 def announce(app_: Application, letter: Letter):
-    return notifications.letter_issued(app_, LETTER_KINDS[letter.kind], letter.number)
+    message = notifications.letter_issued(app_, LETTER_KINDS[letter.kind], letter.number)
+    delivery.announced(letter, message)
+    return message
 
 
 def _who(app_: Application) -> str:
     return app_.applicant_name or "申请人"
 
 
-def _date_cn(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+def _date_cn(d: dt.date | None) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else "—"
 
 
 @functools.cache
@@ -334,30 +337,58 @@ def paragraphs(template: str, **context) -> list[str]:
     return ["".join(line.strip() for line in block.splitlines()) for block in blocks if block.strip()]
 
 
+RULE_TEXTS = {"calendar": "期间最后一日为法定节假日或者休息日的，以其后的第一个工作日为期间的最后一日"
+                          "（《中华人民共和国民法典》第二百零一条、第二百零三条）",
+              "workdays": "按工作日计算，法定节假日和休息日不计入"}
+
+
+def _cfg(app_: Application) -> dict:
+    """The province's settings with the application's centre's own over them (objection period, bureau, ...)."""
+    return {**current_app.config, **centres.settings(app_.centre_id)}
+
+
 def _objection_route(app_: Application, ps) -> dict:
-    cfg = {**current_app.config, **centres.settings(app_.centre_id)}
-    return {"objection_period_days": cfg["OBJECTION_PERIOD_DAYS"], "objection_due": ps.objection_due,
-            "bureau": cfg["BUREAU_NAME"], "bureau_address": (cfg.get("BUREAU_ADDRESS") or "").strip(),
-            "objection_decide_workdays": cfg["OBJECTION_DECIDE_WORKDAYS"]}
+    """Where to object and, only when the centre (or the province) sets a period, by when: from the day after
+    delivery; the date given is the last day for a letter delivered the day it is issued. Art. 49 word for word."""
+    cfg = _cfg(app_)
+    period = cfg["OBJECTION_PERIOD_DAYS"]
+    return {"objection_period_days": period,
+            "objection_last_day": due("objection_period", local_today(), period) if period else None,
+            "objection_rule_text": RULE_TEXTS[rule("objection_period")],
+            "bureau": cfg["BUREAU_NAME"], "bureau_address": (cfg.get("BUREAU_ADDRESS") or "").strip(), "art49": law.ART49}
 
 
 def _submitted(app_: Application) -> dt.date:
     return local_date(app_.submitted_at) or local_today()
 
 
-def grant_content(app_: Application) -> dict:
+def receipt_content(app_: Application) -> dict:
+    """收件回执: the day received and the day the review is due (Art. 43)."""
+    received = _submitted(app_)
+    review_due = due("review", received, current_app.config["REVIEW_DAYS"])
+    return {"recipient": _who(app_), "received_on": received.isoformat(), "review_due": review_due.isoformat(),
+            "paragraphs": paragraphs("receipt.txt", received_on=received, reference=app_.reference,
+                                     category=app_.category, rule_text=RULE_TEXTS[rule("review")],
+                                     review_due=review_due, centre_phone=current_app.config["CENTRE_PHONE"])}
+
+
+def grant_content(app_: Application, *, corrected: bool = False) -> dict:
+    """给予法律援助决定书: the basis of the decision actually taken (after an override, its reason); after the
+    bureau's order to correct, that order."""
     ps = read_state(app_)
-    due = calendar().add_workdays(ps.assign_clock_from, current_app.config["ASSIGN_WORKDAYS"])
+    due_on = assign_due_of(app_.status, ps, app_.legal_deadline) or due(
+        "assign", local_today(), current_app.config["ASSIGN_DAYS"])
     return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": paragraphs(
         "grant.txt", submitted=_submitted(app_), category=app_.category, grounds=ps.decision_grounds,
-        assign_due=due, decision_reason=app_.decision_reason),
-        "assign_due": due.isoformat()}
+        assign_due=due_on, decision_reason=None if corrected else app_.decision_reason,
+        corrected_by=_cfg(app_)["BUREAU_NAME"] if corrected else None),
+        "assign_due": due_on.isoformat()}
 
 
 def refusal_content(app_: Application) -> dict:
     ps = read_state(app_)
     return {"recipient": _who(app_), "grounds": ps.decision_grounds, "reason": app_.decision_reason,
-            "objection_due": ps.objection_due.isoformat(), "bureau": centres.settings(app_.centre_id)["BUREAU_NAME"],
+            "bureau": _cfg(app_)["BUREAU_NAME"],
             "paragraphs": paragraphs("refusal.txt", submitted=_submitted(app_), grounds=ps.decision_grounds,
                                      decision_reason=app_.decision_reason, **_objection_route(app_, ps))}
 
@@ -366,11 +397,15 @@ def expedite_content(app_: Application) -> dict:
     ps = read_state(app_)
     ground = law.EXPEDITE_GROUNDS.get(ps.expedite_ground or "", ("第四十四条", "先行提供法律援助的情形"))
     missing = "、".join(KINDS.get(k, k) for k in app_.backfill_kinds or []) or "无"
-    due = app_.backfill_due_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M") if app_.backfill_due_at else "—"
+    due_at = app_.backfill_due_at.astimezone(LOCAL_TZ).strftime("%Y年%m月%d日 %H:%M") if app_.backfill_due_at else "—"
     return {"recipient": _who(app_), "ground": {"key": ps.expedite_ground, "article": ground[0], "text": ground[1]},
             "backfill": app_.backfill_kinds or [], "paragraphs": paragraphs(
-                "expedite.txt", ground_article=ground[0], ground_text=ground[1], backfill_due=due, missing=missing,
+                "expedite.txt", ground_article=ground[0], ground_text=ground[1], backfill_due=due_at, missing=missing,
                 expedite_reason=app_.expedite_reason)}
+
+
+def _lawyer(app_: Application) -> StaffUser | None:
+    return db.session.get(StaffUser, app_.assigned_lawyer_id) if app_.assigned_lawyer_id else None
 
 
 def assignment_content(app_: Application, *, replaces: str | None = None) -> dict:
@@ -386,23 +421,82 @@ def assignment_content(app_: Application, *, replaces: str | None = None) -> dic
                                      phone=app_.phone)}
 
 
-def termination_content(app_: Application) -> dict:
-    ps = read_state(app_)
+def _termination_ground(ps) -> tuple[str, str, bool]:
     table = {**law.TERMINATION_GROUNDS, **law.EXPEDITE_TERMINATION}
     article, text = table[ps.termination_ground]
+    return article, text, ps.termination_ground in law.EXPEDITE_TERMINATION
+
+
+def termination_content(app_: Application) -> dict:
+    """终止法律援助决定书: Art. 48's ground; a 先行提供 case found not eligible cites Art. 44 and the Ministry's
+    procedure rules (not Art. 48 (八))."""
+    ps = read_state(app_)
+    article, text, after_expedite = _termination_ground(ps)
     return {"recipient": _who(app_), "ground": {"key": ps.termination_ground, "article": article, "text": text},
-            "reason": app_.decision_reason, "objection_due": ps.objection_due.isoformat(),
-            "bureau": centres.settings(app_.centre_id)["BUREAU_NAME"], "paragraphs": paragraphs(
+            "reason": app_.decision_reason, "bureau": _cfg(app_)["BUREAU_NAME"], "paragraphs": paragraphs(
                 "termination.txt", reference=app_.reference, ground_article=article, ground_text=text,
+                after_expedite=after_expedite, procedure_rules=law.PROCEDURE_RULES,
                 decision_reason=app_.decision_reason, **_objection_route(app_, ps))}
+
+
+def termination_notice_content(app_: Application, decision: Letter) -> dict:
+    """终止法律援助通知书 to the lawyer and the lawyer's firm."""
+    ps = read_state(app_)
+    lawyer = _lawyer(app_)
+    article, text, _ = _termination_ground(ps)
+    firm = getattr(lawyer, "law_firm", None)
+    name = lawyer.display_name if lawyer else "法律援助人员"
+    return {"recipient": f"{name}、{firm}" if firm else f"{name}及其所在律师事务所", "lawyer_id": app_.assigned_lawyer_id,
+            "decision_number": decision.number, "paragraphs": paragraphs(
+                "termination_notice.txt", decided_on=local_today(), aided_name=_who(app_), reference=app_.reference,
+                decision_number=decision.number, ground_text=text, article=article)}
+
+
+def resumption_content(app_: Application, terminated: Letter | None) -> dict:
+    """恢复法律援助通知书 to the lawyer and the firm: the bureau undid the termination."""
+    lawyer = _lawyer(app_)
+    firm = getattr(lawyer, "law_firm", None)
+    name = lawyer.display_name if lawyer else "法律援助人员"
+    return {"recipient": f"{name}、{firm}" if firm else f"{name}及其所在律师事务所", "lawyer_id": app_.assigned_lawyer_id,
+            "paragraphs": paragraphs("resumption_notice.txt", bureau=_cfg(app_)["BUREAU_NAME"],
+                                     decided_on=local_today(), aided_name=_who(app_), reference=app_.reference,
+                                     termination_number=terminated.number if terminated else "—")}
 
 
 def notice_content(app_: Application, notice: SupplementNotice) -> dict:
     rows = [f"{i + 1}. {item['label']}" for i, item in enumerate(notice.items)]
-    return {"recipient": _who(app_), "items": notice.items, "due_date": notice.due_date.isoformat(),
-            "paragraphs": paragraphs("supplement_notice.txt", reference=app_.reference, due_date=notice.due_date,
-                                     note=notice.note),
+    return {"recipient": _who(app_), "items": notice.items, "days": notice.days,
+            "paragraphs": paragraphs("supplement_notice.txt", reference=app_.reference, days=notice.days,
+                                     rule_text=RULE_TEXTS[rule("supplement")], note=notice.note),
             "sections": {"需要补充的材料：": rows}}
+
+
+def withdrawal_content(app_: Application, notice: SupplementNotice, notice_letter: Letter | None) -> dict:
+    """视为撤回申请通知书: the delivered notice, its last day, what was missing (Art. 43)."""
+    return {"recipient": _who(app_), "due_date": notice.due_date.isoformat() if notice.due_date else None,
+            "paragraphs": paragraphs(
+                "withdrawal.txt", notice_issued_on=local_date(notice.issued_at),
+                notice_number=notice_letter.number if notice_letter else "—",
+                delivered_on=delivery.delivered_on(notice_letter) if notice_letter else None, due=notice.due_date,
+                missing="、".join(i["label"] for i in notice.missing) or "—", reference=app_.reference,
+                centre_phone=current_app.config["CENTRE_PHONE"])}
+
+
+def bureau_content(app_: Application, obj, decision: str, note: str) -> dict:
+    """The justice bureau's 维持决定书 (its reasons and the route onwards: Art. 49 ¶3, 行政复议法 Art. 20,
+    行政诉讼法 Art. 46) or 责令改正决定书, in the bureau's name."""
+    cfg = _cfg(app_)
+    against = db.session.get(Letter, obj.against_letter_id) if obj.against_letter_id else None
+    lawyer = _lawyer(app_)
+    ctx = dict(received_on=local_date(obj.received_at), centre=cfg["CENTRE_NAME"], against=obj.against,
+               against_label=obj.against_label + "书", against_number=against.number if against else "—", reasons=note)
+    if decision == "uphold":
+        text = paragraphs("bureau_upheld.txt", art49_3=law.ART49_3, reconsideration=law.RECONSIDERATION, suit=law.SUIT,
+                          reconsideration_body=cfg["RECONSIDERATION_BODY"], **ctx)
+    else:
+        text = paragraphs("bureau_corrected.txt", lawyer_name=lawyer.display_name if lawyer else None, **ctx)
+    return {"recipient": _who(app_), "paragraphs": text, "objection_id": obj.id, "decision": decision,
+            "centre": cfg["BUREAU_NAME"], "centre_address": (cfg.get("BUREAU_ADDRESS") or "").strip() or "—"}
 
 
 def grant_after_expedite_content(app_: Application) -> dict:

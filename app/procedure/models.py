@@ -20,6 +20,12 @@ LETTER_KINDS = {
     "expedite": "先行提供法律援助决定书",
     "termination": "终止法律援助决定书",
     "assignment": "指派通知书",
+    "receipt": "收件回执",
+    "withdrawal": "视为撤回申请通知书",
+    "bureau_upheld": "维持决定书",
+    "bureau_corrected": "责令改正决定书",
+    "termination_notice": "终止法律援助通知书",
+    "resumption_notice": "恢复法律援助通知书",
     "lawyer_change": "更换通知",  # app/handling (Art. 55)
 }
 
@@ -37,7 +43,10 @@ class ApplicationProcedure(db.Model):
     eligibility: Mapped[dict | None] = mapped_column(JSONType)  # {"input", "answer", "screened_at"}
     eligibility_override: Mapped[dict | None] = mapped_column(JSONType)  # {"result", "reason", "by", "at"}
     integrity_commitment: Mapped[dict | None] = mapped_column(JSONType)  # {"version", "text", "accepted_at"}
-    review_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)  # event day the 7 working days count from
+    review_clock_from: Mapped[dt.date | None] = mapped_column(sa.Date)  # event day the review period counts from
+    # the days of the review period left from review_clock_from: 七日 at submission, what the one-time notice
+    # left unused when the materials arrive (the clock resumes, it never restarts; migration 0010)
+    review_days: Mapped[int | None] = mapped_column()
     decision: Mapped[str | None] = mapped_column(sa.String(12))  # granted | refused
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decision_grounds: Mapped[list | None] = mapped_column(JSONType)  # [{"key", "article", "text"}]
@@ -76,7 +85,8 @@ class SupplementNotice(db.Model):
     # [{"key", "label", "kind", "received_at": iso | null}]
     items: Mapped[list] = mapped_column(JSONType)
     note: Mapped[str | None] = mapped_column(sa.String(500))
-    due_date: Mapped[dt.date] = mapped_column(sa.Date)
+    days: Mapped[int | None] = mapped_column()  # the period, from the day after the notice was delivered
+    due_date: Mapped[dt.date | None] = mapped_column(sa.Date)  # known once the notice is delivered
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

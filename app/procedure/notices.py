@@ -1,6 +1,8 @@
-"""The one-time notice of missing materials (一次性告知, Art. 43) with its due date; staff tick items off,
-uploads tick them off; the last item restarts the review clock. Past the due date the scan deems the
-application withdrawn (app.procedure.scan)."""
+"""The one-time notice of missing materials (一次性告知, Art. 43): once per application, with its period in
+日 that runs from the day after the notice is delivered (its due date is known then); the review clock
+pauses with the days it has used and resumes with those left when the last item arrives (staff tick items
+off, uploads tick them off). Past a delivered notice's due date the scan deems the application withdrawn
+(app.procedure.scan); an undelivered notice never withdraws anything."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +17,10 @@ from app.auth.models import StaffUser
 from app.common.timeutil import local_today, utcnow
 from app.documents.models import Document
 from app.extensions import db
-from app.procedure import eligibility, law
+from flask import current_app
+
+from app.common.permissions import P
+from app.procedure import clocks, eligibility, law
 from app.procedure.clocks import NOTICE_STATES, local_date
 from app.common.inputs import text
 from app.procedure.models import SupplementNotice, read_state, state
@@ -38,16 +43,22 @@ def checklist_for(app_: Application) -> list[dict]:
     return law.checklist(matter)
 
 
-def issue(staff: StaffUser, app_: Application, item_keys, due_date: dt.date | None,
-                 note: str | None = None) -> SupplementNotice:
-    """The notice with its items and due date, its timeline entry and audit (the flow adds the letter and commits)."""
-    if staff.role not in ("duty_lawyer", "manager"):
+def issue(staff: StaffUser, app_: Application, item_keys, due_date: dt.date | None = None,
+          note: str | None = None, days: int | None = None) -> SupplementNotice:
+    """The notice with its items and its period (`days`, SUPPLEMENT_DAYS by default; a legacy `due_date` is
+    taken as its distance from today), its timeline entry and audit; the review clock pauses (the flow adds
+    the letter and commits). One notice per application: a second one is refused."""
+    if not P.review_case.allows(staff):
         raise errors.Forbidden("当前角色无权发出补充材料通知")
     if app_.status not in NOTICE_STATES:
         raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，不能发出补充材料通知",
                                        details={"status": app_.status, "allowed_from": list(NOTICE_STATES)})
-    if open_notice(app_.id) is not None:
-        raise errors.InvalidTransition("该申请已有未办结的补充材料通知（一次性告知只发一次，请等待补齐或逾期）")
+    earlier = db.session.scalar(sa.select(SupplementNotice).where(SupplementNotice.application_id == app_.id)
+                                .order_by(SupplementNotice.id).limit(1))
+    if earlier is not None:
+        raise errors.InvalidTransition(
+            f"该申请已于 {local_date(earlier.issued_at)} 发出补充材料通知书：一次性告知只能发出一次，需要补充的材料应当一次告知",
+            details={"notice_id": earlier.id})
     checklist = {i["key"]: i for i in checklist_for(app_)}
     keys = [k for k in (item_keys or []) if k]
     bad = [k for k in keys if k not in checklist]
@@ -56,23 +67,27 @@ def issue(staff: StaffUser, app_: Application, item_keys, due_date: dt.date | No
                                       details={"fields": {"items": [f"未知：{'、'.join(bad)}"]}})
     if not keys:
         raise errors.ValidationFailed("请勾选需要补充的全部材料", details={"fields": {"items": ["至少勾选一项"]}})
-    if due_date is None:
-        raise errors.ValidationFailed("请填写补充材料的截止日期", details={"fields": {"due_date": ["必填"]}})
-    if due_date <= local_today():
-        raise errors.ValidationFailed("截止日期应晚于今天", details={"fields": {"due_date": ["截止日期应晚于今天"]}})
-    if due_date > local_today() + dt.timedelta(days=90):
-        raise errors.ValidationFailed("截止日期不应超过 90 天", details={"fields": {"due_date": ["不应超过 90 天"]}})
+    today = local_today()
+    if days is None and due_date is not None:
+        if due_date <= today:
+            raise errors.ValidationFailed("截止日期应晚于今天", details={"fields": {"due_date": ["截止日期应晚于今天"]}})
+        days = (due_date - today).days
+    days = days if days is not None else current_app.config["SUPPLEMENT_DAYS"]
+    if not 1 <= days <= 90:
+        field = "due_date" if due_date is not None else "days"
+        raise errors.ValidationFailed("补充材料的期限应为 1 至 90 日", details={"fields": {field: ["应为 1 至 90 日"]}})
     note = text(note, "note", "", required=False)
-    notice = SupplementNotice(application_id=app_.id, status="open", due_date=due_date, note=note,
+    left = clocks.pause_review(app_)
+    notice = SupplementNotice(application_id=app_.id, status="open", days=days, due_date=None, note=note,
                               issued_at=utcnow(), issued_by_id=staff.id,
                               items=[{**checklist[k], "received_at": None} for k in dict.fromkeys(keys)])
     db.session.add(notice)
     db.session.flush()
     labels = "、".join(i["label"] for i in notice.items)
     applications.record_event(app_, staff, "supplement_notice",
-                              f"一次性告知需补充：{labels}；请于 {notice.due_date} 前补充（审查期限暂停计算）")
+                              f"一次性告知需补充：{labels}；自通知书送达次日起 {days} 日内补充（审查期限暂停计算，尚余 {left} 日）")
     audit("application.supplement_notice", actor=staff, object_type="application", object_id=app_.id,
-          details={"items": keys, "due_date": due_date.isoformat()})
+          details={"items": keys, "days": days})
     return notice
 
 
@@ -109,9 +124,9 @@ def _tick(app_: Application, notice: SupplementNotice, keys: set, when: dt.datet
     if not notice.missing:
         notice.status = "complete"
         notice.closed_at = when
-        ps.review_clock_from = local_date(when)
+        clocks.resume_review(app_, local_date(when))
         applications.record_event(app_, None, "supplement_complete",
-                                  f"补充材料已齐全，审查期限自 {ps.review_clock_from} 次日起重新计算")
+                                  f"补充材料已齐全，审查期限自 {ps.review_clock_from} 次日起继续计算，尚余 {ps.review_days} 日")
 
 
 def tick_for_upload(app_: Application, document: Document, actor) -> None:

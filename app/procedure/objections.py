@@ -1,5 +1,6 @@
-"""Objections to a refusal or a termination (Art. 49): lodged by the citizen within the period, decided
-once by the justice bureau's reviewer within 5 working days (uphold, or order the centre to correct)."""
+"""Objections to a refusal or a termination (Art. 49): lodged by the citizen (any time, or within the
+province's period when it sets one), decided once by the justice bureau's reviewer within 五日 (uphold, or
+order the centre to correct)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,8 @@ from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import local_today, utcnow
 from app.documents.models import Document
 from app.extensions import db
-from app.procedure.clocks import OBJECTION_STATES, calendar, local_date
+from app.common.permissions import P
+from app.procedure.clocks import OBJECTION_STATES, due, local_date
 from app.common.inputs import text
 from app.procedure.models import Letter, Objection, read_state
 
@@ -42,8 +44,9 @@ def lodge_objection(citizen: Citizen, app_: Application, reasons: str, document_
             details={"status": app_.status, "allowed_from": list(OBJECTION_STATES)})
     if _objection_pending_or_made(app_.id, ps.decided_at):
         raise errors.InvalidTransition("已对该决定提出过异议，请等待或查看司法局的审查结果")
-    if ps.objection_due and local_today() > ps.objection_due:
-        raise errors.InvalidTransition(f"提出异议的期限已于 {ps.objection_due} 届满")
+    period = current_app.config["OBJECTION_PERIOD_DAYS"]
+    if period and ps.objection_due and local_today() > ps.objection_due:
+        raise errors.InvalidTransition(f"提出异议的期限已于 {ps.objection_due} 届满（本省规定自决定书送达之日起 {period} 日内提出）")
     reasons = text(reasons, "reasons", "请填写异议的理由", limit=2000)
     ids = [int(i) for i in (document_ids or [])]
     if ids:
@@ -58,7 +61,7 @@ def lodge_objection(citizen: Citizen, app_: Application, reasons: str, document_
         Letter.application_id == app_.id, Letter.kind == against).order_by(Letter.id.desc()).limit(1))
     obj = Objection(application_id=app_.id, citizen_id=citizen.id, against=against, against_letter_id=letter_id,
                     reasons=reasons, document_ids=ids or None, status="open", received_at=now,
-                    decide_by=calendar().add_workdays(local_date(now), current_app.config["OBJECTION_DECIDE_WORKDAYS"]))
+                    decide_by=due("objection_decide", local_date(now), current_app.config["OBJECTION_DECIDE_DAYS"]))
     db.session.add(obj)
     db.session.flush()
     applications.record_event(app_, citizen, "objection_lodged",
@@ -78,13 +81,13 @@ def get_objection_for_citizen(citizen: Citizen, objection_id: int) -> Objection:
 
 def get_objection(staff: StaffUser, objection_id: int) -> Objection:
     obj = db.session.get(Objection, objection_id)
-    if obj is None or staff.role not in ("bureau_reviewer", "manager", "city_manager"):
+    if obj is None or not P.view_objections.allows(staff):
         raise errors.NotFound("未找到该异议")
     return obj
 
 
 def objections_stmt(staff: StaffUser, status: str | None = "open") -> sa.Select:
-    if staff.role not in ("bureau_reviewer", "manager", "city_manager"):
+    if not P.view_objections.allows(staff):
         raise errors.Forbidden("当前角色无权查看异议")
     stmt = sa.select(Objection)
     if status:
@@ -95,7 +98,7 @@ def objections_stmt(staff: StaffUser, status: str | None = "open") -> sa.Select:
 def decide(reviewer: StaffUser, obj: Objection, decision: str, note: str | None) -> tuple[Application, str]:
     """司法局审查人员 decides once: uphold, or order the centre to correct. Records the decision and its audit;
     returns the application and the note (the flow reopens the review or tells the citizen, and commits)."""
-    if reviewer.role != "bureau_reviewer":
+    if not P.decide_objection.allows(reviewer):
         raise errors.Forbidden("只有司法局审查人员可以对异议作出决定")
     if decision not in ("uphold", "correct"):
         raise errors.ValidationFailed("决定无效", details={"fields": {"decision": ["应为 uphold（维持）或 correct（责令改正）"]}})

@@ -16,6 +16,7 @@ from app.auth.guards import citizen_required, staff_required
 from app.common import limits
 from app.common.idempotency import idempotent
 from app.extensions import db
+from app.common.permissions import P
 from app.procedure import cases, clocks, decisions, eligibility, flows, law, letters, notices, objections, schemas as s
 from app.procedure import screen as screening
 from app.procedure.models import Letter, read_state
@@ -26,7 +27,6 @@ citizen = Blueprint("procedure", __name__, url_prefix="/api/v1/applications",
                     description="法律援助程序（小程序）：资格自测与诚信承诺、法律文书、异议")
 staff = Blueprint("procedure_staff", __name__, url_prefix="/api/v1/staff",
                   description="法律援助程序（工作人员）：审查台、一次性告知、资格调整、终止、司法局异议审查")
-CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager")
 
 
 # --- public ----------------------------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def procedure_view(app_) -> dict:
 
 @staff.route("/applications/<int:application_id>/procedure")
 @staff.doc(security=BEARER)
-@staff_required(*CASE_ROLES)
+@staff_required(P.view_case)
 @staff.response(200, s.ProcedureOut)
 def get_procedure(application_id):
     """审查台：法定期限、资格自测依据、材料清单、补充通知、异议、文书"""
@@ -205,7 +205,7 @@ def get_procedure(application_id):
 
 @staff.route("/applications/<int:application_id>/eligibility-override", methods=["POST"])
 @staff.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager")
+@staff_required(P.review_case)
 @staff.arguments(s.OverrideInput)
 @staff.response(200, s.ProcedureOut)
 def override(data, application_id):
@@ -217,19 +217,19 @@ def override(data, application_id):
 
 @staff.route("/applications/<int:application_id>/notices", methods=["POST"])
 @staff.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager")
+@staff_required(P.review_case)
 @staff.arguments(s.NoticeInput)
 @staff.response(201, s.ProcedureOut)
 def issue_notice(data, application_id):
     """一次性告知需补充的全部材料（附截止日；期间审查期限暂停），生成补充材料通知书"""
     app_ = _case(application_id)
-    flows.notice(g.staff, app_, data["items"], data["due_date"], data.get("note"))
+    flows.notice(g.staff, app_, data["items"], data.get("due_date"), data.get("note"), days=data.get("days"))
     return procedure_view(app_)
 
 
 @staff.route("/applications/<int:application_id>/notices/receive", methods=["POST"])
 @staff.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager")
+@staff_required(P.review_case)
 @staff.arguments(s.ReceiveInput)
 @staff.response(200, s.ProcedureOut)
 def receive(data, application_id):
@@ -241,7 +241,7 @@ def receive(data, application_id):
 
 @staff.route("/applications/<int:application_id>/grant-after-expedite", methods=["POST"])
 @staff.doc(security=BEARER)
-@staff_required("manager")
+@staff_required(P.decide_case)
 @staff.arguments(s.NoteInput)
 @staff.response(200, s.ProcedureOut)
 def grant_after_expedite(data, application_id):
@@ -253,7 +253,7 @@ def grant_after_expedite(data, application_id):
 
 @staff.route("/applications/<int:application_id>/letters/<int:letter_id>")
 @staff.doc(security=BEARER)
-@staff_required(*CASE_ROLES)
+@staff_required(P.view_case)
 @staff.response(200, s.LetterDetailOut)
 def staff_letter(application_id, letter_id):
     """查看法律文书（记入审计日志）"""
@@ -267,7 +267,7 @@ def staff_letter(application_id, letter_id):
 
 @staff.route("/objections")
 @staff.doc(security=BEARER)
-@staff_required("bureau_reviewer", "manager")
+@staff_required(P.view_objections)
 @staff.arguments(s.ObjectionListArgs, location="query")
 @staff.response(200, s.ObjectionOut(many=True))
 def list_objections_staff(args):
@@ -278,7 +278,7 @@ def list_objections_staff(args):
 
 @staff.route("/objections/<int:objection_id>")
 @staff.doc(security=BEARER)
-@staff_required("bureau_reviewer", "manager")
+@staff_required(P.view_objections)
 @staff.response(200, s.ObjectionOut)
 def get_objection(objection_id):
     """异议详情"""
@@ -287,7 +287,7 @@ def get_objection(objection_id):
 
 @staff.route("/objections/<int:objection_id>/decide", methods=["POST"])
 @staff.doc(security=BEARER)
-@staff_required("bureau_reviewer")
+@staff_required(P.decide_objection)
 @staff.arguments(s.ObjectionDecisionInput)
 @staff.response(200, s.ObjectionOut)
 def decide(data, objection_id):

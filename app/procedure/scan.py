@@ -18,8 +18,10 @@ def scan(now: dt.datetime, raise_alert) -> dict:
     today = now.astimezone(LOCAL_TZ).date()
     out = {"deemed_withdrawn": 0, "resolved": 0}
     # 视为撤回: open notices past their due date
+    # (an undelivered notice has no due date: it never withdraws anything; the delivery alert asks staff)
     lapsed = db.session.scalars(sa.select(SupplementNotice).where(
-        SupplementNotice.status == "open", SupplementNotice.due_date < today)).all()
+        SupplementNotice.status == "open", SupplementNotice.due_date.is_not(None),
+        SupplementNotice.due_date < today)).all()
     for notice in lapsed:
         app_ = db.session.get(Application, notice.application_id)
         if app_.status in NOTICE_STATES:
@@ -35,7 +37,7 @@ def scan(now: dt.datetime, raise_alert) -> dict:
         d = found[app_.id]
         ref = app_.reference or app_.id
         for clock, due, label in (("review", d["review_due"], "审查决定"), ("assign", d["assign_due"], "指派律师")):
-            state = due_state(due, today)
+            state = due_state(due, today, clock)
             if state == "overdue":
                 key = f"{clock}_overdue:{app_.id}:{due}"
                 raise_alert(f"{clock}_overdue", severity="critical", application_id=app_.id, commit=False, dedupe_key=key,
@@ -47,7 +49,7 @@ def scan(now: dt.datetime, raise_alert) -> dict:
                             message=f"申请 {ref} 的{label}期限将至（{due}）", details={"due": due.isoformat()})
                 live.add(key)
     for obj in db.session.scalars(sa.select(Objection).where(Objection.status == "open")).all():
-        state = due_state(obj.decide_by, today)
+        state = due_state(obj.decide_by, today, "objection_decide")
         if state in ("overdue", "near"):
             kind = "objection_overdue" if state == "overdue" else "objection_due_soon"
             key = f"{kind}:{obj.id}:{obj.decide_by}"

@@ -1,6 +1,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.applications.actions import said
+from app.common.permissions import CITIZEN
 from app.applications.schemas import DeadlinesOut, LetterOut
 from app.procedure import eligibility, law
 
@@ -40,6 +42,12 @@ class EligibilityInput(ma.Schema):
     monthly_income = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
                                     validate=validate.Range(min=0, max=100_000_000),
                                     metadata={"description": "家庭月收入合计（元）"})
+    injury = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16),
+                           metadata={"description": "人身损害赔偿的事故类型：work 工伤 | traffic 交通 | food_drug 食品药品 | medical 医疗"
+                                                    "（进城务工人员仅工伤免予核查经济困难，第四十二条第（三）项）"})
+    retrial = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24),
+                            metadata={"description": "申诉或申请再审：court_decided 法院已决定、裁定再审 | procuratorate_protest "
+                                                     "检察院已抗诉 | none 都没有（第三十三条）"})
 
 
 class BasisOut(ma.Schema):
@@ -92,7 +100,7 @@ class AcceptedCommitmentOut(ma.Schema):
 
 
 class ScreenOut(EligibilityOut):
-    source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）", **_enum(["citizen", "derived"])})
+    source = fields.String(metadata={"description": "citizen（申请人自测）| derived（按案件类别推定）", **_enum([CITIZEN.value, "derived"])})
     integrity_commitment = fields.Nested(AcceptedCommitmentOut, allow_none=True,
                                          metadata={"description": "已作出的个人诚信承诺（版本与时间）；未作出为 null"})
     input = fields.Dict(allow_none=True)
@@ -144,7 +152,10 @@ class NoticeInput(ma.Schema):
     items = fields.List(fields.String(validate=validate.Length(max=64), metadata=_enum(NOTICE_ITEM_KEYS)), required=True,
                         validate=validate.Length(min=1, max=30),
                         metadata={"description": "需补充的材料（一次性告知，第四十三条）：GET /api/v1/eligibility/checklist 按事项给出"})
-    due_date = fields.Date(required=True, metadata={"description": "补充材料截止日（须晚于今天）"})
+    days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=90),
+                          metadata={"description": "补充期限（日），自通知书送达次日起算；默认 SUPPLEMENT_DAYS（15 日）"})
+    due_date = fields.Date(load_default=None, allow_none=True,
+                           metadata={"description": "（兼容）截止日：按距今天的日数折算为补充期限"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
@@ -154,7 +165,7 @@ class ReceiveInput(ma.Schema):
 
 
 class RefuseInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = said("请填写不予法律援助的理由（群众可见）")
     grounds = fields.List(fields.String(validate=validate.Length(max=40), metadata=_enum(REFUSAL_GROUND_KEYS)), required=True,
                           validate=validate.Length(min=1, max=len(REFUSAL_GROUND_KEYS)),
                           metadata={"description": "不予援助的理由依据（至少一项）：" + "、".join(
@@ -162,7 +173,7 @@ class RefuseInput(ma.Schema):
 
 
 class ExpediteRequestInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = said("请说明申请特事特办的理由")
     ground = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
                            metadata={"description": "先行提供的情形（第四十四条）；不填时，距法定期限不足 7 日的按第（一）项："
                                                     + "、".join(f"{k}（{a}）" for k, (a, _) in law.EXPEDITE_GROUNDS.items()),
@@ -174,7 +185,7 @@ class TerminateInput(ma.Schema):
                            metadata={"description": "终止情形（第四十八条）：" + "、".join(
                                f"{k}（{a}）" for k, (a, _) in {**law.TERMINATION_GROUNDS, **law.EXPEDITE_TERMINATION}.items()),
                                      **_enum(TERMINATION_GROUND_KEYS)})
-    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    note = said("请填写终止说明（群众可见）")
 
 
 class NoteInput(ma.Schema):
@@ -193,7 +204,8 @@ class NoticeOut(ma.Schema):
     status = fields.String()
     status_label = fields.String()
     items = fields.List(fields.Nested(NoticeItemOut))
-    due_date = fields.Date()
+    days = fields.Integer(allow_none=True, metadata={"description": "补充期限（日），自通知书送达次日起算"})
+    due_date = fields.Date(allow_none=True, metadata={"description": "补充材料截止日（通知书送达后确定；未送达为 null）"})
     note = fields.String(allow_none=True)
     issued_at = fields.DateTime()
 

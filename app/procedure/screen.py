@@ -12,6 +12,7 @@ from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import utcnow
 from app.extensions import db
+from app.common.permissions import CITIZEN, P
 from app.procedure import eligibility
 from app.procedure.models import read_state, state
 from app.common.inputs import text
@@ -24,7 +25,7 @@ def screen_answer(app_: Application) -> dict:
     category; with the staff's override if any."""
     ps = read_state(app_)
     if ps.eligibility and ps.eligibility.get("answer"):
-        out = {**ps.eligibility["answer"], "source": "citizen", "input": ps.eligibility.get("input"),
+        out = {**ps.eligibility["answer"], "source": CITIZEN.value, "input": ps.eligibility.get("input"),
                "screened_at": ps.eligibility.get("screened_at")}
     else:
         out = {**eligibility.screen_from_application(app_, centres.config_of(app_.centre_id)), "source": "derived", "input": None,
@@ -69,7 +70,7 @@ def store_screen(citizen: Citizen, app_: Application, data: dict) -> Application
 
 def override_screen(staff: StaffUser, app_: Application, result: str, reason: str) -> Application:
     ps = state(app_)
-    if staff.role not in ("duty_lawyer", "manager"):
+    if not P.review_case.allows(staff):
         raise errors.Forbidden("当前角色无权调整资格审查结果")
     if result not in OVERRIDE_RESULTS:
         raise errors.ValidationFailed("结果无效", details={"fields": {"result": [f"应为：{'、'.join(OVERRIDE_RESULTS)}"]}})

@@ -1,11 +1,17 @@
-"""Working days (工作日) on the State Council's holiday schedule, from the `chinese-calendar`
-package: public holidays are not working days, 调休 weekends are. Extra holidays (a local
-holiday, a day the package does not know yet) come from configuration. A year the package does
-not cover falls back to Monday–Friday and is reported by `unknown_years` so the console can warn
-the admin.
+"""The calendar of the statutory clocks: working days on the State Council's holiday schedule, from
+the `chinese-calendar` package (public holidays are not working days, 调休 weekends are), and the two
+ways a period in 日 is counted.
 
-A period counted in working days starts the day after its event (民法典 Art. 201): the first
-counted day is the first working day after the event's date."""
+- `calendar` (the default; 民法典 Art. 201, 203): the period starts the day after its event and runs
+  in calendar days; when its last day is a statutory holiday or a rest day it ends on the first
+  working day after (a 调休 weekend is a working day, so a period may end on it).
+- `workdays` (工作日, for a province whose rules count so, as the 2012 rules did): only working days
+  are counted, from the first working day after the event.
+
+Extra holidays (a local holiday, a day the package does not know yet) and extra working days come
+from configuration. A year the package does not cover falls back to Monday–Friday and is reported by
+`unknown_years` so the console can warn the admin. Art. 44's "7 日" to a limitation date is plain
+calendar days and does not come through here."""
 from __future__ import annotations
 
 import datetime as dt
@@ -46,6 +52,7 @@ class Calendar:
         self.extra_workdays = frozenset(extra_workdays)
         self.fallback_used: set[int] = set()
         self._memo: dict[tuple, object] = {}  # (operation, date, date | n) → answer: a few hundred a day at most
+        self.periods = Periods(self)
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.extra_holidays:
@@ -87,6 +94,76 @@ class Calendar:
             day += dt.timedelta(days=1)
             counted += int(self.is_workday(day))
         return self._remember(("between", start, end), counted)
+
+
+CALENDAR, WORKDAYS = "calendar", "workdays"
+RULES = (CALENDAR, WORKDAYS)
+RULE_LABELS = {CALENDAR: "日（按民法典第二百零一条、第二百零三条计算，期间最后一日为法定休假日的顺延至其后第一个工作日）",
+               WORKDAYS: "工作日（按国务院节假日安排，调休上班日计入）"}
+# the clocks whose rule is configuration: Art. 43 review and assignment, the supplement notice's due
+# date, Art. 49 the bureau's decision, the province's objection period
+CLOCKS = ("review", "assign", "supplement", "objection_decide", "objection_period")
+
+
+class Periods:
+    """A period of n 日 after an event, counted by a rule (`calendar` | `workdays`) on a Calendar."""
+
+    def __init__(self, cal: "Calendar"):
+        self.cal = cal
+
+    def add_days(self, event: dt.date, n: int) -> dt.date:
+        """民法典 Art. 201 + 203: the n-th calendar day after `event`, moved to the first working day after
+        it when it is a statutory holiday or a rest day."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        last = event + dt.timedelta(days=n)
+        while not self.cal.is_workday(last):
+            last += dt.timedelta(days=1)
+        return last
+
+    def due(self, rule: str, event: dt.date, n: int) -> dt.date:
+        if rule == WORKDAYS:
+            return self.cal.add_workdays(event, n)
+        if rule == CALENDAR:
+            return self.add_days(event, n)
+        raise ValueError(f"unknown clock rule {rule!r}")
+
+    def counted(self, rule: str, start: dt.date, end: dt.date) -> int:
+        """Days of a period counted after `start` up to and including `end` (0 when end <= start)."""
+        if end <= start:
+            return 0
+        if rule == WORKDAYS:
+            return self.cal.workdays_between(start, end)
+        return (end - start).days
+
+    def days_left(self, rule: str, today: dt.date, due: dt.date) -> int:
+        """Days still left after today up to and including the due day (0 on the due day; negative when
+        overdue, counted in calendar days)."""
+        if due < today:
+            return -(today - due).days
+        return self.counted(rule, today, due)
+
+    def used_before(self, rule: str, start: dt.date, paused_on: dt.date) -> int:
+        """Days of a period that started after `start` used before the day it was paused (the day of the
+        pause itself is the applicant's, not the centre's)."""
+        return self.counted(rule, start, paused_on - dt.timedelta(days=1))
+
+    def resumed_due(self, rule: str, resumed_on: dt.date, left: int) -> dt.date:
+        """The due date of a period resumed on `resumed_on` (counting again the day after) with `left` days
+        still to run; with nothing left it is due the day it resumes."""
+        if left <= 0:
+            return resumed_on
+        return self.due(rule, resumed_on, left)
+
+
+def rule_for(config, clock: str) -> str:
+    """The configured rule of a clock: CLOCK_RULES[clock], else CLOCK_RULE, else `calendar`."""
+    if clock not in CLOCKS:
+        raise ValueError(f"unknown clock {clock!r}")
+    rule = (config.get("CLOCK_RULES") or {}).get(clock) or config.get("CLOCK_RULE") or CALENDAR
+    if rule not in RULES:
+        raise ValueError(f"CLOCK_RULE for {clock} must be one of {RULES}, not {rule!r}")
+    return rule
 
 
 def parse_dates(text: str | None) -> list[dt.date]:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.timeutil import UTCDateTime, utcnow
 from app.extensions import db
+from app.common.permissions import CITIZEN
 
 SUBJECT_TYPES = ("application", "consultation")
 BAD_RATING_MAX = 2  # a rating of this many stars or fewer opens a callback task
@@ -21,7 +22,7 @@ class Rating(db.Model):
     # None once the citizen deleted their account (app/privacy: the rating stays, its identity goes), or
     # for a phone survey (the caller pressed 1–5 after the call) when the call is linked to no citizen
     citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
-    source: Mapped[str] = mapped_column(sa.String(12), default="citizen", server_default="citizen")  # | phone_survey
+    source: Mapped[str] = mapped_column(sa.String(12), default=CITIZEN.value, server_default=CITIZEN.value)  # | phone_survey
     subject_type: Mapped[str] = mapped_column(sa.String(16))
     subject_id: Mapped[int] = mapped_column()
     round: Mapped[int] = mapped_column(default=0)  # 0 = first rating, n = follow-up after callback

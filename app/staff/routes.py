@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.applications.actions import ACTIONS, STAFF_TRANSITIONS
 from app.applications.models import Application
 from app.auth.guards import staff_required
+from app.common.permissions import P, Permission
 from app.applications import sla
 from app.casework import cases, roster, queues as worklists
 from app.visits import service as home_visits
@@ -27,8 +28,6 @@ from app.common.openapi import BEARER
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff",
                 description="工作人员接口：工作队列、申请审查、特事特办、指派律师、上门服务")
 
-CASE_ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "city_manager")
-
 
 def _detail(application_id: int) -> Application:
     cases.get_application(g.staff, application_id)  # per-object check
@@ -40,7 +39,7 @@ def _detail(application_id: int) -> Application:
 
 @blp.route("/queue")
 @blp.doc(security=BEARER)
-@staff_required(*CASE_ROLES)
+@staff_required(P.view_case)
 @blp.response(200, s.QueueOut(many=True))
 def queue():
     """当前角色的工作队列（紧急在前，含时限倒计时）"""
@@ -51,7 +50,7 @@ def queue():
 
 @blp.route("/applications")
 @blp.doc(security=BEARER)
-@staff_required(*CASE_ROLES)
+@staff_required(P.view_case)
 @blp.arguments(s.StaffApplicationListArgs, location="query")
 @blp.response(200, s.StaffApplicationPageOut)
 def list_applications(args):
@@ -62,7 +61,7 @@ def list_applications(args):
 
 @blp.route("/applications", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("duty_lawyer")
+@staff_required(P.take_phone_intake)
 @idempotent
 @blp.arguments(s.IntakeInput)
 @blp.response(201, s.StaffApplicationOut)
@@ -75,14 +74,14 @@ def create_application(data):
 
 @blp.route("/applications/<int:application_id>")
 @blp.doc(security=BEARER)
-@staff_required(*CASE_ROLES)
+@staff_required(P.view_case)
 @blp.response(200, s.StaffApplicationOut)
 def get_application(application_id):
     """申请详情（含时间线、补交材料、上门服务、时限）"""
     return _detail(application_id)
 
 
-def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to_data=None):
+def _action_route(path: str, action: str, permission: Permission, schema, summary: str, to_data=None):
     def view(data, application_id):
         app_ = cases.get_application(g.staff, application_id)
         cases.act(g.staff, app_, action, to_data(data) if to_data else data)
@@ -91,20 +90,20 @@ def _action_route(path: str, action: str, roles: tuple, schema, summary: str, to
     view.__doc__ = summary
     view = blp.response(200, s.StaffApplicationOut)(view)
     view = blp.arguments(schema)(view)
-    view = staff_required(*roles)(view)
+    view = staff_required(permission)(view)
     view = blp.doc(security=BEARER)(view)
     blp.route(f"/applications/<int:application_id>/{path}", methods=["POST"], endpoint=f"action_{action}")(view)
 
 
-for _name in STAFF_TRANSITIONS:  # one route per declared action, with its roles and input
+for _name in STAFF_TRANSITIONS:  # one route per declared action, with its permission and input
     _a = ACTIONS[_name]
-    _input, _summary = DECISION_INPUTS.get(_name, (_a.input, _a.summary))  # the law's decisions: app/procedure's inputs
-    _action_route(_a.api_path, _name, _a.roles, _input, _summary or _a.label)
+    _summary = DECISION_INPUTS.get(_name, (None, _a.summary))[1]  # the law's decisions: app/procedure's inputs
+    _action_route(_a.api_path, _name, _a.permission, cases.action_input(_name), _summary or _a.label)
 
 
 @blp.route("/applications/<int:application_id>/phone")
 @blp.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager", "aid_lawyer")
+@staff_required(P.reveal_phone)
 @blp.response(200, s.PhoneOut)
 def reveal_phone(application_id):
     """查看申请人完整联系电话（用于回访，记入审计日志）"""
@@ -114,7 +113,7 @@ def reveal_phone(application_id):
 
 @blp.route("/applications/<int:application_id>/notes", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required(*ACTIONS["progress_note"].roles)
+@staff_required(ACTIONS["progress_note"].permission)
 @blp.arguments(ACTIONS["progress_note"].input)
 @blp.response(200, s.StaffApplicationOut)
 def add_note(data, application_id):
@@ -126,7 +125,7 @@ def add_note(data, application_id):
 
 @blp.route("/applications/<int:application_id>/lawyer-suggestions")
 @blp.doc(security=BEARER)
-@staff_required("manager")
+@staff_required(P.manage_roster)
 @blp.response(200, s.SuggestionOut(many=True))
 def lawyer_suggestions(application_id):
     """推荐律师（擅长领域、在办案件数、区域），第一位为推荐人选"""
@@ -136,7 +135,7 @@ def lawyer_suggestions(application_id):
 
 @blp.route("/applications/<int:application_id>/home-visit", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager")
+@staff_required(P.arrange_home_visits)
 @blp.arguments(s.HomeVisitRequestInput)
 @blp.response(201, s.HomeVisitOut)
 def request_home_visit(data, application_id):
@@ -147,7 +146,7 @@ def request_home_visit(data, application_id):
 
 @blp.route("/applications/<int:application_id>/home-visit/schedule", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager")
+@staff_required(P.arrange_home_visits)
 @blp.arguments(s.HomeVisitScheduleInput)
 @blp.response(200, s.HomeVisitOut)
 def schedule_home_visit(data, application_id):
@@ -158,7 +157,7 @@ def schedule_home_visit(data, application_id):
 
 @blp.route("/home-visits")
 @blp.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager", "aid_lawyer")
+@staff_required(P.view_home_visits)
 @blp.arguments(s.HomeVisitArgs, location="query")
 @blp.response(200, s.HomeVisitOut(many=True))
 def list_home_visits(args):
@@ -168,7 +167,7 @@ def list_home_visits(args):
 
 @blp.route("/home-visits/<int:visit_id>/complete", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager", "aid_lawyer")
+@staff_required(P.view_home_visits)
 @blp.arguments(s.HomeVisitCompleteInput)
 @blp.response(200, s.HomeVisitOut)
 def complete_home_visit(data, visit_id):
@@ -181,7 +180,7 @@ def complete_home_visit(data, visit_id):
 
 @blp.route("/documents/<int:document_id>/verify", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager")
+@staff_required(P.verify_documents)
 @blp.response(200, DocumentDetailOut)
 def verify_document(document_id):
     """材料审核通过"""
@@ -191,7 +190,7 @@ def verify_document(document_id):
 
 @blp.route("/documents/<int:document_id>/reject", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required("duty_lawyer", "manager")
+@staff_required(P.verify_documents)
 @blp.arguments(s.DocumentRejectInput)
 @blp.response(200, DocumentDetailOut)
 def reject_document(data, document_id):
@@ -204,7 +203,7 @@ def reject_document(data, document_id):
 
 @blp.route("/lawyers")
 @blp.doc(security=BEARER)
-@staff_required("manager")
+@staff_required(P.manage_roster)
 @blp.response(200, s.RosterOut(many=True))
 def lawyers():
     """援助律师名册（擅长领域、区域、在办案件、接案状态）"""
@@ -213,7 +212,7 @@ def lawyers():
 
 @blp.route("/lawyers/<int:lawyer_id>", methods=["PATCH"])
 @blp.doc(security=BEARER)
-@staff_required("manager")
+@staff_required(P.manage_roster)
 @blp.arguments(s.AvailabilityInput)
 @blp.response(200, s.RosterOut)
 def update_lawyer(data, lawyer_id):
@@ -224,7 +223,7 @@ def update_lawyer(data, lawyer_id):
 
 @blp.route("/sla")
 @blp.doc(security=BEARER)
-@staff_required("manager", "supervisor", "duty_lawyer")
+@staff_required(P.view_sla)
 @blp.arguments(s.SlaArgs, location="query")
 @blp.response(200, s.SlaSummaryOut)
 def sla_summary(args):
@@ -236,7 +235,7 @@ def sla_summary(args):
 
 @blp.route("/applications/<int:application_id>/transfer", methods=["POST"])
 @blp.doc(security=BEARER)
-@staff_required(*flows.TRANSFER_ROLES)
+@staff_required(flows.TRANSFER_ROLES)
 @blp.arguments(s.TransferInput)
 @blp.response(200, s.TransferOut)
 def transfer(data, application_id):

@@ -7,9 +7,10 @@ from app.applications.actions import allowed_actions
 from app.common.phone import mask as mask_phone
 from app.applications.schemas import ApplicationOut, ApplicationSummaryOut, StaffEventOut
 from app.common.pagination import PageArgs, page_schema
-from app.common.timeutil import UTC
-from app.documents.models import REJECT_REASONS
 from app.applications import sla
+from app.casework.schemas import AvailabilityInput, IntakeInput  # noqa: F401  (the staff API loads them)
+from app.documents.schemas import DocumentRejectInput  # noqa: F401
+from app.visits.schemas import HomeVisitCompleteInput, HomeVisitRequestInput, HomeVisitScheduleInput  # noqa: F401
 from app.visits.service import visits_for
 
 
@@ -88,24 +89,6 @@ class StaffApplicationListArgs(PageArgs):
     urgent = fields.Boolean(load_default=False)
 
 
-class IntakeInput(ma.Schema):
-    """A caller's application taken on the phone (duty lawyer)."""
-
-    applicant_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    service_type = fields.String(validate=validate.OneOf(list(SERVICE_TYPES)))
-    id_number = fields.String(validate=validate.Length(max=32))
-    current_address = fields.String(validate=validate.Length(max=255))
-    legal_deadline = fields.Date()
-    urgency_reason = fields.String(validate=validate.Length(max=500))
-    home_visit_requested = fields.Boolean()
-    home_visit_address = fields.String(validate=validate.Length(max=255))
-    home_visit_reason = fields.String(validate=validate.Length(max=500))
-    first_contact_at = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "来电时间（SLA 计时起点）"})
-
-
 class SuggestionOut(ma.Schema):
     id = fields.Integer()
     name = fields.String()
@@ -127,32 +110,8 @@ class RosterOut(ma.Schema):
     open_cases = fields.Integer()
 
 
-class AvailabilityInput(ma.Schema):
-    available = fields.Boolean(required=True)
-
-
-class HomeVisitRequestInput(ma.Schema):
-    address = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    reason = fields.String(validate=validate.Length(max=500), load_default=None)
-
-
-class HomeVisitScheduleInput(ma.Schema):
-    lawyer_id = fields.Integer(required=True)
-    scheduled_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    note = fields.String(validate=validate.Length(max=500), load_default=None)
-
-
-class HomeVisitCompleteInput(ma.Schema):
-    result_note = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
 class HomeVisitArgs(ma.Schema):
     all = fields.Boolean(load_default=False, metadata={"description": "含已完成与已取消"})
-
-
-class DocumentRejectInput(ma.Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(list(REJECT_REASONS)))
-    note = fields.String(validate=validate.Length(max=500), load_default=None)
 
 
 class QueueItemOut(ma.Schema):

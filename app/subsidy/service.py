@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import errors
+from app.common.permissions import P, Role
 from app.audit import record as audit
 from app.auth.models import StaffUser
 from app.common import exports
@@ -93,7 +94,7 @@ def unbatched(month: str) -> list[Subsidy]:
 
 
 def _manager(staff: StaffUser) -> None:
-    if staff.role != "manager":
+    if not P.manage_subsidies.allows(staff):
         raise errors.Forbidden("当前角色无权办理补贴发放")
 
 
@@ -120,7 +121,7 @@ def create_batch(manager: StaffUser, month: str) -> SubsidyBatch:
 
 def get_batch(staff: StaffUser, batch_id: int) -> SubsidyBatch:
     batch = db.session.get(SubsidyBatch, batch_id)
-    if batch is None or staff.role != "manager":
+    if batch is None or not P.manage_subsidies.allows(staff):
         raise errors.NotFound("未找到该补贴批次")
     return batch
 

@@ -13,6 +13,7 @@ from app import errors
 from app.auth.service import display_names
 from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ
+from app.common.permissions import P
 from app.console import add_nav, bp, console_required, form_args, me, page_no
 from app.consultations.models import OUTCOME_LABELS
 from app.consultations.service import recording_url
@@ -21,12 +22,10 @@ from app.supervision import service as supervision
 from app.supervision.models import DIMENSION_MAX, DIMENSIONS, Review, SampleBatch
 from app.supervision.routes import SampleInput, ScorecardArgs, ScoreInput
 
-SUPERVISION_VIEWERS = ("supervisor", "manager")
-SCORECARD_VIEWERS = ("supervisor", "manager", "duty_lawyer")
 PAGE = 50
 
-add_nav(120, "console.supervision_page", "质量监管", SUPERVISION_VIEWERS)
-add_nav(130, "console.supervision_scorecards", "评分卡", SCORECARD_VIEWERS)
+add_nav(120, "console.supervision_page", "质量监管", P.view_supervision)
+add_nav(130, "console.supervision_scorecards", "评分卡", P.view_scorecards)
 
 
 def _query(schema_cls) -> dict:
@@ -36,7 +35,7 @@ def _query(schema_cls) -> dict:
 
 
 @bp.route("/supervision")
-@console_required(*SUPERVISION_VIEWERS)
+@console_required(P.view_supervision)
 def supervision_page():
     batches = db.session.scalars(sa.select(SampleBatch).order_by(SampleBatch.id.desc()).limit(50)).all()
     stats = {}
@@ -53,7 +52,7 @@ def supervision_page():
 
 
 @bp.route("/supervision/samples", methods=["POST"])
-@console_required("supervisor")
+@console_required(P.score_calls)
 def supervision_draw():
     data = form_args(SampleInput, request.form)
     batch, created = supervision.create_sample(me(), data["period_start"], data["period_end"], data.get("rate"),
@@ -64,7 +63,7 @@ def supervision_draw():
 
 
 @bp.route("/supervision/samples/<int:sample_id>")
-@console_required(*SUPERVISION_VIEWERS)
+@console_required(P.view_supervision)
 def supervision_sample(sample_id):
     batch = db.session.get(SampleBatch, sample_id)
     if batch is None:
@@ -87,7 +86,7 @@ def supervision_sample(sample_id):
 
 
 @bp.route("/supervision/reviews/<int:review_id>")
-@console_required(*SUPERVISION_VIEWERS)
+@console_required(P.view_supervision)
 def supervision_review(review_id):
     staff = me()
     r = supervision.get_review(staff, review_id)
@@ -98,7 +97,7 @@ def supervision_review(review_id):
     resp = make_response(render_template(
         "supervision/review.html", r=r, c=r.consultation, recording_url=url, names=display_names([r.lawyer_id, r.reviewer_id]),
         dimensions=DIMENSIONS, dim_max=DIMENSION_MAX, outcomes=OUTCOME_LABELS, next_id=nxt,
-        batch=db.session.get(SampleBatch, r.sample_id), can_score=staff.role == "supervisor"))
+        batch=db.session.get(SampleBatch, r.sample_id), can_score=P.score_calls.allows(staff)))
     origin = _origin(url)
     if origin:  # the recording may live on object storage (MinIO/S3): allow that origin for <audio> only
         resp.headers["Content-Security-Policy"] = (
@@ -115,7 +114,7 @@ def _origin(url: str | None) -> str | None:
 
 
 @bp.route("/supervision/reviews/<int:review_id>/score", methods=["POST"])
-@console_required("supervisor")
+@console_required(P.score_calls)
 def supervision_score(review_id):
     data = form_args(ScoreInput, request.form)
     r = supervision.score(me(), review_id, data)
@@ -129,13 +128,13 @@ def supervision_score(review_id):
 
 
 @bp.route("/supervision/scorecards")
-@console_required(*SCORECARD_VIEWERS)
+@console_required(P.view_scorecards)
 def supervision_scorecards():
     args = _query(ScorecardArgs)
     staff = me()
     cards = supervision.scorecards(staff, args["period"], args.get("date_from"), args.get("date_to"), args.get("lawyer_id"))
     lawyers = []
-    if staff.role != "duty_lawyer":
+    if P.view_supervision.allows(staff):  # a duty lawyer sees only their own card
         lawyers = sorted(display_names(db.session.scalars(sa.select(Review.lawyer_id).distinct())).items(), key=lambda x: x[1])
     return render_template("supervision/scorecards.html", cards=cards, args=args, lawyers=lawyers,
                            periods={"week": "按周", "month": "按月", "quarter": "按季度"})

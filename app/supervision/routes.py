@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from app import errors
 from app.auth.guards import staff_required
+from app.common.permissions import P
 from app.common import openapi
 from app.consultations.schemas import ConsultationOut
 from app.consultations.service import recording_url
@@ -85,7 +86,7 @@ class ScorecardArgs(ma.Schema):
 
 
 @blp.route("/samples", methods=["POST"])
-@staff_required("supervisor")
+@staff_required(P.score_calls)
 @blp.arguments(SampleInput)
 @blp.response(201, SampleOut)
 def create_sample(data):
@@ -96,7 +97,7 @@ def create_sample(data):
 
 
 @blp.route("/samples")
-@staff_required("supervisor", "manager")
+@staff_required(P.view_supervision)
 @blp.response(200, SampleSummaryOut(many=True))
 def list_samples():
     """抽检批次"""
@@ -104,7 +105,7 @@ def list_samples():
 
 
 @blp.route("/samples/<int:sample_id>")
-@staff_required("supervisor", "manager")
+@staff_required(P.view_supervision)
 @blp.response(200, SampleOut)
 def get_sample(sample_id):
     """抽检批次及其来电"""
@@ -115,7 +116,7 @@ def get_sample(sample_id):
 
 
 @blp.route("/reviews/<int:review_id>")
-@staff_required("supervisor", "manager")
+@staff_required(P.view_supervision)
 @blp.response(200, ReviewDetailOut)
 def get_review(review_id):
     """评分表：来电信息与录音（临时签名链接，访问记入审计）"""
@@ -126,7 +127,7 @@ def get_review(review_id):
 
 
 @blp.route("/reviews/<int:review_id>/score", methods=["POST"])
-@staff_required("supervisor")
+@staff_required(P.score_calls)
 @blp.arguments(ScoreInput)
 @blp.response(200, ReviewOut)
 def score_review(data, review_id):
@@ -135,7 +136,7 @@ def score_review(data, review_id):
 
 
 @blp.route("/scorecards")
-@staff_required("supervisor", "manager", "duty_lawyer")
+@staff_required(P.view_scorecards)
 @blp.arguments(ScorecardArgs, location="query")
 @blp.doc(**openapi.json_object("评分卡"))
 def get_scorecards(args):

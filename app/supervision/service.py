@@ -12,6 +12,7 @@ from flask import current_app
 from app import errors
 from app.audit import record as audit
 from app.auth.models import StaffUser
+from app.common.permissions import P
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.consultations.models import Consultation
 from app.extensions import db
@@ -81,7 +82,7 @@ def create_sample(staff, period_start: dt.date, period_end: dt.date, rate: float
 
 def get_review(staff, review_id: int) -> Review:
     r = db.session.get(Review, review_id)
-    if r is None or (staff.role == "duty_lawyer" and r.lawyer_id != staff.id):
+    if r is None or (not P.view_supervision.allows(staff) and r.lawyer_id != staff.id):
         raise errors.NotFound("未找到该抽检记录")
     return r
 
@@ -115,7 +116,7 @@ def scorecards(staff, period: str = "month", date_from: dt.date | None = None, d
                lawyer_id: int | None = None) -> dict:
     """Per lawyer and period: reviews scored, average per dimension and total; trend = change of the
     average total against the lawyer's previous period."""
-    if staff.role == "duty_lawyer":
+    if not P.view_supervision.allows(staff):  # a duty lawyer: their own card
         lawyer_id = staff.id
     stmt = sa.select(Review.lawyer_id, Review.period_day, Review.attitude, Review.professionalism,
                      Review.language, Review.accuracy, Review.total).where(Review.status == "scored")

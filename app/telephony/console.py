@@ -9,18 +9,17 @@ import time
 from flask import Response, current_app, g, render_template, request
 
 from app.console import add_nav, bp, console_required, me
+from app.common.permissions import P
 from app.telephony import wallboard
 from app.telephony.bus import get_bus
 from app.telephony.models import AGENT_STATE_LABELS
 
-POP_ROLES = ("duty_lawyer", "manager")
-WALLBOARD_ROLES = ("manager", "supervisor")
-STREAM_ROLES = tuple(sorted(set(POP_ROLES) | set(WALLBOARD_ROLES)))
+POP, WALLBOARD = P.log_calls, P.view_wallboard  # the screen pop (who takes calls), the wallboard
 WALLBOARD_EVERY = 2.0  # seconds between two pushes of the figures (the spec: at least every 2 s)
 HEARTBEAT_EVERY = 15.0
 STREAM_LIFETIME = 600.0  # then the page's EventSource reconnects (frees the worker thread now and then)
 
-add_nav(95, "console.wallboard_page", "话务大屏", WALLBOARD_ROLES)
+add_nav(95, "console.wallboard_page", "话务大屏", WALLBOARD)
 
 
 @bp.app_context_processor
@@ -28,13 +27,13 @@ def _telephony_context():
     def telephony_stream() -> str | None:
         """The stream URL for this user's pages (None: this role has none)."""
         user = me() if _has_user() else None
-        if user is None or user.role not in STREAM_ROLES:
+        if user is None or not (POP.allows(user) or WALLBOARD.allows(user)):
             return None
-        return "/console/telephony/stream" + ("?wallboard=1" if user.role in WALLBOARD_ROLES else "")
+        return "/console/telephony/stream" + ("?wallboard=1" if WALLBOARD.allows(user) else "")
 
     def wallboard_figures() -> dict | None:
         user = me() if _has_user() else None
-        return wallboard.placeholder() if user is not None and user.role in WALLBOARD_ROLES else None
+        return wallboard.placeholder() if user is not None and WALLBOARD.allows(user) else None
 
     return {"telephony_stream": telephony_stream, "wallboard_figures": wallboard_figures,
             "AGENT_STATE_LABELS": AGENT_STATE_LABELS}
@@ -45,27 +44,27 @@ def _has_user() -> bool:
 
 
 @bp.route("/wallboard")
-@console_required(*WALLBOARD_ROLES)
+@console_required(WALLBOARD)
 def wallboard_page():
     return render_template("telephony/wallboard.html", f=wallboard.snapshot(),
                            large=request.args.get("screen") == "1")
 
 
 @bp.route("/wallboard.json")
-@console_required(*WALLBOARD_ROLES)
+@console_required(WALLBOARD)
 def wallboard_json():
     return wallboard.snapshot()
 
 
 @bp.route("/telephony/stream")
-@console_required(*STREAM_ROLES)
+@console_required(POP, WALLBOARD)
 def telephony_stream():
     """text/event-stream: `pop` events for this user (duty lawyer, manager), `wallboard` every 2 s for
     wallboard viewers who ask for it (?wallboard=1)."""
     user = me()
     app = current_app._get_current_object()
-    topics = (f"pop:{user.id}",) if user.role in POP_ROLES else ()
-    want_board = user.role in WALLBOARD_ROLES and request.args.get("wallboard") == "1"
+    topics = (f"pop:{user.id}",) if POP.allows(user) else ()
+    want_board = WALLBOARD.allows(user) and request.args.get("wallboard") == "1"
     sub = get_bus(app).subscribe(*topics)
 
     def stream():

@@ -6,11 +6,11 @@ from flask_smorest import Blueprint
 
 from app.auth.guards import staff_required
 from app.common import openapi
+from app.common.permissions import P
 from app.telephony import service, webhook
 
 blp = Blueprint("telephony", __name__, url_prefix="/api/v1/telephony", description="话务系统对接（来电事件）")
 
-FLAGGERS = ("duty_lawyer", "manager")
 
 
 @blp.route("/events", methods=["POST"])
@@ -28,7 +28,7 @@ def receive_events():
 
 
 @blp.route("/consultations/<int:consultation_id>/do-not-call", methods=["PUT"])
-@staff_required(*FLAGGERS)
+@staff_required(P.log_calls)
 @blp.doc(**openapi.json_object('{"do_not_call": bool}'))
 def set_do_not_call(consultation_id):
     """标记/取消来电号码「勿回拨」（弹屏中显示）"""

@@ -26,6 +26,7 @@ from app.consultations.models import Consultation
 from app.consultations.service import build_row, default_area_code
 from app.consultations.warnings import check_repeat_callers
 from app.extensions import db
+from app.common.permissions import P, Role
 from app.ratings import service as ratings
 from app.telephony import screenpop
 from app.telephony.bus import get_bus
@@ -33,7 +34,6 @@ from app.telephony.events import Event
 from app.telephony.models import ONCE, AgentState, CallerFlag, CallEvent, LiveCall
 
 log = logging.getLogger(__name__)
-POP_ROLES = ("duty_lawyer", "manager")
 UNKNOWN_CALLER = "未知号码"
 
 
@@ -299,7 +299,7 @@ def _apply(ev: Event, event_id: int, pops: list, agents: dict, changes: list, kn
             lc.state = "answered"
         lc.agent = ev.agent or lc.agent
         c.agent_no = ev.agent or c.agent_no
-        if staff is not None and staff.role == "duty_lawyer":
+        if staff is not None and staff.role == Role.duty_lawyer:
             c.duty_lawyer_id = staff.id
         if c.outcome is None:
             c.outcome = "answered"
@@ -331,7 +331,7 @@ def _apply(ev: Event, event_id: int, pops: list, agents: dict, changes: list, kn
 
 
 def _pop(c: Consultation, staff: StaffUser | None, ev: Event, pops: list) -> None:
-    if staff is None or staff.role not in POP_ROLES or not staff.is_active:
+    if staff is None or not P.log_calls.allows(staff) or not staff.is_active:
         return
     pops.append((staff.id, screenpop.build(c, ev)))
 

@@ -17,7 +17,6 @@ from app.callbacks.models import CallbackTask
 from app.common.timeutil import end_of_local_day, local_today, utcnow
 from app.consultations.models import Consultation
 from app.extensions import db
-from app.observability import metrics
 from app.telephony.models import AGENT_STATES, AgentState, LiveCall
 
 SHORT_ABANDON_SECONDS = 5
@@ -103,7 +102,7 @@ def snapshot(max_age: float = 1.0) -> dict:
         return _cache["data"]
 
 
-def _metrics() -> list:
+def metric_families() -> list:
     f = figures()
     out = []
 
@@ -133,5 +132,3 @@ def _metrics() -> list:
     out.append(cb)
     return out
 
-
-metrics.STATE_PROVIDERS.append(_metrics)

@@ -13,10 +13,9 @@ from app.auth.models import Citizen, StaffUser
 from app.common.inputs import text
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
+from app.common.permissions import CITIZEN, P, Role
 from app.visits.models import HomeVisit
 
-APPLICATION_ROLES = applications.STAFF_ROLES
-VISIT_ARRANGERS = ("duty_lawyer", "manager")
 
 
 def active_visit(app_: Application) -> HomeVisit | None:
@@ -32,7 +31,7 @@ def visits_for(app_: Application) -> list[HomeVisit]:
 
 def new_visit(app_: Application, actor, address: str, reason: str | None) -> HomeVisit:
     visit = HomeVisit(application_id=app_.id, status="requested", address=address, reason=reason,
-                      requested_by_type="citizen" if isinstance(actor, Citizen) else "staff",
+                      requested_by_type=CITIZEN.value if isinstance(actor, Citizen) else "staff",
                       requested_by_id=getattr(actor, "id", None))
     db.session.add(visit)
     db.session.flush()
@@ -41,15 +40,15 @@ def new_visit(app_: Application, actor, address: str, reason: str | None) -> Hom
 
 def can_arrange_home_visit(staff: StaffUser, app_: Application) -> bool:
     """Who may request or schedule a home visit, and while the case is open."""
-    return staff.role in VISIT_ARRANGERS and app_.status not in FINAL_STATUSES
+    return P.arrange_home_visits.allows(staff) and app_.status not in FINAL_STATUSES
 
 
 def can_complete_home_visit(staff: StaffUser, visit: HomeVisit) -> bool:
-    return visit.status == "scheduled" and (staff.role == "manager" or visit.lawyer_id == staff.id)
+    return visit.status == "scheduled" and (P.manage_home_visits.allows(staff) or visit.lawyer_id == staff.id)
 
 
 def request_home_visit(staff: StaffUser, app_: Application, address: str, reason: str | None) -> HomeVisit:
-    if staff.role not in VISIT_ARRANGERS:
+    if not P.arrange_home_visits.allows(staff):
         raise errors.Forbidden("当前角色无权申请上门服务")
     if app_.status in FINAL_STATUSES:
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再申请上门服务")
@@ -70,7 +69,7 @@ def request_home_visit(staff: StaffUser, app_: Application, address: str, reason
 
 def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt.datetime | None,
                         note: str | None = None) -> HomeVisit:
-    if staff.role not in VISIT_ARRANGERS:
+    if not P.arrange_home_visits.allows(staff):
         raise errors.Forbidden("当前角色无权安排上门服务")
     if app_.status in FINAL_STATUSES:
         raise errors.InvalidTransition(f"申请已「{app_.status_label}」，不能再安排上门服务")
@@ -78,7 +77,7 @@ def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt
         lawyer = db.session.get(StaffUser, int(lawyer_id)) if lawyer_id not in (None, "") else None
     except (TypeError, ValueError):
         lawyer = None
-    if lawyer is None or lawyer.role not in ("aid_lawyer", "duty_lawyer") or not lawyer.is_active:
+    if lawyer is None or not P.do_home_visits.allows(lawyer) or not lawyer.is_active:
         raise errors.ValidationFailed("请选择上门律师", details={"fields": {"lawyer_id": ["无效的律师"]}})
     if when is None or when.tzinfo is None:
         raise errors.ValidationFailed("请填写上门时间", details={"fields": {"scheduled_at": ["必填"]}})
@@ -87,7 +86,7 @@ def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt
         if not (app_.home_visit_requested and app_.home_visit_address):
             raise errors.InvalidTransition("该申请没有待安排的上门服务，请先申请上门服务")
         visit = new_visit(app_, None, app_.home_visit_address, app_.home_visit_reason)
-        visit.requested_by_type = "citizen" if app_.citizen_id else "staff"
+        visit.requested_by_type = CITIZEN.value if app_.citizen_id else "staff"
         visit.requested_by_id = app_.citizen_id
     visit.status = "scheduled"
     visit.lawyer_id = lawyer.id
@@ -104,9 +103,9 @@ def schedule_home_visit(staff: StaffUser, app_: Application, lawyer_id, when: dt
 
 def get_visit(staff: StaffUser, visit_id: int) -> HomeVisit:
     visit = db.session.get(HomeVisit, visit_id)
-    if visit is None or staff.role not in APPLICATION_ROLES:
+    if visit is None or not P.view_case.allows(staff):
         raise errors.NotFound("未找到该上门服务")
-    if staff.role == "aid_lawyer" and visit.lawyer_id != staff.id:
+    if staff.role == Role.aid_lawyer and visit.lawyer_id != staff.id:
         app_ = db.session.get(Application, visit.application_id)
         if app_ is None or app_.assigned_lawyer_id != staff.id:
             raise errors.NotFound("未找到该上门服务")
@@ -114,9 +113,9 @@ def get_visit(staff: StaffUser, visit_id: int) -> HomeVisit:
 
 
 def complete_home_visit(staff: StaffUser, visit: HomeVisit, result_note: str) -> HomeVisit:
-    if staff.role not in ("aid_lawyer", "duty_lawyer", "manager"):
+    if not (P.do_home_visits.allows(staff) or P.manage_home_visits.allows(staff)):
         raise errors.Forbidden("当前角色无权记录上门服务")
-    if staff.role != "manager" and visit.lawyer_id != staff.id:
+    if not P.manage_home_visits.allows(staff) and visit.lawyer_id != staff.id:
         raise errors.Forbidden("只有上门律师或负责人可以记录上门结果")
     if not can_complete_home_visit(staff, visit):
         raise errors.InvalidTransition("上门服务尚未安排或已结束")
@@ -132,12 +131,12 @@ def complete_home_visit(staff: StaffUser, visit: HomeVisit, result_note: str) ->
 
 
 def list_visits_stmt(staff: StaffUser, *, active_only: bool = True) -> sa.Select:
-    if staff.role not in APPLICATION_ROLES:
+    if not P.view_case.allows(staff):
         raise errors.Forbidden("当前角色无权查看上门服务")
     stmt = sa.select(HomeVisit)
     if active_only:
         stmt = stmt.where(HomeVisit.status.in_(("requested", "scheduled")))
-    if staff.role == "aid_lawyer":
+    if staff.role == Role.aid_lawyer:
         stmt = stmt.where(HomeVisit.lawyer_id == staff.id)
     return stmt.order_by(HomeVisit.scheduled_at.is_(None).desc(), HomeVisit.scheduled_at, HomeVisit.id)
 
@@ -145,7 +144,7 @@ def list_visits_stmt(staff: StaffUser, *, active_only: bool = True) -> sa.Select
 def pending_visit_requests(staff: StaffUser) -> list[Application]:
     """Home visits asked for in the application (by the citizen) and not yet turned into a visit: the
     home queue and the home-visits page both list them."""
-    if staff.role not in ("duty_lawyer", "manager"):
+    if not P.arrange_home_visits.allows(staff):
         return []
     no_visit = ~sa.exists().where(HomeVisit.application_id == Application.id)
     return db.session.scalars(sa.select(Application).where(

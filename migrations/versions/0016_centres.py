@@ -1,8 +1,8 @@
 """centres: the platform's legal-aid centres as data; staff, applications, calls, callbacks and alerts belong
-to one; the role city_manager; existing data moves into a default (city) centre built from the settings
+to one (the role city_manager joined the role check in 0009); existing data moves into a default (city) centre built from the settings
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0010
 Create Date: 2026-12-04
 
 """
@@ -13,13 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-OLD_ROLES = "role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer')"
-NEW_ROLES = "role in ('duty_lawyer','aid_lawyer','supervisor','manager','admin','bureau_reviewer','city_manager')"
 OWNED = ("staff_users", "applications", "consultations", "callback_tasks", "alerts", "call_imports", "supervision_samples")
 
 # the default centre takes today's process settings (the same defaults as app/config.py)
@@ -68,9 +66,6 @@ def upgrade():
     row = {col: _setting(key, default) for col, (key, default) in DEFAULTS.items()}
     op.bulk_insert(centres, [{"id": 1, "code": "city", "districts": [], "is_city": True,
                               "created_at": now, "updated_at": now, **row}])
-    with op.batch_alter_table("staff_users") as t:
-        t.drop_constraint(op.f("ck_staff_users_role"), type_="check")
-        t.create_check_constraint(op.f("ck_staff_users_role"), NEW_ROLES)
     for table in OWNED:
         with op.batch_alter_table(table) as t:
             t.add_column(sa.Column("centre_id", sa.Integer(), nullable=True))
@@ -96,8 +91,4 @@ def downgrade():
             t.drop_index(op.f(f"ix_{table}_centre_id"))
             t.drop_constraint(op.f(f"fk_{table}_centre_id_centres"), type_="foreignkey")
             t.drop_column("centre_id")
-    op.execute("DELETE FROM staff_users WHERE role = 'city_manager'")
-    with op.batch_alter_table("staff_users") as t:
-        t.drop_constraint(op.f("ck_staff_users_role"), type_="check")
-        t.create_check_constraint(op.f("ck_staff_users_role"), OLD_ROLES)
     op.drop_table("centres")

@@ -356,6 +356,9 @@ function createClient(options = {}) {
     object: (applicationId, body, idempotencyKey) => request('POST', `/api/v1/applications/${applicationId}/objections`,
                                                              { data: body, idempotencyKey }),
     objections: (applicationId) => request('GET', `/api/v1/applications/${applicationId}/objections`),
+    /** 送达: the citizen opened the letter (the first opening is its delivery; the clocks run from it). */
+    letterOpened: (applicationId, letterId) =>
+      request('POST', `/api/v1/applications/${applicationId}/letters/${letterId}/opened`),
     // after assignment: the lawyer (name, firm), a change request (Art. 55), the closing
     handling: (applicationId) => request('GET', `/api/v1/applications/${applicationId}/handling`),
     requestLawyerChange: (applicationId, body, idempotencyKey) => request(

@@ -48,6 +48,12 @@ const DEADLINES = {
   objection_due: '提出异议截止日',
 }
 
+/** How the server counts its periods (deadlines.rule). */
+const CLOCK_RULES = {
+  calendar: '期限按日计算：自次日起算，期间最后一日为法定节假日或休息日的，顺延至其后第一个工作日（民法典第二百零一条、第二百零三条）。',
+  workdays: '期限按工作日计算：自次日起算，法定节假日和休息日不计入，调休上班日计入。',
+}
+
 const ELIGIBILITY_RESULTS = {
   likely_eligible: { label: '初步符合法律援助条件', tone: 'ok' },
   not_eligible: { label: '初步看不符合法律援助条件', tone: 'bad' },
@@ -71,7 +77,7 @@ const LETTER_KINDS = {
 
 module.exports = {
   CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, SEXES, DOCUMENT_KINDS, PHOTO_WARNINGS, PREFILL_FIELDS,
-  DEADLINES, ELIGIBILITY_RESULTS, MEANS_TEST, LETTER_KINDS,
+  DEADLINES, CLOCK_RULES, ELIGIBILITY_RESULTS, MEANS_TEST, LETTER_KINDS,
 }
 
 /** The eligibility screen's choices (Legal Aid Law Art. 31–33, 42; keys as the API takes them). */
@@ -86,6 +92,7 @@ const MATTERS = [
   { key: 'environmental_damage', label: '请求环境污染、生态破坏损害赔偿' },
   { key: 'retrial_petition', label: '申诉或者申请再审' },
   { key: 'other', label: '其他事项' },
+  { key: 'criminal', label: '刑事案件（辩护、被害人代理）' },
 ]
 const SITUATIONS = [
   { key: 'martyr_relative', label: '英雄烈士近亲属维护英雄烈士的人格权益' },

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import sqlalchemy as sa
+import time_machine
 
 from app.applications import service
 from app.applications.models import Application, ApplicationEvent
@@ -26,10 +27,11 @@ def test_create_edit_submit_and_timeline(client, fake_wechat):
     assert [(e["action"], e["from_status"], e["to_status"]) for e in d["timeline"]] == [
         ("create", None, "draft"), ("submit", "draft", "submitted")]
     assert d["timeline"][1]["actor_name"] == "申请人"
-    # a subscribe message went to the citizen through the fake WeChat server
-    assert len(fake_wechat.sent) == 1
+    # subscribe messages went to the citizen through the fake WeChat server: the status and the 收件回执
+    assert len(fake_wechat.sent) == 2
     assert fake_wechat.sent[0]["touser"] == s["openid"]
     assert fake_wechat.sent[0]["data"]["phrase2"]["value"] == "已提交"
+    assert fake_wechat.sent[1]["data"]["thing1"]["value"] == "收件回执"
 
 
 def test_submit_incomplete_lists_missing_fields_and_changes_nothing(client, fake_wechat, app):
@@ -140,12 +142,11 @@ def test_state_machine_service_roles(app, fake_wechat, client):
     assert d["backfill"]["missing"][0]["kind"] == "hukou_member" and d["backfill"]["complete"] is False
 
 
+@time_machine.travel(dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc), tick=False)  # Friday 10:00 in Beijing
 def test_urgent_when_deadline_within_72_hours(client, fake_wechat):
     s = login(client, fake_wechat)
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    far = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    a = _draft(client, s, **full_application(legal_deadline=tomorrow))
-    b = _draft(client, s, **full_application(legal_deadline=far))
+    a = _draft(client, s, **full_application(legal_deadline="2026-09-26"))
+    b = _draft(client, s, **full_application(legal_deadline="2026-10-25"))
     assert a["is_urgent"] is True and b["is_urgent"] is False
 
 
@@ -270,6 +271,6 @@ def test_retried_submit_with_idempotency_key_returns_the_first_answer(client, fa
         events = db.session.scalars(sa.select(ApplicationEvent.action).where(
             ApplicationEvent.application_id == a["id"])).all()
         assert events.count("submit") == 1
-    assert len(fake_wechat.sent) == 1  # one notification, not two
+    assert len(fake_wechat.sent) == 2  # the status and the receipt once, not twice
     # without a key the second submit is the illegal transition it is
     assert client.post(f"/api/v1/applications/{a['id']}/submit", headers=s["headers"]).status_code == 409

@@ -29,7 +29,10 @@ def test_draft_and_submitted_actions_on_both_read_paths(client, fake_wechat):
     assert _actions(client, s, app_id) == ["withdraw", "upload"]
 
 
-def test_objection_offered_only_while_the_server_accepts_one(app, client, fake_wechat, staff):
+def test_objection_offered_only_while_the_server_accepts_one(make_app, fake_wechat, staff):
+    # a province that sets a period to object (the national law sets none: then any time)
+    app = make_app(OBJECTION_PERIOD_DAYS=30)
+    client = app.test_client()
     s, app_id, _ = citizen_case(client, fake_wechat)
     duty, mgr = api_login(client, "duty1"), api_login(client, "manager1")
     client.post(f"{S}/{app_id}/start-review", json={}, headers=duty)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy.orm import joinedload
 
 from app.applications import service
@@ -30,11 +31,11 @@ def _orm(app_id):
                               .where(Application.id == app_id)).unique().first()
 
 
+@time_machine.travel(dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc), tick=False)  # Friday 10:00 in Beijing
 def test_fast_detail_matches_the_schema(client, fake_wechat, app):
     """Through every step that changes what the detail shows (timeline, expedite, backfill, lawyer)."""
     s = login(client, fake_wechat)
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    a = _draft(client, s, **full_application(legal_deadline=tomorrow))
+    a = _draft(client, s, **full_application(legal_deadline="2026-09-26"))
     with app.test_request_context():
         duty = create_staff("duty-x", "password-123", "duty_lawyer")
         mgr = create_staff("mgr-x", "password-123", "manager")
@@ -43,7 +44,7 @@ def test_fast_detail_matches_the_schema(client, fake_wechat, app):
         app_ = db.session.get(Application, a["id"])
         steps = [(citizen, "submit", {}), (duty, "request_expedite", {}),
                  (mgr, "approve_expedite", {"backfill_kinds": ["hukou_member"],
-                                            "backfill_due_at": dt.datetime.now(dt.timezone.utc)}),
+                                            "backfill_due_at": dt.datetime(2026, 9, 28, 2, 0, tzinfo=dt.timezone.utc)}),
                  (mgr, "assign", {"assigned_lawyer_id": aid.id})]
         for actor, action, extra in [(None, None, None)] + steps:
             if action:
@@ -55,6 +56,7 @@ def test_fast_detail_matches_the_schema(client, fake_wechat, app):
             assert r.get_json() == expected, action
         assert r.get_json()["assigned_lawyer"]["name"] == "李律师"
         assert r.get_json()["backfill"]["missing"][0]["kind"] == "hukou_member"
+        assert r.get_json()["backfill"]["due_at"] == "2026-09-28T02:00:00+00:00"
         assert r.get_json()["is_urgent"] is True
 
 

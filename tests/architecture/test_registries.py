@@ -2,7 +2,9 @@
 role and state; every staff action has its API route; the work queues come from one registry."""
 from __future__ import annotations
 
+import ast
 import inspect
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -11,8 +13,10 @@ from app import errors
 from app.applications import actions
 from app.applications.models import STATUSES
 from app.applications.service import check_transition
-from app.auth.models import STAFF_ROLES
+from app.common.permissions import STAFF_ROLES
 from app.casework import queues
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_allowed_actions_agree_with_the_state_machine():
@@ -45,3 +49,82 @@ def test_queues_come_from_the_registry():
 @pytest.mark.parametrize("event", ["progress_note", "internal_note"])
 def test_internal_events_are_declared_internal(event):
     assert actions.citizen_sees(event) is False
+
+
+# --- no import-time registries ------------------------------------------------------------------
+
+_REGISTRY_CALLS = {"append", "extend", "insert", "add", "update", "setdefault", "connect", "register_scanner",
+                   "declare_input"}
+
+
+def _module_aliases(tree) -> set[str]:
+    """Names a module binds to other app modules (import app.x as y, from app.x import service as y)."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("app"):
+            names |= {a.asname or a.name for a in node.names if not a.name[:1].isupper()}
+        elif isinstance(node, ast.Import):
+            names |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.startswith("app")}
+    return names
+
+
+def _root(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def import_time_registrations(root: Path) -> list[str]:
+    """Statements that run when a module is imported and fill another module's registry: a call such as
+    `other.HOOKS.append(fn)` / `other.register_scanner(fn)`, an assignment `other.TABLE[key] = fn`, or a
+    function decorated with `@other.signal.connect`."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases = _module_aliases(tree)
+        where = str(path.relative_to(root.parent))
+        for node in tree.body:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                f = node.value.func
+                if isinstance(f, ast.Attribute) and f.attr in _REGISTRY_CALLS and _root(f) in aliases:
+                    found.append(f"{where}:{node.lineno}")
+            elif isinstance(node, ast.Assign):
+                if any(isinstance(t, ast.Subscript) and _root(t) in aliases for t in node.targets):
+                    found.append(f"{where}:{node.lineno}")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for d in node.decorator_list:
+                    d = d.func if isinstance(d, ast.Call) else d
+                    if isinstance(d, ast.Attribute) and d.attr == "connect" and _root(d) in aliases:
+                        found.append(f"{where}:{node.lineno}")
+    return found
+
+
+def test_no_module_fills_another_modules_registry_at_import():
+    """What a domain adds to a lower one is given explicitly by the app factory (an `init_app` per domain,
+    kept on `app.extensions`), never by importing a module; no blinker signal carries a rule."""
+    assert import_time_registrations(ROOT / "app") == []
+    for name in ("ON_PHONE_BOUND", "ON_LINKED_TO_CITIZEN", "SUBJECT_DESCRIBERS", "SCANNERS"):
+        assert not any(name in p.read_text(encoding="utf-8") for p in (ROOT / "app").rglob("*.py")), name
+    assert not [p for p in (ROOT / "app").rglob("*.py") if "blinker" in p.read_text(encoding="utf-8")]
+
+
+def test_the_registry_check_sees_a_registration(tmp_path):
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("from app.auth import service as auth_service\nfrom app import callbacks\n"
+                              "from app.applications import service as applications\n\n"
+                              "auth_service.ON_PHONE_BOUND.append(print)\n"
+                              "callbacks.SUBJECT_DESCRIBERS['x'] = print\n\n\n"
+                              "@applications.before_commit.connect\ndef f(sender):\n    pass\n", encoding="utf-8")
+    assert import_time_registrations(pkg) == ["app/a.py:5", "app/a.py:6", "app/a.py:10"]
+
+
+def test_the_domains_are_wired_by_the_factory(app):
+    from app.casework import console as casework_pages
+    from app.consultations import service as consultations
+    from app.documents import flows
+    from app.procedure import delivery, scan
+    assert app.extensions["auth"]["on_phone_bound"] is flows.phone_bound
+    assert app.extensions["callbacks"]["describers"] == {"consultation": consultations.describe_call,
+                                                         "application": casework_pages.describe_application}
+    assert app.extensions["alerts"]["scanners"] == (scan.scan, delivery.scan)

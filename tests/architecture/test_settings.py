@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("arch_report", ROOT / "scripts" / "arch_report.py")
 arch = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(arch)
-READERS = {"_env", "_int", "_bool", "_json", "_dates", "_float"}
+READERS = {"_env", "_int", "_bool", "_json", "_dates", "_float", "_int_or_none"}
 
 
 def _from_environment() -> set[str]:
@@ -89,3 +89,14 @@ def _manager_token(app) -> str:
         token = issue_tokens("staff", user.id)["access_token"]
         db.session.commit()
         return token
+
+
+_INLINE_DEFAULT = re.compile(r"""config\.get\(\s*["']([A-Z][A-Z0-9_]+)["']\s*,""")
+
+
+def test_no_setting_read_with_an_inline_default():
+    """A setting's default lives in Config only (OCR_ENABLED and OCR_LEASE_SECONDS had a second one)."""
+    found = [f"{p.relative_to(ROOT)}: {m.group(1)}" for p in sorted((ROOT / "app").rglob("*.py"))
+             for m in _INLINE_DEFAULT.finditer(p.read_text(encoding="utf-8"))]
+    assert found == []
+    assert _INLINE_DEFAULT.search('lease = float(app.config.get("OCR_LEASE_SECONDS", 30))')

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import sqlalchemy as sa
+import time_machine
 
 from app.alerts.models import Alert
 from app.applications.models import Application, ApplicationEvent
@@ -14,6 +15,9 @@ from tests.support import api_login, citizen_case, console_login, make_case
 from tests.factories import jpeg_bytes
 
 
+NOW = dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc)  # Friday 10:00 in Beijing
+
+
 def _actions(app, **where):
     with app.app_context():
         stmt = sa.select(AuditLog.action)
@@ -22,8 +26,9 @@ def _actions(app, **where):
         return db.session.scalars(stmt.order_by(AuditLog.id)).all()
 
 
+@time_machine.travel(NOW, tick=False)
 def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
-    tomorrow = (local_today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = "2026-09-26"
     s, app_id, (doc_id,) = citizen_case(client, fake_wechat, legal_deadline=tomorrow, urgency_reason="明天上诉期届满")
     duty = app.test_client()
     csrf = console_login(duty, "duty1")
@@ -46,7 +51,7 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
     csrf_m = console_login(mgr, "manager1")
     home = mgr.get("/console/").get_data(as_text=True)
     assert "特事特办申请" in home and "上诉期明日届满" in home
-    due = (dt.datetime.now(LOCAL_TZ) + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    due = "2026-09-27T18:00"  # Beijing time
     r = mgr.post(f"/console/applications/{app_id}/actions/approve_expedite",
                  data={"csrf_token": csrf_m, "backfill_kinds": ["hukou_home", "id_back"], "backfill_due_at": due})
     assert r.status_code == 302
@@ -64,7 +69,8 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
     assert body["backfill"]["complete"] is False and body["backfill"]["overdue"] is False
     with app.app_context():
         a = db.session.get(Application, app_id)
-        assert a.backfill_due_at > utcnow() and a.expedite_reason.startswith("上诉期")
+        assert a.backfill_due_at == dt.datetime(2026, 9, 27, 10, 0, tzinfo=dt.timezone.utc)
+        assert a.expedite_reason.startswith("上诉期")
         # the override note is internal: kept for the staff, beside a citizen-visible state change without it
         assign = db.session.scalar(sa.select(ApplicationEvent).where(
             ApplicationEvent.application_id == app_id, ApplicationEvent.action == "assign"))
@@ -215,9 +221,10 @@ def test_sla_summary_share_on_console_home(app, client, staff):
     assert "按时指派率" in html and "50%" in html
 
 
+@time_machine.travel(NOW, tick=False)
 def test_phone_intake_console_and_api(app, client, staff):
     csrf = console_login(client, "duty1")
-    contact = (dt.datetime.now(LOCAL_TZ) - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    contact = "2026-09-25T09:55"  # five minutes ago, Beijing time
     r = client.post("/console/applications", data={
         "csrf_token": csrf, "applicant_name": "周秀英", "phone": "13907141234", "category": "医疗纠纷",
         "description": "手术后出现并发症，行动不便", "service_type": "representation", "first_contact_at": contact,
@@ -227,7 +234,7 @@ def test_phone_intake_console_and_api(app, client, staff):
     with app.app_context():
         a = db.session.get(Application, app_id)
         assert a.status == "submitted" and a.citizen_id is None and a.created_by_staff_id == staff["duty1"]["id"]
-        assert 4 <= (utcnow() - a.first_contact_at).total_seconds() / 60 <= 7
+        assert a.first_contact_at == dt.datetime(2026, 9, 25, 1, 55, tzinfo=dt.timezone.utc)
     # staff add the photos later
     r = client.post(f"/console/applications/{app_id}/documents", content_type="multipart/form-data",
                     data={"csrf_token": csrf, "kind": "id_front", "file": (io.BytesIO(jpeg_bytes()), "id.jpg")})
@@ -241,7 +248,7 @@ def test_phone_intake_console_and_api(app, client, staff):
     # the API, with an Idempotency-Key
     h = {**api_login(client, "duty1"), "Idempotency-Key": "call-42"}
     payload = {"applicant_name": "吴小军", "phone": "15927000001", "description": "明天上诉期最后一天",
-               "legal_deadline": (local_today() + dt.timedelta(days=1)).isoformat()}
+               "legal_deadline": "2026-09-26"}
     r1 = client.post("/api/v1/staff/applications", json=payload, headers=h)
     r2 = client.post("/api/v1/staff/applications", json=payload, headers=h)
     assert r1.status_code == 201 and r2.get_json()["id"] == r1.get_json()["id"]

@@ -5,8 +5,9 @@
 - `api_cases`: every route under /api/v1/consultations, /api/v1/callbacks, /api/v1/supervision and
   /api/v1/analytics, including the citizen-only rating of a consultation.
 
-Roles are written out here (not imported from the app), so a role change in the code fails the
-matrix. The builders write through the services and set `b.dirty` (the state fingerprint is taken
+The allowed roles are read from the permission table (app/common/permissions.py, through `R`); what
+each permission admits is written out in tests/architecture/test_permissions.py, so a role change in
+the code still fails a test. The builders write through the services and set `b.dirty` (the state fingerprint is taken
 again after any write)."""
 from __future__ import annotations
 
@@ -16,18 +17,23 @@ import itertools
 
 import sqlalchemy as sa
 
+from app.common.permissions import P
 from app.common.timeutil import LOCAL_TZ, utcnow
+from tests.platform.test_role_matrix import R
 
 _seq = itertools.count(1)
 
-VIEWERS = {"manager", "supervisor"}  # dashboard / analytics
-LOGGERS = {"duty_lawyer", "manager"}  # log and edit calls
-READERS = {"duty_lawyer", "manager", "supervisor"}  # read calls (a duty lawyer: own calls only)
-IMPORTERS = {"manager", "admin"}  # CDR import
-WORKERS = {"manager", "duty_lawyer"}  # callback tasks; only the manager closes them
-CALLBACK_VIEWERS = WORKERS | {"supervisor"}  # supervisors follow callbacks, read-only
-SUPERVISION = {"supervisor", "manager"}  # supervision pages; only the supervisor draws and scores
-SCORECARDS = {"supervisor", "manager", "duty_lawyer"}
+VIEWERS = R(P.view_analytics)  # dashboard / analytics
+EXPORTERS = R(P.export_data)
+LOGGERS = R(P.log_calls)  # log and edit calls
+READERS = R(P.view_calls)  # read calls (a duty lawyer: own calls only)
+IMPORTERS = R(P.import_calls)  # CDR import
+WORKERS = R(P.work_callbacks)  # callback tasks; only the manager closes them
+CALLBACK_VIEWERS = R(P.view_callbacks)  # supervisors follow callbacks, read-only
+CLOSERS = R(P.close_callbacks)
+SUPERVISION = R(P.view_supervision)  # supervision pages; only the supervisor draws and scores
+SCORERS = R(P.score_calls)
+SCORECARDS = R(P.view_scorecards)
 
 
 def _local(minutes):
@@ -145,7 +151,7 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
         # dashboard, calls, CDR import
         Case(f"{h}.dashboard", "GET", VIEWERS, lambda b: f"{c}/dashboard", fresh=False),
         Case(f"{h}.dashboard_data", "GET", VIEWERS, lambda b: f"{c}/dashboard/data/topics", fresh=False),
-        Case(f"{h}.dashboard_export", "GET", VIEWERS, lambda b: f"{c}/dashboard/export?format=csv", fresh=False),
+        Case(f"{h}.dashboard_export", "GET", EXPORTERS, lambda b: f"{c}/dashboard/export?format=csv", fresh=False),
         Case(f"{h}.calls_page", "GET", LOGGERS, lambda b: f"{c}/calls", fresh=False),
         Case(f"{h}.calls_page", "POST", LOGGERS, lambda b: f"{c}/calls",
              lambda b: {"caller": _caller(), "ring_at": _local(-10), "answered": "1", "wait_seconds": "2",
@@ -165,18 +171,18 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
         Case(f"{h}.callback_detail", "GET", CALLBACK_VIEWERS, lambda b: f"{c}/callbacks/{new_task(b)}", fresh=False),
         Case(f"{h}.callback_attempt", "POST", WORKERS, lambda b: f"{c}/callbacks/{new_task(b)}/attempts",
              lambda b: {"result": "busy", "note": "占线"}),
-        Case(f"{h}.callback_close", "POST", {"manager"}, lambda b: f"{c}/callbacks/{new_task(b)}/satisfied",
+        Case(f"{h}.callback_close", "POST", CLOSERS, lambda b: f"{c}/callbacks/{new_task(b)}/satisfied",
              lambda b: {"note": "群众表示满意"}),
-        Case(f"{h}.callback_close", "POST", {"manager"}, lambda b: f"{c}/callbacks/{new_task(b)}/escalate",
+        Case(f"{h}.callback_close", "POST", CLOSERS, lambda b: f"{c}/callbacks/{new_task(b)}/escalate",
              lambda b: {"note": "转中心处理"}),
         # supervision 质量监管
         Case(f"{h}.supervision_page", "GET", SUPERVISION, lambda b: f"{c}/supervision", fresh=False),
-        Case(f"{h}.supervision_draw", "POST", {"supervisor"}, lambda b: f"{c}/supervision/samples", draw_form),
+        Case(f"{h}.supervision_draw", "POST", SCORERS, lambda b: f"{c}/supervision/samples", draw_form),
         Case(f"{h}.supervision_sample", "GET", SUPERVISION, lambda b: f"{c}/supervision/samples/{new_sample(b)}",
              fresh=False),
         Case(f"{h}.supervision_review", "GET", SUPERVISION, lambda b: f"{c}/supervision/reviews/{new_review(b)}",
              fresh=False),
-        Case(f"{h}.supervision_score", "POST", {"supervisor"},
+        Case(f"{h}.supervision_score", "POST", SCORERS,
              lambda b: f"{c}/supervision/reviews/{new_review(b)}/score",
              lambda b: {k: str(v) for k, v in SCORES.items()} | {"comment": "用语规范"}),
         Case(f"{h}.supervision_scorecards", "GET", SCORECARDS, lambda b: f"{c}/supervision/scorecards", fresh=False),
@@ -232,21 +238,21 @@ def api_cases(Case, builder, staff):  # noqa: N803, ARG001
         Case("callbacks.get_task_route", "GET", WORKERS, lambda b: f"{k}/{new_task(b)}", fresh=False),
         Case("callbacks.post_attempt", "POST", WORKERS, lambda b: f"{k}/{new_task(b)}/attempts",
              lambda b: {"result": "no_answer", "note": "无人接听"}),
-        Case("callbacks.post_satisfied", "POST", {"manager"}, lambda b: f"{k}/{new_task(b)}/satisfied",
+        Case("callbacks.post_satisfied", "POST", CLOSERS, lambda b: f"{k}/{new_task(b)}/satisfied",
              lambda b: {"note": "群众表示满意"}),
-        Case("callbacks.post_escalate", "POST", {"manager"}, lambda b: f"{k}/{new_task(b)}/escalate",
+        Case("callbacks.post_escalate", "POST", CLOSERS, lambda b: f"{k}/{new_task(b)}/escalate",
              lambda b: {"note": "转中心处理"}),
         # supervision 质量监管
-        Case("supervision.create_sample", "POST", {"supervisor"}, lambda b: f"{s}/samples",
+        Case("supervision.create_sample", "POST", SCORERS, lambda b: f"{s}/samples",
              lambda b: {**draw_form(b), "rate": 0.5, "min_per_lawyer": 1}),
         Case("supervision.list_samples", "GET", SUPERVISION, lambda b: f"{s}/samples", fresh=False),
         Case("supervision.get_sample", "GET", SUPERVISION, lambda b: f"{s}/samples/{new_sample(b)}", fresh=False),
         Case("supervision.get_review", "GET", SUPERVISION, lambda b: f"{s}/reviews/{new_review(b)}", fresh=False),
-        Case("supervision.score_review", "POST", {"supervisor"}, lambda b: f"{s}/reviews/{new_review(b)}/score",
+        Case("supervision.score_review", "POST", SCORERS, lambda b: f"{s}/reviews/{new_review(b)}/score",
              lambda b: {**SCORES, "comment": "用语规范"}),
         Case("supervision.get_scorecards", "GET", SCORECARDS, lambda b: f"{s}/scorecards", fresh=False),
         # analytics 大数据分析
-        Case("analytics.export_charts", "GET", VIEWERS, lambda b: f"{a}/export?format=csv", fresh=False),
+        Case("analytics.export_charts", "GET", EXPORTERS, lambda b: f"{a}/export?format=csv", fresh=False),
     ]
     for name in CHARTS:
         cases.append(Case("analytics.chart_" + name.replace("-", "_"), "GET", VIEWERS,

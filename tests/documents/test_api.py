@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 import io
 import os
@@ -5,6 +6,7 @@ import urllib.parse
 import urllib.request
 
 import sqlalchemy as sa
+import time_machine
 from PIL import Image
 
 from app.audit import AuditLog
@@ -118,23 +120,26 @@ def test_other_citizen_cannot_see_or_upload(client, fake_wechat):
 
 
 def test_signed_url_expires_and_cannot_be_forged(make_app, fake_wechat):
-    import time
     app = make_app(SIGNED_URL_TTL=1)
     client = app.test_client()
-    s = login(client, fake_wechat)
-    aid = _app_for(client, s)
-    doc = _upload(client, s, aid, jpeg_bytes()).get_json()
-    url = client.get(f"/api/v1/documents/{doc['id']}/url", headers=s["headers"]).get_json()["url"]
-    assert client.get(url).status_code == 200
-    parts = urllib.parse.urlsplit(url)
-    q = dict(urllib.parse.parse_qsl(parts.query))
-    forged = f"{parts.path}?expires={int(q['expires']) + 3600}&signature={q['signature']}"
-    assert client.get(forged).status_code == 403
-    other_key = parts.path[:-4] + "0000"
-    assert client.get(f"{other_key}?{parts.query}").status_code == 403
-    time.sleep(2.1)
-    r = client.get(url)
-    assert r.status_code == 403 and r.get_json()["code"] == "invalid_signature"
+    with time_machine.travel(dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc), tick=False) as clock:
+        s = login(client, fake_wechat)
+        aid = _app_for(client, s)
+        doc = _upload(client, s, aid, jpeg_bytes()).get_json()
+        url = client.get(f"/api/v1/documents/{doc['id']}/url", headers=s["headers"]).get_json()["url"]
+        assert client.get(url).status_code == 200
+        parts = urllib.parse.urlsplit(url)
+        q = dict(urllib.parse.parse_qsl(parts.query))
+        assert q["expires"] == "1790301601"  # 2026-09-25 02:00:01 UTC: one second (SIGNED_URL_TTL)
+        forged = f"{parts.path}?expires={int(q['expires']) + 3600}&signature={q['signature']}"
+        assert client.get(forged).status_code == 403
+        other_key = parts.path[:-4] + "0000"
+        assert client.get(f"{other_key}?{parts.query}").status_code == 403
+        clock.shift(1)
+        assert client.get(url).status_code == 200  # its last second
+        clock.shift(1)
+        r = client.get(url)
+        assert r.status_code == 403 and r.get_json()["code"] == "invalid_signature"
 
 
 def test_storage_down_gives_503_and_no_row(make_app, fake_wechat):

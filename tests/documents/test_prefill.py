@@ -1,7 +1,10 @@
-"""OCR prefill end to end through the API, with the real PP-OCR models on generated photos."""
+"""OCR prefill end to end through the API, with the real PP-OCR models on generated photos: the flow
+photo uploaded → OCR → prefill (app.documents.flows.photo_uploaded)."""
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 from PIL import Image
 
 from ocr.testing.synth import make_sample
@@ -22,6 +25,7 @@ def _upload(client, s, app_id, data, kind):
     return r.get_json()
 
 
+@time_machine.travel(dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc), tick=False)
 def test_prefill_suggests_without_overwriting_and_confirm_applies(ocr_client, fake_wechat):
     client = ocr_client
     s = login(client, fake_wechat)

@@ -36,7 +36,7 @@ def test_the_aided_person_asks_for_another_lawyer(app, client, fake_wechat, staf
         r = client.post(f"{A}/{app_id}/lawyer-change", json={"reasons": "再次申请更换律师"}, headers=s["headers"])
         assert r.status_code == 409
         changes = client.get(f"{S}/lawyer-changes", headers=mgr).get_json()["items"]
-        assert len(changes) == 1 and changes[0]["requested_by"] == "citizen"
+        assert len(changes) == 1 and changes[0]["requested_by"] == "aided"
         change_id = changes[0]["id"]
         assert client.get(f"{S}/lawyer-changes", headers=aid1).status_code == 403
         assert client.post(f"{S}/lawyer-changes/{change_id}/decision", json={"decision": "approve"},
@@ -110,8 +110,8 @@ def test_the_lawyer_withdraws_refused_then_replaced_at_once(app, client, fake_we
         d = client.get(f"{A}/{app_id}", headers=s["headers"]).get_json()
         assert d["status"] == "assigned" and d["assigned_lawyer"]["name"] == "王援助"
         kinds = [l["kind"] for l in d["letters"]]
-        assert kinds == ["grant", "assignment", "lawyer_change", "lawyer_change", "assignment"]
-        to_aided = letter_text(client, d["letters"][2]["url"])
+        assert kinds == ["receipt", "grant", "assignment", "lawyer_change", "lawyer_change", "assignment"]
+        to_aided = letter_text(client, d["letters"][3]["url"])
         assert "法律援助人员李援助于2026年9月10日申请退出本案的承办" in to_aided and "已指派王援助继续为你提供法律援助" in to_aided
         assert client.get(f"{S}/applications/{app_id}/handling", headers=aid1).status_code == 404
         assert client.get(f"{S}/applications/{app_id}/handling", headers=aid2).status_code == 200

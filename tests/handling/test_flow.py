@@ -191,7 +191,7 @@ def test_granted_case_closed_reviewed_archived_and_paid(app, client, fake_wechat
             for part in ("summary.pdf", "application.json", "screen.json", "events.json", "letters.json",
                          "documents.json", "closing.json", "manifest.json"):
                 assert f"{ref}/{part}" in names, part
-            assert sum(n.startswith(f"{ref}/letters/") for n in names) == 2  # grant, assignment
+            assert sum(n.startswith(f"{ref}/letters/") for n in names) == 3  # receipt, grant, assignment
             assert sum(n.startswith(f"{ref}/documents/") for n in names) == 2  # the ID photo and the mediation copy
             manifest = json.loads(bundle.read(f"{ref}/manifest.json"))
             for entry in manifest:

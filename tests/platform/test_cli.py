@@ -31,7 +31,8 @@ def test_demo_load_covers_every_state_with_photos(app):
         states = set(db.session.scalars(sa.select(Application.status)).all())
         assert states == set(STATUSES)
         roles = set(db.session.scalars(sa.select(StaffUser.role)).all())
-        assert roles == {"duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer"}
+        assert roles == {"duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer",
+                         "city_manager"}  # one account per role of app/common/permissions.py
         # the procedure: a refused application with its letter and an open objection to the bureau
         from app.procedure.models import Letter, Objection, read_state
         refused = db.session.scalar(sa.select(Application).where(Application.status == "rejected"))

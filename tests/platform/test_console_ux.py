@@ -2,8 +2,11 @@
 and the message at the field; honest check words; one SLA figure; recordings with ranges."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+
+import time_machine
 
 from tests.support import console_login, make_case, user  # noqa: F401
 
@@ -99,22 +102,20 @@ def test_recordings_served_as_audio_with_ranges(app, client):
     assert beyond.status_code == 416
 
 
+@time_machine.travel(dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc), tick=False)  # Friday 10:00 in Beijing
 def test_one_sla_figure_on_home_and_dashboard(app, client, staff):
     """Three urgent cases assigned in time and one breached, still unassigned: 3/4 everywhere."""
-    import datetime as dt
-
     from app.applications.models import Application
-    from app.common.timeutil import local_today, utcnow
     from app.extensions import db
     from tests.support import api_login
-    soon = local_today() + dt.timedelta(days=1)
+    soon = dt.date(2026, 9, 26)
     on_time = [make_case(app, "assigned", legal_deadline=soon) for _ in range(3)]
     late = make_case(app, "submitted", legal_deadline=soon)
     with app.app_context():
         for i in on_time:
             a = db.session.get(Application, i)
             a.first_contact_at = a.assigned_at - dt.timedelta(minutes=20)
-        db.session.get(Application, late).first_contact_at = utcnow() - dt.timedelta(minutes=90)
+        db.session.get(Application, late).first_contact_at = dt.datetime(2026, 9, 25, 0, 30, tzinfo=dt.timezone.utc)
         db.session.commit()
     h = api_login(client, "manager1")
     api = client.get("/api/v1/staff/sla", headers=h).get_json()
@@ -156,15 +157,13 @@ def test_audit_log_reads_as_sentences_in_page_and_csv(app, client, staff):
     assert "用户名「nobody」 登录失败（通过工作台；用户名或密码错误）" in text
 
 
+@time_machine.travel(dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc), tick=False)  # Friday 10:00 in Beijing
 def test_a_sample_of_a_period_without_calls_is_not_kept(app, client, staff):
     """Drawing before any call of the period existed stores nothing; drawing again once calls exist works."""
-    import datetime as dt
-
-    from app.common.timeutil import local_today, utcnow
     from app.consultations import service as calls
     from app.supervision.models import SampleBatch
     from app.extensions import db
-    day = local_today() - dt.timedelta(days=1)
+    day = dt.date(2026, 9, 24)
     token = console_login(client, "supervisor1")
     form = {"csrf_token": token, "period_start": day.isoformat(), "period_end": day.isoformat(), "rate": "1",
             "min_per_lawyer": "1"}
@@ -172,7 +171,7 @@ def test_a_sample_of_a_period_without_calls_is_not_kept(app, client, staff):
     assert r.status_code == 422 and "没有已接通的来电" in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(SampleBatch).count() == 0
-        ring = utcnow() - dt.timedelta(days=1)
+        ring = dt.datetime(2026, 9, 24, 2, 0, tzinfo=dt.timezone.utc)  # Thursday 10:00 in Beijing
         calls.record_call(user(app, "duty1"), {"caller": "13907141234", "ring_at": ring,
                                                "answered_at": ring + dt.timedelta(seconds=2),
                                                "ended_at": ring + dt.timedelta(minutes=5)})

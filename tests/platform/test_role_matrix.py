@@ -12,14 +12,23 @@ import io
 from typing import Callable
 
 
+from app.common.permissions import STAFF_ROLES as TABLE_STAFF_ROLES, P, Role
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
 from tests.support import ROLE_USER, api_login, console_login, make_case, user
 from tests.factories import jpeg_bytes, login
 
-ROLES = ("anonymous", "citizen", "duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer")
-STAFF_ROLES = ROLES[2:]
-CASE = {"duty_lawyer", "aid_lawyer", "supervisor", "manager"}
+ROLES = ("anonymous", *(r.value for r in Role))  # every role of the permission table, and nobody
+STAFF_ROLES = tuple(r.value for r in TABLE_STAFF_ROLES)
+
+
+def R(*permissions) -> set[str]:
+    """The roles the permission table (app/common/permissions.py) admits for any of `permissions`; what
+    each permission admits is pinned in tests/architecture/test_permissions.py."""
+    return {r.value for p in permissions for r in p.roles}
+
+
+CASE = R(P.view_case)
 
 
 @dataclasses.dataclass
@@ -83,6 +92,8 @@ def _iso(minutes):
     return (utcnow() + dt.timedelta(minutes=minutes)).isoformat()
 
 
+# a visit scheduled with aid1: its lawyer, and who manages every visit
+VISIT_DONE = ({Role.aid_lawyer.value} & R(P.do_home_visits)) | R(P.manage_home_visits)
 HV = dict(home_visit_requested=True, home_visit_address="江岸区某路1号", home_visit_reason="行动不便")
 A = "/api/v1/staff"
 
@@ -91,61 +102,61 @@ def console_cases(staff):
     c = "/console"
     act = "console.application_action"
     return [
-        Case("console.home", "GET", set(STAFF_ROLES), lambda b: f"{c}/", fresh=False),
-        Case("console.queue", "GET", {"duty_lawyer", "manager"}, lambda b: f"{c}/queues/review", fresh=False),
-        Case("console.queue", "GET", {"aid_lawyer"}, lambda b: f"{c}/queues/my_cases", fresh=False),
-        Case("console.queue", "GET", {"bureau_reviewer", "manager"}, lambda b: f"{c}/queues/objections", fresh=False),
+        Case("console.home", "GET", R(P.use_console), lambda b: f"{c}/", fresh=False),
+        Case("console.queue", "GET", R(P.review_case), lambda b: f"{c}/queues/review", fresh=False),
+        Case("console.queue", "GET", R(P.work_case), lambda b: f"{c}/queues/my_cases", fresh=False),
+        Case("console.queue", "GET", R(P.view_objections), lambda b: f"{c}/queues/objections", fresh=False),
         Case("console.applications", "GET", CASE, lambda b: f"{c}/applications", fresh=False),
-        Case("console.new_application", "GET", {"duty_lawyer"}, lambda b: f"{c}/applications/new", fresh=False),
-        Case("console.create_application", "POST", {"duty_lawyer"}, lambda b: f"{c}/applications",
+        Case("console.new_application", "GET", R(P.take_phone_intake), lambda b: f"{c}/applications/new", fresh=False),
+        Case("console.create_application", "POST", R(P.take_phone_intake), lambda b: f"{c}/applications",
              lambda b: {"applicant_name": "来电人", "phone": "13800000000", "description": "来电咨询欠薪问题"}),
         Case("console.application_detail", "GET", CASE, lambda b: f"{c}/applications/{b.case('in_progress')}", fresh=False),
         Case("console.application_detail", "GET", CASE - {"aid_lawyer"}, lambda b: f"{c}/applications/{b.case()}", fresh=False),
-        Case(act, "POST", {"duty_lawyer", "manager"}, lambda b: f"{c}/applications/{b.case('submitted')}/actions/start_review"),
-        Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case()}/actions/approve"),
-        Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case()}/actions/reject",
+        Case(act, "POST", R(P.review_case), lambda b: f"{c}/applications/{b.case('submitted')}/actions/start_review"),
+        Case(act, "POST", R(P.decide_case), lambda b: f"{c}/applications/{b.case()}/actions/approve"),
+        Case(act, "POST", R(P.decide_case), lambda b: f"{c}/applications/{b.case()}/actions/reject",
              lambda b: {"reason": "不符合条件", "grounds": "not_in_hardship"}),
-        Case(act, "POST", {"duty_lawyer"}, lambda b: f"{c}/applications/{b.case()}/actions/request_expedite",
+        Case(act, "POST", R(P.request_expedite), lambda b: f"{c}/applications/{b.case()}/actions/request_expedite",
              lambda b: {"reason": "期限紧迫", "ground": "other"}),
-        Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('expedite_requested')}/actions/approve_expedite",
+        Case(act, "POST", R(P.decide_expedite), lambda b: f"{c}/applications/{b.case('expedite_requested')}/actions/approve_expedite",
              lambda b: {"backfill_kinds": "hukou_home", "backfill_due_at": _local(600)}),
-        Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('expedite_requested')}/actions/deny_expedite",
+        Case(act, "POST", R(P.decide_expedite), lambda b: f"{c}/applications/{b.case('expedite_requested')}/actions/deny_expedite",
              lambda b: {"reason": "不紧急"}),
-        Case(act, "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('approved')}/actions/assign",
+        Case(act, "POST", R(P.assign_lawyer), lambda b: f"{c}/applications/{b.case('approved')}/actions/assign",
              lambda b: {"lawyer_id": str(staff["aid2"]["id"])}),
-        Case(act, "POST", {"aid_lawyer"}, lambda b: f"{c}/applications/{b.case('assigned')}/actions/start_work"),
-        Case("console.reveal_phone", "POST", {"aid_lawyer", "manager", "duty_lawyer"},
+        Case(act, "POST", R(P.work_case), lambda b: f"{c}/applications/{b.case('assigned')}/actions/start_work"),
+        Case("console.reveal_phone", "POST", R(P.reveal_phone),
              lambda b: f"{c}/applications/{b.case('in_progress')}/phone", lambda b: {"back": "/console/"}),
-        Case("console.application_note", "POST", {"aid_lawyer", "manager", "duty_lawyer"},
+        Case("console.application_note", "POST", R(P.record_progress),
              lambda b: f"{c}/applications/{b.case('in_progress')}/notes", lambda b: {"note": "进展"}),
-        Case("console.upload_document", "POST", {"duty_lawyer", "manager"},
+        Case("console.upload_document", "POST", R(P.verify_documents),
              lambda b: f"{c}/applications/{b.case('in_progress')}/documents",
              lambda b: {"kind": "other", "file": (io.BytesIO(jpeg_bytes()), "x.jpg")}),
-        Case("console.request_home_visit", "POST", {"duty_lawyer", "manager"},
+        Case("console.request_home_visit", "POST", R(P.arrange_home_visits),
              lambda b: f"{c}/applications/{b.case()}/home-visit", lambda b: {"address": "某地"}),
-        Case("console.schedule_home_visit", "POST", {"duty_lawyer", "manager"},
+        Case("console.schedule_home_visit", "POST", R(P.arrange_home_visits),
              lambda b: f"{c}/applications/{b.case('under_review', **HV)}/home-visit/schedule",
              lambda b: {"lawyer_id": str(staff["aid1"]["id"]), "scheduled_at": _local(600)}),
-        Case("console.home_visits", "GET", {"duty_lawyer", "manager", "aid_lawyer"}, lambda b: f"{c}/home-visits", fresh=False),
-        Case("console.complete_home_visit", "POST", {"aid_lawyer", "manager"},
+        Case("console.home_visits", "GET", R(P.view_home_visits), lambda b: f"{c}/home-visits", fresh=False),
+        Case("console.complete_home_visit", "POST", VISIT_DONE,
              lambda b: f"{c}/home-visits/{b.visit()}/complete", lambda b: {"result_note": "已上门"}),
         Case("console.document_detail", "GET", CASE, lambda b: f"{c}/documents/{b.doc()}"),
-        Case("console.verify_document", "POST", {"duty_lawyer", "manager"}, lambda b: f"{c}/documents/{b.doc()}/verify"),
-        Case("console.reject_document", "POST", {"duty_lawyer", "manager"}, lambda b: f"{c}/documents/{b.doc()}/reject",
+        Case("console.verify_document", "POST", R(P.verify_documents), lambda b: f"{c}/documents/{b.doc()}/verify"),
+        Case("console.reject_document", "POST", R(P.verify_documents), lambda b: f"{c}/documents/{b.doc()}/reject",
              lambda b: {"reason": "blurry"}),
-        Case("console.lawyers", "GET", {"manager"}, lambda b: f"{c}/lawyers", fresh=False),
-        Case("console.lawyer_availability", "POST", {"manager"}, lambda b: f"{c}/lawyers/{staff['aid2']['id']}/availability",
+        Case("console.lawyers", "GET", R(P.manage_roster), lambda b: f"{c}/lawyers", fresh=False),
+        Case("console.lawyer_availability", "POST", R(P.manage_roster), lambda b: f"{c}/lawyers/{staff['aid2']['id']}/availability",
              lambda b: {"available": "0" if b.flip() else "1"}),
-        Case("console.alerts_page", "GET", {"manager"}, lambda b: f"{c}/alerts", fresh=False),
-        Case("console.alert_action", "POST", {"manager"}, lambda b: f"{c}/alerts/{b.alert()}/acknowledge"),
-        Case("console.alert_action", "POST", {"manager"}, lambda b: f"{c}/alerts/{b.alert()}/resolve"),
-        Case("console.staff_page", "GET", {"admin"}, lambda b: f"{c}/staff", fresh=False),
-        Case("console.staff_create", "POST", {"admin"}, lambda b: f"{c}/staff",
+        Case("console.alerts_page", "GET", R(P.handle_alerts), lambda b: f"{c}/alerts", fresh=False),
+        Case("console.alert_action", "POST", R(P.handle_alerts), lambda b: f"{c}/alerts/{b.alert()}/acknowledge"),
+        Case("console.alert_action", "POST", R(P.handle_alerts), lambda b: f"{c}/alerts/{b.alert()}/resolve"),
+        Case("console.staff_page", "GET", R(P.manage_staff), lambda b: f"{c}/staff", fresh=False),
+        Case("console.staff_create", "POST", R(P.manage_staff), lambda b: f"{c}/staff",
              lambda b: {"username": f"new{utcnow().timestamp():.0f}", "password": "y" * 12, "role": "supervisor"}),
-        Case("console.staff_active", "POST", {"admin"}, lambda b: f"{c}/staff/{b.throwaway_staff()}/active",
+        Case("console.staff_active", "POST", R(P.manage_staff), lambda b: f"{c}/staff/{b.throwaway_staff()}/active",
              lambda b: {"active": "0"}),
-        Case("console.audit_page", "GET", {"admin"}, lambda b: f"{c}/audit", fresh=False),
-        Case("console.audit_export", "GET", {"admin"}, lambda b: f"{c}/audit.csv", fresh=False),
+        Case("console.audit_page", "GET", R(P.view_audit), lambda b: f"{c}/audit", fresh=False),
+        Case("console.audit_export", "GET", R(P.view_audit), lambda b: f"{c}/audit.csv", fresh=False),
     ]
 
 
@@ -153,52 +164,52 @@ def api_cases(staff):
     return [
         Case("staff.queue", "GET", CASE, lambda b: f"{A}/queue", fresh=False),
         Case("staff.list_applications", "GET", CASE, lambda b: f"{A}/applications", fresh=False),
-        Case("staff.create_application", "POST", {"duty_lawyer"}, lambda b: f"{A}/applications",
+        Case("staff.create_application", "POST", R(P.take_phone_intake), lambda b: f"{A}/applications",
              lambda b: {"applicant_name": "来电人", "phone": "13800000000", "description": "来电咨询"}),
         Case("staff.get_application", "GET", CASE, lambda b: f"{A}/applications/{b.case('in_progress')}", fresh=False),
         Case("staff.get_application", "GET", CASE - {"aid_lawyer"}, lambda b: f"{A}/applications/{b.case()}", fresh=False),
-        Case("staff.reveal_phone", "GET", {"duty_lawyer", "manager", "aid_lawyer"},
+        Case("staff.reveal_phone", "GET", R(P.reveal_phone),
              lambda b: f"{A}/applications/{b.case('in_progress')}/phone", fresh=False),
-        Case("staff.action_start_review", "POST", {"duty_lawyer", "manager"},
+        Case("staff.action_start_review", "POST", R(P.review_case),
              lambda b: f"{A}/applications/{b.case('submitted')}/start-review", lambda b: {}),
-        Case("staff.action_approve", "POST", {"manager"}, lambda b: f"{A}/applications/{b.case()}/approve", lambda b: {}),
-        Case("staff.action_reject", "POST", {"manager"}, lambda b: f"{A}/applications/{b.case()}/reject",
+        Case("staff.action_approve", "POST", R(P.decide_case), lambda b: f"{A}/applications/{b.case()}/approve", lambda b: {}),
+        Case("staff.action_reject", "POST", R(P.decide_case), lambda b: f"{A}/applications/{b.case()}/reject",
              lambda b: {"reason": "不符合条件", "grounds": ["not_in_hardship"]}),
-        Case("staff.action_request_expedite", "POST", {"duty_lawyer"},
+        Case("staff.action_request_expedite", "POST", R(P.request_expedite),
              lambda b: f"{A}/applications/{b.case()}/request-expedite",
              lambda b: {"reason": "期限紧迫", "ground": "other"}),
-        Case("staff.action_approve_expedite", "POST", {"manager"},
+        Case("staff.action_approve_expedite", "POST", R(P.decide_expedite),
              lambda b: f"{A}/applications/{b.case('expedite_requested')}/approve-expedite",
              lambda b: {"backfill_kinds": ["hukou_home"], "backfill_due_at": _iso(600)}),
-        Case("staff.action_deny_expedite", "POST", {"manager"},
+        Case("staff.action_deny_expedite", "POST", R(P.decide_expedite),
              lambda b: f"{A}/applications/{b.case('expedite_requested')}/deny-expedite", lambda b: {"reason": "不紧急"}),
-        Case("staff.action_assign", "POST", {"manager"}, lambda b: f"{A}/applications/{b.case('approved')}/assign",
+        Case("staff.action_assign", "POST", R(P.assign_lawyer), lambda b: f"{A}/applications/{b.case('approved')}/assign",
              lambda b: {"lawyer_id": staff["aid2"]["id"]}),
-        Case("staff.action_start_work", "POST", {"aid_lawyer"},
+        Case("staff.action_start_work", "POST", R(P.work_case),
              lambda b: f"{A}/applications/{b.case('assigned')}/start-work", lambda b: {}),
-        Case("staff.add_note", "POST", {"aid_lawyer", "manager", "duty_lawyer"},
+        Case("staff.add_note", "POST", R(P.record_progress),
              lambda b: f"{A}/applications/{b.case('in_progress')}/notes", lambda b: {"note": "进展"}),
-        Case("staff.lawyer_suggestions", "GET", {"manager"},
+        Case("staff.lawyer_suggestions", "GET", R(P.manage_roster),
              lambda b: f"{A}/applications/{b.case('approved')}/lawyer-suggestions", fresh=False),
-        Case("staff.request_home_visit", "POST", {"duty_lawyer", "manager"},
+        Case("staff.request_home_visit", "POST", R(P.arrange_home_visits),
              lambda b: f"{A}/applications/{b.case()}/home-visit", lambda b: {"address": "某地"}),
-        Case("staff.schedule_home_visit", "POST", {"duty_lawyer", "manager"},
+        Case("staff.schedule_home_visit", "POST", R(P.arrange_home_visits),
              lambda b: f"{A}/applications/{b.case('under_review', **HV)}/home-visit/schedule",
              lambda b: {"lawyer_id": staff["aid1"]["id"], "scheduled_at": _iso(600)}),
-        Case("staff.list_home_visits", "GET", {"duty_lawyer", "manager", "aid_lawyer"}, lambda b: f"{A}/home-visits", fresh=False),
-        Case("staff.complete_home_visit", "POST", {"aid_lawyer", "manager"},
+        Case("staff.list_home_visits", "GET", R(P.view_home_visits), lambda b: f"{A}/home-visits", fresh=False),
+        Case("staff.complete_home_visit", "POST", VISIT_DONE,
              lambda b: f"{A}/home-visits/{b.visit()}/complete", lambda b: {"result_note": "已上门"}),
-        Case("staff.verify_document", "POST", {"duty_lawyer", "manager"}, lambda b: f"{A}/documents/{b.doc()}/verify"),
-        Case("staff.reject_document", "POST", {"duty_lawyer", "manager"}, lambda b: f"{A}/documents/{b.doc()}/reject",
+        Case("staff.verify_document", "POST", R(P.verify_documents), lambda b: f"{A}/documents/{b.doc()}/verify"),
+        Case("staff.reject_document", "POST", R(P.verify_documents), lambda b: f"{A}/documents/{b.doc()}/reject",
              lambda b: {"reason": "blurry"}),
-        Case("staff.lawyers", "GET", {"manager"}, lambda b: f"{A}/lawyers", fresh=False),
-        Case("staff.update_lawyer", "PATCH", {"manager"}, lambda b: f"{A}/lawyers/{staff['aid2']['id']}",
+        Case("staff.lawyers", "GET", R(P.manage_roster), lambda b: f"{A}/lawyers", fresh=False),
+        Case("staff.update_lawyer", "PATCH", R(P.manage_roster), lambda b: f"{A}/lawyers/{staff['aid2']['id']}",
              lambda b: {"available": not b.flip()}),
-        Case("alerts.list_alerts", "GET", {"manager"}, lambda b: f"{A}/alerts", fresh=False),
-        Case("alerts.acknowledge_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/acknowledge"),
-        Case("alerts.resolve_alert", "POST", {"manager"}, lambda b: f"{A}/alerts/{b.alert()}/resolve"),
-        Case("staff.sla_summary", "GET", {"manager", "supervisor", "duty_lawyer"}, lambda b: f"{A}/sla", fresh=False),
-        Case("auditlog.audit_log", "GET", {"admin"}, lambda b: f"{A}/audit", fresh=False),
+        Case("alerts.list_alerts", "GET", R(P.handle_alerts), lambda b: f"{A}/alerts", fresh=False),
+        Case("alerts.acknowledge_alert", "POST", R(P.handle_alerts), lambda b: f"{A}/alerts/{b.alert()}/acknowledge"),
+        Case("alerts.resolve_alert", "POST", R(P.handle_alerts), lambda b: f"{A}/alerts/{b.alert()}/resolve"),
+        Case("staff.sla_summary", "GET", R(P.view_sla), lambda b: f"{A}/sla", fresh=False),
+        Case("auditlog.audit_log", "GET", R(P.view_audit), lambda b: f"{A}/audit", fresh=False),
     ]
 
 

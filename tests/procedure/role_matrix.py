@@ -1,17 +1,22 @@
 """Role-matrix entries for the procedure (issue 10), picked up by tests/platform/test_role_matrix.py:
 the review desk, notices, letters and the objection desk in the console; the staff API's procedure
 routes; the citizen's screen, letters and objections; the public screen and the signed PDF link.
-Roles are written out here. Builders write through the services and mark the builder dirty."""
+The allowed roles are read from the permission table (`R(P.x)`; what each permission admits is written
+out in tests/architecture/test_permissions.py). Builders write through the services and mark the
+builder dirty."""
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 
+from app.common.permissions import P
 from app.common.timeutil import local_today
+from tests.platform.test_role_matrix import R
 
 _seq = itertools.count(1)
-CASE_SEE = {"duty_lawyer", "manager", "supervisor"}  # see a case that is not assigned to them
-WRITERS = {"duty_lawyer", "manager"}
+CASE_SEE = R(P.view_case) - {"aid_lawyer"}  # see a case that is not assigned to them
+WRITERS = R(P.review_case)
+DESK = R(P.view_review_desk)
 
 
 def _staff(b, username):
@@ -102,31 +107,31 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
     c = "/console"
     p = "console"
     return [
-        Case(f"{p}.review_queue", "GET", CASE_SEE, lambda b: f"{c}/review", fresh=False),
+        Case(f"{p}.review_queue", "GET", DESK, lambda b: f"{c}/review", fresh=False),
         Case(f"{p}.review_desk", "GET", CASE_SEE, lambda b: f"{c}/review/{b.case()}", fresh=False),
         Case(f"{p}.review_desk", "GET", CASE_SEE | {"aid_lawyer"}, lambda b: f"{c}/review/{b.case('in_progress')}", fresh=False),
         Case(f"{p}.review_decide", "POST", WRITERS, lambda b: f"{c}/review/{b.case('submitted')}/decide/start_review"),
-        Case(f"{p}.review_decide", "POST", {"manager"}, lambda b: f"{c}/review/{b.case()}/decide/approve", lambda b: {"note": "符合"}),
-        Case(f"{p}.review_decide", "POST", {"manager"}, lambda b: f"{c}/review/{b.case()}/decide/reject",
+        Case(f"{p}.review_decide", "POST", R(P.decide_case), lambda b: f"{c}/review/{b.case()}/decide/approve", lambda b: {"note": "符合"}),
+        Case(f"{p}.review_decide", "POST", R(P.decide_case), lambda b: f"{c}/review/{b.case()}/decide/reject",
              lambda b: {"reason": "收入高于标准", "grounds": "not_in_hardship"}),
-        Case(f"{p}.review_decide", "POST", {"duty_lawyer"}, lambda b: f"{c}/review/{b.case()}/decide/request_expedite",
+        Case(f"{p}.review_decide", "POST", R(P.request_expedite), lambda b: f"{c}/review/{b.case()}/decide/request_expedite",
              lambda b: {"reason": "需要立即申请财产保全", "ground": "preservation_or_advance_execution"}),
-        Case(f"{p}.review_decide", "POST", {"manager"}, lambda b: f"{c}/review/{b.case('assigned')}/decide/terminate",
+        Case(f"{p}.review_decide", "POST", R(P.decide_case), lambda b: f"{c}/review/{b.case('assigned')}/decide/terminate",
              lambda b: {"ground": "own_lawyer", "note": "受援人已自行委托律师"}),
         Case(f"{p}.review_notice", "POST", WRITERS, lambda b: f"{c}/review/{b.case()}/notice",
              lambda b: {"items": "hukou_home", "due_date": _due(), "note": "请补充"}),
         Case(f"{p}.review_receive", "POST", WRITERS, lambda b: f"{c}/review/{noticed(b)}/receive", lambda b: {"items": "judgment"}),
         Case(f"{p}.review_override", "POST", WRITERS, lambda b: f"{c}/review/{b.case()}/override",
              lambda b: {"result": "likely_eligible", "reason": "经电话核实"}),
-        Case(f"{p}.review_grant_after_expedite", "POST", {"manager"},
+        Case(f"{p}.review_grant_after_expedite", "POST", R(P.decide_case),
              lambda b: f"{c}/review/{b.case('expedite_approved')}/grant-after-expedite", lambda b: {"note": "符合条件"}),
         Case(f"{p}.letters_tab", "GET", CASE_SEE, lambda b: f"{c}/applications/{letter(b)[0]}/letters", fresh=False),
-        Case(f"{p}.open_letter", "GET", CASE_SEE | {"bureau_reviewer"}, lambda b: f"{c}/letters/{letter(b)[1]}",
+        Case(f"{p}.open_letter", "GET", CASE_SEE | R(P.decide_objection), lambda b: f"{c}/letters/{letter(b)[1]}",
              fresh=False, changes=True),
-        Case(f"{p}.objections", "GET", {"bureau_reviewer", "manager"}, lambda b: f"{c}/objections", fresh=False),
-        Case(f"{p}.objection", "GET", {"bureau_reviewer", "manager"}, lambda b: f"{c}/objections/{objection(b)}",
+        Case(f"{p}.objections", "GET", R(P.view_objections), lambda b: f"{c}/objections", fresh=False),
+        Case(f"{p}.objection", "GET", R(P.view_objections), lambda b: f"{c}/objections/{objection(b)}",
              fresh=False),
-        Case(f"{p}.decide_objection", "POST", {"bureau_reviewer"}, lambda b: f"{c}/objections/{objection(b)}/decide",
+        Case(f"{p}.decide_objection", "POST", R(P.decide_objection), lambda b: f"{c}/objections/{objection(b)}/decide",
              lambda b: {"decision": "uphold", "note": "原决定理由充分"}),
     ]
 
@@ -143,17 +148,17 @@ def api_cases(Case, builder, staff):  # noqa: N803, ARG001
              lambda b: {"items": ["hukou_home"], "due_date": _due()}),
         Case(f"{p}.receive", "POST", WRITERS, lambda b: f"{s}/applications/{noticed(b)}/notices/receive",
              lambda b: {"items": ["hukou_home"]}),
-        Case(f"{p}.grant_after_expedite", "POST", {"manager"},
+        Case(f"{p}.grant_after_expedite", "POST", R(P.decide_case),
              lambda b: f"{s}/applications/{b.case('expedite_approved')}/grant-after-expedite", lambda b: {}),
         Case(f"{p}.staff_letter", "GET", CASE_SEE, lambda b: "{}/applications/{}/letters/{}".format(s, *letter(b)),
              fresh=False, changes=True),
-        Case(f"{p}.list_objections_staff", "GET", {"bureau_reviewer", "manager"}, lambda b: f"{s}/objections?status=all",
+        Case(f"{p}.list_objections_staff", "GET", R(P.view_objections), lambda b: f"{s}/objections?status=all",
              fresh=False),
-        Case(f"{p}.get_objection", "GET", {"bureau_reviewer", "manager"}, lambda b: f"{s}/objections/{objection(b)}",
+        Case(f"{p}.get_objection", "GET", R(P.view_objections), lambda b: f"{s}/objections/{objection(b)}",
              fresh=False),
-        Case(f"{p}.decide", "POST", {"bureau_reviewer"}, lambda b: f"{s}/objections/{objection(b)}/decide",
+        Case(f"{p}.decide", "POST", R(P.decide_objection), lambda b: f"{s}/objections/{objection(b)}/decide",
              lambda b: {"decision": "correct", "note": "收入计算有误，请重新审查"}),
-        Case("staff.action_terminate", "POST", {"manager"}, lambda b: f"{s}/applications/{b.case('assigned')}/terminate",
+        Case("staff.action_terminate", "POST", R(P.decide_case), lambda b: f"{s}/applications/{b.case('assigned')}/terminate",
              lambda b: {"ground": "aided_person_request", "note": "受援人申请终止"}),
         # the citizen's side (the matrix citizen's own objects) and the public routes
         Case("procedure.list_letters", "GET", {"citizen"}, lambda b: f"{a}/{own_letter(b)[0]}/letters", fresh=False),

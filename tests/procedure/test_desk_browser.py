@@ -1,7 +1,8 @@
 """The review desk and the bureau's objection desk in a real browser (Debian's chromium through
 Playwright), at 1366 px and on a phone (360 px): the duty lawyer's notice composer keeps what was typed
 after an error, then sends the one-time notice; the manager refuses with a ground by article; the
-citizen objects; the bureau's reviewer orders a correction, and the application is back in review."""
+citizen objects; the bureau's reviewer orders a correction, and the refusal becomes a grant. Every
+irreversible decision asks for confirmation first (a dismissed one sends nothing)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 from app.common.timeutil import local_today
-from tests.support import PASSWORD, citizen_case
+from tests.support import PASSWORD, citizen_case, make_case
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -18,7 +19,17 @@ def _login(browser, base, username, width=1366):
     ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True)
     page = ctx.new_page()
     page.set_default_timeout(15_000)
-    page.on("dialog", lambda d: d.accept())  # irreversible acts ask for confirmation
+    # every irreversible decision asks first: the dialogs are recorded and accepted (or dismissed once)
+    page.dialogs, page.dismiss_next = [], [False]
+
+    def _dialog(d):
+        page.dialogs.append(d.message)
+        if page.dismiss_next[0]:
+            page.dismiss_next[0] = False
+            d.dismiss()
+        else:
+            d.accept()
+    page.on("dialog", _dialog)
     page.goto(f"{base}/console/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -81,11 +92,17 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     assert form.locator("textarea[name=note]").input_value() == "请补充工资欠条"
     due = (local_today() + dt.timedelta(days=10)).isoformat()
     form.locator("input[name=due_date]").fill(due)
+    duty.dismiss_next[0] = True  # "no" to the confirmation: nothing is sent
+    form.locator("button[type=submit]").click()
+    assert "一次性告知只能发出一次" in duty.dialogs[-1]
+    assert duty.locator("#clock-stopped").count() == 0
+    asked = len(duty.dialogs)
     form.locator("button[type=submit]").click()
     duty.wait_for_url(f"**/console/review/{app_id}")
+    assert len(duty.dialogs) == asked + 1
     assert "补充材料通知书" in duty.locator(".flash").inner_text()
     assert "暂停" in duty.locator("#clock-stopped").inner_text()
-    assert due in duty.locator("#deadlines").inner_text()
+    assert "剩余的 7 日" in duty.locator("#clock-stopped").inner_text()  # nothing used: the notice came the same day
     duty.screenshot(path=str(ARTIFACTS / "review-desk.png"), full_page=True)
     # everything arrives (registered at the counter): the clock runs again
     duty.locator("#form-receive input[value=hukou_member]").check()
@@ -100,6 +117,8 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     mgr = _login(browser, live_server, "manager1", width=360)
     mgr.goto(f"{live_server}/console/review/{app_id}")
     assert _no_horizontal_scroll(mgr)
+    for act in ("approve", "reject"):  # every decision on the desk asks first
+        assert mgr.locator(f"#desk-{act} button[data-confirm]").count() == 1, act
     mgr.locator("#desk-reject textarea[name=reason]").fill("家庭人均月收入高于本市标准")
     mgr.locator("#desk-reject button[type=submit]").click()
     _error_at_field(mgr, "#desk-reject", "grounds", "至少选择一项")
@@ -108,6 +127,7 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     mgr.locator("#desk-reject input[value=not_in_hardship]").check()
     mgr.locator("#desk-reject button[type=submit]").click()
     mgr.wait_for_url(f"**/console/review/{app_id}")
+    assert "不予法律援助决定书" in mgr.dialogs[-1]
     assert "不予法律援助" in mgr.locator("h1").inner_text()
     mgr.screenshot(path=str(ARTIFACTS / "review-desk-360.png"), full_page=True)
     mgr.goto(f"{live_server}/console/applications/{app_id}/letters")
@@ -140,9 +160,32 @@ def test_review_desk_and_objection_desk(app, client, fake_wechat, staff, live_se
     bureau.locator("#form-decide textarea[name=note]").fill("家庭人口应按四人计算，请重新审查")
     bureau.locator("#form-decide button[type=submit]").click()
     bureau.wait_for_url(f"**/console/objections/{objection_id}")
+    assert "只能作出一次" in bureau.dialogs[-1]
     assert "责令改正" in bureau.locator("#objection-status").inner_text()
     assert bureau.locator("#form-decide").count() == 0  # decided once
     bureau.screenshot(path=str(ARTIFACTS / "objection-desk-360.png"), full_page=True)
 
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
-    assert body["status"] == "under_review" and body["deadlines"]["review_due"]
+    # the refusal became a grant: the assignment clock runs
+    assert body["status"] == "approved" and body["deadlines"]["assign_due"]
+
+
+def test_staff_record_a_delivery_by_post_and_confirm_a_grant(app, client, staff, live_server, browser):
+    """A phone applicant's 收件回执 (no WeChat, no SMS gateway) is delivered by post and recorded on the letters
+    tab, after a confirmation; the case page's grant asks first too."""
+    app_id = make_case(app, "under_review", by_phone=True, phone="13907140009")
+    duty = _login(browser, live_server, "duty1", width=360)
+    duty.goto(f"{live_server}/console/applications/{app_id}/letters")
+    assert "未送达" in duty.locator("#letters").inner_text()
+    form = duty.locator("form[id^=deliver-]").first
+    form.locator("input[name=date]").fill(local_today().isoformat())
+    form.locator("input[name=note]").fill("EMS 1100000000")
+    form.locator("button[type=submit]").click()
+    duty.wait_for_url(f"**/console/applications/{app_id}/letters")
+    assert "登记后不能更改" in duty.dialogs[-1]
+    assert "已送达" in duty.locator("#letters").inner_text() and "邮寄送达" in duty.locator("#letters").inner_text()
+    assert duty.locator("form[id^=deliver-]").count() == 0
+    assert _no_horizontal_scroll(duty)
+    mgr = _login(browser, live_server, "manager1")
+    mgr.goto(f"{live_server}/console/applications/{app_id}")
+    assert mgr.locator("#form-approve[data-confirm]").count() == 1

@@ -34,7 +34,7 @@ def test_receive_and_grant_after_expedite_edges(app, client, fake_wechat, staff)
     assert client.post(f"{S}/{expedited}/grant-after-expedite", json={"note": "x" * 501}, headers=mgr).status_code == 422
     r = client.post(f"{S}/{expedited}/grant-after-expedite", json={"note": "经审查符合条件"}, headers=mgr)
     assert r.status_code == 200 and r.get_json()["decision"] == "granted"
-    assert [l["kind"] for l in r.get_json()["letters"]] == ["expedite", "grant"]
+    assert [l["kind"] for l in r.get_json()["letters"]] == ["receipt", "expedite", "grant"]
     r = client.post(f"{S}/{expedited}/grant-after-expedite", json={}, headers=mgr)
     assert r.status_code == 409  # decided once
 

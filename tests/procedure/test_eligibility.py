@@ -30,7 +30,7 @@ def test_situation_without_hardship_condition(client):
     body = _screen(client, matter="other", situations=["abuse_or_domestic_violence"]).get_json()
     assert body["means_test"] == "not_required"
     assert any(b["article"] == "第三十二条第（四）项" for b in body["basis"])
-    assert body["result"] == "needs_review"  # "other" matters are checked by the centre
+    assert body["result"] == "likely_eligible"  # Art. 32: whatever the matter
 
 
 def test_means_test_against_the_configured_standard(make_app):

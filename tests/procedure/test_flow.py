@@ -9,8 +9,9 @@ import io
 import subprocess
 
 import sqlalchemy as sa
+import time_machine
 
-from app.common.timeutil import local_today
+from app.common.timeutil import LOCAL_TZ, local_today
 from app.extensions import db
 from app.procedure.models import ApplicationProcedure
 from tests.support import api_login, citizen_case, console_login
@@ -18,6 +19,8 @@ from tests.factories import jpeg_bytes, login
 
 S = "/api/v1/staff/applications"
 A = "/api/v1/applications"
+# Monday 2026-03-09, 10:00 in Wuhan: the tests below run on a frozen clock and expect literal dates
+MONDAY = time_machine.travel(dt.datetime(2026, 3, 9, 10, 0, tzinfo=LOCAL_TZ), tick=False)
 
 
 def _cal(app):
@@ -62,13 +65,15 @@ def _upload(client, s, app_id, kind):
     return r.get_json()["id"]
 
 
+@MONDAY
 def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, staff):
     s, app_id, _ = citizen_case(client, fake_wechat)
-    cal = _cal(app)
     today = local_today()
+    assert today == dt.date(2026, 3, 9)
     d = _detail(client, s, app_id)
-    assert d["deadlines"] == {"review_due": cal.add_workdays(today, 7).isoformat(), "supplement_due": None,
-                              "assign_due": None, "objection_due": None}
+    # 七日 from the day after: Mon 03-16 (民法典 Art. 201)
+    assert d["deadlines"] == {"review_due": "2026-03-16", "review_days_left": 7, "supplement_due": None,
+                              "assign_due": None, "objection_due": None, "objection_open": False, "rule": "calendar"}
     duty, mgr = api_login(client, "duty1"), api_login(client, "manager1")
     other = login(client, fake_wechat)
 
@@ -89,17 +94,21 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
                                                    "note": "请一并提供判决书"}, headers=duty)
     assert r.status_code == 201, r.get_json()
     proc = r.get_json()
-    assert proc["deadlines"]["review_due"] is None and proc["deadlines"]["supplement_due"] == due.isoformat()
-    notice_letter = proc["letters"][0]
-    assert notice_letter["kind"] == "supplement_notice" and "武法援补字〔" in notice_letter["number"]
+    # paused with all 7 days left; the 10 days of the notice run once it is delivered
+    assert proc["deadlines"]["review_due"] is None and proc["deadlines"]["review_days_left"] == 7
+    assert proc["deadlines"]["supplement_due"] is None
+    notice_letter = [l for l in proc["letters"] if l["kind"] == "supplement_notice"][0]
+    assert "武法援补字〔" in notice_letter["number"] and notice_letter["delivered_at"] is None
+    assert client.post(f"{A}/{app_id}/letters/{notice_letter['id']}/opened", headers=s["headers"]).status_code == 200
+    assert _detail(client, s, app_id)["deadlines"]["supplement_due"] == "2026-03-19"  # Thu
     # one notice at a time: everything missing is told at once
     r = client.post(f"{S}/{app_id}/notices", json={"items": ["id_back"], "due_date": due.isoformat()}, headers=duty)
     assert r.status_code == 409 and "一次性" in r.get_json()["message"]
     d = _detail(client, s, app_id)
-    assert d["deadlines"]["review_due"] is None and d["deadlines"]["supplement_due"] == due.isoformat()
-    _batch_agrees(app, app_id, review_due=None, supplement_due=due)
-    text = _pdf_text(client, d["letters"][0]["url"])
-    assert "补充材料通知书" in text and "户口本首页照片" in text and "视为撤回" in text and d["letters"][0]["number"] in text
+    assert d["deadlines"]["review_due"] is None and d["deadlines"]["supplement_due"] == "2026-03-19"
+    _batch_agrees(app, app_id, review_due=None, supplement_due=dt.date(2026, 3, 19))
+    text = _pdf_text(client, notice_letter["url"])
+    assert "补充材料通知书" in text and "户口本首页照片" in text and "视为撤回" in text and notice_letter["number"] in text
 
     # uploads tick the items off; the last one restarts the clock from its day
     _upload(client, s, app_id, "hukou_home")
@@ -107,8 +116,9 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     assert d["deadlines"]["review_due"] is None  # still waiting for the judgment
     _upload(client, s, app_id, "judgment")
     d = _detail(client, s, app_id)
-    assert d["deadlines"] == {"review_due": cal.add_workdays(today, 7).isoformat(), "supplement_due": None,
-                              "assign_due": None, "objection_due": None}
+    # resumed the same day with the 7 days left (none was used): Mon 03-16
+    assert d["deadlines"] == {"review_due": "2026-03-16", "review_days_left": 7, "supplement_due": None,
+                              "assign_due": None, "objection_due": None, "objection_open": False, "rule": "calendar"}
     actions = [e["action"] for e in d["timeline"]]
     assert "supplement_notice" in actions and "supplement_complete" in actions
 
@@ -118,7 +128,7 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     r = client.post(f"{S}/{app_id}/approve", json={"note": "符合条件"}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
-    assert body["deadlines"]["assign_due"] == cal.add_workdays(today, 3).isoformat()
+    assert body["deadlines"]["assign_due"] == "2026-03-12"  # 三日: Thu
     assert body["deadlines"]["review_due"] is None
     grant = [l for l in body["letters"] if l["kind"] == "grant"][0]
     assert "武法援决字〔" in grant["number"]
@@ -132,10 +142,11 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     r = client.post(f"{S}/{app_id}/assign", json={"lawyer_id": lawyer_id}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s, app_id)
-    assert d["deadlines"] == {"review_due": None, "supplement_due": None, "assign_due": None, "objection_due": None}
+    assert d["deadlines"] == {"review_due": None, "review_days_left": None, "supplement_due": None, "assign_due": None,
+                              "objection_due": None, "objection_open": False, "rule": "calendar"}
     kinds = [l["kind"] for l in d["letters"]]
-    assert kinds == ["supplement_notice", "grant", "assignment"]
-    text = _pdf_text(client, d["letters"][2]["url"])
+    assert kinds == ["receipt", "supplement_notice", "grant", "assignment"]
+    text = _pdf_text(client, d["letters"][3]["url"])
     assert "指派通知书" in text and "李援助" in text
 
     # letters: the citizen's own only; structured data in the API; staff views audited
@@ -157,9 +168,10 @@ def test_notice_grant_assignment_clocks_and_letters(app, client, fake_wechat, st
     with app.app_context():
         from app.notifications.models import Notification
         sent = db.session.scalars(sa.select(Notification.template_id).where(Notification.application_id == app_id)).all()
-        assert sent.count("dev-template-letter") == 2  # notice and grant (the assignment notice goes to the lawyer)
+        assert sent.count("dev-template-letter") == 3  # receipt, notice, grant (the assignment notice goes to the lawyer)
 
 
+@MONDAY
 def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     s, app_id, _ = citizen_case(client, fake_wechat)
     other = login(client, fake_wechat)
@@ -175,16 +187,16 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     r = client.post(f"{S}/{app_id}/reject", json={"reason": "家庭人均月收入 3200 元，高于本市标准",
                                                   "grounds": ["not_in_hardship"]}, headers=mgr)
     assert r.status_code == 200, r.get_json()
-    period = app.config["OBJECTION_PERIOD_DAYS"]
-    objection_due = (local_today() + dt.timedelta(days=period)).isoformat()
+    assert app.config["OBJECTION_PERIOD_DAYS"] is None  # the national law sets none
     d = _detail(client, s, app_id)
-    assert d["status"] == "rejected" and d["deadlines"]["objection_due"] == objection_due
-    _batch_agrees(app, app_id, objection_due=dt.date.fromisoformat(objection_due))
+    assert d["status"] == "rejected" and d["deadlines"]["objection_due"] is None
+    _batch_agrees(app, app_id, objection_due=None)
     refusal = [l for l in d["letters"] if l["kind"] == "refusal"][0]
-    text = _pdf_text(client, refusal["url"])
+    text = "".join(_pdf_text(client, refusal["url"]).split())
     for expected in ("不予法律援助决定书", refusal["number"], "第三十四条", "高于本市标准", "武汉市司法局",
-                     f"{period} 日内", "第四十九条"):
-        assert expected in text.replace("\n", ""), expected
+                     "第四十九条", "应当自收到异议之日起五日内进行审查"):
+        assert expected in text, expected
+    assert "工作日" not in text and "（含当日）前" not in text  # no period: no deadline named
     # the decision again: 409, the state in Chinese
     r = client.post(f"{S}/{app_id}/approve", json={}, headers=mgr)
     assert r.status_code == 409 and "不予法律援助" in r.get_json()["message"]
@@ -200,8 +212,8 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
                     headers={**s["headers"], "Idempotency-Key": "obj-1"})
     assert r.status_code == 201, r.get_json()
     obj = r.get_json()
-    cal = _cal(app)
-    assert obj["decide_by"] == cal.add_workdays(local_today(), 5).isoformat() and obj["status"] == "open"
+    # 五日 from Mon 03-09: Sat 03-14, a rest day → Mon 03-16 (民法典 Art. 203)
+    assert obj["decide_by"] == "2026-03-16" and obj["status"] == "open"
     r = client.post(f"{A}/{app_id}/objections", json={"reasons": "我家四口人，收入计算有误", "document_ids": [photo]},
                     headers={**s["headers"], "Idempotency-Key": "obj-1"})
     assert r.status_code == 201 and r.get_json()["id"] == obj["id"]  # a retry replays
@@ -225,11 +237,13 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     home = console.get("/console/").get_data(as_text=True)
     assert "待审查的异议" in home and f"/console/objections/{obj['id']}" in home and obj["decide_by"] in home
     r = client.post(f"/api/v1/staff/objections/{obj['id']}/decide",
-                    json={"decision": "correct", "note": "家庭人口应为四人，请重新审查"}, headers=bureau)
+                    json={"decision": "correct", "note": "家庭人口应为四人，符合经济困难标准"}, headers=bureau)
     assert r.status_code == 200 and r.get_json()["status"] == "corrected"
     d = _detail(client, s, app_id)
-    assert d["status"] == "under_review"
-    assert d["deadlines"]["review_due"] == cal.add_workdays(local_today(), 7).isoformat()
+    # the refusal becomes a grant: the centre's 给予法律援助决定书, and the 三日 to assign run (Thu 03-12)
+    assert d["status"] == "approved" and d["deadlines"]["review_due"] is None
+    assert d["deadlines"]["assign_due"] == "2026-03-12"
+    assert [l["kind"] for l in d["letters"]][-2:] == ["bureau_corrected", "grant"]
     assert "责令改正" in d["timeline"][-1]["note"]
     r = client.post(f"/api/v1/staff/objections/{obj['id']}/decide", json={"decision": "uphold", "note": "x"},
                     headers=bureau)
@@ -237,6 +251,7 @@ def test_refusal_objection_and_the_bureau(app, client, fake_wechat, staff):
     assert client.get(f"{A}/{app_id}/objections", headers=s["headers"]).get_json()[0]["status"] == "corrected"
 
 
+@MONDAY
 def test_termination_and_expedite_grounds(app, client, fake_wechat, staff):
     soon = (local_today() + dt.timedelta(days=3)).isoformat()
     far = (local_today() + dt.timedelta(days=20)).isoformat()
@@ -271,10 +286,12 @@ def test_termination_and_expedite_grounds(app, client, fake_wechat, staff):
                                                    "note": "经审查家庭收入高于标准"}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s2, app2)
-    assert d["status"] == "terminated" and d["deadlines"]["objection_due"]
+    assert d["status"] == "terminated" and d["deadlines"]["objection_due"] is None  # no provincial period
     term = [l for l in d["letters"] if l["kind"] == "termination"][0]
-    text = _pdf_text(client, term["url"]).replace("\n", "")
-    assert "终止法律援助决定书" in text and "第四十八条" in text and "武汉市司法局" in text
+    text = "".join(_pdf_text(client, term["url"]).split())
+    # a 先行提供 case found not eligible: Art. 44 and the Ministry's procedure rules, not Art. 48 (八)
+    assert "终止法律援助决定书" in text and "第四十四条" in text and "办理法律援助案件程序规定" in text
+    assert "第四十八条第（八）项" not in text and "武汉市司法局" in text
     r = client.post(f"{S}/{app2}/terminate", json={"ground": "own_lawyer", "note": "x"}, headers=mgr)
     assert r.status_code == 409 and "已终止法律援助" in r.get_json()["message"]
     # an objection is possible against a termination

@@ -1,8 +1,9 @@
 """Each cross-domain flow of app/procedure/flows.py through its public entry (the citizen API, the staff
 API, the review desk, the objection desk), on a frozen clock: Monday 2026-06-01 10:00 Beijing time.
-Expected dates are written out: review 7 working days from the day after (2026-06-10), assignment 3
-working days (2026-06-04), the citizen's objection period 30 days (2026-07-01). Each flow's effects in
-other domains (letters, notices, home visits, messages) and its single transaction are checked."""
+Expected dates are written out, counted in 日 by the Civil Code (the default rule): review 七日 from the day
+after (2026-06-08), assignment 三日 (2026-06-04), the bureau's 五日 (Sat 06-06 → Mon 2026-06-08); no
+objection period (the national law sets none). Each flow's effects in other domains (letters, notices, home
+visits, messages) and its single transaction are checked."""
 from __future__ import annotations
 
 import datetime as dt
@@ -58,19 +59,23 @@ def test_submit_notice_and_withdraw(app, client, fake_wechat, staff, monday):
     s, app_id, _ = citizen_case(client, fake_wechat)  # submitted through POST /applications/<id>/submit
     d = _detail(client, s, app_id)
     assert d["status"] == "submitted"
-    assert d["deadlines"] == {"review_due": "2026-06-10", "supplement_due": None, "assign_due": None,
-                              "objection_due": None}
+    assert d["deadlines"] == {"review_due": "2026-06-08", "review_days_left": 7, "supplement_due": None,
+                              "assign_due": None, "objection_due": None, "objection_open": False, "rule": "calendar"}
     duty = api_login(client, "duty1")
     r = client.post(f"{S}/{app_id}/notices", json={"items": ["hukou_home"], "due_date": "2026-06-11"}, headers=duty)
     assert r.status_code == 201, r.get_json()
-    assert [(x["kind"], x["kind_label"]) for x in r.get_json()["letters"]] == [("supplement_notice", "补充材料通知书")]
-    assert _detail(client, s, app_id)["deadlines"]["supplement_due"] == "2026-06-11"
+    assert [(x["kind"], x["kind_label"]) for x in r.get_json()["letters"]] == [
+        ("receipt", "收件回执"), ("supplement_notice", "补充材料通知书")]
+    notice_letter = r.get_json()["letters"][1]
+    assert _detail(client, s, app_id)["deadlines"]["supplement_due"] is None  # runs from delivery
+    assert client.post(f"{A}/{app_id}/letters/{notice_letter['id']}/opened", headers=s["headers"]).status_code == 200
+    assert _detail(client, s, app_id)["deadlines"]["supplement_due"] == "2026-06-11"  # 10 日 from 06-01
     r = client.post(f"{A}/{app_id}/withdraw", json={"reason": "已自行和解"}, headers=s["headers"])
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["status"] == "withdrawn"
     assert [n["status"] for n in _procedure(client, api_login(client, "manager1"), app_id)["notices"]] == ["cancelled"]
-    assert _messages(app, app_id) == ["已提交", "需补充材料", "补充材料通知书", "已撤回"]
-    assert _events(app, app_id)[-3:] == ["submit", "supplement_notice", "withdraw"]
+    assert _messages(app, app_id) == ["已提交", "收件回执", "需补充材料", "补充材料通知书", "已撤回"]
+    assert _events(app, app_id)[-4:] == ["submit", "supplement_notice", "letter_delivered", "withdraw"]
 
 
 def test_grant_and_assign(app, client, fake_wechat, staff, monday):
@@ -81,18 +86,18 @@ def test_grant_and_assign(app, client, fake_wechat, staff, monday):
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s, app_id)
     assert (d["status"], d["deadlines"]["assign_due"], d["deadlines"]["review_due"]) == ("approved", "2026-06-04", None)
-    assert [x["kind"] for x in d["letters"]] == ["grant"]
+    assert [x["kind"] for x in d["letters"]] == ["receipt", "grant"]
     assert _procedure(client, mgr, app_id)["decision"] == "granted"
-    r = client.get(f"{S}/{app_id}/letters/{d['letters'][0]['id']}", headers=mgr)
+    r = client.get(f"{S}/{app_id}/letters/{d['letters'][1]['id']}", headers=mgr)
     assert r.get_json()["data"]["paragraphs"][1] == \
-        "本中心将于 2026年6月4日 前指派法律援助人员为你提供法律援助，并另行通知。审查意见：符合条件"
+        "本中心将于 2026年6月4日（含当日）前指派法律援助人员为你提供法律援助，并另行通知。审查意见：符合条件"
     r = client.post(f"{S}/{app_id}/assign", json={"lawyer_id": staff["aid1"]["id"]}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s, app_id)
     assert (d["status"], d["deadlines"]["assign_due"]) == ("assigned", None)
-    assert [x["kind"] for x in d["letters"]] == ["grant", "assignment"]
+    assert [x["kind"] for x in d["letters"]] == ["receipt", "grant", "assignment"]
     # the assignment letter goes to the lawyer: the citizen gets the status message only
-    assert _messages(app, app_id) == ["已提交", "审查中", "已批准", "给予法律援助决定书", "已指派律师"]
+    assert _messages(app, app_id) == ["已提交", "收件回执", "审查中", "已批准", "给予法律援助决定书", "已指派律师"]
     from app.audit import AuditLog
     with app.app_context():
         choice = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "application.lawyer_choice"))
@@ -109,23 +114,24 @@ def test_refuse_at_the_review_desk(app, client, fake_wechat, staff, monday):
         "csrf_token": token, "reason": "家庭人均收入高于标准", "grounds": ["not_in_hardship"]})
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
     d = _detail(client, s, app_id)
-    assert (d["status"], d["deadlines"]["objection_due"]) == ("rejected", "2026-07-01")
-    assert [x["kind"] for x in d["letters"]] == ["supplement_notice", "refusal"]
+    assert (d["status"], d["deadlines"]["objection_due"]) == ("rejected", None)  # no provincial period
+    assert [x["kind"] for x in d["letters"]] == ["receipt", "supplement_notice", "refusal"]
     proc = _procedure(client, api_login(client, "manager1"), app_id)
     assert proc["decision"] == "refused" and [n["status"] for n in proc["notices"]] == ["cancelled"]
     assert proc["decision_grounds"] == [{"key": "not_in_hardship", "article": "第三十四条",
                                          "text": "申请人的经济状况不符合本地经济困难标准"}]
     assert _messages(app, app_id)[-2:] == ["不予法律…", "不予法律援助决定书"]
-    # the wording (app/procedure/templates/letters/refusal.txt), word for word as before the templates
+    # the wording (app/procedure/templates/letters/refusal.txt): no deadline, Art. 49 word for word
     letter = d["letters"][-1]
     r = client.get(f"{S}/{app_id}/letters/{letter['id']}", headers=api_login(client, "manager1"))
     assert r.get_json()["data"]["paragraphs"] == [
         "你于 2026年6月1日 提出的法律援助申请，经审查，决定不予法律援助。",
         "理由：申请人的经济状况不符合本地经济困难标准（《中华人民共和国法律援助法》第三十四条）。具体说明：家庭人均收入高于标准",
         # BUREAU_ADDRESS is unset here: the bureau is named without an address, never with the centre's
-        "如对本决定有异议，可以自收到本决定书之日起 30 日内（即 2026年7月1日 前）向武汉市司法局提出，"
-        "也可以通过“12348 法律援助”小程序提出。武汉市司法局将自收到异议之日起 5 个工作日内作出维持或者责令改正的决定"
-        "（《中华人民共和国法律援助法》第四十九条）。"]
+        "如对本决定有异议，可以向武汉市司法局提出，也可以通过“12348 法律援助”小程序提出。"
+        "《中华人民共和国法律援助法》第四十九条规定：“申请人、受援人对法律援助机构不予法律援助、终止法律援助的决定有异议的，"
+        "可以向设立该法律援助机构的司法行政部门提出。司法行政部门应当自收到异议之日起五日内进行审查，作出维持法律援助机构决定"
+        "或者责令法律援助机构改正的决定。”"]
 
 
 def test_terminate_cancels_the_home_visit(app, client, fake_wechat, staff, monday):
@@ -140,8 +146,9 @@ def test_terminate_cancels_the_home_visit(app, client, fake_wechat, staff, monda
     r = client.post(f"{S}/{app_id}/terminate", json={"ground": "case_ended", "note": "对方已撤诉，案件终结"}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s, app_id)
-    assert (d["status"], d["deadlines"]["objection_due"]) == ("terminated", "2026-07-01")
-    assert [x["kind"] for x in d["letters"]] == ["grant", "assignment", "termination"]
+    assert (d["status"], d["deadlines"]["objection_due"]) == ("terminated", None)
+    # the aided person's decision, and a notice to the lawyer and the firm
+    assert [x["kind"] for x in d["letters"]] == ["receipt", "grant", "assignment", "termination", "termination_notice"]
     from app.visits.models import HomeVisit
     with app.app_context():
         assert db.session.get(HomeVisit, visit_id).status == "cancelled"
@@ -160,13 +167,14 @@ def test_expedite_request_decide_and_grant_after(app, client, fake_wechat, staff
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s, app_id)
     assert (d["status"], d["deadlines"]["assign_due"]) == ("expedite_approved", "2026-06-04")
-    assert [x["kind"] for x in d["letters"]] == ["expedite"]
+    assert [x["kind"] for x in d["letters"]] == ["receipt", "expedite"]
     r = client.post(f"{S}/{app_id}/grant-after-expedite", json={"note": "经审查符合条件"}, headers=mgr)
     assert r.status_code == 200, r.get_json()
-    assert (r.get_json()["decision"], [x["kind"] for x in r.get_json()["letters"]]) == ("granted", ["expedite", "grant"])
+    assert (r.get_json()["decision"], [x["kind"] for x in r.get_json()["letters"]]) == (
+        "granted", ["receipt", "expedite", "grant"])
     assert [e for e in _events(app, app_id) if e != "internal_note"][-3:] == [
         "request_expedite", "approve_expedite", "grant_after_expedite"]
-    assert _messages(app, app_id) == ["已提交", "特事特办…", "特事特办…", "先行提供法律援助决定书",
+    assert _messages(app, app_id) == ["已提交", "收件回执", "特事特办…", "特事特办…", "先行提供法律援助决定书",
                                       "给予法律援助决定书"]
     # denied: back to review, no letter
     s2, other, _ = citizen_case(client, fake_wechat)
@@ -176,7 +184,7 @@ def test_expedite_request_decide_and_grant_after(app, client, fake_wechat, staff
     r = client.post(f"{S}/{other}/deny-expedite", json={"reason": "不属于紧急情形"}, headers=mgr)
     assert r.status_code == 200, r.get_json()
     d = _detail(client, s2, other)
-    assert (d["status"], d["letters"]) == ("under_review", [])
+    assert (d["status"], [x["kind"] for x in d["letters"]]) == ("under_review", ["receipt"])
 
 
 def test_objection_decided_correct_and_uphold(app, client, fake_wechat, staff, monday):
@@ -195,10 +203,13 @@ def test_objection_decided_correct_and_uphold(app, client, fake_wechat, staff, m
         assert r.status_code == 200, r.get_json()
         found.append((r.get_json()["status"], _detail(client, s, app_id), _messages(app, app_id)[-1]))
     (corrected, d, last), (upheld, d2, last2) = found
-    assert (corrected, d["status"], d["deadlines"]["review_due"], d["deadlines"]["objection_due"]) == \
-        ("corrected", "under_review", "2026-06-10", None)
-    assert _procedure(client, mgr, d["id"])["decision"] is None
-    assert last == "审查中"
+    # corrected: the refusal becomes a grant, the 三日 to assign run
+    assert (corrected, d["status"], d["deadlines"]["review_due"], d["deadlines"]["assign_due"],
+            d["deadlines"]["objection_due"]) == ("corrected", "approved", None, "2026-06-04", None)
+    assert _procedure(client, mgr, d["id"])["decision"] == "granted"
+    assert [x["kind"] for x in d["letters"]][-2:] == ["bureau_corrected", "grant"]
+    assert last == "给予法律援助决定书"
+    assert [x["kind"] for x in d2["letters"]][-1] == "bureau_upheld"
     # the objection was made: the citizen's objection period is no longer shown
     assert (upheld, d2["status"], d2["deadlines"]["objection_due"]) == ("upheld", "rejected", None)
     assert last2 == "异议已审查"
@@ -218,7 +229,8 @@ def test_a_flow_is_one_transaction(app, client, fake_wechat, staff, monday, monk
                     headers=api_login(client, "manager1"))
     assert r.status_code == 500
     d = _detail(client, s, app_id)
-    assert (d["status"], d["letters"], d["deadlines"]["objection_due"]) == ("submitted", [], None)
+    assert (d["status"], [x["kind"] for x in d["letters"]], d["deadlines"]["objection_due"]) == (
+        "submitted", ["receipt"], None)
     assert (_events(app, app_id), _messages(app, app_id)) == (before_events, before_messages)
 
 
@@ -229,5 +241,5 @@ def test_phone_intake_submits_through_the_flow(app, client, staff, monday):
         from app.applications.models import Application
         from app.procedure import clocks
         a = db.session.get(Application, app_id)
-        assert clocks.deadlines(a)["review_due"] == dt.date(2026, 6, 10)
+        assert clocks.deadlines(a)["review_due"] == dt.date(2026, 6, 8)
         assert user(app, "duty1").id == a.created_by_staff_id

@@ -116,10 +116,14 @@ def test_admin_sees_the_calendar_warning(app, client, staff):
     assert "工作日历" not in client.get("/console/").get_data(as_text=True)
 
 
-def test_the_readme_worked_example():
-    """The worked example in docs/procedure.md, recomputed (if the package's schedule changes, that page must too)."""
-    cal = Calendar()
-    assert cal.add_workdays(dt.date(2026, 9, 24), 7) == dt.date(2026, 10, 12)
-    assert cal.add_workdays(dt.date(2026, 10, 9), 7) == dt.date(2026, 10, 19)
-    assert cal.add_workdays(dt.date(2026, 10, 13), 3) == dt.date(2026, 10, 16)
-    assert cal.add_workdays(dt.date(2026, 10, 13), 5) == dt.date(2026, 10, 20)
+def test_the_docs_worked_example():
+    """docs/procedure.md's worked example, recomputed (if the package's schedule changes, the docs must too)."""
+    p = Calendar().periods
+    assert p.due("calendar", dt.date(2025, 9, 26), 7) == dt.date(2025, 10, 9)
+    assert p.due("workdays", dt.date(2025, 9, 26), 7) == dt.date(2025, 10, 13)
+    assert p.used_before("calendar", dt.date(2025, 9, 26), dt.date(2025, 9, 29)) == 2
+    assert p.due("calendar", dt.date(2025, 9, 29), 10) == dt.date(2025, 10, 9)
+    assert p.resumed_due("calendar", dt.date(2025, 10, 10), 5) == dt.date(2025, 10, 15)
+    assert p.due("calendar", dt.date(2025, 10, 13), 3) == dt.date(2025, 10, 16)
+    assert p.due("calendar", dt.date(2025, 10, 13), 30) == dt.date(2025, 11, 12)
+    assert p.due("calendar", dt.date(2025, 10, 13), 5) == dt.date(2025, 10, 20)

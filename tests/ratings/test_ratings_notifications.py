@@ -91,9 +91,9 @@ def test_failed_delivery_is_retried_and_recorded_without_blocking(client, fake_w
     r = client.post(f"/api/v1/applications/{a['id']}/submit", headers=s["headers"])
     assert r.status_code == 200 and r.get_json()["status"] == "submitted"
     with app.app_context():
-        n = db.session.scalar(sa.select(Notification))
+        n = db.session.scalar(sa.select(Notification).order_by(Notification.id))  # the status message
         assert n.status == "sent" and n.attempts == 3
-    assert len(fake_wechat.sent) == 1
+    assert len(fake_wechat.sent) == 2  # the status and the 收件回执, each once
 
 
 def test_undeliverable_message_never_undoes_the_change(client, fake_wechat, app):
@@ -103,7 +103,7 @@ def test_undeliverable_message_never_undoes_the_change(client, fake_wechat, app)
     r = client.post(f"/api/v1/applications/{a['id']}/submit", headers=s["headers"])
     assert r.status_code == 200
     with app.app_context():
-        n = db.session.scalar(sa.select(Notification))
+        n = db.session.scalar(sa.select(Notification).order_by(Notification.id))
         assert n.status == "failed" and n.attempts == app.config["NOTIFY_MAX_ATTEMPTS"]
         assert n.last_error == "error:43101" or "43101" in n.last_error
         assert db.session.get(Application, a["id"]).status == "submitted"

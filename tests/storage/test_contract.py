@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
 import stat
 import threading
 import time
-import types
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 import urllib3
 
 import storage as storage_pkg
@@ -241,17 +242,17 @@ def test_local_verify_rejects_tampering(local):
     assert not other.verify(key, expires, signature)
 
 
-def test_local_verify_rejects_expired(local, monkeypatch):
-    key, expires, signature = _params(local.signed_url("documents/a", expires=60))
-    assert local.verify(key, expires, signature)
-    real_time = time.time
-    monkeypatch.setattr(
-        storage_pkg.local, "time", types.SimpleNamespace(time=lambda: real_time() + 61)
-    )
-    assert not local.verify(key, expires, signature)
-    # A URL signed (validly) for a moment in the past is refused as well.
-    past = int(real_time()) - 1
-    assert not local.verify(key, past, local._sign(key, past))
+def test_local_verify_rejects_expired(local):
+    with time_machine.travel(dt.datetime(2026, 9, 25, 8, 0, tzinfo=dt.timezone.utc), tick=False) as clock:
+        key, expires, signature = _params(local.signed_url("documents/a", expires=60))
+        assert int(expires) == 1790323260  # 2026-09-25 08:01:00 UTC
+        assert local.verify(key, expires, signature)
+        clock.shift(60)
+        assert local.verify(key, expires, signature)  # the last second still opens it
+        clock.shift(1)
+        assert not local.verify(key, expires, signature)
+        # A URL signed (validly) for a moment in the past is refused as well.
+        assert not local.verify(key, 1790323200, local._sign(key, 1790323200))
 
 
 def test_local_url_prefix(tmp_path):

@@ -18,6 +18,12 @@ Component({
     onMatter(e) {
       this.setData({ matterIndex: Number(e.detail.value), result: null })
     },
+    onInjury(e) {
+      this.setData({ injuryIndex: Number(e.detail.value), result: null })
+    },
+    onRetrial(e) {
+      this.setData({ retrialIndex: Number(e.detail.value), result: null })
+    },
     onSituations(e) {
       this.setData({ situations: screen.toggle(this.data.situations, e.detail.value) })
       this.updateAskIncome()

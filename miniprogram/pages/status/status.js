@@ -54,6 +54,10 @@ Component({
         return { key: k, label: labels.DEADLINES[k], date: format.date(dl[k]), soon: days !== null && days <= 2 }
       })
       const allowed = app.allowed_actions || []
+      // the server's counting rule (deadlines.rule), the same one its clocks, alerts and letters use
+      const ruleText = labels.CLOCK_RULES[dl.rule] || labels.CLOCK_RULES.calendar
+      // paused by the one-time notice: no review due date, the days still left
+      const reviewPaused = !dl.review_due && dl.review_days_left != null && app.status !== 'draft'
       const bf = app.backfill
       return {
         app,
@@ -66,8 +70,11 @@ Component({
           actor: e.actor_name || '',
         })),
         deadlines,
+        ruleText,
+        reviewPaused: !!reviewPaused,
+        reviewDaysLeft: dl.review_days_left,
         letters: (app.letters || []).map((l) => ({
-          kind: l.kind, number: l.number, url: l.url,
+          id: l.id, kind: l.kind, number: l.number, url: l.url, delivered: !!l.delivered_at,
           label: l.kind_label || labels.LETTER_KINDS[l.kind] || '法律文书',
           issued: format.dateTime(l.issued_at),
         })),
@@ -93,6 +100,8 @@ Component({
       wx.showLoading({ title: '正在打开' })
       try {
         await api().openLetter(letter)
+        // the opening is the letter's delivery (送达): recorded once it was shown
+        if (!letter.delivered) api().letterOpened(this.data.id, letter.id).catch(() => {})
       } catch (err) {
         if (err.status === 403) {
           // signed URLs expire after a few minutes: fetch fresh ones and try once more

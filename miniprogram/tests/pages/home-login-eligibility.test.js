@@ -118,6 +118,27 @@ describe('eligibility screen', () => {
     expect(text(page)).toContain('需要说明家庭经济状况并签署个人诚信承诺')
   })
 
+  test('a personal injury asks which accident; a retrial petition asks whether a retrial was decided (issue 17)', async () => {
+    wx.on('POST', '/api/v1/eligibility', ok(Object.assign({}, answer, { result: 'needs_review', means_test: 'required' })))
+    const page = renderPage('eligibility')
+    const matters = page.instance.data.matters
+    expect(text(page)).not.toContain('是哪一类事故')
+    page.instance.onMatter({ detail: { value: matters.findIndex((m) => m.key === 'personal_injury') } })
+    await flush()
+    expect(text(page)).toContain('是哪一类事故')
+    page.instance.onInjury({ detail: { value: page.instance.data.injuries.findIndex((i) => i.key === 'traffic') } })
+    page.instance.onGroups({ detail: { value: ['migrant_worker_pay_or_injury'] } })
+    await page.instance.check()
+    expect(wx.requests[0].data).toMatchObject({ matter: 'personal_injury', injury: 'traffic' })
+    page.instance.onMatter({ detail: { value: matters.findIndex((m) => m.key === 'retrial_petition') } })
+    await flush()
+    expect(text(page)).toContain('人民检察院是否已提出抗诉')
+    page.instance.onRetrial({ detail: { value: page.instance.data.retrials.findIndex((r) => r.key === 'court_decided') } })
+    await page.instance.check()
+    expect(wx.requests[1].data).toMatchObject({ matter: 'retrial_petition', retrial: 'court_decided' })
+    expect(wx.requests[1].data.injury).toBeUndefined()
+  })
+
   test("the server's field error is shown at the field", async () => {
     wx.on('POST', '/api/v1/eligibility', err(422, 'validation_error', '提交的内容有误，请检查后重试',
       { fields: { matter: ['未知的申请事项'] } }))

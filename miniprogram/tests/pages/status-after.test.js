@@ -207,6 +207,10 @@ describe('objection', () => {
     await flush()
     expect(text(page)).toContain('不予法律援助：经济状况不符合')
     expect(text(page)).toContain('2026年12月31日')
+    // Art. 49 word for word: 五日, never 五个工作日; and the route onwards (¶3)
+    expect(text(page)).toContain('应当自收到异议之日起五日内进行审查')
+    expect(text(page)).not.toContain('工作日')
+    expect(text(page)).toContain('可以依法申请行政复议或者提起行政诉讼')
     page.instance.onReasons({ detail: { value: '太短' } })
     await page.instance.submit()
     expect(wx.requests.filter((r) => r.method === 'POST')).toHaveLength(0)
@@ -286,5 +290,45 @@ describe('components', () => {
     await flush()
     expect(text(comp)).toContain('请填写申请人姓名')
     expect(text(comp)).not.toContain('与身份证一致')
+  })
+})
+
+describe('status: the counting rule and delivery (issue 17)', () => {
+  test('the rule the server counts by; the days left while a notice pauses the review; opening a letter records it', async () => {
+    global.wx = createFakeWx()
+    login(wx)
+    const paused = application({
+      status: 'submitted', status_label: '已提交',
+      deadlines: { review_due: null, review_days_left: 5, supplement_due: future(10), assign_due: null,
+                   objection_due: null, rule: 'calendar' },
+      letters: [{ id: 7, kind: 'supplement_notice', number: '武法援补字〔2026〕第0003号', issued_at: '2026-12-01T03:00:00+00:00',
+                  url: '/files/letters/n.pdf?expires=1&signature=s', delivered_at: null }],
+    })
+    wx.on('GET', '/api/v1/applications/12', ok(paused))
+    let opened = 0
+    wx.on('POST', '/api/v1/applications/12/letters/7/opened', () => { opened += 1; return ok({ letter_id: 7 }) })
+    wx.on('GET', /^\/files\//, () => ({ statusCode: 200, tempFilePath: 'wxfile://n.pdf' }))
+    const page = renderPage('status')
+    await page.instance.onLoad({ id: '12' })
+    await flush()
+    const t = text(page)
+    expect(t).toContain('民法典第二百零一条、第二百零三条')
+    expect(t).not.toContain('按工作日计算')
+    expect(t).toContain('尚余 5 日')
+    await page.instance.openLetter({ currentTarget: { dataset: { index: 0 } } })
+    await flush()
+    expect(opened).toBe(1)
+  })
+
+  test('workdays when the province counts so', async () => {
+    global.wx = createFakeWx()
+    login(wx)
+    wx.on('GET', '/api/v1/applications/12', ok(application({ status: 'submitted', status_label: '已提交',
+      deadlines: { review_due: future(7), review_days_left: 7, supplement_due: null, assign_due: null, objection_due: null,
+                   rule: 'workdays' } })))
+    const page = renderPage('status')
+    await page.instance.onLoad({ id: '12' })
+    await flush()
+    expect(text(page)).toContain('期限按工作日计算')
   })
 })
