@@ -11,7 +11,11 @@ HS_DISTRICT = "420111"
 
 @pytest.fixture
 def centres(app, staff):
+    import sqlalchemy as sa
+
+    from app.auth.models import StaffUser
     from app.auth.service import create_staff, issue_tokens
+    from app.common.permissions import P, Role
     from app.centres import service
     from app.extensions import db
     with app.app_context():
@@ -24,12 +28,15 @@ def centres(app, staff):
         db.session.commit()
         out = {"city": {"id": city.id, "code": city.code}, "hs": {"id": hs.id, "code": hs.code}, "twins": {}}
         for i, (username, (role, name, extra)) in enumerate(STAFF.items()):
+            if role in P.see_all_centres:
+                continue  # the city level has no twin: it sees every centre
             u = create_staff(f"{username}_hs", PASSWORD, role, full_name=f"洪{name}", staff_no=f"H{i:03d}",
                              centre_id=hs.id, **extra)
             tok = issue_tokens("staff", u.id)
             out["twins"][username] = {"id": u.id, "username": u.username, "role": role,
                                       "headers": {"Authorization": f"Bearer {tok['access_token']}"}}
-        cm = create_staff("city1", PASSWORD, "city_manager", full_name="市级管理员", centre_id=city.id)
+        cm = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "city1"))  # tests.factories' city manager
+        assert cm.role == Role.city_manager and cm.centre_id == city.id
         tok = issue_tokens("staff", cm.id)
         out["city_manager"] = {"id": cm.id, "username": "city1",
                                "headers": {"Authorization": f"Bearer {tok['access_token']}"}}

@@ -85,7 +85,7 @@ def test_transfer_moves_the_case_tells_the_applicant_and_restarts_the_clock(app,
     assert got.status_code == 200
     detail = got.get_json()
     assert detail["centre"]["code"] == "hongshan"
-    assert detail["deadlines"]["review_due"] == "2026-11-27"  # Thu 19 is day 1, seven working days
+    assert detail["deadlines"]["review_due"] == "2026-11-25"  # Thu 19 is day 1 of the seven 日 (Wed 25 a working day)
     with app.app_context():
         assert db.session.get(ApplicationProcedure, app_id).review_clock_from == dt.date(2026, 11, 18)
         n = db.session.scalars(sa.select(Notification).where(Notification.application_id == app_id)
@@ -126,12 +126,16 @@ def test_letters_are_numbered_per_centre_and_year_and_name_the_centre_and_its_bu
         manager = db.session.get(StaffUser, centres["twins"]["manager1"]["id"])
         with time_machine.travel(MONDAY, tick=False):
             flows.refuse(manager, a, {"reason": "家庭收入高于标准", "grounds": ["not_in_hardship"]})
-        row = db.session.scalar(sa.select(Letter).where(Letter.application_id == case))
+        row = db.session.scalar(sa.select(Letter).where(Letter.application_id == case, Letter.kind == "refusal"))
         assert row.number == "洪法援决字〔2026〕第0001号"  # the reservations above were rolled back
         assert row.data["centre"] == "洪山区法律援助中心" and row.data["bureau"] == "武汉市洪山区司法局"
         text = "".join(row.data["paragraphs"])
         assert "武汉市洪山区司法局" in text and "15日" in text.replace(" ", "")  # the centre's own objection period
-        assert read_state(a).objection_due == dt.date(2026, 12, 1)  # 2026-11-16 + 15 days
+        assert read_state(a).objection_due is None  # the period runs from delivery
+        from app.procedure import delivery
+        with time_machine.travel(MONDAY + dt.timedelta(days=1), tick=False):
+            delivery.record_by_staff(manager, a, row, "post", dt.date(2026, 11, 16))
+        assert read_state(a).objection_due == dt.date(2026, 12, 1)  # delivered Mon 16: day 1 is 17, day 15 is Tue 1
 
 
 def test_city_manager_sees_every_centre_and_filters_by_one(app, client, centres, staff):
