@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.auditlog.routes import blp as auditlog_blp
     from app.auth.routes import blp as auth_blp
     from app.callbacks.routes import blp as callbacks_blp
+    from app.centres.routes import blp as centres_blp
     from app.consultations.routes import blp as consultations_blp
     from app.documents.routes import blp as documents_blp, serve_local_file
     from app.notifications.routes import blp as client_config_blp
@@ -128,7 +129,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.supervision.routes import blp as supervision_blp
     from app.telephony.routes import blp as telephony_blp
 
-    for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp,
+    for blp in (auth_blp, applications_blp, documents_blp, ratings_blp, consultations_blp, callbacks_blp, centres_blp,
                 supervision_blp, analytics_blp, staff_blp, alerts_blp, auditlog_blp, client_config_blp,
                 procedure_routes.public, procedure_routes.citizen, procedure_routes.staff, privacy_blp,
                 handling_routes.citizen, handling_routes.staff, telephony_blp, delivery_routes.citizen,
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from app.auditlog import console as _audit_pages  # noqa: F401
     from app.auth import console as _auth_pages  # noqa: F401
     from app.callbacks import console as _callbacks_pages  # noqa: F401
+    from app.console import centres as _centres_pages  # noqa: F401
     from app.casework import console as _casework_pages  # noqa: F401
     from app.consultations import console as _consultations_pages  # noqa: F401
     from app.documents import console as _documents_pages  # noqa: F401

@@ -1,4 +1,4 @@
-"""Command line: `flask users create`, `flask demo load`, `flask tasks sweep`."""
+"""Command line: `flask users create`, `flask centres list|create|update`, `flask demo load`, `flask tasks sweep`."""
 from __future__ import annotations
 
 import click
@@ -10,8 +10,10 @@ from app.common.reconcile import storage_cli
 from app.alerts.cli import alerts_cli
 from app.analytics.cli import analytics_cli, demo_calls
 from app.consultations.cli import calls_cli
+from app.centres.cli import centres_cli
 from app.common.permissions import STAFF_ROLES
 from app.auth.service import create_staff
+from app.centres import service as centres
 from app.documents.tasks import sweep_stale_ocr
 from app.notifications.service import sweep_due
 from app.telephony.cli import telephony_cli
@@ -25,14 +27,19 @@ tasks_cli = AppGroup("tasks", help="后台任务")
 @click.argument("username")
 @click.option("--role", required=True,
               type=click.Choice([r.value for r in STAFF_ROLES]), help="the roles of app/common/permissions.py")
+@click.option("--centre", default=None, help="centre code (default: the city centre)")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="at least 10 characters; prompted when omitted")
 @click.option("--full-name", default="", help="display name")
 @click.option("--staff-no", default=None, help="staff number (坐席工号)")
-def create_user(username, role, password, full_name, staff_no):
+def create_user(username, role, centre, password, full_name, staff_no):
     """Create a staff account."""
     try:
-        user = create_staff(username, password, role, full_name=full_name, staff_no=staff_no)
+        found = centres.by_code(centre) if centre else None
+        if centre and found is None:
+            raise click.ClickException(f"no centre {centre}")
+        user = create_staff(username, password, role, full_name=full_name, staff_no=staff_no,
+                            centre_id=found.id if found else None)
     except errors.ApiError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"created {user.username} ({user.role}) id={user.id}")
@@ -56,6 +63,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tasks_cli)
+    app.cli.add_command(centres_cli)
     app.cli.add_command(alerts_cli)
     app.cli.add_command(calls_cli)
     app.cli.add_command(analytics_cli)

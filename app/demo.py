@@ -22,6 +22,7 @@ from app.subsidy import service as subsidy
 from wechat import dev_openid
 from app.auth.models import Citizen, StaffUser
 from app.auth.service import create_staff
+from app.centres import service as centres
 from app.common.timeutil import local_today, utcnow
 from app.documents import flows as document_flows, service as documents
 from app.extensions import db
@@ -52,6 +53,29 @@ STAFF = [
     ("bureau1", Role.bureau_reviewer, "孙审查", "B001", {}),
     ("city1", Role.city_manager, "钱市级", "C001", {}),
 ]
+# many centres (Art. 38): the city centre and two district centres; each district has its own staff
+CENTRES = [
+    {"code": "wuhan", "name": "武汉市法律援助中心", "is_city": True, "address": "武汉市江岸区三阳路 8 号", "phone": "12348",
+     "districts": ["420103", "420104", "420105", "420106", "420107", "420112", "420113", "420114", "420115",
+                   "420116", "420117"],
+     "letter_prefix_decision": "武法援决字", "letter_prefix_notice": "武法援补字", "letter_prefix_assignment": "武法援指字",
+     "bureau_name": "武汉市司法局"},
+    {"code": "jiangan", "name": "江岸区法律援助中心", "address": "武汉市江岸区沿江大道 188 号", "phone": "027-82760000",
+     "districts": ["420102"], "letter_prefix_decision": "岸法援决字", "letter_prefix_notice": "岸法援补字",
+     "letter_prefix_assignment": "岸法援指字", "bureau_name": "武汉市江岸区司法局",
+     "bureau_address": "武汉市江岸区沿江大道 188 号"},
+    {"code": "hongshan", "name": "洪山区法律援助中心", "address": "武汉市洪山区珞喻路 1 号", "phone": "027-87870000",
+     "districts": ["420111"], "letter_prefix_decision": "洪法援决字", "letter_prefix_notice": "洪法援补字",
+     "letter_prefix_assignment": "洪法援指字", "bureau_name": "武汉市洪山区司法局",
+     "bureau_address": "武汉市洪山区珞喻路 1 号", "objection_period_days": 15},
+]
+DISTRICT_STAFF = [
+    ("duty_ja", Role.duty_lawyer, "江值班", "D101", "jiangan"), ("manager_ja", Role.manager, "江主任", "M101", "jiangan"),
+    ("aid_ja", Role.aid_lawyer, "江援助", "A101", "jiangan"),
+    ("duty_hs", Role.duty_lawyer, "洪值班", "D201", "hongshan"), ("manager_hs", Role.manager, "洪主任", "M201", "hongshan"),
+    ("aid_hs", Role.aid_lawyer, "洪援助", "A201", "hongshan"), ("bureau_hs", Role.bureau_reviewer, "洪审查", "B201", "hongshan"),
+]
+PLACES = ("420102", "420111", "420106")  # the demo applications' places, so every centre has cases
 
 
 def _id(region: str, born: dt.date, seq: int, male: bool) -> str:
@@ -138,11 +162,26 @@ def load(echo=print, force: bool = False) -> None:
     _hotline(staff, citizens, echo)
 
 
+def _centres(echo) -> dict:
+    """The three demo centres (the city centre takes over the default centre the migration made)."""
+    out = {}
+    for data in CENTRES:
+        found = centres.by_code(data["code"]) or (centres.city_centre() if data.get("is_city") else None)
+        out[data["code"]] = centres.update(found, data) if found is not None else centres.create(data)
+    db.session.commit()
+    echo("法律援助中心：" + "、".join(c.name for c in out.values()))
+    return out
+
+
 def _staff_accounts(echo) -> dict:
     """Create (or reset the password of) one demo account per role and print them."""
     staff = {}
+    by_code = _centres(echo)
     echo("工作人员账号（演示用，请勿用于生产）：")
-    for username, role, name, no, extra in STAFF:
+    rows = [(u, r, n, no, {"centre_id": by_code["wuhan"].id}) for u, r, n, no, _x in STAFF]
+    rows = [(u, r, n, no, {**x, **extra}) for (u, r, n, no, x), (_u, _r, _n, _no, extra) in zip(rows, STAFF)]
+    rows += [(u, r, n, no, {"centre_id": by_code[code].id}) for u, r, n, no, code in DISTRICT_STAFF]
+    for username, role, name, no, extra in rows:
         user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
         password = f"Demo-{role}-{secrets.token_hex(3)}"
         if user is None:
@@ -151,8 +190,8 @@ def _staff_accounts(echo) -> dict:
             user.password_hash = hash_password(password)
             user.failed_logins, user.locked_until = 0, None
             db.session.commit()
-        staff[role] = user
-        echo(f"  {role:12s} {username:12s} 密码 {password}")
+        staff.setdefault(role, user)
+        echo(f"  {role:12s} {username:12s} 密码 {password}  （{centres.get(user.centre_id).name}）")
     return staff
 
 
@@ -187,7 +226,7 @@ def _citizens_and_applications(staff: dict, echo) -> None:
     count = 0
     for n, (status, path) in enumerate(PATHS.items()):
         citizen, data, card = citizens[n % len(citizens)]
-        app_ = applications.create_draft(citizen, dict(data))
+        app_ = applications.create_draft(citizen, dict(data, place_district=PLACES[n % len(PLACES)], place_basis="event"))
         id_photo = card["image"] if card else demo_photo("居民身份证", [
             f"姓名 {data['applicant_name']}", f"性别 {data['sex']}  民族 汉", f"公民身份号码 {data['id_number']}"])
         document_flows.photo_uploaded(citizen, app_.id, "id_front", id_photo, "id_front.jpg")

@@ -1,4 +1,5 @@
 """All models, imported once so Alembic and the app see the whole schema."""
+from app.centres.models import Centre  # noqa: F401
 from app.alerts.models import Alert  # noqa: F401
 from app.consultations.rollup_models import ROLLUPS  # noqa: F401
 from app.applications.models import Application, ApplicationEvent  # noqa: F401

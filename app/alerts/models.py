@@ -32,6 +32,7 @@ class Alert(db.Model):
     __tablename__ = "alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)  # the centre whose queue it is in
     kind: Mapped[str] = mapped_column(sa.String(32), index=True)
     severity: Mapped[str] = mapped_column(sa.String(10), default="warning")
     application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("applications.id"), index=True)

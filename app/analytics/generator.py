@@ -22,6 +22,7 @@ from app.common import crypto
 from app.common.permissions import Role
 from app.common.timeutil import LOCAL_TZ, UTC, local_today, utcnow
 from app.consultations import phones
+from app.centres import service as centres
 from app.extensions import db
 from app.auth.models import StaffUser
 from app.consultations import rollups
@@ -48,7 +49,8 @@ OUTCOME_WEIGHTS = {"answered": 78, "transferred": 6, "application_started": 8, "
 HOUR_WEIGHTS = [1, 0.5, 0.3, 0.3, 0.3, 0.5, 1.5, 4, 9, 12, 12, 10, 6, 7, 10, 11, 10, 8, 5, 4, 3.5, 3, 2, 1.5]
 COLUMNS = ["call_id", "source", "caller_hash", "caller_masked", "caller_enc", "caller_kind", "region", "province",
            "ring_at", "answered_at", "ended_at", "wait_seconds", "duration_seconds", "local_date", "local_hour",
-           "duty_lawyer_id", "agent_no", "topic", "topic_suggested", "summary", "outcome", "created_at", "updated_at"]
+           "duty_lawyer_id", "agent_no", "topic", "topic_suggested", "summary", "outcome", "created_at", "updated_at",
+           "centre_id"]
 
 
 def _prefixes(rng: random.Random, home: str = "湖北省武汉市", province: str = "湖北省") -> dict[str, list]:
@@ -93,7 +95,7 @@ def ensure_duty_lawyers(n: int) -> list[tuple[int, str]]:
     return have[:n]
 
 
-def _rows(count: int, days: int, seed: int, lawyers: list[tuple[int, str]]):
+def _rows(count: int, days: int, seed: int, lawyers: list[tuple[int, str]], centre_ids=()):
     rng = random.Random(seed)
     buckets = _prefixes(rng)
     fernet = crypto._fernet()
@@ -163,13 +165,13 @@ def _rows(count: int, days: int, seed: int, lawyers: list[tuple[int, str]]):
                None if answered is None else answered.replace(tzinfo=None), ended.replace(tzinfo=None), wait,
                duration, local.date(), local.hour, lawyer[0], agent, topic if answered else None, False,
                rng.choice(SUMMARIES[topic]) if answered else None, outcome, now.replace(tzinfo=None),
-               now.replace(tzinfo=None))
+               now.replace(tzinfo=None), centre_ids[i % len(centre_ids)] if centre_ids else None)
 
 
 def generate(count: int, days: int = 365, seed: int = 12348, n_lawyers: int = 37, echo=print) -> int:
     t0 = time.perf_counter()
     lawyers = ensure_duty_lawyers(n_lawyers)
-    rows = _rows(count, days, seed, lawyers)
+    rows = _rows(count, days, seed, lawyers, [c.id for c in centres.all_centres()])
     dialect = db.session.get_bind().dialect.name
     db.session.commit()
     if dialect == "postgresql":

@@ -181,6 +181,8 @@ OTHER_EVENTS = {
     "progress_update": ("办理进展", True), "lawyer_change_requested": ("申请更换法律援助人员", True),
     "lawyer_changed": ("更换法律援助人员", True), "lawyer_change_refused": ("不予更换法律援助人员", True),
     "termination_reported": ("律师报告终止情形", False), "termination_report_dismissed": ("终止情形报告：继续援助", False),
+    # many centres (Art. 38): sent to the competent centre
+    "transferred": ("移送其他法律援助机构", True),
 }
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {k: v[0] for k, v in OTHER_EVENTS.items()}
 

@@ -50,6 +50,11 @@ class Application(TimestampMixin, db.Model):
     citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
     created_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     status: Mapped[str] = mapped_column(sa.String(24), default="draft", index=True)
+    # the competent centre (Art. 38) and the place that makes it so: the GB/T 2260 district of the court or
+    # organ handling the matter (basis "organ"), else of the dispute-handling organ or the event ("event")
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)
+    place_district: Mapped[str | None] = mapped_column(sa.String(6))
+    place_basis: Mapped[str | None] = mapped_column(sa.String(8))
 
     # applicant
     applicant_name: Mapped[str | None] = mapped_column(sa.String(64))
@@ -125,6 +130,7 @@ class ApplicationEvent(db.Model):
     """Timeline: who did what, when, from which state to which."""
 
     __tablename__ = "application_events"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, g
 
 from app import errors
+from app.centres.models import Centre
 from app.applications import schemas
 from app.applications.actions import citizen_allowed_actions, event_label
 from app.applications.service import backfill_status
@@ -31,10 +32,11 @@ from ocr import idnumber
 _T = Application.__table__
 _E = ApplicationEvent.__table__
 _S = StaffUser.__table__
+_C = Centre.__table__
 
 # Every stored column the schema exposes, in the schema's order; computed ones are added below
 _COMPUTED = {"status_label", "id_number_masked", "is_urgent", "assigned_lawyer", "backfill", "timeline", "deadlines",
-             "letters", "allowed_actions"}
+             "letters", "allowed_actions", "centre"}
 # Other domains' additions to the detail (app/procedure: deadlines, letters) are registered by their
 # init_app on app.extensions["applications.detail"]: (fn(from, applications table) joining its table,
 # extra column expressions given the applications table, fn(row, out) filling `out`)
@@ -63,7 +65,7 @@ def _extensions() -> tuple:
 
 
 def _joined(extensions: tuple):
-    from_ = _T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id)
+    from_ = _T.outerjoin(_S, _S.c.id == _T.c.assigned_lawyer_id).outerjoin(_C, _C.c.id == _T.c.centre_id)
     for join, _, _ in extensions:
         from_ = join(from_, _T)
     return from_
@@ -76,6 +78,7 @@ def _detail_stmt(extensions: tuple):
                           _T.c.backfill_kinds, _T.c.backfill_due_at, _T.c.assigned_lawyer_id,
                           _S.c.full_name.label("lawyer_full_name"), _S.c.username.label("lawyer_username"),
                           _S.c.phone.label("lawyer_phone"), _S.c.law_firm.label("lawyer_law_firm"),
+                          _C.c.code.label("centre_code"), _C.c.name.label("centre_name"),
                           *[col for _, columns, _ in extensions for col in columns(_T)],
                           *[_E.c[f].label(f"ev_{f}") for f in _EVENT_FIELDS])
                 .select_from(_joined(extensions)
@@ -106,6 +109,7 @@ def _detail(rows: list[dict]) -> dict:
     out["assigned_lawyer"] = None if row["assigned_lawyer_id"] is None else {
         "id": row["assigned_lawyer_id"], "name": row["lawyer_full_name"] or row["lawyer_username"],
         "phone": row["lawyer_phone"], "law_firm": row["lawyer_law_firm"]}
+    out["centre"] = None if row["centre_code"] is None else {"code": row["centre_code"], "name": row["centre_name"]}
     if row["backfill_kinds"]:
         out["backfill"] = backfill_status(row)  # rows also answer attribute access (readonly.RowDict)
     else:

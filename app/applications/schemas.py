@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.centres import service as centres
 from app.applications.actions import CITIZEN_ACTIONS, citizen_allowed_actions, event_label
 from app.applications.models import CATEGORIES, HARDSHIP_CATEGORIES, SERVICE_TYPES, STATUSES
 from app.applications.service import backfill_status
@@ -38,6 +39,10 @@ class ApplicationInput(ma.Schema):
     home_visit_requested = fields.Boolean()
     home_visit_address = fields.String(allow_none=True, validate=validate.Length(max=255))
     home_visit_reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+    place_district = fields.String(allow_none=True, validate=validate.Length(equal=6), metadata={
+        "description": "确定受理机构的地点（第三十八条）：办案机关所在地，或争议处理机关所在地、事由发生地的区县代码（GB/T 2260）；"
+                       "可选值见 GET /api/v1/centres/districts"})
+    place_basis = fields.String(allow_none=True, validate=validate.OneOf(["organ", "event"]))
 
 
 class EventOut(ma.Schema):
@@ -106,8 +111,15 @@ class LetterOut(ma.Schema):
                                  "订阅消息通知满两日 | sms_link 短信链接查看 | post 邮寄 | in_person 直接送达 | internal 系统内"})
 
 
+def _centre_of(a) -> dict | None:
+    c = centres.get(a.centre_id)
+    return None if c is None else {"code": c.code, "name": c.name}
+
+
 class ApplicationOut(ApplicationInput, ApplicationSummaryOut):
     citizen_id = fields.Integer(allow_none=True)
+    centre_id = fields.Integer(allow_none=True)
+    centre = fields.Function(_centre_of, metadata={"description": "受理的法律援助机构（第三十八条），提交前即已确定"})
     submitted_at = fields.DateTime(allow_none=True)
     assigned_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)

@@ -13,6 +13,7 @@ import re
 import sqlalchemy as sa
 
 from app import errors
+from app.centres import service as centres
 from app.applications.actions import ACTIONS, Action, citizen_sees
 from app.applications.models import (CATEGORIES, FINAL_STATUSES, HARDSHIP_CATEGORIES, SERVICE_TYPES,
                                      STATUS_LABELS, Application, ApplicationEvent)
@@ -34,7 +35,9 @@ EDITABLE_FIELDS = (
     "current_address", "occupation", "mobility_impaired", "category", "description", "opposing_party",
     "court", "case_number", "legal_deadline", "urgency_reason", "hardship_category", "hardship_statement",
     "service_type", "home_visit_requested", "home_visit_address", "home_visit_reason",
+    "place_district", "place_basis",
 )
+PLACE_BASES = centres.PLACE_BASES
 FREE_TEXT_FIELDS = ("description", "urgency_reason", "hardship_statement", "home_visit_reason", "opposing_party")
 
 
@@ -156,11 +159,24 @@ def _apply(app_: Application, data: dict) -> None:
         if key == "birth_date" and value and value > local_today():
             field_errors[key] = ["出生日期不能晚于今天"]
             continue
+        if key == "place_district" and value and centres.for_district(value) is None:
+            field_errors[key] = ["所选区县不在本平台受理范围内"]
+            continue
+        if key == "place_district" and value and value not in {c["district"] for c in centres.district_choices()}:
+            field_errors[key] = ["所选区县不在本平台受理范围内，请从列表中选择"]
+            continue
+        if key == "place_basis" and value and value not in PLACE_BASES:
+            field_errors[key] = ["地点依据应为 organ（办案机关所在地）或 event（争议处理机关所在地或事由发生地）"]
+            continue
         if key in ("mobility_impaired", "home_visit_requested"):
             value = bool(value)
         setattr(app_, key, value)
     if field_errors:
         raise errors.ValidationFailed(details={"fields": field_errors})
+    if app_.status == "draft" and ("place_district" in data or "id_number" in data):
+        # the competent centre (Art. 38) follows the place while the application is a draft
+        chosen = centres.for_district(app_.place_district or centres.suggest_district(app_.id_number))
+        app_.centre_id = chosen.id if chosen else app_.centre_id
     app_.deadline_at = end_of_local_day(app_.legal_deadline) if app_.legal_deadline else None
 
 

@@ -2,6 +2,8 @@
 and the administrator's staff accounts page."""
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 from flask import flash, g, make_response, redirect, render_template, request, url_for
 
@@ -11,6 +13,7 @@ from app.common.taxonomy import CATEGORIES
 from app.auth.models import StaffUser
 from app.common.permissions import CITIZEN, P, ROLE_LABELS, STAFF_ROLES, Role
 from app.auth.service import authenticate_staff, create_staff
+from app.centres import scope, service as centres
 from app.common import limits
 from app.auth.schemas import StaffCreateInput
 from app.console import add_nav, auth, bp, console_required, form_input, me
@@ -80,7 +83,8 @@ def logout():
 @console_required(P.manage_staff)
 def staff_page():
     rows = db.session.scalars(sa.select(StaffUser).order_by(StaffUser.role, StaffUser.username)).all()
-    return render_template("auth/staff.html", rows=rows, roles=STAFF_ROLES, categories=CATEGORIES)
+    return render_template("auth/staff.html", rows=rows, roles=STAFF_ROLES, categories=CATEGORIES,
+                           centres={c.id: c for c in centres.all_centres()})
 
 
 @bp.route("/staff", methods=["POST"])
@@ -90,11 +94,22 @@ def staff_create():
     extra = {}
     if f["role"] == Role.aid_lawyer:
         extra = {"specialties": ",".join(f["specialties"]) or None, "region": (f["region"] or "").strip() or None}
-    user = create_staff(f["username"].strip(), f["password"], f["role"], full_name=f["full_name"].strip(),
-                        staff_no=(f["staff_no"] or "").strip() or None, **extra)
-    audit("auth.staff_create", actor=me(), object_type="staff_user", object_id=user.id, details={"role": user.role})
+    if f["centre"]:
+        chosen = centres.by_code(f["centre"])
+        if chosen is None:
+            raise errors.ValidationFailed("所属中心不存在", details={"fields": {"centre": ["请选择所属中心"]}})
+        own = centres.get(me().centre_id)
+        if chosen.id != me().centre_id and not (own and own.is_city):
+            raise errors.ValidationFailed("只能为本中心创建账号", details={"fields": {"centre": ["只能选择本中心"]}})
+        extra["centre_id"] = chosen.id
+    other = extra.get("centre_id") not in (None, me().centre_id)
+    with scope.unscoped("admin creates an account in another centre") if other else contextlib.nullcontext():
+        user = create_staff(f["username"].strip(), f["password"], f["role"], full_name=f["full_name"].strip(),
+                            staff_no=(f["staff_no"] or "").strip() or None, **extra)
+        username, user_id, role = user.username, user.id, user.role  # read here: another centre's row is not reloaded
+    audit("auth.staff_create", actor=me(), object_type="staff_user", object_id=user_id, details={"role": role})
     db.session.commit()
-    flash(f"已创建账号 {user.username}", "ok")
+    flash(f"已创建账号 {username}", "ok")
     return redirect(url_for("console.staff_page"))
 
 

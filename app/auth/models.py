@@ -53,6 +53,8 @@ class StaffUser(TimestampMixin, db.Model):
     region: Mapped[str | None] = mapped_column(sa.String(64))
     available: Mapped[bool] = mapped_column(default=True)
     law_firm: Mapped[str | None] = mapped_column(sa.String(128))  # the aid lawyer's firm (shown to the aided person)
+    # the centre the account belongs to (city-level roles: the city centre; a bureau reviewer: a centre of its bureau)
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)
 
     __table_args__ = (sa.CheckConstraint(sa.text("role in (%s)" % ",".join(f"'{r}'" for r in permissions.STAFF_ROLES)), name="role"),)
 

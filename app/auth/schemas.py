@@ -74,3 +74,4 @@ class StaffCreateInput(ma.Schema):
     staff_no = fields.String(load_default=None, validate=validate.Length(max=32))
     region = fields.String(load_default=None, validate=validate.Length(max=64))  # aid lawyers
     specialties = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)), load_default=list)  # aid lawyers
+    centre = fields.String(load_default=None, validate=validate.Length(max=32))  # the account's centre (code)

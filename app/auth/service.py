@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 
 from app import errors
+from app.centres import service as centres
 from app.auth.models import AuthToken, Citizen, StaffUser
 from app.common.permissions import CITIZEN, STAFF_ROLES
 from app.common import crypto
@@ -167,6 +168,10 @@ def create_staff(username: str, password: str, role: str, *, full_name: str = ""
         raise errors.ValidationFailed("密码至少 10 位")
     if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == username)):
         raise errors.Conflict("用户名已存在")
+    if extra.get("centre_id") is None:
+        extra["centre_id"] = centres.default_centre().id  # the city centre (city-level roles belong there)
+    elif centres.get(extra["centre_id"]) is None:
+        raise errors.ValidationFailed("所属中心不存在", details={"fields": {"centre_id": ["所属中心不存在"]}})
     user = StaffUser(username=username, password_hash=hash_password(password), role=str(role),
                      full_name=full_name, staff_no=staff_no, **extra)
     db.session.add(user)

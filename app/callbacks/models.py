@@ -21,6 +21,7 @@ class CallbackTask(db.Model):
     __tablename__ = "callback_tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)  # the centre whose queue it is in
     reason: Mapped[str] = mapped_column(sa.String(20))  # bad_rating | repeat_caller | alert
     status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)  # open|satisfied|escalated
     citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)

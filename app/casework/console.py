@@ -17,6 +17,8 @@ from app.applications import sla
 from app.callbacks import service as callbacks_service
 from app.casework import cases, roster, queues as worklists
 from app.casework.schemas import AvailabilityInput, IntakeInput
+from app.centres import scope, service as centres
+from app.procedure import flows
 from app.visits import schemas as visit_inputs
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
@@ -68,6 +70,7 @@ QUEUE_ORDER = {
     Role.duty_lawyer: ("documents", "repeat_callbacks", "review", "backfill", "home_visits"),
     Role.aid_lawyer: ("my_cases", "home_visits"),
     Role.bureau_reviewer: ("objections",),
+    Role.city_manager: ("review", "expedite", "assign", "callbacks", "backfill", "objections", "documents"),
 }
 QUEUE_PREVIEW = 8  # rows shown per queue on the home
 QUEUE_FOLD = 22  # the next rows, folded away under "显示其后 N 项"; all of them on the queue's own page
@@ -98,7 +101,7 @@ def home():
     order = QUEUE_ORDER.get(staff.role)
     if order:
         queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
-    show_sla = staff.role in (Role.manager, Role.supervisor)
+    show_sla = staff.role in (Role.manager, Role.supervisor, Role.city_manager)
     extra = {}
     if P.score_calls.allows(staff):
         extra["reviews"] = _supervisor_work()
@@ -117,7 +120,7 @@ def queue(key: str):
     found = worklists.QUEUE_REGISTRY.get(key)
     if found is None:
         raise errors.NotFound("没有这个工作队列")
-    if not found.permission.allows(me()):
+    if not found.allows(me()):
         raise errors.Forbidden("当前角色无权访问此页面")
     return render_template("casework/queue.html", q=worklists.queue_for(me(), key))
 
@@ -191,6 +194,9 @@ def application_detail(application_id):
             .order_by(StaffUser.role, StaffUser.full_name)).all()
     return render_template(
         "casework/application.html", a=app_, docs=docs, actions=allowed, suggestions=suggestions,
+        centre=centres.get(app_.centre_id),
+        transfer_to=[c for c in centres.all_centres() if c.id != app_.centre_id]
+        if staff.role in flows.TRANSFER_ROLES and app_.status in flows.TRANSFERABLE else [],
         can_upload=documents.can_upload(staff, app_), can_visit=can_visit,
         can_note=actions.can(staff.role, "progress_note", app_.status),
         to_review={d.id for d in docs if d.status in TO_VERIFY and "verify" in documents.allowed_actions(staff, d)},
@@ -228,6 +234,17 @@ def application_action(application_id, action):
     return redirect(url_for("console.home"))
 
 
+@bp.route("/applications/<int:application_id>/transfer", methods=["POST"])
+@console_required(flows.TRANSFER_ROLES)
+def application_transfer(application_id):
+    """移送 (Art. 38), confirmed on the page; afterwards the sender no longer finds the application."""
+    staff = me()
+    app_ = cases.get_application(staff, application_id)
+    out = flows.transfer(staff, app_, request.form.get("centre"), request.form.get("reason"))
+    flash(f"已将申请 {out['reference']} 移送{out['centre']['name']}", "ok")
+    if staff.role in scope.CITY_LEVEL:
+        return redirect(url_for("console.application_detail", application_id=out["id"]))
+    return redirect(url_for("console.home"))
 
 
 @bp.route("/applications/<int:application_id>/phone", methods=["POST"])

@@ -61,7 +61,7 @@ def _sort_key(item):
 
 
 def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
-    return _queues(staff, [key for key, queue in QUEUE_REGISTRY.items() if queue.permission.allows(staff)], now)
+    return _queues(staff, [key for key, queue in QUEUE_REGISTRY.items() if queue.allows(staff)], now)
 
 
 def queue_for(staff: StaffUser, key: str, now: dt.datetime | None = None) -> dict:
@@ -196,20 +196,28 @@ class Queue:
     title: str
     permission: Permission
     build: Callable[[StaffUser, dt.datetime], list[dict]]
+    watched: bool = False  # the city level watches it over every centre (P.watch_centre_queues)
+
+    def allows(self, staff) -> bool:
+        return self.permission.allows(staff) or (self.watched and P.watch_centre_queues.allows(staff))
+
+    @property
+    def roles(self) -> frozenset:
+        return self.permission.roles | (P.watch_centre_queues.roles if self.watched else frozenset())
 
 
 QUEUE_REGISTRY: dict[str, Queue] = {q.key: q for q in (
-    Queue("documents", "待审核材料", P.verify_documents, _queue_documents),
-    Queue("review", "待审查的申请", P.review_case, _queue_review),
-    Queue("expedite", "特事特办申请", P.decide_expedite, _queue_expedite),
-    Queue("assign", "待指派律师", P.assign_lawyer, _queue_assign),
-    Queue("backfill", "补交材料（到期与逾期）", P.verify_documents, _queue_backfill),
+    Queue("documents", "待审核材料", P.verify_documents, _queue_documents, watched=True),
+    Queue("review", "待审查的申请", P.review_case, _queue_review, watched=True),
+    Queue("expedite", "特事特办申请", P.decide_expedite, _queue_expedite, watched=True),
+    Queue("assign", "待指派律师", P.assign_lawyer, _queue_assign, watched=True),
+    Queue("backfill", "补交材料（到期与逾期）", P.verify_documents, _queue_backfill, watched=True),
     Queue("home_visits", "上门服务", P.view_home_visits, _queue_home_visits),
-    Queue("callbacks", "回访任务", P.close_callbacks, _queue_callbacks),
+    Queue("callbacks", "回访任务", P.close_callbacks, _queue_callbacks, watched=True),
     Queue("repeat_callbacks", "重复来电回访", P.follow_repeat_callers, _queue_repeat_callbacks),
     Queue("my_cases", "我的案件", P.work_case, _queue_my_cases),
-    Queue("objections", "待审查的异议", P.view_objections, _queue_objections),
+    Queue("objections", "待审查的异议", P.view_objections, _queue_objections, watched=True),
 )}
 
 
-QUEUES = {key: (q.title, q.permission.roles) for key, q in QUEUE_REGISTRY.items()}  # key: (title, roles)
+QUEUES = {key: (q.title, q.roles) for key, q in QUEUE_REGISTRY.items()}  # key: (title, roles)

@@ -110,7 +110,7 @@ class P:
     view_sla = _p("view_sla", "办理时限统计", D, S, M)
     record_delivery = _p("record_delivery", "登记文书送达（邮寄、直接送达）与补发短信", D, M)
     # Art. 49 objections
-    view_objections = _p("view_objections", "查看异议", B, M)
+    view_objections = _p("view_objections", "查看异议", B, M, C)
     decide_objection = _p("decide_objection", "审查异议（维持或责令改正）", B)
     # the hotline
     log_calls = _p("log_calls", "登记来电", D, M)
@@ -131,6 +131,13 @@ class P:
     handle_alerts = _p("handle_alerts", "处理预警", M, C)
     # administration
     manage_staff = _p("manage_staff", "管理工作人员账号", X)
+    # centres (app/centres): which centres a role sees, the transfer (移送, Art. 38), the centres page
+    see_all_centres = _p("see_all_centres", "查看全市各法援中心（按中心筛选）", C)
+    see_bureau_centres = _p("see_bureau_centres", "查看本司法局设立的各法援中心", B)
+    transfer_case = _p("transfer_case", "将申请移送其他法援中心", D, M, C)
+    watch_centre_queues = _p("watch_centre_queues", "督办各中心的工作队列（审查、指派、补件、回访、异议）", C)
+    view_centres = _p("view_centres", "法援中心列表与设置", X, C)
+    edit_centres = _p("edit_centres", "新建与修改法援中心", X)
     view_audit = _p("view_audit", "查看与导出审计日志", X)
     view_system_health = _p("view_system_health", "系统运行提示（工作日历、后台任务）", X)
 

@@ -315,6 +315,7 @@ def _insert_chunk(imp: CallImport, good: list[dict]) -> int:
         values.append(build_row(caller, v.pop("ring_at"), v.pop("answered_at"), v.pop("ended_at"),
                                 source="import", import_id=imp.id, citizen_id=matches[0] if len(matches) == 1 else None,
                                 topic_suggested=False, created_by_id=imp.created_by_id, created_at=now, updated_at=now,
+                                centre_id=imp.centre_id,  # the importing centre (the city's hotline by default)
                                 **v))
     table = Consultation.__table__
     returned = [table.c[n] for n in _RETURNED]

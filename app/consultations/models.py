@@ -55,6 +55,7 @@ class Consultation(db.Model):
     recording_key: Mapped[str | None] = mapped_column(sa.String(512))
     citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"))
     application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("applications.id"))
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)  # the centre whose queue it is in
 
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -84,6 +85,7 @@ class CallImport(db.Model):
     __tablename__ = "call_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)  # the centre it belongs to
     filename: Mapped[str | None] = mapped_column(sa.String(255))
     storage_key: Mapped[str | None] = mapped_column(sa.String(512))
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
@@ -106,6 +108,7 @@ class RepeatCallerEpisode(db.Model):
     calls within the window of the last one extend it instead of raising again."""
 
     __tablename__ = "repeat_caller_episodes"
+    __centre_via__ = "consultation_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     caller_hash: Mapped[str] = mapped_column(sa.String(64), index=True)

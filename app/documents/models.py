@@ -36,6 +36,7 @@ REJECT_REASONS = {
 
 class Document(TimestampMixin, db.Model):
     __tablename__ = "documents"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)

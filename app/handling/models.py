@@ -29,6 +29,7 @@ class LawyerChange(db.Model):
     """更换法律援助人员 (Art. 55): asked by the aided person or by the lawyer withdrawing; the manager decides."""
 
     __tablename__ = "lawyer_changes"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
@@ -60,6 +61,7 @@ class TerminationReport(db.Model):
     """The lawyer's report of a termination situation (Art. 48 last paragraph); the manager decides."""
 
     __tablename__ = "termination_reports"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
@@ -84,6 +86,7 @@ class ClosingFile(db.Model):
     resubmitted after a return (each review is kept)."""
 
     __tablename__ = "closing_files"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), unique=True)
@@ -137,6 +140,7 @@ class Archive(db.Model):
     """归档: the whole file frozen as one ZIP (with a PDF summary), stored once, with its SHA-256."""
 
     __tablename__ = "archives"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), unique=True)

@@ -18,6 +18,7 @@ from app.common.timeutil import LOCAL_TZ, local_today
 from app.extensions import db
 from app.procedure import workdays
 from app.procedure.models import ApplicationProcedure, Letter, Objection, SupplementNotice, state
+from app.centres import service as centres
 
 REVIEW_STATES = ("submitted", "under_review", "expedite_requested", "expedite_approved", "assigned", "in_progress")
 
@@ -226,14 +227,14 @@ def open_objection_period(app_: Application) -> None:
 
 def on_delivered(letter: Letter, delivered_on: dt.date) -> None:
     """A letter was delivered (送达): the periods that run from it start — the supplement notice's due date, and
-    the province's objection period when it sets one."""
-    cfg = current_app.config
+    the objection period when the application's centre (or the province) sets one."""
     app_ = db.session.get(Application, letter.application_id)
+    cfg = centres.config_of(app_.centre_id)
     if letter.kind == "supplement_notice":
         notice = db.session.scalar(sa.select(SupplementNotice).where(SupplementNotice.application_id == app_.id)
                                    .order_by(SupplementNotice.id.desc()).limit(1))
         if notice is not None and notice.due_date is None:
             notice.due_date = due("supplement", delivered_on, notice.days or cfg["SUPPLEMENT_DAYS"])
     elif letter.kind in ("refusal", "termination") and cfg["OBJECTION_PERIOD_DAYS"] and app_.status in OBJECTION_STATES:
-        state(app_).objection_due = due("objection_period", delivered_on, cfg["OBJECTION_PERIOD_DAYS"])
+        state(app_).objection_due = due("objection_period", delivered_on, int(cfg["OBJECTION_PERIOD_DAYS"]))
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 from flask import current_app
 
 from app import errors
+from app.centres import service as centres
 from app.applications import service as applications
 from app.applications.models import Application
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
 from app.common.inputs import text
+from app.common.permissions import P
 from app.extensions import db
 from app.notifications import service as notifications
 from app.procedure import clocks, decisions, delivery, letters, notices, objections
@@ -64,6 +66,39 @@ def deemed_withdrawn(app_: Application, notice: SupplementNotice) -> Application
     letter = letters.issue(app_, "withdrawal", content)
     _commit_and_send(message, letters.announce(app_, letter))
     return app_
+
+
+TRANSFERABLE = ("submitted", "under_review")
+TRANSFER_ROLES = P.transfer_case  # who may transfer (移送)
+
+
+def transfer(staff: StaffUser, app_: Application, to_code: str, reason: str | None) -> dict:
+    """移送 (Art. 38): a centre that finds it is not competent sends the application, with a reason, to the
+    centre that is. The applicant is told (timeline and message); an open one-time notice lapses with the
+    sending centre; the receiving centre's review clock counts from the day after it receives it; the
+    sending centre's staff no longer find the application (404)."""
+    reason = text(reason, "reason", "请填写移送理由")
+    target = centres.by_code((to_code or "").strip())
+    if target is None:
+        raise errors.ValidationFailed("接收机构不存在", details={"fields": {"centre": ["请选择接收的法律援助机构"]}})
+    if target.id == app_.centre_id:
+        raise errors.ValidationFailed("接收机构与当前受理机构相同", details={"fields": {"centre": ["请选择其他法律援助机构"]}})
+    if app_.status not in TRANSFERABLE:
+        raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，只有已提交或审查中的申请可以移送")
+    source = centres.get(app_.centre_id)
+    source_name = source.name if source else "原受理机构"
+    notices.close_open(app_, "cancelled")
+    clocks.start_review(app_)  # received today: the 7 working days count from tomorrow
+    db.session.flush()  # the procedure's rows are written while the sender still sees them
+    app_.centre_id = target.id
+    applications.record_event(app_, staff, "transferred", f"{source_name}移送至{target.name}：{reason}")
+    audit("application.transfer", actor=staff, object_type="application", object_id=app_.id,
+          details={"from": source.code if source else None, "to": target.code, "reason": reason})
+    message = notifications.status_changed(app_, app_.status_label, f"您的申请已移送{target.name}办理")
+    out = {"id": app_.id, "reference": app_.reference, "status": app_.status,
+           "centre": {"code": target.code, "name": target.name}, "from_centre": source.code if source else None}
+    _commit_and_send(message)
+    return out  # the sender can no longer load the application (scoped): what it needs is read before the commit
 
 
 # --- the review decisions -------------------------------------------------------------------------------
@@ -183,7 +218,7 @@ def objection_decided(reviewer: StaffUser, obj: Objection, decision: str, note: 
     (行政复议, 行政诉讼). Correct: the 责令改正决定书; a refusal becomes a grant (the centre's 给予法律援助决定书,
     the assignment clock starts); a termination is undone and aid resumes with the same lawyer, who is told."""
     app_, note = objections.decide(reviewer, obj, decision, note)
-    bureau = current_app.config["BUREAU_NAME"]
+    bureau = centres.settings(app_.centre_id)["BUREAU_NAME"]
     letter = letters.issue(app_, "bureau_upheld" if decision == "uphold" else "bureau_corrected",
                            letters.bureau_content(app_, obj, decision, note), actor=reviewer)
     messages = [letters.announce(app_, letter)]

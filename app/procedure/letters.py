@@ -27,6 +27,7 @@ from flask import current_app
 
 import storage
 from app import errors
+from app.centres import service as centres
 from app.applications.models import SERVICE_TYPES, Application
 from app.auth.models import StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
@@ -50,13 +51,16 @@ SERIES_OF_KIND = {"grant": "DECISION", "refusal": "DECISION", "expedite": "DECIS
                   "bureau_upheld": "BUREAU", "bureau_corrected": "BUREAU", "lawyer_change": "CHANGE"}
 
 
-def series_prefix(kind: str) -> str:
-    return current_app.config[f"LETTER_PREFIX_{SERIES_OF_KIND[kind]}"]
+def series_prefix(kind: str, centre_id: int | None = None) -> str:
+    """The centre's prefix of the kind's series (prefixes are unique across centres, so a series is one
+    centre's: numbers run per centre and year)."""
+    key = f"LETTER_PREFIX_{SERIES_OF_KIND[kind]}"
+    return centres.settings(centre_id).get(key) or current_app.config[key]  # a series no centre overrides: the province's
 
 
-def next_number(kind: str, year: int) -> tuple[str, int, str]:
+def next_number(kind: str, year: int, centre_id: int | None = None) -> tuple[str, int, str]:
     """(series, seq, formatted number), reserved in the current transaction."""
-    prefix = series_prefix(kind)
+    prefix = series_prefix(kind, centre_id)
     table = LetterCounter.__table__
     bump = (sa.update(table).where(table.c.series == prefix, table.c.year == year)
             .values(last_seq=table.c.last_seq + 1).returning(table.c.last_seq))
@@ -75,9 +79,10 @@ def issue(app_, kind: str, data: dict, *, actor=None) -> Letter:
     now = utcnow()
     year = now.astimezone(LOCAL_TZ).year
     _common_font(current_app.config["LETTER_FONT"])  # built once, before the number's row lock is taken
-    series, seq, number = next_number(kind, year)
+    series, seq, number = next_number(kind, year, app_.centre_id)
+    own = centres.settings(app_.centre_id)
     content = {"kind": kind, "title": LETTER_KINDS[kind], "number": number,
-               "centre": current_app.config["CENTRE_NAME"], "centre_address": current_app.config["CENTRE_ADDRESS"],
+               "centre": own["CENTRE_NAME"], "centre_address": own["CENTRE_ADDRESS"], "bureau_of_centre": own["BUREAU_NAME"],
                "date": now.astimezone(LOCAL_TZ).date().isoformat(), "reference": app_.reference, **data}
     pdf = render(content)
     sha = hashlib.sha256(pdf).hexdigest()
@@ -337,10 +342,15 @@ RULE_TEXTS = {"calendar": "期间最后一日为法定节假日或者休息日�
               "workdays": "按工作日计算，法定节假日和休息日不计入"}
 
 
-def _objection_route(ps) -> dict:
-    """Where to object and, only when the province sets a period, by when: from the day after delivery; the
-    date given is the last day for a letter delivered the day it is issued. Art. 49 word for word."""
-    cfg = current_app.config
+def _cfg(app_: Application) -> dict:
+    """The province's settings with the application's centre's own over them (objection period, bureau, ...)."""
+    return {**current_app.config, **centres.settings(app_.centre_id)}
+
+
+def _objection_route(app_: Application, ps) -> dict:
+    """Where to object and, only when the centre (or the province) sets a period, by when: from the day after
+    delivery; the date given is the last day for a letter delivered the day it is issued. Art. 49 word for word."""
+    cfg = _cfg(app_)
     period = cfg["OBJECTION_PERIOD_DAYS"]
     return {"objection_period_days": period,
             "objection_last_day": due("objection_period", local_today(), period) if period else None,
@@ -371,16 +381,16 @@ def grant_content(app_: Application, *, corrected: bool = False) -> dict:
     return {"recipient": _who(app_), "grounds": ps.decision_grounds, "paragraphs": paragraphs(
         "grant.txt", submitted=_submitted(app_), category=app_.category, grounds=ps.decision_grounds,
         assign_due=due_on, decision_reason=None if corrected else app_.decision_reason,
-        corrected_by=current_app.config["BUREAU_NAME"] if corrected else None),
+        corrected_by=_cfg(app_)["BUREAU_NAME"] if corrected else None),
         "assign_due": due_on.isoformat()}
 
 
 def refusal_content(app_: Application) -> dict:
     ps = read_state(app_)
     return {"recipient": _who(app_), "grounds": ps.decision_grounds, "reason": app_.decision_reason,
-            "bureau": current_app.config["BUREAU_NAME"],
+            "bureau": _cfg(app_)["BUREAU_NAME"],
             "paragraphs": paragraphs("refusal.txt", submitted=_submitted(app_), grounds=ps.decision_grounds,
-                                     decision_reason=app_.decision_reason, **_objection_route(ps))}
+                                     decision_reason=app_.decision_reason, **_objection_route(app_, ps))}
 
 
 def expedite_content(app_: Application) -> dict:
@@ -423,10 +433,10 @@ def termination_content(app_: Application) -> dict:
     ps = read_state(app_)
     article, text, after_expedite = _termination_ground(ps)
     return {"recipient": _who(app_), "ground": {"key": ps.termination_ground, "article": article, "text": text},
-            "reason": app_.decision_reason, "bureau": current_app.config["BUREAU_NAME"], "paragraphs": paragraphs(
+            "reason": app_.decision_reason, "bureau": _cfg(app_)["BUREAU_NAME"], "paragraphs": paragraphs(
                 "termination.txt", reference=app_.reference, ground_article=article, ground_text=text,
                 after_expedite=after_expedite, procedure_rules=law.PROCEDURE_RULES,
-                decision_reason=app_.decision_reason, **_objection_route(ps))}
+                decision_reason=app_.decision_reason, **_objection_route(app_, ps))}
 
 
 def termination_notice_content(app_: Application, decision: Letter) -> dict:
@@ -448,7 +458,7 @@ def resumption_content(app_: Application, terminated: Letter | None) -> dict:
     firm = getattr(lawyer, "law_firm", None)
     name = lawyer.display_name if lawyer else "法律援助人员"
     return {"recipient": f"{name}、{firm}" if firm else f"{name}及其所在律师事务所", "lawyer_id": app_.assigned_lawyer_id,
-            "paragraphs": paragraphs("resumption_notice.txt", bureau=current_app.config["BUREAU_NAME"],
+            "paragraphs": paragraphs("resumption_notice.txt", bureau=_cfg(app_)["BUREAU_NAME"],
                                      decided_on=local_today(), aided_name=_who(app_), reference=app_.reference,
                                      termination_number=terminated.number if terminated else "—")}
 
@@ -475,7 +485,7 @@ def withdrawal_content(app_: Application, notice: SupplementNotice, notice_lette
 def bureau_content(app_: Application, obj, decision: str, note: str) -> dict:
     """The justice bureau's 维持决定书 (its reasons and the route onwards: Art. 49 ¶3, 行政复议法 Art. 20,
     行政诉讼法 Art. 46) or 责令改正决定书, in the bureau's name."""
-    cfg = current_app.config
+    cfg = _cfg(app_)
     against = db.session.get(Letter, obj.against_letter_id) if obj.against_letter_id else None
     lawyer = _lawyer(app_)
     ctx = dict(received_on=local_date(obj.received_at), centre=cfg["CENTRE_NAME"], against=obj.against,

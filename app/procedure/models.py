@@ -37,6 +37,7 @@ class ApplicationProcedure(db.Model):
     write (`state`); an application without one reads as all empty (`read_state`)."""
 
     __tablename__ = "application_procedure"
+    __centre_via__ = "application_id"
 
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
     eligibility: Mapped[dict | None] = mapped_column(JSONType)  # {"input", "answer", "screened_at"}
@@ -76,6 +77,7 @@ class SupplementNotice(db.Model):
     """补充材料通知 (一次性告知): every missing item at once, with a due date; the review clock stops."""
 
     __tablename__ = "supplement_notices"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
@@ -102,6 +104,7 @@ class Objection(db.Model):
     """异议 (Art. 49) against a refusal or a termination, decided once by the justice bureau."""
 
     __tablename__ = "objections"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
@@ -130,6 +133,7 @@ class Letter(db.Model):
     """A written decision (法律文书): immutable PDF in object storage, its SHA-256 and its data."""
 
     __tablename__ = "letters"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import errors
+from app.centres import service as centres
 from app.applications import service as applications
 from app.applications.models import Application
 from app.audit import record as audit
@@ -64,7 +65,7 @@ def lodge_objection(citizen: Citizen, app_: Application, reasons: str, document_
     db.session.add(obj)
     db.session.flush()
     applications.record_event(app_, citizen, "objection_lodged",
-                              f"申请人向{current_app.config['BUREAU_NAME']}提出异议，应于 {obj.decide_by} 前审查决定")
+                              f"申请人向{centres.settings(app_.centre_id)['BUREAU_NAME']}提出异议，应于 {obj.decide_by} 前审查决定")
     audit("objection.lodge", actor=citizen, object_type="objection", object_id=obj.id,
           details={"application_id": app_.id, "against": against})
     db.session.commit()

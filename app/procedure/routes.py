@@ -8,6 +8,7 @@ from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
 from app import errors
+from app.centres import service as centres
 from app.auth import consents
 from app.applications import schemas as application_schemas, service as applications
 from app.audit import record as audit
@@ -37,7 +38,7 @@ staff = Blueprint("procedure_staff", __name__, url_prefix="/api/v1/staff",
 def screen(data):
     """资格自测：返回初步结果、经济困难审查要求、每一项的法律依据（条款与原文）和需准备的材料"""
     try:
-        return eligibility.screen(data, current_app.config)
+        return eligibility.screen(data, centres.config_of_code(request.args.get("centre")))
     except eligibility.UnknownKeys as exc:
         raise errors.ValidationFailed("资格自测内容有误", code="unknown_key", details={"fields": exc.fields}) from None
 
@@ -46,9 +47,9 @@ def screen(data):
 @public.response(200, s.EligibilityRulesOut)
 def rules():
     """自测的选项：事项、情形、人员类别（含条款），本地经济困难标准，现行个人诚信承诺"""
-    matters, situations, groups = eligibility.rules(current_app.config)
+    matters, situations, groups = eligibility.rules(centres.config_of_code(request.args.get("centre")))
     as_list = lambda d: [{"key": r.key, "label": r.label, "article": r.article, "text": r.text} for r in d.values()]  # noqa: E731
-    cfg = current_app.config
+    cfg = centres.config_of_code(request.args.get("centre"))
     return {"matters": as_list(matters), "situations": as_list(situations), "groups": as_list(groups),
             "hardship_standard": f"家庭成员人均月收入不高于 {cfg['HARDSHIP_MONTHLY_INCOME_PER_MEMBER']} 元"
                                  f"（{cfg['HARDSHIP_STANDARD_TEXT']}）",

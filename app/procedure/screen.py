@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app import errors
+from app.centres import service as centres
 from app.applications import service as applications
 from app.applications.models import Application
 from app.audit import record as audit
@@ -27,7 +28,7 @@ def screen_answer(app_: Application) -> dict:
         out = {**ps.eligibility["answer"], "source": CITIZEN.value, "input": ps.eligibility.get("input"),
                "screened_at": ps.eligibility.get("screened_at")}
     else:
-        out = {**eligibility.screen_from_application(app_, current_app.config), "source": "derived", "input": None,
+        out = {**eligibility.screen_from_application(app_, centres.config_of(app_.centre_id)), "source": "derived", "input": None,
                "screened_at": None}
     out["override"] = ps.eligibility_override
     out["effective_result"] = (ps.eligibility_override or {}).get("result") or out["result"]
@@ -44,7 +45,7 @@ def store_screen(citizen: Citizen, app_: Application, data: dict) -> Application
     screen_input = {k: data.get(k) for k in ("matter", "injury", "retrial", "situations", "groups", "household_size",
                                               "monthly_income")}
     try:
-        answer = eligibility.screen(screen_input, current_app.config)
+        answer = eligibility.screen(screen_input, centres.config_of(app_.centre_id))
     except eligibility.UnknownKeys as exc:
         raise errors.ValidationFailed("资格自测内容有误", code="unknown_key", details={"fields": exc.fields}) from None
     if screen_input.get("monthly_income") is not None:

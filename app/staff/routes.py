@@ -20,6 +20,7 @@ from app.common.pagination import paginate
 from app.documents import service as documents
 from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
+from app.procedure import flows
 from app.procedure.schemas import DECISION_INPUTS
 from app.staff import schemas as s
 from app.common.openapi import BEARER
@@ -228,3 +229,16 @@ def update_lawyer(data, lawyer_id):
 def sla_summary(args):
     """紧急及特事特办案件的指派时限达标率"""
     return sla.summary(days=args["days"])
+
+
+# --- transfer between centres (Art. 38) -------------------------------------------------------
+
+@blp.route("/applications/<int:application_id>/transfer", methods=["POST"])
+@blp.doc(security=BEARER)
+@staff_required(flows.TRANSFER_ROLES)
+@blp.arguments(s.TransferInput)
+@blp.response(200, s.TransferOut)
+def transfer(data, application_id):
+    """移送（第三十八条）：本中心无管辖权时，附理由移送有管辖权的法律援助机构；申请人收到通知，接收机构次日起计算审查期限，移送后本中心不再可见"""
+    app_ = cases.get_application(g.staff, application_id)
+    return flows.transfer(g.staff, app_, data["centre"], data.get("reason"))

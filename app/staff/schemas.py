@@ -154,6 +154,24 @@ class SlaArgs(ma.Schema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
 
 
+class TransferInput(ma.Schema):
+    centre = fields.String(required=True, metadata={"description": "接收的法律援助机构编码（GET /api/v1/centres）"})
+    reason = fields.String(required=True, validate=validate.Length(max=500), metadata={"description": "移送理由"})
+
+
+class _CentreRef(ma.Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class TransferOut(ma.Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    status = fields.String()
+    centre = fields.Nested(_CentreRef)
+    from_centre = fields.String(allow_none=True)
+
+
 class PhoneOut(ma.Schema):
     id = fields.Integer(required=True)
     reference = fields.String(required=True)

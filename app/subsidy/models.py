@@ -17,6 +17,7 @@ BATCH_STATUSES = {"draft": "待审批", "approved": "已审批"}
 
 class Subsidy(db.Model):
     __tablename__ = "subsidies"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), unique=True)

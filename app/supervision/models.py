@@ -19,6 +19,7 @@ class SampleBatch(db.Model):
     __tablename__ = "supervision_samples"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)  # the centre it belongs to
     period_start: Mapped[dt.date] = mapped_column(sa.Date)
     period_end: Mapped[dt.date] = mapped_column(sa.Date)
     rate: Mapped[float] = mapped_column(sa.Float)
@@ -35,6 +36,7 @@ class Review(db.Model):
     """A sampled call and, once scored, the reviewer's scores."""
 
     __tablename__ = "supervision_reviews"
+    __centre_via__ = "consultation_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sample_id: Mapped[int] = mapped_column(sa.ForeignKey("supervision_samples.id", ondelete="CASCADE"), index=True)

@@ -18,6 +18,7 @@ class HomeVisit(TimestampMixin, db.Model):
     lawyer and a time, recorded when done."""
 
     __tablename__ = "home_visits"
+    __centre_via__ = "application_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)

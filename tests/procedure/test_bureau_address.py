@@ -18,14 +18,17 @@ def test_the_bureau_address_does_not_default_to_the_centre(make_app, monkeypatch
     assert Config().BUREAU_ADDRESS == "武汉市江汉区某路 1 号"
 
 
-def _route_text(app, app_id):  # noqa: ARG001
-    """The refusal letter's paragraph on where to object, as the letter renders it."""
+def _route_text(app, app_id):
+    """The refusal letter's paragraph on where to object, as the letter renders it (the case's centre's bureau)."""
     from types import SimpleNamespace
 
+    from app.applications.models import Application
+    from app.extensions import db
     from app.procedure import letters
     with app.app_context():
         ps = SimpleNamespace(objection_due=dt.date(2026, 3, 16))
-        return "".join(letters.paragraphs("_objection_route.txt", **letters._objection_route(ps)))
+        app_ = db.session.get(Application, app_id)
+        return "".join(letters.paragraphs("_objection_route.txt", **letters._objection_route(app_, ps)))
 
 
 def test_the_letter_names_the_bureau_and_its_own_address_only(make_app, fast_argon2):

@@ -121,3 +121,8 @@ document.documentElement.classList.add("js");
     window.addEventListener("resize", scrollables);
   });
 })();
+
+// The centre filter (city-level roles): choosing a centre reloads the page filtered by it
+document.querySelectorAll('.centre-filter select').forEach(function (sel) {
+  sel.addEventListener('change', function () { sel.form.submit(); });
+});
