@@ -2,6 +2,9 @@
 admin's centres page, transfer (移送) on the case page and in the staff API."""
 from __future__ import annotations
 
+from app.common.permissions import P
+from tests.platform.test_role_matrix import R
+
 import itertools
 
 _seq = itertools.count(1)
@@ -31,13 +34,13 @@ def _centre_id(b) -> int:
 def console_cases(Case, b, staff):
     c = "/console"
     return [
-        Case("console.centres_page", "GET", {"admin"}, lambda b: f"{c}/centres", fresh=False),
-        Case("console.centre_create", "POST", {"admin"}, lambda b: f"{c}/centres",
+        Case("console.centres_page", "GET", R(P.view_centres), lambda b: f"{c}/centres", fresh=False),
+        Case("console.centre_create", "POST", R(P.edit_centres), lambda b: f"{c}/centres",
              lambda b: {"code": f"c{next(_seq)}", "name": "新中心"}),
-        Case("console.centre_update", "POST", {"admin"}, lambda b: f"{c}/centres/{_centre_id(b)}",
+        Case("console.centre_update", "POST", R(P.edit_centres), lambda b: f"{c}/centres/{_centre_id(b)}",
              lambda b: {"code": "other", "name": "洪山区法律援助中心", "phone": f"027-{next(_seq):08d}",
                         "districts": "420111"}),
-        Case("console.application_transfer", "POST", {"duty_lawyer", "manager"},
+        Case("console.application_transfer", "POST", R(P.transfer_case),
              lambda b: f"{c}/applications/{b.case('submitted')}/transfer",
              lambda b: {"centre": other_centre(b), "reason": "案件由洪山区人民法院审理"}),
     ]
@@ -45,7 +48,7 @@ def console_cases(Case, b, staff):
 
 def api_cases(Case, b, staff):
     return [
-        Case("staff.transfer", "POST", {"duty_lawyer", "manager"},
+        Case("staff.transfer", "POST", R(P.transfer_case),
              lambda b: f"/api/v1/staff/applications/{b.case('submitted')}/transfer",
              lambda b: {"centre": other_centre(b), "reason": "案件由洪山区人民法院审理"}),
     ]

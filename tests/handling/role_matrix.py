@@ -84,7 +84,7 @@ def month_with_subsidy(b):
     from app.subsidy.models import Subsidy
     app_id = b.case("closed")
     n = next(_months)
-    month = dt.date(1990 + n // 12, n % 12 + 1, 15)
+    month = dt.date(2000 + n // 12, n % 12 + 1, 15)  # batch months run 2000–2099
     with b.app.app_context():
         row = db.session.scalar(sa.select(Subsidy).where(Subsidy.application_id == app_id))
         row.accepted_on = month

@@ -103,7 +103,7 @@ def console_cases(staff):
     act = "console.application_action"
     return [
         Case("console.home", "GET", R(P.use_console), lambda b: f"{c}/", fresh=False),
-        Case("console.queue", "GET", R(P.review_case), lambda b: f"{c}/queues/review", fresh=False),
+        Case("console.queue", "GET", R(P.review_case, P.watch_centre_queues), lambda b: f"{c}/queues/review", fresh=False),
         Case("console.queue", "GET", R(P.work_case), lambda b: f"{c}/queues/my_cases", fresh=False),
         Case("console.queue", "GET", R(P.view_objections), lambda b: f"{c}/queues/objections", fresh=False),
         Case("console.applications", "GET", CASE, lambda b: f"{c}/applications", fresh=False),
