@@ -62,6 +62,10 @@ KNOWN_REJECTIONS = {
     # ids of an application, citizen or lawyer to link in the body: whether one exists is data, not form
     # (422 naming the field, as for every other body reference)
     "POST /api/v1/consultations": "body reference to a missing object",
+    # the district of the court/organ or the event (Art. 38) must be one the platform's centres serve:
+    # which ones is data (the centres table), not form
+    "POST /api/v1/applications": "district no centre serves",
+    "PATCH /api/v1/applications/{application_id}": "district no centre serves",
     # the personal integrity commitment is required exactly when the screen's answer requires a means test
     # (Art. 41), which the answers in the same body decide: a rule across fields
     "PUT /api/v1/applications/{application_id}/eligibility": "commitment required by the screen's answer",

@@ -25,6 +25,7 @@ def test_the_three_messages(make_app):
     app = make_app(WECHAT_TEMPLATE_STATUS="t-status", WECHAT_TEMPLATE_DOCUMENT="t-doc", WECHAT_TEMPLATE_LETTER="t-letter")
     with app.app_context(), time_machine.travel(AT, tick=False):
         db.session.add(Citizen(id=3, openid="o-3"))
+        db.session.flush()  # the citizen's row first (PostgreSQL checks the foreign key)
         db.session.add(Application(id=7, status="submitted", citizen_id=3, reference="FY20260925000007"))
         db.session.flush()
         status = notifications.status_changed(_app(3), "不予法律援助（已出具决定书）", "经审查不符合经济困难标准，详见决定书全文。")

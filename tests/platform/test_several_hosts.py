@@ -161,11 +161,14 @@ def test_two_hosts_two_workers_two_beats(make_app, staff, fake_wechat, tmp_path)
     # letter numbers: unique and gapless per series
     with app.app_context():
         from app.procedure.models import Letter
-        letters = db.session.execute(sa.select(Letter.series, Letter.year, Letter.seq, Letter.number)).all()
+        letters = db.session.execute(sa.select(Letter.series, Letter.year, Letter.seq, Letter.number, Letter.kind)).all()
         by_series = collections.defaultdict(list)
-        for series, year, seq, _ in letters:
+        for series, year, seq, _, _ in letters:
             by_series[(series, year)].append(seq)
-        assert len(letters) == len(cases) and len({n for *_, n in letters}) == len(letters)
+        # each case: its receipt (收件回执, at submission) and exactly one supplement notice, however often asked
+        kinds = collections.Counter(kind for *_, kind in letters)
+        assert kinds["supplement_notice"] == len(cases), kinds
+        assert len({number for _, _, _, number, _ in letters}) == len(letters)
         for seqs in by_series.values():
             assert sorted(seqs) == list(range(1, len(seqs) + 1)), by_series
 
