@@ -17,6 +17,9 @@ ACTION_LABELS: dict[str, str] = {
     "application.assign": "指派律师", "application.start_work": "开始办理", "application.close": "结案",
     "application.lawyer_choice": "选定指派律师（推荐或调整）", "application.note": "记录办理进展",
     "application.reveal_phone": "查看完整联系电话",
+    "application.transfer": "移送其他法律援助中心",
+    "centres.create": "新建法律援助中心", "centres.update": "修改法律援助中心设置",
+    "centres.scope_bypass": "跨中心查询（系统任务或市级权限，已记录原因）",
     # the Legal Aid Law's procedure (app/procedure)
     "application.terminate": "终止法律援助", "application.deemed_withdrawn": "视为撤回申请",
     "application.reopen_review": "责令改正，重新审查", "application.eligibility_screen": "援助条件自助测评",
@@ -54,7 +57,7 @@ ACTION_LABELS: dict[str, str] = {
 
 OBJECT_LABELS: dict[str, str] = {
     "staff_user": "工作人员账号", "application": "法律援助申请", "document": "申请材料", "home_visit": "上门服务",
-    "alert": "预警", "audit_log": "审计日志", "analytics": "数据分析", "call_import": "话单导入",
+    "alert": "预警", "audit_log": "审计日志", "analytics": "数据分析", "call_import": "话单导入", "centre": "法律援助中心",
     "consultation": "热线来电", "callback_task": "回访任务", "supervision_sample": "质检抽样批次",
     "supervision_review": "质检评分", "letter": "法律文书", "objection": "异议",
     CITIZEN.value: "群众账号",

@@ -36,6 +36,8 @@ def _written_details() -> dict[str, set[str]]:
 
 
 def _sample(key: str, action: str):
+    if action in ("application.transfer", "centres.scope_bypass") and key == "reason":
+        return "样例"  # free text here (a document's refusal reason is a code)
     if action.startswith("application.eligibility"):
         return {"result": "likely_eligible", "means_test": "exempt", "from": "likely_eligible",
                 "to": "needs_review"}.get(key, "样例")
