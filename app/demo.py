@@ -75,7 +75,10 @@ DISTRICT_STAFF = [
     ("duty_hs", Role.duty_lawyer, "洪值班", "D201", "hongshan"), ("manager_hs", Role.manager, "洪主任", "M201", "hongshan"),
     ("aid_hs", Role.aid_lawyer, "洪援助", "A201", "hongshan"), ("bureau_hs", Role.bureau_reviewer, "洪审查", "B201", "hongshan"),
 ]
-PLACES = ("420102", "420111", "420106")  # the demo applications' places, so every centre has cases
+CITY_PLACE = "420106"  # the city centre's demo applications cover every state (its staff are the main demo accounts)
+# and each district centre has a few of its own, handled by its own staff (place → competent centre, Art. 38)
+DISTRICT_CASES = {"jiangan": ("420102", ("submitted", "under_review", "assigned", "rejected")),
+                  "hongshan": ("420111", ("submitted", "expedite_requested", "in_progress", "rejected"))}
 
 
 def _id(region: str, born: dt.date, seq: int, male: bool) -> str:
@@ -195,6 +198,14 @@ def _staff_accounts(echo) -> dict:
     return staff
 
 
+def _centre_staff(code: str, city_staff: dict) -> dict:
+    """A district centre's own demo staff by role; the roles it has none of (supervisor, admin) from the city."""
+    cid = centres.by_code(code).id
+    own = {u.role: u for u in db.session.scalars(sa.select(StaffUser).where(StaffUser.centre_id == cid)
+                                                 .order_by(StaffUser.id))}
+    return {**city_staff, **{role: own[role] for role in own}}
+
+
 def _citizens_and_applications(staff: dict, echo) -> None:
     citizens = []
     for i, (name, sex, region, born, phone, cat, desc, days, service_type) in enumerate(CITIZENS):
@@ -223,10 +234,15 @@ def _citizens_and_applications(staff: dict, echo) -> None:
                                    birth_date=dt.date.fromisoformat(t["birth_date"]), ethnicity=t["ethnicity"],
                                    hukou_address=t["address"])
 
+    cases = [(status, CITY_PLACE, staff) for status in PATHS]  # (state, place, who acts)
+    for code, (place, statuses) in DISTRICT_CASES.items():
+        own = _centre_staff(code, staff)
+        cases += [(status, place, own) for status in statuses]
     count = 0
-    for n, (status, path) in enumerate(PATHS.items()):
+    for n, (status, place, actors) in enumerate(cases):
+        path = PATHS[status]
         citizen, data, card = citizens[n % len(citizens)]
-        app_ = applications.create_draft(citizen, dict(data, place_district=PLACES[n % len(PLACES)], place_basis="event"))
+        app_ = applications.create_draft(citizen, dict(data, place_district=place, place_basis="event"))
         id_photo = card["image"] if card else demo_photo("居民身份证", [
             f"姓名 {data['applicant_name']}", f"性别 {data['sex']}  民族 汉", f"公民身份号码 {data['id_number']}"])
         document_flows.photo_uploaded(citizen, app_.id, "id_front", id_photo, "id_front.jpg")
@@ -234,16 +250,16 @@ def _citizens_and_applications(staff: dict, echo) -> None:
             "户别 家庭户", f"户主姓名 {data['applicant_name']}", f"住址 {data['hukou_address']}"]), "hukou_home.jpg")
         for action in path:
             if action in ("closing", "accept", "archive"):
-                _after_assignment(action, staff, app_)
+                _after_assignment(action, actors, app_)
                 continue
             role = ROLE_FOR_ACTION[action]
-            actor = citizen if role == Role.citizen else staff[role]
-            _demo_step(actor, app_, action, staff)
+            actor = citizen if role == Role.citizen else actors[role]
+            _demo_step(actor, app_, action, actors)
         if status == "rejected":  # and the citizen has objected to the justice bureau: an open objection
             objections.lodge_objection(citizen, app_, "我家四口人，只有我一人打零工，月收入不到三千元，"
                                                      "审查时把已经离职的配偶也算作有收入，请求重新审查。")
         count += 1
-    echo(f"演示申请 {count} 件（覆盖全部状态），群众 {len(citizens)} 人。")
+    echo(f"演示申请 {count} 件（市中心覆盖全部状态，两个区中心各有自己的申请），群众 {len(citizens)} 人。")
     return [c for c, _data, _card in citizens]
     echo("小程序开发模式登录（演示群众）：POST /api/v1/auth/wechat/login {\"code\": \"dev:demo1\"} …… dev:demo4；"
          "任意 dev:<名字> 登录为新用户")

@@ -173,8 +173,9 @@ def _apply(app_: Application, data: dict) -> None:
         setattr(app_, key, value)
     if field_errors:
         raise errors.ValidationFailed(details={"fields": field_errors})
-    if app_.status == "draft" and ("place_district" in data or "id_number" in data):
-        # the competent centre (Art. 38) follows the place while the application is a draft
+    if app_.status == "draft" and app_.created_by_staff_id is None and ("place_district" in data or "id_number" in data):
+        # the competent centre (Art. 38) follows the place while a citizen's application is a draft; a
+        # phone intake stays with the duty lawyer's centre, which transfers it if another is competent
         chosen = centres.for_district(app_.place_district or centres.suggest_district(app_.id_number))
         app_.centre_id = chosen.id if chosen else app_.centre_id
     app_.deadline_at = end_of_local_day(app_.legal_deadline) if app_.legal_deadline else None
