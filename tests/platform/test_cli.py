@@ -30,6 +30,14 @@ def test_demo_load_covers_every_state_with_photos(app):
     with app.app_context():
         states = set(db.session.scalars(sa.select(Application.status)).all())
         assert states == set(STATUSES)
+        # the city centre's staff (the main demo accounts) see every state; each district centre has its own
+        from app.centres.models import Centre
+        by_centre = dict(db.session.execute(sa.select(Centre.code, sa.func.count(Application.id)).join(
+            Application, Application.centre_id == Centre.id).group_by(Centre.code)).all())
+        assert by_centre == {"wuhan": len(STATUSES), "jiangan": 4, "hongshan": 4}
+        city_states = set(db.session.scalars(sa.select(Application.status).join(Centre, Centre.id == Application.centre_id)
+                                             .where(Centre.code == "wuhan")))
+        assert city_states == set(STATUSES)
         roles = set(db.session.scalars(sa.select(StaffUser.role)).all())
         assert roles == {"duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin", "bureau_reviewer",
                          "city_manager"}  # one account per role of app/common/permissions.py
@@ -43,4 +51,4 @@ def test_demo_load_covers_every_state_with_photos(app):
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "已存在" in again.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == len(STATUSES)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == len(STATUSES) + 8
