@@ -25,7 +25,9 @@ if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi
 set +e
-.venv/bin/python -m pytest "$@"
+# two worker processes (pytest-xdist; TEST_WORKERS=0 runs in this process), a test file stays on one worker;
+# each worker has its own database and Redis number (tests/conftest.py)
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 set -e
 if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing"; rc=1; fi

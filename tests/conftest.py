@@ -18,6 +18,33 @@ from tests.fakes.wechat_fixture import fake_wechat  # noqa: F401
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="legalaid-test-"))
 
 
+def _own_services_per_worker() -> None:
+    """Under pytest-xdist (`-n 2`, scripts/test.sh) each worker process gets its own PostgreSQL database
+    (`<name>_gw0`, created here if missing) and its own Redis database number, so two workers never share a
+    table, a Celery queue or a rate-limit counter. Set in the environment, so the apps, the Celery workers
+    and the subprocesses the tests start all see the worker's own. SQLite needs nothing: _SESSION_DIR is per
+    process."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    from urllib.parse import urlsplit
+    n = int(worker.removeprefix("gw"))
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        parts = urlsplit(url)
+        own = f"{parts.path.lstrip('/')}_{worker}"
+        import psycopg
+        with psycopg.connect(parts._replace(scheme="postgresql").geturl(), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{own}"')
+        os.environ["DATABASE_URL"] = parts._replace(path=f"/{own}").geturl()
+    if os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{1 + n}").geturl()
+
+
+_own_services_per_worker()
+
+
 def _database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{_SESSION_DIR / 'test.sqlite3'}"
 
