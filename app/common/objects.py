@@ -9,6 +9,7 @@ the session is rolled back and the object deleted. Whatever a crash still leaves
 the reconciler (app.common.reconcile)."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from contextlib import contextmanager
 
@@ -23,6 +24,21 @@ log = logging.getLogger(__name__)
 def storage_unavailable() -> errors.ApiError:
     return errors.ServiceUnavailable("文件存储暂时不可用，请稍后重试", code="storage_unavailable",
                                      headers={"Retry-After": "30"})
+
+
+def read_verified(key: str, sha256: str, what: str, code: str) -> bytes:
+    """The stored bytes of something immutable (a letter, an archive), refused unless they are the ones
+    recorded when it was made (SHA-256): 404 when gone, 503 when the storage is down, 500 `code` on a
+    mismatch. `what` names it in the messages (文书, 归档)."""
+    try:
+        data = get_storage().get(key)
+    except storage.ObjectNotFound:
+        raise errors.NotFound(f"{what}文件不存在") from None
+    except storage.StorageError:
+        raise errors.ServiceUnavailable("文件存储暂时不可用", code="storage_unavailable") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise errors.ApiError(f"{what}文件校验失败（SHA-256 不符），已拒绝提供", status=500, code=code)
+    return data
 
 
 @contextmanager

@@ -31,6 +31,8 @@ from flask import current_app
 
 import storage
 from app import errors
+from app.common.objects import read_verified
+from app.common.lookup import get_allowed
 from app.common.permissions import P, Role
 from app.applications import service as applications
 from app.applications.models import SERVICE_TYPES, Application, ApplicationEvent
@@ -186,10 +188,7 @@ def withdraw_as_lawyer(lawyer: StaffUser, app_: Application, reasons) -> LawyerC
 
 
 def get_change(staff: StaffUser, change_id: int) -> LawyerChange:
-    change = db.session.get(LawyerChange, change_id)
-    if change is None or not P.decide_after_assignment.allows(staff):
-        raise errors.NotFound("未找到该更换申请")
-    return change
+    return get_allowed(LawyerChange, change_id, staff, P.decide_after_assignment, "未找到该更换申请")
 
 
 def decide_change(manager: StaffUser, change: LawyerChange, approve: bool, note=None,
@@ -300,10 +299,7 @@ def report_termination(lawyer: StaffUser, app_: Application, ground, facts) -> T
 
 
 def get_report(staff: StaffUser, report_id: int) -> TerminationReport:
-    report = db.session.get(TerminationReport, report_id)
-    if report is None or not P.decide_after_assignment.allows(staff):
-        raise errors.NotFound("未找到该报告")
-    return report
+    return get_allowed(TerminationReport, report_id, staff, P.decide_after_assignment, "未找到该报告")
 
 
 def reports_for(application_id: int) -> list[TerminationReport]:
@@ -634,15 +630,7 @@ def _summary_pdf(app_, cf, reviews, quality, today, retain_until, n_files) -> by
 
 def read_archive(archive_: Archive) -> bytes:
     """The stored bundle, refused unless it is the one archived (SHA-256)."""
-    try:
-        data = get_storage().get(archive_.storage_key)
-    except storage.ObjectNotFound:
-        raise errors.NotFound("归档文件不存在") from None
-    except storage.StorageError:
-        raise errors.ServiceUnavailable("文件存储暂时不可用", code="storage_unavailable") from None
-    if hashlib.sha256(data).hexdigest() != archive_.sha256:
-        raise errors.ApiError("归档文件校验失败（SHA-256 不符），已拒绝提供", status=500, code="archive_integrity")
-    return data
+    return read_verified(archive_.storage_key, archive_.sha256, "归档", "archive_integrity")
 
 
 # --- queues for the console ----------------------------------------------------------------------------------

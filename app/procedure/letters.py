@@ -33,6 +33,7 @@ from app.auth.models import StaffUser
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.documents.models import KINDS
 from app.common.models import upsert_insert
+from app.common.objects import read_verified
 from app.extensions import db
 from storage.signing import ExpiringSigner
 from app.common.permissions import CITIZEN, SYSTEM, role_of
@@ -144,15 +145,7 @@ def check_signature(letter_id: int, expires: str, signature: str) -> bool:
 
 def read_pdf(letter: Letter) -> bytes:
     """The stored bytes, refused unless they are the ones issued (immutability check)."""
-    try:
-        data = get_storage().get(letter.storage_key)
-    except storage.ObjectNotFound:
-        raise errors.NotFound("文书文件不存在") from None
-    except storage.StorageError:
-        raise errors.ServiceUnavailable("文件存储暂时不可用", code="storage_unavailable") from None
-    if hashlib.sha256(data).hexdigest() != letter.sha256:
-        raise errors.ApiError("文书文件校验失败（SHA-256 不符），已拒绝提供", status=500, code="letter_integrity")
-    return data
+    return read_verified(letter.storage_key, letter.sha256, "文书", "letter_integrity")
 
 
 def verify(letter: Letter) -> bool:

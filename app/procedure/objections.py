@@ -17,6 +17,7 @@ from app.auth.models import Citizen, StaffUser
 from app.common.timeutil import local_today, utcnow
 from app.documents.models import Document
 from app.extensions import db
+from app.common.lookup import get_allowed
 from app.common.permissions import P
 from app.procedure.clocks import OBJECTION_STATES, due, local_date
 from app.common.inputs import text
@@ -80,10 +81,7 @@ def get_objection_for_citizen(citizen: Citizen, objection_id: int) -> Objection:
 
 
 def get_objection(staff: StaffUser, objection_id: int) -> Objection:
-    obj = db.session.get(Objection, objection_id)
-    if obj is None or not P.view_objections.allows(staff):
-        raise errors.NotFound("未找到该异议")
-    return obj
+    return get_allowed(Objection, objection_id, staff, P.view_objections, "未找到该异议")
 
 
 def objections_stmt(staff: StaffUser, status: str | None = "open") -> sa.Select:

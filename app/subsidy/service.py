@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import errors
-from app.common.permissions import P, Role
+from app.common.lookup import get_allowed
+from app.common.permissions import P
 from app.audit import record as audit
 from app.auth.models import StaffUser
 from app.common import exports
@@ -120,10 +121,7 @@ def create_batch(manager: StaffUser, month: str) -> SubsidyBatch:
 
 
 def get_batch(staff: StaffUser, batch_id: int) -> SubsidyBatch:
-    batch = db.session.get(SubsidyBatch, batch_id)
-    if batch is None or not P.manage_subsidies.allows(staff):
-        raise errors.NotFound("未找到该补贴批次")
-    return batch
+    return get_allowed(SubsidyBatch, batch_id, staff, P.manage_subsidies, "未找到该补贴批次")
 
 
 def batches() -> list[SubsidyBatch]:

@@ -1,0 +1,13 @@
+"""One object by id for a member of staff: a missing one and one the caller's permission does not reach are the
+same 404 (the centre scope, app/centres/scope.py, has already hidden other centres' rows)."""
+from __future__ import annotations
+
+from app import errors
+from app.extensions import db
+
+
+def get_allowed(model, object_id: int, staff, permission, not_found: str):
+    obj = db.session.get(model, object_id)
+    if obj is None or not permission.allows(staff):
+        raise errors.NotFound(not_found)
+    return obj
