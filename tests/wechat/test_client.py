@@ -264,7 +264,7 @@ def test_legacy_tampered_refused(client, where):
 @pytest.mark.parametrize(
     "key,data,iv",
     [
-        (b64_16(), None, IV),  # wrong session key
+        pytest.param(b64_16(), None, IV, id="wrong-session-key"),  # a random key
         (SESSION_KEY, "not base64!!", IV),
         (SESSION_KEY, base64.b64encode(b"short").decode(), IV),
         (SESSION_KEY, None, ""),  # missing iv (wechatpy would fall back to key[:16])
