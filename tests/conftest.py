@@ -32,7 +32,8 @@ def _own_services_per_worker() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         parts = urlsplit(url)
-        own = f"{parts.path.lstrip('/')}_{worker}"
+        own = parts.path.lstrip('/')
+        own = own if own.endswith(f"_{worker}") else f"{own}_{worker}"  # a subprocess inherits the rewritten URL
         import psycopg
         with psycopg.connect(parts._replace(scheme="postgresql").geturl(), autocommit=True) as conn:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone() is None:
