@@ -2,7 +2,7 @@
 
 Builds a database (SQLite file, or --database-url) with C centres and the same applications (spread over
 the centres), then requests, in-process, the application list (console and API) and the console home
-(the dashboard: queues, SLA card, alert count) as a district manager and as the city manager (all
+(queues, SLA card, alert count) and the analytics dashboard's charts as a district manager and as the city manager (all
 centres, and filtered to one), counting the SQL statements each request runs and timing it (median of
 --repeat). Run with 3 and with 100 centres and compare:
 
@@ -89,7 +89,14 @@ def run(n_centres: int, n_apps: int, repeat: int) -> list[tuple]:
              ("bench_mgr", "api", "/api/v1/staff/applications"),
              ("bench_city", "console", "/console/applications"), ("bench_city", "console", "/console/"),
              ("bench_city", "console", "/console/applications?centre=d001" if n_centres > 1 else "/console/applications"),
-             ("bench_city", "api", "/api/v1/staff/applications")]
+             ("bench_city", "api", "/api/v1/staff/applications"),
+             # the analytics dashboard (rollups per centre, issue 19): its overview and workload charts
+             ("bench_mgr", "console", "/console/dashboard/data/overview"),
+             ("bench_mgr", "api", "/api/v1/analytics/workload"),
+             ("bench_city", "console", "/console/dashboard/data/overview"),
+             ("bench_city", "console", "/console/dashboard/data/overview?centre=d001" if n_centres > 1
+              else "/console/dashboard/data/overview"),
+             ("bench_city", "api", "/api/v1/analytics/workload")]
     api = app.test_client()
     for user, kind, path in pages:
         times, stmts = [], []

@@ -8,6 +8,7 @@ from flask import jsonify, render_template, request
 
 from app import errors
 from app.analytics import queries
+from app.centres.scope import centre_filter
 from app.analytics.routes import ExportArgs, FilterArgs, export_response, filters_from, run_chart
 from app.console import add_nav, bp, console_required, form_args, me
 from app.common.permissions import P
@@ -33,13 +34,13 @@ def dashboard():
         fields = (exc.details or {}).get("fields") or {}
         values = {k: (request.args.get(k) or "")[:32] for k in ("date_from", "date_to", "region", "topic", "min_support")}
         return render_template("analytics/dashboard.html", f=None, values=values, topics=TOPICS, charts=queries.CHARTS,
-                               regions=regions.choices(), field_errors={k: "；".join(v) if isinstance(v, list) else str(v)
+                               regions=regions.choices(), centre=centre_filter(), field_errors={k: "；".join(v) if isinstance(v, list) else str(v)
                                                                       for k, v in fields.items()}), 422
     f = filters_from(args)
     values = {"date_from": f.date_from.isoformat(), "date_to": f.date_to.isoformat(), "region": f.region or "",
               "topic": f.topic or "", "min_support": args.get("min_support", 10)}
     return render_template("analytics/dashboard.html", f=f, values=values, topics=TOPICS, charts=queries.CHARTS,
-                           regions=regions.choices(), field_errors={})
+                           regions=regions.choices(), centre=centre_filter(), field_errors={})
 
 
 @bp.route("/dashboard/data/<chart>")

@@ -9,7 +9,7 @@ FILTER_LABELS = (("date_from", "开始日期"), ("date_to", "结束日期"), ("r
 
 def _filter_rows(filters: queries.Filters) -> list[list]:
     values = filters.as_dict()
-    return [[label, values[k] or "全部"] for k, label in FILTER_LABELS]
+    return [["中心", queries.centre_label()], *([label, values[k] or "全部"] for k, label in FILTER_LABELS)]
 
 
 def _chart_tables(filters: queries.Filters, names: list[str], *, titled: bool = True):

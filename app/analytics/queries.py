@@ -3,6 +3,9 @@ ratings, SLA and repeat-caller figures come from their own small tables.
 
 Each chart is a function (filters) -> JSON-ready dict, plus `table(name, result)` -> (headers, rows)
 for the CSV/XLSX export. Filters: local date range, region (prefix: "湖北省" or "湖北省武汉市"), topic.
+Centres (issue 19): the rollups are Core tables, out of reach of the ORM scope (app/centres/scope.py), so
+every rollup query adds `_centre(t)`: the caller's centres' rows (a city-level role: all of them, summed,
+or the one of `?centre=`). Ratings are counted for the calls and applications the caller may see.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app.centres.scope import visible_centre_ids
 from app.consultations.phones import PROVINCE_RE, is_province, region_cond
 from app.consultations.rollup_models import HOURS, ROLLUPS
 from app.common.timeutil import LOCAL_TZ, UTC, local_today
@@ -64,10 +68,25 @@ def _table(region: bool, topic: bool) -> sa.Table:
     return ROLLUPS["day"]
 
 
+def _centre(t):
+    """The rows of the centres the caller sees (no condition for all of them)."""
+    ids = visible_centre_ids()
+    return sa.true() if ids is None else t.c.centre_id.in_(ids)
+
+
+def centre_label() -> str:
+    """Whose figures these are: the caller's centre(s), or all centres (city level without a filter)."""
+    ids = visible_centre_ids()
+    if ids is None:
+        return "全部中心"
+    t = db.metadata.tables["centres"]
+    return "、".join(db.session.scalars(sa.select(t.c.name).where(t.c.id.in_(ids)).order_by(t.c.id))) or "—"
+
+
 def _source(f: Filters, *, by_region=False, by_topic=False):
     """(table, where-clause) for a query that groups by region/topic (if asked) under the filters."""
     t = _table(by_region or bool(f.region), by_topic or bool(f.topic))
-    cond = [t.c.day >= f.date_from, t.c.day <= f.date_to]
+    cond = [t.c.day >= f.date_from, t.c.day <= f.date_to, _centre(t)]
     if f.region:
         cond.append(region_cond(t.c.region, t.c.province, f.region))
     if f.topic:
@@ -122,7 +141,7 @@ def _region_rows(f: Filters) -> list[tuple]:
         return _region_rows_daily(f)
     first, last = months
     t = ROLLUPS["region_month"]
-    cond = [t.c.day >= first, t.c.day <= last]
+    cond = [t.c.day >= first, t.c.day <= last, _centre(t)]
     if f.region:
         cond.append(region_cond(t.c.region, t.c.province, f.region))
     parts = [db.session.execute(sa.select(t.c.region, _sum(t.c.calls), _sum(t.c.answered))
@@ -236,6 +255,7 @@ def workload(f: Filters) -> dict:
     else:
         t = ROLLUPS["lawyer" if f.topic else "lawyer_day"]
         cond = [t.c.day >= f.date_from, t.c.day <= f.date_to]
+    cond.append(_centre(t))
     if f.topic:
         cond.append(t.c.topic == f.topic)
     stmt = sa.select(t.c.lawyer_id, *_measure_cols(t)).where(*cond).group_by(t.c.lawyer_id)
@@ -272,6 +292,13 @@ def satisfaction(f: Filters) -> dict:
             conds.append(sa.and_(r.subject_type == "application", sa.exists().where(
                 Application.id == r.subject_id, Application.category == f.topic)))
         stmt = stmt.where(sa.or_(*conds))
+    ids = visible_centre_ids()
+    if ids is not None:  # the ratings of the caller's centres' calls and applications
+        stmt = stmt.where(sa.or_(
+            sa.and_(r.subject_type == "consultation", r.subject_id.in_(
+                sa.select(Consultation.id).where(Consultation.centre_id.in_(ids)))),
+            sa.and_(r.subject_type == "application", r.subject_id.in_(
+                sa.select(Application.id).where(Application.centre_id.in_(ids))))))
     rows = db.session.execute(stmt).all()
     dist = [0] * 5
     weekly: dict[dt.date, list[int]] = defaultdict(list)

@@ -23,6 +23,8 @@ class FilterArgs(ma.Schema):
     region = fields.String(validate=validate.Length(max=32), metadata={"description": "地区，如 湖北省 或 湖北省武汉市"})
     topic = fields.String(validate=validate.OneOf((*TOPICS, NO_TOPIC)))
     min_support = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1_000_000))
+    # read by the centre scope (app/centres/scope.py), not by the queries: a city-level role's centre filter
+    centre = fields.String(validate=validate.Length(max=16), metadata={"description": "中心编码（市级角色按中心筛选）"})
 
     @ma.validates_schema
     def _range(self, data, **kwargs):
@@ -82,7 +84,8 @@ def export_response(actor, args: dict):
     names = list(queries.CHARTS) if args["chart"] == "all" else [args["chart"]]
     body = export.xlsx(f, names) if args["format"] == "xlsx" else export.csv_bytes(f, names)
     audit("analytics.export", actor=actor, object_type="analytics", object_id=args["chart"],
-          details={"format": args["format"], "charts": names, "filters": f.as_dict(), "bytes": len(body)})
+          details={"format": args["format"], "charts": names, "filters": f.as_dict(), "bytes": len(body),
+                   "centre": queries.centre_label()})
     db.session.commit()
     filename = f"热线分析_{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.{args['format']}"
     return exports.download(body, args["format"], f"hotline-analytics.{args['format']}", filename)

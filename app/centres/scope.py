@@ -1,8 +1,9 @@
 """The one place that keeps centres apart: every ORM statement run for a member of staff is scoped to the
 centres that person may see, by `with_loader_criteria` added in a `do_orm_execute` listener.
 
-- A model is centre-owned when it has a `centre_id` column (applications, calls, callbacks, alerts, staff
-  accounts: one's own is always found), or
+- A model is centre-owned when it has a `centre_id` column (applications, calls, callbacks, alerts, subsidy
+  batches, audit entries, staff accounts: one's own is always found); with `__centre_null__ = "city"` a row
+  of no centre is the city centre's (the platform's own audit entries), or
   belongs to an application (`__centre_via__ = "application_id"`: documents, letters, objections, the
   timeline, notices, home visits, the procedure's state) or to a call (`"consultation_id"`: supervision
   reviews, repeat-caller episodes); it is scoped through that table.
@@ -124,8 +125,16 @@ def criteria(ids: tuple[int, ...], me_id: int) -> list:
     in_centres = {col: sa.select(t.c.id).where(t.c.centre_id.in_(ids)).scalar_subquery() for col, t in parents.items()}
     # staff accounts too (the roster, lawyers to assign): another centre's people are not found; one's own
     # account always is (a city manager filtering by another centre still reloads itself)
-    opts = [with_loader_criteria(cls, sa.or_(cls.centre_id.in_(ids), cls.id == me_id) if cls.__tablename__ == "staff_users"
-                                 else cls.centre_id.in_(ids), include_aliases=True) for cls in direct]
+    centres = _centres_table()
+    city_seen = sa.exists().where(centres.c.is_city == sa.true(), centres.c.id.in_(ids))
+
+    def own(cls):
+        if cls.__tablename__ == "staff_users":
+            return sa.or_(cls.centre_id.in_(ids), cls.id == me_id)
+        if getattr(cls, "__centre_null__", None) == "city":
+            return sa.or_(cls.centre_id.in_(ids), sa.and_(cls.centre_id.is_(None), city_seen))
+        return cls.centre_id.in_(ids)
+    opts = [with_loader_criteria(cls, own(cls), include_aliases=True) for cls in direct]
     opts += [with_loader_criteria(cls, getattr(cls, cls.__centre_via__).in_(in_centres[cls.__centre_via__]),
                                   include_aliases=True) for cls in via]
     return opts

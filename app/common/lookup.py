@@ -2,12 +2,15 @@
 same 404 (the centre scope, app/centres/scope.py, has already hidden other centres' rows)."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from app import errors
 from app.extensions import db
 
 
 def get_allowed(model, object_id: int, staff, permission, not_found: str):
-    obj = db.session.get(model, object_id)
+    # a query, not session.get: an object already in the identity map would skip the centre scope
+    obj = db.session.scalar(sa.select(model).where(model.id == object_id))
     if obj is None or not permission.allows(staff):
         raise errors.NotFound(not_found)
     return obj

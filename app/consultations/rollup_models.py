@@ -14,6 +14,8 @@ Tables with a region also carry its province (functionally dependent, not part o
 filter by province (湖北省) or by city (湖北省武汉市) is an indexed equality.
 A dashboard query picks the smallest table that has the dimensions it groups and filters by.
 `hNN` columns count calls ringing in local hour NN (the hour x weekday heatmap without an hour row).
+Every grain is also per centre (`centre_id`, 0 for a call of no centre, next to `day` in the key): a centre's
+dashboard reads its own rows, the city level sums over the centres (issue 19).
 """
 from __future__ import annotations
 
@@ -44,12 +46,14 @@ _DIM_TYPES = {"region": lambda: sa.String(32), "topic": lambda: sa.String(16), "
 def _table(grain: str, dims: tuple[str, ...]) -> sa.Table:
     name = f"call_rollup_{grain}"
     cols = [sa.Column("day", sa.Date, nullable=False),
+            sa.Column("centre_id", sa.Integer, nullable=False, server_default="0"),
             *[sa.Column(d, _DIM_TYPES[d](), nullable=False) for d in dims],
             *([sa.Column("province", sa.String(16), nullable=False)] if "region" in dims else []),
             sa.Column("dow", sa.SmallInteger, nullable=False),  # ISO weekday 1..7 (Monday = 1)
             sa.Column("week", sa.Date, nullable=False),  # Monday of the ISO week
             *[sa.Column(m, sa.BigInteger, nullable=False, server_default="0") for m in MEASURES]]
-    args = [sa.PrimaryKeyConstraint("day", *dims, name=f"pk_{name}")]
+    args = [sa.PrimaryKeyConstraint("day", "centre_id", *dims, name=f"pk_{name}"),
+            sa.Index(f"ix_{name}_centre_day", "centre_id", "day")]
     if "region" in dims:
         args.append(sa.Index(f"ix_{name}_region_day", "region", "day"))
         args.append(sa.Index(f"ix_{name}_province_day", "province", "day"))

@@ -30,7 +30,7 @@ def facts(c) -> dict:
     return {
         "day": get("local_date"), "hour": get("local_hour"), "region": get("region") or "未知",
         "province": get("province") or "未知",
-        "topic": get("topic") or NO_TOPIC, "lawyer_id": get("duty_lawyer_id") or 0,
+        "topic": get("topic") or NO_TOPIC, "lawyer_id": get("duty_lawyer_id") or 0, "centre_id": get("centre_id") or 0,
         "answered": answered, "wait": wait or 0, "duration": (get("duration_seconds") or 0) if answered else 0,
     }
 
@@ -57,7 +57,7 @@ def apply(calls, sign: int = 1) -> None:
         n += 1
         for grain, dims in GRAINS.items():
             day = _month(f["day"]) if grain in MONTHLY else f["day"]
-            m = acc[grain][(day, *[f[d] for d in dims], *((f["province"],) if "region" in dims else ()))]
+            m = acc[grain][(day, f["centre_id"], *[f[d] for d in dims], *((f["province"],) if "region" in dims else ()))]
             m["calls"] += sign
             m[HOURS[f["hour"]]] += sign
             if f["answered"]:
@@ -71,15 +71,16 @@ def apply(calls, sign: int = 1) -> None:
         rows = []
         for key, m in acc[grain].items():
             day = key[0]
-            row = {"day": day, "dow": day.isoweekday(), "week": _week(day), **dict(zip(dims, key[1:])), **m}
+            row = {"day": day, "centre_id": key[1], "dow": day.isoweekday(), "week": _week(day),
+                   **dict(zip(dims, key[2:])), **m}
             if "region" in dims:
                 row["province"] = key[-1]
             rows.append(row)
-        _upsert(ROLLUPS[grain], ("day", *dims), rows)
+        _upsert(ROLLUPS[grain], ("day", "centre_id", *dims), rows)
         if sign < 0:  # a removed call (topic edit) must not leave empty rows that a rebuild would not make
             t = ROLLUPS[grain]
             for row in rows:
-                db.session.execute(sa.delete(t).where(t.c.calls == 0, t.c.day == row["day"],
+                db.session.execute(sa.delete(t).where(t.c.calls == 0, t.c.day == row["day"], t.c.centre_id == row["centre_id"],
                                                       *[t.c[d] == row[d] for d in dims]))
 
 
@@ -126,13 +127,14 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None) ->
     ]
 
     def cols_of(grain):
-        return list(GRAINS[grain]) + (["province"] if "region" in GRAINS[grain] else [])
+        return ["centre_id", *GRAINS[grain]] + (["province"] if "region" in GRAINS[grain] else [])
 
     # 1) the finest grain from the calls (the only scan of the calls table)
     finest = "lawyer_region_topic"
     topic = sa.func.coalesce(C.topic, sa.literal_column(f"'{NO_TOPIC}'"))
     lawyer = sa.func.coalesce(C.duty_lawyer_id, sa.literal_column("0"))
-    dim_exprs = [lawyer, C.region, topic, C.province]
+    centre = sa.func.coalesce(C.centre_id, sa.literal_column("0"))
+    dim_exprs = [centre, lawyer, C.region, topic, C.province]
     sel = (sa.select(C.local_date, *dim_exprs, sa.literal(0), C.local_date, *measures)
            .where(day_filter(C.local_date)).group_by(C.local_date, *dim_exprs))
     db.session.execute(ROLLUPS[finest].insert().from_select(["day", *cols_of(finest), "dow", "week", *MEASURES], sel))

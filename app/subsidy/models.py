@@ -1,6 +1,7 @@
 """办案补贴 (Art. 52): one subsidy per closed case, computed from the province's standard when the file
 is submitted (shown to the lawyer), fixed at acceptance; monthly batches a manager approves and exports.
-Amounts are integers in fen (分)."""
+Amounts are integers in fen (分). A batch is one centre's (one per centre and month, issue 19): its
+`centre_id` makes it centre-owned, so another centre's batch is not found (app/centres/scope.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,9 +34,11 @@ class Subsidy(db.Model):
 
 class SubsidyBatch(db.Model):
     __tablename__ = "subsidy_batches"
+    __table_args__ = (sa.UniqueConstraint("centre_id", "month"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    month: Mapped[str] = mapped_column(sa.String(7), unique=True)  # YYYY-MM
+    centre_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centres.id"), index=True)  # whose cases it pays
+    month: Mapped[str] = mapped_column(sa.String(7))  # YYYY-MM
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     total_fen: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,7 +1,8 @@
 """办案补贴 (Art. 52): computed from the province's standard (`SUBSIDY_STANDARD`: an amount per case type
 — the application's service type — and stage, then adjustments by the case's facts), shown to the lawyer
 when the closing file is submitted, fixed when the closing review accepts it, and paid in monthly batches
-that a manager approves and exports (CSV/XLSX through app.common.exports, formula-safe).
+that a manager approves and exports (CSV/XLSX through app.common.exports, formula-safe). A batch is the
+manager's centre's: it pays that centre's cases, and other centres' batches are not found (a 404).
 
 Amounts are integer fen; the standard gives yuan (numbers with at most two decimals)."""
 from __future__ import annotations
@@ -16,6 +17,7 @@ from app import errors
 from app.common.lookup import get_allowed
 from app.common.permissions import P
 from app.audit import record as audit
+from app.centres.scope import visible_centre_ids
 from app.auth.models import StaffUser
 from app.common import exports
 from app.common.timeutil import utcnow
@@ -86,12 +88,16 @@ def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return first, nxt
 
 
-def unbatched(month: str) -> list[Subsidy]:
+def unbatched(month: str, centre_id: int | None = None) -> list[Subsidy]:
     """What a month's batch pays: every subsidy accepted by the month's end that no batch holds yet (one
-    accepted after its month's batch was made waits for the next month's)."""
+    accepted after its month's batch was made waits for the next month's); of one centre's cases when given
+    (else of the cases the caller sees)."""
     _, nxt = _month_bounds(month)
-    return db.session.scalars(sa.select(Subsidy).where(Subsidy.batch_id.is_(None), Subsidy.accepted_on < nxt)
-                              .order_by(Subsidy.id)).all()
+    stmt = sa.select(Subsidy).where(Subsidy.batch_id.is_(None), Subsidy.accepted_on < nxt)
+    if centre_id is not None:
+        apps = db.metadata.tables["applications"]
+        stmt = stmt.where(Subsidy.application_id.in_(sa.select(apps.c.id).where(apps.c.centre_id == centre_id)))
+    return db.session.scalars(stmt.order_by(Subsidy.id)).all()
 
 
 def _manager(staff: StaffUser) -> None:
@@ -99,23 +105,34 @@ def _manager(staff: StaffUser) -> None:
         raise errors.Forbidden("当前角色无权办理补贴发放")
 
 
+def _centre_of_batch(manager: StaffUser) -> int:
+    """The centre a new batch is for: the manager's own (a role seeing several centres: the one chosen)."""
+    ids = visible_centre_ids(manager)
+    if ids is None or len(ids) != 1:
+        raise errors.ValidationFailed("补贴批次按中心生成：请先选择中心", details={"fields": {"centre": ["请选择中心"]}})
+    return ids[0]
+
+
 def create_batch(manager: StaffUser, month: str) -> SubsidyBatch:
-    """The month's batch (one per month): every subsidy accepted by the month's end not yet in a batch."""
+    """The centre's batch of the month (one per centre and month): every subsidy of the centre's cases accepted
+    by the month's end not yet in a batch."""
     _manager(manager)
     _month_bounds(month)
-    if db.session.scalar(sa.select(SubsidyBatch.id).where(SubsidyBatch.month == month)):
+    centre_id = _centre_of_batch(manager)
+    if db.session.scalar(sa.select(SubsidyBatch.id).where(SubsidyBatch.month == month,
+                                                         SubsidyBatch.centre_id == centre_id)):
         raise errors.Conflict(f"{month} 的补贴批次已存在")
-    items = unbatched(month)
+    items = unbatched(month, centre_id)
     if not items:
         raise errors.Conflict(f"{month} 没有待发放的补贴（该月末前通过结案审查且尚未入批的补贴为零）")
-    batch = SubsidyBatch(month=month, status="draft", total_fen=sum(i.amount_fen for i in items),
+    batch = SubsidyBatch(centre_id=centre_id, month=month, status="draft", total_fen=sum(i.amount_fen for i in items),
                          created_at=utcnow(), created_by_id=manager.id)
     db.session.add(batch)
     db.session.flush()
     for i in items:
         i.batch_id = batch.id
     audit("subsidy_batch.create", actor=manager, object_type="subsidy_batch", object_id=batch.id,
-          details={"month": month, "items": len(items), "total_fen": batch.total_fen})
+          details={"month": month, "items": len(items), "total_fen": batch.total_fen, "centre_id": centre_id})
     db.session.commit()
     return batch
 
@@ -153,7 +170,9 @@ def rows(batch: SubsidyBatch) -> list[tuple]:
         ref, name = refs.get(i.application_id, (None, None))
         b = i.breakdown
         adj = "；".join(f"{a['label']} {yuan(a['fen'])}" for a in b.get("adjustments", [])) or "—"
-        out.append((n, ref, name, i.lawyer.display_name, i.lawyer.law_firm or "", b.get("case_type_label"),
+        lawyer = i.lawyer  # None: an account now in another centre (out of the caller's scope)
+        out.append((n, ref, name, lawyer.display_name if lawyer else "—", (lawyer.law_firm if lawyer else None) or "",
+                    b.get("case_type_label"),
                     b.get("stage_label"), float(yuan(b["base_fen"])), adj, float(yuan(i.amount_fen)),
                     i.accepted_on))
     return out

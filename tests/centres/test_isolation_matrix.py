@@ -19,11 +19,9 @@ from tests.support import ROLE_USER, console_login
 OBJECT_URL = re.compile(r"/\d+(/|$|\.)")
 # routes about the platform itself rather than a centre's things (the admin's centres page)
 PLATFORM = {"console.centres_page", "console.centre_create", "console.centre_update"}
-# NOT DONE (listed in docs/centres.md): the monthly subsidy batch (issue 17, merged late) is one per month for
-# the whole platform (unique month), so it is not a centre's; its items are scoped, the batch is not.
-# These endpoints are tried like the others and must fail exactly as known: a new leak still fails the test.
-KNOWN_GAPS = {"console.subsidy_batch", "console.subsidy_approve", "console.subsidy_export",
-              "handling_staff.approve_batch", "handling_staff.export_batch"}
+# known gaps: endpoints tried like the others that must fail exactly as known (a new leak still fails the test);
+# none now (the subsidy batches became a centre's in migration 0018)
+KNOWN_GAPS: set[str] = set()
 
 
 def _city_markers(app) -> list[str]:
@@ -64,8 +62,8 @@ def test_other_centres_things_are_404_and_unchanged(app, client, fake_wechat, st
                         continue  # creating something in one's own centre
                     c = client if api else consoles[role]
                     r = _send(c, case, url, body, tokens[role] if api else {}, api)
-                    if r.mimetype == "text/event-stream":  # the screen-pop stream: the caller's own pops only,
-                        r.close()  # and it stays open for minutes (read by tests/telephony): its status here
+                    if r.mimetype == "text/event-stream":  # long-lived (10 min): its status only, as in the role matrix
+                        r.close()
                         tried["list"] += 1
                         if r.status_code != 200:
                             failures.append(f"STREAM {r.status_code}: {role} GET {url}")
@@ -94,3 +92,59 @@ def test_other_centres_things_are_404_and_unchanged(app, client, fake_wechat, st
     assert not failures, "\n".join(failures)
     assert known <= KNOWN_GAPS
     assert tried["object"] >= 60 and tried["list"] >= 15, tried  # the matrix is not empty
+
+
+def test_other_centres_calls_and_audit_entries_count_nowhere(app, client, staff, centres):
+    """Figures and logs, generated the same way: every analytics chart and export (API and console) for every
+    role that may see them, and the audit log (API, page, CSV) for every role that may read it, answer the
+    other centre's twin exactly as before the city centre's calls, case and audit entries existed."""
+    from app.analytics.queries import CHARTS
+    from tests.support import local, log_call
+    q = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
+    twins = centres["twins"]
+    roles = lambda p: sorted(r for r in p.roles if r not in P.see_all_centres)  # noqa: E731
+    consoles = {}
+    for role in set(roles(P.view_analytics)) | set(roles(P.view_audit)):
+        consoles[role] = app.test_client()
+        console_login(consoles[role], twins[ROLE_USER[role]]["username"])
+
+    def audit_view():
+        out = {}
+        for role in roles(P.view_audit):
+            h = twins[ROLE_USER[role]]["headers"]
+            out[(role, "api")] = [e["id"] for e in client.get("/api/v1/staff/audit?page_size=100", headers=h).get_json()["items"]]
+            page = consoles[role].get("/console/audit").get_data(as_text=True)
+            out[(role, "page")] = page[page.index("<main"):] if "<main" in page else page
+        return out
+
+    def figures():
+        out = {}
+        for role in roles(P.view_analytics):
+            h = twins[ROLE_USER[role]]["headers"]
+            for chart in CHARTS:
+                out[(role, "api", chart)] = client.get(f"/api/v1/analytics/{chart}", query_string=q, headers=h).get_json()
+                out[(role, "console", chart)] = consoles[role].get(f"/console/dashboard/data/{chart}", query_string=q).get_json()
+            if P.export_data.allows(role):
+                out[(role, "csv")] = client.get("/api/v1/analytics/export", query_string={**q, "format": "csv"},
+                                                headers=h).data
+        return out
+
+    figures_before = figures()
+    audit_before = audit_view()  # after the twins' own exports (their centre's entries)
+    city = staff["duty1"]["headers"]
+    for i in range(4):  # a repeat caller too
+        log_call(client, city, caller="13907141234", ring=local(2026, 3, 2 + i, 9, 0), answer_after=2, talk=100,
+                 topic="婚姻家庭")
+    log_call(client, city, caller="075512345678", ring=local(2026, 3, 3, 11, 0), answer_after=None)
+    from tests.support import make_case
+    make_case(app, "assigned", by_phone=True)
+    assert client.get("/api/v1/analytics/overview", query_string=q,
+                      headers=staff["manager1"]["headers"]).get_json()["calls"] == 5  # the control: they count
+    with app.app_context():
+        from app.audit import AuditLog
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) > len(audit_before[("admin", "api")])
+    assert audit_view() == audit_before
+    figures_after = figures()
+    assert len(figures_after) >= 2 * len(CHARTS)
+    for key, before in figures_before.items():
+        assert figures_after[key] == before, key
