@@ -108,7 +108,7 @@ def log_attempt(staff, task_id: int, data: dict) -> CallbackAttempt:
     _check(staff, task, "attempt")
     at = data.get("at") or utcnow()
     if at > utcnow() + dt.timedelta(minutes=5):
-        raise errors.ValidationFailed("回访时间不能晚于当前时间")
+        raise errors.ValidationFailed("回访时间不能晚于当前时间", details={"fields": {"at": ["回访时间不能晚于当前时间"]}})
     attempt = CallbackAttempt(task_id=task.id, at=at, result=data["result"], note=(data.get("note") or "").strip() or None,
                               staff_id=staff.id, created_at=utcnow())
     db.session.add(attempt)
@@ -122,8 +122,9 @@ def close(staff, task_id: int, status: str, note: str | None) -> CallbackTask:
     task = get_task(task_id)
     _check(staff, task, _CLOSING[status])
     task.status, task.closed_at, task.closed_by_id = status, utcnow(), staff.id
+    note = (note or "").strip()
     if note:
-        task.note = ((task.note + "；") if task.note else "") + note.strip()
+        task.note = ((task.note + "；") if task.note else "") + note
         task.note = task.note[:500]
     audit(f"callback.{status}", actor=staff, object_type="callback_task", object_id=task.id)
     _closed(task, staff)
