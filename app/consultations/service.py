@@ -93,6 +93,13 @@ def record_call(staff: StaffUser, data: dict) -> Consultation:
     except phones.InvalidNumber as exc:
         raise errors.ValidationFailed(f"来电号码无效：{exc}", details={"fields": {"caller": [str(exc)]}}) from None
     ring_at, answered_at, ended_at = data["ring_at"], data.get("answered_at"), data.get("ended_at")
+    if data.get("wait_seconds") is not None:  # the console's form says how long the phone rang
+        if answered_at is not None:
+            raise errors.ValidationFailed("应答时间与应答用时只填一项", details={"fields": {
+                "wait_seconds": ["已填应答时间时不填应答用时"]}})
+        answered_at = ring_at + dt.timedelta(seconds=data["wait_seconds"])
+    if ended_at is None and answered_at is not None and data.get("duration_seconds") is not None:
+        ended_at = answered_at + dt.timedelta(seconds=data["duration_seconds"])
     _check_times(ring_at, answered_at, ended_at)
     citizen_id, application_id = _links(data)
     topic, suggested = data.get("topic"), False
