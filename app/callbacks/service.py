@@ -10,6 +10,7 @@ from flask import current_app
 
 from app import errors
 from app.audit import record as audit
+from app.centres import service as centres
 from app.callbacks.models import (REASON_LABELS, RESULTS, STATUS_LABELS,  # noqa: F401  (labels for pages)
                                   CallbackAttempt, CallbackTask)
 from app.common.timeutil import utcnow
@@ -65,7 +66,9 @@ def open_task(reason: str, *, subject_type: str | None = None, subject_id: int |
     now = utcnow()
     task = CallbackTask(reason=reason, status="open", citizen_id=citizen_id, rating_id=rating_id,
                         subject_type=subject_type, subject_id=subject_id, note=note, due_at=now + due_in,
-                        created_at=now)
+                        created_at=now, centre_id=centres.centre_for_new(
+                            application_id=subject_id if subject_type == "application" else None,
+                            consultation_id=subject_id if subject_type == "consultation" else None))
     db.session.add(task)
     db.session.flush()
     return task

@@ -13,6 +13,7 @@ from app import errors
 from app.consultations import rollups
 from app.audit import record as audit
 from app.callbacks import service as callbacks
+from app.centres import service as centres
 from app.auth.models import Citizen, StaffUser
 from app.common.permissions import P, Role
 from app.common import crypto
@@ -113,6 +114,7 @@ def record_call(staff: StaffUser, data: dict) -> Consultation:
                     topic=topic, topic_suggested=suggested, summary=(data.get("summary") or "").strip() or None,
                     outcome=data.get("outcome"), recording_key=data.get("recording_key"),
                     citizen_id=citizen_id, application_id=application_id, created_by_id=staff.id,
+                    centre_id=centres.centre_for_new(staff, application_id=application_id),
                     created_at=utcnow(), updated_at=utcnow())
     c = Consultation(**row)
     db.session.add(c)

@@ -11,6 +11,7 @@ from flask import current_app
 
 from app import errors
 from app.audit import record as audit
+from app.centres import service as centres
 from app.auth.models import StaffUser
 from app.common.permissions import P
 from app.common.timeutil import LOCAL_TZ, utcnow
@@ -65,7 +66,7 @@ def create_sample(staff, period_start: dt.date, period_end: dt.date, rate: float
     batch = existing  # drawn before any call of the period existed: filled now, same parameters
     if batch is None:
         batch = SampleBatch(period_start=period_start, period_end=period_end, rate=rate, min_per_lawyer=min_per_lawyer,
-                            seed=seed, created_by_id=staff.id, created_at=utcnow())
+                            seed=seed, created_by_id=staff.id, created_at=utcnow(), centre_id=centres.centre_for_new(staff))
         db.session.add(batch)
         db.session.flush()
     days = dict(db.session.execute(sa.select(Consultation.id, Consultation.local_date).where(

@@ -12,7 +12,7 @@ import time_machine
 
 from app.callbacks.models import CallbackAttempt, CallbackTask
 from app.extensions import db
-from tests.support import api_login, console_login
+from tests.support import api_login, city_centre_id, console_login
 
 NOW = dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc)  # Friday 10:00 in Beijing
 
@@ -24,7 +24,7 @@ def _form_state(html: str) -> dict:
 def _task(app) -> int:
     with app.app_context():
         t = CallbackTask(reason="bad_rating", status="open", due_at=dt.datetime(2026, 9, 26, 2, 0, tzinfo=dt.timezone.utc),
-                         created_at=NOW)
+                         created_at=NOW, centre_id=city_centre_id())
         db.session.add(t)
         db.session.commit()
         return t.id

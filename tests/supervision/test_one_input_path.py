@@ -12,7 +12,7 @@ import time_machine
 
 from app.extensions import db
 from app.supervision.models import Review, SampleBatch
-from tests.support import api_login, console_login
+from tests.support import api_login, city_centre_id, console_login
 
 NOW = dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.timezone.utc)  # Friday 10:00 in Beijing
 
@@ -30,9 +30,9 @@ def _review(app, staff) -> int:
     with app.app_context():
         c = Consultation(**build_row(phones.normalise("13907140001"), ring, ring + dt.timedelta(seconds=2),
                                      ring + dt.timedelta(seconds=122), call_id="S1", duty_lawyer_id=staff["duty1"]["id"],
-                                     topic="劳动争议"))
+                                     topic="劳动争议", centre_id=city_centre_id()))
         batch = SampleBatch(period_start=dt.date(2026, 9, 21), period_end=dt.date(2026, 9, 24), rate=0.1,
-                            min_per_lawyer=1, seed="s", created_at=NOW)
+                            min_per_lawyer=1, seed="s", created_at=NOW, centre_id=city_centre_id())
         db.session.add_all([c, batch])
         db.session.flush()
         r = Review(sample_id=batch.id, consultation_id=c.id, lawyer_id=c.duty_lawyer_id, period_day=dt.date(2026, 9, 24))
