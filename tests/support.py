@@ -38,6 +38,13 @@ def api_login(client, username: str, password: str = PASSWORD) -> dict:
     return {"Authorization": f"Bearer {r.get_json()['access_token']}"}
 
 
+def city_centre_id() -> int:
+    """The city centre (inside an app context), where the fixture's staff work: a row a test makes itself,
+    outside the services that give a new row its centre, names its centre with this."""
+    from app.centres.service import default_centre
+    return default_centre().id
+
+
 def user(app, username):
     from app.auth.models import StaffUser
     from app.extensions import db

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app import errors
 from app.alerts.models import ALERT_STATUSES, Alert
 from app.audit import record as audit
+from app.centres import service as centres
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.observability.metrics import SLA_BREACHES
@@ -35,7 +36,7 @@ def raise_alert(kind: str, *, message: str, severity: str = "warning", applicati
             return existing
     alert = Alert(kind=kind, severity=severity, application_id=application_id, citizen_id=citizen_id,
                   message=message[:500], status="open", dedupe_key=dedupe_key, details=details,
-                  created_at=utcnow())
+                  created_at=utcnow(), centre_id=centres.centre_for_new(application_id=application_id))
     try:
         with db.session.begin_nested():
             db.session.add(alert)

@@ -104,6 +104,9 @@ def create_draft(actor, data: dict, *, citizen: Citizen | None = None) -> Applic
     if citizen is not None and citizen.phone and not data.get("phone"):
         data = {**data, "phone": citizen.phone}
     _apply(app_, data)
+    if app_.centre_id is None:  # a citizen's draft with its place already has its competent centre
+        app_.centre_id = centres.centre_for_application(None if isinstance(actor, Citizen) else actor,
+                                                        app_.place_district, app_.id_number)
     db.session.add(app_)
     db.session.flush()
     app_.reference = f"FY{local_today():%Y%m%d}{app_.id:06d}"

@@ -8,13 +8,13 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 
-from app import errors
 from app.auth.service import display_names
 from app.common.permissions import P
 from app.callbacks import service as cb
 from app.callbacks.models import CallbackAttempt, CallbackTask
+from app.callbacks.schemas import AttemptInput, CloseInput
 from app.common.timeutil import LOCAL_TZ, utcnow
-from app.console import add_nav, bp, console_required, local_datetime, me, page_no
+from app.console import add_nav, bp, console_required, form_input, me, page_no
 from app.extensions import db
 
 add_nav(110, "console.callbacks_page", "回访", P.view_callbacks)  # supervisors follow bad ratings up, read-only
@@ -80,27 +80,15 @@ def callback_detail(task_id):
 @bp.route("/callbacks/<int:task_id>/attempts", methods=["POST"])
 @console_required(P.work_callbacks)
 def callback_attempt(task_id):
-    f = request.form
-    result = f.get("result") or ""
-    if result not in cb.RESULTS:
-        raise errors.ValidationFailed("请选择回访结果", details={"fields": {"result": ["请选择回访结果"]}})
-    note = (f.get("note") or "").strip()
-    if len(note) > 1000:
-        raise errors.ValidationFailed("备注不能超过 1000 字", details={"fields": {"note": ["备注不能超过 1000 字"]}})
-    cb.log_attempt(me(), task_id, {"at": local_datetime(f.get("at"), "at"), "result": result, "note": note or None})
-    flash(f"已记录回访：{cb.RESULTS[result]}", "ok")
+    attempt = cb.log_attempt(me(), task_id, form_input(AttemptInput))
+    flash(f"已记录回访：{cb.RESULTS[attempt.result]}", "ok")
     return redirect(url_for("console.callback_detail", task_id=task_id))
 
 
 @bp.route("/callbacks/<int:task_id>/<any(satisfied, escalate):op>", methods=["POST"])
 @console_required(P.close_callbacks)
 def callback_close(task_id, op):
-    note = (request.form.get("note") or "").strip()
-    if len(note) > 300:
-        raise errors.ValidationFailed("说明不能超过 300 字", details={"fields": {"note": ["说明不能超过 300 字"]}})
     status = "satisfied" if op == "satisfied" else "escalated"
-    cb.close(me(), task_id, status, note or None)
+    cb.close(me(), task_id, status, form_input(CloseInput).get("note"))
     flash("已记录群众满意，回访结束" if status == "satisfied" else "已升级处理", "ok")
     return redirect(url_for("console.callback_detail", task_id=task_id))
-
-

@@ -8,10 +8,13 @@ from app.callbacks.models import REASON_LABELS, RESULTS, STATUS_LABELS
 from app.common.pagination import PageArgs
 from app.common.timeutil import LOCAL_TZ, utcnow
 
+
 class AttemptInput(ma.Schema):
-    result = fields.String(required=True, validate=validate.OneOf(tuple(RESULTS)))
-    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    at = fields.AwareDateTime(default_timezone=LOCAL_TZ, allow_none=True)
+    """One attempt (API and console page alike; the time rule is the service's)."""
+    result = fields.String(required=True, validate=validate.OneOf(tuple(RESULTS), error="请选择回访结果"),
+                           error_messages={"required": "请选择回访结果", "null": "请选择回访结果"})
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000, error="备注不能超过 1000 字"))
+    at = fields.AwareDateTime(default_timezone=LOCAL_TZ, allow_none=True, metadata={"description": "回访时间（默认现在）"})
 
 
 class AttemptOut(ma.Schema):
@@ -24,7 +27,8 @@ class AttemptOut(ma.Schema):
 
 
 class CloseInput(ma.Schema):
-    note = fields.String(allow_none=True, validate=validate.Length(max=300))
+    """Satisfied or escalated (manager; API and console page alike)."""
+    note = fields.String(allow_none=True, validate=validate.Length(max=300, error="说明不能超过 300 字"))
 
 
 class TaskOut(ma.Schema):

@@ -10,6 +10,7 @@ from flask import current_app
 
 from app import errors
 from app.audit import record as audit
+from app.centres import service as centres
 from app.callbacks.models import (REASON_LABELS, RESULTS, STATUS_LABELS,  # noqa: F401  (labels for pages)
                                   CallbackAttempt, CallbackTask)
 from app.common.timeutil import utcnow
@@ -65,7 +66,9 @@ def open_task(reason: str, *, subject_type: str | None = None, subject_id: int |
     now = utcnow()
     task = CallbackTask(reason=reason, status="open", citizen_id=citizen_id, rating_id=rating_id,
                         subject_type=subject_type, subject_id=subject_id, note=note, due_at=now + due_in,
-                        created_at=now)
+                        created_at=now, centre_id=centres.centre_for_new(
+                            application_id=subject_id if subject_type == "application" else None,
+                            consultation_id=subject_id if subject_type == "consultation" else None))
     db.session.add(task)
     db.session.flush()
     return task
@@ -108,7 +111,7 @@ def log_attempt(staff, task_id: int, data: dict) -> CallbackAttempt:
     _check(staff, task, "attempt")
     at = data.get("at") or utcnow()
     if at > utcnow() + dt.timedelta(minutes=5):
-        raise errors.ValidationFailed("回访时间不能晚于当前时间")
+        raise errors.ValidationFailed("回访时间不能晚于当前时间", details={"fields": {"at": ["回访时间不能晚于当前时间"]}})
     attempt = CallbackAttempt(task_id=task.id, at=at, result=data["result"], note=(data.get("note") or "").strip() or None,
                               staff_id=staff.id, created_at=utcnow())
     db.session.add(attempt)
@@ -122,8 +125,9 @@ def close(staff, task_id: int, status: str, note: str | None) -> CallbackTask:
     task = get_task(task_id)
     _check(staff, task, _CLOSING[status])
     task.status, task.closed_at, task.closed_by_id = status, utcnow(), staff.id
+    note = (note or "").strip()
     if note:
-        task.note = ((task.note + "；") if task.note else "") + note.strip()
+        task.note = ((task.note + "；") if task.note else "") + note
         task.note = task.note[:500]
     audit(f"callback.{status}", actor=staff, object_type="callback_task", object_id=task.id)
     _closed(task, staff)

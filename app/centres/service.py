@@ -6,8 +6,6 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from app import errors
 from app.centres.models import Centre
@@ -180,52 +178,43 @@ def update(centre: Centre, data: dict) -> Centre:
 
 
 # --- the centre of a new centre-owned row ------------------------------------------------------------
+# Called where such a row is created (applications.create_draft, consultations.record_call, the switch's
+# first event, cdr.create_import, callbacks.open_task, alerts.raise_alert, supervision.create_sample).
 
-def _centre_of_application(session, application_id):
-    apps = db.metadata.tables["applications"]
+def _acting_staff(staff):
+    """The member of staff creating the row: the one given, else the request's (API or console)."""
+    if staff is not None:
+        return staff
+    return (g.get("staff") or g.get("console_staff")) if has_request_context() else None
+
+
+def centre_for_application(staff, place_district: str | None, id_number: str | None) -> int | None:
+    """The centre of a new application: a phone intake by centre staff stays with that member of staff's
+    centre (it may transfer); a citizen's draft, or an intake by a city-level role, goes to the competent
+    centre (Art. 38) of the place of the matter, else of the applicant's own district (the ID number's
+    region), else the city centre."""
+    staff = _acting_staff(staff)
+    if staff is not None and getattr(staff, "role", None) not in CITY_LEVEL:
+        return staff.centre_id
+    chosen = for_district(place_district or suggest_district(id_number))
+    return chosen.id if chosen else None
+
+
+def centre_for_new(staff=None, *, application_id: int | None = None, consultation_id: int | None = None) -> int:
+    """The centre of a new call, call import, callback, alert or sample: the centre of what it is about (its
+    application, else its call), else the centre of the member of staff creating it, else the city
+    centre (the shared hotline)."""
+    cid = None
+    if application_id:
+        cid = _centre_of("applications", application_id)
+    if cid is None and consultation_id:
+        cid = _centre_of("consultations", consultation_id)
+    if cid is None:
+        cid = getattr(_acting_staff(staff), "centre_id", None)
+    return cid if cid is not None else default_centre().id
+
+
+def _centre_of(table: str, row_id: int) -> int | None:
+    t = db.metadata.tables[table]
     with _bypass():
-        return session.execute(sa.select(apps.c.centre_id).where(apps.c.id == application_id)).scalar()
-
-
-def _centre_of_consultation(session, consultation_id):
-    t = db.metadata.tables["consultations"]
-    with _bypass():
-        return session.execute(sa.select(t.c.centre_id).where(t.c.id == consultation_id)).scalar()
-
-
-@event.listens_for(Session, "before_flush")
-def _fill_centre(session, _ctx, _instances) -> None:
-    """A new call, callback or alert belongs to the centre of what it is about: its application, its call;
-    else the centre of the member of staff creating it; else the city centre (the shared hotline)."""
-    for obj in list(session.new):
-        if not hasattr(obj, "centre_id") or getattr(obj, "centre_id", None) is not None:
-            continue
-        if type(obj).__tablename__ in ("staff_users", "centres"):
-            continue
-        cid = None
-        if type(obj).__tablename__ == "applications":
-            staff = (g.get("staff") or g.get("console_staff")) if has_request_context() else None
-            if staff is not None and getattr(staff, "role", None) not in CITY_LEVEL:
-                cid = staff.centre_id  # phone intake: the duty lawyer's centre (it may transfer)
-            else:
-                chosen = for_district(obj.place_district or suggest_district(obj.id_number))
-                cid = chosen.id if chosen else None
-            if cid is not None:
-                obj.centre_id = cid
-            continue
-        if getattr(obj, "application_id", None):
-            cid = _centre_of_application(session, obj.application_id)
-        subject_type, subject_id = getattr(obj, "subject_type", None), getattr(obj, "subject_id", None)
-        if cid is None and subject_id and subject_type == "application":
-            cid = _centre_of_application(session, subject_id)
-        if cid is None and subject_id and subject_type == "consultation":
-            cid = _centre_of_consultation(session, subject_id)
-        if cid is None and getattr(obj, "consultation_id", None):
-            cid = _centre_of_consultation(session, obj.consultation_id)
-        if cid is None and type(obj).__tablename__ != "applications" and has_request_context():
-            staff = g.get("staff") or g.get("console_staff")
-            cid = getattr(staff, "centre_id", None)
-        if cid is None and type(obj).__tablename__ != "applications":
-            cid = default_centre().id
-        if cid is not None:
-            obj.centre_id = cid
+        return db.session.execute(sa.select(t.c.centre_id).where(t.c.id == row_id)).scalar()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from app.audit import record as audit
 from app.auth.models import Citizen, StaffUser
+from app.centres import service as centres
 from app.common.models import upsert_insert
 from app.common.permissions import Role
 from app.common.timeutil import LOCAL_TZ, UTC, utcnow
@@ -242,7 +243,8 @@ def _agents() -> dict[str, int | None]:
 def create_import(filename: str | None, raw: bytes, actor=None, storage_key: str | None = None) -> CallImport:
     imp = CallImport(filename=(filename or "")[:255] or None, storage_key=storage_key,
                      sha256=hashlib.sha256(raw).hexdigest(), status="pending",
-                     created_by_id=getattr(actor, "id", None), created_at=utcnow(), errors=[])
+                     created_by_id=getattr(actor, "id", None), created_at=utcnow(), errors=[],
+                     centre_id=centres.centre_for_new(actor))  # the importing centre
     db.session.add(imp)
     db.session.flush()
     audit("consultation.import", actor=actor, object_type="call_import", object_id=imp.id,

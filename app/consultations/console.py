@@ -14,10 +14,10 @@ from app.common.timeutil import LOCAL_TZ, utcnow
 import marshmallow as ma
 
 from app.common.pagination import PageArgs
-from app.console import add_nav, bp, console_required, form_args, local_datetime, me
+from app.console import add_nav, bp, console_required, form_args, form_input, me
 from app.consultations import cdr, service as calls
 from app.consultations.models import OUTCOME_LABELS, CallImport
-from app.consultations.schemas import ImportOut, ImportSummaryOut
+from app.consultations.schemas import ConsultationInput, ImportOut, ImportSummaryOut
 from app.consultations.topics import TOPICS
 from app.extensions import db
 from app.common.permissions import P
@@ -32,19 +32,7 @@ add_nav(100, "console.import_page", "话单导入", P.import_calls)
 def calls_page():
     staff = me()
     if request.method == "POST":
-        f = request.form
-        ring = local_datetime(f.get("ring_at"), "ring_at", required=True)
-        answered = ring + dt.timedelta(seconds=int(f.get("wait_seconds") or 0)) if f.get("answered") else None
-        minutes = float(f.get("duration_minutes") or 0)
-        ended = (answered or ring) + dt.timedelta(seconds=int(minutes * 60))
-        data = {"caller": f.get("caller") or "", "ring_at": ring, "answered_at": answered, "ended_at": ended,
-                "topic": f.get("topic") or None, "summary": f.get("summary") or None,
-                "outcome": f.get("outcome") or None}
-        if data["topic"] and data["topic"] not in TOPICS:
-            raise errors.ValidationFailed("咨询类别无效", details={"fields": {"topic": ["咨询类别无效"]}})
-        if data["outcome"] and data["outcome"] not in OUTCOME_LABELS:
-            raise errors.ValidationFailed("处理结果无效", details={"fields": {"outcome": ["处理结果无效"]}})
-        c = calls.record_call(staff, data)
+        c = calls.record_call(staff, form_input(ConsultationInput))
         flash(f"已登记来电 {c.caller_masked}（{c.topic or '未分类'}）", "ok")
         return redirect(url_for("console.calls_page"))
     args = form_args(CallSearch, request.args, ignore=(), message="查询条件有误") if request.method == "GET" else {}

@@ -17,16 +17,21 @@ def _when(**kw):
 
 
 class ConsultationInput(ma.Schema):
+    """Logging one call: the API's body and the console's 来电登记 form (the same rules, the same field errors)."""
     caller = fields.String(required=True, validate=validate.Length(min=3, max=32), metadata={
-        "format": "cn-phone", "description": "来电号码：中国大陆手机号或固定电话（可带 +86、区号、空格和连字符；号段或区号须存在）"})
-    ring_at = _when(required=True, metadata={"description": "振铃时间"})
+        "format": "cn-phone", "description": "来电号码：中国大陆手机号或固定电话（可带 +86、区号、空格和连字符；号段或区号须存在）"},
+        error_messages={"required": "请填写来电号码"})
+    ring_at = _when(required=True, metadata={"description": "振铃时间"}, error_messages={"required": "请填写振铃时间"})
     answered_at = _when(allow_none=True, metadata={"description": "应答时间（未接为空）"})
+    wait_seconds = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=3600), metadata={
+        "description": "应答用时（秒）：不给应答时间时，应答时间为振铃时间加此秒数；两者都不给为未接通"})
     ended_at = _when(allow_none=True, metadata={"description": "结束时间"})
-    duration_seconds = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=24 * 3600))
+    duration_seconds = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=24 * 3600), metadata={
+        "description": "通话时长（秒）：不给结束时间时，结束时间为应答时间加此秒数"})
     duty_lawyer_id = fields.Integer(allow_none=True)
-    topic = fields.String(allow_none=True, validate=validate.OneOf(TOPICS))
+    topic = fields.String(allow_none=True, validate=validate.OneOf(TOPICS, error="咨询类别无效"))
     summary = fields.String(allow_none=True, validate=validate.Length(max=4000))
-    outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
+    outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES, error="处理结果无效"))
     recording_key = fields.String(allow_none=True, validate=validate.Length(max=512), metadata={
         "pattern": RECORDING_KEY_PATTERN, "description": "录音在存储中的键：字母、数字、_ . - /，不含 ..，每段不以 . 开头"})
     citizen_id = fields.Integer(allow_none=True)

@@ -13,6 +13,7 @@ from app import errors
 from app.consultations import rollups
 from app.audit import record as audit
 from app.callbacks import service as callbacks
+from app.centres import service as centres
 from app.auth.models import Citizen, StaffUser
 from app.common.permissions import P, Role
 from app.common import crypto
@@ -93,6 +94,13 @@ def record_call(staff: StaffUser, data: dict) -> Consultation:
     except phones.InvalidNumber as exc:
         raise errors.ValidationFailed(f"来电号码无效：{exc}", details={"fields": {"caller": [str(exc)]}}) from None
     ring_at, answered_at, ended_at = data["ring_at"], data.get("answered_at"), data.get("ended_at")
+    if data.get("wait_seconds") is not None:  # the console's form says how long the phone rang
+        if answered_at is not None:
+            raise errors.ValidationFailed("应答时间与应答用时只填一项", details={"fields": {
+                "wait_seconds": ["已填应答时间时不填应答用时"]}})
+        answered_at = ring_at + dt.timedelta(seconds=data["wait_seconds"])
+    if ended_at is None and answered_at is not None and data.get("duration_seconds") is not None:
+        ended_at = answered_at + dt.timedelta(seconds=data["duration_seconds"])
     _check_times(ring_at, answered_at, ended_at)
     citizen_id, application_id = _links(data)
     topic, suggested = data.get("topic"), False
@@ -106,6 +114,7 @@ def record_call(staff: StaffUser, data: dict) -> Consultation:
                     topic=topic, topic_suggested=suggested, summary=(data.get("summary") or "").strip() or None,
                     outcome=data.get("outcome"), recording_key=data.get("recording_key"),
                     citizen_id=citizen_id, application_id=application_id, created_by_id=staff.id,
+                    centre_id=centres.centre_for_new(staff, application_id=application_id),
                     created_at=utcnow(), updated_at=utcnow())
     c = Consultation(**row)
     db.session.add(c)

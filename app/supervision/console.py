@@ -14,13 +14,13 @@ from app.auth.service import display_names
 from app.common.bounds import int_arg
 from app.common.timeutil import LOCAL_TZ
 from app.common.permissions import P
-from app.console import add_nav, bp, console_required, form_args, me, page_no
+from app.console import add_nav, bp, console_required, form_args, form_input, me, page_no
 from app.consultations.models import OUTCOME_LABELS
 from app.consultations.service import recording_url
 from app.extensions import db
 from app.supervision import service as supervision
 from app.supervision.models import DIMENSION_MAX, DIMENSIONS, Review, SampleBatch
-from app.supervision.routes import SampleInput, ScorecardArgs, ScoreInput
+from app.supervision.schemas import SampleInput, ScorecardArgs, ScoreInput
 
 PAGE = 50
 
@@ -54,7 +54,7 @@ def supervision_page():
 @bp.route("/supervision/samples", methods=["POST"])
 @console_required(P.score_calls)
 def supervision_draw():
-    data = form_args(SampleInput, request.form)
+    data = form_input(SampleInput)
     batch, created = supervision.create_sample(me(), data["period_start"], data["period_end"], data.get("rate"),
                                                data.get("min_per_lawyer"), data.get("seed"))
     n = db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(Review.sample_id == batch.id))
@@ -116,7 +116,7 @@ def _origin(url: str | None) -> str | None:
 @bp.route("/supervision/reviews/<int:review_id>/score", methods=["POST"])
 @console_required(P.score_calls)
 def supervision_score(review_id):
-    data = form_args(ScoreInput, request.form)
+    data = form_input(ScoreInput)
     r = supervision.score(me(), review_id, data)
     flash(f"已保存评分：{r.total} 分", "ok")
     if request.form.get("then") == "next":

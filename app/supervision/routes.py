@@ -2,7 +2,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import g
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from app import errors
 from app.auth.guards import staff_required
@@ -12,19 +12,10 @@ from app.consultations.schemas import ConsultationOut
 from app.consultations.service import recording_url
 from app.extensions import db
 from app.supervision import service
-from app.supervision.models import DIMENSION_MAX, Review, SampleBatch
+from app.supervision.models import Review, SampleBatch
+from app.supervision.schemas import SampleInput, ScorecardArgs, ScoreInput
 
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision", description="质量监管")
-
-_dim = dict(required=True, validate=validate.Range(min=0, max=DIMENSION_MAX))
-
-
-class SampleInput(ma.Schema):
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
-    rate = fields.Float(allow_none=True, validate=validate.Range(min=0.001, max=1))
-    min_per_lawyer = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000))
-    seed = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
 
 
 class ReviewOut(ma.Schema):
@@ -68,21 +59,6 @@ class SampleOut(ma.Schema):
 class SampleSummaryOut(SampleOut):
     class Meta:
         exclude = ("reviews",)
-
-
-class ScoreInput(ma.Schema):
-    attitude = fields.Integer(**_dim, metadata={"description": "服务态度（0–25）"})
-    professionalism = fields.Integer(**_dim, metadata={"description": "专业水平（0–25）"})
-    language = fields.Integer(**_dim, metadata={"description": "规范用语（0–25）"})
-    accuracy = fields.Integer(**_dim, metadata={"description": "解答准确（0–25）"})
-    comment = fields.String(allow_none=True, validate=validate.Length(max=2000))
-
-
-class ScorecardArgs(ma.Schema):
-    period = fields.String(load_default="month", validate=validate.OneOf(("week", "month", "quarter")))
-    date_from = fields.Date()
-    date_to = fields.Date()
-    lawyer_id = fields.Integer()
 
 
 @blp.route("/samples", methods=["POST"])

@@ -11,6 +11,7 @@ from flask import current_app
 
 from app import errors
 from app.audit import record as audit
+from app.centres import service as centres
 from app.auth.models import StaffUser
 from app.common.permissions import P
 from app.common.timeutil import LOCAL_TZ, utcnow
@@ -44,9 +45,9 @@ def draw(period_start: dt.date, period_end: dt.date, rate: float, min_per_lawyer
 def create_sample(staff, period_start: dt.date, period_end: dt.date, rate: float | None = None,
                   min_per_lawyer: int | None = None, seed: str | None = None) -> tuple[SampleBatch, bool]:
     if period_end < period_start:
-        raise errors.ValidationFailed("结束日期不能早于开始日期")
+        raise errors.ValidationFailed("结束日期不能早于开始日期", details={"fields": {"period_end": ["结束日期不能早于开始日期"]}})
     if (period_end - period_start).days > 366:
-        raise errors.ValidationFailed("抽样周期不能超过一年")
+        raise errors.ValidationFailed("抽样周期不能超过一年", details={"fields": {"period_end": ["抽样周期不能超过一年"]}})
     rate = float(rate if rate is not None else current_app.config["SUPERVISION_SAMPLE_RATE"])
     min_per_lawyer = int(min_per_lawyer if min_per_lawyer is not None else current_app.config["SUPERVISION_MIN_PER_LAWYER"])
     seed = seed or f"{period_start:%Y%m%d}-{period_end:%Y%m%d}"
@@ -65,7 +66,7 @@ def create_sample(staff, period_start: dt.date, period_end: dt.date, rate: float
     batch = existing  # drawn before any call of the period existed: filled now, same parameters
     if batch is None:
         batch = SampleBatch(period_start=period_start, period_end=period_end, rate=rate, min_per_lawyer=min_per_lawyer,
-                            seed=seed, created_by_id=staff.id, created_at=utcnow())
+                            seed=seed, created_by_id=staff.id, created_at=utcnow(), centre_id=centres.centre_for_new(staff))
         db.session.add(batch)
         db.session.flush()
     days = dict(db.session.execute(sa.select(Consultation.id, Consultation.local_date).where(
@@ -89,11 +90,12 @@ def get_review(staff, review_id: int) -> Review:
 
 def score(staff, review_id: int, data: dict) -> Review:
     r = get_review(staff, review_id)
+    for key in DIMENSIONS:  # every rule checked before anything is changed
+        if not 0 <= data[key] <= DIMENSION_MAX:
+            words = f"{DIMENSIONS[key]}须在 0–{DIMENSION_MAX} 分之间"
+            raise errors.ValidationFailed(words, details={"fields": {key: [words]}})
     for key in DIMENSIONS:
-        value = data[key]
-        if not 0 <= value <= DIMENSION_MAX:
-            raise errors.ValidationFailed(f"{DIMENSIONS[key]}须在 0–{DIMENSION_MAX} 分之间")
-        setattr(r, key, value)
+        setattr(r, key, data[key])
     r.total = sum(data[k] for k in DIMENSIONS)
     r.comment = (data.get("comment") or "").strip() or None
     r.status, r.reviewer_id, r.scored_at = "scored", staff.id, utcnow()

@@ -17,6 +17,7 @@ from flask import current_app
 
 from app.audit import record as audit
 from app.auth.models import StaffUser
+from app.centres import service as centres
 from app.common import crypto
 from app.common.crypto import phone_hash
 from app.common.timeutil import LOCAL_TZ, utcnow
@@ -189,7 +190,8 @@ def _consultation(ev: Event, lc: LiveCall, changes: list) -> Consultation | None
     caller, h = found if found else (phones.Caller("", "other", phones.UNKNOWN, phones.UNKNOWN), phone_hash(ev.call_id))
     now = utcnow()
     row = build_row(caller, ev.at, None, None, caller_hash=h, caller_enc=None if not found or caller.kind == "other" else crypto.encrypt(caller.number),
-                    call_id=ev.call_id, source="switch", topic_suggested=False, created_at=now, updated_at=now)
+                    call_id=ev.call_id, source="switch", topic_suggested=False, created_at=now, updated_at=now,
+                    centre_id=centres.centre_for_new())  # the shared hotline's: the city centre (no staff acting)
     if not found:
         row["caller_masked"] = UNKNOWN_CALLER
     c = Consultation(**row)

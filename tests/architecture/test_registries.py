@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -128,3 +129,23 @@ def test_the_domains_are_wired_by_the_factory(app):
     assert app.extensions["callbacks"]["describers"] == {"consultation": consultations.describe_call,
                                                          "application": casework_pages.describe_application}
     assert app.extensions["alerts"]["scanners"] == (scan.scan, delivery.scan)
+
+
+_FLUSH_HOOK = re.compile(r"""\b(listens_for|listen)\(.*["'](before_flush|after_flush|after_flush_postexec|before_insert|init)["']""")
+
+
+def flush_hooks(root: Path) -> list[str]:
+    """ORM events that would fill in a new row behind the code that makes it (`before_flush`, `before_insert`…)."""
+    return [f"{path.relative_to(root.parent)}:{n}" for path in sorted(root.rglob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if _FLUSH_HOOK.search(line)]
+
+
+def test_no_flush_hook_decides_a_new_rows_values(tmp_path):
+    """The centre of a new application, call, callback, alert or sample is asked of app.centres where the row
+    is made (centre_for_application / centre_for_new), not filled in by a Session listener at flush."""
+    assert flush_hooks(ROOT / "app") == []
+    planted = tmp_path / "app"
+    planted.mkdir()
+    (planted / "a.py").write_text('@event.listens_for(Session, "before_flush")\ndef f(s, c, i):\n    pass\n'
+                                  'sa.event.listen(Model, "before_insert", g)\n', encoding="utf-8")
+    assert flush_hooks(planted) == ["app/a.py:1", "app/a.py:4"]

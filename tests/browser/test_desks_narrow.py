@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from tests.browser.test_console_shift import ARTIFACTS, AXE, WIDTHS, Shift, demo  # noqa: F401  (fixture)
 from tests.fakes.browser import CHROMIUM  # noqa: F401
+from tests.support import city_centre_id
 
 TABLES = {  # page → the table whose rows each carry one action
     "/console/callbacks?filter=all": "#callback-list",
@@ -111,7 +112,8 @@ def test_desks_at_both_widths(app, demo, live_server, browser, width):  # noqa: 
     from app.consultations.models import CallImport
     from app.extensions import db
     with app.app_context():
-        imp = CallImport(filename="refresh.csv", status="running", total_rows=10, processed_rows=3)
+        imp = CallImport(filename="refresh.csv", status="running", total_rows=10, processed_rows=3,
+                         centre_id=city_centre_id())
         db.session.add(imp)
         db.session.commit()
         imp_id = imp.id

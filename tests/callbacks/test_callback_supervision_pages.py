@@ -13,7 +13,7 @@ from app.callbacks.models import CallbackAttempt
 from app.callbacks.models import CallbackTask
 from app.supervision.models import Review, SampleBatch
 from tests.support import PASSWORD, ROLE_USER, console_login
-from tests.support import local, recent
+from tests.support import city_centre_id, local, recent
 
 ROLES = ("duty_lawyer", "aid_lawyer", "supervisor", "manager", "admin")
 
@@ -23,8 +23,9 @@ def _tasks(app):
     with app.app_context():
         now = utcnow()
         later = CallbackTask(reason="bad_rating", status="open", due_at=now + dt.timedelta(hours=5), created_at=now,
-                             note="评价 2 星")
-        late = CallbackTask(reason="repeat_caller", status="open", due_at=now - dt.timedelta(hours=1), created_at=now)
+                             note="评价 2 星", centre_id=city_centre_id())
+        late = CallbackTask(reason="repeat_caller", status="open", due_at=now - dt.timedelta(hours=1), created_at=now,
+                            centre_id=city_centre_id())
         db.session.add_all([later, late])
         db.session.commit()
         return late.id, later.id
@@ -133,7 +134,7 @@ def _calls(app, staff):
             answered = None if i == 15 else ring + dt.timedelta(seconds=2)
             c = Consultation(**build_row(phones.normalise(f"1390714{i:04d}"), ring, answered,
                                          (answered or ring) + dt.timedelta(seconds=120), call_id=f"S{i}",
-                                         duty_lawyer_id=lawyer, topic="劳动争议"))
+                                         duty_lawyer_id=lawyer, topic="劳动争议", centre_id=city_centre_id()))
             db.session.add(c)
             made.append(c)
         db.session.flush()
@@ -252,7 +253,8 @@ def test_lawyer_region_rollups_rebuild_equals_incremental_and_queries(client, ap
             answered = None if i % 9 == 0 else ring + dt.timedelta(seconds=i % 6)
             c = Consultation(**build_row(phones.normalise(numbers[i % 5]), ring, answered,
                                          (answered or ring) + dt.timedelta(seconds=30 * i), call_id=f"R{i}",
-                                         duty_lawyer_id=lawyers[i % 3] if answered else None, topic=topics[i % 3]))
+                                         duty_lawyer_id=lawyers[i % 3] if answered else None, topic=topics[i % 3],
+                                         centre_id=city_centre_id()))
             db.session.add(c)
             batch.append(c)
         db.session.flush()

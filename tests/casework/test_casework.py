@@ -11,7 +11,7 @@ from app.applications.models import Application, ApplicationEvent
 from app.audit import AuditLog
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
 from app.extensions import db
-from tests.support import api_login, citizen_case, console_login, make_case
+from tests.support import api_login, citizen_case, city_centre_id, console_login, make_case
 from tests.factories import jpeg_bytes
 
 
@@ -299,7 +299,7 @@ def test_callbacks_and_roster(app, client, staff):
     from app.callbacks.models import CallbackTask
     with app.app_context():
         db.session.add(CallbackTask(reason="bad_rating", note="对服务不满意", due_at=utcnow() - dt.timedelta(hours=1),
-                                    created_at=utcnow()))
+                                    created_at=utcnow(), centre_id=city_centre_id()))
         db.session.commit()
     console_login(client, "manager1")
     html = client.get("/console/").get_data(as_text=True)

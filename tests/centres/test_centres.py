@@ -116,13 +116,13 @@ def test_letters_are_numbered_per_centre_and_year_and_name_the_centre_and_its_bu
         db.session.rollback()
     assert nums == ["武法援决字〔2026〕第0001号", "洪法援决字〔2026〕第0001号", "洪法援决字〔2026〕第0002号",
                     "洪法援决字〔2027〕第0001号"]
-    case = make_case(app, "under_review", by_phone=True, place_district="420111")
+    case = make_case(app, "under_review", place_district="420111")
     with app.app_context():
         from app.auth.models import StaffUser
         from app.procedure import flows
         from app.procedure.models import Letter, read_state
         a = db.session.get(Application, case)
-        assert a.centre_id == centres["hs"]["id"]  # the place (洪山) decides, also for a phone intake
+        assert a.centre_id == centres["hs"]["id"]  # the place (洪山) decides a citizen's application
         manager = db.session.get(StaffUser, centres["twins"]["manager1"]["id"])
         with time_machine.travel(MONDAY, tick=False):
             flows.refuse(manager, a, {"reason": "家庭收入高于标准", "grounds": ["not_in_hardship"]})
@@ -214,3 +214,45 @@ def test_the_admin_page_puts_an_account_in_a_centre(app, centres):
 
 def client_ok(r):
     return r.status_code == 200 and "洪山区法律援助中心" in r.get_data(as_text=True)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_each_new_row_is_given_its_centre_where_it_is_made(app, client, centres, staff):
+    """No flush hook: the services that make an application, a call, a callback, an alert or a sample ask
+    app.centres for its centre. A phone intake stays with the duty lawyer's centre whatever the ID number
+    says; a call goes with its application, else with the member of staff logging it, else (the switch, a
+    background task) to the city centre; a callback or an alert follows its call or application."""
+    from app.alerts import service as alerts
+    from app.alerts.models import Alert
+    from app.callbacks import service as callbacks
+    from app.consultations.models import Consultation
+    from app.extensions import db
+    from app.supervision import service as supervision
+    from app.supervision.models import SampleBatch
+    from app.auth.models import StaffUser
+    from tests.support import log_call
+    intake = {"applicant_name": "王芳", "phone": "13871234567", "description": "工资被拖欠三个月",
+              "id_number": valid_id("420111")}  # an applicant from 洪山
+    made = {}
+    for who, headers in (("city", staff["duty1"]["headers"]), ("hs", centres["twins"]["duty1"]["headers"])):
+        r = client.post(f"{A}/applications", json=intake, headers=headers)
+        assert r.status_code == 201, r.get_json()
+        made[who] = r.get_json()["id"]
+    assert _centre_of(app, made["city"]) == centres["city"]["id"]  # not moved to 洪山 by the ID number
+    assert _centre_of(app, made["hs"]) == centres["hs"]["id"]
+    hs_call = log_call(client, centres["twins"]["duty1"]["headers"], caller="13907140001", ring=MONDAY - dt.timedelta(hours=1))
+    linked = log_call(client, staff["duty1"]["headers"], caller="13907140002", ring=MONDAY - dt.timedelta(hours=1),
+                      application_id=made["city"])
+    with app.app_context():
+        assert db.session.get(Consultation, hs_call["id"]).centre_id == centres["hs"]["id"]  # the logging lawyer's
+        assert db.session.get(Consultation, linked["id"]).centre_id == centres["city"]["id"]
+        # no request (a background task): only what the row is about decides, else the city centre
+        assert callbacks.open_task("repeat_caller", subject_type="consultation", subject_id=hs_call["id"]).centre_id \
+            == centres["hs"]["id"]
+        assert callbacks.open_task("alert", subject_type="application", subject_id=made["hs"]).centre_id == centres["hs"]["id"]
+        assert callbacks.open_task("alert").centre_id == centres["city"]["id"]
+        a = alerts.raise_alert("sla_near_breach", message="即将超时", application_id=made["hs"])
+        assert db.session.get(Alert, a.id).centre_id == centres["hs"]["id"]
+        hs_supervisor = db.session.get(StaffUser, centres["twins"]["supervisor1"]["id"])
+        batch, created = supervision.create_sample(hs_supervisor, dt.date(2026, 11, 16), dt.date(2026, 11, 16), 1.0, 1, "centre")
+        assert created and db.session.get(SampleBatch, batch.id).centre_id == centres["hs"]["id"]

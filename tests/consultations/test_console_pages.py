@@ -1,4 +1,5 @@
 """Console pages (session + CSRF) for the dashboard, call logging and the CDR upload."""
+import datetime as dt
 import io
 
 import pytest
@@ -28,8 +29,8 @@ def test_dashboard_page_and_data_roles(client, app, staff):
 
 def test_log_call_from_console_with_csrf(client, app, staff):
     csrf = console_login(client, "duty1", PASSWORD)
-    form = {"caller": "13907141234", "ring_at": recent(0.01).strftime("%Y-%m-%dT%H:%M"), "answered": "1",
-            "wait_seconds": "2", "duration_minutes": "4", "summary": "单位拖欠加班费，想申请劳动仲裁"}
+    form = {"caller": "13907141234", "ring_at": recent(0.01).strftime("%Y-%m-%dT%H:%M"),
+            "wait_seconds": "2", "duration_seconds": "240", "summary": "单位拖欠加班费，想申请劳动仲裁"}
     assert client.post("/console/calls", data=form).status_code == 403  # no CSRF token
     r = client.post("/console/calls", data={**form, "csrf_token": csrf})
     assert r.status_code == 302
@@ -37,7 +38,8 @@ def test_log_call_from_console_with_csrf(client, app, staff):
     assert "139****1234" in page and "劳动争议" in page and "13907141234" not in page
     with app.app_context():
         c = db.session.scalars(sa.select(Consultation)).one()
-        assert c.duty_lawyer_id == staff["duty1"]["id"] and c.duration_seconds == 240
+        assert c.duty_lawyer_id == staff["duty1"]["id"] and c.duration_seconds == 240 and c.wait_seconds == 2
+        assert c.ended_at - c.answered_at == dt.timedelta(seconds=240)
 
 
 def test_cdr_upload_page_progress(client, app, staff):

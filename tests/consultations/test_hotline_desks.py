@@ -20,7 +20,7 @@ from app.callbacks.models import CallbackTask
 from app.consultations.models import CallImport, Consultation, RepeatCallerEpisode
 from app.extensions import db
 from tests.factories import login
-from tests.support import console_login, log_call, make_case, recent
+from tests.support import city_centre_id, console_login, log_call, make_case, recent
 
 
 def _repeat_episode(client, staff, number="13907140001"):
@@ -212,8 +212,9 @@ def test_import_page_documents_columns_and_agents_and_answers_a_small_status(app
         duty.staff_no = "8001"
         mgr = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "manager1"))
         mgr.staff_no = "9001"
-        db.session.add(CallImport(filename="a.csv", status="running", total_rows=10, processed_rows=4))
-        db.session.add(CallImport(filename="b.csv", status="done", total_rows=3, processed_rows=3, inserted=2, duplicates=1))
+        db.session.add(CallImport(filename="a.csv", status="running", total_rows=10, processed_rows=4, centre_id=city_centre_id()))
+        db.session.add(CallImport(filename="b.csv", status="done", total_rows=3, processed_rows=3, inserted=2, duplicates=1,
+                                  centre_id=city_centre_id()))
         db.session.commit()
         ids = db.session.scalars(sa.select(CallImport.id).order_by(CallImport.id)).all()
     c = app.test_client()

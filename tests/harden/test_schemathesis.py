@@ -60,8 +60,9 @@ KNOWN_REJECTIONS = {
     # the body is empty: what is refused is the draft's completeness (its state), with each missing field
     "POST /api/v1/applications/{application_id}/submit": "incomplete draft",
     # ids of an application, citizen or lawyer to link in the body: whether one exists is data, not form
-    # (422 naming the field, as for every other body reference)
-    "POST /api/v1/consultations": "body reference to a missing object",
+    # (422 naming the field, as for every other body reference); the times in order (answered after the
+    # ring, ended after the answer) and the answer given once (answered_at or wait_seconds): rules across fields
+    "POST /api/v1/consultations": "body reference to a missing object; times across fields",
     # the district of the court/organ or the event (Art. 38) must be one the platform's centres serve:
     # which ones is data (the centres table), not form
     "POST /api/v1/applications": "district no centre serves",

@@ -3,7 +3,7 @@ import datetime as dt
 from app.extensions import db
 from app.callbacks.models import CallbackTask
 from tests.factories import login
-from tests.support import log_call, recent
+from tests.support import city_centre_id, log_call, recent
 
 
 def _citizen_call(client, fake_wechat, app, staff, **extra):
@@ -47,8 +47,10 @@ def test_overdue_callbacks_first_and_manager_closes(client, app, staff):
     with app.app_context():
         now = utcnow()
         db.session.add_all([
-            CallbackTask(reason="alert", status="open", due_at=now + dt.timedelta(hours=5), created_at=now),
-            CallbackTask(reason="repeat_caller", status="open", due_at=now - dt.timedelta(hours=1), created_at=now)])
+            CallbackTask(reason="alert", status="open", due_at=now + dt.timedelta(hours=5), created_at=now,
+                         centre_id=city_centre_id()),
+            CallbackTask(reason="repeat_caller", status="open", due_at=now - dt.timedelta(hours=1), created_at=now,
+                         centre_id=city_centre_id())])
         db.session.commit()
     m = staff.role("manager")["headers"]
     items = client.get("/api/v1/callbacks", headers=m).get_json()["items"]
@@ -125,14 +127,14 @@ def test_scorecard_trend_across_periods(app, staff):
     from app.consultations.service import build_row
     with app.app_context():
         b = SampleBatch(period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31), rate=0.1, seed="s",
-                        min_per_lawyer=1, created_at=utcnow())
+                        min_per_lawyer=1, created_at=utcnow(), centre_id=city_centre_id())
         db.session.add(b)
         db.session.flush()
         lid = staff.role("duty_lawyer")["id"]
         for i, (day, total) in enumerate(((dt.date(2026, 1, 5), 70), (dt.date(2026, 2, 5), 80), (dt.date(2026, 2, 6), 90))):
             ring = dt.datetime(day.year, day.month, day.day, 2, tzinfo=dt.timezone.utc)
             c = Consultation(**build_row(phones.normalise("13907141234"), ring, ring, ring, call_id=f"T{i}",
-                                         duty_lawyer_id=lid))
+                                         duty_lawyer_id=lid, centre_id=city_centre_id()))
             db.session.add(c)
             db.session.flush()
             q = total // 4
