@@ -16,11 +16,11 @@ from app.casework.roster import aid_lawyer, suggest_lawyers
 from app.common.inputs import text
 from app.common.timeutil import utcnow
 from app.documents import service as documents
-from app.documents.models import KINDS, Document
+from app.documents.models import KINDS
 from app.procedure.schemas import DECISION_INPUTS
 from app.extensions import db
 from app.common.permissions import P, Role
-from app.procedure import flows
+from app.procedure import decisions, flows
 from app.visits import service as visits
 
 get_application = applications.get_for_staff
@@ -89,20 +89,7 @@ def action_input(action: str):
     return DECISION_INPUTS.get(action, (actions.ACTIONS[action].input, None))[0]
 
 
-def left_undone(app_: Application, docs: list | None = None) -> dict[str, str]:
-    """Actions that would leave work undone, with what: they are refused unless `confirm_incomplete` is
-    given (the API's input field, the case page's tick)."""
-    out = {}  # closing with documents still owed: the lawyer's closing file asks (app.handling.backfill_owed)
-    if docs is None:
-        docs = db.session.scalars(sa.select(Document).where(Document.application_id == app_.id,
-                                                            Document.status != "superseded")).all()
-    live = {d.kind for d in docs if d.status in documents.LIVE}
-    reshoot = sorted({d.kind_label for d in docs if d.status == "rejected" and d.kind not in live})
-    if reshoot:
-        text = f"材料「{'、'.join(reshoot)}」已退回重拍，群众尚未重新上传"
-        for action in ("approve", "approve_expedite"):
-            out[action] = text
-    return out
+left_undone = decisions.left_undone  # the case page shows the warning and its tick
 
 
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
@@ -113,11 +100,7 @@ def act(staff: StaffUser, app_: Application, action: str, data: dict | None = No
     spec = actions.ACTIONS.get(action)
     if spec is None or action not in actions.STAFF_TRANSITIONS:
         raise errors.BadRequest("未知操作")
-    undone = left_undone(app_).get(action)
-    if undone:
-        applications.check_transition(staff, app_, action)  # who may and from which state first (403/409)
-        if not data.get("confirm_incomplete"):
-            raise errors.ValidationFailed(undone, details={"fields": {"confirm_incomplete": ["请确认后再提交"]}})
+    decisions.require_confirmed(staff, app_, action, data)
     if action == "reject":
         return flows.refuse(staff, app_, data)
     if action == "request_expedite":

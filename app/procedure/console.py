@@ -88,7 +88,7 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
         checklist=notices.checklist_for(app_), letters=letters.list_for(app_.id), objections=objections_.objections_for(app_.id),
         desk_actions=desk_actions, can_notice=can_notice, transitions=TRANSITIONS, law=law,
         result_labels=eligibility.RESULT_LABELS, means_labels=eligibility.MEANS_TEST_LABELS,
-        expedite_applicable=decisions.expedite_grounds_applicable(app_),
+        expedite_applicable=decisions.expedite_grounds_applicable(app_), left_undone=decisions.left_undone(app_),
         can_override=P.review_case.allows(me), can_confirm=(P.decide_case.allows(me) and ps.expedite_ground
                                                            and ps.decision is None
                                                            and app_.status in ("expedite_approved", "assigned", "in_progress")),
@@ -106,7 +106,7 @@ def _form() -> dict:
     f = request.form
     return {"note": f.get("note"), "reason": f.get("reason"), "grounds": f.getlist("grounds"),
             "ground": f.get("ground"), "items": f.getlist("items"), "due_date": f.get("due_date"),
-            "result": f.get("result")}
+            "result": f.get("result"), "confirm_incomplete": f.get("confirm_incomplete") == "1"}
 
 
 def _field_state(exc: errors.ApiError) -> None:

@@ -258,6 +258,7 @@ def desk_decision(staff: StaffUser, app_: Application, action: str, data: dict) 
     if action == "terminate":
         return terminate(staff, app_, data)
     applications.check_transition(staff, app_, action)
+    decisions.require_confirmed(staff, app_, action, data)
     if action == "approve":
         return grant(staff, app_, text(data.get("note"), "note", "", required=False))
     return applications.transition(staff, app_, action)
