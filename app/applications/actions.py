@@ -172,7 +172,7 @@ OTHER_EVENTS = {
     "internal_note": ("内部备注", False),
     # the Legal Aid Law's procedure (app/procedure)
     "supplement_notice": ("补充材料通知", True), "supplement_received": ("收到补充材料", True),
-    "supplement_complete": ("材料已补齐", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
+    "supplement_complete": ("材料已补齐", True), "explanation_requested": ("要求补充说明", True), "grant_after_expedite": ("先行提供后审查符合条件", True),
     "objection_lodged": ("提出异议", True), "objection_upheld": ("异议审查：维持原决定", True),
     "letter_delivered": ("文书已送达", True), "letter_sms": ("短信通知文书", True),
     "eligibility_override": ("调整援助条件审查结论", False), "home_visit_cancelled": ("取消上门服务", True),

@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, str] = {
     "application.terminate": "终止法律援助", "application.deemed_withdrawn": "视为撤回申请",
     "application.reopen_review": "责令改正，重新审查", "application.eligibility_screen": "援助条件自助测评",
     "application.eligibility_override": "调整援助条件审查结论", "application.supplement_notice": "一次性告知补充材料",
+    "application.explanation_request": "要求申请人补充说明",
     "application.supplement_received": "收到补充材料", "application.grant_after_expedite": "先行提供后审查给予援助",
     "application.correct_refusal": "责令改正：给予法律援助", "application.resume_aid": "责令改正：恢复法律援助",
     "application.resume_aid_unassigned": "责令改正：恢复法律援助",

@@ -86,6 +86,7 @@ class P:
     withdraw_application = _p("withdraw_application", "撤回申请（群众本人）", Role.citizen)
     review_case = _p("review_case", "审查申请（开始审查、调整资格结论、补充材料通知）", D, M)
     decide_case = _p("decide_case", "决定给予、不予或终止法律援助", M)
+    request_explanation = _p("request_explanation", "要求申请人补充说明（不暂停审查期限）", M)
     request_expedite = _p("request_expedite", "申请先行提供（特事特办）", D)
     decide_expedite = _p("decide_expedite", "批准或驳回特事特办", M)
     assign_lawyer = _p("assign_lawyer", "指派律师", M)

@@ -16,7 +16,7 @@ from app.applications import actions
 from app.applications.service import TRANSITIONS
 from app.audit import record as audit
 from app.common.timeutil import local_today
-from app.console import add_nav, bp, console_required
+from app.console import add_nav, bp, console_required, form_input
 from app.documents import service as documents
 from app.documents.models import Document
 from app.extensions import db
@@ -25,6 +25,7 @@ from app.storage_bridge import get_storage
 from app.procedure import cases, clocks, decisions, delivery, eligibility, flows, law, letters, notices, screen
 from app.procedure import objections as objections_
 from app.procedure.models import ApplicationProcedure, Letter, Objection, read_state
+from app.procedure.schemas import ExplanationInput
 
 add_nav(15, "console.review_queue", "审查台", P.view_review_desk)
 add_nav(16, "console.objections", "异议审查", P.view_objections)
@@ -86,7 +87,8 @@ def _desk(app_: Application, *, error: str | None = None, form: dict | None = No
         "procedure/desk.html", a=app_, ps=ps, docs=docs, deadlines=d, due_state=clocks.due_state,
         screen=screen.screen_answer(app_), notices=notices.notices_for(app_.id), notice=notices.open_notice(app_.id),
         checklist=notices.checklist_for(app_), letters=letters.list_for(app_.id), objections=objections_.objections_for(app_.id),
-        desk_actions=desk_actions, can_notice=can_notice, transitions=TRANSITIONS, law=law,
+        desk_actions=desk_actions, can_notice=can_notice,
+        can_explain=P.request_explanation.allows(me) and app_.status in clocks.NOTICE_STATES, transitions=TRANSITIONS, law=law,
         result_labels=eligibility.RESULT_LABELS, means_labels=eligibility.MEANS_TEST_LABELS,
         expedite_applicable=decisions.expedite_grounds_applicable(app_), left_undone=decisions.left_undone(app_),
         can_override=P.review_case.allows(me), can_confirm=(P.decide_case.allows(me) and ps.expedite_ground
@@ -164,6 +166,14 @@ def review_notice(application_id):
             raise errors.ValidationFailed("截止日期格式不正确", details={"fields": {"due_date": ["格式应为 YYYY-MM-DD"]}}) from None
         flows.notice(_me(), app_, f["items"], due, f["note"])
     return _desk_post(app_, "notice", issue, "已发出补充材料通知书（一次性告知），审查期限暂停计算")
+
+
+@bp.route("/review/<int:application_id>/explanation", methods=["POST"])
+@console_required(P.request_explanation)
+def review_explanation(application_id):
+    app_ = cases.staff_application(_me(), application_id)
+    return _desk_post(app_, "explanation", lambda: flows.explanation_requested(
+        _me(), app_, form_input(ExplanationInput)["note"]), "已要求申请人补充说明（审查期限照常计算）")
 
 
 @bp.route("/review/<int:application_id>/receive", methods=["POST"])

@@ -211,6 +211,14 @@ def notice(staff: StaffUser, app_: Application, item_keys, due_date=None, note: 
     return found
 
 
+def explanation_requested(staff: StaffUser, app_: Application, note: str) -> Application:
+    """After the one notice, a manager may ask the applicant to explain something further: recorded, the citizen
+    told; the review clock goes on (nothing pauses or restarts)."""
+    note = notices.request_explanation(staff, app_, note)
+    _commit_and_send(notifications.status_changed(app_, "需补充说明", note[:20]))
+    return app_
+
+
 # --- objections (Art. 49) ---------------------------------------------------------------------------------
 
 def objection_decided(reviewer: StaffUser, obj: Objection, decision: str, note: str | None) -> Objection:

@@ -91,6 +91,22 @@ def issue(staff: StaffUser, app_: Application, item_keys, due_date: dt.date | No
     return notice
 
 
+def request_explanation(staff: StaffUser, app_: Application, note: str) -> str:
+    """A manager's request that the applicant explain something further — the way to ask again once the one
+    notice has gone (a second notice is refused): it neither pauses nor restarts the review clock, which the
+    citizen is told. Recorded in
+    the timeline (the citizen sees it) and the audit log; the flow commits and sends the message."""
+    if not P.request_explanation.allows(staff):
+        raise errors.Forbidden("当前角色无权要求补充说明")
+    if app_.status not in NOTICE_STATES:
+        raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，不能要求补充说明",
+                                       details={"status": app_.status, "allowed_from": list(NOTICE_STATES)})
+    note = text(note, "note", "请写明需要申请人补充说明的事项", required=True)
+    applications.record_event(app_, staff, "explanation_requested", f"请补充说明：{note}（不影响审查期限的计算）")
+    audit("application.explanation_request", actor=staff, object_type="application", object_id=app_.id)
+    return note
+
+
 def receive_items(actor, app_: Application, keys, *, when: dt.datetime | None = None) -> SupplementNotice:
     """Tick items off the open notice (staff: received at the counter or by explanation). When the last
     item arrives the notice is complete and the review clock starts again from that day."""

@@ -227,6 +227,18 @@ def issue_notice(data, application_id):
     return procedure_view(app_)
 
 
+@staff.route("/applications/<int:application_id>/explanation-requests", methods=["POST"])
+@staff.doc(security=BEARER)
+@staff_required(P.request_explanation)
+@staff.arguments(s.ExplanationInput)
+@staff.response(201, s.ProcedureOut)
+def request_explanation(data, application_id):
+    """要求申请人补充说明（一次性告知已发出后；不暂停、不重新计算审查期限），申请人可在进度中看到"""
+    app_ = _case(application_id)
+    flows.explanation_requested(g.staff, app_, data["note"])
+    return procedure_view(app_)
+
+
 @staff.route("/applications/<int:application_id>/notices/receive", methods=["POST"])
 @staff.doc(security=BEARER)
 @staff_required(P.review_case)

@@ -188,6 +188,11 @@ class TerminateInput(ma.Schema):
     note = said("请填写终止说明（群众可见）")
 
 
+class ExplanationInput(ma.Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                         metadata={"description": "需要申请人补充说明的事项（申请人可见；不暂停审查期限）"})
+
+
 class NoteInput(ma.Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 

@@ -31,6 +31,7 @@ EXPECTED = {
     "withdraw_application": {"citizen"},
     "review_case": {"duty_lawyer", "manager"},
     "decide_case": {"manager"},
+    "request_explanation": {"manager"},
     "request_expedite": {"duty_lawyer"},
     "decide_expedite": {"manager"},
     "assign_lawyer": {"manager"},
