@@ -80,14 +80,14 @@ def queue_for(staff: StaffUser, key: str, now: dt.datetime | None = None, limit:
 def _queues(staff: StaffUser, keys: list[str], now: dt.datetime | None, limit: int, offset: int) -> dict[str, dict]:
     now = now or utcnow()
     built = {key: QUEUE_REGISTRY[key].build(staff, now) for key in keys}
+    # a queue of cases ordered in SQL on the stored due dates: one page read, and its count; a small queue
+    # with due dates of its own (backfills, visits, callbacks, objections): built whole, sorted here
+    pages = {key: found.page(now, limit, offset) for key, found in built.items() if isinstance(found, Ordered)}
+    _fill_law_due([it for items, _ in pages.values() for it in items]
+                  + [it for key, found in built.items() if key not in pages for it in found])
     out = {}
     for key, found in built.items():
-        if isinstance(found, Ordered):  # ordered in SQL on the stored due dates: one page read
-            items, total = found.page(now, limit, offset)
-            _fill_law_due(items)
-        else:  # a small queue built in full (its own due dates: backfills, visits, callbacks, objections)
-            _fill_law_due(found)
-            total, items = len(found), sorted(found, key=_sort_key)[offset:offset + limit]
+        items, total = pages[key] if key in pages else (sorted(found, key=_sort_key)[offset:offset + limit], len(found))
         out[key] = {"key": key, "title": QUEUE_REGISTRY[key].title, "items": items, "total": total}
     return out
 
@@ -115,7 +115,7 @@ class Ordered:
             stmt, order = self._part(urgent, cut)
             n = db.session.scalar(stmt.with_only_columns(sa.func.count(self.order_id), maintain_column_froms=True).order_by(None))
             total += n
-            if len(items) < limit and offset < n:
+            if len(items) < limit:  # read even when empty: a page costs the same statements however full
                 rows = db.session.execute(stmt.order_by(*order).offset(offset).limit(limit - len(items))).all()
                 items += [self.item(*row) for row in rows]
             offset = max(offset - n, 0)
