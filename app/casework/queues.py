@@ -115,7 +115,8 @@ class Ordered:
         items, total = [], 0
         for urgent in (True, False):
             stmt, order = self._part(urgent, cut)
-            n = db.session.scalar(stmt.with_only_columns(sa.func.count(self.order_id), maintain_column_froms=True).order_by(None))
+            n = db.session.scalar(stmt.with_only_columns(sa.func.count(self.order_id), maintain_column_froms=True)
+                                  .order_by(None))
             total += n
             if len(items) < limit:  # read even when empty: a page costs the same statements however full
                 rows = db.session.execute(stmt.order_by(*order).offset(offset).limit(limit - len(items))).all()
