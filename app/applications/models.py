@@ -43,7 +43,12 @@ def urgent(deadline_at: dt.datetime | None, status: str) -> bool:
 class Application(TimestampMixin, db.Model):
     __tablename__ = "applications"
     # the console's list order (newest first), paged 50 at a time
-    __table_args__ = (sa.Index("ix_applications_created_at_id", "created_at", "id"),)
+    __table_args__ = (sa.Index("ix_applications_created_at_id", "created_at", "id"),
+                      # the work queues' order (migration 0017): `ORDER BY next_due, id LIMIT n`
+                      sa.Index("ix_applications_next_due_id", "next_due", "id"),
+                      sa.Index("ix_applications_urgent_due_id", "urgent_due", "id"),
+                      # the clock scan: `WHERE clock_due <= horizon`
+                      sa.Index("ix_applications_clock_due", "clock_due"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
@@ -100,6 +105,17 @@ class Application(TimestampMixin, db.Model):
     backfill_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(sa.String(500))
     # the Legal Aid Law's procedure keeps its own fields in application_procedure (app/procedure, migration 0008)
+    # Stored due dates of an open case (migration 0017), written by app/procedure/due.py after every flush
+    # that changes a clock, so that a work queue is `ORDER BY next_due, id LIMIT n` and the clock scan reads
+    # only what is due. They live here, not in application_procedure, because every queue filters and is
+    # scoped on this table's columns (status, centre_id, assigned_lawyer_id): one table, one index, no join.
+    # next_due: the nearest of the SLA due time, the legal deadline and the end of the day of the nearest
+    # statutory date (the queues' order); urgent_due: the same once the case is urgent (the SLA's urgent
+    # target applies), NULL without a legal deadline; clock_due: the nearest of the review and assignment
+    # dates (what the scan alerts on). NULL for a closed case.
+    next_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    urgent_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    clock_due: Mapped[dt.date | None] = mapped_column(sa.Date)
     # citizen-confirmed values from OCR prefill: {field: {"value", "document_id"}}
     prefill_confirmed: Mapped[dict | None] = mapped_column(JSONType)
 

@@ -73,7 +73,8 @@ QUEUE_ORDER = {
     Role.city_manager: ("review", "expedite", "assign", "callbacks", "backfill", "objections", "documents"),
 }
 QUEUE_PREVIEW = 8  # rows shown per queue on the home
-QUEUE_FOLD = 22  # the next rows, folded away under "显示其后 N 项"; all of them on the queue's own page
+QUEUE_FOLD = 22  # the next rows, folded away under "显示其后 N 项"; all of them on the queue's own pages
+QUEUE_PAGE = 100  # rows per page of a queue's own page
 
 
 def _urgent_now(queues: dict) -> list[dict]:
@@ -97,7 +98,7 @@ def _urgent_now(queues: dict) -> list[dict]:
 @console_required(P.use_console)
 def home():
     staff = me()
-    queues = worklists.queues_for(staff)  # only the queues declared for this role
+    queues = worklists.queues_for(staff, limit=QUEUE_PREVIEW + QUEUE_FOLD)  # only the queues declared for this role
     order = QUEUE_ORDER.get(staff.role)
     if order:
         queues = {k: queues[k] for k in order if k in queues} | {k: v for k, v in queues.items() if k not in order}
@@ -116,13 +117,15 @@ def home():
 @bp.route("/queues/<key>")
 @console_required(P.use_console)
 def queue(key: str):
-    """One work queue in full, in the home's order (urgent first, then the nearest due date)."""
+    """One work queue, a page at a time, in the home's order (urgent first, then the nearest due date)."""
     found = worklists.QUEUE_REGISTRY.get(key)
     if found is None:
         raise errors.NotFound("没有这个工作队列")
     if not found.allows(me()):
         raise errors.Forbidden("当前角色无权访问此页面")
-    return render_template("casework/queue.html", q=worklists.queue_for(me(), key))
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    return render_template("casework/queue.html", page=page, page_size=QUEUE_PAGE,
+                           q=worklists.queue_for(me(), key, limit=QUEUE_PAGE, offset=(page - 1) * QUEUE_PAGE))
 
 
 def _supervisor_work() -> list[dict]:

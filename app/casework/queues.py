@@ -1,16 +1,20 @@
 """The work queues of each role (urgent first, then the nearest of the SLA, the legal deadline and the
-statutory clock), declared in one registry (QUEUE_REGISTRY)."""
+statutory clock), declared in one registry (QUEUE_REGISTRY). The queues of cases are read a page at a time
+in that order by SQL on the due dates stored per case (`Ordered`, app/procedure/due.py), plus a count;
+the small queues with due dates of their own (backfills, visits, callbacks, objections) are built whole."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import current_app
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.applications import service as applications, sla
-from app.applications.models import FINAL_STATUSES, Application
+from app.applications.models import FINAL_STATUSES, STATUSES, Application
 from app.auth.models import StaffUser
 from app.callbacks.models import CallbackTask
 from app.common.timeutil import LOCAL_TZ, end_of_local_day, local_today, utcnow
@@ -23,6 +27,8 @@ from app.procedure.objections import objections_stmt
 from app.visits.service import list_visits_stmt, pending_visit_requests
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+# the open states by name (an IN list the status index answers; NOT IN makes PostgreSQL scan the table)
+OPEN_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES and s != "draft")
 
 
 def _app_item(app_: Application, now, **extra) -> dict:
@@ -60,30 +66,71 @@ def _sort_key(item):
     return (not item["urgent"], min(due, deadline, law), item["id"])
 
 
-def queues_for(staff: StaffUser, now: dt.datetime | None = None) -> dict[str, dict]:
-    return _queues(staff, [key for key, queue in QUEUE_REGISTRY.items() if queue.allows(staff)], now)
+HOME_LIMIT = 30  # rows a queue gives the home (8 shown, 22 folded: app/casework/console.py)
 
 
-def queue_for(staff: StaffUser, key: str, now: dt.datetime | None = None) -> dict:
-    """One queue (its own page); the caller has checked that the role has it."""
-    return _queues(staff, [key], now)[key]
+def queues_for(staff: StaffUser, now: dt.datetime | None = None, limit: int = HOME_LIMIT) -> dict[str, dict]:
+    """Each queue of the role: its first `limit` rows in order, and how many it holds ("total")."""
+    return _queues(staff, [key for key, queue in QUEUE_REGISTRY.items() if queue.allows(staff)], now, limit, 0)
 
 
-def _queues(staff: StaffUser, keys: list[str], now: dt.datetime | None) -> dict[str, dict]:
+def queue_for(staff: StaffUser, key: str, now: dt.datetime | None = None, limit: int = 100, offset: int = 0) -> dict:
+    """One queue (its own page, `limit` rows from `offset`); the caller has checked that the role has it."""
+    return _queues(staff, [key], now, limit, offset)[key]
+
+
+def _queues(staff: StaffUser, keys: list[str], now: dt.datetime | None, limit: int, offset: int) -> dict[str, dict]:
     now = now or utcnow()
     built = {key: QUEUE_REGISTRY[key].build(staff, now) for key in keys}
-    _fill_law_due([it for items in built.values() for it in items])
-    return {key: {"key": key, "title": QUEUE_REGISTRY[key].title, "items": sorted(items, key=_sort_key)}
-            for key, items in built.items()}
+    # a queue of cases ordered in SQL on the stored due dates: one page read, and its count; a small queue
+    # with due dates of its own (backfills, visits, callbacks, objections): built whole, sorted here
+    pages = {key: found.page(now, limit, offset) for key, found in built.items() if isinstance(found, Ordered)}
+    _fill_law_due([it for items, _ in pages.values() for it in items]
+                  + [it for key, found in built.items() if key not in pages for it in found])
+    out = {}
+    for key, found in built.items():
+        items, total = pages[key] if key in pages else (sorted(found, key=_sort_key)[offset:offset + limit], len(found))
+        out[key] = {"key": key, "title": QUEUE_REGISTRY[key].title, "items": items, "total": total}
+    return out
+
+
+class Ordered:
+    """A queue of cases ordered in SQL as `_sort_key` orders them: urgent cases (legal deadline within
+    URGENT_DEADLINE_HOURS) first by `urgent_due`, then the others by `next_due` (both stored per case by
+    app/procedure/due.py), then by id (`order_id`); `stmt` selects the rows, `item` makes one of a row."""
+
+    def __init__(self, stmt: sa.Select, item: Callable, order_id=None):
+        self.stmt, self.item = stmt, item
+        self.order_id = order_id if order_id is not None else Application.id
+
+    def _part(self, urgent: bool, cut: dt.datetime):
+        if urgent:
+            return (self.stmt.where(Application.deadline_at <= cut),
+                    (Application.urgent_due.asc().nulls_last(), self.order_id))
+        return (self.stmt.where(sa.or_(Application.deadline_at.is_(None), Application.deadline_at > cut)),
+                (Application.next_due.asc().nulls_last(), self.order_id))
+
+    def page(self, now: dt.datetime, limit: int, offset: int) -> tuple[list[dict], int]:
+        cut = now + dt.timedelta(hours=current_app.config["URGENT_DEADLINE_HOURS"])
+        items, total = [], 0
+        for urgent in (True, False):
+            stmt, order = self._part(urgent, cut)
+            n = db.session.scalar(stmt.with_only_columns(sa.func.count(self.order_id), maintain_column_froms=True)
+                                  .order_by(None))
+            total += n
+            if len(items) < limit:  # read even when empty: a page costs the same statements however full
+                rows = db.session.execute(stmt.order_by(*order).offset(offset).limit(limit - len(items))).all()
+                items += [self.item(*row) for row in rows]
+            offset = max(offset - n, 0)
+        return items, total
 
 
 def _queue_documents(staff, now):
-    rows = db.session.execute(sa.select(Document, Application).join(Application, Application.id == Document.application_id)
-                              .where(Document.status.in_(TO_VERIFY), Application.status.not_in(FINAL_STATUSES + ("draft",)))
-                              .order_by(Document.id)).all()
-    return [_app_item(a, now, type="document", id=d.id, document=d,
-                      subtitle=f"{d.kind_label} · {d.status_label}" + ("（有质量提示）" if d.warnings else ""))
-            for d, a in rows]
+    stmt = (sa.select(Document, Application).join(Application, Application.id == Document.application_id)
+            .where(Document.status.in_(TO_VERIFY), Application.status.in_(OPEN_STATUSES)))
+    return Ordered(stmt, lambda d, a: _app_item(
+        a, now, type="document", id=d.id, document=d,
+        subtitle=f"{d.kind_label} · {d.status_label}" + ("（有质量提示）" if d.warnings else "")), Document.id)
 
 
 def _by_id(application_ids) -> dict[int, Application]:
@@ -91,30 +138,30 @@ def _by_id(application_ids) -> dict[int, Application]:
     return {a.id: a for a in db.session.scalars(sa.select(Application).where(Application.id.in_(ids)))} if ids else {}
 
 
-def _apps(*statuses, **where):
+def _apps(item, *statuses, **where) -> Ordered:
     stmt = sa.select(Application).where(Application.status.in_(statuses))
     for k, v in where.items():
         stmt = stmt.where(getattr(Application, k) == v)
-    return db.session.scalars(stmt).all()
+    return Ordered(stmt, item)
 
 
 def _queue_review(staff, now):
-    return [_app_item(a, now) for a in _apps("submitted", "under_review")]
+    return _apps(lambda a: _app_item(a, now), "submitted", "under_review")
 
 
 def _queue_expedite(staff, now):
-    return [_app_item(a, now, subtitle=f"{a.category or '未分类'} · 理由：{a.expedite_reason or '—'}")
-            for a in _apps("expedite_requested")]
+    return _apps(lambda a: _app_item(a, now, subtitle=f"{a.category or '未分类'} · 理由：{a.expedite_reason or '—'}"),
+                 "expedite_requested")
 
 
 def _queue_assign(staff, now):
-    return [_app_item(a, now) for a in _apps("approved", "expedite_approved")]
+    return _apps(lambda a: _app_item(a, now), "approved", "expedite_approved")
 
 
 def _queue_backfill(staff, now):
     items = []
     apps = db.session.scalars(sa.select(Application).where(
-        Application.backfill_kinds.is_not(None), Application.status.not_in(FINAL_STATUSES))).all()
+        Application.backfill_kinds.is_not(None), Application.status.in_(OPEN_STATUSES))).all()
     for a in apps:
         bf = documents.backfill_status(a)
         if bf["complete"]:
@@ -187,7 +234,7 @@ def _queue_objections(staff, now):
 
 
 def _queue_my_cases(staff, now):
-    return [_app_item(a, now) for a in _apps("assigned", "in_progress", assigned_lawyer_id=staff.id)]
+    return _apps(lambda a: _app_item(a, now), "assigned", "in_progress", assigned_lawyer_id=staff.id)
 
 
 @dataclass(frozen=True)
@@ -195,7 +242,7 @@ class Queue:
     key: str
     title: str
     permission: Permission
-    build: Callable[[StaffUser, dt.datetime], list[dict]]
+    build: Callable[[StaffUser, dt.datetime], "list[dict] | Ordered"]
     watched: bool = False  # the city level watches it over every centre (P.watch_centre_queues)
 
     def allows(self, staff) -> bool:

@@ -112,27 +112,31 @@ def deadlines(app_: Application) -> dict:
     return deadlines_many([app_])[app_.id]
 
 
-def deadlines_many(apps) -> dict[int, dict]:
+def deadlines_many(apps, session=None, *, scoped: bool = True) -> dict[int, dict]:
     """The statutory dates of many applications (queues, the clock scan; `deadlines` for one): at most three
-    statements in all, for the procedure states, the open notices and the objections."""
+    statements in all, for the procedure states, the open notices and the objections (read with `session`,
+    default the app's: the stored due dates are computed inside a flush or a migration)."""
     apps = list(apps)
+    session = session if session is not None else db.session
+    opts = {} if scoped else {"centre_scope": False}  # the stored due dates are the case's, whoever flushed
     states: dict[int, ApplicationProcedure] = {}
     if apps:
-        states = {ps.application_id: ps for ps in db.session.scalars(sa.select(ApplicationProcedure).where(
-            ApplicationProcedure.application_id.in_([a.id for a in apps])))}
+        states = {ps.application_id: ps for ps in session.scalars(sa.select(ApplicationProcedure).where(
+            ApplicationProcedure.application_id.in_([a.id for a in apps])).execution_options(**opts))}
     notice_ids = [a.id for a in apps if a.status in NOTICE_STATES]
     objection_ids = [a.id for a in apps if a.status in OBJECTION_STATES]
     notices: dict[int, dt.date | None] = {}
     if notice_ids:
-        for app_id, due in db.session.execute(
+        for app_id, due in session.execute(
                 sa.select(SupplementNotice.application_id, SupplementNotice.due_date)
                 .where(SupplementNotice.application_id.in_(notice_ids), SupplementNotice.status == "open")
-                .order_by(SupplementNotice.id)):
+                .order_by(SupplementNotice.id).execution_options(**opts)):
             notices[app_id] = due  # the newest open notice wins, as in `open_notice`
     received: dict[int, list[dt.datetime]] = {}
     if objection_ids:
-        for app_id, at in db.session.execute(sa.select(Objection.application_id, Objection.received_at)
-                                             .where(Objection.application_id.in_(objection_ids))):
+        for app_id, at in session.execute(sa.select(Objection.application_id, Objection.received_at)
+                                             .where(Objection.application_id.in_(objection_ids))
+                                             .execution_options(**opts)):
             received.setdefault(app_id, []).append(at)
     out = {}
     for a in apps:

@@ -1,5 +1,6 @@
 """The periodic scan (registered with the alerts scan): 视为撤回 past a notice's due date, and alerts for
-the review, assignment and objection clocks near or past their due date."""
+the review, assignment and objection clocks near or past their due date. An alert of a clock no longer
+near (its case moved on, or is not read because its stored date is beyond the horizon) is resolved."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,16 @@ from app.alerts.models import Alert
 from app.applications.models import Application
 from app.common.timeutil import LOCAL_TZ
 from app.extensions import db
-from app.procedure import flows
+from app.procedure import due, flows
 from app.procedure.clocks import NOTICE_STATES, REVIEW_STATES, deadlines_many, due_state
 from app.procedure.models import Objection, SupplementNotice
+
+def due_stmt(today: dt.date) -> sa.Select:
+    """The cases whose review or assignment date is near or past: only those are read (the date is stored per
+    case, app/procedure/due.py, and indexed), so the scan costs what is due, not every open case."""
+    return sa.select(Application).where(Application.clock_due <= due.horizon(today),
+                                        Application.status.in_(REVIEW_STATES + ("approved",)))
+
 
 def scan(now: dt.datetime, raise_alert) -> dict:
     today = now.astimezone(LOCAL_TZ).date()
@@ -30,8 +38,7 @@ def scan(now: dt.datetime, raise_alert) -> dict:
         else:
             notice.status, notice.closed_at = "lapsed", now
     live = set()
-    apps = db.session.scalars(sa.select(Application).where(Application.status.in_(
-        REVIEW_STATES + ("approved",)))).all()
+    apps = db.session.scalars(due_stmt(today)).all()
     found = deadlines_many(apps)
     for app_ in apps:
         d = found[app_.id]

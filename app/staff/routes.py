@@ -42,8 +42,8 @@ def _detail(application_id: int) -> Application:
 @staff_required(P.view_case)
 @blp.response(200, s.QueueOut(many=True))
 def queue():
-    """当前角色的工作队列（紧急在前，含时限倒计时）"""
-    return list(worklists.queues_for(g.staff).values())
+    """当前角色的工作队列（紧急在前，含时限倒计时；每个队列给出前 100 项与总项数）"""
+    return list(worklists.queues_for(g.staff, limit=100).values())
 
 
 # --- applications --------------------------------------------------------------------------

@@ -136,6 +136,7 @@ class QueueItemOut(ma.Schema):
 class QueueOut(ma.Schema):
     key = fields.String()
     title = fields.String()
+    total = fields.Integer(metadata={"description": "队列中的总项数（items 为按顺序的前若干项）"})
     items = fields.List(fields.Nested(QueueItemOut))
 
 
