@@ -11,6 +11,7 @@ from app.alerts.cli import alerts_cli
 from app.analytics.cli import analytics_cli, demo_calls
 from app.consultations.cli import calls_cli
 from app.centres.cli import centres_cli
+from app.procedure.cli import procedure_cli
 from app.common.permissions import STAFF_ROLES
 from app.auth.service import create_staff
 from app.centres import service as centres
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tasks_cli)
     app.cli.add_command(centres_cli)
     app.cli.add_command(alerts_cli)
+    app.cli.add_command(procedure_cli)
     app.cli.add_command(calls_cli)
     app.cli.add_command(analytics_cli)
     demo_cli.add_command(demo_calls)

@@ -34,7 +34,7 @@ def test_upgrade_splits_the_rollups_by_centre_and_backfills_batches_and_audit(tm
 
     app = create_app(base_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.sqlite3'}"))
     with app.app_context():
-        upgrade(revision="0016")
+        upgrade(revision="0017")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO centres (id, code, name, districts, is_city, created_at, updated_at) "
                                  "VALUES (2, 'hongshan', '洪山区法律援助中心', '[\"420111\"]', 0, :now, :now)"), {"now": NOW})
@@ -86,7 +86,7 @@ def test_upgrade_splits_the_rollups_by_centre_and_backfills_batches_and_audit(tm
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO subsidy_batches (id, month, status, total_fen, created_at, created_by_id, "
                                  "centre_id) VALUES (3, '2026-06', 'draft', 1, :now, 1, 1)"), {"now": NOW})
-        downgrade(revision="0016")
+        downgrade(revision="0017")
         with db.engine.connect() as conn:
             assert [tuple(r) for r in conn.execute(sa.text(
                 "SELECT day, calls, answered, h10 FROM call_rollup_day ORDER BY day")).all()] == [

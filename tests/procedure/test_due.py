@@ -148,3 +148,23 @@ def test_the_scan_reads_only_the_cases_that_are_due(app, staff):
                 sa.event.remove(Application, "load", loaded)
             assert read == [overdue] and raised == [("review_overdue", overdue)]
             assert all(f not in read for f in fresh)
+
+
+def test_the_cli_recomputes_every_open_cases_dates(app, staff):
+    """After a configuration change the stored dates are recomputed by `flask procedure recompute-due`."""
+    import sqlalchemy as sa
+
+    from app.applications.models import Application
+    from app.extensions import db
+    from tests.support import make_case
+    app_id = make_case(app, "under_review")
+    with app.app_context():
+        kept = db.session.scalar(sa.select(Application.clock_due).where(Application.id == app_id))
+        db.session.execute(sa.text("UPDATE applications SET clock_due = NULL, next_due = NULL WHERE id = :i"),
+                           {"i": app_id})
+        db.session.commit()
+    r = app.test_cli_runner().invoke(args=["procedure", "recompute-due"])
+    assert r.exit_code == 0 and "已重新计算 1 件" in r.output, r.output
+    with app.app_context():
+        assert kept is not None
+        assert db.session.scalar(sa.select(Application.clock_due).where(Application.id == app_id)) == kept
