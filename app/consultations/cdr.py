@@ -361,7 +361,7 @@ def _copy_in(table: sa.Table, values: list[dict], returned: list) -> list:
 
 
 _RETURNED = ("id", "caller_hash", "caller_masked", "citizen_id", "region", "province", "topic", "ring_at", "answered_at",
-             "wait_seconds", "duration_seconds", "local_date", "local_hour", "duty_lawyer_id")
+             "wait_seconds", "duration_seconds", "local_date", "local_hour", "duty_lawyer_id", "centre_id")
 
 
 def import_file(raw: bytes, filename: str | None = None, actor=None, chunk: int = CHUNK) -> CallImport:
