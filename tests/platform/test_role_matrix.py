@@ -219,9 +219,16 @@ PUBLIC = {("console.login", "GET"), ("console.login", "POST"), ("console.logout"
 APPEND_ONLY = {"audit_log", "application_events", "notifications", "auth_tokens"}
 
 
-def _fingerprint(app) -> str:
-    """Everything a request could change, except session bookkeeping (last_seen)."""
-    h = hashlib.sha256()
+class Fingerprint(dict):
+    """Each table's digest (what a request could change, except session bookkeeping: last_seen); two compare
+    equal when nothing changed, and `changed_tables` names what did (for the failure message)."""
+
+    def changed_tables(self, other: "Fingerprint") -> list[str]:
+        return sorted(t for t in set(self) | set(other) if self.get(t) != other.get(t))
+
+
+def _fingerprint(app) -> Fingerprint:
+    out = Fingerprint()
     with app.app_context(), db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
             if table.name == "console_sessions":
@@ -232,8 +239,8 @@ def _fingerprint(app) -> str:
                 cols = ", ".join(f'"{c.name}"' for c in table.columns if c.name != "last_login_at")
                 order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
                 sql = f'SELECT {cols} FROM "{table.name}" ORDER BY {order}'
-            h.update(f"{table.name}:{conn.exec_driver_sql(sql).fetchall()!r}".encode())
-    return h.hexdigest()
+            out[table.name] = hashlib.sha256(repr(conn.exec_driver_sql(sql).fetchall()).encode()).hexdigest()
+    return out
 
 
 def _send(client, case, url, body, headers, api):
@@ -341,6 +348,8 @@ def test_role_matrix(app, client, fake_wechat, staff):
                 before = _fingerprint(app) if builder.dirty or last is None else last
                 builder.dirty = False
                 r = _send(c, case, url, body, headers, api)
+                if r.mimetype == "text/event-stream":  # stays open for minutes: closed now, not whenever it is collected
+                    r.close()
                 last = _fingerprint(app)
                 changed = last != before
                 label = f"{role} {case.method} {url}"
@@ -358,7 +367,8 @@ def test_role_matrix(app, client, fake_wechat, staff):
                     anon_page = (not api and role in ("anonymous", "citizen") and r.status_code == 302
                                  and "/console/login" in r.headers.get("Location", ""))
                     if not (r.status_code in (401, 403, 404) or anon_page) or changed:
-                        failures.append(f"DENIED but {r.status_code} changed={changed}: {label}")
+                        failures.append(f"DENIED but {r.status_code} changed={changed}: {label} "
+                                        f"{before.changed_tables(last) if changed else ''}")
     assert not failures, "\n".join(failures)
 
 
