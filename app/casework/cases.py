@@ -89,9 +89,6 @@ def action_input(action: str):
     return DECISION_INPUTS.get(action, (actions.ACTIONS[action].input, None))[0]
 
 
-left_undone = decisions.left_undone  # the case page shows the warning and its tick
-
-
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:
     """Run one declared staff action (app.applications.actions) with its inputs checked. A change that
     crosses domains runs its flow (app/procedure/flows.py); the state machine checks state and role (for

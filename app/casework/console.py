@@ -18,7 +18,7 @@ from app.callbacks import service as callbacks_service
 from app.casework import cases, roster, queues as worklists
 from app.casework.schemas import AvailabilityInput, IntakeInput
 from app.centres import scope, service as centres
-from app.procedure import flows
+from app.procedure import decisions, flows
 from app.visits import schemas as visit_inputs
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
@@ -209,7 +209,7 @@ def application_detail(application_id):
         present_kinds={d.kind for d in docs if d.status in documents.LIVE},
         visits=visit_service.visits_for(app_), active_visit=visit_service.active_visit(app_), visit_lawyers=visit_lawyers,
         service_types=SERVICE_TYPES, event_labels=actions.EVENT_LABELS, transitions=actions.ACTIONS,
-        destructive=DESTRUCTIVE_ACTIONS, irreversible=IRREVERSIBLE_ACTIONS, left_undone=cases.left_undone(app_, docs),
+        destructive=DESTRUCTIVE_ACTIONS, irreversible=IRREVERSIBLE_ACTIONS, left_undone=decisions.left_undone(app_, docs),
         reject_reasons=REJECT_REASONS, default_backfill_due=(utcnow() + dt.timedelta(days=3)).astimezone(LOCAL_TZ)
         .strftime("%Y-%m-%dT%H:%M"))
 
