@@ -15,7 +15,7 @@ from app.common.permissions import CITIZEN, P, ROLE_LABELS, STAFF_ROLES, Role
 from app.auth.service import authenticate_staff, create_staff
 from app.centres import scope, service as centres
 from app.common import limits
-from app.auth.schemas import StaffCreateInput
+from app.auth.schemas import StaffActiveInput, StaffCreateInput
 from app.console import add_nav, auth, bp, console_required, form_input, me
 from app.extensions import db
 
@@ -121,7 +121,7 @@ def staff_active(user_id):
         raise errors.NotFound("未找到该账号")
     if user.id == me().id:
         raise errors.Conflict("不能停用自己的账号")
-    user.is_active = request.form.get("active") == "1"
+    user.is_active = form_input(StaffActiveInput)["active"]
     audit("auth.staff_update", actor=me(), object_type="staff_user", object_id=user.id, details={"is_active": user.is_active})
     db.session.commit()
     flash(f"已{'启用' if user.is_active else '停用'}账号 {user.username}", "ok")

@@ -75,3 +75,8 @@ class StaffCreateInput(ma.Schema):
     region = fields.String(load_default=None, validate=validate.Length(max=64))  # aid lawyers
     specialties = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)), load_default=list)  # aid lawyers
     centre = fields.String(load_default=None, validate=validate.Length(max=32))  # the account's centre (code)
+
+
+class StaffActiveInput(ma.Schema):
+    """The administrator switches an account on or off (the staff page's button)."""
+    active = fields.Boolean(required=True, error_messages={"required": "请选择启用或停用"})

@@ -17,7 +17,6 @@ from app.common.inputs import text
 from app.common.timeutil import utcnow
 from app.documents import service as documents
 from app.documents.models import KINDS
-from app.procedure.schemas import DECISION_INPUTS
 from app.extensions import db
 from app.common.permissions import P, Role
 from app.procedure import decisions, flows
@@ -81,12 +80,6 @@ def open_for_caller(staff: StaffUser, data: dict, *, first_contact_at: dt.dateti
         visits.new_visit(app_, staff, app_.home_visit_address, app_.home_visit_reason)
         db.session.commit()
     return app_
-
-
-def action_input(action: str):
-    """The input schema of a staff action: the one the staff API loads and the case page's form is loaded
-    with (the law's decisions take app/procedure's inputs)."""
-    return DECISION_INPUTS.get(action, (actions.ACTIONS[action].input, None))[0]
 
 
 def act(staff: StaffUser, app_: Application, action: str, data: dict | None = None) -> Application:

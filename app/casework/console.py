@@ -14,22 +14,21 @@ from app.applications import actions
 from app.audit import AuditLog
 from app.auth.models import StaffUser
 from app.applications import sla
-from app.callbacks import service as callbacks_service
 from app.casework import cases, roster, queues as worklists
-from app.casework.schemas import AvailabilityInput, IntakeInput
+from app.casework.schemas import AvailabilityInput, IntakeInput, TransferInput
 from app.centres import scope, service as centres
 from app.procedure import decisions, flows
+from app.procedure.schemas import action_input
 from app.visits import schemas as visit_inputs
 from app.visits import service as visit_service
 from app.common.bounds import int_arg
 from app.common.phone import mask as mask_phone
 from app.common.timeutil import LOCAL_TZ, local_today, utcnow
-from app.console import PAGE_SIZE, add_nav, back, bp, console_required, form_input, local_datetime, me
+from app.console import PAGE_SIZE, add_nav, back, bp, console_required, form_input, me
 from app.documents import service as documents
 from app.documents.models import KINDS, REJECT_REASONS, TO_VERIFY
 from app.extensions import db
 from app.common.permissions import P, Role, roles_with
-from app.procedure import law as procedure_law
 from ocr import idnumber
 from app.applications.models import Application
 from app.supervision.models import Review, SampleBatch
@@ -228,7 +227,7 @@ def application_action(application_id, action):
     app_ = cases.get_application(staff, application_id)
     if action not in actions.STAFF_TRANSITIONS:
         raise errors.NotFound("未知操作")
-    cases.act(staff, app_, action, form_input(cases.action_input(action)))  # the API's schema, the same rules
+    cases.act(staff, app_, action, form_input(action_input(action)))  # the API's schema, the same rules
     flash(f"已{actions.ACTIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）"
           + (EXPEDITE_DECIDER if action == "request_expedite" else ""), "ok")
     if P.work_case.allows(staff) or action in ("start_review", "request_expedite", "approve_expedite", "approve",
@@ -243,7 +242,8 @@ def application_transfer(application_id):
     """移送 (Art. 38), confirmed on the page; afterwards the sender no longer finds the application."""
     staff = me()
     app_ = cases.get_application(staff, application_id)
-    out = flows.transfer(staff, app_, request.form.get("centre"), request.form.get("reason"))
+    data = form_input(TransferInput)
+    out = flows.transfer(staff, app_, data["centre"], data["reason"])
     flash(f"已将申请 {out['reference']} 移送{out['centre']['name']}", "ok")
     if staff.role in scope.CITY_LEVEL:
         return redirect(url_for("console.application_detail", application_id=out["id"]))

@@ -26,3 +26,8 @@ class IntakeInput(ma.Schema):
 
 class AvailabilityInput(ma.Schema):
     available = fields.Boolean(required=True)
+
+
+class TransferInput(ma.Schema):
+    centre = fields.String(required=True, metadata={"description": "接收的法律援助机构编码（GET /api/v1/centres）"})
+    reason = fields.String(required=True, validate=validate.Length(max=500), metadata={"description": "移送理由"})

@@ -4,11 +4,11 @@ domain's package (`app/<domain>/console.py`) and use only the names exported her
 from __future__ import annotations
 
 from app.console.auth import console_required, current_staff
-from app.console.views import (PAGE_SIZE, add_nav, back, bp, form_args, form_input, format_local, local_datetime, me,
-                               page_no)
+from app.console.views import (PAGE_SIZE, add_nav, back, bp, form_args, form_input, format_local, keep_form_state,
+                               local_datetime, me, page_no)
 
 __all__ = ["PAGE_SIZE", "add_nav", "back", "bp", "console_required", "current_staff", "form_args", "form_input", "format_local",
-           "init_app", "local_datetime", "me", "page_no"]
+           "init_app", "keep_form_state", "local_datetime", "me", "page_no"]
 
 
 def init_app(app) -> None:

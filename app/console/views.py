@@ -128,10 +128,7 @@ def _form_again(err: errors.ApiError):
     if back is None:
         return None
     db.session.rollback()  # nothing of the refused change may be flushed by the page's queries
-    fields = (err.details or {}).get("fields") or {}
-    values = {k: [v[:5000] for v in request.form.getlist(k)] for k in request.form if k not in SECRET_FIELDS}
-    g.form_state = {"action": request.path, "message": err.message, "values": values,
-                    "errors": {k: v for k, v in fields.items() if v}}
+    keep_form_state(err)
     path, _, query = back.partition("?")
     environ = dict(request.environ)
     environ.update({"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "CONTENT_LENGTH": "0",
@@ -146,6 +143,15 @@ def _form_again(err: errors.ApiError):
         return None
     resp.status_code = err.status
     return resp
+
+
+def keep_form_state(err: errors.ApiError) -> None:
+    """The refused form's values (never a secret) and each message at its field, for console.js to fill
+    the form again, mark the fields invalid (aria-invalid, aria-describedby) and focus the first."""
+    fields = (err.details or {}).get("fields") or {}
+    values = {k: [v[:5000] for v in request.form.getlist(k)] for k in request.form if k not in SECRET_FIELDS}
+    g.form_state = {"action": request.path, "message": err.message, "values": values,
+                    "errors": {k: v for k, v in fields.items() if v}}
 
 
 def _back_path() -> str | None:
@@ -202,7 +208,8 @@ def form_input(schema_cls, form=None) -> dict:
     """Load a posted console form with the marshmallow schema the API loads for the same action (one
     input path: the same rules, the same field errors, the same 422 message). A List field takes every
     value posted under its name, a date-time is the page's <input type=datetime-local> in Beijing time,
-    an empty value counts as not sent; fields the schema does not know are left out (the CSRF token)."""
+    a Dict field takes the values posted as `<name>.<key>`, an empty value counts as not sent; fields the
+    schema does not know are left out (the CSRF token)."""
     form = request.form if form is None else form
     schema = schema_cls()
     data = {}
@@ -212,6 +219,11 @@ def form_input(schema_cls, form=None) -> dict:
             values = [v for v in form.getlist(key) if v != ""]
             if values or key in form:
                 data[key] = values
+            continue
+        if isinstance(field, ma.fields.Dict):  # posted as <key>.<entry> (e.g. scores.timeliness)
+            entries = {k[len(key) + 1:]: v for k, v in form.items() if k.startswith(key + ".") and v != ""}
+            if entries:
+                data[key] = entries
             continue
         value = form.get(key)
         if value is None or value == "":

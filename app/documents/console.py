@@ -9,7 +9,7 @@ from app import errors
 from app.applications import service as applications
 from app.applications.models import FINAL_STATUSES, Application
 from app.console import bp, console_required, form_input, me
-from app.documents.schemas import DocumentRejectInput
+from app.documents.schemas import DocumentRejectInput, KindInput
 from app.common.permissions import P
 from app.documents import flows, service as documents
 from app.documents.models import LOW_CONFIDENCE, REJECT_REASONS, TO_VERIFY, Document
@@ -73,7 +73,7 @@ def upload_document(application_id):
     if f is None or not f.filename:
         raise errors.ValidationFailed("请选择要上传的照片")
     raw = f.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
-    doc = flows.photo_uploaded(me(), app_.id, request.form.get("kind") or "", raw, f.filename)
+    doc = flows.photo_uploaded(me(), app_.id, form_input(KindInput)["kind"], raw, f.filename)
     flash(f"已上传：{doc.kind_label}", "ok")
     return redirect(url_for("console.application_detail", application_id=app_.id))
 

@@ -4,8 +4,12 @@ from marshmallow import fields, validate
 from app.documents.models import KINDS, REJECT_REASONS
 
 
-class UploadForm(ma.Schema):
+class KindInput(ma.Schema):
+    """The form beside an uploaded photo (the console's upload form posts it; the API adds the application)."""
     kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)), metadata={"description": "材料类型"})
+
+
+class UploadForm(KindInput):
     application_id = fields.Integer(required=True, metadata={"description": "所属申请"})
 
 

@@ -17,11 +17,13 @@ from app.audit import record as audit
 from app.common.permissions import P, Role
 from app.common.timeutil import local_today
 from app.auth.models import StaffUser
-from app.console import add_nav, bp, console_required, me
+from app.console import add_nav, bp, console_required, form_input, me
 from app.documents import service as documents
 from app.extensions import db
 from app.handling import service
 from app.handling.models import OUTCOMES
+from app.handling.schemas import (BatchInput, ChangeDecisionInput, ClosingDocumentInput, ClosingInput, ProgressInput,
+                                  ReasonsInput, ReportDecisionInput, ReviewInput, TerminationReportInput)
 from app.procedure import clocks, letters
 from app.subsidy import service as subsidy
 
@@ -113,8 +115,9 @@ def case_letter(application_id, letter_id):
 @console_required(P.handle_cases)
 def case_progress(application_id):
     a = service.case_for_staff(me(), application_id)
-    service.add_progress(me(), a, request.form.get("note"), request.form.get("visible") == "1")
-    flash("已记录办理进展" + ("（受援人可见）" if request.form.get("visible") == "1" else "（内部）"), "ok")
+    data = form_input(ProgressInput)
+    service.add_progress(me(), a, data["note"], data["visible"])
+    flash("已记录办理进展" + ("（受援人可见）" if data["visible"] else "（内部）"), "ok")
     return _back(a.id)
 
 
@@ -125,10 +128,7 @@ def case_upload(application_id):
     f = request.files.get("file")
     if f is None or not f.filename:
         raise errors.ValidationFailed("请选择要上传的文件", details={"fields": {"file": ["请选择文件"]}})
-    kind = request.form.get("kind") or "judgment"
-    if kind not in service.CLOSING_DOCUMENT_KINDS:
-        raise errors.ValidationFailed("材料类型无效", details={"fields": {"kind": ["无效"]}})
-    documents.upload(me(), a.id, kind, f.read(), f.filename)
+    documents.upload(me(), a.id, form_input(ClosingDocumentInput)["kind"], f.read(), f.filename)
     flash("已上传法律文书副本", "ok")
     return _back(a.id)
 
@@ -137,7 +137,7 @@ def case_upload(application_id):
 @console_required(P.report_as_lawyer)
 def case_withdrawal(application_id):
     a = service.case_for_staff(me(), application_id)
-    service.withdraw_as_lawyer(me(), a, request.form.get("reasons"))
+    service.withdraw_as_lawyer(me(), a, form_input(ReasonsInput)["reasons"])
     flash("已提交退出申请，等待中心负责人决定", "ok")
     return _back(a.id)
 
@@ -146,7 +146,8 @@ def case_withdrawal(application_id):
 @console_required(P.report_as_lawyer)
 def case_termination_report(application_id):
     a = service.case_for_staff(me(), application_id)
-    service.report_termination(me(), a, request.form.get("ground"), request.form.get("facts"))
+    data = form_input(TerminationReportInput)
+    service.report_termination(me(), a, data["ground"], data["facts"])
     flash("已报告终止情形，等待中心负责人决定", "ok")
     return _back(a.id)
 
@@ -156,11 +157,7 @@ def case_termination_report(application_id):
 def case_closing(application_id):
     a = service.case_for_staff(me(), application_id)
     _confirmed("提交结案材料")
-    f = request.form
-    service.submit_closing(me(), a, {"outcome": f.get("outcome"), "outcome_detail": f.get("outcome_detail"),
-                                     "matter_ended_on": f.get("matter_ended_on"), "report": f.get("report"),
-                                     "document_ids": f.getlist("document_ids"), "stage": f.get("stage"),
-                                     "confirm_incomplete": f.get("confirm_incomplete") == "1"})
+    service.submit_closing(me(), a, form_input(ClosingInput))
     flash("已提交结案材料，等待中心结案审查", "ok")
     return _back(a.id)
 
@@ -169,11 +166,10 @@ def case_closing(application_id):
 @console_required(P.decide_after_assignment)
 def case_review(application_id):
     a = service.case_for_staff(me(), application_id)
-    decision = request.form.get("decision")
     _confirmed("作出结案审查结论")
-    scores = {c["key"]: request.form.get(f"score_{c['key']}") for c in service.rubric()}
-    service.review_closing(me(), a, decision, scores, request.form.get("reasons"))
-    flash("结案审查通过，已结案" if decision == "accept" else "已退回律师补正", "ok")
+    data = form_input(ReviewInput)
+    service.review_closing(me(), a, data["decision"], data["scores"], data.get("reasons"))
+    flash("结案审查通过，已结案" if data["decision"] == "accept" else "已退回律师补正", "ok")
     return _back(a.id)
 
 
@@ -206,8 +202,9 @@ def case_archive_zip(application_id):
 def change_decision(change_id):
     change = service.get_change(me(), change_id)
     _confirmed("作出决定")
-    approve = request.form.get("decision") == "approve"
-    service.decide_change(me(), change, approve, request.form.get("note"), request.form.get("lawyer_id") or None)
+    data = form_input(ChangeDecisionInput)
+    approve = data["decision"] == "approve"
+    service.decide_change(me(), change, approve, data.get("note"), data.get("lawyer_id"))
     flash("已同意更换法律援助人员，已出具更换通知" if approve else "已决定不予更换", "ok")
     return _back(change.application_id)
 
@@ -217,8 +214,8 @@ def change_decision(change_id):
 def report_decision(report_id):
     report = service.get_report(me(), report_id)
     _confirmed("作出决定")
-    service.decide_report(me(), report, request.form.get("decision"),
-                          {"ground": request.form.get("ground"), "note": request.form.get("note")})
+    data = form_input(ReportDecisionInput)
+    service.decide_report(me(), report, data["decision"], data)
     flash("已决定终止法律援助，已出具终止决定书" if report.status == "terminated" else "已决定继续援助", "ok")
     return _back(report.application_id)
 
@@ -240,7 +237,7 @@ def subsidy_batches():
 @bp.route("/subsidy", methods=["POST"])
 @console_required(P.manage_subsidies)
 def subsidy_create():
-    batch = subsidy.create_batch(me(), request.form.get("month") or "")
+    batch = subsidy.create_batch(me(), form_input(BatchInput)["month"])
     flash(f"已生成 {batch.month} 补贴批次（{len(batch.items)} 件，合计 {subsidy.yuan(batch.total_fen)} 元）", "ok")
     return redirect(url_for("console.subsidy_batch", batch_id=batch.id))
 

@@ -4,10 +4,8 @@ archive). Routes parse, call the service, serialise. Roles are declared on each 
 per object by the service (another lawyer's case is a 404)."""
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import Response, g
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
 
 from app import errors
 from app.applications import service as applications
@@ -18,7 +16,8 @@ from app.common.openapi import BEARER
 from app.common.permissions import P
 from app.extensions import db
 from app.handling import service
-from app.handling.models import OUTCOMES
+from app.handling.schemas import (BatchInput, ChangeDecisionInput, ClosingInput, ExportArgs, ProgressInput,
+                                  ReasonsInput, ReportDecisionInput, ReviewInput, TerminationReportInput)
 from app.procedure import clocks
 from app.subsidy import service as subsidy
 
@@ -26,57 +25,6 @@ citizen = Blueprint("handling", __name__, url_prefix="/api/v1/applications",
                     description="案件承办（小程序）：承办律师、申请更换法律援助人员、结案情况")
 staff = Blueprint("handling_staff", __name__, url_prefix="/api/v1/staff",
                   description="案件承办（工作人员）：办理进展、更换律师、终止情形报告、结案、结案审查、归档")
-
-
-class ReasonsInput(ma.Schema):
-    reasons = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
-class ProgressInput(ma.Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-    visible = fields.Boolean(load_default=False, metadata={"description": "true：受援人可见；false：内部记录"})
-
-
-class ChangeDecisionInput(ma.Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["approve", "refuse"]))
-    note = fields.String(load_default=None, validate=validate.Length(max=500))
-    lawyer_id = fields.Integer(load_default=None, metadata={"description": "同意更换时可立即指派的新律师"})
-
-
-class TerminationReportInput(ma.Schema):
-    ground = fields.String(required=True, validate=validate.OneOf(list(service.TERMINATION_GROUNDS)))
-    facts = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
-class ReportDecisionInput(ma.Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["terminate", "dismiss"]))
-    ground = fields.String(load_default=None)
-    note = fields.String(load_default=None, validate=validate.Length(max=500))
-
-
-class ClosingInput(ma.Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(list(OUTCOMES)))
-    outcome_detail = fields.String(load_default=None, validate=validate.Length(max=500))
-    matter_ended_on = fields.Date(required=True)
-    report = fields.String(required=True, validate=validate.Length(min=1, max=5000), metadata={"description": "办理情况报告"})
-    document_ids = fields.List(fields.Integer(), load_default=list)
-    stage = fields.String(required=True, metadata={"description": "补贴标准中的办理阶段"})
-    confirm_incomplete = fields.Boolean(load_default=False, metadata={
-        "description": "尚有补交材料未交时须为 true：确认结案后不再跟踪补交"})
-
-
-class ReviewInput(ma.Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["accept", "return"]))
-    scores = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    reasons = fields.String(load_default=None, validate=validate.Length(max=2000))
-
-
-class BatchInput(ma.Schema):
-    month = fields.String(required=True, validate=validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", error="应为 YYYY-MM（2000–2099 年）"))
-
-
-class ExportArgs(ma.Schema):
-    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
 
 
 # --- serialising -------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from app.applications import actions
 from app.applications.service import TRANSITIONS
 from app.audit import record as audit
 from app.common.timeutil import local_today
-from app.console import add_nav, bp, console_required, form_input
+from app.console import add_nav, bp, console_required, form_input, keep_form_state
 from app.documents import service as documents
 from app.documents.models import Document
 from app.extensions import db
@@ -25,7 +25,9 @@ from app.storage_bridge import get_storage
 from app.procedure import cases, clocks, decisions, delivery, eligibility, flows, law, letters, notices, screen
 from app.procedure import objections as objections_
 from app.procedure.models import ApplicationProcedure, Letter, Objection, read_state
-from app.procedure.schemas import ExplanationInput
+from app.procedure.delivery_routes import RecordInput
+from app.procedure.schemas import (ExplanationInput, NoteInput, NoticeInput, ObjectionDecisionInput, OverrideInput,
+                                   ReceiveInput, action_input)
 
 add_nav(15, "console.review_queue", "审查台", P.view_review_desk)
 add_nav(16, "console.objections", "异议审查", P.view_objections)
@@ -104,20 +106,11 @@ def review_desk(application_id):
     return _desk(cases.staff_application(_me(), application_id))
 
 
-def _form() -> dict:
+def _typed() -> dict:
+    """What was typed, only to show it again after a refusal (the input itself is loaded by `form_input`
+    with the API's schema)."""
     f = request.form
-    return {"note": f.get("note"), "reason": f.get("reason"), "grounds": f.getlist("grounds"),
-            "ground": f.get("ground"), "items": f.getlist("items"), "due_date": f.get("due_date"),
-            "result": f.get("result"), "confirm_incomplete": f.get("confirm_incomplete") == "1"}
-
-
-def _field_state(exc: errors.ApiError) -> None:
-    """The refused form's values and each message at its field, for console.js (aria-invalid,
-    aria-describedby, focus on the first invalid field), as every other console form has them."""
-    fields = (exc.details or {}).get("fields") or {}
-    values = {k: [v[:5000] for v in request.form.getlist(k)] for k in request.form if k != "csrf_token"}
-    g.form_state = {"action": request.path, "message": exc.message, "values": values,
-                    "errors": {k: v for k, v in fields.items() if v}}
+    return {**{k: f.get(k) for k in f if k != "csrf_token"}, "grounds": f.getlist("grounds"), "items": f.getlist("items")}
 
 
 def _retry(app_, exc: errors.ApiError, which: str):
@@ -125,8 +118,8 @@ def _retry(app_, exc: errors.ApiError, which: str):
     lost)."""
     db.session.rollback()
     app_ = db.session.get(Application, app_.id)
-    _field_state(exc)
-    return _desk(app_, form=_form(), which=which, status=exc.status)
+    keep_form_state(exc)
+    return _desk(app_, form=_typed(), which=which, status=exc.status)
 
 
 def _desk_post(app_, which: str, act, done: str):
@@ -148,7 +141,7 @@ def review_decide(application_id, action):
     app_ = cases.staff_application(_me(), application_id)
     if action not in decisions.DESK_ACTIONS:
         abort(404)
-    return _desk_post(app_, action, lambda: flows.desk_decision(_me(), app_, action, _form()),
+    return _desk_post(app_, action, lambda: flows.desk_decision(_me(), app_, action, form_input(action_input(action))),
                       lambda: f"已{TRANSITIONS[action].label}：{app_.reference}（当前状态：{app_.status_label}）"
                       + ("。是否先行提供法律援助由中心主任决定" if action == "request_expedite" else ""))
 
@@ -159,12 +152,8 @@ def review_notice(application_id):
     app_ = cases.staff_application(_me(), application_id)
 
     def issue():
-        f = _form()
-        try:
-            due = dt.date.fromisoformat(f["due_date"]) if f["due_date"] else None
-        except ValueError:
-            raise errors.ValidationFailed("截止日期格式不正确", details={"fields": {"due_date": ["格式应为 YYYY-MM-DD"]}}) from None
-        flows.notice(_me(), app_, f["items"], due, f["note"])
+        data = form_input(NoticeInput)
+        flows.notice(_me(), app_, data["items"], data.get("due_date"), data.get("note"), days=data.get("days"))
     return _desk_post(app_, "notice", issue, "已发出补充材料通知书（一次性告知），审查期限暂停计算")
 
 
@@ -180,7 +169,7 @@ def review_explanation(application_id):
 @console_required(P.review_case)
 def review_receive(application_id):
     app_ = cases.staff_application(_me(), application_id)
-    return _desk_post(app_, "receive", lambda: notices.receive_items(_me(), app_, request.form.getlist("items")),
+    return _desk_post(app_, "receive", lambda: notices.receive_items(_me(), app_, form_input(ReceiveInput)["items"]),
                       "已登记收到的材料")
 
 
@@ -188,15 +177,17 @@ def review_receive(application_id):
 @console_required(P.review_case)
 def review_override(application_id):
     app_ = cases.staff_application(_me(), application_id)
-    return _desk_post(app_, "override", lambda: screen.override_screen(
-        _me(), app_, request.form.get("result") or "", request.form.get("reason")), "已调整资格审查结果（已记入审计日志）")
+    def override():
+        data = form_input(OverrideInput)
+        screen.override_screen(_me(), app_, data["result"], data["reason"])
+    return _desk_post(app_, "override", override, "已调整资格审查结果（已记入审计日志）")
 
 
 @bp.route("/review/<int:application_id>/grant-after-expedite", methods=["POST"])
 @console_required(P.decide_case)
 def review_grant_after_expedite(application_id):
     app_ = cases.staff_application(_me(), application_id)
-    return _desk_post(app_, "confirm", lambda: flows.grant_after_expedite(_me(), app_, request.form.get("note")),
+    return _desk_post(app_, "confirm", lambda: flows.grant_after_expedite(_me(), app_, form_input(NoteInput).get("note")),
                       "已作出给予法律援助决定")
 
 
@@ -224,18 +215,15 @@ def record_letter_delivery(application_id, letter_id):
     letter = db.session.scalar(sa.select(Letter).where(Letter.id == letter_id, Letter.application_id == app_.id))
     if letter is None:
         abort(404)
-    f = request.form
     try:
-        try:
-            day = dt.date.fromisoformat(f.get("date") or "") if f.get("date") else None
-        except ValueError:
-            raise errors.ValidationFailed("送达日期格式不正确", details={"fields": {"date": ["格式应为 YYYY-MM-DD"]}}) from None
-        delivery.record_by_staff(_me(), app_, letter, f.get("way") or "", day, f.get("note"))
+        data = form_input(RecordInput)
+        delivery.record_by_staff(_me(), app_, letter, data["way"], data["date"], data.get("note"))
     except errors.ApiError as exc:
         if exc.status in (403, 404):
             raise
         db.session.rollback()
-        return _letters_page(app_, error=exc.message, form={**f, "letter_id": letter_id}, status=exc.status)
+        keep_form_state(exc)
+        return _letters_page(app_, error=exc.message, form={**_typed(), "letter_id": letter_id}, status=exc.status)
     flash(f"已登记送达：{letter.kind_label}（{letter.number}）", "ok")
     return redirect(url_for("console.letters_tab", application_id=app_.id))
 
@@ -317,15 +305,14 @@ def objection(objection_id):
 def decide_objection(objection_id):
     obj = objections_.get_objection(_me(), objection_id)
     try:
-        if not request.form.get("decision"):
-            raise errors.ValidationFailed("请选择审查决定", details={"fields": {"decision": ["请选择维持原决定或责令改正"]}})
-        flows.objection_decided(_me(), obj, request.form.get("decision") or "", request.form.get("note"))
+        data = form_input(ObjectionDecisionInput)
+        flows.objection_decided(_me(), obj, data["decision"], data["note"])
     except errors.ApiError as exc:
         if exc.status in (403, 404):
             raise
         db.session.rollback()
         obj = objections_.get_objection(_me(), objection_id)
-        _field_state(exc)
-        return _objection_page(obj, form=dict(request.form), status=exc.status)
+        keep_form_state(exc)
+        return _objection_page(obj, form=_typed(), status=exc.status)
     flash("已作出决定：" + obj.status_label + "，已通知申请人", "ok")
     return redirect(url_for("console.objection", objection_id=obj.id))

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.applications import actions
 from app.applications.actions import said
 from app.common.permissions import CITIZEN
 from app.applications.schemas import DeadlinesOut, LetterOut
@@ -135,8 +136,9 @@ class ObjectionOut(ma.Schema):
 
 
 class ObjectionDecisionInput(ma.Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["uphold", "correct"]))
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    decision = fields.String(required=True, validate=validate.OneOf(["uphold", "correct"]),
+                             error_messages={"required": "请选择维持原决定或责令改正"})
+    note = said("请填写审查意见（申请人可见）", 2000)
 
 
 class ObjectionListArgs(ma.Schema):
@@ -164,10 +166,14 @@ class ReceiveInput(ma.Schema):
                         validate=validate.Length(min=1, max=30))
 
 
+GROUNDS_MISSING = "请至少选择一项不予法律援助的理由依据"
+
+
 class RefuseInput(ma.Schema):
     reason = said("请填写不予法律援助的理由（群众可见）")
     grounds = fields.List(fields.String(validate=validate.Length(max=40), metadata=_enum(REFUSAL_GROUND_KEYS)), required=True,
-                          validate=validate.Length(min=1, max=len(REFUSAL_GROUND_KEYS)),
+                          validate=[validate.Length(min=1, error=GROUNDS_MISSING), validate.Length(max=len(REFUSAL_GROUND_KEYS))],
+                          error_messages={"required": GROUNDS_MISSING, "null": GROUNDS_MISSING},
                           metadata={"description": "不予援助的理由依据（至少一项）：" + "、".join(
                               f"{k}（{a}）" if a else k for k, (a, _) in law.REFUSAL_GROUNDS.items())})
 
@@ -237,6 +243,12 @@ DECISION_INPUTS = {
     "request_expedite": (ExpediteRequestInput, "申请先行提供法律援助（第四十四条，特事特办；值班律师）：情形与理由"),
     "terminate": (TerminateInput, "终止法律援助（第四十八条的情形与说明），生成终止法律援助决定书"),
 }
+
+
+def action_input(action: str) -> type[ma.Schema]:
+    """The input schema of a staff action: the one the staff API loads, and the one the case page's and the
+    review desk's forms are loaded with (the law's decisions take this package's inputs)."""
+    return DECISION_INPUTS.get(action, (actions.ACTIONS[action].input, None))[0]
 
 
 class ChecklistArgs(ma.Schema):

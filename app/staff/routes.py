@@ -21,7 +21,7 @@ from app.documents import service as documents
 from app.documents.schemas import DocumentDetailOut
 from app.extensions import db
 from app.procedure import flows
-from app.procedure.schemas import DECISION_INPUTS
+from app.procedure.schemas import DECISION_INPUTS, action_input
 from app.staff import schemas as s
 from app.common.openapi import BEARER
 
@@ -98,7 +98,7 @@ def _action_route(path: str, action: str, permission: Permission, schema, summar
 for _name in STAFF_TRANSITIONS:  # one route per declared action, with its permission and input
     _a = ACTIONS[_name]
     _summary = DECISION_INPUTS.get(_name, (None, _a.summary))[1]  # the law's decisions: app/procedure's inputs
-    _action_route(_a.api_path, _name, _a.permission, cases.action_input(_name), _summary or _a.label)
+    _action_route(_a.api_path, _name, _a.permission, action_input(_name), _summary or _a.label)
 
 
 @blp.route("/applications/<int:application_id>/phone")

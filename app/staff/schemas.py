@@ -8,7 +8,7 @@ from app.common.phone import mask as mask_phone
 from app.applications.schemas import ApplicationOut, ApplicationSummaryOut, StaffEventOut
 from app.common.pagination import PageArgs, page_schema
 from app.applications import sla
-from app.casework.schemas import AvailabilityInput, IntakeInput  # noqa: F401  (the staff API loads them)
+from app.casework.schemas import AvailabilityInput, IntakeInput, TransferInput  # noqa: F401  (the staff API loads them)
 from app.documents.schemas import DocumentRejectInput  # noqa: F401
 from app.visits.schemas import HomeVisitCompleteInput, HomeVisitRequestInput, HomeVisitScheduleInput  # noqa: F401
 from app.visits.service import visits_for
@@ -153,11 +153,6 @@ class SlaSummaryOut(ma.Schema):
 
 class SlaArgs(ma.Schema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
-
-
-class TransferInput(ma.Schema):
-    centre = fields.String(required=True, metadata={"description": "接收的法律援助机构编码（GET /api/v1/centres）"})
-    reason = fields.String(required=True, validate=validate.Length(max=500), metadata={"description": "移送理由"})
 
 
 class _CentreRef(ma.Schema):

@@ -126,8 +126,8 @@ def test_expedite_flow_console_to_citizen_api(app, client, fake_wechat, staff):
         assert db.session.get(Application, app_id).status == "in_progress"
     assert aid.post(f"/console/applications/{app_id}/handling/closing",
                     data={**closing, "confirm": "1", "confirm_incomplete": "1"}).status_code == 302
-    review = {"csrf_token": csrf_m, "decision": "accept", "confirm": "1", "score_timeliness": "18", "score_communication": "18",
-              "score_legal_work": "27", "score_outcome": "18", "score_file": "9"}
+    review = {"csrf_token": csrf_m, "decision": "accept", "confirm": "1", "scores.timeliness": "18", "scores.communication": "18",
+              "scores.legal_work": "27", "scores.outcome": "18", "scores.file": "9"}
     assert mgr.post(f"/console/applications/{app_id}/handling/review", data=review).status_code == 302
     body = client.get(f"/api/v1/applications/{app_id}", headers=s["headers"]).get_json()
     assert body["status"] == "closed" and body["outcome"] == "代写法律文书完成：已代写上诉状并提交"

@@ -141,7 +141,7 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
         Case(f"{p}.case_closing", "POST", {"aid_lawyer"}, lambda b: f"{c}/applications/{with_document(b)}/handling/closing",
              lambda b: closing_body(b)),
         Case(f"{p}.case_review", "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('closing_review')}/handling/review",
-             lambda b: {"decision": "accept", "confirm": "1", **{f"score_{k}": str(v) for k, v in SCORES.items()}}),
+             lambda b: {"decision": "accept", "confirm": "1", **{f"scores.{k}": str(v) for k, v in SCORES.items()}}),
         Case(f"{p}.case_archive", "POST", {"manager"}, lambda b: f"{c}/applications/{b.case('closed')}/handling/archive",
              lambda b: {"confirm": "1"}),
         Case(f"{p}.case_archive_zip", "GET", {"manager"}, lambda b: f"{c}/applications/{archived(b)}/handling/archive.zip",

@@ -84,7 +84,7 @@ def test_closing_review_archive_and_batch_in_the_browser(app, staff, live_server
         review = mgr.locator("#form-review")
         for key, value in (("timeliness", "18"), ("communication", "16"), ("legal_work", "27"), ("outcome", "18"),
                            ("file", "6")):
-            review.locator(f"input[name=score_{key}]").fill(value)
+            review.locator(f"input[name='scores.{key}']").fill(value)
         review.locator("input[value=return]").check()
         review.locator("textarea[name=reasons]").fill("请补充判决书生效证明")
         _shoot(mgr, "manager-review", width)
@@ -106,7 +106,7 @@ def test_closing_review_archive_and_batch_in_the_browser(app, staff, live_server
         review = mgr.locator("#form-review")
         for key, value in (("timeliness", "18"), ("communication", "16"), ("legal_work", "27"), ("outcome", "18"),
                            ("file", "9")):
-            review.locator(f"input[name=score_{key}]").fill(value)
+            review.locator(f"input[name='scores.{key}']").fill(value)
         review.locator("input[value=accept]").check()
         review.locator("input[name=confirm]").check()
         review.locator("button[type=submit]").click()
