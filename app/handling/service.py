@@ -31,6 +31,7 @@ from flask import current_app
 
 import storage
 from app import errors
+from app.common.inputs import text
 from app.common.objects import read_verified
 from app.common.lookup import get_allowed
 from app.common.permissions import P, Role
@@ -79,16 +80,6 @@ def _date_cn(d: dt.date | None) -> str:
 
 def _local_date(moment: dt.datetime | None) -> dt.date | None:
     return moment.astimezone(LOCAL_TZ).date() if moment else None
-
-
-def _text(value, field: str, message: str, *, minimum: int = 1, limit: int = 2000) -> str:
-    value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
-    if len(value) < minimum:
-        raise errors.ValidationFailed(message, details={"fields": {field: [message]}})
-    if len(value) > limit:
-        msg = f"内容过长（最多 {limit} 字）"
-        raise errors.ValidationFailed(msg, details={"fields": {field: [msg]}})
-    return value
 
 
 def due_after(event_day: dt.date, days: int) -> dt.date:
@@ -167,7 +158,7 @@ def request_change(citizen: Citizen, app_: Application, reasons) -> LawyerChange
     """The aided person asks the centre to change their lawyer, with reasons (Art. 55)."""
     if app_.citizen_id != citizen.id:
         raise errors.NotFound("未找到该申请")
-    reasons = _text(reasons, "reasons", "请说明请求更换法律援助人员的理由", minimum=5, limit=1000)
+    reasons = text(reasons, "reasons", "请说明请求更换法律援助人员的理由", minimum=5, limit=1000)
     change = _new_change(app_, "aided", citizen.id, reasons)
     applications.record_event(app_, citizen, "lawyer_change_requested", reasons)
     audit("lawyer_change.request", actor=citizen, object_type="lawyer_change", object_id=change.id)
@@ -178,7 +169,7 @@ def request_change(citizen: Citizen, app_: Application, reasons) -> LawyerChange
 def withdraw_as_lawyer(lawyer: StaffUser, app_: Application, reasons) -> LawyerChange:
     """The assigned lawyer asks to withdraw from the case, with reasons; the manager decides."""
     _lawyer_of(lawyer, app_)
-    reasons = _text(reasons, "reasons", "请说明申请退出承办的理由", minimum=5, limit=1000)
+    reasons = text(reasons, "reasons", "请说明申请退出承办的理由", minimum=5, limit=1000)
     change = _new_change(app_, "lawyer", lawyer.id, reasons)
     applications.record_event(app_, lawyer, "lawyer_change_requested", "承办律师申请退出，等待中心决定")
     applications.record_event(app_, lawyer, "internal_note", f"退出理由：{reasons}")
@@ -262,7 +253,7 @@ def add_progress(lawyer: StaffUser, app_: Application, note, visible: bool) -> A
         raise errors.Forbidden("当前角色无权记录办理进展")
     if app_.status not in HANDLING_STATES + ("closing_review",):
         raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，不能记录办理进展")
-    note = _text(note, "note", "请填写进展内容", limit=1000)
+    note = text(note, "note", "请填写进展内容", limit=1000)
     action = "progress_update" if visible else "progress_note"
     applications.record_event(app_, lawyer, action, note)
     audit("application.note", actor=lawyer, object_type="application", object_id=app_.id,
@@ -283,7 +274,7 @@ def report_termination(lawyer: StaffUser, app_: Application, ground, facts) -> T
         raise errors.InvalidTransition(f"申请当前状态为「{app_.status_label}」，不能报告终止情形")
     if ground not in TERMINATION_GROUNDS:
         raise errors.ValidationFailed("请选择第四十八条规定的情形", details={"fields": {"ground": [f"应为：{'、'.join(TERMINATION_GROUNDS)}"]}})
-    facts = _text(facts, "facts", "请说明发现的事实", minimum=5)
+    facts = text(facts, "facts", "请说明发现的事实", minimum=5, limit=2000)
     if db.session.scalar(sa.select(TerminationReport.id).where(TerminationReport.application_id == app_.id,
                                                               TerminationReport.status == "open")):
         raise errors.Conflict("本案已有一份终止情形报告等待中心决定", code="report_pending")
@@ -330,7 +321,7 @@ def decide_report(manager: StaffUser, report: TerminationReport, decision: str, 
         return report
     if decision != "dismiss":
         raise errors.ValidationFailed("决定应为 terminate（终止）或 dismiss（继续援助）", details={"fields": {"decision": ["无效"]}})
-    note = _text(data.get("note"), "note", "请说明不予终止的理由", limit=500)
+    note = text(data.get("note"), "note", "请说明不予终止的理由", limit=500)
     report.status, report.decided_at, report.decided_by_id, report.decision_note = "dismissed", utcnow(), manager.id, note
     applications.record_event(app_, manager, "termination_report_dismissed", note)
     audit("termination_report.decide", actor=manager, object_type="termination_report", object_id=report.id,

@@ -20,6 +20,7 @@ from app.auth.models import StaffUser
 from app.centres import service as centres
 from app.common import crypto
 from app.common.crypto import phone_hash
+from app.common.models import upsert_insert
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.consultations import phones, rollups
 from app.consultations import service as consultations
@@ -47,14 +48,6 @@ class Result:
 
     def as_dict(self) -> dict:
         return {"stored": self.stored, "duplicates": self.duplicates}
-
-
-def _insert():
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def ingest(events: list[Event], *, publish: bool = True) -> Result:
@@ -133,9 +126,9 @@ def _statement(name: str):
     if key not in _STATEMENTS:
         if name == "event":
             t = CallEvent.__table__
-            _STATEMENTS[key] = _insert()(t).on_conflict_do_nothing().returning(t.c.id)
+            _STATEMENTS[key] = upsert_insert(t).on_conflict_do_nothing().returning(t.c.id)
         else:
-            _STATEMENTS[key] = _insert()(LiveCall.__table__).on_conflict_do_nothing()
+            _STATEMENTS[key] = upsert_insert(LiveCall.__table__).on_conflict_do_nothing()
     return _STATEMENTS[key]
 
 
