@@ -23,7 +23,6 @@ import os
 import random
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,6 +83,14 @@ def seed(cfg: dict, lawyers: int) -> list[tuple[str, str, str]]:
     return out
 
 
+def wsgi_app():
+    """gunicorn's entry (`--workers N`): the same app and settings as `serve`, from the environment."""
+    from app import create_app
+    cfg = json.loads(os.environ["BENCH_TELEPHONY_CFG"])
+    cfg["CONSOLE_IDLE_MINUTES"] = 600
+    return create_app(cfg)
+
+
 def serve(cfg_json: str, port: int) -> None:
     from werkzeug.serving import make_server
 
@@ -141,9 +148,14 @@ def _sign(body: bytes, ts: str) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (Linux /proc), to tell the app's own cost from the machine's load."""
+    """User + system CPU of a process and its children alive now (gunicorn's workers; Linux /proc), to tell
+    the app's own cost from the machine's load."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += cpu_seconds(int(child))
+    return total
 
 
 def p(values, q):
@@ -212,7 +224,7 @@ def ingest_phase(port, staff, seconds, batch, clients=4) -> dict:
             for _ in range(batch):
                 i += 1
                 events.append({"call_id": f"ing-{k}-{i // 5}", "event": ("ringing", "queued", "agent_ringing", "answered", "ended")[i % 5],
-                               "at": time.time(), "caller": f"1387120{(i // 5) % 10000:04d}", "agent": staff[i % len(staff)][0]})
+                               "at": time.time(), "caller": f"1387120{(i // 5) % 10000:04d}", "agent": staff[(i // 5) % len(staff)][0]})
             res = post(conn, events, allow_busy=True)
             counts[k] += res["stored"]
             busy[k] += res.get("busy", 0)
@@ -253,6 +265,10 @@ def main() -> None:
     ap.add_argument("--lawyers", type=int, default=37)
     ap.add_argument("--calls-per-minute", type=float, default=50)
     ap.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    ap.add_argument("--workers", type=int, default=0,
+                    help="N > 0: serve with gunicorn, N gthread workers (as production), the pops between them over "
+                         "Redis (--redis-url); 0: one threaded werkzeug process")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     ap.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
@@ -264,8 +280,15 @@ def main() -> None:
     cfg = config(db_url, tmp)
     staff = seed(cfg, args.lawyers)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", json.dumps(cfg), str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if args.workers:
+        cfg["REDIS_URL"] = args.redis_url  # the pops cross workers through Redis pub/sub, as in production
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread", "--threads",
+                                 str(args.lawyers + 13), "-b", f"127.0.0.1:{port}", "bench.telephony:wsgi_app()"],
+                                cwd=ROOT, env={**os.environ, "BENCH_TELEPHONY_CFG": json.dumps(cfg)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        proc = subprocess.Popen([sys.executable, __file__, "--serve", json.dumps(cfg), str(port)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 120  # the app's import takes a while on a busy machine
         while True:
@@ -277,8 +300,9 @@ def main() -> None:
                     raise SystemExit("the app did not start")
                 time.sleep(0.2)
         db_name = db_url.split(":", 1)[0]
-        print(f"database: {db_name}; {args.lawyers} lawyers' pages connected; {args.calls_per_minute:g} calls/min "
-              f"for {args.seconds:g} s; cpus: {os.cpu_count()}")
+        server = f"gunicorn, {args.workers} gthread workers" if args.workers else "one threaded werkzeug process"
+        print(f"database: {db_name}; {server}; {args.lawyers} lawyers' pages connected; {args.calls_per_minute:g} calls/min "
+              f"for {args.seconds:g} s; cpus: {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}")
         pops = pop_phase(port, staff, args.seconds, args.calls_per_minute)
         print(f"screen pop: {pops['pops_received']}/{pops['pops_sent']} pops delivered; event → pop p50 "
               f"{pops['pop_p50'] * 1000:.0f} ms, p99 {pops['pop_p99'] * 1000:.0f} ms, max {pops['pop_max'] * 1000:.0f} ms "
@@ -298,7 +322,11 @@ def main() -> None:
               f"(ingest of single events / baseline = {ing['per_second'] / raw:.2f})")
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:  # gunicorn waits for the open streams: stop it
+            proc.kill()
+            proc.wait(10)
 
 
 if __name__ == "__main__":

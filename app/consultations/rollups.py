@@ -84,13 +84,20 @@ def apply(calls, sign: int = 1) -> None:
                                                       *[t.c[d] == row[d] for d in dims]))
 
 
+_UPSERTS: dict[tuple, sa.Insert] = {}
+
+
 def _upsert(table: sa.Table, key_cols: tuple[str, ...], rows: list[dict]) -> None:
     if not rows:
         return
-    # one statement, compiled once, run for all rows (executemany; batched by SQLAlchemy's insertmanyvalues)
-    stmt = upsert_insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=list(key_cols),
-                                      set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
+    # one statement per table and database, built once per process (the telephony ingest calls this on every
+    # batch), run for all rows (executemany; batched by SQLAlchemy's insertmanyvalues)
+    key = (table.name, key_cols, db.session.get_bind().dialect.name)
+    stmt = _UPSERTS.get(key)
+    if stmt is None:
+        stmt = upsert_insert(table)
+        stmt = _UPSERTS[key] = stmt.on_conflict_do_update(index_elements=list(key_cols),
+                                                          set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
     db.session.execute(stmt, rows)
 
 

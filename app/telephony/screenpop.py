@@ -30,12 +30,16 @@ def build(c: Consultation, ev) -> dict:
     now = utcnow()
     others = sa.and_(Consultation.caller_hash == c.caller_hash, Consultation.id != c.id)
     known = c.caller_masked != "未知号码"
-    n7 = n30 = 0
+    n7 = n30 = in_window = 0
     recent = []
-    if known:
-        n7, n30 = db.session.execute(sa.select(
-            sa.func.count().filter(Consultation.ring_at >= now - dt.timedelta(days=7)),
-            sa.func.count()).where(others, Consultation.ring_at >= now - dt.timedelta(days=30))).one()
+    if known:  # the counts in one statement: 7 and 30 days, and the repeat-caller window (this call included)
+        window = now - repeat_window()
+        n7, n30, in_window = db.session.execute(sa.select(
+            sa.func.count().filter(Consultation.ring_at >= now - dt.timedelta(days=7), Consultation.id != c.id),
+            sa.func.count().filter(Consultation.ring_at >= now - dt.timedelta(days=30), Consultation.id != c.id),
+            sa.func.count().filter(Consultation.ring_at >= window)).where(
+            Consultation.caller_hash == c.caller_hash,
+            Consultation.ring_at >= min(window, now - dt.timedelta(days=30)))).one()
         for r in db.session.scalars(sa.select(Consultation).where(others).order_by(Consultation.ring_at.desc()).limit(5)):
             recent.append({"at": _local(r.ring_at), "topic": r.topic or "未分类",
                            "outcome": OUTCOME_LABELS.get(r.outcome, "未接通" if r.answered_at is None else "—"),
@@ -58,11 +62,11 @@ def build(c: Consultation, ev) -> dict:
                 "legal_deadline": a.legal_deadline.isoformat() if a.legal_deadline else None,
                 "deadlines": [{"label": DEADLINE_LABELS.get(k, k), "date": v.isoformat() if hasattr(v, "isoformat") else str(v)}
                               for k, v in dues.items()]})
-    call_ids = []
-    if known:
-        call_ids = list(db.session.scalars(sa.select(Consultation.id).where(
-            Consultation.caller_hash == c.caller_hash, Consultation.ring_at >= now - dt.timedelta(days=90)).limit(200)))
-    cond = [sa.and_(CallbackTask.subject_type == "consultation", CallbackTask.subject_id.in_(call_ids))] if call_ids else []
+    cond = []
+    if known:  # callbacks about this number's calls of the last 90 days (a subquery, not a list fetched first)
+        calls = sa.select(Consultation.id).where(Consultation.caller_hash == c.caller_hash,
+                                                 Consultation.ring_at >= now - dt.timedelta(days=90))
+        cond.append(sa.and_(CallbackTask.subject_type == "consultation", CallbackTask.subject_id.in_(calls.scalar_subquery())))
     if citizen_ids:
         cond.append(CallbackTask.citizen_id.in_(citizen_ids))
     callbacks = []
@@ -76,8 +80,6 @@ def build(c: Consultation, ev) -> dict:
         episode = db.session.scalar(sa.select(RepeatCallerEpisode).where(
             RepeatCallerEpisode.caller_hash == c.caller_hash,
             RepeatCallerEpisode.last_call_at >= now - repeat_window()).order_by(RepeatCallerEpisode.id.desc()).limit(1))
-    in_window = db.session.scalar(sa.select(sa.func.count()).where(
-        Consultation.caller_hash == c.caller_hash, Consultation.ring_at >= now - repeat_window())) if known else 0
     flag = db.session.get(CallerFlag, c.caller_hash)
     return {
         "type": "screen_pop", "consultation_id": c.id, "call_id": c.call_id, "event": ev.event,

@@ -85,14 +85,14 @@ def ingest(events: list[Event], *, publish: bool = True) -> Result:
 
 def _ingest(events: list[Event]) -> Result:
     res = Result()
-    agents: dict[str, StaffUser | None] = {}
+    agents, states = _prefetch_agents(events)
     changes: list = []  # (rollup facts, +1 | -1), netted and applied once for the batch
     calls: dict[str, tuple] = {}  # call_id → (LiveCall, Consultation) read once per batch (locked on PostgreSQL)
     for ev in sorted(events, key=lambda e: e.at):
         known = calls.get(ev.call_id)
         event_id = _store(ev, known[1].id if known and known[1] is not None else None)
         if event_id is not None:
-            calls[ev.call_id] = _apply(ev, event_id, res.pops, agents, changes, known)
+            calls[ev.call_id] = _apply(ev, event_id, res.pops, (agents, states), changes, known)
             res.stored += 1
         else:
             res.duplicates += 1
@@ -219,6 +219,19 @@ def _recompute(c: Consultation) -> None:
         c.duration_seconds = 0
 
 
+def _prefetch_agents(events: list[Event]) -> tuple[dict, dict]:
+    """The batch's lawyers (by staff number) and their line states, read in one statement each rather
+    than one per event; an agent absent from either is recorded as None (no second look)."""
+    wanted = {ev.agent for ev in events if ev.agent}
+    if not wanted:
+        return {}, {}
+    agents = dict.fromkeys(wanted)
+    agents.update({s.staff_no: s for s in db.session.scalars(sa.select(StaffUser).where(StaffUser.staff_no.in_(wanted)))})
+    states = dict.fromkeys(wanted)
+    states.update({r.agent: r for r in db.session.scalars(sa.select(AgentState).where(AgentState.agent.in_(wanted)))})
+    return agents, states
+
+
 def _staff(agent: str | None, cache: dict) -> StaffUser | None:
     if not agent:
         return None
@@ -227,13 +240,16 @@ def _staff(agent: str | None, cache: dict) -> StaffUser | None:
     return cache[agent]
 
 
-def _agent_state(agent: str | None, state: str, at: dt.datetime, staff: StaffUser | None, call_id: str | None) -> None:
+def _agent_state(agent: str | None, state: str, at: dt.datetime, staff: StaffUser | None, call_id: str | None,
+                 states: dict | None = None) -> None:
     if not agent:
         return
-    row = db.session.get(AgentState, agent)
+    row = states[agent] if states is not None and agent in states else db.session.get(AgentState, agent)
     if row is None:
         row = AgentState(agent=agent, state=state, since=at, staff_id=staff.id if staff else None, call_id=call_id)
         db.session.add(row)
+        if states is not None:
+            states[agent] = row
         return
     if call_id is None and row.call_id and state == "available" and row.state not in ("on_call", "ringing"):
         return
@@ -252,7 +268,8 @@ def set_agent_state(agent: str, state: str, at: dt.datetime | None = None) -> No
         row.state, row.since = state, at or utcnow()
 
 
-def _apply(ev: Event, event_id: int, pops: list, agents: dict, changes: list, known: tuple | None) -> tuple:
+def _apply(ev: Event, event_id: int, pops: list, cache: tuple[dict, dict], changes: list, known: tuple | None) -> tuple:
+    agents, states = cache
     if known is not None and known[1] is not None:
         lc, c = known
         linked = True
@@ -280,7 +297,7 @@ def _apply(ev: Event, event_id: int, pops: list, agents: dict, changes: list, kn
         again = lc.state == "agent_ringing" and lc.agent == ev.agent  # AgentCalled and DialBegin of one ring
         if lc.state in ("ringing", "queued", "agent_ringing"):
             lc.state, lc.agent = "agent_ringing", ev.agent
-            _agent_state(ev.agent, "ringing", ev.at, staff, ev.call_id)
+            _agent_state(ev.agent, "ringing", ev.at, staff, ev.call_id, states)
             if not again:
                 _pop(c, staff, ev, pops)
         c.agent_no = c.agent_no or ev.agent
@@ -299,7 +316,7 @@ def _apply(ev: Event, event_id: int, pops: list, agents: dict, changes: list, kn
         if c.outcome is None:
             c.outcome = "answered"
         if lc.state == "answered":
-            _agent_state(ev.agent, "on_call", ev.at, staff, ev.call_id)
+            _agent_state(ev.agent, "on_call", ev.at, staff, ev.call_id, states)
     elif ev.event == "transferred":
         c.outcome = "transferred" if c.outcome in (None, "answered") else c.outcome
     elif ev.event in ("ended", "abandoned"):
@@ -309,7 +326,7 @@ def _apply(ev: Event, event_id: int, pops: list, agents: dict, changes: list, kn
         if ev.recording and not c.recording_key:
             c.recording_key = ev.recording
         if lc.agent:
-            _agent_state(lc.agent, "available", ev.at, _staff(lc.agent, agents), None)
+            _agent_state(lc.agent, "available", ev.at, _staff(lc.agent, agents), None, states)
     elif ev.event == "survey":
         if ev.score is not None:
             ratings.rate_consultation_by_survey(c.id, ev.score)
