@@ -14,8 +14,10 @@ generate_series — every copy shifted back in time (open cases by up to 30 days
 two years), with its own reference, its events, its letters (numbered on in their series, the
 counters moved on) and two document rows. Calls: a block made by the analytics generator, replicated
 with generate_series under new call ids; indexes are rebuilt after the load and the rollups rebuilt.
-Centres: one for now. `--centres N` spreads applications over N centres once the schema has
-`applications.centre_id` (another piece of work brings centres); until then it refuses N > 1.
+Centres: `--centres N` (N > 1) creates the city centre and N - 1 district centres (real rows, through
+app.centres.service, as bench/centres.py lays them out) before the build; the generated calls are spread
+over them by the analytics generator and the replicated applications by id (`centre_ids[new_id % N]`).
+With 1 (the default) every copy keeps its template's centre (the city centre).
 
 Measured in-process (Flask's test client, one client, as the goals are stated), each as p50/p95/p99
 with the load average beside it (the machine is shared): the citizen's status (GET
@@ -103,13 +105,16 @@ def make_templates(app) -> dict:
     return out
 
 
-def replicate_applications(conn, templates: dict, n: int, open_share: float, centres: int, echo) -> None:
+def replicate_applications(conn, templates: dict, n: int, open_share: float, centre_ids: list[int] | None,
+                            echo) -> None:
+    """Copy the templates to n applications; `centre_ids`: the centres to spread them over (by id,
+    `centre_ids[new_id % len]`), or None to keep each template's centre."""
     t0 = time.perf_counter()
     cols = [r[0] for r in conn.execute(sa.text(
         "SELECT column_name FROM information_schema.columns WHERE table_name='applications' ORDER BY ordinal_position"))]
     types = dict(conn.execute(sa.text(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name='applications'")).all())
-    if centres > 1 and "centre_id" not in cols:
+    if centre_ids and "centre_id" not in cols:
         sys.exit("--centres > 1 needs applications.centre_id (centres are not in the schema yet)")
     n_open = int(n * open_share)
     reps = {}
@@ -138,8 +143,9 @@ def replicate_applications(conn, templates: dict, n: int, open_share: float, cen
             sel.append("m.new_id")
         elif c == "reference":
             sel.append("'S' || lpad(m.new_id::text, 12, '0')")
-        elif c == "centre_id":
-            sel.append(f"1 + (m.new_id % {centres})")
+        elif c == "centre_id" and centre_ids:
+            ids = ", ".join(str(int(i)) for i in centre_ids)
+            sel.append(f"(ARRAY[{ids}]::int[])[1 + (m.new_id % {len(centre_ids)})]")
         elif ty.startswith("timestamp"):
             sel.append(f"a.{c} - m.off")
         elif ty == "date":
@@ -240,7 +246,10 @@ def replicate_calls(conn, n_calls: int, echo) -> None:
     echo(f"  call indexes rebuilt in {time.perf_counter() - t0:.0f} s ({load()})")
 
 
-def build(app, n_apps: int, n_calls: int, open_share: float, centres: int, echo=print) -> dict:
+def build(app, n_apps: int, n_calls: int, open_share: float, centre_ids: list[int] | None = None,
+          echo=print) -> dict:
+    """Generate the province. The centres must exist before (the generator spreads the calls over
+    every centre there is); `centre_ids`: see replicate_applications."""
     from app.extensions import db
     t_all = time.perf_counter()
     templates = make_templates(app)
@@ -251,7 +260,7 @@ def build(app, n_apps: int, n_calls: int, open_share: float, centres: int, echo=
             generate(min(n_calls, CALL_BLOCK), echo=lambda s: None)
         with db.engine.connect() as conn:
             conn.execute(sa.text("SET synchronous_commit = off"))
-            replicate_applications(conn, templates, n_apps, open_share, centres, echo)
+            replicate_applications(conn, templates, n_apps, open_share, centre_ids, echo)
             conn.commit()
             if n_calls:
                 replicate_calls(conn, n_calls, echo)
@@ -445,7 +454,11 @@ def main() -> None:
             with app.app_context():
                 from flask_migrate import upgrade
                 upgrade()
-            t = build(app, n_apps, n_calls, args.open_share, args.centres, echo=lambda s: print(s, flush=True))
+                centre_ids = None
+                if args.centres > 1:
+                    from bench.centres import make_centres
+                    centre_ids = make_centres(args.centres)
+            t = build(app, n_apps, n_calls, args.open_share, centre_ids, echo=lambda s: print(s, flush=True))
             results.append(((n_apps, n_calls), measure(app, t, args, echo=lambda s: print(s, flush=True))))
             with app.app_context():
                 from app.common import readonly
