@@ -71,13 +71,16 @@ def seed(env: dict) -> tuple[int, str]:
         return a.id, tokens["access_token"]
 
 
-def bench_database(url: str, suffix: str = "api_bench"):
-    """(URL of a new database <name>_<suffix> on the same server, a function that drops it)."""
+def bench_database(url: str, suffix: str = "api_bench", admin_database: str | None = None):
+    """(URL of a new database <name>_<suffix> on the same server, a function that drops it WITH (FORCE)).
+    CREATE / DROP DATABASE run connected to `admin_database` (default: <name> itself, which must exist;
+    "postgres" lets <name> be only a prefix)."""
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
     base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url)
     name = f"{base.database}_{suffix}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    admin = sa.create_engine(base.set(database=admin_database) if admin_database else base,
+                             isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
