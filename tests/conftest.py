@@ -20,10 +20,10 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="legalaid-test-"))
 
 def _own_services_per_worker() -> None:
     """Under pytest-xdist (`-n 2`, scripts/test.sh) each worker process gets its own PostgreSQL database
-    (`<name>_gw0`, created here if missing) and its own Redis database number, so two workers never share a
-    table, a Celery queue or a rate-limit counter. Set in the environment, so the apps, the Celery workers
-    and the subprocesses the tests start all see the worker's own. SQLite needs nothing: _SESSION_DIR is per
-    process."""
+    (`<name>_gw0`, created here if missing) and its own Redis database number (REDIS_URL's number + 1 + n),
+    so two workers never share a table, a Celery queue or a rate-limit counter. Set in the environment, so
+    the apps, the Celery workers and the subprocesses the tests start all see the worker's own. SQLite needs
+    nothing: _SESSION_DIR is per process."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return
@@ -39,8 +39,13 @@ def _own_services_per_worker() -> None:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone() is None:
                 conn.execute(f'CREATE DATABASE "{own}"')
         os.environ["DATABASE_URL"] = parts._replace(path=f"/{own}").geturl()
-    if os.environ.get("REDIS_URL"):
-        os.environ["REDIS_URL"] = urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{1 + n}").geturl()
+    if os.environ.get("REDIS_URL") and os.environ.get("_TEST_REDIS_BASE") is None:
+        # the worker's number is counted from the base URL's (redis://host/8: gw0 -> 9, gw1 -> 10), so two
+        # runs with different bases never share one; a subprocess inherits the rewritten URL and the base
+        parts = urlsplit(os.environ["REDIS_URL"])
+        base = int(parts.path.lstrip("/") or 0)
+        os.environ["_TEST_REDIS_BASE"] = str(base)
+        os.environ["REDIS_URL"] = parts._replace(path=f"/{base + 1 + n}").geturl()
 
 
 _own_services_per_worker()
