@@ -113,6 +113,29 @@ def _has_sqlite_sequence(conn) -> bool:
     return conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
 
 
+@pytest.fixture(autouse=True)
+def _root_logger_left_as_found():
+    """A test that leaves the root logger changed for the rest of its process (another level, a handler
+    of its own, as Celery's embedded worker does when left to configure logging) silences records for
+    every later test of that pytest worker: under xdist those are whichever files the scheduler happens to
+    give it next. Such a test fails here, and the root logger is put back. pytest's own capture handlers
+    (one set per phase) are not compared."""
+    import logging
+    root = logging.getLogger()
+
+    def state():
+        return root.level, [h for h in root.handlers if type(h).__module__ != "_pytest.logging"]
+
+    before = state()
+    yield
+    after = state()
+    if after != before:
+        root.setLevel(before[0])
+        root.handlers = [h for h in root.handlers if type(h).__module__ == "_pytest.logging"] + before[1]
+        pytest.fail(f"the test left the root logger changed: level {logging.getLevelName(before[0])} -> "
+                    f"{logging.getLevelName(after[0])}, handlers {before[1]} -> {after[1]}", pytrace=False)
+
+
 @pytest.fixture
 def make_app(migrated_db, fake_wechat):
     """Factory: make_app(**config_overrides). WeChat points at the fake server by default."""
