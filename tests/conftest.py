@@ -153,6 +153,9 @@ def make_app(migrated_db, fake_wechat):
         return app
 
     yield factory
+    from app.tasks import stop_thread_pool
+    for app in apps:  # a test's background work (thread mode's periodic loop) ends with the test
+        stop_thread_pool(app)
     if apps:
         with apps[0].app_context():
             db.session.remove()

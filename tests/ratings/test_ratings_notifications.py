@@ -162,3 +162,15 @@ def test_embedded_default_runs_the_periodic_sweep(make_app, fake_wechat):
                 break
             time.sleep(0.1)
         assert db.session.scalar(sa.select(Notification.status)) == "sent"
+
+    # stopped with the app (tests/conftest.py's make_app does it after each test): no loop of this test
+    # keeps claiming periods in the tables of the tests that come after it in this process
+    import threading
+
+    from app.tasks import stop_thread_pool
+    loops = [t for t in threading.enumerate() if t.name == "periodic"]
+    assert loops
+    stop_thread_pool(app)
+    for t in loops:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in loops)
