@@ -123,17 +123,19 @@ def _root_logger_left_as_found():
     import logging
     root = logging.getLogger()
 
-    def state():
-        return root.level, [h for h in root.handlers if type(h).__module__ != "_pytest.logging"]
+    def own():
+        return [h for h in root.handlers if type(h).__module__ != "_pytest.logging"]
 
-    before = state()
+    def state():  # a handler replaced by a like one (the migration tests rerun alembic.ini's) is no change
+        return logging.getLevelName(root.level), [(type(h).__name__, logging.getLevelName(h.level)) for h in own()]
+
+    before, handlers = state(), own()
     yield
     after = state()
     if after != before:
         root.setLevel(before[0])
-        root.handlers = [h for h in root.handlers if type(h).__module__ == "_pytest.logging"] + before[1]
-        pytest.fail(f"the test left the root logger changed: level {logging.getLevelName(before[0])} -> "
-                    f"{logging.getLevelName(after[0])}, handlers {before[1]} -> {after[1]}", pytrace=False)
+        root.handlers = [h for h in root.handlers if h not in own()] + handlers
+        pytest.fail(f"the test left the root logger changed: {before} -> {after}", pytrace=False)
 
 
 @pytest.fixture
