@@ -51,6 +51,22 @@ def _own_services_per_worker() -> None:
 _own_services_per_worker()
 
 
+def _own_channel_prefix() -> None:
+    """Redis pub/sub channels belong to the server, not to a database number: the telephony bus's screen
+    pops of the other xdist worker, or of another test run on the same Redis, would reach this one's
+    subscribers. Each run gets a prefix of its own, each worker a part of it (`<prefix>gw0:`); set in the
+    environment (app.config reads TELEPHONY_CHANNEL_PREFIX), so subprocesses inherit it unchanged."""
+    import secrets
+    prefix = os.environ.get("TELEPHONY_CHANNEL_PREFIX") or f"legalaid-test-{secrets.token_hex(4)}:"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and not prefix.endswith(f":{worker}:"):
+        prefix += f"{worker}:"
+    os.environ["TELEPHONY_CHANNEL_PREFIX"] = prefix
+
+
+_own_channel_prefix()
+
+
 def _database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{_SESSION_DIR / 'test.sqlite3'}"
 
