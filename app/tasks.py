@@ -237,20 +237,34 @@ def start_thread_pool(app: Flask) -> None:
     photo arrives) and start the periodic loop."""
     app.extensions["task_startup"] = app.extensions["task_executor"].submit(_run_startup, app)
     if app.config["PERIODIC_TASKS"]:
-        threading.Thread(target=_periodic_loop, args=(app,), name="periodic", daemon=True).start()
+        stop = app.extensions["periodic_stop"] = threading.Event()
+        threading.Thread(target=_periodic_loop, args=(app, stop), name="periodic", daemon=True).start()
 
 
-def _periodic_loop(app: Flask) -> None:
+def stop_thread_pool(app: Flask) -> None:
+    """Thread mode: end the periodic loop and wait for the work already running (queued work is
+    dropped; the database keeps what is owed and the next sweep finds it). The tests call it when a
+    test's app is done, so no loop of an earlier test writes into a later one's tables."""
+    stop = app.extensions.get("periodic_stop")
+    if stop is not None:
+        stop.set()
+    app.extensions["task_executor"].shutdown(wait=True, cancel_futures=True)
+
+
+def _periodic_loop(app: Flask, stop: threading.Event) -> None:
     schedule = periodic(app)
     due = {name: 0.0 for name, _ in schedule}
     tick = min(5.0, min(every for _, every in schedule) / 2)
-    while True:
+    while not stop.is_set():
         now = time.monotonic()
         for name, every in schedule:
             if name in _registry and now >= due[name]:
                 due[name] = now + every
-                app.extensions["task_executor"].submit(_run_periodic_in, app, name, every)
-        time.sleep(tick)
+                try:
+                    app.extensions["task_executor"].submit(_run_periodic_in, app, name, every)
+                except RuntimeError:  # the pool was shut down (stop_thread_pool) while this loop ran
+                    return
+        stop.wait(tick)
 
 
 def _sweep_when_worker_starts(app: Flask, celery) -> None:

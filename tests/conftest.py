@@ -20,10 +20,10 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="legalaid-test-"))
 
 def _own_services_per_worker() -> None:
     """Under pytest-xdist (`-n 2`, scripts/test.sh) each worker process gets its own PostgreSQL database
-    (`<name>_gw0`, created here if missing) and its own Redis database number, so two workers never share a
-    table, a Celery queue or a rate-limit counter. Set in the environment, so the apps, the Celery workers
-    and the subprocesses the tests start all see the worker's own. SQLite needs nothing: _SESSION_DIR is per
-    process."""
+    (`<name>_gw0`, created here if missing) and its own Redis database number (REDIS_URL's number + 1 + n),
+    so two workers never share a table, a Celery queue or a rate-limit counter. Set in the environment, so
+    the apps, the Celery workers and the subprocesses the tests start all see the worker's own. SQLite needs
+    nothing: _SESSION_DIR is per process."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return
@@ -39,11 +39,32 @@ def _own_services_per_worker() -> None:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone() is None:
                 conn.execute(f'CREATE DATABASE "{own}"')
         os.environ["DATABASE_URL"] = parts._replace(path=f"/{own}").geturl()
-    if os.environ.get("REDIS_URL"):
-        os.environ["REDIS_URL"] = urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{1 + n}").geturl()
+    if os.environ.get("REDIS_URL") and os.environ.get("_TEST_REDIS_BASE") is None:
+        # the worker's number is counted from the base URL's (redis://host/8: gw0 -> 9, gw1 -> 10), so two
+        # runs with different bases never share one; a subprocess inherits the rewritten URL and the base
+        parts = urlsplit(os.environ["REDIS_URL"])
+        base = int(parts.path.lstrip("/") or 0)
+        os.environ["_TEST_REDIS_BASE"] = str(base)
+        os.environ["REDIS_URL"] = parts._replace(path=f"/{base + 1 + n}").geturl()
 
 
 _own_services_per_worker()
+
+
+def _own_channel_prefix() -> None:
+    """Redis pub/sub channels belong to the server, not to a database number: the telephony bus's screen
+    pops of the other xdist worker, or of another test run on the same Redis, would reach this one's
+    subscribers. Each run gets a prefix of its own, each worker a part of it (`<prefix>gw0:`); set in the
+    environment (app.config reads TELEPHONY_CHANNEL_PREFIX), so subprocesses inherit it unchanged."""
+    import secrets
+    prefix = os.environ.get("TELEPHONY_CHANNEL_PREFIX") or f"legalaid-test-{secrets.token_hex(4)}:"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and not prefix.endswith(f":{worker}:"):
+        prefix += f"{worker}:"
+    os.environ["TELEPHONY_CHANNEL_PREFIX"] = prefix
+
+
+_own_channel_prefix()
 
 
 def _database_url() -> str:
@@ -108,6 +129,31 @@ def _has_sqlite_sequence(conn) -> bool:
     return conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
 
 
+@pytest.fixture(autouse=True)
+def _root_logger_left_as_found():
+    """A test that leaves the root logger changed for the rest of its process (another level, a handler
+    of its own, as Celery's embedded worker does when left to configure logging) silences records for
+    every later test of that pytest worker: under xdist those are whichever files the scheduler happens to
+    give it next. Such a test fails here, and the root logger is put back. pytest's own capture handlers
+    (one set per phase) are not compared."""
+    import logging
+    root = logging.getLogger()
+
+    def own():
+        return [h for h in root.handlers if type(h).__module__ != "_pytest.logging"]
+
+    def state():  # a handler replaced by a like one (the migration tests rerun alembic.ini's) is no change
+        return logging.getLevelName(root.level), [(type(h).__name__, logging.getLevelName(h.level)) for h in own()]
+
+    before, handlers = state(), own()
+    yield
+    after = state()
+    if after != before:
+        root.setLevel(before[0])
+        root.handlers = [h for h in root.handlers if h not in own()] + handlers
+        pytest.fail(f"the test left the root logger changed: {before} -> {after}", pytrace=False)
+
+
 @pytest.fixture
 def make_app(migrated_db, fake_wechat):
     """Factory: make_app(**config_overrides). WeChat points at the fake server by default."""
@@ -125,6 +171,9 @@ def make_app(migrated_db, fake_wechat):
         return app
 
     yield factory
+    from app.tasks import stop_thread_pool
+    for app in apps:  # a test's background work (thread mode's periodic loop) ends with the test
+        stop_thread_pool(app)
     if apps:
         with apps[0].app_context():
             db.session.remove()

@@ -1,6 +1,7 @@
 """Shared test helpers: staff accounts per role, logins, cases in any state, hotline calls."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -196,3 +197,27 @@ def log_call(client, headers, caller="13907141234", ring=None, answer_after=2, t
     r = client.post("/api/v1/consultations", json=body, headers=headers)
     assert r.status_code == 201, r.get_json()
     return r.get_json()
+
+
+@contextlib.contextmanager
+def embedded_celery_worker(celery, **kwargs):
+    """celery.contrib.testing's start_worker (a real worker thread in this process) without Celery's
+    logging set-up. Left to itself that set-up empties the root logger's handlers, adds a stderr handler
+    and sets the root level to the test worker's ERROR, for the rest of the process: every later test in
+    the same pytest worker that reads WARNING records (caplog, a handler of its own) then sees none. A
+    receiver on `setup_logging` is Celery's documented way to keep the process's own logging."""
+    import logging
+
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import setup_logging
+
+    def _keep_the_process_logging(**_kw):
+        return None
+
+    setup_logging.connect(_keep_the_process_logging, weak=False)
+    try:
+        with start_worker(celery, **kwargs) as worker:
+            yield worker
+    finally:
+        setup_logging.disconnect(_keep_the_process_logging)
+        logging.captureWarnings(False)  # start_worker turns it on (warnings as log records)

@@ -12,6 +12,7 @@ from app.notifications.models import Notification
 from app.callbacks.models import CallbackTask
 from app.ratings.models import Rating
 from tests.factories import full_application, login
+from tests.support import embedded_celery_worker
 
 
 def _assigned_application(client, fake_wechat, app, name="rater"):
@@ -114,8 +115,6 @@ def test_notifications_through_celery_on_redis(make_app, fake_wechat):
     """Celery with a real worker on the machine's Redis delivers the message in the background."""
     import time
 
-    from celery.contrib.testing.worker import start_worker
-
     app = make_app(TASKS_MODE="celery", REDIS_URL=os.environ["REDIS_URL"])
     celery = app.extensions["celery"]
     client = app.test_client()
@@ -125,7 +124,7 @@ def test_notifications_through_celery_on_redis(make_app, fake_wechat):
         with app.app_context():
             return db.session.scalars(sa.select(Notification.status).order_by(Notification.id)).all()
 
-    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with embedded_celery_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         assert client.post(f"/api/v1/applications/{a['id']}/submit", headers=s["headers"]).status_code == 200
         deadline = time.time() + 30  # bounded: the status message and the receipt's letter message
         while time.time() < deadline and (not statuses() or any(x != "sent" for x in statuses())):
@@ -163,3 +162,15 @@ def test_embedded_default_runs_the_periodic_sweep(make_app, fake_wechat):
                 break
             time.sleep(0.1)
         assert db.session.scalar(sa.select(Notification.status)) == "sent"
+
+    # stopped with the app (tests/conftest.py's make_app does it after each test): no loop of this test
+    # keeps claiming periods in the tables of the tests that come after it in this process
+    import threading
+
+    from app.tasks import stop_thread_pool
+    loops = [t for t in threading.enumerate() if t.name == "periodic"]
+    assert loops
+    stop_thread_pool(app)
+    for t in loops:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in loops)
