@@ -92,10 +92,13 @@ def bench_database(url: str, suffix: str = "api_bench", admin_database: str | No
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
-def serve(module: str, env: dict, port: int, cwd: Path = ROOT) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", module],
-                            cwd=cwd, env={**os.environ, **env})
-    deadline = time.time() + 30
+def serve(module: str, env: dict, port: int, cwd: Path = ROOT, *, args: tuple | list = GUNICORN,
+          start_seconds: float = 30, quiet: bool = False) -> subprocess.Popen:
+    """gunicorn serving `module` on 127.0.0.1:port with `args`, once it accepts connections."""
+    out = subprocess.DEVNULL if quiet else None
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *args, "--bind", f"127.0.0.1:{port}", module],
+                            cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=out)
+    deadline = time.time() + start_seconds
     while time.time() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

@@ -281,11 +281,10 @@ def main() -> None:
     staff = seed(cfg, args.lawyers)
     port = free_port()
     if args.workers:
+        from bench.api import serve as gunicorn
         cfg["REDIS_URL"] = args.redis_url  # the pops cross workers through Redis pub/sub, as in production
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread", "--threads",
-                                 str(args.lawyers + 13), "-b", f"127.0.0.1:{port}", "bench.telephony:wsgi_app()"],
-                                cwd=ROOT, env={**os.environ, "BENCH_TELEPHONY_CFG": json.dumps(cfg)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = gunicorn("bench.telephony:wsgi_app()", {"BENCH_TELEPHONY_CFG": json.dumps(cfg)}, port, start_seconds=120,
+                        args=("-w", str(args.workers), "-k", "gthread", "--threads", str(args.lawyers + 13)), quiet=True)
     else:
         proc = subprocess.Popen([sys.executable, __file__, "--serve", json.dumps(cfg), str(port)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

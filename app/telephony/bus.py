@@ -9,7 +9,10 @@ import queue
 import threading
 import time
 
+from app.telephony.backoff import Backoff
+
 log = logging.getLogger(__name__)
+RELAY_BACKOFF_CEILING = 10.0  # seconds between attempts to reach Redis again, at most
 
 
 class Subscription:
@@ -84,13 +87,13 @@ class RedisBus(LocalBus):
         self.redis.publish(self.prefix + topic, json.dumps(message, ensure_ascii=False, default=str))
 
     def _relay(self) -> None:
-        backoff = 0.5
+        backoff = Backoff(RELAY_BACKOFF_CEILING)
         while not self._stop.is_set():
             try:
                 ps = self.redis.pubsub(ignore_subscribe_messages=True)
                 ps.psubscribe(self.prefix + "*")
                 self._ready.set()
-                backoff = 0.5
+                backoff.reset()
                 while not self._stop.is_set():
                     msg = ps.get_message(timeout=0.5)
                     if msg and msg.get("type") == "pmessage":
@@ -98,9 +101,8 @@ class RedisBus(LocalBus):
                         self.deliver(topic, json.loads(msg["data"]))
                 ps.close()
             except Exception as exc:  # noqa: BLE001 — Redis restarting: reconnect with backoff
-                log.warning("telephony bus: Redis unavailable (%s); retrying in %.1fs", type(exc).__name__, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10)
+                log.warning("telephony bus: Redis unavailable (%s); retrying in %.1fs", type(exc).__name__, backoff.delay)
+                backoff.wait(self._stop)
 
     def close(self) -> None:
         self._stop.set()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 import urllib.parse
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from app.common.timeutil import utcnow
 from app.extensions import db
 from app.telephony import events as ev_model
 from app.telephony import service
+from app.telephony.backoff import Backoff
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5.0
@@ -220,10 +220,11 @@ class Listener:
         self.stop = stop or threading.Event()
         self.max_backoff = max_backoff if max_backoff is not None else float(app.config["TELEPHONY_RECONNECT_MAX_SECONDS"])
         self.connections = 0
+        self.handled = 0  # events read and handled (stored, found stored already, or failed and logged)
         self.on_batch = on_batch
 
     def run(self) -> None:
-        backoff = 0.5
+        backoff = Backoff(self.max_backoff)
         while not self.stop.is_set():
             try:
                 with socket.create_connection((self.target.host, self.target.port), timeout=CONNECT_TIMEOUT) as sock:
@@ -233,16 +234,16 @@ class Listener:
                     banner = session.login()
                     self.connections += 1
                     log.info("telephony: connected to %s:%s (%s)", self.target.host, self.target.port, banner)
-                    backoff = 0.5
+                    backoff.reset()
                     self._read(sock, session)
             except AuthFailed as exc:
                 log.error("telephony: the switch refused the login (%s); check TELEPHONY_URL", exc)
             except (OSError, ConnectionError, ProtocolError, ValueError) as exc:
                 if not self.stop.is_set():
-                    log.warning("telephony: connection lost (%s: %s); retrying in %.1f s", type(exc).__name__, exc, backoff)
-            if self.stop.wait(backoff):
+                    log.warning("telephony: connection lost (%s: %s); retrying in %.1f s", type(exc).__name__, exc,
+                                backoff.delay)
+            if backoff.wait(self.stop):
                 break
-            backoff = min(backoff * 2, self.max_backoff)
 
     def _read(self, sock: socket.socket, session) -> None:
         sock.settimeout(0.5)
@@ -283,3 +284,4 @@ class Listener:
                 db.session.rollback()
             finally:
                 db.session.remove()
+                self.handled += len(evs)

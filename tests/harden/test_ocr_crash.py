@@ -130,7 +130,13 @@ def test_worker_killed_during_ocr_resumes_within_60s_of_restart(make_app, fake_w
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # the whole worker: main process and pool child
         first.wait(10)
-    time.sleep(1)
+    gone = time.time() + 10  # every process of the worker's group gone (the pool child too), bounded
+    while time.time() < gone:
+        try:
+            os.killpg(first.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
     interrupted = held()
     assert interrupted, "the job finished before the kill"  # killed mid-OCR: nothing finishes it now
     second = start(2)
