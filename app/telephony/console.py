@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 
-from app.console import add_nav, bp, console_required, me
+from app.console import add_nav, bp, console_required, form_input, me
 from app.common.permissions import P
-from app.telephony import wallboard
+from app.telephony import service, wallboard
 from app.telephony.bus import get_bus
 from app.telephony.models import AGENT_STATE_LABELS
+from app.telephony.schemas import DoNotCallInput
 
 POP, WALLBOARD = P.log_calls, P.view_wallboard  # the screen pop (who takes calls), the wallboard
 WALLBOARD_EVERY = 2.0  # seconds between two pushes of the figures (the spec: at least every 2 s)
@@ -35,12 +37,29 @@ def _telephony_context():
         user = me() if _has_user() else None
         return wallboard.placeholder() if user is not None and WALLBOARD.allows(user) else None
 
+    def do_not_call_card(c) -> Markup:
+        """The call page's 勿回拨 card (those who take calls); the consultations page knows nothing of it."""
+        user = me() if _has_user() else None
+        if user is None or not POP.allows(user):
+            return Markup("")
+        return Markup(render_template("telephony/_do_not_call.html", c=c, flag=service.caller_flag(c)))
+
     return {"telephony_stream": telephony_stream, "wallboard_figures": wallboard_figures,
-            "AGENT_STATE_LABELS": AGENT_STATE_LABELS}
+            "AGENT_STATE_LABELS": AGENT_STATE_LABELS, "do_not_call_card": do_not_call_card}
 
 
 def _has_user() -> bool:
     return g.get("console_staff") is not None
+
+
+@bp.route("/calls/<int:consultation_id>/do-not-call", methods=["POST"])
+@console_required(POP)
+def call_do_not_call(consultation_id):
+    """勿回拨 from the call's page: the API's input (DoNotCallInput), the same service and audit."""
+    data = form_input(DoNotCallInput)
+    out = service.set_do_not_call(me(), consultation_id, data["do_not_call"], data.get("note"))
+    flash(f"已{'标记' if out['do_not_call'] else '取消'}「勿回拨」：{out['caller_masked']}", "ok")
+    return redirect(url_for("console.call_detail", consultation_id=consultation_id))
 
 
 @bp.route("/wallboard")

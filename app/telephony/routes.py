@@ -6,8 +6,10 @@ from flask_smorest import Blueprint
 
 from app.auth.guards import staff_required
 from app.common import openapi
+from app.common.openapi import BEARER
 from app.common.permissions import P
 from app.telephony import service, webhook
+from app.telephony.schemas import DoNotCallInput, DoNotCallOut
 
 blp = Blueprint("telephony", __name__, url_prefix="/api/v1/telephony", description="话务系统对接（来电事件）")
 
@@ -28,9 +30,10 @@ def receive_events():
 
 
 @blp.route("/consultations/<int:consultation_id>/do-not-call", methods=["PUT"])
+@blp.doc(security=BEARER)
 @staff_required(P.log_calls)
-@blp.doc(**openapi.json_object('{"do_not_call": bool}'))
-def set_do_not_call(consultation_id):
-    """标记/取消来电号码「勿回拨」（弹屏中显示）"""
-    data = request.get_json(silent=True) or {}
-    return service.set_do_not_call(g.staff, consultation_id, bool(data.get("do_not_call", True)), data.get("note"))
+@blp.arguments(DoNotCallInput)
+@blp.response(200, DoNotCallOut)
+def set_do_not_call(data, consultation_id):
+    """标记/取消来电号码「勿回拨」（弹屏中显示；值班律师仅限本人接听的来电；记入审计日志）"""
+    return service.set_do_not_call(g.staff, consultation_id, data["do_not_call"], data.get("note"))

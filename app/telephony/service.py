@@ -349,6 +349,11 @@ def _pop(c: Consultation, staff: StaffUser | None, ev: Event, pops: list) -> Non
 
 
 # --------------------------------------------------------------------------- do not call back
+def caller_flag(c: Consultation) -> CallerFlag | None:
+    """The do-not-call-back flag of the call's number, if one was ever set."""
+    return db.session.get(CallerFlag, c.caller_hash)
+
+
 def set_do_not_call(staff, consultation_id: int, on: bool, note: str | None = None) -> dict:
     """勿回拨 on the call's number (a duty lawyer only on their own calls); audited."""
     c = consultations.get_for_staff(staff, consultation_id)

@@ -165,6 +165,8 @@ def console_cases(Case, builder, staff):  # noqa: N803, ARG001
         Case(f"{h}.import_statuses", "GET", IMPORTERS, lambda b: f"{c}/calls/import/status.json?ids={new_import(b)}",
              fresh=False),
         Case(f"{h}.call_detail", "GET", LOGGERS, lambda b: f"{c}/calls/{new_call(b)}", fresh=False),
+        Case("console.call_do_not_call", "POST", LOGGERS, lambda b: f"{c}/calls/{new_call(b)}/do-not-call",
+             lambda b: {"do_not_call": "1", "note": "本人要求不再回拨"}),
         Case(f"{h}.call_detail", "GET", {"manager"}, lambda b: f"{c}/calls/{new_call(b, by='manager1')}", fresh=False),
         # callbacks 回访
         Case(f"{h}.callbacks_page", "GET", CALLBACK_VIEWERS, lambda b: f"{c}/callbacks?filter=all", fresh=False),
