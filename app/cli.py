@@ -17,6 +17,7 @@ from app.auth.service import create_staff
 from app.centres import service as centres
 from app.documents.tasks import sweep_stale_ocr
 from app.notifications.service import sweep_due
+from app.tasks import deferred
 from app.telephony.cli import telephony_cli
 
 users_cli = AppGroup("users", help="工作人员账号")
@@ -51,7 +52,8 @@ def create_user(username, role, centre, password, full_name, staff_no):
 def demo_load(force):
     """Load demo data: one staff account per role, citizens, applications in every state, photos."""
     from app.demo import load  # the demo data's photo drawing (Pillow, fonts) loads only for this command
-    load(echo=click.echo, force=force)
+    with deferred():  # OCR and messages start once the data is in (SQLite: one writer at a time)
+        load(echo=click.echo, force=force)
 
 
 @tasks_cli.command("sweep")

@@ -4,6 +4,7 @@ inside an app context. The database is the truth: tasks re-read their rows and a
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import logging
@@ -83,11 +84,31 @@ def _run_startup(app: Flask) -> None:
             log.exception("worker start-up hook %s failed", getattr(fn, "__name__", fn))
 
 
+@contextlib.contextmanager
+def deferred():
+    """Work queued inside the block is queued only once the block has finished (and not at all if it
+    failed): the demo loader writes for a minute, and on SQLite, with one writer at a time, OCR started
+    meanwhile would wait for the write lock and time out."""
+    app = current_app._get_current_object()
+    held: list = []
+    app.extensions["tasks_deferred"] = held
+    try:
+        yield
+    finally:
+        app.extensions.pop("tasks_deferred", None)
+    for name, args, countdown in held:
+        enqueue(name, *args, countdown=countdown)
+
+
 def enqueue(name: str, *args, countdown: float = 0) -> None:
     """Schedule a registered task. Call after the commit that the task depends on."""
     if name not in _registry:
         raise KeyError(name)
     app = current_app._get_current_object()
+    held = app.extensions.get("tasks_deferred")
+    if held is not None:
+        held.append((name, args, countdown))
+        return
     mode = app.config["TASKS_MODE"]
     rid = logs.current_request_id()  # the request that queued the work: on the task's log lines too
     if mode == "sync":
