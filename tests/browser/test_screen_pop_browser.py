@@ -85,15 +85,22 @@ def test_screen_pop_on_the_ringing_lawyers_page_only(make_app, fast_argon2, brow
         text = duty1.inner_text("#screen-pop")
         assert "139****1234" in text and "湖北省" in text and "近 7 天 0 次" in text
         assert "13907101234" not in text  # masked only
-        time.sleep(1.0)
         assert duty2.is_hidden("#screen-pop"), "the other lawyer's page shows nothing"
-        assert "139****1234" not in duty2.content()
 
         # the manager's home: the wallboard's figures, pushed (one caller is waiting for duty1's answer)
         _wait_text(manager, "#wallboard [data-fig=waiting]", "1")
         _post(client, [{"call_id": "b-1", "event": "answered", "at": now + 2, "agent": staff["duty1"]["staff_no"]}])
         _wait_text(manager, "#wallboard [data-fig=waiting]", "0")
         assert manager.inner_text("[data-fig='agents.on_call']") == "1"
+        # then a call rings duty2: had duty1's pop reached duty2's stream, it would have come first (one queue,
+        # in order), so duty2's page shows exactly one pop, its own caller's
+        r = _post(client, [{"call_id": "b-2", "event": "agent_ringing", "at": now + 1, "caller": "13871205678",
+                            "agent": staff["duty2"]["staff_no"]}])
+        assert r.status_code == 200 and r.json["stored"] == 1
+        duty2.wait_for_selector("#screen-pop:not([hidden])", timeout=5_000)
+        assert duty2.get_attribute("#screen-pop", "data-pops") == "1"
+        assert "138****5678" in duty2.inner_text("#screen-pop") and "139****1234" not in duty2.content()
+        assert duty1.get_attribute("#screen-pop", "data-pops") == "1"  # and duty1 did not get duty2's
         assert not (err1 or err2 or err3), err1 + err2 + err3
     finally:
         server.shutdown()

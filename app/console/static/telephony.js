@@ -53,6 +53,7 @@
     }));
     box.hidden = false;
     box.setAttribute("data-shown-at", String(Date.now() / 1000));
+    box.dataset.pops = String((+box.dataset.pops || 0) + 1);  // pops this page has shown (one per ring)
   }
 
   function pct(v) { return v === null || v === undefined ? "—" : Math.round(v * 100) + "%"; }
