@@ -44,7 +44,7 @@ def test_duty_lawyer_marks_and_unmarks_on_the_call_page(tapp, staff):
     assert r.status_code == 302 and _flag(tapp, cid) == (False, None)
     with tapp.app_context():
         done = db.session.scalars(sa.select(AuditLog.details).where(AuditLog.action == "telephony.do_not_call",
-                                                                    AuditLog.object_id == cid)).all()
+                                                                    AuditLog.object_id == str(cid))).all()
         assert [d["on"] for d in done] == [True, False]
 
 
