@@ -28,3 +28,16 @@ def upsert_insert(table: sa.Table):
 
 
 _UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+_BUILT: dict[tuple, sa.Executable] = {}
+
+
+def built_once(key: tuple, build):
+    """A statement built once per process and kind of database (`build()` the first time), for hot paths:
+    statements are immutable and SQLAlchemy caches their compiled SQL, but building the object itself costs."""
+    full = (*key, db.session.get_bind().dialect.name)
+    stmt = _BUILT.get(full)
+    if stmt is None:
+        stmt = _BUILT[full] = build()
+    return stmt

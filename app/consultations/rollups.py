@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.consultations.rollup_models import GRAINS, HOURS, MEASURES, MONTHLY, NO_TOPIC, ROLLUPS
-from app.common.models import upsert_insert
+from app.common.models import built_once, upsert_insert
 from app.extensions import db
 from app.consultations.models import Consultation as C
 
@@ -84,21 +84,17 @@ def apply(calls, sign: int = 1) -> None:
                                                       *[t.c[d] == row[d] for d in dims]))
 
 
-_UPSERTS: dict[tuple, sa.Insert] = {}
-
-
 def _upsert(table: sa.Table, key_cols: tuple[str, ...], rows: list[dict]) -> None:
     if not rows:
         return
-    # one statement per table and database, built once per process (the telephony ingest calls this on every
-    # batch), run for all rows (executemany; batched by SQLAlchemy's insertmanyvalues)
-    key = (table.name, key_cols, db.session.get_bind().dialect.name)
-    stmt = _UPSERTS.get(key)
-    if stmt is None:
-        stmt = upsert_insert(table)
-        stmt = _UPSERTS[key] = stmt.on_conflict_do_update(index_elements=list(key_cols),
-                                                          set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
-    db.session.execute(stmt, rows)
+
+    def build():
+        ins = upsert_insert(table)
+        return ins.on_conflict_do_update(index_elements=list(key_cols),
+                                         set_={m: table.c[m] + ins.excluded[m] for m in MEASURES})
+    # one statement per table, built once per process (the telephony ingest calls this on every batch), run
+    # for all rows (executemany; batched by SQLAlchemy's insertmanyvalues)
+    db.session.execute(built_once(("rollups", table.name, key_cols), build), rows)
 
 
 def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None) -> dict:

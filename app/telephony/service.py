@@ -20,7 +20,7 @@ from app.auth.models import StaffUser
 from app.centres import service as centres
 from app.common import crypto
 from app.common.crypto import phone_hash
-from app.common.models import upsert_insert
+from app.common.models import built_once, upsert_insert
 from app.common.timeutil import LOCAL_TZ, utcnow
 from app.consultations import phones, rollups
 from app.consultations import service as consultations
@@ -115,21 +115,12 @@ def _apply_rollups(deltas: Counter) -> None:
         rollups.apply(plus)
 
 
-_STATEMENTS: dict = {}
-
-
 def _statement(name: str):
-    """The dialect's INSERT … ON CONFLICT DO NOTHING statements, built once (parameters bound per event, so
-    SQLAlchemy compiles each once per process)."""
-    dialect = db.session.get_bind().dialect.name
-    key = (name, dialect)
-    if key not in _STATEMENTS:
-        if name == "event":
-            t = CallEvent.__table__
-            _STATEMENTS[key] = upsert_insert(t).on_conflict_do_nothing().returning(t.c.id)
-        else:
-            _STATEMENTS[key] = upsert_insert(LiveCall.__table__).on_conflict_do_nothing()
-    return _STATEMENTS[key]
+    """The dialect's INSERT … ON CONFLICT DO NOTHING statements, built once (parameters bound per event)."""
+    if name == "event":
+        t = CallEvent.__table__
+        return built_once(("telephony.event",), lambda: upsert_insert(t).on_conflict_do_nothing().returning(t.c.id))
+    return built_once(("telephony.live_call",), lambda: upsert_insert(LiveCall.__table__).on_conflict_do_nothing())
 
 
 def _store(ev: Event, consultation_id: int | None = None) -> int | None:
@@ -357,7 +348,7 @@ def caller_flag(c: Consultation) -> CallerFlag | None:
 def set_do_not_call(staff, consultation_id: int, on: bool, note: str | None = None) -> dict:
     """勿回拨 on the call's number (a duty lawyer only on their own calls); audited."""
     c = consultations.get_for_staff(staff, consultation_id)
-    flag = db.session.get(CallerFlag, c.caller_hash)
+    flag = caller_flag(c)
     if flag is None:
         flag = CallerFlag(caller_hash=c.caller_hash)
         db.session.add(flag)
