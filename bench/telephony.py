@@ -148,14 +148,17 @@ def _sign(body: bytes, ts: str) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children alive now (gunicorn's workers; Linux /proc), to tell
-    the app's own cost from the machine's load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            total += cpu_seconds(int(child))
-    return total
+    """User + system CPU of a process and its children alive now (gunicorn's workers), to tell the app's
+    own cost from the machine's load (bench.api reads /proc)."""
+    from bench.api import _cpu_seconds
+
+    def tree(p: int) -> list[int]:
+        try:
+            children = [int(c) for t in Path(f"/proc/{p}/task").iterdir() for c in (t / "children").read_text().split()]
+        except OSError:
+            children = []
+        return [p, *(q for c in children for q in tree(c))]
+    return _cpu_seconds(tree(pid))
 
 
 def p(values, q):
@@ -284,7 +287,8 @@ def main() -> None:
         from bench.api import serve as gunicorn
         cfg["REDIS_URL"] = args.redis_url  # the pops cross workers through Redis pub/sub, as in production
         proc = gunicorn("bench.telephony:wsgi_app()", {"BENCH_TELEPHONY_CFG": json.dumps(cfg)}, port, start_seconds=120,
-                        args=("-w", str(args.workers), "-k", "gthread", "--threads", str(args.lawyers + 13)), quiet=True)
+                        args=("-w", str(args.workers), "-k", "gthread", "--threads", str(args.lawyers + 13),
+                              "--keep-alive", "30"), quiet=True)
     else:
         proc = subprocess.Popen([sys.executable, __file__, "--serve", json.dumps(cfg), str(port)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
